@@ -1,0 +1,268 @@
+//! Bank accounting on plain numbers: indexed positions, deposit and borrow indexes, totals.
+//!
+//! A token position is one signed number of index shares: positive shares are deposits valued at
+//! the deposit index, negative shares are borrows valued at the borrow index. A position is never
+//! both (catalogue MR-05). Every conversion rounds against the account: deposits credit shares
+//! rounded down, withdrawals remove shares rounded up, balances are read rounded down.
+
+use super::num::{mul, to_u64_ceil, to_u64_floor, Fx, Round, FX_FRAC};
+use super::{OrOverflow, RiskError, RiskResult};
+
+/// The lending state of an asset's bank.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BankState {
+    /// Native units per deposit share (starts at 1).
+    pub deposit_index: Fx,
+    /// Native units per borrow share (starts at 1).
+    pub borrow_index: Fx,
+    /// Sum of all positive positions, in deposit shares.
+    pub indexed_deposits: Fx,
+    /// Sum of all negative positions, in borrow shares (stored positive).
+    pub indexed_borrows: Fx,
+}
+
+impl Default for BankState {
+    fn default() -> Self {
+        BankState {
+            deposit_index: Fx::ONE,
+            borrow_index: Fx::ONE,
+            indexed_deposits: Fx::ZERO,
+            indexed_borrows: Fx::ZERO,
+        }
+    }
+}
+
+/// `a / b` for positive `b`, rounded down (towards minus infinity for positive `a`).
+/// Used once per deposit or withdrawal, never inside health loops.
+pub fn div_floor(a: Fx, b: Fx) -> RiskResult<Fx> {
+    div(a, b, Round::Down)
+}
+
+/// `a / b` for positive `a` and `b`, rounded up.
+pub fn div_ceil(a: Fx, b: Fx) -> RiskResult<Fx> {
+    div(a, b, Round::Up)
+}
+
+fn div(a: Fx, b: Fx, round: Round) -> RiskResult<Fx> {
+    if b <= Fx::ZERO || a < Fx::ZERO {
+        return Err(RiskError::MathOverflow);
+    }
+    // (a << 48) / b with a 256-bit numerator.
+    let a = a.to_bits() as u128;
+    let b = b.to_bits() as u128;
+    let (hi, lo) = (a >> (128 - FX_FRAC), a << FX_FRAC);
+    if hi >= b {
+        return Err(RiskError::MathOverflow);
+    }
+    let mut rem = hi;
+    let mut q: u128 = 0;
+    for i in (0..128).rev() {
+        let carry = rem >> 127;
+        rem = (rem << 1) | ((lo >> i) & 1);
+        q <<= 1;
+        if carry == 1 || rem >= b {
+            rem = rem.wrapping_sub(b);
+            q |= 1;
+        }
+    }
+    if round == Round::Up && rem != 0 {
+        q = q.checked_add(1).or_overflow()?;
+    }
+    i128::try_from(q).map(Fx::from_bits).map_err(|_| RiskError::MathOverflow)
+}
+
+/// What a deposit did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DepositOutcome {
+    /// Native units that repaid a borrow.
+    pub repaid: u64,
+    /// Native units that became a deposit.
+    pub deposited: u64,
+}
+
+/// What a withdrawal did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WithdrawOutcome {
+    /// Native units taken from the deposit.
+    pub from_deposit: u64,
+    /// Native units borrowed.
+    pub borrowed: u64,
+}
+
+impl BankState {
+    /// Signed native balance of a position, rounded down (deposits down, borrows more negative).
+    pub fn native(&self, position: Fx) -> RiskResult<Fx> {
+        if position >= Fx::ZERO {
+            mul(position, self.deposit_index, Round::Down).or_overflow()
+        } else {
+            mul(position, self.borrow_index, Round::Down).or_overflow()
+        }
+    }
+
+    /// Whole native units a user may take out of a positive position.
+    pub fn withdrawable(&self, position: Fx) -> RiskResult<u64> {
+        if position <= Fx::ZERO {
+            return Ok(0);
+        }
+        to_u64_floor(self.native(position)?).or_overflow()
+    }
+
+    /// Whole native units that repay a negative position in full.
+    pub fn debt(&self, position: Fx) -> RiskResult<u64> {
+        if position >= Fx::ZERO {
+            return Ok(0);
+        }
+        let owed = mul(-position, self.borrow_index, Round::Up).or_overflow()?;
+        to_u64_ceil(owed).or_overflow()
+    }
+
+    /// Total deposits in native units (rounded up: used against caps).
+    pub fn total_deposits(&self) -> RiskResult<Fx> {
+        mul(self.indexed_deposits, self.deposit_index, Round::Up).or_overflow()
+    }
+
+    /// Total borrows in native units (rounded up).
+    pub fn total_borrows(&self) -> RiskResult<Fx> {
+        mul(self.indexed_borrows, self.borrow_index, Round::Up).or_overflow()
+    }
+
+    /// Deposits `amount` native units into `position`: repays a borrow first, then deposits.
+    pub fn deposit(&mut self, position: &mut Fx, amount: u64) -> RiskResult<DepositOutcome> {
+        if amount == 0 {
+            return Err(RiskError::ZeroAmount);
+        }
+        let mut out = DepositOutcome::default();
+        let mut rest = amount;
+        if *position < Fx::ZERO {
+            let debt = self.debt(*position)?;
+            if rest >= debt {
+                self.indexed_borrows = self.indexed_borrows.checked_add(*position).or_overflow()?;
+                *position = Fx::ZERO;
+                out.repaid = debt;
+                rest -= debt;
+            } else {
+                // Partial repay removes shares rounded down: fewer shares removed, against the account.
+                let shares = div_floor(Fx::from_num(rest), self.borrow_index)?;
+                *position = position.checked_add(shares).or_overflow()?;
+                self.indexed_borrows = self.indexed_borrows.checked_sub(shares).or_overflow()?;
+                out.repaid = rest;
+                rest = 0;
+            }
+        }
+        if rest > 0 {
+            let shares = div_floor(Fx::from_num(rest), self.deposit_index)?;
+            *position = position.checked_add(shares).or_overflow()?;
+            self.indexed_deposits = self.indexed_deposits.checked_add(shares).or_overflow()?;
+            out.deposited = rest;
+        }
+        Ok(out)
+    }
+
+    /// Withdraws `amount` native units from `position`. Beyond the deposit it borrows when
+    /// `allow_borrow`, and fails with [`RiskError::InsufficientBalance`] otherwise.
+    pub fn withdraw(&mut self, position: &mut Fx, amount: u64, allow_borrow: bool) -> RiskResult<WithdrawOutcome> {
+        if amount == 0 {
+            return Err(RiskError::ZeroAmount);
+        }
+        let available = self.withdrawable(*position)?;
+        let mut out = WithdrawOutcome::default();
+        let mut rest = amount;
+        if *position > Fx::ZERO {
+            if rest >= available {
+                // Everything: all shares go, including any fraction of a native unit.
+                if rest > available && !allow_borrow {
+                    return Err(RiskError::InsufficientBalance);
+                }
+                self.indexed_deposits = self.indexed_deposits.checked_sub(*position).or_overflow()?;
+                *position = Fx::ZERO;
+                out.from_deposit = available;
+                rest -= available;
+            } else {
+                let shares = div_ceil(Fx::from_num(rest), self.deposit_index)?.min(*position);
+                *position = position.checked_sub(shares).or_overflow()?;
+                self.indexed_deposits = self.indexed_deposits.checked_sub(shares).or_overflow()?;
+                out.from_deposit = rest;
+                rest = 0;
+            }
+        }
+        if rest > 0 {
+            if !allow_borrow {
+                return Err(RiskError::InsufficientBalance);
+            }
+            let shares = div_ceil(Fx::from_num(rest), self.borrow_index)?;
+            *position = position.checked_sub(shares).or_overflow()?;
+            self.indexed_borrows = self.indexed_borrows.checked_add(shares).or_overflow()?;
+            out.borrowed = rest;
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn bank(idx: f64) -> BankState {
+        BankState { deposit_index: Fx::from_num(idx), borrow_index: Fx::from_num(idx * 1.1), ..Default::default() }
+    }
+
+    #[test]
+    fn deposit_then_withdraw_all() {
+        let mut b = bank(1.0);
+        let mut pos = Fx::ZERO;
+        b.deposit(&mut pos, 1000).unwrap();
+        assert_eq!(b.withdrawable(pos).unwrap(), 1000);
+        let out = b.withdraw(&mut pos, 1000, false).unwrap();
+        assert_eq!(out.from_deposit, 1000);
+        assert_eq!(pos, Fx::ZERO);
+        assert_eq!(b.indexed_deposits, Fx::ZERO);
+    }
+
+    #[test]
+    fn withdraw_beyond_deposit_without_borrowing_fails() {
+        let mut b = bank(1.0);
+        let mut pos = Fx::ZERO;
+        b.deposit(&mut pos, 10).unwrap();
+        let before = (b, pos);
+        assert_eq!(b.withdraw(&mut pos, 11, false), Err(RiskError::InsufficientBalance));
+        assert_eq!((b, pos), before);
+        assert_eq!(b.withdraw(&mut pos, 0, false), Err(RiskError::ZeroAmount));
+    }
+
+    #[test]
+    fn borrow_and_repay_in_full_leaves_no_dust() {
+        let mut b = bank(1.3);
+        let mut pos = Fx::ZERO;
+        b.withdraw(&mut pos, 777, true).unwrap();
+        assert!(pos < Fx::ZERO);
+        let debt = b.debt(pos).unwrap();
+        assert!(debt >= 777);
+        let out = b.deposit(&mut pos, debt + 5).unwrap();
+        assert_eq!(out.repaid, debt);
+        assert_eq!(out.deposited, 5);
+        assert_eq!(b.indexed_borrows, Fx::ZERO);
+    }
+
+    proptest! {
+        /// MR-01 / MR-02 / I-15 on plain numbers: many small steps never return more than was put in.
+        #[test]
+        fn small_steps_never_profit(idx in 1.0f64..3.0, dep in 1u64..1_000_000, steps in 1usize..200) {
+            let mut b = bank(idx);
+            let mut pos = Fx::ZERO;
+            let mut deposited = 0u64;
+            for _ in 0..steps {
+                b.deposit(&mut pos, 1).unwrap();
+                deposited += 1;
+            }
+            b.deposit(&mut pos, dep).unwrap();
+            deposited += dep;
+            let mut received = 0u64;
+            for _ in 0..steps {
+                if b.withdraw(&mut pos, 1, false).is_ok() { received += 1; }
+            }
+            received += b.withdrawable(pos).unwrap();
+            prop_assert!(received <= deposited);
+        }
+    }
+}

@@ -1,0 +1,495 @@
+//! Portfolio health: equity minus scenario charges per risk group minus add-ons.
+//!
+//! For a health type T (Init, Maint, LiquidationEnd):
+//! 1. every exposure of an asset is valued at the asset's price for T (Init: the less favourable
+//!    of oracle and stable price for the sign of the asset's net exposure; otherwise the oracle);
+//! 2. equity is the sum of token balances and perp base positions times price plus perp quote
+//!    positions;
+//! 3. assets are grouped by risk group; each group is revalued with the group's price moved down by
+//!    the group's down shock and, separately, up by its up shock (the largest shocks among the
+//!    members present); the charge is the worse loss, floored at zero. Linear exposures need only
+//!    the two ends of the grid. Long and short exposures inside a group therefore net;
+//! 4. add-ons: basis (|net value| x basis), liquidity (gross value x liquidity), concentration
+//!    ((|net| - threshold) x price x rate);
+//! 5. health = equity - charges - add-ons.
+//!
+//! Every product rounds against the account. The loops only multiply: no division anywhere.
+//! Input arrays are fixed-size (no heap) and the code has no recursion.
+
+use super::num::{mul, value, Fx, Price, Round};
+use super::params::{RiskFractions, Shocks};
+use super::{OrOverflow, RiskError, RiskResult};
+
+/// Maximum number of distinct assets (underlyings) one health computation takes.
+pub const MAX_HEALTH_ASSETS: usize = 16;
+
+/// Which health is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthType {
+    /// Opening risk: conservative prices, init shocks. User actions must keep it >= 0.
+    Init,
+    /// Maintenance: oracle prices, maint shocks. Below zero the account is liquidatable.
+    Maint,
+    /// Liquidation target: oracle prices, init shocks. Liquidation stops when it reaches zero.
+    LiquidationEnd,
+}
+
+/// Everything the engine knows about one asset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AssetRisk {
+    /// Asset index in the group.
+    pub asset_index: u16,
+    /// Risk group id (the asset's own index when it stands alone).
+    pub risk_group: u16,
+    /// Oracle price, quote native per base native.
+    pub oracle_price: Price,
+    /// Growth-limited stable price, quote native per base native (zero: not yet set).
+    pub stable_price: Price,
+    /// Precomputed parameter fractions.
+    pub fr: RiskFractions,
+}
+
+impl AssetRisk {
+    /// The price that values an exposure whose net sign is `net` under health type `t`.
+    #[inline]
+    pub fn price_for(&self, t: HealthType, net: Fx) -> Price {
+        match t {
+            HealthType::Maint | HealthType::LiquidationEnd => self.oracle_price,
+            HealthType::Init => {
+                if self.stable_price == Price::ZERO {
+                    self.oracle_price
+                } else if net >= Fx::ZERO {
+                    self.oracle_price.min(self.stable_price)
+                } else {
+                    self.oracle_price.max(self.stable_price)
+                }
+            }
+        }
+    }
+
+    /// The scenario shocks of health type `t`.
+    #[inline]
+    pub fn shocks(&self, t: HealthType) -> Shocks {
+        match t {
+            HealthType::Maint => self.fr.maint,
+            HealthType::Init | HealthType::LiquidationEnd => self.fr.init,
+        }
+    }
+}
+
+/// An account's exposure to one asset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Exposure {
+    /// Token balance, native units: deposits positive, borrows negative.
+    pub spot: Fx,
+    /// Perpetual base position, native base units (long positive).
+    pub perp_base: Fx,
+    /// Perpetual quote position including unsettled funding, quote native units.
+    pub perp_quote: Fx,
+}
+
+/// Plain input of a health computation: assets and the account's exposure to each, same order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthInput {
+    /// Number of used entries.
+    pub len: usize,
+    /// Asset data, `len` entries used.
+    pub assets: [AssetRisk; MAX_HEALTH_ASSETS],
+    /// Exposures, `len` entries used.
+    pub exposures: [Exposure; MAX_HEALTH_ASSETS],
+}
+
+impl Default for HealthInput {
+    fn default() -> Self {
+        HealthInput {
+            len: 0,
+            assets: [AssetRisk::default(); MAX_HEALTH_ASSETS],
+            exposures: [Exposure::default(); MAX_HEALTH_ASSETS],
+        }
+    }
+}
+
+impl HealthInput {
+    /// Appends an asset with its exposure.
+    pub fn push(&mut self, asset: AssetRisk, exposure: Exposure) -> RiskResult<()> {
+        if self.len >= MAX_HEALTH_ASSETS {
+            return Err(RiskError::TooManyAssets);
+        }
+        self.assets[self.len] = asset;
+        self.exposures[self.len] = exposure;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Position of an asset index in the input.
+    pub fn find(&self, asset_index: u16) -> Option<usize> {
+        self.assets[..self.len].iter().position(|a| a.asset_index == asset_index)
+    }
+}
+
+/// The parts of a health figure, all in quote native units.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HealthComponents {
+    /// Equity at the health type's prices.
+    pub equity: Fx,
+    /// Sum of risk-group scenario charges.
+    pub scenario_charge: Fx,
+    /// Sum of basis, liquidity and concentration add-ons.
+    pub addon_charge: Fx,
+    /// equity - scenario_charge - addon_charge.
+    pub health: Fx,
+}
+
+#[inline]
+fn add(a: Fx, b: Fx) -> RiskResult<Fx> {
+    a.checked_add(b).or_overflow()
+}
+
+#[inline]
+fn abs(a: Fx) -> RiskResult<Fx> {
+    a.checked_abs().or_overflow()
+}
+
+/// Computes health of type `t` with its components.
+pub fn health_components(input: &HealthInput, t: HealthType) -> RiskResult<HealthComponents> {
+    let n = input.len.min(MAX_HEALTH_ASSETS);
+    let mut equity = Fx::ZERO;
+    let mut addons = Fx::ZERO;
+    let mut net_values = [Fx::ZERO; MAX_HEALTH_ASSETS];
+
+    for i in 0..n {
+        let a = &input.assets[i];
+        let e = &input.exposures[i];
+        let net = add(e.spot, e.perp_base)?;
+        let price = a.price_for(t, net);
+        let spot_v = value(e.spot, price, Round::Down).or_overflow()?;
+        let perp_v = value(e.perp_base, price, Round::Down).or_overflow()?;
+        let net_v = add(spot_v, perp_v)?;
+        equity = add(add(equity, net_v)?, e.perp_quote)?;
+        net_values[i] = net_v;
+
+        if a.fr.liquidity != Fx::ZERO {
+            let gross = add(abs(spot_v)?, abs(perp_v)?)?;
+            addons = add(addons, mul(gross, a.fr.liquidity, Round::Up).or_overflow()?)?;
+        }
+        if a.fr.basis != Fx::ZERO {
+            addons = add(addons, mul(abs(net_v)?, a.fr.basis, Round::Up).or_overflow()?)?;
+        }
+        if a.fr.concentration != Fx::ZERO {
+            let excess = abs(net)?.checked_sub(a.fr.concentration_threshold).or_overflow()?;
+            if excess > Fx::ZERO {
+                let excess_v = value(excess, price, Round::Up).or_overflow()?;
+                addons = add(addons, mul(excess_v, a.fr.concentration, Round::Up).or_overflow()?)?;
+            }
+        }
+    }
+
+    // Scenario charges per risk group. n <= 16, so the quadratic scan beats any map.
+    let mut charges = Fx::ZERO;
+    for i in 0..n {
+        let g = input.assets[i].risk_group;
+        if input.assets[..i].iter().any(|a| a.risk_group == g) {
+            continue; // group already charged
+        }
+        // The group's price moves by one fraction for every member: the largest shock among the
+        // members with exposure, so a hedge inside the group nets exactly and Init <= Maint holds.
+        // Governance lists members of a group with the group's shocks (docs/risk-model.md).
+        let mut group_value = Fx::ZERO;
+        let mut down = Fx::ZERO;
+        let mut up = Fx::ZERO;
+        for j in i..n {
+            if input.assets[j].risk_group != g {
+                continue;
+            }
+            if net_values[j] == Fx::ZERO {
+                continue; // an empty position neither adds value nor sets the group's shock
+            }
+            let sh = input.assets[j].shocks(t);
+            down = down.max(sh.down);
+            up = up.max(sh.up);
+            group_value = add(group_value, net_values[j])?;
+        }
+        // Down move: a net long loses value*down (rounded up: larger loss).
+        let loss_down = mul(group_value, down, Round::Up).or_overflow()?;
+        // Up move: a net short loses -value*up (value*up rounded down: larger loss).
+        let loss_up = mul(group_value, up, Round::Down)
+            .and_then(|x| x.checked_neg())
+            .or_overflow()?;
+        let charge = loss_down.max(loss_up).max(Fx::ZERO);
+        charges = add(charges, charge)?;
+    }
+
+    let health = equity
+        .checked_sub(charges)
+        .and_then(|h| h.checked_sub(addons))
+        .or_overflow()?;
+    Ok(HealthComponents { equity, scenario_charge: charges, addon_charge: addons, health })
+}
+
+/// Health of type `t`.
+pub fn health(input: &HealthInput, t: HealthType) -> RiskResult<Fx> {
+    health_components(input, t).map(|c| c.health)
+}
+
+/// The post-action rule: an action succeeds if Init health afterwards is >= 0, or if it reduced
+/// risk (`pre_if_risk_reducing` is the Init health before) and did not lower Init health.
+pub fn passes_health_rule(post_init: Fx, pre_if_risk_reducing: Option<Fx>) -> bool {
+    post_init >= Fx::ZERO || pre_if_risk_reducing.is_some_and(|pre| post_init >= pre)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::num::bps_frac;
+    use super::super::params::RiskParams;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn params(down: u16, up: u16) -> RiskParams {
+        RiskParams {
+            init_down_bps: down,
+            init_up_bps: up,
+            maint_down_bps: down / 2,
+            maint_up_bps: up / 2,
+            risk_group: 0,
+            basis_bps: 0,
+            liquidity_bps: 0,
+            concentration_bps: 0,
+            concentration_threshold: u64::MAX,
+            liquidation_fee_bps: 0,
+        }
+    }
+
+    fn asset(index: u16, group: u16, price: f64, p: &RiskParams) -> AssetRisk {
+        AssetRisk {
+            asset_index: index,
+            risk_group: group,
+            oracle_price: Price::from_num(price),
+            stable_price: Price::from_num(price),
+            fr: RiskFractions::from_params(p),
+        }
+    }
+
+    fn spot(x: f64) -> Exposure {
+        Exposure { spot: Fx::from_num(x), ..Default::default() }
+    }
+
+    fn f(x: Fx) -> f64 {
+        x.to_num::<f64>()
+    }
+
+    #[test]
+    fn single_deposit_is_weighted() {
+        let p = params(2000, 2500);
+        let mut h = HealthInput::default();
+        h.push(asset(0, 0, 2.0, &p), spot(1000.0)).unwrap();
+        let init = f(health(&h, HealthType::Init).unwrap());
+        let maint = f(health(&h, HealthType::Maint).unwrap());
+        assert!((init - 1600.0).abs() < 1e-9, "{init}");
+        assert!((maint - 1800.0).abs() < 1e-9, "{maint}");
+    }
+
+    #[test]
+    fn borrow_is_weighted_by_one_plus_up() {
+        let p = params(2000, 2500);
+        let mut h = HealthInput::default();
+        h.push(asset(0, 0, 1.0, &p), spot(1000.0)).unwrap();
+        h.push(asset(1, 1, 10.0, &p), spot(-50.0)).unwrap();
+        // 1000 * 0.8 - 500 * 1.25 = 175
+        let init = f(health(&h, HealthType::Init).unwrap());
+        assert!((init - 175.0).abs() < 1e-9, "{init}");
+        // Maint: 1000 * 0.9 - 500 * 1.125 = 337.5
+        let maint = f(health(&h, HealthType::Maint).unwrap());
+        assert!((maint - 337.5).abs() < 1e-9, "{maint}");
+        let c = health_components(&h, HealthType::Init).unwrap();
+        assert!((f(c.equity) - 500.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn negative_health_when_borrow_too_large() {
+        let p = params(5000, 5000);
+        let mut h = HealthInput::default();
+        h.push(asset(0, 0, 1.0, &p), spot(100.0)).unwrap();
+        h.push(asset(1, 1, 1.0, &p), spot(-80.0)).unwrap();
+        assert!(health(&h, HealthType::Init).unwrap() < Fx::ZERO);
+    }
+
+    #[test]
+    fn init_prices_use_stable_price_against_the_account() {
+        let p = params(0, 0);
+        let mut a = asset(0, 0, 10.0, &p);
+        a.stable_price = Price::from_num(8.0);
+        let mut long = HealthInput::default();
+        long.push(a, spot(1.0)).unwrap();
+        assert_eq!(f(health(&long, HealthType::Init).unwrap()), 8.0);
+        assert_eq!(f(health(&long, HealthType::Maint).unwrap()), 10.0);
+        let mut short = HealthInput::default();
+        a.stable_price = Price::from_num(12.0);
+        short.push(a, spot(-1.0)).unwrap();
+        assert_eq!(f(health(&short, HealthType::Init).unwrap()), -12.0);
+    }
+
+    #[test]
+    fn group_nets_and_addons_apply() {
+        let mut p = params(2000, 2000);
+        p.liquidity_bps = 100;
+        let mut h = HealthInput::default();
+        h.push(asset(1, 7, 5.0, &p), spot(100.0)).unwrap();
+        h.push(asset(2, 7, 5.0, &p), spot(-100.0)).unwrap();
+        let c = health_components(&h, HealthType::Init).unwrap();
+        assert_eq!(c.scenario_charge, Fx::ZERO);
+        // liquidity: (500 + 500) * 1%
+        assert!((f(c.addon_charge) - 10.0).abs() < 1e-9);
+        assert!((f(c.health) + 10.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn concentration_charge_above_threshold() {
+        let mut p = params(1000, 1000);
+        p.concentration_bps = 1000;
+        p.concentration_threshold = 60;
+        let mut h = HealthInput::default();
+        h.push(asset(0, 0, 1.0, &p), spot(100.0)).unwrap();
+        let c = health_components(&h, HealthType::Maint).unwrap();
+        assert!((f(c.addon_charge) - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn overflow_is_an_error() {
+        let p = params(0, 0);
+        let mut h = HealthInput::default();
+        h.push(asset(0, 0, 1e12, &p), Exposure { spot: Fx::from_num(u64::MAX), ..Default::default() }).unwrap();
+        assert_eq!(health(&h, HealthType::Maint), Err(RiskError::MathOverflow));
+    }
+
+    #[test]
+    fn health_rule() {
+        assert!(passes_health_rule(Fx::ZERO, None));
+        assert!(!passes_health_rule(-Fx::ONE, None));
+        assert!(passes_health_rule(-Fx::ONE, Some(-Fx::from_num(2))));
+        assert!(!passes_health_rule(-Fx::from_num(3), Some(-Fx::from_num(2))));
+    }
+
+    /// Random portfolio strategy: (price, amount, group) per asset and (down, up) per group: members
+    /// of a risk group share the group's shocks, as governance lists them.
+    type Portfolio = (Vec<(f64, f64, u16)>, Vec<(u16, u16)>);
+
+    fn portfolio(sign: i32) -> impl Strategy<Value = Portfolio> {
+        (
+            prop::collection::vec((0.001f64..1e4, 0.0f64..1e9, 0u16..4), 1..MAX_HEALTH_ASSETS),
+            prop::collection::vec((0u16..=8000, 0u16..=20000), 4),
+        )
+            .prop_map(move |(v, g)| {
+                let v = v.into_iter().map(|(p, x, gr)| (p, if sign < 0 { -x } else { x }, gr)).collect();
+                (v, g)
+            })
+    }
+
+    fn build((v, groups): &Portfolio, liq: u16) -> HealthInput {
+        let mut h = HealthInput::default();
+        for (i, (price, x, g)) in v.iter().enumerate() {
+            let (d, u) = groups[*g as usize];
+            let mut p = params(d, u);
+            p.liquidity_bps = liq.min(10_000 - d);
+            h.push(asset(i as u16, *g, *price, &p), spot(*x)).unwrap();
+        }
+        h
+    }
+
+    proptest! {
+        #[test]
+        fn health_monotone_in_prices_long_only(v in portfolio(1), k in 0usize..16, bump in 1.0f64..2.0, liq in 0u16..500) {
+            let h0 = build(&v, liq);
+            let mut h1 = h0;
+            let k = k % h1.len;
+            h1.assets[k].oracle_price = Price::from_num(v.0[k].0 * bump);
+            h1.assets[k].stable_price = h1.assets[k].oracle_price;
+            for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
+                prop_assert!(health(&h1, t).unwrap() >= health(&h0, t).unwrap());
+            }
+        }
+
+        #[test]
+        fn health_monotone_in_prices_short_only(v in portfolio(-1), k in 0usize..16, bump in 1.0f64..2.0, liq in 0u16..500) {
+            let h0 = build(&v, liq);
+            let mut h1 = h0;
+            let k = k % h1.len;
+            h1.assets[k].oracle_price = Price::from_num(v.0[k].0 * bump);
+            h1.assets[k].stable_price = h1.assets[k].oracle_price;
+            for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
+                prop_assert!(health(&h1, t).unwrap() <= health(&h0, t).unwrap());
+            }
+        }
+
+        #[test]
+        fn hedged_pair_in_one_group_carries_only_addons(price in 0.01f64..1e4, x in 0.0f64..1e9,
+                d in 0u16..8000, u in 0u16..20000, liq in 0u16..1000, basis in 0u16..1000) {
+            let mut p = params(d, u);
+            p.liquidity_bps = liq;
+            p.basis_bps = basis;
+            let mut h = HealthInput::default();
+            h.push(asset(3, 9, price, &p), spot(x)).unwrap();
+            h.push(asset(4, 9, price, &p), spot(-x)).unwrap();
+            for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
+                let c = health_components(&h, t).unwrap();
+                // Rounding leaves at most a few units of the last place.
+                prop_assert!(c.scenario_charge <= Fx::from_bits(1 << 8), "{:?}", c);
+                prop_assert!(c.equity.abs() <= Fx::from_bits(1 << 8), "{:?}", c);
+                let addon_only = -c.addon_charge;
+                prop_assert!((c.health - addon_only).abs() <= Fx::from_bits(1 << 9), "{:?}", c);
+            }
+        }
+
+        #[test]
+        fn spot_only_equals_weighted_sum(v in prop::collection::vec(
+                (0.001f64..1e4, -1e9f64..1e9, 0u16..=10000, 0u16..=30000), 1..MAX_HEALTH_ASSETS)) {
+            let mut h = HealthInput::default();
+            let mut expect_init = 0f64;
+            let mut expect_maint = 0f64;
+            let mut scale = 0f64;
+            for (i, (price, x, d, u)) in v.iter().enumerate() {
+                let p = params(*d, *u);
+                h.push(asset(i as u16, i as u16, *price, &p), spot(*x)).unwrap();
+                let pr = Price::from_num(*price).to_num::<f64>();
+                let xr = Fx::from_num(*x).to_num::<f64>();
+                let w = |down: u16, up: u16| if xr >= 0.0 { 1.0 - down as f64 / 1e4 } else { 1.0 + up as f64 / 1e4 };
+                expect_init += xr * pr * w(p.init_down_bps, p.init_up_bps);
+                expect_maint += xr * pr * w(p.maint_down_bps, p.maint_up_bps);
+                scale += (xr * pr).abs();
+            }
+            let tol = 1e-9 * scale.max(1.0);
+            let init = f(health(&h, HealthType::Init).unwrap());
+            let maint = f(health(&h, HealthType::Maint).unwrap());
+            prop_assert!((init - expect_init).abs() <= tol, "{} vs {}", init, expect_init);
+            prop_assert!((maint - expect_maint).abs() <= tol, "{} vs {}", maint, expect_maint);
+            // rounding is against the account
+            prop_assert!(init <= expect_init + tol);
+        }
+
+        #[test]
+        fn init_le_liqend_le_maint(v in prop::collection::vec(
+                (0.001f64..1e4, 0.001f64..1e4, -1e9f64..1e9, 0u16..4, 0u16..300), 1..MAX_HEALTH_ASSETS),
+                groups in prop::collection::vec((0u16..=10000, 0u16..=30000), 4)) {
+            let mut h = HealthInput::default();
+            for (i, (price, stable, x, g, liq)) in v.iter().enumerate() {
+                let (d, u) = groups[*g as usize];
+                let mut p = params(d, u);
+                p.liquidity_bps = (*liq).min(10_000 - d);
+                let mut a = asset(i as u16, *g, *price, &p);
+                a.stable_price = Price::from_num(*stable);
+                h.push(a, spot(*x)).unwrap();
+            }
+            let init = health(&h, HealthType::Init).unwrap();
+            let end = health(&h, HealthType::LiquidationEnd).unwrap();
+            let maint = health(&h, HealthType::Maint).unwrap();
+            // Each type rounds its own products against the account; allow those last-place units.
+            let gross: f64 = v.iter().map(|(p, s, x, ..)| x.abs() * p.max(*s)).sum();
+            let tol = Fx::from_num(1e-13 * gross) + Fx::DELTA * 64;
+            prop_assert!(init <= end + tol && end <= maint + tol, "{} {} {}", init, end, maint);
+        }
+    }
+
+    #[test]
+    fn fractions_round_up() {
+        assert!(bps_frac(3, Round::Up) * 10_000 >= Fx::from_num(3));
+    }
+}

@@ -1,0 +1,45 @@
+//! The pure risk engine: health, scenario margining, stable prices and bank accounting.
+//!
+//! Nothing in this module depends on Anchor or Solana. The program, the SDK and the keeper call the
+//! same functions, so off-chain health equals on-chain health bit for bit.
+
+pub mod bank;
+pub mod health;
+pub mod num;
+pub mod params;
+pub mod stable_price;
+
+pub use health::*;
+pub use num::{Fx, Price, Round};
+pub use params::*;
+
+/// Errors of the pure engine. The program maps each to one variant of its error enum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RiskError {
+    /// A checked operation overflowed.
+    MathOverflow,
+    /// More distinct assets than a health computation supports.
+    TooManyAssets,
+    /// A risk or bank parameter is outside its bounds; the string names the parameter.
+    InvalidParam(&'static str),
+    /// An amount exceeds the position it is taken from.
+    InsufficientBalance,
+    /// A zero amount where a positive one is required.
+    ZeroAmount,
+}
+
+/// Result type of the pure engine.
+pub type RiskResult<T> = Result<T, RiskError>;
+
+/// Turns an `Option` from a checked operation into a [`RiskResult`].
+pub trait OrOverflow<T> {
+    /// `None` becomes [`RiskError::MathOverflow`].
+    fn or_overflow(self) -> RiskResult<T>;
+}
+
+impl<T> OrOverflow<T> for Option<T> {
+    #[inline]
+    fn or_overflow(self) -> RiskResult<T> {
+        self.ok_or(RiskError::MathOverflow)
+    }
+}
