@@ -1,5 +1,108 @@
+//! Ballast: a cross-margin prime brokerage on Solana.
+//!
+//! One margin account per trader holds collateral, borrows, perps and options; a portfolio risk
+//! engine ([`risk`]) margins them together. See docs/ for the protocol documentation.
+
+#![allow(unexpected_cfgs)]
+#![allow(clippy::result_large_err)]
+
 use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod error;
+pub mod events;
+pub mod health_accounts;
+pub mod instructions;
+pub mod oracle;
 pub mod risk;
+pub mod state;
+
+use instructions::*;
+
 declare_id!("3tfEkPsD98rzfgvUgPsg5nC3bfBMVUWibKNbrhwKXh3k");
+
+/// The Ballast program.
 #[program]
-pub mod ballast {}
+pub mod ballast {
+    use super::*;
+
+    /// Creates a group (PDA `[group, creator, group_num]`); the creator becomes admin.
+    /// `timelock_secs`: delay for risk-increasing changes, at most 30 days.
+    pub fn create_group(
+        ctx: Context<CreateGroup>,
+        group_num: u32,
+        guardian: Pubkey,
+        timelock_secs: u64,
+    ) -> Result<()> {
+        instructions::create_group::handler(ctx, group_num, guardian, timelock_secs)
+    }
+
+    /// Admin: lists an asset at index `asset_index` (= the group's asset count) with its mint,
+    /// vault, oracle and parameters. The oracle must give a valid price now.
+    pub fn list_asset(
+        ctx: Context<ListAsset>,
+        asset_index: u16,
+        params: ListAssetParams,
+    ) -> Result<()> {
+        instructions::list_asset::handler(ctx, asset_index, params)
+    }
+
+    /// Admin: edits an asset's parameters; the resulting configuration is validated as a whole.
+    pub fn edit_asset(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
+        instructions::edit_asset::handler(ctx, params)
+    }
+
+    /// Permissionless: reads the asset's oracle and moves its stable price.
+    pub fn refresh_asset(ctx: Context<RefreshAsset>) -> Result<()> {
+        instructions::refresh_asset::handler(ctx)
+    }
+
+    /// Opens a margin account (PDA `[account, group, owner, account_num]`).
+    pub fn create_account(ctx: Context<CreateAccount>, account_num: u32) -> Result<()> {
+        instructions::create_account::handler(ctx, account_num)
+    }
+
+    /// Closes an empty margin account and returns its rent.
+    pub fn close_account(ctx: Context<CloseAccount>) -> Result<()> {
+        instructions::close_account::handler(ctx)
+    }
+
+    /// Owner: sets or clears a delegate with DELEGATE_* scope bits and an expiry (unix seconds, 0: none).
+    pub fn set_delegate(
+        ctx: Context<SetDelegate>,
+        delegate: Pubkey,
+        scope: u8,
+        expiry: i64,
+    ) -> Result<()> {
+        instructions::set_delegate::handler(ctx, delegate, scope, expiry)
+    }
+
+    /// Deposits `amount` native units into a margin account. No oracle, no health check.
+    pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+        instructions::deposit::handler(ctx, amount)
+    }
+
+    /// Withdraws `amount` native units (u64::MAX: all) up to the deposit; health-checked.
+    /// Remaining accounts: the health accounts in canonical order.
+    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+        instructions::withdraw::handler(ctx, amount)
+    }
+
+    /// Test builds only: admin creates a stub oracle.
+    #[cfg(feature = "test-oracle")]
+    pub fn create_stub_oracle(ctx: Context<CreateStubOracle>, stub_num: u64) -> Result<()> {
+        instructions::create_stub_oracle::handler(ctx, stub_num)
+    }
+
+    /// Test builds only: admin sets a stub oracle's price (mantissa, confidence, exponent, publish time).
+    #[cfg(feature = "test-oracle")]
+    pub fn set_stub_oracle(
+        ctx: Context<SetStubOracle>,
+        price: i64,
+        conf: u64,
+        expo: i32,
+        publish_time: i64,
+    ) -> Result<()> {
+        instructions::set_stub_oracle::handler(ctx, price, conf, expo, publish_time)
+    }
+}

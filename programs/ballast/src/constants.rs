@@ -1,0 +1,55 @@
+//! Named constants shared by the program and the SDK: PDA seeds, limits, known program ids.
+
+use anchor_lang::prelude::*;
+
+/// Seed of the Group PDA: `[GROUP_SEED, creator, group_num (u32 LE)]`.
+pub const GROUP_SEED: &[u8] = b"group";
+/// Seed of an Asset PDA: `[ASSET_SEED, group, asset_index (u16 LE)]`.
+pub const ASSET_SEED: &[u8] = b"asset";
+/// Seed of an asset's token vault PDA: `[VAULT_SEED, asset]`. Its authority is the Asset PDA.
+pub const VAULT_SEED: &[u8] = b"vault";
+/// Seed of a MarginAccount PDA: `[ACCOUNT_SEED, group, owner, account_num (u32 LE)]`.
+pub const ACCOUNT_SEED: &[u8] = b"account";
+/// Seed of an InsuranceStake PDA: `[STAKE_SEED, group, owner]` (insurance issue).
+pub const STAKE_SEED: &[u8] = b"stake";
+/// Seed of a stub oracle PDA: `[STUB_ORACLE_SEED, group, stub_num (u64 LE)]` (test-oracle builds only).
+pub const STUB_ORACLE_SEED: &[u8] = b"stub-oracle";
+
+/// Token position slots per margin account.
+pub const MAX_TOKEN_POSITIONS: usize = 16;
+/// Perpetual position slots per margin account.
+pub const MAX_PERP_POSITIONS: usize = 8;
+/// Option position slots per margin account.
+pub const MAX_OPTION_POSITIONS: usize = 8;
+/// Distinct underlyings one margin account may have positions in (health check size bound).
+pub const MAX_ACCOUNT_ASSETS: usize = crate::risk::MAX_HEALTH_ASSETS;
+/// Assets a group may list. Indexes are `0..MAX_ASSETS`; `u16::MAX` is the free-slot sentinel.
+pub const MAX_ASSETS: u16 = 4096;
+/// Asset index of a free position slot. Never a valid asset index (catalogue DS-05).
+pub const FREE_SLOT: u16 = u16::MAX;
+
+/// Decimals of the quote unit every price is expressed in (USD with 6 decimals).
+pub const QUOTE_DECIMALS: u8 = 6;
+/// Longest group timelock, seconds (30 days).
+pub const MAX_TIMELOCK_SECS: u64 = 30 * 86_400;
+/// Oracle max age bounds, seconds.
+pub const ORACLE_MAX_AGE_BOUNDS: (u32, u32) = (1, 3_600);
+/// Oracle confidence bound: confidence / price at most this many bps (20%).
+pub const ORACLE_MAX_CONF_BPS: u16 = 2_000;
+/// A publish time at most this far in the future is accepted (clock skew), seconds.
+pub const ORACLE_MAX_FUTURE_SECS: i64 = 60;
+
+/// Delegate scope bit: may trade (perps, options) for the account.
+pub const DELEGATE_TRADE: u8 = 1;
+/// Delegate scope bit: may withdraw, only to token accounts owned by the account owner.
+pub const DELEGATE_WITHDRAW: u8 = 2;
+
+/// Pyth legacy (push) oracle program on Solana mainnet.
+pub const PYTH_LEGACY_MAINNET: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");
+/// Pyth legacy (push) oracle program on Solana devnet.
+pub const PYTH_LEGACY_DEVNET: Pubkey = pubkey!("gSbePebfvPy7tRqimPoVecS2UsBvYv46ynrzWocc92s");
+/// Owner of Pyth pull `PriceUpdateV2` accounts (the Pyth receiver program).
+pub const PYTH_RECEIVER: Pubkey = pyth_solana_receiver_sdk::ID;
+
+/// Version written into every event header.
+pub const EVENT_VERSION: u8 = 1;

@@ -1,0 +1,122 @@
+//! The one error enum of the program. Anchor's own errors (AccountNotSigner, ConstraintSeeds,
+//! ConstraintHasOne, ConstraintAddress, AccountOwnedByWrongProgram, ...) are used where they fit.
+
+use anchor_lang::prelude::*;
+
+use crate::risk::RiskError;
+
+/// Ballast errors. Every failure path returns one of these (or an Anchor constraint error) and
+/// leaves state unchanged.
+#[error_code]
+pub enum BallastError {
+    /// A checked arithmetic operation overflowed.
+    #[msg("math overflow")]
+    MathOverflow,
+    /// A parameter is outside its documented bounds.
+    #[msg("invalid configuration")]
+    InvalidConfig,
+    /// The signer may not perform this action on this account.
+    #[msg("unauthorized")]
+    Unauthorized,
+    /// The account still holds positions.
+    #[msg("account not empty")]
+    AccountNotEmpty,
+    /// All position slots of this kind are in use.
+    #[msg("no free position slot")]
+    TooManyPositions,
+    /// The account would have positions in more distinct assets than a health check supports.
+    #[msg("too many assets in one account")]
+    TooManyAssets,
+    /// The amount exceeds the position it is taken from.
+    #[msg("insufficient balance")]
+    InsufficientBalance,
+    /// A zero amount where a positive one is required.
+    #[msg("amount must be positive")]
+    ZeroAmount,
+    /// The deposit would exceed the asset's deposit cap.
+    #[msg("deposit cap exceeded")]
+    DepositCapExceeded,
+    /// Health accounts are missing, duplicated, out of canonical order, or foreign.
+    #[msg("invalid health accounts")]
+    InvalidHealthAccounts,
+    /// More health accounts than any account can need: rejected before any is read.
+    #[msg("too many health accounts")]
+    TooManyHealthAccounts,
+    /// The oracle account is not the one the asset is configured with.
+    #[msg("unexpected oracle account")]
+    UnexpectedOracle,
+    /// The oracle price is older than the asset's max age (or a non-Trading legacy price).
+    #[msg("oracle price is stale")]
+    OracleStale,
+    /// The oracle confidence interval is wider than the asset allows.
+    #[msg("oracle confidence too wide")]
+    OracleConfidence,
+    /// The oracle price is zero or negative.
+    #[msg("oracle price not positive")]
+    OracleNonPositive,
+    /// The oracle account is not owned by the oracle program of its kind.
+    #[msg("oracle account has the wrong owner")]
+    OracleWrongOwner,
+    /// The Pyth pull update is for another feed id.
+    #[msg("oracle feed id mismatch")]
+    OracleFeedMismatch,
+    /// The Pyth pull update is not fully verified.
+    #[msg("oracle update not fully verified")]
+    OracleVerificationLevel,
+    /// The oracle account data cannot be parsed.
+    #[msg("oracle account data invalid")]
+    OracleInvalidData,
+    /// The price cannot be represented (too large, or rounds to zero).
+    #[msg("oracle price out of range")]
+    OraclePriceOutOfRange,
+    /// This oracle kind is not available in this build (stub oracles outside test builds).
+    #[msg("oracle kind disabled in this build")]
+    OracleKindDisabled,
+    /// The action would leave Init health below zero without reducing risk.
+    #[msg("init health must stay non-negative")]
+    HealthMustBePositive,
+    /// The mint has a Token-2022 extension that is not on the allowlist.
+    #[msg("mint extension not allowed")]
+    DisallowedMintExtension,
+    /// The mint has a freeze authority and the listing did not accept it explicitly.
+    #[msg("mint has a freeze authority")]
+    MintHasFreezeAuthority,
+    /// Asset indexes are assigned sequentially below MAX_ASSETS.
+    #[msg("invalid asset index")]
+    InvalidAssetIndex,
+    /// The delegate's permission has expired.
+    #[msg("delegate expired")]
+    DelegateExpired,
+    /// Deposits into this asset are disabled.
+    #[msg("deposits disabled")]
+    DepositsDisabled,
+    /// Withdrawals from this asset are disabled.
+    #[msg("withdrawals disabled")]
+    WithdrawalsDisabled,
+}
+
+/// Maps the pure engine's errors onto the program's enum.
+pub fn risk_err(e: RiskError) -> Error {
+    match e {
+        RiskError::MathOverflow => error!(BallastError::MathOverflow),
+        RiskError::TooManyAssets => error!(BallastError::TooManyAssets),
+        RiskError::InvalidParam(what) => {
+            msg!("invalid parameter: {}", what);
+            error!(BallastError::InvalidConfig)
+        }
+        RiskError::InsufficientBalance => error!(BallastError::InsufficientBalance),
+        RiskError::ZeroAmount => error!(BallastError::ZeroAmount),
+    }
+}
+
+/// `?`-friendly conversion of risk results.
+pub trait RiskResultExt<T> {
+    /// Converts a [`RiskError`] into a program error.
+    fn map_risk(self) -> Result<T>;
+}
+
+impl<T> RiskResultExt<T> for core::result::Result<T, RiskError> {
+    fn map_risk(self) -> Result<T> {
+        self.map_err(risk_err)
+    }
+}

@@ -1,0 +1,191 @@
+//! Events: one per state change, each starting with the common [`EventHeader`]. Amounts are in
+//! native token units, values in quote native units (USD with 6 decimals), fixed-point numbers as
+//! raw bits (`_bits` fields: I80F48 for amounts, I48F80 for prices).
+
+use anchor_lang::prelude::*;
+
+use crate::constants::EVENT_VERSION;
+
+/// Common header of every event.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventHeader {
+    /// Event format version (EVENT_VERSION).
+    pub version: u8,
+    /// Group the event belongs to.
+    pub group: Pubkey,
+    /// Slot of the instruction.
+    pub slot: u64,
+    /// Unix timestamp of the instruction, seconds.
+    pub unix_timestamp: i64,
+}
+
+impl EventHeader {
+    /// Header for `group` at the current clock.
+    pub fn now(group: Pubkey) -> Result<Self> {
+        let clock = Clock::get()?;
+        Ok(EventHeader {
+            version: EVENT_VERSION,
+            group,
+            slot: clock.slot,
+            unix_timestamp: clock.unix_timestamp,
+        })
+    }
+}
+
+/// A group was created.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct GroupCreated {
+    /// Header.
+    pub header: EventHeader,
+    /// Admin key.
+    pub admin: Pubkey,
+    /// Guardian key.
+    pub guardian: Pubkey,
+    /// Group number.
+    pub group_num: u32,
+    /// Timelock, seconds.
+    pub timelock_secs: u64,
+}
+
+/// An asset was listed.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct AssetListed {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset account.
+    pub asset: Pubkey,
+    /// Asset index.
+    pub asset_index: u16,
+    /// Mint.
+    pub mint: Pubkey,
+    /// Mint decimals.
+    pub decimals: u8,
+    /// Primary oracle account.
+    pub oracle: Pubkey,
+    /// Oracle kind byte.
+    pub oracle_kind: u8,
+    /// Initial stable price, I48F80 bits (quote native per base native).
+    pub price_bits: i128,
+}
+
+/// An asset's parameters were edited.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct AssetEdited {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset account.
+    pub asset: Pubkey,
+    /// Asset index.
+    pub asset_index: u16,
+}
+
+/// An asset's stable price was refreshed from its oracle.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct AssetRefreshed {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset index.
+    pub asset_index: u16,
+    /// Oracle price, I48F80 bits (quote native per base native).
+    pub oracle_price_bits: i128,
+    /// Stable price after the update, I48F80 bits.
+    pub stable_price_bits: i128,
+    /// Publish time of the oracle price, unix seconds.
+    pub publish_time: i64,
+}
+
+/// A margin account was created.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct AccountCreated {
+    /// Header.
+    pub header: EventHeader,
+    /// Margin account.
+    pub account: Pubkey,
+    /// Owner.
+    pub owner: Pubkey,
+    /// Account number.
+    pub account_num: u32,
+}
+
+/// A margin account was closed and its rent returned.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct AccountClosed {
+    /// Header.
+    pub header: EventHeader,
+    /// Margin account.
+    pub account: Pubkey,
+    /// Owner.
+    pub owner: Pubkey,
+}
+
+/// A delegate was set or cleared.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct DelegateSet {
+    /// Header.
+    pub header: EventHeader,
+    /// Margin account.
+    pub account: Pubkey,
+    /// Delegate (default key: none).
+    pub delegate: Pubkey,
+    /// DELEGATE_* scope bits.
+    pub scope: u8,
+    /// Expiry, unix seconds (0: none).
+    pub expiry: i64,
+}
+
+/// Tokens were deposited.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct Deposited {
+    /// Header.
+    pub header: EventHeader,
+    /// Margin account credited.
+    pub account: Pubkey,
+    /// Asset index.
+    pub asset_index: u16,
+    /// Signer that paid.
+    pub depositor: Pubkey,
+    /// Native units received by the vault (the credited amount).
+    pub amount: u64,
+    /// Position after, index shares, I80F48 bits.
+    pub indexed_after_bits: i128,
+}
+
+/// Tokens were withdrawn.
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct Withdrew {
+    /// Header.
+    pub header: EventHeader,
+    /// Margin account debited.
+    pub account: Pubkey,
+    /// Asset index.
+    pub asset_index: u16,
+    /// Destination token account.
+    pub destination: Pubkey,
+    /// Native units sent.
+    pub amount: u64,
+    /// Init health after, quote native units, I80F48 bits.
+    pub init_health_after_bits: i128,
+}
+
+/// A stub oracle price was set (test-oracle builds).
+#[event]
+#[derive(Debug, PartialEq)]
+pub struct StubOracleSet {
+    /// Header.
+    pub header: EventHeader,
+    /// Stub oracle account.
+    pub oracle: Pubkey,
+    /// Price mantissa.
+    pub price: i64,
+    /// Exponent.
+    pub expo: i32,
+}

@@ -1,0 +1,202 @@
+//! The accounts a health check needs, in one canonical order, and the loader that turns them into
+//! the risk engine's plain input. The SDK calls the same code on raw account bytes.
+//!
+//! Canonical order (`remaining_accounts` of every health-checked instruction): for each asset index
+//! in [`MarginAccount::active_assets`] (ascending; the instruction's own asset included), the Asset
+//! account then its primary oracle account. After those pairs, optionally, fallback oracle accounts
+//! for assets whose primary is currently invalid, in the same ascending order. Anything missing,
+//! duplicated, out of order, foreign or mismatched is rejected.
+
+use anchor_lang::prelude::*;
+
+use crate::error::{BallastError, RiskResultExt};
+use crate::oracle::{is_price_invalid, read_oracle, OraclePrice};
+use crate::risk::bank::BankState;
+use crate::risk::{AssetRisk, Exposure, Fx, HealthInput, Price, RiskFractions, MAX_HEALTH_ASSETS};
+use crate::state::{load_pod, Asset, MarginAccount};
+
+/// Largest `remaining_accounts` a health check can need: two per asset plus one fallback each.
+pub const MAX_HEALTH_ACCOUNTS: usize = 3 * MAX_HEALTH_ASSETS;
+
+/// Read access to a list of accounts: on chain `[AccountInfo]`, in the SDK raw bytes.
+pub trait AccountReader {
+    /// Number of accounts.
+    fn count(&self) -> usize;
+    /// Key of account `i`.
+    fn key_at(&self, i: usize) -> Pubkey;
+    /// Calls `f` with owner and data of account `i`.
+    fn with_data<R>(&self, i: usize, f: impl FnOnce(&Pubkey, &[u8]) -> Result<R>) -> Result<R>;
+}
+
+impl AccountReader for [AccountInfo<'_>] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn key_at(&self, i: usize) -> Pubkey {
+        *self[i].key
+    }
+    fn with_data<R>(&self, i: usize, f: impl FnOnce(&Pubkey, &[u8]) -> Result<R>) -> Result<R> {
+        let info = &self[i];
+        let data = info.try_borrow_data()?;
+        f(info.owner, &data)
+    }
+}
+
+/// One loaded asset: what health needs, plus its bank state and the price that was read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadedAsset {
+    /// Asset account key.
+    pub key: Pubkey,
+    /// Risk view (prices, fractions).
+    pub risk: AssetRisk,
+    /// Bank indexes and totals.
+    pub bank: BankState,
+    /// The validated oracle price.
+    pub oracle: OraclePrice,
+}
+
+/// All assets of one health check, in canonical order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthAccounts {
+    /// Number of entries.
+    pub len: usize,
+    /// Entries, ascending asset index.
+    pub items: [LoadedAsset; MAX_HEALTH_ASSETS],
+}
+
+impl Default for HealthAccounts {
+    fn default() -> Self {
+        HealthAccounts {
+            len: 0,
+            items: [LoadedAsset::default(); MAX_HEALTH_ASSETS],
+        }
+    }
+}
+
+impl HealthAccounts {
+    /// Entry of an asset index.
+    pub fn get_mut(&mut self, asset_index: u16) -> Option<&mut LoadedAsset> {
+        self.items[..self.len]
+            .iter_mut()
+            .find(|a| a.risk.asset_index == asset_index)
+    }
+
+    /// Builds the risk engine's input from the account's positions.
+    pub fn health_input(&self, account: &MarginAccount) -> Result<Box<HealthInput>> {
+        let mut input = Box::<HealthInput>::default();
+        for a in &self.items[..self.len] {
+            let spot = a
+                .bank
+                .native(account.token_indexed(a.risk.asset_index))
+                .map_risk()?;
+            input
+                .push(
+                    a.risk,
+                    Exposure {
+                        spot,
+                        perp_base: Fx::ZERO,
+                        perp_quote: Fx::ZERO,
+                    },
+                )
+                .map_risk()?;
+        }
+        Ok(input)
+    }
+}
+
+/// The risk view of an asset at a given oracle price.
+pub fn asset_risk(asset: &Asset, oracle_price: Price) -> AssetRisk {
+    AssetRisk {
+        asset_index: asset.asset_index,
+        risk_group: asset.risk.risk_group,
+        oracle_price,
+        stable_price: asset.stable_price.price(),
+        fr: RiskFractions::from_params(&asset.risk.params()),
+    }
+}
+
+/// Loads the health accounts of `account` (plus `extra`, the instruction's own asset) from
+/// `accounts`, checking canonical order, ownership, group, oracle keys and prices.
+pub fn load_health_accounts<R: AccountReader + ?Sized>(
+    group: &Pubkey,
+    account: &MarginAccount,
+    extra: Option<u16>,
+    accounts: &R,
+    now: i64,
+) -> Result<Box<HealthAccounts>> {
+    let required = account.active_assets(extra);
+    let n = required.len;
+    if n > MAX_HEALTH_ASSETS {
+        return err!(BallastError::TooManyAssets);
+    }
+    let total = accounts.count();
+    // DS-08: reject oversized lists before reading any account.
+    if total > MAX_HEALTH_ACCOUNTS {
+        return err!(BallastError::TooManyHealthAccounts);
+    }
+    if total < 2 * n || total > 3 * n {
+        return err!(BallastError::InvalidHealthAccounts);
+    }
+    let mut out = Box::<HealthAccounts>::default();
+    let mut next_fallback = 2 * n;
+    for (i, &want) in required.as_slice().iter().enumerate() {
+        let asset_key = accounts.key_at(2 * i);
+        let oracle_i = 2 * i + 1;
+        let oracle_key = accounts.key_at(oracle_i);
+        let loaded = accounts.with_data(2 * i, |owner, data| {
+            let asset: &Asset = load_pod(owner, data)?;
+            if asset.group != *group || asset.asset_index != want {
+                return err!(BallastError::InvalidHealthAccounts);
+            }
+            let primary = accounts.with_data(oracle_i, |o_owner, o_data| {
+                read_oracle(
+                    &asset.oracle,
+                    &oracle_key,
+                    o_owner,
+                    o_data,
+                    asset.decimals,
+                    now,
+                )
+            });
+            let price = match primary {
+                Ok(p) => p,
+                Err(e) if is_price_invalid(&e) && asset.fallback_oracle.is_set() => {
+                    // The next trailing account must be this asset's fallback.
+                    if next_fallback >= total
+                        || accounts.key_at(next_fallback) != asset.fallback_oracle.address
+                    {
+                        return Err(e);
+                    }
+                    let fb_key = accounts.key_at(next_fallback);
+                    let mut p = accounts.with_data(next_fallback, |f_owner, f_data| {
+                        read_oracle(
+                            &asset.fallback_oracle,
+                            &fb_key,
+                            f_owner,
+                            f_data,
+                            asset.decimals,
+                            now,
+                        )
+                    })?;
+                    next_fallback += 1;
+                    p.from_fallback = true;
+                    p
+                }
+                Err(e) => return Err(e),
+            };
+            Ok(LoadedAsset {
+                key: asset_key,
+                risk: asset_risk(asset, price.price),
+                bank: asset.bank.state(),
+                oracle: price,
+            })
+        })?;
+        out.items[i] = loaded;
+        out.len = i + 1;
+    }
+    // Every trailing account must have been used as a fallback.
+    if next_fallback != total {
+        return err!(BallastError::InvalidHealthAccounts);
+    }
+    Ok(out)
+}

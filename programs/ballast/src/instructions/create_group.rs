@@ -1,0 +1,59 @@
+//! `create_group`: creates a Group PDA whose admin is the creator.
+
+use anchor_lang::prelude::*;
+
+use crate::constants::*;
+use crate::error::BallastError;
+use crate::events::{EventHeader, GroupCreated};
+use crate::state::Group;
+
+/// Accounts of `create_group`.
+#[derive(Accounts)]
+#[instruction(group_num: u32)]
+pub struct CreateGroup<'info> {
+    /// Creator and first admin.
+    pub creator: Signer<'info>,
+    /// The new group, PDA `[GROUP_SEED, creator, group_num]`.
+    #[account(
+        init,
+        payer = payer,
+        space = 8 + core::mem::size_of::<Group>(),
+        seeds = [GROUP_SEED, creator.key().as_ref(), &group_num.to_le_bytes()],
+        bump
+    )]
+    pub group: AccountLoader<'info, Group>,
+    /// Pays rent.
+    #[account(mut)]
+    pub payer: Signer<'info>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+/// Creates the group. `timelock_secs` is at most MAX_TIMELOCK_SECS.
+pub fn handler(
+    ctx: Context<CreateGroup>,
+    group_num: u32,
+    guardian: Pubkey,
+    timelock_secs: u64,
+) -> Result<()> {
+    require!(
+        timelock_secs <= MAX_TIMELOCK_SECS,
+        BallastError::InvalidConfig
+    );
+    let mut g = ctx.accounts.group.load_init()?;
+    g.creator = ctx.accounts.creator.key();
+    g.admin = ctx.accounts.creator.key();
+    g.guardian = guardian;
+    g.group_num = group_num;
+    g.bump = ctx.bumps.group;
+    g.timelock_secs = timelock_secs;
+    g.quote_asset_index = 0;
+    emit!(GroupCreated {
+        header: EventHeader::now(ctx.accounts.group.key())?,
+        admin: g.admin,
+        guardian,
+        group_num,
+        timelock_secs,
+    });
+    Ok(())
+}

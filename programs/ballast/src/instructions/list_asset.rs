@@ -1,0 +1,168 @@
+//! `list_asset`: the admin lists an underlying with its mint, vault, oracle and parameters.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_2022::spl_token_2022::extension::{
+    BaseStateWithExtensions, ExtensionType, StateWithExtensions,
+};
+use anchor_spl::token_2022::spl_token_2022::state::Mint as MintState;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use crate::constants::*;
+use crate::error::BallastError;
+use crate::events::{AssetListed, EventHeader};
+use crate::oracle::{oracle_policy, read_oracle_info, Action, OracleNeed};
+use crate::risk::bank::BankState;
+use crate::state::*;
+
+/// Parameters of a listing. Bounds are checked by [`Asset::validate_config`].
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default, PartialEq)]
+pub struct ListAssetParams {
+    /// Display name, UTF-8, zero padded.
+    pub name: [u8; 16],
+    /// Primary oracle.
+    pub oracle: OracleConfig,
+    /// Fallback oracle (address default: none).
+    pub fallback_oracle: OracleConfig,
+    /// Risk parameters.
+    pub risk: RiskConfig,
+    /// Interest curve.
+    pub interest: InterestConfig,
+    /// Largest stable-price move per hour, bps.
+    pub stable_growth_bps_per_hour: u32,
+    /// Deposit cap, native units.
+    pub deposit_cap: u64,
+    /// Borrow cap, native units.
+    pub borrow_cap: u64,
+    /// Accept a mint with a freeze authority (centrally issued stablecoins). Otherwise rejected.
+    pub allow_freeze_authority: bool,
+}
+
+/// Token-2022 extensions a listed mint may carry: metadata and grouping only. Anything that can
+/// take fees, hook or block transfers, seize tokens or change balances is rejected.
+pub const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 6] = [
+    ExtensionType::MetadataPointer,
+    ExtensionType::TokenMetadata,
+    ExtensionType::GroupPointer,
+    ExtensionType::GroupMemberPointer,
+    ExtensionType::TokenGroup,
+    ExtensionType::TokenGroupMember,
+];
+
+/// Checks a mint's extensions against [`ALLOWED_MINT_EXTENSIONS`] (catalogue AV-20, AV-21).
+pub fn check_mint_extensions(mint: &AccountInfo) -> Result<()> {
+    let data = mint.try_borrow_data()?;
+    let state =
+        StateWithExtensions::<MintState>::unpack(&data).map_err(|_| BallastError::InvalidConfig)?;
+    let types = state
+        .get_extension_types()
+        .map_err(|_| BallastError::InvalidConfig)?;
+    for t in types {
+        if !ALLOWED_MINT_EXTENSIONS.contains(&t) {
+            msg!("disallowed mint extension {:?}", t);
+            return err!(BallastError::DisallowedMintExtension);
+        }
+    }
+    Ok(())
+}
+
+/// Accounts of `list_asset`.
+#[derive(Accounts)]
+#[instruction(asset_index: u16)]
+pub struct ListAsset<'info> {
+    /// Group; its admin must sign.
+    #[account(mut, has_one = admin)]
+    pub group: AccountLoader<'info, Group>,
+    /// Group admin.
+    pub admin: Signer<'info>,
+    /// Mint of the asset (SPL Token or Token-2022 with allowed extensions only).
+    #[account(
+        mint::token_program = token_program,
+        constraint = check_mint_extensions(&mint.to_account_info()).is_ok() @ BallastError::DisallowedMintExtension
+    )]
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// The new asset, PDA `[ASSET_SEED, group, asset_index]`.
+    #[account(
+        init,
+        payer = payer,
+        space = 8 + core::mem::size_of::<Asset>(),
+        seeds = [ASSET_SEED, group.key().as_ref(), &asset_index.to_le_bytes()],
+        bump
+    )]
+    pub asset: AccountLoader<'info, Asset>,
+    /// The asset's vault, PDA `[VAULT_SEED, asset]`, authority the asset PDA.
+    #[account(
+        init,
+        payer = payer,
+        seeds = [VAULT_SEED, asset.key().as_ref()],
+        bump,
+        token::mint = mint,
+        token::authority = asset,
+        token::token_program = token_program
+    )]
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Primary oracle account; must give a valid price now.
+    /// CHECK: owner, layout, feed and price are checked by `read_oracle`.
+    pub oracle: UncheckedAccount<'info>,
+    /// Pays rent.
+    #[account(mut)]
+    pub payer: Signer<'info>,
+    /// Token program of the mint.
+    pub token_program: Interface<'info, TokenInterface>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+/// Lists the asset at `asset_index`, which must equal the group's `num_assets`.
+pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParams) -> Result<()> {
+    let group_key = ctx.accounts.group.key();
+    let mut group = ctx.accounts.group.load_mut()?;
+    require!(
+        asset_index == group.num_assets && asset_index < MAX_ASSETS,
+        BallastError::InvalidAssetIndex
+    );
+    if !params.allow_freeze_authority && ctx.accounts.mint.freeze_authority.is_some() {
+        return err!(BallastError::MintHasFreezeAuthority);
+    }
+    check_mint_extensions(&ctx.accounts.mint.to_account_info())?;
+
+    let now = Clock::get()?.unix_timestamp;
+    let mut asset = ctx.accounts.asset.load_init()?;
+    asset.group = group_key;
+    asset.mint = ctx.accounts.mint.key();
+    asset.vault = ctx.accounts.vault.key();
+    asset.token_program = ctx.accounts.token_program.key();
+    asset.oracle = params.oracle;
+    asset.fallback_oracle = params.fallback_oracle;
+    asset.name = params.name;
+    asset.asset_index = asset_index;
+    asset.decimals = ctx.accounts.mint.decimals;
+    asset.bump = ctx.bumps.asset;
+    asset.vault_bump = ctx.bumps.vault;
+    asset.risk = params.risk;
+    asset.interest = params.interest;
+    asset.stable_growth_bps_per_hour = params.stable_growth_bps_per_hour;
+    asset.bank.set_state(&BankState::default());
+    asset.bank.deposit_cap = params.deposit_cap;
+    asset.bank.borrow_cap = params.borrow_cap;
+    asset.bank.last_accrual_ts = now;
+    asset.validate_config()?;
+
+    debug_assert_eq!(oracle_policy(Action::ListAsset), OracleNeed::Valid);
+    let price = read_oracle_info(&asset.oracle, &ctx.accounts.oracle, asset.decimals, now)?;
+    asset.stable_price = Fx128::from_price(price.price);
+    asset.stable_updated_ts = now;
+    asset.last_publish_time = price.publish_time;
+
+    group.num_assets = asset_index + 1;
+    emit!(AssetListed {
+        header: EventHeader::now(group_key)?,
+        asset: ctx.accounts.asset.key(),
+        asset_index,
+        mint: asset.mint,
+        decimals: asset.decimals,
+        oracle: asset.oracle.address,
+        oracle_kind: asset.oracle.kind,
+        price_bits: price.price.to_bits(),
+    });
+    Ok(())
+}

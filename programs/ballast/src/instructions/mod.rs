@@ -1,0 +1,31 @@
+//! One module per instruction: accounts, validation and a thin handler.
+//! Every module names its entry point `handler`; lib.rs calls each by its full path.
+#![allow(ambiguous_glob_reexports)]
+
+pub mod close_account;
+pub mod create_account;
+pub mod create_group;
+#[cfg(feature = "test-oracle")]
+pub mod create_stub_oracle;
+pub mod deposit;
+pub mod edit_asset;
+pub mod list_asset;
+pub mod refresh_asset;
+pub mod set_delegate;
+#[cfg(feature = "test-oracle")]
+pub mod set_stub_oracle;
+pub mod withdraw;
+
+pub use close_account::*;
+pub use create_account::*;
+pub use create_group::*;
+#[cfg(feature = "test-oracle")]
+pub use create_stub_oracle::*;
+pub use deposit::*;
+pub use edit_asset::*;
+pub use list_asset::*;
+pub use refresh_asset::*;
+pub use set_delegate::*;
+#[cfg(feature = "test-oracle")]
+pub use set_stub_oracle::*;
+pub use withdraw::*;

@@ -1,0 +1,35 @@
+//! `refresh_asset`: permissionless; reads the asset's oracle and moves its stable price.
+
+use anchor_lang::prelude::*;
+
+use crate::events::{AssetRefreshed, EventHeader};
+use crate::oracle::{oracle_policy, read_oracle_info, Action, OracleNeed};
+use crate::state::*;
+
+/// Accounts of `refresh_asset`.
+#[derive(Accounts)]
+pub struct RefreshAsset<'info> {
+    /// Asset to refresh.
+    #[account(mut)]
+    pub asset: AccountLoader<'info, Asset>,
+    /// The asset's primary oracle.
+    /// CHECK: key, owner, layout and price are checked by `read_oracle`.
+    pub oracle: UncheckedAccount<'info>,
+}
+
+/// Updates the stable price and the last used publish time.
+pub fn handler(ctx: Context<RefreshAsset>) -> Result<()> {
+    debug_assert_eq!(oracle_policy(Action::RefreshAsset), OracleNeed::Valid);
+    let now = Clock::get()?.unix_timestamp;
+    let mut asset = ctx.accounts.asset.load_mut()?;
+    let price = read_oracle_info(&asset.oracle, &ctx.accounts.oracle, asset.decimals, now)?;
+    asset.observe_price(price.price, price.publish_time, now)?;
+    emit!(AssetRefreshed {
+        header: EventHeader::now(asset.group)?,
+        asset_index: asset.asset_index,
+        oracle_price_bits: price.price.to_bits(),
+        stable_price_bits: asset.stable_price.bits(),
+        publish_time: price.publish_time,
+    });
+    Ok(())
+}

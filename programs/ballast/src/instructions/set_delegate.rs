@@ -1,0 +1,69 @@
+//! `set_delegate`: the owner names (or clears) a delegate with a scope and an expiry.
+
+use anchor_lang::prelude::*;
+
+use crate::constants::*;
+use crate::error::BallastError;
+use crate::events::{DelegateSet, EventHeader};
+use crate::state::*;
+
+/// Accounts of `set_delegate`.
+#[derive(Accounts)]
+pub struct SetDelegate<'info> {
+    /// Account whose delegate changes.
+    #[account(mut, has_one = owner)]
+    pub account: AccountLoader<'info, MarginAccount>,
+    /// Owner.
+    pub owner: Signer<'info>,
+}
+
+/// Sets the delegate. `scope` is a set of DELEGATE_* bits; `expiry` 0 means no expiry.
+/// `Pubkey::default()` clears the delegate.
+pub fn handler(ctx: Context<SetDelegate>, delegate: Pubkey, scope: u8, expiry: i64) -> Result<()> {
+    require!(
+        scope & !(DELEGATE_TRADE | DELEGATE_WITHDRAW) == 0,
+        BallastError::InvalidConfig
+    );
+    require!(expiry >= 0, BallastError::InvalidConfig);
+    let mut a = ctx.accounts.account.load_mut()?;
+    require!(delegate != a.owner, BallastError::InvalidConfig);
+    a.delegate = delegate;
+    a.delegate_scope = if delegate == Pubkey::default() {
+        0
+    } else {
+        scope
+    };
+    a.delegate_expiry = if delegate == Pubkey::default() {
+        0
+    } else {
+        expiry
+    };
+    emit!(DelegateSet {
+        header: EventHeader::now(a.group)?,
+        account: ctx.accounts.account.key(),
+        delegate,
+        scope: a.delegate_scope,
+        expiry: a.delegate_expiry,
+    });
+    Ok(())
+}
+
+impl MarginAccount {
+    /// Checks that `signer` may act on this account with the `scope` bit: the owner always may; the
+    /// delegate only within its scope and before its expiry.
+    pub fn authorize(&self, signer: &Pubkey, scope: u8, now: i64) -> Result<()> {
+        if *signer == self.owner {
+            return Ok(());
+        }
+        if *signer != self.delegate
+            || self.delegate == Pubkey::default()
+            || self.delegate_scope & scope == 0
+        {
+            return err!(BallastError::Unauthorized);
+        }
+        if self.delegate_expiry != 0 && now > self.delegate_expiry {
+            return err!(BallastError::DelegateExpired);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,138 @@
+//! `withdraw`: sends tokens from the vault to a token account, up to the account's deposit, and
+//! runs the health check on the account afterwards.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{
+    transfer_checked, Mint, TokenAccount, TokenInterface, TransferChecked,
+};
+
+use crate::constants::*;
+use crate::error::{BallastError, RiskResultExt};
+use crate::events::{EventHeader, Withdrew};
+use crate::health_accounts::load_health_accounts;
+use crate::oracle::{oracle_policy, Action, OracleNeed};
+use crate::risk::{health, passes_health_rule, HealthType};
+use crate::state::*;
+
+/// Accounts of `withdraw`. `remaining_accounts`: the health accounts in canonical order
+/// (see `health_accounts`).
+#[derive(Accounts)]
+pub struct Withdraw<'info> {
+    /// Group.
+    pub group: AccountLoader<'info, Group>,
+    /// Account debited.
+    #[account(mut, has_one = group)]
+    pub account: AccountLoader<'info, MarginAccount>,
+    /// Owner, or a delegate with the withdraw scope.
+    pub authority: Signer<'info>,
+    /// Asset withdrawn; must belong to the group.
+    #[account(mut, has_one = group)]
+    pub asset: AccountLoader<'info, Asset>,
+    /// The asset's vault.
+    #[account(mut, address = asset.load()?.vault)]
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The asset's mint.
+    #[account(address = asset.load()?.mint)]
+    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// Destination token account. A delegate may only withdraw to the account owner's token accounts.
+    #[account(mut, token::mint = mint, token::token_program = token_program)]
+    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Token program of the asset.
+    #[account(address = asset.load()?.token_program)]
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+/// Withdraws `amount` native units (`u64::MAX`: everything). Fails with InsufficientBalance beyond
+/// the deposit, and with HealthMustBePositive if Init health would end below zero.
+pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+    debug_assert_eq!(oracle_policy(Action::Withdraw), OracleNeed::Valid);
+    require!(amount > 0, BallastError::ZeroAmount);
+    let now = Clock::get()?.unix_timestamp;
+    let group_key = ctx.accounts.group.key();
+    let (asset_index, decimals, flags, bump) = {
+        let a = ctx.accounts.asset.load()?;
+        (a.asset_index, a.decimals, a.flags, a.bump)
+    };
+    require!(
+        flags & ASSET_FLAG_WITHDRAWALS_DISABLED == 0,
+        BallastError::WithdrawalsDisabled
+    );
+
+    let (sent, health_after) = {
+        let mut account = ctx.accounts.account.load_mut()?;
+        account.authorize(&ctx.accounts.authority.key(), DELEGATE_WITHDRAW, now)?;
+        if ctx.accounts.authority.key() != account.owner {
+            require_keys_eq!(
+                ctx.accounts.destination.owner,
+                account.owner,
+                BallastError::Unauthorized
+            );
+        }
+        let slot = account
+            .token_slot(asset_index)
+            .ok_or(BallastError::InsufficientBalance)?;
+
+        // Read every health account (the asset itself included) before changing anything.
+        let mut loaded = load_health_accounts(
+            &group_key,
+            &account,
+            Some(asset_index),
+            ctx.remaining_accounts,
+            now,
+        )?;
+
+        let mut asset = ctx.accounts.asset.load_mut()?;
+        let entry = loaded
+            .get_mut(asset_index)
+            .ok_or(BallastError::InvalidHealthAccounts)?;
+        asset.observe_price(entry.oracle.price, entry.oracle.publish_time, now)?;
+        let mut bank = asset.bank.state();
+        let mut position = account.tokens[slot].indexed.fx();
+        let amount = if amount == u64::MAX {
+            bank.withdrawable(position).map_risk()?
+        } else {
+            amount
+        };
+        require!(amount > 0, BallastError::ZeroAmount);
+        bank.withdraw(&mut position, amount, false).map_risk()?;
+        asset.bank.set_state(&bank);
+        account.tokens[slot].indexed = Fx128::from_fx(position);
+        account.release_token_slot_if_empty(slot);
+        entry.bank = bank;
+        entry.risk.stable_price = asset.stable_price.price();
+
+        let input = loaded.health_input(&account)?;
+        let init = health(&input, HealthType::Init).map_risk()?;
+        require!(
+            passes_health_rule(init, None),
+            BallastError::HealthMustBePositive
+        );
+        (amount, init)
+    };
+
+    let index_bytes = asset_index.to_le_bytes();
+    let seeds: &[&[u8]] = &[ASSET_SEED, group_key.as_ref(), &index_bytes, &[bump]];
+    transfer_checked(
+        CpiContext::new_with_signer(
+            ctx.accounts.token_program.key(),
+            TransferChecked {
+                from: ctx.accounts.vault.to_account_info(),
+                mint: ctx.accounts.mint.to_account_info(),
+                to: ctx.accounts.destination.to_account_info(),
+                authority: ctx.accounts.asset.to_account_info(),
+            },
+            &[seeds],
+        ),
+        sent,
+        decimals,
+    )?;
+    emit!(Withdrew {
+        header: EventHeader::now(group_key)?,
+        account: ctx.accounts.account.key(),
+        asset_index,
+        destination: ctx.accounts.destination.key(),
+        amount: sent,
+        init_health_after_bits: health_after.to_bits(),
+    });
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! Oracle adapters: Pyth pull, Pyth legacy and (test builds only) the stub oracle, turned into a
+//! price in quote native units per base native unit. Every read checks owner, feed, positivity,
+//! staleness and confidence. The table of which action needs a valid price lives here too
+//! ([`oracle_policy`]) and in docs/oracles.md.
+
+use anchor_lang::prelude::*;
+use anchor_lang::AccountDeserialize;
+use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
+
+use crate::constants::*;
+use crate::error::BallastError;
+use crate::risk::num::{conf_from_mantissa, price_from_mantissa};
+use crate::risk::Price;
+use crate::state::{OracleConfig, OracleKind};
+
+/// A validated price.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OraclePrice {
+    /// Quote native units per base native unit.
+    pub price: Price,
+    /// Publish time of the price, unix seconds.
+    pub publish_time: i64,
+    /// True when the fallback oracle supplied it.
+    pub from_fallback: bool,
+}
+
+/// Actions, for the oracle policy table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Deposit into an account: cannot lower health.
+    Deposit,
+    /// Repay a borrow in full (lending issue): cannot lower health.
+    RepayInFull,
+    /// Withdraw (and, later, borrow): lowers health.
+    Withdraw,
+    /// Close an empty account: no positions, no price.
+    CloseAccount,
+    /// Refresh an asset's stable price from its oracle.
+    RefreshAsset,
+    /// List an asset: the configured oracle must give a valid price.
+    ListAsset,
+}
+
+/// What an action requires of the oracles of the account's assets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OracleNeed {
+    /// No price is read.
+    None,
+    /// Every price read must pass all checks (fallback allowed where configured).
+    Valid,
+}
+
+/// The one table of which oracle failure blocks which action. Deposits and full repays never need
+/// a price; anything that can lower health, and anything that stores a price, needs a valid one.
+pub const fn oracle_policy(action: Action) -> OracleNeed {
+    match action {
+        Action::Deposit | Action::RepayInFull | Action::CloseAccount => OracleNeed::None,
+        Action::Withdraw | Action::RefreshAsset | Action::ListAsset => OracleNeed::Valid,
+    }
+}
+
+/// True for errors that mean "the price is currently unusable" (a fallback may be tried), as
+/// opposed to "this is the wrong account" (never retried).
+pub fn is_price_invalid(e: &Error) -> bool {
+    let codes = [
+        BallastError::OracleStale,
+        BallastError::OracleConfidence,
+        BallastError::OracleNonPositive,
+        BallastError::OraclePriceOutOfRange,
+    ];
+    match e {
+        Error::AnchorError(a) => codes.iter().any(|c| a.error_code_number == u32::from(*c)),
+        _ => false,
+    }
+}
+
+/// Raw fields every oracle format reduces to.
+struct RawPrice {
+    price: i64,
+    conf: u64,
+    expo: i32,
+    publish_time: i64,
+}
+
+/// Reads and validates a price from an oracle account's key, owner and data.
+/// `decimals` are the asset's mint decimals; `now` is the clock's unix timestamp.
+pub fn read_oracle(
+    cfg: &OracleConfig,
+    key: &Pubkey,
+    owner: &Pubkey,
+    data: &[u8],
+    decimals: u8,
+    now: i64,
+) -> Result<OraclePrice> {
+    if *key != cfg.address || !cfg.is_set() {
+        return err!(BallastError::UnexpectedOracle);
+    }
+    let kind = OracleKind::from_u8(cfg.kind).ok_or(BallastError::InvalidConfig)?;
+    let raw = match kind {
+        OracleKind::PythPull => read_pyth_pull(cfg, owner, data)?,
+        OracleKind::PythLegacy => read_pyth_legacy(owner, data)?,
+        OracleKind::Stub => read_stub(owner, data)?,
+    };
+    validate(cfg, &raw, decimals, now)
+}
+
+fn validate(cfg: &OracleConfig, raw: &RawPrice, decimals: u8, now: i64) -> Result<OraclePrice> {
+    if raw.price <= 0 {
+        return err!(BallastError::OracleNonPositive);
+    }
+    if raw.publish_time > now.saturating_add(ORACLE_MAX_FUTURE_SECS) {
+        return err!(BallastError::OracleInvalidData);
+    }
+    let age = now.saturating_sub(raw.publish_time);
+    if age > cfg.max_age_secs as i64 {
+        return err!(BallastError::OracleStale);
+    }
+    // conf / price <= max_conf_bps / 10_000, in integers (both fit in i128).
+    if (raw.conf as i128) * 10_000 > (raw.price as i128) * cfg.max_conf_bps as i128 {
+        return err!(BallastError::OracleConfidence);
+    }
+    let price = price_from_mantissa(raw.price as u64, raw.expo, QUOTE_DECIMALS, decimals)
+        .ok_or(BallastError::OraclePriceOutOfRange)?;
+    // The confidence conversion is only a range check here; the ratio was checked above.
+    conf_from_mantissa(raw.conf, raw.expo, QUOTE_DECIMALS, decimals)
+        .ok_or(BallastError::OraclePriceOutOfRange)?;
+    Ok(OraclePrice {
+        price,
+        publish_time: raw.publish_time,
+        from_fallback: false,
+    })
+}
+
+fn read_pyth_pull(cfg: &OracleConfig, owner: &Pubkey, data: &[u8]) -> Result<RawPrice> {
+    if *owner != PYTH_RECEIVER {
+        return err!(BallastError::OracleWrongOwner);
+    }
+    let update = PriceUpdateV2::try_deserialize(&mut &data[..])
+        .map_err(|_| BallastError::OracleInvalidData)?;
+    if update.verification_level != VerificationLevel::Full {
+        return err!(BallastError::OracleVerificationLevel);
+    }
+    let m = &update.price_message;
+    if m.feed_id != cfg.feed_id {
+        return err!(BallastError::OracleFeedMismatch);
+    }
+    Ok(RawPrice {
+        price: m.price,
+        conf: m.conf,
+        expo: m.exponent,
+        publish_time: m.publish_time,
+    })
+}
+
+fn read_pyth_legacy(owner: &Pubkey, data: &[u8]) -> Result<RawPrice> {
+    if *owner != PYTH_LEGACY_MAINNET && *owner != PYTH_LEGACY_DEVNET {
+        return err!(BallastError::OracleWrongOwner);
+    }
+    // pyth-sdk-solana's byte parser casts in place: it needs 8-byte aligned data, as account
+    // data always is on chain. Refuse rather than panic if it is not.
+    if (data.as_ptr() as usize)
+        % core::mem::align_of::<pyth_sdk_solana::state::SolanaPriceAccount>()
+        != 0
+    {
+        return err!(BallastError::OracleInvalidData);
+    }
+    let acc = pyth_sdk_solana::state::load_price_account::<32, ()>(data)
+        .map_err(|_| BallastError::OracleInvalidData)?;
+    // A non-Trading aggregate is read as Pyth itself reads it: the previous price with its own
+    // (older) timestamp, which the staleness check then rejects (catalogue OR-03).
+    let trading = acc.agg.status == pyth_sdk_solana::state::PriceStatus::Trading;
+    Ok(if trading {
+        RawPrice {
+            price: acc.agg.price,
+            conf: acc.agg.conf,
+            expo: acc.expo,
+            publish_time: acc.timestamp,
+        }
+    } else {
+        RawPrice {
+            price: acc.prev_price,
+            conf: acc.prev_conf,
+            expo: acc.expo,
+            publish_time: acc.prev_timestamp,
+        }
+    })
+}
+
+#[cfg(feature = "test-oracle")]
+fn read_stub(owner: &Pubkey, data: &[u8]) -> Result<RawPrice> {
+    if *owner != crate::ID {
+        return err!(BallastError::OracleWrongOwner);
+    }
+    let s: &crate::state::StubOracle = crate::state::load_pod(owner, data)?;
+    Ok(RawPrice {
+        price: s.price,
+        conf: s.conf,
+        expo: s.expo,
+        publish_time: s.publish_time,
+    })
+}
+
+#[cfg(not(feature = "test-oracle"))]
+fn read_stub(_owner: &Pubkey, _data: &[u8]) -> Result<RawPrice> {
+    err!(BallastError::OracleKindDisabled)
+}
+
+/// Checks an oracle configuration against its bounds (catalogue AG-06): known kind, max age in
+/// bounds, confidence limit in bounds, a feed id for pull oracles, stub oracles only in test builds.
+pub fn validate_oracle_config(cfg: &OracleConfig) -> Result<()> {
+    let kind = OracleKind::from_u8(cfg.kind).ok_or(BallastError::InvalidConfig)?;
+    if kind == OracleKind::Stub && !cfg!(feature = "test-oracle") {
+        return err!(BallastError::OracleKindDisabled);
+    }
+    let (lo, hi) = ORACLE_MAX_AGE_BOUNDS;
+    if !cfg.is_set()
+        || cfg.max_age_secs < lo
+        || cfg.max_age_secs > hi
+        || cfg.max_conf_bps == 0
+        || cfg.max_conf_bps > ORACLE_MAX_CONF_BPS
+        || (kind == OracleKind::PythPull && cfg.feed_id == [0u8; 32])
+        || cfg.reserved != 0
+    {
+        return err!(BallastError::InvalidConfig);
+    }
+    Ok(())
+}
+
+/// Reads an asset's price from an `AccountInfo`.
+pub fn read_oracle_info(
+    cfg: &OracleConfig,
+    info: &AccountInfo,
+    decimals: u8,
+    now: i64,
+) -> Result<OraclePrice> {
+    let data = info.try_borrow_data()?;
+    read_oracle(cfg, info.key, info.owner, &data, decimals, now)
+}

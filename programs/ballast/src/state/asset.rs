@@ -1,0 +1,311 @@
+//! The Asset: one per underlying. Bank, oracle configuration, risk parameters; room for the perp
+//! and option sides.
+
+use anchor_lang::prelude::*;
+
+use super::Fx128;
+use crate::error::{BallastError, RiskResultExt};
+use crate::oracle::validate_oracle_config;
+use crate::risk::stable_price::{next_stable_price, STABLE_GROWTH_BOUNDS};
+use crate::risk::{bank::BankState, Price, RiskParams};
+
+/// Highest rate of the interest curve, bps per year (1000%).
+pub const MAX_INTEREST_RATE_BPS: u32 = 100_000;
+
+/// How an asset's price is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum OracleKind {
+    /// Pyth pull oracle: a `PriceUpdateV2` account owned by the Pyth receiver program.
+    PythPull = 0,
+    /// Pyth legacy push oracle: a price account owned by the Pyth oracle program.
+    PythLegacy = 1,
+    /// Program-owned stub oracle. Readable only in builds with the `test-oracle` feature.
+    Stub = 2,
+}
+
+impl OracleKind {
+    /// Decodes the stored byte.
+    pub fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            0 => Some(OracleKind::PythPull),
+            1 => Some(OracleKind::PythLegacy),
+            2 => Some(OracleKind::Stub),
+            _ => None,
+        }
+    }
+}
+
+/// Oracle configuration of an asset (primary or fallback).
+#[zero_copy]
+#[derive(Debug, Default, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+pub struct OracleConfig {
+    /// Oracle account address. `Pubkey::default()` for an unset fallback.
+    pub address: Pubkey,
+    /// Pyth feed id (pull oracles); zero for other kinds.
+    pub feed_id: [u8; 32],
+    /// Maximum age of a price, seconds since its publish time.
+    pub max_age_secs: u32,
+    /// Maximum confidence interval, bps of the price.
+    pub max_conf_bps: u16,
+    /// [`OracleKind`] as a byte.
+    pub kind: u8,
+    /// Reserved.
+    pub reserved: u8,
+}
+
+impl OracleConfig {
+    /// True when this config names an oracle.
+    pub fn is_set(&self) -> bool {
+        self.address != Pubkey::default()
+    }
+}
+
+/// Risk parameters as stored (see [`RiskParams`] for meaning and bounds).
+#[zero_copy]
+#[derive(Debug, Default, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+pub struct RiskConfig {
+    /// Concentration threshold, native token units of |net exposure|.
+    pub concentration_threshold: u64,
+    /// Init down shock, bps.
+    pub init_down_bps: u16,
+    /// Init up shock, bps.
+    pub init_up_bps: u16,
+    /// Maint down shock, bps.
+    pub maint_down_bps: u16,
+    /// Maint up shock, bps.
+    pub maint_up_bps: u16,
+    /// Risk group id (the asset's own index when alone).
+    pub risk_group: u16,
+    /// Basis charge, bps.
+    pub basis_bps: u16,
+    /// Liquidity charge, bps.
+    pub liquidity_bps: u16,
+    /// Concentration charge rate, bps.
+    pub concentration_bps: u16,
+    /// Liquidation fee, bps.
+    pub liquidation_fee_bps: u16,
+    /// Reserved.
+    pub reserved: [u8; 6],
+}
+
+impl RiskConfig {
+    /// The pure engine's view.
+    pub fn params(&self) -> RiskParams {
+        RiskParams {
+            init_down_bps: self.init_down_bps,
+            init_up_bps: self.init_up_bps,
+            maint_down_bps: self.maint_down_bps,
+            maint_up_bps: self.maint_up_bps,
+            risk_group: self.risk_group,
+            basis_bps: self.basis_bps,
+            liquidity_bps: self.liquidity_bps,
+            concentration_bps: self.concentration_bps,
+            concentration_threshold: self.concentration_threshold,
+            liquidation_fee_bps: self.liquidation_fee_bps,
+        }
+    }
+}
+
+/// Interest curve (used by the lending issue): kinked utilization curve, rates in bps per year.
+#[zero_copy]
+#[derive(Debug, Default, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+pub struct InterestConfig {
+    /// First kink, utilization bps.
+    pub util0_bps: u16,
+    /// Second kink, utilization bps.
+    pub util1_bps: u16,
+    /// Rate at the first kink, bps per year.
+    pub rate0_bps: u32,
+    /// Rate at the second kink, bps per year.
+    pub rate1_bps: u32,
+    /// Rate at 100% utilization, bps per year.
+    pub max_rate_bps: u32,
+    /// Protocol share of interest, bps.
+    pub fee_bps: u16,
+    /// Reserved.
+    pub reserved: [u8; 14],
+}
+
+/// Lending state of the asset's bank.
+#[zero_copy]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct BankStore {
+    /// Native units per deposit share, I80F48 bits.
+    pub deposit_index: Fx128,
+    /// Native units per borrow share, I80F48 bits.
+    pub borrow_index: Fx128,
+    /// Sum of deposit shares, I80F48 bits.
+    pub indexed_deposits: Fx128,
+    /// Sum of borrow shares (positive), I80F48 bits.
+    pub indexed_borrows: Fx128,
+    /// Protocol fees accrued and not withdrawn, native units, I80F48 bits.
+    pub protocol_fees: Fx128,
+    /// Deposit cap, native units (u64::MAX: none).
+    pub deposit_cap: u64,
+    /// Borrow cap, native units (lending issue).
+    pub borrow_cap: u64,
+    /// Last interest accrual, unix seconds.
+    pub last_accrual_ts: i64,
+    /// Reserved.
+    pub reserved: [u64; 5],
+}
+
+impl BankStore {
+    /// The pure engine's view.
+    pub fn state(&self) -> BankState {
+        BankState {
+            deposit_index: self.deposit_index.fx(),
+            borrow_index: self.borrow_index.fx(),
+            indexed_deposits: self.indexed_deposits.fx(),
+            indexed_borrows: self.indexed_borrows.fx(),
+        }
+    }
+    /// Writes the pure engine's state back.
+    pub fn set_state(&mut self, s: &BankState) {
+        self.deposit_index = Fx128::from_fx(s.deposit_index);
+        self.borrow_index = Fx128::from_fx(s.borrow_index);
+        self.indexed_deposits = Fx128::from_fx(s.indexed_deposits);
+        self.indexed_borrows = Fx128::from_fx(s.indexed_borrows);
+    }
+}
+
+/// Asset flag: deposits disabled.
+pub const ASSET_FLAG_DEPOSITS_DISABLED: u8 = 1;
+/// Asset flag: withdrawals disabled.
+pub const ASSET_FLAG_WITHDRAWALS_DISABLED: u8 = 2;
+
+/// One underlying. PDA: `[ASSET_SEED, group, asset_index (u16 LE)]`.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct Asset {
+    /// Group this asset belongs to.
+    pub group: Pubkey,
+    /// SPL Token or Token-2022 mint.
+    pub mint: Pubkey,
+    /// Vault token account PDA `[VAULT_SEED, asset]`, authority: this Asset PDA.
+    pub vault: Pubkey,
+    /// Token program owning mint and vault.
+    pub token_program: Pubkey,
+    /// Primary oracle.
+    pub oracle: OracleConfig,
+    /// Fallback oracle, used only when the primary is invalid (stale, unconfident, non-positive).
+    pub fallback_oracle: OracleConfig,
+    /// Display name, UTF-8, zero padded.
+    pub name: [u8; 16],
+    /// Index of this asset in its group.
+    pub asset_index: u16,
+    /// Mint decimals.
+    pub decimals: u8,
+    /// Canonical bump of the asset PDA.
+    pub bump: u8,
+    /// Canonical bump of the vault PDA.
+    pub vault_bump: u8,
+    /// ASSET_FLAG_* bits.
+    pub flags: u8,
+    /// Reserved.
+    pub reserved0: [u8; 2],
+    /// Risk parameters.
+    pub risk: RiskConfig,
+    /// Stable price, quote native per base native, I48F80 bits.
+    pub stable_price: Fx128,
+    /// When the stable price was last updated, unix seconds.
+    pub stable_updated_ts: i64,
+    /// Publish time of the newest oracle price this asset has used, unix seconds.
+    pub last_publish_time: i64,
+    /// Largest stable-price move per hour, bps.
+    pub stable_growth_bps_per_hour: u32,
+    /// Reserved.
+    pub reserved1: u32,
+    /// Bank (lending) state.
+    pub bank: BankStore,
+    /// Interest curve.
+    pub interest: InterestConfig,
+    /// Reserved for the perpetual market on this underlying.
+    pub perp_reserved: [u8; 256],
+    /// Reserved for the options on this underlying.
+    pub option_reserved: [u8; 256],
+    /// Reserved for upgrades.
+    pub reserved: [u8; 256],
+}
+
+const _: () = assert!(core::mem::size_of::<OracleConfig>() == 72);
+const _: () = assert!(core::mem::size_of::<RiskConfig>() == 32);
+const _: () = assert!(core::mem::size_of::<InterestConfig>() == 32);
+const _: () = assert!(core::mem::size_of::<BankStore>() == 144);
+const _: () = assert!(core::mem::size_of::<Asset>() == 1312);
+const _: () = assert!(core::mem::align_of::<Asset>() == 8);
+
+impl Asset {
+    /// Checks every configurable field against its bounds (catalogue AG-06). Called by listing
+    /// and by every edit on the resulting configuration.
+    pub fn validate_config(&self) -> Result<()> {
+        validate_oracle_config(&self.oracle)?;
+        if self.fallback_oracle.is_set() {
+            validate_oracle_config(&self.fallback_oracle)?;
+            require!(
+                self.fallback_oracle.address != self.oracle.address,
+                BallastError::InvalidConfig
+            );
+        } else {
+            require!(
+                self.fallback_oracle == OracleConfig::default(),
+                BallastError::InvalidConfig
+            );
+        }
+        self.risk.params().validate().map_risk()?;
+        let (lo, hi) = STABLE_GROWTH_BOUNDS;
+        require!(
+            (lo..=hi).contains(&self.stable_growth_bps_per_hour),
+            BallastError::InvalidConfig
+        );
+        let i = &self.interest;
+        require!(
+            i.util0_bps < i.util1_bps
+                && i.util1_bps <= 10_000
+                && i.rate0_bps <= i.rate1_bps
+                && i.rate1_bps <= i.max_rate_bps
+                && i.max_rate_bps <= MAX_INTEREST_RATE_BPS
+                && i.fee_bps <= 5_000,
+            BallastError::InvalidConfig
+        );
+        require!(
+            self.flags & !(ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_WITHDRAWALS_DISABLED) == 0,
+            BallastError::InvalidConfig
+        );
+        require!(
+            self.name
+                .iter()
+                .all(|b| *b == 0 || b.is_ascii_graphic() || *b == b' '),
+            BallastError::InvalidConfig
+        );
+        Ok(())
+    }
+
+    /// Records an oracle observation: moves the stable price within its growth bound and keeps the
+    /// newest publish time.
+    pub fn observe_price(&mut self, oracle: Price, publish_time: i64, now: i64) -> Result<()> {
+        let next = next_stable_price(
+            self.stable_price.price(),
+            self.stable_updated_ts,
+            oracle,
+            now,
+            self.stable_growth_bps_per_hour,
+        )
+        .map_risk()?;
+        self.stable_price = Fx128::from_price(next);
+        self.stable_updated_ts = now;
+        self.last_publish_time = self.last_publish_time.max(publish_time);
+        Ok(())
+    }
+
+    /// Display name as a string.
+    pub fn name(&self) -> &str {
+        let end = self
+            .name
+            .iter()
+            .position(|b| *b == 0)
+            .unwrap_or(self.name.len());
+        core::str::from_utf8(&self.name[..end]).unwrap_or("?")
+    }
+}

@@ -1,0 +1,213 @@
+//! The MarginAccount: one trader's cross-margin account.
+
+use anchor_lang::prelude::*;
+
+use super::Fx128;
+use crate::constants::*;
+use crate::risk::Fx;
+
+/// A token balance. Free when `asset_index == FREE_SLOT`.
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct TokenPosition {
+    /// Signed index shares, I80F48 bits: positive deposit shares, negative borrow shares.
+    pub indexed: Fx128,
+    /// Asset index, or FREE_SLOT.
+    pub asset_index: u16,
+    /// Reserved.
+    pub reserved: [u8; 6],
+}
+
+/// A perpetual position (perps issue). Free when `asset_index == FREE_SLOT`.
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct PerpPosition {
+    /// Base position in lots (long positive).
+    pub base_lots: i64,
+    /// Quote position, quote native units, I80F48 bits.
+    pub quote: Fx128,
+    /// Funding index at the last settlement, I80F48 bits.
+    pub funding_snapshot: Fx128,
+    /// Asset index of the underlying, or FREE_SLOT.
+    pub asset_index: u16,
+    /// Reserved.
+    pub reserved: [u8; 6],
+}
+
+/// An option position (options issue). Free when `asset_index == FREE_SLOT`.
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct OptionPosition {
+    /// Strike, quote native per base native, I48F80 bits.
+    pub strike: Fx128,
+    /// Expiry, unix seconds.
+    pub expiry: i64,
+    /// Contracts (long positive).
+    pub size: i64,
+    /// Asset index of the underlying, or FREE_SLOT.
+    pub asset_index: u16,
+    /// 0 call, 1 put.
+    pub kind: u8,
+    /// Reserved.
+    pub reserved: [u8; 5],
+}
+
+/// Account flag: being liquidated.
+pub const ACCOUNT_FLAG_BEING_LIQUIDATED: u8 = 1;
+/// Account flag: frozen by governance.
+pub const ACCOUNT_FLAG_FROZEN: u8 = 2;
+
+/// A cross-margin account. PDA: `[ACCOUNT_SEED, group, owner, account_num (u32 LE)]`.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct MarginAccount {
+    /// Group.
+    pub group: Pubkey,
+    /// Owner: signs withdrawals and trades.
+    pub owner: Pubkey,
+    /// Delegate (`Pubkey::default()`: none).
+    pub delegate: Pubkey,
+    /// Delegate permission ends at this unix time (0: no expiry).
+    pub delegate_expiry: i64,
+    /// Account number chosen by the owner (part of the PDA seeds).
+    pub account_num: u32,
+    /// Canonical bump.
+    pub bump: u8,
+    /// ACCOUNT_FLAG_* bits.
+    pub flags: u8,
+    /// DELEGATE_* scope bits.
+    pub delegate_scope: u8,
+    /// Reserved.
+    pub reserved0: u8,
+    /// Token positions.
+    pub tokens: [TokenPosition; MAX_TOKEN_POSITIONS],
+    /// Perpetual positions.
+    pub perps: [PerpPosition; MAX_PERP_POSITIONS],
+    /// Option positions.
+    pub options: [OptionPosition; MAX_OPTION_POSITIONS],
+    /// Reserved for upgrades.
+    pub reserved: [u8; 256],
+}
+
+const _: () = assert!(core::mem::size_of::<TokenPosition>() == 24);
+const _: () = assert!(core::mem::size_of::<PerpPosition>() == 48);
+const _: () = assert!(core::mem::size_of::<OptionPosition>() == 40);
+const _: () = assert!(core::mem::size_of::<MarginAccount>() == 1456);
+const _: () = assert!(core::mem::align_of::<MarginAccount>() == 8);
+/// MarginAccount size on chain including the 8-byte discriminator (design target <= 2,560).
+pub const MARGIN_ACCOUNT_LEN: usize = 8 + core::mem::size_of::<MarginAccount>();
+const _: () = assert!(MARGIN_ACCOUNT_LEN <= 2_560);
+
+impl MarginAccount {
+    /// Marks every slot free. Called once at creation (a zeroed slot would name asset 0).
+    pub fn init_slots(&mut self) {
+        for t in self.tokens.iter_mut() {
+            t.asset_index = FREE_SLOT;
+        }
+        for p in self.perps.iter_mut() {
+            p.asset_index = FREE_SLOT;
+        }
+        for o in self.options.iter_mut() {
+            o.asset_index = FREE_SLOT;
+        }
+    }
+
+    /// Slot of the token position in `asset_index`.
+    pub fn token_slot(&self, asset_index: u16) -> Option<usize> {
+        self.tokens
+            .iter()
+            .position(|t| t.asset_index == asset_index)
+    }
+
+    /// Token shares in `asset_index` (zero when there is no position).
+    pub fn token_indexed(&self, asset_index: u16) -> Fx {
+        self.token_slot(asset_index)
+            .map(|i| self.tokens[i].indexed.fx())
+            .unwrap_or(Fx::ZERO)
+    }
+
+    /// Sorted, duplicate-free asset indexes in which the account has any position, plus `extra`.
+    /// This is the canonical health-account order: for each index, its Asset, then its oracle.
+    pub fn active_assets(&self, extra: Option<u16>) -> ActiveAssets {
+        let mut out = ActiveAssets::default();
+        let tokens = self.tokens.iter().map(|t| t.asset_index);
+        let perps = self.perps.iter().map(|p| p.asset_index);
+        let options = self.options.iter().map(|o| o.asset_index);
+        for idx in tokens.chain(perps).chain(options).chain(extra) {
+            if idx != FREE_SLOT {
+                out.insert(idx);
+            }
+        }
+        out
+    }
+
+    /// Finds or opens the token slot for `asset_index`. Fails when every slot is in use or the
+    /// account would exceed MAX_ACCOUNT_ASSETS distinct assets.
+    pub fn token_slot_or_open(&mut self, asset_index: u16) -> Result<usize> {
+        if let Some(i) = self.token_slot(asset_index) {
+            return Ok(i);
+        }
+        if self.active_assets(Some(asset_index)).len > MAX_ACCOUNT_ASSETS {
+            return err!(crate::error::BallastError::TooManyAssets);
+        }
+        let i = self
+            .tokens
+            .iter()
+            .position(|t| t.asset_index == FREE_SLOT)
+            .ok_or(crate::error::BallastError::TooManyPositions)?;
+        self.tokens[i] = TokenPosition {
+            indexed: Fx128::default(),
+            asset_index,
+            reserved: [0; 6],
+        };
+        Ok(i)
+    }
+
+    /// Frees a token slot whose shares are zero.
+    pub fn release_token_slot_if_empty(&mut self, slot: usize) {
+        if self.tokens[slot].indexed.bits() == 0 {
+            self.tokens[slot].asset_index = FREE_SLOT;
+        }
+    }
+
+    /// True when the account holds no position at all.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.iter().all(|t| t.asset_index == FREE_SLOT)
+            && self.perps.iter().all(|p| p.asset_index == FREE_SLOT)
+            && self.options.iter().all(|o| o.asset_index == FREE_SLOT)
+    }
+}
+
+/// A sorted set of asset indexes, without heap allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActiveAssets {
+    /// Number of entries.
+    pub len: usize,
+    /// Sorted ascending; entries past `len` are unused.
+    pub items: [u16; MAX_TOKEN_POSITIONS + MAX_PERP_POSITIONS + MAX_OPTION_POSITIONS + 1],
+}
+
+impl Default for ActiveAssets {
+    fn default() -> Self {
+        ActiveAssets {
+            len: 0,
+            items: [FREE_SLOT; MAX_TOKEN_POSITIONS + MAX_PERP_POSITIONS + MAX_OPTION_POSITIONS + 1],
+        }
+    }
+}
+
+impl ActiveAssets {
+    /// Inserts keeping order; duplicates are ignored.
+    pub fn insert(&mut self, idx: u16) {
+        let s = &self.items[..self.len];
+        if let Err(pos) = s.binary_search(&idx) {
+            self.items.copy_within(pos..self.len, pos + 1);
+            self.items[pos] = idx;
+            self.len += 1;
+        }
+    }
+    /// The used entries.
+    pub fn as_slice(&self) -> &[u16] {
+        &self.items[..self.len]
+    }
+}

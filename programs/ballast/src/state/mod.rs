@@ -1,0 +1,84 @@
+//! Zero-copy accounts. Every type is `repr(C)`, padding-free (bytemuck `Pod` refuses padding),
+//! holds no raw 128-bit integers (they are stored as [`Fx128`], `[u64; 2]`, so host and SBF layouts
+//! agree), keeps reserved bytes for upgrades, and has its size and alignment asserted at compile time.
+
+pub mod asset;
+pub mod group;
+pub mod margin_account;
+#[cfg(feature = "test-oracle")]
+pub mod stub_oracle;
+
+pub use asset::*;
+pub use group::*;
+pub use margin_account::*;
+#[cfg(feature = "test-oracle")]
+pub use stub_oracle::*;
+
+use anchor_lang::prelude::*;
+
+use crate::risk::{Fx, Price};
+
+/// A 128-bit fixed-point number stored as two little-endian `u64` words (low word first), so that
+/// its alignment is 8 on every target. Holds the raw bits of an [`Fx`] (I80F48) or a [`Price`]
+/// (I48F80); each field's doc comment says which.
+#[zero_copy]
+#[derive(Default, Debug, PartialEq, Eq)]
+pub struct Fx128 {
+    /// Low and high 64-bit words of the two's-complement bits.
+    pub words: [u64; 2],
+}
+
+impl Fx128 {
+    /// Stores raw bits.
+    pub const fn from_bits(bits: i128) -> Self {
+        Fx128 {
+            words: [bits as u64, ((bits as u128) >> 64) as u64],
+        }
+    }
+    /// Raw bits.
+    pub const fn bits(&self) -> i128 {
+        ((self.words[1] as u128) << 64 | self.words[0] as u128) as i128
+    }
+    /// Stores an I80F48.
+    pub fn from_fx(x: Fx) -> Self {
+        Self::from_bits(x.to_bits())
+    }
+    /// Reads an I80F48.
+    pub fn fx(&self) -> Fx {
+        Fx::from_bits(self.bits())
+    }
+    /// Stores an I48F80 price.
+    pub fn from_price(p: Price) -> Self {
+        Self::from_bits(p.to_bits())
+    }
+    /// Reads an I48F80 price.
+    pub fn price(&self) -> Price {
+        Price::from_bits(self.bits())
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<Fx128>() == 16);
+const _: () = assert!(core::mem::align_of::<Fx128>() == 8);
+
+/// Reads a zero-copy account of type `T` from raw account bytes (discriminator included), checking
+/// owner and discriminator like Anchor's `AccountLoader`. Shared by the health loader and the SDK.
+pub fn load_pod<'a, T: bytemuck::Pod + anchor_lang::Discriminator + anchor_lang::Owner>(
+    owner: &Pubkey,
+    data: &'a [u8],
+) -> Result<&'a T> {
+    if *owner != T::owner() {
+        return Err(ErrorCode::AccountOwnedByWrongProgram.into());
+    }
+    let disc = T::DISCRIMINATOR;
+    if data.len() < disc.len() {
+        return Err(ErrorCode::AccountDiscriminatorNotFound.into());
+    }
+    if &data[..disc.len()] != disc {
+        return Err(ErrorCode::AccountDiscriminatorMismatch.into());
+    }
+    let size = core::mem::size_of::<T>();
+    let body = data
+        .get(disc.len()..disc.len() + size)
+        .ok_or(ErrorCode::AccountDidNotDeserialize)?;
+    bytemuck::try_from_bytes(body).map_err(|_| ErrorCode::AccountDidNotDeserialize.into())
+}

@@ -1,0 +1,78 @@
+//! Decoding of every Ballast account type from raw bytes (discriminator and owner checked by the
+//! program's own loader). Returned values are owned copies.
+
+use anchor_lang::prelude::Pubkey;
+use ballast::state::{load_pod, Asset, Group, MarginAccount};
+
+use crate::{Result, SdkError};
+
+/// Account bytes copied into an 8-byte aligned buffer, so zero-copy casts never see misaligned data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlignedData {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl AlignedData {
+    /// Copies `bytes`.
+    pub fn new(bytes: &[u8]) -> Self {
+        let mut words = vec![0u64; bytes.len().div_ceil(8)];
+        bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(bytes);
+        AlignedData {
+            words,
+            len: bytes.len(),
+        }
+    }
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &bytemuck::cast_slice::<u64, u8>(&self.words)[..self.len]
+    }
+}
+
+/// A raw account as read from a transport.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawAccount {
+    /// Address.
+    pub key: Pubkey,
+    /// Owner program.
+    pub owner: Pubkey,
+    /// Lamports.
+    pub lamports: u64,
+    /// Data, aligned.
+    pub data: AlignedData,
+}
+
+impl RawAccount {
+    /// Builds from parts.
+    pub fn new(key: Pubkey, owner: Pubkey, lamports: u64, data: &[u8]) -> Self {
+        RawAccount {
+            key,
+            owner,
+            lamports,
+            data: AlignedData::new(data),
+        }
+    }
+}
+
+fn decode<T: bytemuck::Pod + anchor_lang::Discriminator + anchor_lang::Owner>(
+    raw: &RawAccount,
+) -> Result<T> {
+    load_pod::<T>(&raw.owner, raw.data.bytes())
+        .copied()
+        .map_err(|e| SdkError::Decode(raw.key.to_string(), e.to_string()))
+}
+
+/// Decodes a Group.
+pub fn group(raw: &RawAccount) -> Result<Group> {
+    decode(raw)
+}
+
+/// Decodes an Asset.
+pub fn asset(raw: &RawAccount) -> Result<Asset> {
+    decode(raw)
+}
+
+/// Decodes a MarginAccount (boxed: it is 1.4 KB).
+pub fn margin_account(raw: &RawAccount) -> Result<Box<MarginAccount>> {
+    decode(raw).map(Box::new)
+}

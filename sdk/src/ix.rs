@@ -1,0 +1,280 @@
+//! One pure builder per instruction. Each returns an `Instruction`; nothing is sent.
+
+use anchor_lang::prelude::{AccountMeta, Pubkey};
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{system_program, InstructionData, ToAccountMetas};
+use ballast::instructions::{EditAssetParams, ListAssetParams};
+
+use crate::pda;
+
+fn build(
+    accounts: impl ToAccountMetas,
+    data: impl InstructionData,
+    remaining: &[AccountMeta],
+) -> Instruction {
+    let mut metas = accounts.to_account_metas(None);
+    metas.extend_from_slice(remaining);
+    Instruction {
+        program_id: ballast::ID,
+        accounts: metas,
+        data: data.data(),
+    }
+}
+
+/// Read-only metas for health accounts, in the order given (see [`crate::health`]).
+pub fn health_metas(keys: &[Pubkey]) -> Vec<AccountMeta> {
+    keys.iter()
+        .map(|k| AccountMeta::new_readonly(*k, false))
+        .collect()
+}
+
+/// `create_group`.
+pub fn create_group(
+    creator: &Pubkey,
+    payer: &Pubkey,
+    group_num: u32,
+    guardian: &Pubkey,
+    timelock_secs: u64,
+) -> Instruction {
+    let group = pda::group(creator, group_num).0;
+    build(
+        ballast::accounts::CreateGroup {
+            creator: *creator,
+            group,
+            payer: *payer,
+            system_program: system_program::ID,
+        },
+        ballast::instruction::CreateGroup {
+            group_num,
+            guardian: *guardian,
+            timelock_secs,
+        },
+        &[],
+    )
+}
+
+/// `list_asset`. `token_program` is the mint's owner (SPL Token or Token-2022).
+pub fn list_asset(
+    group: &Pubkey,
+    admin: &Pubkey,
+    payer: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    asset_index: u16,
+    params: ListAssetParams,
+) -> Instruction {
+    let asset = pda::asset(group, asset_index).0;
+    build(
+        ballast::accounts::ListAsset {
+            group: *group,
+            admin: *admin,
+            mint: *mint,
+            asset,
+            vault: pda::vault(&asset).0,
+            oracle: params.oracle.address,
+            payer: *payer,
+            token_program: *token_program,
+            system_program: system_program::ID,
+        },
+        ballast::instruction::ListAsset {
+            asset_index,
+            params,
+        },
+        &[],
+    )
+}
+
+/// `edit_asset`.
+pub fn edit_asset(
+    group: &Pubkey,
+    admin: &Pubkey,
+    asset_index: u16,
+    params: EditAssetParams,
+) -> Instruction {
+    build(
+        ballast::accounts::EditAsset {
+            group: *group,
+            admin: *admin,
+            asset: pda::asset(group, asset_index).0,
+        },
+        ballast::instruction::EditAsset { params },
+        &[],
+    )
+}
+
+/// `refresh_asset`.
+pub fn refresh_asset(group: &Pubkey, asset_index: u16, oracle: &Pubkey) -> Instruction {
+    build(
+        ballast::accounts::RefreshAsset {
+            asset: pda::asset(group, asset_index).0,
+            oracle: *oracle,
+        },
+        ballast::instruction::RefreshAsset {},
+        &[],
+    )
+}
+
+/// `create_account`.
+pub fn create_account(
+    group: &Pubkey,
+    owner: &Pubkey,
+    payer: &Pubkey,
+    account_num: u32,
+) -> Instruction {
+    build(
+        ballast::accounts::CreateAccount {
+            group: *group,
+            owner: *owner,
+            account: pda::margin_account(group, owner, account_num).0,
+            payer: *payer,
+            system_program: system_program::ID,
+        },
+        ballast::instruction::CreateAccount { account_num },
+        &[],
+    )
+}
+
+/// `close_account`.
+pub fn close_account(account: &Pubkey, owner: &Pubkey, rent_receiver: &Pubkey) -> Instruction {
+    build(
+        ballast::accounts::CloseAccount {
+            account: *account,
+            owner: *owner,
+            rent_receiver: *rent_receiver,
+        },
+        ballast::instruction::CloseAccount {},
+        &[],
+    )
+}
+
+/// `set_delegate`.
+pub fn set_delegate(
+    account: &Pubkey,
+    owner: &Pubkey,
+    delegate: &Pubkey,
+    scope: u8,
+    expiry: i64,
+) -> Instruction {
+    build(
+        ballast::accounts::SetDelegate {
+            account: *account,
+            owner: *owner,
+        },
+        ballast::instruction::SetDelegate {
+            delegate: *delegate,
+            scope,
+            expiry,
+        },
+        &[],
+    )
+}
+
+/// Accounts shared by deposit and withdraw.
+#[derive(Clone, Copy, Debug)]
+pub struct TokenIxAccounts {
+    /// Group.
+    pub group: Pubkey,
+    /// Margin account.
+    pub account: Pubkey,
+    /// Asset index.
+    pub asset_index: u16,
+    /// Mint of the asset.
+    pub mint: Pubkey,
+    /// Token program of the mint.
+    pub token_program: Pubkey,
+    /// User token account (source of a deposit, destination of a withdrawal).
+    pub user_token: Pubkey,
+}
+
+/// `deposit` of `amount` native units signed by `depositor` (owner of the source token account).
+pub fn deposit(a: &TokenIxAccounts, depositor: &Pubkey, amount: u64) -> Instruction {
+    let asset = pda::asset(&a.group, a.asset_index).0;
+    build(
+        ballast::accounts::Deposit {
+            group: a.group,
+            account: a.account,
+            asset,
+            vault: pda::vault(&asset).0,
+            mint: a.mint,
+            source: a.user_token,
+            depositor: *depositor,
+            token_program: a.token_program,
+        },
+        ballast::instruction::Deposit { amount },
+        &[],
+    )
+}
+
+/// `withdraw` of `amount` native units (u64::MAX: all) signed by `authority`; `health` is the
+/// canonical health-account list from [`crate::health::health_account_keys`].
+pub fn withdraw(
+    a: &TokenIxAccounts,
+    authority: &Pubkey,
+    amount: u64,
+    health: &[Pubkey],
+) -> Instruction {
+    let asset = pda::asset(&a.group, a.asset_index).0;
+    build(
+        ballast::accounts::Withdraw {
+            group: a.group,
+            account: a.account,
+            authority: *authority,
+            asset,
+            vault: pda::vault(&asset).0,
+            mint: a.mint,
+            destination: a.user_token,
+            token_program: a.token_program,
+        },
+        ballast::instruction::Withdraw { amount },
+        &health_metas(health),
+    )
+}
+
+/// `create_stub_oracle` (the program must be built with `test-oracle`).
+pub fn create_stub_oracle(
+    group: &Pubkey,
+    admin: &Pubkey,
+    payer: &Pubkey,
+    stub_num: u64,
+) -> Instruction {
+    let mut data =
+        solana_sdk::hash::hashv(&[b"global:create_stub_oracle"]).to_bytes()[..8].to_vec();
+    data.extend_from_slice(&stub_num.to_le_bytes());
+    Instruction {
+        program_id: ballast::ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*group, false),
+            AccountMeta::new_readonly(*admin, true),
+            AccountMeta::new(pda::stub_oracle(group, stub_num).0, false),
+            AccountMeta::new(*payer, true),
+            AccountMeta::new_readonly(system_program::ID, false),
+        ],
+        data,
+    }
+}
+
+/// `set_stub_oracle` (the program must be built with `test-oracle`).
+pub fn set_stub_oracle(
+    group: &Pubkey,
+    admin: &Pubkey,
+    oracle: &Pubkey,
+    price: i64,
+    conf: u64,
+    expo: i32,
+    publish_time: i64,
+) -> Instruction {
+    let mut data = solana_sdk::hash::hashv(&[b"global:set_stub_oracle"]).to_bytes()[..8].to_vec();
+    data.extend_from_slice(&price.to_le_bytes());
+    data.extend_from_slice(&conf.to_le_bytes());
+    data.extend_from_slice(&expo.to_le_bytes());
+    data.extend_from_slice(&publish_time.to_le_bytes());
+    Instruction {
+        program_id: ballast::ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*group, false),
+            AccountMeta::new_readonly(*admin, true),
+            AccountMeta::new(*oracle, false),
+        ],
+        data,
+    }
+}

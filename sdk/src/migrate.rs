@@ -1,0 +1,203 @@
+//! Bootstraps a group and its assets from a TOML config through the SDK (see migrations/).
+
+use anchor_lang::prelude::Pubkey;
+use ballast::instructions::ListAssetParams;
+use ballast::state::{InterestConfig, OracleConfig, OracleKind, RiskConfig};
+use serde::Deserialize;
+use solana_sdk::signature::{Keypair, Signer};
+
+use crate::transport::Transport;
+use crate::{ix, pda, Result, SdkError};
+
+/// A migration config file.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Config {
+    /// Group number (PDA seed).
+    pub group_num: u32,
+    /// Guardian key (base58); defaults to the admin.
+    pub guardian: Option<String>,
+    /// Timelock, seconds.
+    pub timelock_secs: u64,
+    /// Assets in listing order (index 0 is the quote asset).
+    pub assets: Vec<AssetConfig>,
+}
+
+/// One asset of a config.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AssetConfig {
+    /// Display name (<= 16 bytes).
+    pub name: String,
+    /// Mint address (base58).
+    pub mint: String,
+    /// Token program: "spl-token" or "token-2022".
+    pub token_program: String,
+    /// Oracle kind: "pyth-pull", "pyth-legacy".
+    pub oracle_kind: String,
+    /// Oracle account address (base58).
+    pub oracle: String,
+    /// Pyth feed id, hex (pull oracles).
+    pub feed_id: Option<String>,
+    /// Max oracle age, seconds.
+    pub max_age_secs: u32,
+    /// Max confidence, bps.
+    pub max_conf_bps: u16,
+    /// Shocks and charges, bps.
+    pub init_down_bps: u16,
+    /// Init up shock, bps.
+    pub init_up_bps: u16,
+    /// Maint down shock, bps.
+    pub maint_down_bps: u16,
+    /// Maint up shock, bps.
+    pub maint_up_bps: u16,
+    /// Risk group (defaults to the asset's own index).
+    pub risk_group: Option<u16>,
+    /// Liquidity charge, bps.
+    #[serde(default)]
+    pub liquidity_bps: u16,
+    /// Basis charge, bps.
+    #[serde(default)]
+    pub basis_bps: u16,
+    /// Liquidation fee, bps.
+    #[serde(default)]
+    pub liquidation_fee_bps: u16,
+    /// Deposit cap, native units.
+    pub deposit_cap: u64,
+    /// Stable price growth, bps per hour.
+    pub stable_growth_bps_per_hour: u32,
+    /// Accept a freeze authority on the mint.
+    #[serde(default)]
+    pub allow_freeze_authority: bool,
+}
+
+fn key(s: &str) -> Result<Pubkey> {
+    s.parse()
+        .map_err(|_| SdkError::Config(format!("bad key {s}")))
+}
+
+fn hex32(s: &str) -> Result<[u8; 32]> {
+    let s = s.trim_start_matches("0x");
+    if s.len() != 64 {
+        return Err(SdkError::Config(format!(
+            "feed id must be 32 bytes hex: {s}"
+        )));
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16)
+            .map_err(|_| SdkError::Config(format!("bad hex {s}")))?;
+    }
+    Ok(out)
+}
+
+impl AssetConfig {
+    /// Listing parameters for asset `index`.
+    pub fn params(&self, index: u16) -> Result<ListAssetParams> {
+        let kind = match self.oracle_kind.as_str() {
+            "pyth-pull" => OracleKind::PythPull,
+            "pyth-legacy" => OracleKind::PythLegacy,
+            other => return Err(SdkError::Config(format!("unknown oracle kind {other}"))),
+        };
+        let mut name = [0u8; 16];
+        let b = self.name.as_bytes();
+        if b.len() > 16 {
+            return Err(SdkError::Config(format!("name too long: {}", self.name)));
+        }
+        name[..b.len()].copy_from_slice(b);
+        Ok(ListAssetParams {
+            name,
+            oracle: OracleConfig {
+                address: key(&self.oracle)?,
+                feed_id: match &self.feed_id {
+                    Some(f) => hex32(f)?,
+                    None => [0; 32],
+                },
+                max_age_secs: self.max_age_secs,
+                max_conf_bps: self.max_conf_bps,
+                kind: kind as u8,
+                reserved: 0,
+            },
+            fallback_oracle: OracleConfig::default(),
+            risk: RiskConfig {
+                concentration_threshold: u64::MAX,
+                init_down_bps: self.init_down_bps,
+                init_up_bps: self.init_up_bps,
+                maint_down_bps: self.maint_down_bps,
+                maint_up_bps: self.maint_up_bps,
+                risk_group: self.risk_group.unwrap_or(index),
+                basis_bps: self.basis_bps,
+                liquidity_bps: self.liquidity_bps,
+                concentration_bps: 0,
+                liquidation_fee_bps: self.liquidation_fee_bps,
+                reserved: [0; 6],
+            },
+            interest: default_interest(),
+            stable_growth_bps_per_hour: self.stable_growth_bps_per_hour,
+            deposit_cap: self.deposit_cap,
+            borrow_cap: 0,
+            allow_freeze_authority: self.allow_freeze_authority,
+        })
+    }
+}
+
+/// A reasonable default curve: 4% at 50%, 10% at 80%, 150% at 100% utilization, 10% protocol share.
+pub fn default_interest() -> InterestConfig {
+    InterestConfig {
+        util0_bps: 5_000,
+        util1_bps: 8_000,
+        rate0_bps: 400,
+        rate1_bps: 1_000,
+        max_rate_bps: 15_000,
+        fee_bps: 1_000,
+        reserved: [0; 14],
+    }
+}
+
+/// Parses a config file's text.
+pub fn parse(text: &str) -> Result<Config> {
+    toml::from_str(text).map_err(|e| SdkError::Config(e.to_string()))
+}
+
+/// Creates the group and lists every asset not yet listed. Idempotent: existing accounts are kept.
+/// Returns the group key.
+pub fn run(t: &mut dyn Transport, admin: &Keypair, cfg: &Config) -> Result<Pubkey> {
+    let group = pda::group(&admin.pubkey(), cfg.group_num).0;
+    let guardian = match &cfg.guardian {
+        Some(g) => key(g)?,
+        None => admin.pubkey(),
+    };
+    if t.get_account(&group)?.is_none() {
+        t.send(
+            &[ix::create_group(
+                &admin.pubkey(),
+                &admin.pubkey(),
+                cfg.group_num,
+                &guardian,
+                cfg.timelock_secs,
+            )],
+            admin,
+            &[],
+        )?;
+    }
+    for (i, a) in cfg.assets.iter().enumerate() {
+        let index = i as u16;
+        if t.get_account(&pda::asset(&group, index).0)?.is_some() {
+            continue;
+        }
+        let token_program = match a.token_program.as_str() {
+            "spl-token" => anchor_spl::token::ID,
+            "token-2022" => anchor_spl::token_2022::ID,
+            other => return Err(SdkError::Config(format!("unknown token program {other}"))),
+        };
+        let ix = ix::list_asset(
+            &group,
+            &admin.pubkey(),
+            &admin.pubkey(),
+            &key(&a.mint)?,
+            &token_program,
+            index,
+            a.params(index)?,
+        );
+        t.send(&[ix], admin, &[])?;
+    }
+    Ok(group)
+}
