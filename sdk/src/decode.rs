@@ -18,10 +18,7 @@ impl AlignedData {
     pub fn new(bytes: &[u8]) -> Self {
         let mut words = vec![0u64; bytes.len().div_ceil(8)];
         bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(bytes);
-        AlignedData {
-            words,
-            len: bytes.len(),
-        }
+        AlignedData { words, len: bytes.len() }
     }
     /// The bytes.
     pub fn bytes(&self) -> &[u8] {
@@ -45,18 +42,11 @@ pub struct RawAccount {
 impl RawAccount {
     /// Builds from parts.
     pub fn new(key: Pubkey, owner: Pubkey, lamports: u64, data: &[u8]) -> Self {
-        RawAccount {
-            key,
-            owner,
-            lamports,
-            data: AlignedData::new(data),
-        }
+        RawAccount { key, owner, lamports, data: AlignedData::new(data) }
     }
 }
 
-fn decode<T: bytemuck::Pod + anchor_lang::Discriminator + anchor_lang::Owner>(
-    raw: &RawAccount,
-) -> Result<T> {
+fn decode<T: bytemuck::Pod + anchor_lang::Discriminator + anchor_lang::Owner>(raw: &RawAccount) -> Result<T> {
     load_pod::<T>(&raw.owner, raw.data.bytes())
         .copied()
         .map_err(|e| SdkError::Decode(raw.key.to_string(), e.to_string()))

@@ -57,11 +57,7 @@ pub fn health_account_keys_from_assets(
     assets: &[Asset],
 ) -> Vec<Pubkey> {
     health_account_keys(group, account, extra, |idx| {
-        assets
-            .iter()
-            .find(|a| a.asset_index == idx)
-            .map(|a| a.oracle.address)
-            .unwrap_or_default()
+        assets.iter().find(|a| a.asset_index == idx).map(|a| a.oracle.address).unwrap_or_default()
     })
 }
 
@@ -73,8 +69,7 @@ pub fn load(
     accounts: &[RawAccount],
     now: i64,
 ) -> Result<Box<HealthAccounts>> {
-    load_health_accounts(group, account, extra, &RawList(accounts), now)
-        .map_err(|e| SdkError::Program(e.to_string()))
+    load_health_accounts(group, account, extra, &RawList(accounts), now).map_err(|e| SdkError::Program(e.to_string()))
 }
 
 /// Health of type `t` with components, from raw accounts in canonical order.
@@ -86,9 +81,7 @@ pub fn compute(
     t: HealthType,
 ) -> Result<HealthComponents> {
     let loaded = load(group, account, None, accounts, now)?;
-    let input = loaded
-        .health_input(account)
-        .map_err(|e| SdkError::Program(e.to_string()))?;
+    let input = loaded.health_input(account).map_err(|e| SdkError::Program(e.to_string()))?;
     health_components(&input, t).map_err(|e| SdkError::Program(format!("{e:?}")))
 }
 
@@ -100,13 +93,7 @@ pub fn compute_all(
     now: i64,
 ) -> Result<[HealthComponents; 3]> {
     let loaded = load(group, account, None, accounts, now)?;
-    let input = loaded
-        .health_input(account)
-        .map_err(|e| SdkError::Program(e.to_string()))?;
+    let input = loaded.health_input(account).map_err(|e| SdkError::Program(e.to_string()))?;
     let h = |t| health_components(&input, t).map_err(|e| SdkError::Program(format!("{e:?}")));
-    Ok([
-        h(HealthType::Init)?,
-        h(HealthType::Maint)?,
-        h(HealthType::LiquidationEnd)?,
-    ])
+    Ok([h(HealthType::Init)?, h(HealthType::Maint)?, h(HealthType::LiquidationEnd)?])
 }

@@ -7,25 +7,15 @@ use ballast::instructions::{EditAssetParams, ListAssetParams};
 
 use crate::pda;
 
-fn build(
-    accounts: impl ToAccountMetas,
-    data: impl InstructionData,
-    remaining: &[AccountMeta],
-) -> Instruction {
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData, remaining: &[AccountMeta]) -> Instruction {
     let mut metas = accounts.to_account_metas(None);
     metas.extend_from_slice(remaining);
-    Instruction {
-        program_id: ballast::ID,
-        accounts: metas,
-        data: data.data(),
-    }
+    Instruction { program_id: ballast::ID, accounts: metas, data: data.data() }
 }
 
 /// Read-only metas for health accounts, in the order given (see [`crate::health`]).
 pub fn health_metas(keys: &[Pubkey]) -> Vec<AccountMeta> {
-    keys.iter()
-        .map(|k| AccountMeta::new_readonly(*k, false))
-        .collect()
+    keys.iter().map(|k| AccountMeta::new_readonly(*k, false)).collect()
 }
 
 /// `create_group`.
@@ -38,17 +28,8 @@ pub fn create_group(
 ) -> Instruction {
     let group = pda::group(creator, group_num).0;
     build(
-        ballast::accounts::CreateGroup {
-            creator: *creator,
-            group,
-            payer: *payer,
-            system_program: system_program::ID,
-        },
-        ballast::instruction::CreateGroup {
-            group_num,
-            guardian: *guardian,
-            timelock_secs,
-        },
+        ballast::accounts::CreateGroup { creator: *creator, group, payer: *payer, system_program: system_program::ID },
+        ballast::instruction::CreateGroup { group_num, guardian: *guardian, timelock_secs },
         &[],
     )
 }
@@ -76,27 +57,15 @@ pub fn list_asset(
             token_program: *token_program,
             system_program: system_program::ID,
         },
-        ballast::instruction::ListAsset {
-            asset_index,
-            params,
-        },
+        ballast::instruction::ListAsset { asset_index, params },
         &[],
     )
 }
 
 /// `edit_asset`.
-pub fn edit_asset(
-    group: &Pubkey,
-    admin: &Pubkey,
-    asset_index: u16,
-    params: EditAssetParams,
-) -> Instruction {
+pub fn edit_asset(group: &Pubkey, admin: &Pubkey, asset_index: u16, params: EditAssetParams) -> Instruction {
     build(
-        ballast::accounts::EditAsset {
-            group: *group,
-            admin: *admin,
-            asset: pda::asset(group, asset_index).0,
-        },
+        ballast::accounts::EditAsset { group: *group, admin: *admin, asset: pda::asset(group, asset_index).0 },
         ballast::instruction::EditAsset { params },
         &[],
     )
@@ -105,22 +74,14 @@ pub fn edit_asset(
 /// `refresh_asset`.
 pub fn refresh_asset(group: &Pubkey, asset_index: u16, oracle: &Pubkey) -> Instruction {
     build(
-        ballast::accounts::RefreshAsset {
-            asset: pda::asset(group, asset_index).0,
-            oracle: *oracle,
-        },
+        ballast::accounts::RefreshAsset { asset: pda::asset(group, asset_index).0, oracle: *oracle },
         ballast::instruction::RefreshAsset {},
         &[],
     )
 }
 
 /// `create_account`.
-pub fn create_account(
-    group: &Pubkey,
-    owner: &Pubkey,
-    payer: &Pubkey,
-    account_num: u32,
-) -> Instruction {
+pub fn create_account(group: &Pubkey, owner: &Pubkey, payer: &Pubkey, account_num: u32) -> Instruction {
     build(
         ballast::accounts::CreateAccount {
             group: *group,
@@ -137,34 +98,17 @@ pub fn create_account(
 /// `close_account`.
 pub fn close_account(account: &Pubkey, owner: &Pubkey, rent_receiver: &Pubkey) -> Instruction {
     build(
-        ballast::accounts::CloseAccount {
-            account: *account,
-            owner: *owner,
-            rent_receiver: *rent_receiver,
-        },
+        ballast::accounts::CloseAccount { account: *account, owner: *owner, rent_receiver: *rent_receiver },
         ballast::instruction::CloseAccount {},
         &[],
     )
 }
 
 /// `set_delegate`.
-pub fn set_delegate(
-    account: &Pubkey,
-    owner: &Pubkey,
-    delegate: &Pubkey,
-    scope: u8,
-    expiry: i64,
-) -> Instruction {
+pub fn set_delegate(account: &Pubkey, owner: &Pubkey, delegate: &Pubkey, scope: u8, expiry: i64) -> Instruction {
     build(
-        ballast::accounts::SetDelegate {
-            account: *account,
-            owner: *owner,
-        },
-        ballast::instruction::SetDelegate {
-            delegate: *delegate,
-            scope,
-            expiry,
-        },
+        ballast::accounts::SetDelegate { account: *account, owner: *owner },
+        ballast::instruction::SetDelegate { delegate: *delegate, scope, expiry },
         &[],
     )
 }
@@ -207,12 +151,7 @@ pub fn deposit(a: &TokenIxAccounts, depositor: &Pubkey, amount: u64) -> Instruct
 
 /// `withdraw` of `amount` native units (u64::MAX: all) signed by `authority`; `health` is the
 /// canonical health-account list from [`crate::health::health_account_keys`].
-pub fn withdraw(
-    a: &TokenIxAccounts,
-    authority: &Pubkey,
-    amount: u64,
-    health: &[Pubkey],
-) -> Instruction {
+pub fn withdraw(a: &TokenIxAccounts, authority: &Pubkey, amount: u64, health: &[Pubkey]) -> Instruction {
     let asset = pda::asset(&a.group, a.asset_index).0;
     build(
         ballast::accounts::Withdraw {
@@ -230,15 +169,25 @@ pub fn withdraw(
     )
 }
 
-/// `create_stub_oracle` (the program must be built with `test-oracle`).
-pub fn create_stub_oracle(
+/// `check_health`: fails unless health of `health_type` (0 Init, 1 Maint, 2 LiquidationEnd) is at
+/// least `min_health_bits` (I80F48 bits).
+pub fn check_health(
     group: &Pubkey,
-    admin: &Pubkey,
-    payer: &Pubkey,
-    stub_num: u64,
+    account: &Pubkey,
+    health_type: u8,
+    min_health_bits: i128,
+    health: &[Pubkey],
 ) -> Instruction {
-    let mut data =
-        solana_sdk::hash::hashv(&[b"global:create_stub_oracle"]).to_bytes()[..8].to_vec();
+    build(
+        ballast::accounts::CheckHealth { group: *group, account: *account },
+        ballast::instruction::CheckHealth { health_type, min_health_bits },
+        &health_metas(health),
+    )
+}
+
+/// `create_stub_oracle` (the program must be built with `test-oracle`).
+pub fn create_stub_oracle(group: &Pubkey, admin: &Pubkey, payer: &Pubkey, stub_num: u64) -> Instruction {
+    let mut data = solana_sdk::hash::hashv(&[b"global:create_stub_oracle"]).to_bytes()[..8].to_vec();
     data.extend_from_slice(&stub_num.to_le_bytes());
     Instruction {
         program_id: ballast::ID,

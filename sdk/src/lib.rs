@@ -108,11 +108,7 @@ pub fn error_name(code: u32) -> String {
         ErrorCode::InstructionFallbackNotFound,
         ErrorCode::InstructionDidNotDeserialize,
     ];
-    KNOWN
-        .iter()
-        .find(|e| u32::from(**e) == code)
-        .map(|e| format!("{e:?}"))
-        .unwrap_or_else(|| format!("Custom({code})"))
+    KNOWN.iter().find(|e| u32::from(**e) == code).map(|e| format!("{e:?}")).unwrap_or_else(|| format!("Custom({code})"))
 }
 
 /// Ballast error names in code order (checked against the enum by a test).
@@ -145,6 +141,7 @@ pub const BALLAST_ERROR_NAMES: &[&str] = &[
     "DelegateExpired",
     "DepositsDisabled",
     "WithdrawalsDisabled",
+    "HealthBelowMinimum",
 ];
 
 #[cfg(test)]
@@ -160,13 +157,7 @@ mod tests {
         }
         // Spot checks against the enum itself (a reorder would break these).
         assert_eq!(error_name(BallastError::OracleStale.into()), "OracleStale");
-        assert_eq!(
-            error_name(BallastError::WithdrawalsDisabled.into()),
-            "WithdrawalsDisabled"
-        );
-        assert_eq!(
-            error_name(anchor_lang::error::ErrorCode::AccountNotSigner.into()),
-            "AccountNotSigner"
-        );
+        assert_eq!(error_name(BallastError::WithdrawalsDisabled.into()), "WithdrawalsDisabled");
+        assert_eq!(error_name(anchor_lang::error::ErrorCode::AccountNotSigner.into()), "AccountNotSigner");
     }
 }

@@ -70,21 +70,17 @@ pub struct AssetConfig {
 }
 
 fn key(s: &str) -> Result<Pubkey> {
-    s.parse()
-        .map_err(|_| SdkError::Config(format!("bad key {s}")))
+    s.parse().map_err(|_| SdkError::Config(format!("bad key {s}")))
 }
 
 fn hex32(s: &str) -> Result<[u8; 32]> {
     let s = s.trim_start_matches("0x");
     if s.len() != 64 {
-        return Err(SdkError::Config(format!(
-            "feed id must be 32 bytes hex: {s}"
-        )));
+        return Err(SdkError::Config(format!("feed id must be 32 bytes hex: {s}")));
     }
     let mut out = [0u8; 32];
     for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16)
-            .map_err(|_| SdkError::Config(format!("bad hex {s}")))?;
+        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| SdkError::Config(format!("bad hex {s}")))?;
     }
     Ok(out)
 }
@@ -167,13 +163,7 @@ pub fn run(t: &mut dyn Transport, admin: &Keypair, cfg: &Config) -> Result<Pubke
     };
     if t.get_account(&group)?.is_none() {
         t.send(
-            &[ix::create_group(
-                &admin.pubkey(),
-                &admin.pubkey(),
-                cfg.group_num,
-                &guardian,
-                cfg.timelock_secs,
-            )],
+            &[ix::create_group(&admin.pubkey(), &admin.pubkey(), cfg.group_num, &guardian, cfg.timelock_secs)],
             admin,
             &[],
         )?;

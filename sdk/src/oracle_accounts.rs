@@ -23,12 +23,7 @@ impl OracleQuote {
     /// A quote from a decimal price with 8 fractional digits (expo -8) and a confidence in bps.
     pub fn from_decimal(price: f64, conf_bps: u64, publish_time: i64) -> Self {
         let m = (price * 1e8).round() as i64;
-        OracleQuote {
-            price: m,
-            conf: (m.unsigned_abs() * conf_bps) / 10_000,
-            expo: -8,
-            publish_time,
-        }
+        OracleQuote { price: m, conf: (m.unsigned_abs() * conf_bps) / 10_000, expo: -8, publish_time }
     }
 }
 
@@ -50,9 +45,7 @@ pub fn pyth_pull(feed_id: [u8; 32], q: OracleQuote, level: VerificationLevel) ->
         posted_slot: 0,
     };
     let mut data = Vec::with_capacity(PriceUpdateV2::LEN);
-    update
-        .try_serialize(&mut data)
-        .expect("serialize PriceUpdateV2");
+    update.try_serialize(&mut data).expect("serialize PriceUpdateV2");
     data.resize(PriceUpdateV2::LEN, 0);
     (pyth_solana_receiver_sdk::ID, data)
 }

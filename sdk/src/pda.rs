@@ -5,18 +5,12 @@ use ballast::constants::*;
 
 /// Group PDA and bump.
 pub fn group(creator: &Pubkey, group_num: u32) -> (Pubkey, u8) {
-    Pubkey::find_program_address(
-        &[GROUP_SEED, creator.as_ref(), &group_num.to_le_bytes()],
-        &ballast::ID,
-    )
+    Pubkey::find_program_address(&[GROUP_SEED, creator.as_ref(), &group_num.to_le_bytes()], &ballast::ID)
 }
 
 /// Asset PDA and bump.
 pub fn asset(group: &Pubkey, asset_index: u16) -> (Pubkey, u8) {
-    Pubkey::find_program_address(
-        &[ASSET_SEED, group.as_ref(), &asset_index.to_le_bytes()],
-        &ballast::ID,
-    )
+    Pubkey::find_program_address(&[ASSET_SEED, group.as_ref(), &asset_index.to_le_bytes()], &ballast::ID)
 }
 
 /// Vault PDA of an asset and bump.
@@ -27,12 +21,7 @@ pub fn vault(asset: &Pubkey) -> (Pubkey, u8) {
 /// MarginAccount PDA and bump.
 pub fn margin_account(group: &Pubkey, owner: &Pubkey, account_num: u32) -> (Pubkey, u8) {
     Pubkey::find_program_address(
-        &[
-            ACCOUNT_SEED,
-            group.as_ref(),
-            owner.as_ref(),
-            &account_num.to_le_bytes(),
-        ],
+        &[ACCOUNT_SEED, group.as_ref(), owner.as_ref(), &account_num.to_le_bytes()],
         &ballast::ID,
     )
 }
@@ -44,10 +33,7 @@ pub fn stake(group: &Pubkey, owner: &Pubkey) -> (Pubkey, u8) {
 
 /// Stub oracle PDA and bump (test-oracle builds of the program only).
 pub fn stub_oracle(group: &Pubkey, stub_num: u64) -> (Pubkey, u8) {
-    Pubkey::find_program_address(
-        &[STUB_ORACLE_SEED, group.as_ref(), &stub_num.to_le_bytes()],
-        &ballast::ID,
-    )
+    Pubkey::find_program_address(&[STUB_ORACLE_SEED, group.as_ref(), &stub_num.to_le_bytes()], &ballast::ID)
 }
 
 /// Seed bytes as the runtime hashes them (concatenated, no delimiters), per account type.
@@ -90,14 +76,7 @@ mod tests {
 
     #[test]
     fn av_11_prefixes_are_not_prefixes_of_each_other() {
-        let all = [
-            GROUP_SEED,
-            ASSET_SEED,
-            VAULT_SEED,
-            ACCOUNT_SEED,
-            STAKE_SEED,
-            STUB_ORACLE_SEED,
-        ];
+        let all = [GROUP_SEED, ASSET_SEED, VAULT_SEED, ACCOUNT_SEED, STAKE_SEED, STUB_ORACLE_SEED];
         for (i, x) in all.iter().enumerate() {
             for (j, y) in all.iter().enumerate() {
                 if i != j {

@@ -27,8 +27,7 @@ pub trait Transport {
 
 /// Reads an account or fails with AccountNotFound.
 pub fn require_account(t: &mut dyn Transport, key: &Pubkey) -> Result<RawAccount> {
-    t.get_account(key)?
-        .ok_or_else(|| SdkError::AccountNotFound(key.to_string()))
+    t.get_account(key)?.ok_or_else(|| SdkError::AccountNotFound(key.to_string()))
 }
 
 fn tx_error(e: TransactionError) -> SdkError {
@@ -42,11 +41,7 @@ fn tx_error(e: TransactionError) -> SdkError {
         Some(c) => format!("{e:?} ({})", crate::error_name(c)),
         None => format!("{e:?}"),
     };
-    SdkError::Transaction {
-        message,
-        code,
-        instruction,
-    }
+    SdkError::Transaction { message, code, instruction }
 }
 
 /// The program entry point as a builtin. Anchor 1.x ties the three `entry` arguments to one
@@ -59,10 +54,9 @@ pub fn ballast_builtin_entry(
 ) -> anchor_lang::solana_program::entrypoint::ProgramResult {
     let program_id: &'static Pubkey = Box::leak(Box::new(*program_id));
     let accounts: &'static [anchor_lang::prelude::AccountInfo<'static>] = unsafe {
-        std::mem::transmute::<
-            &[anchor_lang::prelude::AccountInfo],
-            &'static [anchor_lang::prelude::AccountInfo<'static>],
-        >(Box::leak(accounts.to_vec().into_boxed_slice()))
+        std::mem::transmute::<&[anchor_lang::prelude::AccountInfo], &'static [anchor_lang::prelude::AccountInfo<'static>]>(
+            Box::leak(accounts.to_vec().into_boxed_slice()),
+        )
     };
     let data: &'static [u8] = Box::leak(data.to_vec().into_boxed_slice());
     ballast::entry(program_id, accounts, data)
@@ -85,10 +79,7 @@ impl EmbeddedBank {
 
     /// Starts a bank with extra genesis accounts.
     pub fn with_accounts(accounts: Vec<(Pubkey, Account)>) -> Self {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
         let mut pt = ProgramTest::new("ballast", ballast::ID, processor!(ballast_builtin_entry));
         pt.prefer_bpf(false);
         pt.set_compute_max_units(1_400_000);
@@ -113,10 +104,7 @@ impl EmbeddedBank {
 
     /// Sets the clock's unix timestamp (and keeps the slot).
     pub fn set_unix_timestamp(&mut self, unix_timestamp: i64) {
-        let mut clock: solana_sdk::clock::Clock = self
-            .rt
-            .block_on(self.ctx.banks_client.get_sysvar())
-            .expect("clock");
+        let mut clock: solana_sdk::clock::Clock = self.rt.block_on(self.ctx.banks_client.get_sysvar()).expect("clock");
         clock.unix_timestamp = unix_timestamp;
         self.ctx.set_sysvar(&clock);
     }
@@ -139,27 +127,21 @@ impl EmbeddedBank {
         // transactions distinct under one blockhash. It goes last, so instruction indexes hold.
         self.nonce = self.nonce.wrapping_add(1);
         let mut all = ixs.to_vec();
-        all.push(
-            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
-                1_400_000 - (self.nonce % 100_000),
-            ),
-        );
+        all.push(solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
+            1_400_000 - (self.nonce % 100_000),
+        ));
         let mut keys: Vec<&Keypair> = vec![payer];
         for s in signers {
             if s.pubkey() != payer.pubkey() && !keys.iter().any(|k| k.pubkey() == s.pubkey()) {
                 keys.push(s);
             }
         }
-        let tx = Transaction::new_signed_with_payer(
-            &all,
-            Some(&payer.pubkey()),
-            &keys,
-            self.ctx.last_blockhash,
-        );
-        match self
-            .rt
-            .block_on(self.ctx.banks_client.process_transaction(tx))
-        {
+        // The bank keeps producing slots in the background: use a current blockhash every time.
+        if let Ok(bh) = self.rt.block_on(self.ctx.banks_client.get_latest_blockhash()) {
+            self.ctx.last_blockhash = bh;
+        }
+        let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, self.ctx.last_blockhash);
+        match self.rt.block_on(self.ctx.banks_client.process_transaction(tx)) {
             Ok(()) => Ok(()),
             Err(solana_program_test::BanksClientError::TransactionError(e)) => Err(e),
             Err(solana_program_test::BanksClientError::SimulationError { err, .. }) => Err(err),
@@ -169,10 +151,7 @@ impl EmbeddedBank {
 
     /// Sends an already built transaction (lookup-table and size tests).
     pub fn process_raw(&mut self, tx: Transaction) -> std::result::Result<(), TransactionError> {
-        match self
-            .rt
-            .block_on(self.ctx.banks_client.process_transaction(tx))
-        {
+        match self.rt.block_on(self.ctx.banks_client.process_transaction(tx)) {
             Ok(()) => Ok(()),
             Err(solana_program_test::BanksClientError::TransactionError(e)) => Err(e),
             Err(e) => panic!("banks client: {e:?}"),
@@ -205,10 +184,8 @@ impl Transport for EmbeddedBank {
     }
 
     fn now(&mut self) -> Result<i64> {
-        let clock: solana_sdk::clock::Clock = self
-            .rt
-            .block_on(self.ctx.banks_client.get_sysvar())
-            .map_err(|e| SdkError::Transport(e.to_string()))?;
+        let clock: solana_sdk::clock::Clock =
+            self.rt.block_on(self.ctx.banks_client.get_sysvar()).map_err(|e| SdkError::Transport(e.to_string()))?;
         Ok(clock.unix_timestamp)
     }
 }
@@ -232,23 +209,14 @@ impl RpcTransport {
 
 impl Transport for RpcTransport {
     fn get_account(&mut self, key: &Pubkey) -> Result<Option<RawAccount>> {
-        let r = self
-            .client
-            .get_multiple_accounts(&[*key])
-            .map_err(|e| SdkError::Transport(e.to_string()))?;
-        Ok(r.into_iter()
-            .next()
-            .flatten()
-            .map(|a| RawAccount::new(*key, a.owner, a.lamports, &a.data)))
+        let r = self.client.get_multiple_accounts(&[*key]).map_err(|e| SdkError::Transport(e.to_string()))?;
+        Ok(r.into_iter().next().flatten().map(|a| RawAccount::new(*key, a.owner, a.lamports, &a.data)))
     }
 
     fn get_accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<RawAccount>>> {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(100) {
-            let r = self
-                .client
-                .get_multiple_accounts(chunk)
-                .map_err(|e| SdkError::Transport(e.to_string()))?;
+            let r = self.client.get_multiple_accounts(chunk).map_err(|e| SdkError::Transport(e.to_string()))?;
             for (k, a) in chunk.iter().zip(r) {
                 out.push(a.map(|a| RawAccount::new(*k, a.owner, a.lamports, &a.data)));
             }
@@ -257,10 +225,7 @@ impl Transport for RpcTransport {
     }
 
     fn send(&mut self, ixs: &[Instruction], payer: &Keypair, signers: &[&Keypair]) -> Result<()> {
-        let blockhash = self
-            .client
-            .get_latest_blockhash()
-            .map_err(|e| SdkError::Transport(e.to_string()))?;
+        let blockhash = self.client.get_latest_blockhash().map_err(|e| SdkError::Transport(e.to_string()))?;
         let mut keys: Vec<&Keypair> = vec![payer];
         for s in signers {
             if s.pubkey() != payer.pubkey() {
@@ -268,22 +233,14 @@ impl Transport for RpcTransport {
             }
         }
         let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &keys, blockhash);
-        self.client
-            .send_and_confirm_transaction(&tx)
-            .map(|_| ())
-            .map_err(|e| match e.get_transaction_error() {
-                Some(te) => tx_error(te),
-                None => SdkError::Transport(e.to_string()),
-            })
+        self.client.send_and_confirm_transaction(&tx).map(|_| ()).map_err(|e| match e.get_transaction_error() {
+            Some(te) => tx_error(te),
+            None => SdkError::Transport(e.to_string()),
+        })
     }
 
     fn now(&mut self) -> Result<i64> {
-        let slot = self
-            .client
-            .get_slot()
-            .map_err(|e| SdkError::Transport(e.to_string()))?;
-        self.client
-            .get_block_time(slot)
-            .map_err(|e| SdkError::Transport(e.to_string()))
+        let slot = self.client.get_slot().map_err(|e| SdkError::Transport(e.to_string()))?;
+        self.client.get_block_time(slot).map_err(|e| SdkError::Transport(e.to_string()))
     }
 }

@@ -93,6 +93,9 @@ pub enum BallastError {
     /// Withdrawals from this asset are disabled.
     #[msg("withdrawals disabled")]
     WithdrawalsDisabled,
+    /// Health is below the minimum asked for by `check_health`.
+    #[msg("health below minimum")]
+    HealthBelowMinimum,
 }
 
 /// Maps the pure engine's errors onto the program's enum.

@@ -23,12 +23,7 @@ impl EventHeader {
     /// Header for `group` at the current clock.
     pub fn now(group: Pubkey) -> Result<Self> {
         let clock = Clock::get()?;
-        Ok(EventHeader {
-            version: EVENT_VERSION,
-            group,
-            slot: clock.slot,
-            unix_timestamp: clock.unix_timestamp,
-        })
+        Ok(EventHeader { version: EVENT_VERSION, group, slot: clock.slot, unix_timestamp: clock.unix_timestamp })
     }
 }
 

@@ -66,39 +66,22 @@ pub struct HealthAccounts {
 
 impl Default for HealthAccounts {
     fn default() -> Self {
-        HealthAccounts {
-            len: 0,
-            items: [LoadedAsset::default(); MAX_HEALTH_ASSETS],
-        }
+        HealthAccounts { len: 0, items: [LoadedAsset::default(); MAX_HEALTH_ASSETS] }
     }
 }
 
 impl HealthAccounts {
     /// Entry of an asset index.
     pub fn get_mut(&mut self, asset_index: u16) -> Option<&mut LoadedAsset> {
-        self.items[..self.len]
-            .iter_mut()
-            .find(|a| a.risk.asset_index == asset_index)
+        self.items[..self.len].iter_mut().find(|a| a.risk.asset_index == asset_index)
     }
 
     /// Builds the risk engine's input from the account's positions.
     pub fn health_input(&self, account: &MarginAccount) -> Result<Box<HealthInput>> {
         let mut input = Box::<HealthInput>::default();
         for a in &self.items[..self.len] {
-            let spot = a
-                .bank
-                .native(account.token_indexed(a.risk.asset_index))
-                .map_risk()?;
-            input
-                .push(
-                    a.risk,
-                    Exposure {
-                        spot,
-                        perp_base: Fx::ZERO,
-                        perp_quote: Fx::ZERO,
-                    },
-                )
-                .map_risk()?;
+            let spot = a.bank.native(account.token_indexed(a.risk.asset_index)).map_risk()?;
+            input.push(a.risk, Exposure { spot, perp_base: Fx::ZERO, perp_quote: Fx::ZERO }).map_risk()?;
         }
         Ok(input)
     }
@@ -149,34 +132,18 @@ pub fn load_health_accounts<R: AccountReader + ?Sized>(
                 return err!(BallastError::InvalidHealthAccounts);
             }
             let primary = accounts.with_data(oracle_i, |o_owner, o_data| {
-                read_oracle(
-                    &asset.oracle,
-                    &oracle_key,
-                    o_owner,
-                    o_data,
-                    asset.decimals,
-                    now,
-                )
+                read_oracle(&asset.oracle, &oracle_key, o_owner, o_data, asset.decimals, now)
             });
             let price = match primary {
                 Ok(p) => p,
                 Err(e) if is_price_invalid(&e) && asset.fallback_oracle.is_set() => {
                     // The next trailing account must be this asset's fallback.
-                    if next_fallback >= total
-                        || accounts.key_at(next_fallback) != asset.fallback_oracle.address
-                    {
+                    if next_fallback >= total || accounts.key_at(next_fallback) != asset.fallback_oracle.address {
                         return Err(e);
                     }
                     let fb_key = accounts.key_at(next_fallback);
                     let mut p = accounts.with_data(next_fallback, |f_owner, f_data| {
-                        read_oracle(
-                            &asset.fallback_oracle,
-                            &fb_key,
-                            f_owner,
-                            f_data,
-                            asset.decimals,
-                            now,
-                        )
+                        read_oracle(&asset.fallback_oracle, &fb_key, f_owner, f_data, asset.decimals, now)
                     })?;
                     next_fallback += 1;
                     p.from_fallback = true;

@@ -28,22 +28,13 @@ pub mod ballast {
 
     /// Creates a group (PDA `[group, creator, group_num]`); the creator becomes admin.
     /// `timelock_secs`: delay for risk-increasing changes, at most 30 days.
-    pub fn create_group(
-        ctx: Context<CreateGroup>,
-        group_num: u32,
-        guardian: Pubkey,
-        timelock_secs: u64,
-    ) -> Result<()> {
+    pub fn create_group(ctx: Context<CreateGroup>, group_num: u32, guardian: Pubkey, timelock_secs: u64) -> Result<()> {
         instructions::create_group::handler(ctx, group_num, guardian, timelock_secs)
     }
 
     /// Admin: lists an asset at index `asset_index` (= the group's asset count) with its mint,
     /// vault, oracle and parameters. The oracle must give a valid price now.
-    pub fn list_asset(
-        ctx: Context<ListAsset>,
-        asset_index: u16,
-        params: ListAssetParams,
-    ) -> Result<()> {
+    pub fn list_asset(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParams) -> Result<()> {
         instructions::list_asset::handler(ctx, asset_index, params)
     }
 
@@ -68,12 +59,7 @@ pub mod ballast {
     }
 
     /// Owner: sets or clears a delegate with DELEGATE_* scope bits and an expiry (unix seconds, 0: none).
-    pub fn set_delegate(
-        ctx: Context<SetDelegate>,
-        delegate: Pubkey,
-        scope: u8,
-        expiry: i64,
-    ) -> Result<()> {
+    pub fn set_delegate(ctx: Context<SetDelegate>, delegate: Pubkey, scope: u8, expiry: i64) -> Result<()> {
         instructions::set_delegate::handler(ctx, delegate, scope, expiry)
     }
 
@@ -86,6 +72,17 @@ pub mod ballast {
     /// Remaining accounts: the health accounts in canonical order.
     pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
         instructions::withdraw::handler(ctx, amount)
+    }
+
+    /// Fails with HealthBelowMinimum unless health of `health_type` (0 Init, 1 Maint,
+    /// 2 LiquidationEnd) is at least `min_health_bits` (I80F48 bits, quote native units).
+    /// Remaining accounts: the health accounts in canonical order.
+    pub fn check_health<'info>(
+        ctx: Context<'info, CheckHealth<'info>>,
+        health_type: u8,
+        min_health_bits: i128,
+    ) -> Result<()> {
+        instructions::check_health::handler(ctx, health_type, min_health_bits)
     }
 
     /// Test builds only: admin creates a stub oracle.

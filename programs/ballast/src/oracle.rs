@@ -122,21 +122,15 @@ fn validate(cfg: &OracleConfig, raw: &RawPrice, decimals: u8, now: i64) -> Resul
     let price = price_from_mantissa(raw.price as u64, raw.expo, QUOTE_DECIMALS, decimals)
         .ok_or(BallastError::OraclePriceOutOfRange)?;
     // The confidence conversion is only a range check here; the ratio was checked above.
-    conf_from_mantissa(raw.conf, raw.expo, QUOTE_DECIMALS, decimals)
-        .ok_or(BallastError::OraclePriceOutOfRange)?;
-    Ok(OraclePrice {
-        price,
-        publish_time: raw.publish_time,
-        from_fallback: false,
-    })
+    conf_from_mantissa(raw.conf, raw.expo, QUOTE_DECIMALS, decimals).ok_or(BallastError::OraclePriceOutOfRange)?;
+    Ok(OraclePrice { price, publish_time: raw.publish_time, from_fallback: false })
 }
 
 fn read_pyth_pull(cfg: &OracleConfig, owner: &Pubkey, data: &[u8]) -> Result<RawPrice> {
     if *owner != PYTH_RECEIVER {
         return err!(BallastError::OracleWrongOwner);
     }
-    let update = PriceUpdateV2::try_deserialize(&mut &data[..])
-        .map_err(|_| BallastError::OracleInvalidData)?;
+    let update = PriceUpdateV2::try_deserialize(&mut &data[..]).map_err(|_| BallastError::OracleInvalidData)?;
     if update.verification_level != VerificationLevel::Full {
         return err!(BallastError::OracleVerificationLevel);
     }
@@ -144,12 +138,7 @@ fn read_pyth_pull(cfg: &OracleConfig, owner: &Pubkey, data: &[u8]) -> Result<Raw
     if m.feed_id != cfg.feed_id {
         return err!(BallastError::OracleFeedMismatch);
     }
-    Ok(RawPrice {
-        price: m.price,
-        conf: m.conf,
-        expo: m.exponent,
-        publish_time: m.publish_time,
-    })
+    Ok(RawPrice { price: m.price, conf: m.conf, expo: m.exponent, publish_time: m.publish_time })
 }
 
 fn read_pyth_legacy(owner: &Pubkey, data: &[u8]) -> Result<RawPrice> {
@@ -158,31 +147,18 @@ fn read_pyth_legacy(owner: &Pubkey, data: &[u8]) -> Result<RawPrice> {
     }
     // pyth-sdk-solana's byte parser casts in place: it needs 8-byte aligned data, as account
     // data always is on chain. Refuse rather than panic if it is not.
-    if (data.as_ptr() as usize)
-        % core::mem::align_of::<pyth_sdk_solana::state::SolanaPriceAccount>()
-        != 0
-    {
+    if (data.as_ptr() as usize) % core::mem::align_of::<pyth_sdk_solana::state::SolanaPriceAccount>() != 0 {
         return err!(BallastError::OracleInvalidData);
     }
-    let acc = pyth_sdk_solana::state::load_price_account::<32, ()>(data)
-        .map_err(|_| BallastError::OracleInvalidData)?;
+    let acc =
+        pyth_sdk_solana::state::load_price_account::<32, ()>(data).map_err(|_| BallastError::OracleInvalidData)?;
     // A non-Trading aggregate is read as Pyth itself reads it: the previous price with its own
     // (older) timestamp, which the staleness check then rejects (catalogue OR-03).
     let trading = acc.agg.status == pyth_sdk_solana::state::PriceStatus::Trading;
     Ok(if trading {
-        RawPrice {
-            price: acc.agg.price,
-            conf: acc.agg.conf,
-            expo: acc.expo,
-            publish_time: acc.timestamp,
-        }
+        RawPrice { price: acc.agg.price, conf: acc.agg.conf, expo: acc.expo, publish_time: acc.timestamp }
     } else {
-        RawPrice {
-            price: acc.prev_price,
-            conf: acc.prev_conf,
-            expo: acc.expo,
-            publish_time: acc.prev_timestamp,
-        }
+        RawPrice { price: acc.prev_price, conf: acc.prev_conf, expo: acc.expo, publish_time: acc.prev_timestamp }
     })
 }
 
@@ -192,12 +168,7 @@ fn read_stub(owner: &Pubkey, data: &[u8]) -> Result<RawPrice> {
         return err!(BallastError::OracleWrongOwner);
     }
     let s: &crate::state::StubOracle = crate::state::load_pod(owner, data)?;
-    Ok(RawPrice {
-        price: s.price,
-        conf: s.conf,
-        expo: s.expo,
-        publish_time: s.publish_time,
-    })
+    Ok(RawPrice { price: s.price, conf: s.conf, expo: s.expo, publish_time: s.publish_time })
 }
 
 #[cfg(not(feature = "test-oracle"))]
@@ -227,12 +198,7 @@ pub fn validate_oracle_config(cfg: &OracleConfig) -> Result<()> {
 }
 
 /// Reads an asset's price from an `AccountInfo`.
-pub fn read_oracle_info(
-    cfg: &OracleConfig,
-    info: &AccountInfo,
-    decimals: u8,
-    now: i64,
-) -> Result<OraclePrice> {
+pub fn read_oracle_info(cfg: &OracleConfig, info: &AccountInfo, decimals: u8, now: i64) -> Result<OraclePrice> {
     let data = info.try_borrow_data()?;
     read_oracle(cfg, info.key, info.owner, &data, decimals, now)
 }

@@ -25,10 +25,6 @@ pub struct CloseAccount<'info> {
 pub fn handler(ctx: Context<CloseAccount>) -> Result<()> {
     let a = ctx.accounts.account.load()?;
     require!(a.is_empty(), BallastError::AccountNotEmpty);
-    emit!(AccountClosed {
-        header: EventHeader::now(a.group)?,
-        account: ctx.accounts.account.key(),
-        owner: a.owner,
-    });
+    emit!(AccountClosed { header: EventHeader::now(a.group)?, account: ctx.accounts.account.key(), owner: a.owner });
     Ok(())
 }

@@ -30,16 +30,8 @@ pub struct CreateGroup<'info> {
 }
 
 /// Creates the group. `timelock_secs` is at most MAX_TIMELOCK_SECS.
-pub fn handler(
-    ctx: Context<CreateGroup>,
-    group_num: u32,
-    guardian: Pubkey,
-    timelock_secs: u64,
-) -> Result<()> {
-    require!(
-        timelock_secs <= MAX_TIMELOCK_SECS,
-        BallastError::InvalidConfig
-    );
+pub fn handler(ctx: Context<CreateGroup>, group_num: u32, guardian: Pubkey, timelock_secs: u64) -> Result<()> {
+    require!(timelock_secs <= MAX_TIMELOCK_SECS, BallastError::InvalidConfig);
     let mut g = ctx.accounts.group.load_init()?;
     g.creator = ctx.accounts.creator.key();
     g.admin = ctx.accounts.creator.key();

@@ -2,9 +2,7 @@
 //! account. Deposits never need an oracle price and cannot lower health, so there is no health check.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{
-    transfer_checked, Mint, TokenAccount, TokenInterface, TransferChecked,
-};
+use anchor_spl::token_interface::{transfer_checked, Mint, TokenAccount, TokenInterface, TransferChecked};
 
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{Deposited, EventHeader};
@@ -48,10 +46,7 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         let a = ctx.accounts.asset.load()?;
         (a.decimals, a.asset_index, a.flags)
     };
-    require!(
-        flags & ASSET_FLAG_DEPOSITS_DISABLED == 0,
-        BallastError::DepositsDisabled
-    );
+    require!(flags & ASSET_FLAG_DEPOSITS_DISABLED == 0, BallastError::DepositsDisabled);
 
     let before = ctx.accounts.vault.amount;
     transfer_checked(
@@ -68,12 +63,7 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         decimals,
     )?;
     ctx.accounts.vault.reload()?;
-    let received = ctx
-        .accounts
-        .vault
-        .amount
-        .checked_sub(before)
-        .ok_or(BallastError::MathOverflow)?;
+    let received = ctx.accounts.vault.amount.checked_sub(before).ok_or(BallastError::MathOverflow)?;
     require!(received > 0, BallastError::ZeroAmount);
 
     let mut asset = ctx.accounts.asset.load_mut()?;
@@ -83,10 +73,7 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let mut position = account.tokens[slot].indexed.fx();
     bank.deposit(&mut position, received).map_risk()?;
     let total = bank.total_deposits().map_risk()?;
-    require!(
-        total <= Fx::from_num(asset.bank.deposit_cap),
-        BallastError::DepositCapExceeded
-    );
+    require!(total <= Fx::from_num(asset.bank.deposit_cap), BallastError::DepositCapExceeded);
     account.tokens[slot].indexed = Fx128::from_fx(position);
     account.release_token_slot_if_empty(slot);
     asset.bank.set_state(&bank);

@@ -1,9 +1,7 @@
 //! `list_asset`: the admin lists an underlying with its mint, vault, oracle and parameters.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_2022::spl_token_2022::extension::{
-    BaseStateWithExtensions, ExtensionType, StateWithExtensions,
-};
+use anchor_spl::token_2022::spl_token_2022::extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions};
 use anchor_spl::token_2022::spl_token_2022::state::Mint as MintState;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
@@ -51,11 +49,8 @@ pub const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 6] = [
 /// Checks a mint's extensions against [`ALLOWED_MINT_EXTENSIONS`] (catalogue AV-20, AV-21).
 pub fn check_mint_extensions(mint: &AccountInfo) -> Result<()> {
     let data = mint.try_borrow_data()?;
-    let state =
-        StateWithExtensions::<MintState>::unpack(&data).map_err(|_| BallastError::InvalidConfig)?;
-    let types = state
-        .get_extension_types()
-        .map_err(|_| BallastError::InvalidConfig)?;
+    let state = StateWithExtensions::<MintState>::unpack(&data).map_err(|_| BallastError::InvalidConfig)?;
+    let types = state.get_extension_types().map_err(|_| BallastError::InvalidConfig)?;
     for t in types {
         if !ALLOWED_MINT_EXTENSIONS.contains(&t) {
             msg!("disallowed mint extension {:?}", t);
@@ -116,10 +111,7 @@ pub struct ListAsset<'info> {
 pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParams) -> Result<()> {
     let group_key = ctx.accounts.group.key();
     let mut group = ctx.accounts.group.load_mut()?;
-    require!(
-        asset_index == group.num_assets && asset_index < MAX_ASSETS,
-        BallastError::InvalidAssetIndex
-    );
+    require!(asset_index == group.num_assets && asset_index < MAX_ASSETS, BallastError::InvalidAssetIndex);
     if !params.allow_freeze_authority && ctx.accounts.mint.freeze_authority.is_some() {
         return err!(BallastError::MintHasFreezeAuthority);
     }

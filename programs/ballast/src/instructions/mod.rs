@@ -2,6 +2,7 @@
 //! Every module names its entry point `handler`; lib.rs calls each by its full path.
 #![allow(ambiguous_glob_reexports)]
 
+pub mod check_health;
 pub mod close_account;
 pub mod create_account;
 pub mod create_group;
@@ -16,6 +17,7 @@ pub mod set_delegate;
 pub mod set_stub_oracle;
 pub mod withdraw;
 
+pub use check_health::*;
 pub use close_account::*;
 pub use create_account::*;
 pub use create_group::*;

@@ -20,24 +20,13 @@ pub struct SetDelegate<'info> {
 /// Sets the delegate. `scope` is a set of DELEGATE_* bits; `expiry` 0 means no expiry.
 /// `Pubkey::default()` clears the delegate.
 pub fn handler(ctx: Context<SetDelegate>, delegate: Pubkey, scope: u8, expiry: i64) -> Result<()> {
-    require!(
-        scope & !(DELEGATE_TRADE | DELEGATE_WITHDRAW) == 0,
-        BallastError::InvalidConfig
-    );
+    require!(scope & !(DELEGATE_TRADE | DELEGATE_WITHDRAW) == 0, BallastError::InvalidConfig);
     require!(expiry >= 0, BallastError::InvalidConfig);
     let mut a = ctx.accounts.account.load_mut()?;
     require!(delegate != a.owner, BallastError::InvalidConfig);
     a.delegate = delegate;
-    a.delegate_scope = if delegate == Pubkey::default() {
-        0
-    } else {
-        scope
-    };
-    a.delegate_expiry = if delegate == Pubkey::default() {
-        0
-    } else {
-        expiry
-    };
+    a.delegate_scope = if delegate == Pubkey::default() { 0 } else { scope };
+    a.delegate_expiry = if delegate == Pubkey::default() { 0 } else { expiry };
     emit!(DelegateSet {
         header: EventHeader::now(a.group)?,
         account: ctx.accounts.account.key(),
@@ -55,10 +44,7 @@ impl MarginAccount {
         if *signer == self.owner {
             return Ok(());
         }
-        if *signer != self.delegate
-            || self.delegate == Pubkey::default()
-            || self.delegate_scope & scope == 0
-        {
+        if *signer != self.delegate || self.delegate == Pubkey::default() || self.delegate_scope & scope == 0 {
             return err!(BallastError::Unauthorized);
         }
         if self.delegate_expiry != 0 && now > self.delegate_expiry {

@@ -19,23 +19,12 @@ pub struct SetStubOracle<'info> {
 }
 
 /// Sets mantissa, confidence, exponent and publish time.
-pub fn handler(
-    ctx: Context<SetStubOracle>,
-    price: i64,
-    conf: u64,
-    expo: i32,
-    publish_time: i64,
-) -> Result<()> {
+pub fn handler(ctx: Context<SetStubOracle>, price: i64, conf: u64, expo: i32, publish_time: i64) -> Result<()> {
     let mut o = ctx.accounts.oracle.load_mut()?;
     o.price = price;
     o.conf = conf;
     o.expo = expo;
     o.publish_time = publish_time;
-    emit!(StubOracleSet {
-        header: EventHeader::now(o.group)?,
-        oracle: ctx.accounts.oracle.key(),
-        price,
-        expo
-    });
+    emit!(StubOracleSet { header: EventHeader::now(o.group)?, oracle: ctx.accounts.oracle.key(), price, expo });
     Ok(())
 }

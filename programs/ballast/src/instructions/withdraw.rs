@@ -2,9 +2,7 @@
 //! runs the health check on the account afterwards.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{
-    transfer_checked, Mint, TokenAccount, TokenInterface, TransferChecked,
-};
+use anchor_spl::token_interface::{transfer_checked, Mint, TokenAccount, TokenInterface, TransferChecked};
 
 use crate::constants::*;
 use crate::error::{BallastError, RiskResultExt};
@@ -53,46 +51,29 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
         let a = ctx.accounts.asset.load()?;
         (a.asset_index, a.decimals, a.flags, a.bump)
     };
-    require!(
-        flags & ASSET_FLAG_WITHDRAWALS_DISABLED == 0,
-        BallastError::WithdrawalsDisabled
-    );
+    require!(flags & ASSET_FLAG_WITHDRAWALS_DISABLED == 0, BallastError::WithdrawalsDisabled);
+
+    // Authorize, then read every health account (the asset itself included) before changing
+    // anything. Only shared borrows are held while the list is read.
+    let mut loaded = {
+        let account = ctx.accounts.account.load()?;
+        account.authorize(&ctx.accounts.authority.key(), DELEGATE_WITHDRAW, now)?;
+        if ctx.accounts.authority.key() != account.owner {
+            require_keys_eq!(ctx.accounts.destination.owner, account.owner, BallastError::Unauthorized);
+        }
+        load_health_accounts(&group_key, &account, Some(asset_index), ctx.remaining_accounts, now)?
+    };
 
     let (sent, health_after) = {
         let mut account = ctx.accounts.account.load_mut()?;
-        account.authorize(&ctx.accounts.authority.key(), DELEGATE_WITHDRAW, now)?;
-        if ctx.accounts.authority.key() != account.owner {
-            require_keys_eq!(
-                ctx.accounts.destination.owner,
-                account.owner,
-                BallastError::Unauthorized
-            );
-        }
-        let slot = account
-            .token_slot(asset_index)
-            .ok_or(BallastError::InsufficientBalance)?;
-
-        // Read every health account (the asset itself included) before changing anything.
-        let mut loaded = load_health_accounts(
-            &group_key,
-            &account,
-            Some(asset_index),
-            ctx.remaining_accounts,
-            now,
-        )?;
+        let slot = account.token_slot(asset_index).ok_or(BallastError::InsufficientBalance)?;
 
         let mut asset = ctx.accounts.asset.load_mut()?;
-        let entry = loaded
-            .get_mut(asset_index)
-            .ok_or(BallastError::InvalidHealthAccounts)?;
+        let entry = loaded.get_mut(asset_index).ok_or(BallastError::InvalidHealthAccounts)?;
         asset.observe_price(entry.oracle.price, entry.oracle.publish_time, now)?;
         let mut bank = asset.bank.state();
         let mut position = account.tokens[slot].indexed.fx();
-        let amount = if amount == u64::MAX {
-            bank.withdrawable(position).map_risk()?
-        } else {
-            amount
-        };
+        let amount = if amount == u64::MAX { bank.withdrawable(position).map_risk()? } else { amount };
         require!(amount > 0, BallastError::ZeroAmount);
         bank.withdraw(&mut position, amount, false).map_risk()?;
         asset.bank.set_state(&bank);
@@ -103,10 +84,7 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
 
         let input = loaded.health_input(&account)?;
         let init = health(&input, HealthType::Init).map_risk()?;
-        require!(
-            passes_health_rule(init, None),
-            BallastError::HealthMustBePositive
-        );
+        require!(passes_health_rule(init, None), BallastError::HealthMustBePositive);
         (amount, init)
     };
 

@@ -68,9 +68,7 @@ fn div(a: Fx, b: Fx, round: Round) -> RiskResult<Fx> {
     if round == Round::Up && rem != 0 {
         q = q.checked_add(1).or_overflow()?;
     }
-    i128::try_from(q)
-        .map(Fx::from_bits)
-        .map_err(|_| RiskError::MathOverflow)
+    i128::try_from(q).map(Fx::from_bits).map_err(|_| RiskError::MathOverflow)
 }
 
 /// What a deposit did.
@@ -162,12 +160,7 @@ impl BankState {
 
     /// Withdraws `amount` native units from `position`. Beyond the deposit it borrows when
     /// `allow_borrow`, and fails with [`RiskError::InsufficientBalance`] otherwise.
-    pub fn withdraw(
-        &mut self,
-        position: &mut Fx,
-        amount: u64,
-        allow_borrow: bool,
-    ) -> RiskResult<WithdrawOutcome> {
+    pub fn withdraw(&mut self, position: &mut Fx, amount: u64, allow_borrow: bool) -> RiskResult<WithdrawOutcome> {
         if amount == 0 {
             return Err(RiskError::ZeroAmount);
         }
@@ -180,8 +173,7 @@ impl BankState {
                 if rest > available && !allow_borrow {
                     return Err(RiskError::InsufficientBalance);
                 }
-                self.indexed_deposits =
-                    self.indexed_deposits.checked_sub(*position).or_overflow()?;
+                self.indexed_deposits = self.indexed_deposits.checked_sub(*position).or_overflow()?;
                 *position = Fx::ZERO;
                 out.from_deposit = available;
                 rest -= available;
@@ -212,11 +204,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn bank(idx: f64) -> BankState {
-        BankState {
-            deposit_index: Fx::from_num(idx),
-            borrow_index: Fx::from_num(idx * 1.1),
-            ..Default::default()
-        }
+        BankState { deposit_index: Fx::from_num(idx), borrow_index: Fx::from_num(idx * 1.1), ..Default::default() }
     }
 
     #[test]
@@ -237,10 +225,7 @@ mod tests {
         let mut pos = Fx::ZERO;
         b.deposit(&mut pos, 10).unwrap();
         let before = (b, pos);
-        assert_eq!(
-            b.withdraw(&mut pos, 11, false),
-            Err(RiskError::InsufficientBalance)
-        );
+        assert_eq!(b.withdraw(&mut pos, 11, false), Err(RiskError::InsufficientBalance));
         assert_eq!((b, pos), before);
         assert_eq!(b.withdraw(&mut pos, 0, false), Err(RiskError::ZeroAmount));
     }

@@ -123,9 +123,7 @@ impl HealthInput {
 
     /// Position of an asset index in the input.
     pub fn find(&self, asset_index: u16) -> Option<usize> {
-        self.assets[..self.len]
-            .iter()
-            .position(|a| a.asset_index == asset_index)
+        self.assets[..self.len].iter().position(|a| a.asset_index == asset_index)
     }
 }
 
@@ -175,21 +173,13 @@ pub fn health_components(input: &HealthInput, t: HealthType) -> RiskResult<Healt
             addons = add(addons, mul(gross, a.fr.liquidity, Round::Up).or_overflow()?)?;
         }
         if a.fr.basis != Fx::ZERO {
-            addons = add(
-                addons,
-                mul(abs(net_v)?, a.fr.basis, Round::Up).or_overflow()?,
-            )?;
+            addons = add(addons, mul(abs(net_v)?, a.fr.basis, Round::Up).or_overflow()?)?;
         }
         if a.fr.concentration != Fx::ZERO {
-            let excess = abs(net)?
-                .checked_sub(a.fr.concentration_threshold)
-                .or_overflow()?;
+            let excess = abs(net)?.checked_sub(a.fr.concentration_threshold).or_overflow()?;
             if excess > Fx::ZERO {
                 let excess_v = value(excess, price, Round::Up).or_overflow()?;
-                addons = add(
-                    addons,
-                    mul(excess_v, a.fr.concentration, Round::Up).or_overflow()?,
-                )?;
+                addons = add(addons, mul(excess_v, a.fr.concentration, Round::Up).or_overflow()?)?;
             }
         }
     }
@@ -222,23 +212,13 @@ pub fn health_components(input: &HealthInput, t: HealthType) -> RiskResult<Healt
         // Down move: a net long loses value*down (rounded up: larger loss).
         let loss_down = mul(group_value, down, Round::Up).or_overflow()?;
         // Up move: a net short loses -value*up (value*up rounded down: larger loss).
-        let loss_up = mul(group_value, up, Round::Down)
-            .and_then(|x| x.checked_neg())
-            .or_overflow()?;
+        let loss_up = mul(group_value, up, Round::Down).and_then(|x| x.checked_neg()).or_overflow()?;
         let charge = loss_down.max(loss_up).max(Fx::ZERO);
         charges = add(charges, charge)?;
     }
 
-    let health = equity
-        .checked_sub(charges)
-        .and_then(|h| h.checked_sub(addons))
-        .or_overflow()?;
-    Ok(HealthComponents {
-        equity,
-        scenario_charge: charges,
-        addon_charge: addons,
-        health,
-    })
+    let health = equity.checked_sub(charges).and_then(|h| h.checked_sub(addons)).or_overflow()?;
+    Ok(HealthComponents { equity, scenario_charge: charges, addon_charge: addons, health })
 }
 
 /// Health of type `t`.
@@ -285,10 +265,7 @@ mod tests {
     }
 
     fn spot(x: f64) -> Exposure {
-        Exposure {
-            spot: Fx::from_num(x),
-            ..Default::default()
-        }
+        Exposure { spot: Fx::from_num(x), ..Default::default() }
     }
 
     fn f(x: Fx) -> f64 {
@@ -375,14 +352,7 @@ mod tests {
     fn overflow_is_an_error() {
         let p = params(0, 0);
         let mut h = HealthInput::default();
-        h.push(
-            asset(0, 0, 1e12, &p),
-            Exposure {
-                spot: Fx::from_num(u64::MAX),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        h.push(asset(0, 0, 1e12, &p), Exposure { spot: Fx::from_num(u64::MAX), ..Default::default() }).unwrap();
         assert_eq!(health(&h, HealthType::Maint), Err(RiskError::MathOverflow));
     }
 
@@ -391,10 +361,7 @@ mod tests {
         assert!(passes_health_rule(Fx::ZERO, None));
         assert!(!passes_health_rule(-Fx::ONE, None));
         assert!(passes_health_rule(-Fx::ONE, Some(-Fx::from_num(2))));
-        assert!(!passes_health_rule(
-            -Fx::from_num(3),
-            Some(-Fx::from_num(2))
-        ));
+        assert!(!passes_health_rule(-Fx::from_num(3), Some(-Fx::from_num(2))));
     }
 
     /// Random portfolio strategy: (price, amount, group) per asset and (down, up) per group: members
@@ -407,10 +374,7 @@ mod tests {
             prop::collection::vec((0u16..=8000, 0u16..=20000), 4),
         )
             .prop_map(move |(v, g)| {
-                let v = v
-                    .into_iter()
-                    .map(|(p, x, gr)| (p, if sign < 0 { -x } else { x }, gr))
-                    .collect();
+                let v = v.into_iter().map(|(p, x, gr)| (p, if sign < 0 { -x } else { x }, gr)).collect();
                 (v, g)
             })
     }

@@ -107,11 +107,7 @@ pub fn bps_frac(bps: u32, round: Round) -> Fx {
     let num = (bps as i128) << FX_FRAC;
     let q = num / BPS as i128;
     let r = num % BPS as i128;
-    Fx::from_bits(if r != 0 && round == Round::Up {
-        q + 1
-    } else {
-        q
-    })
+    Fx::from_bits(if r != 0 && round == Round::Up { q + 1 } else { q })
 }
 
 /// Converts a non-negative [`Fx`] amount to whole native units, rounding down (what a user receives).
@@ -136,15 +132,8 @@ pub fn to_u64_ceil(x: Fx) -> Option<u64> {
 /// Price in quote native units per base native unit from an oracle mantissa and exponent:
 /// `mantissa * 10^(expo + quote_decimals - base_decimals)`, rounded down.
 /// Returns `None` if the result overflows [`Price`] or rounds to zero.
-pub fn price_from_mantissa(
-    mantissa: u64,
-    expo: i32,
-    quote_decimals: u8,
-    base_decimals: u8,
-) -> Option<Price> {
-    let e = expo
-        .checked_add(quote_decimals as i32)?
-        .checked_sub(base_decimals as i32)?;
+pub fn price_from_mantissa(mantissa: u64, expo: i32, quote_decimals: u8, base_decimals: u8) -> Option<Price> {
+    let e = expo.checked_add(quote_decimals as i32)?.checked_sub(base_decimals as i32)?;
     let m = mantissa as i128;
     let bits: i128 = if e >= 0 {
         let p = 10i128.checked_pow(e as u32)?;
@@ -182,12 +171,7 @@ fn div_wide(hi: u128, lo: u128, d: u128) -> Option<i128> {
 }
 
 /// Scales a signed integer mantissa (confidence) the same way as a price, rounding up.
-pub fn conf_from_mantissa(
-    conf: u64,
-    expo: i32,
-    quote_decimals: u8,
-    base_decimals: u8,
-) -> Option<Price> {
+pub fn conf_from_mantissa(conf: u64, expo: i32, quote_decimals: u8, base_decimals: u8) -> Option<Price> {
     if conf == 0 {
         return Some(Price::ZERO);
     }
@@ -211,10 +195,7 @@ mod tests {
         assert_eq!(na, -b);
         assert_eq!(nb, -a);
         // Exact products do not move.
-        assert_eq!(
-            mul(third, Fx::from_num(3), Round::Up),
-            mul(third, Fx::from_num(3), Round::Down)
-        );
+        assert_eq!(mul(third, Fx::from_num(3), Round::Up), mul(third, Fx::from_num(3), Round::Down));
     }
 
     #[test]
@@ -226,11 +207,7 @@ mod tests {
 
     #[test]
     fn wide_mul_matches_small_products() {
-        for (a, b) in [
-            (3u128, 5u128),
-            (u64::MAX as u128, u64::MAX as u128),
-            (1 << 100, 1 << 20),
-        ] {
+        for (a, b) in [(3u128, 5u128), (u64::MAX as u128, u64::MAX as u128), (1 << 100, 1 << 20)] {
             let (hi, lo) = wide_mul_u128(a, b);
             let exact = a.checked_mul(b);
             if let Some(e) = exact {

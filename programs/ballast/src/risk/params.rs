@@ -44,35 +44,20 @@ impl RiskParams {
     pub fn validate(&self) -> RiskResult<()> {
         let p = self;
         if p.init_down_bps > MAX_SHOCK_BPS || p.maint_down_bps > p.init_down_bps {
-            return Err(RiskError::InvalidParam(
-                "down shocks: need maint <= init <= 10000",
-            ));
+            return Err(RiskError::InvalidParam("down shocks: need maint <= init <= 10000"));
         }
         if p.init_up_bps > MAX_UP_SHOCK_BPS || p.maint_up_bps > p.init_up_bps {
-            return Err(RiskError::InvalidParam(
-                "up shocks: need maint <= init <= 50000",
-            ));
+            return Err(RiskError::InvalidParam("up shocks: need maint <= init <= 50000"));
         }
         if p.maint_down_bps == 0 && p.init_down_bps < MAX_SHOCK_BPS && p.maint_up_bps == 0 {
-            return Err(RiskError::InvalidParam(
-                "maint shocks must not both be zero",
-            ));
+            return Err(RiskError::InvalidParam("maint shocks must not both be zero"));
         }
-        let addons = p.init_down_bps as u32
-            + p.basis_bps as u32
-            + p.liquidity_bps as u32
-            + p.concentration_bps as u32;
+        let addons = p.init_down_bps as u32 + p.basis_bps as u32 + p.liquidity_bps as u32 + p.concentration_bps as u32;
         if addons > BPS {
-            return Err(RiskError::InvalidParam(
-                "init_down + basis + liquidity + concentration must be <= 10000",
-            ));
+            return Err(RiskError::InvalidParam("init_down + basis + liquidity + concentration must be <= 10000"));
         }
-        if p.liquidation_fee_bps as u32 + p.maint_down_bps as u32 >= BPS
-            && p.maint_down_bps < MAX_SHOCK_BPS
-        {
-            return Err(RiskError::InvalidParam(
-                "liquidation fee must be < 10000 - maint_down",
-            ));
+        if p.liquidation_fee_bps as u32 + p.maint_down_bps as u32 >= BPS && p.maint_down_bps < MAX_SHOCK_BPS {
+            return Err(RiskError::InvalidParam("liquidation fee must be < 10000 - maint_down"));
         }
         Ok(())
     }
@@ -109,14 +94,8 @@ impl RiskFractions {
     pub fn from_params(p: &RiskParams) -> Self {
         let up = |b: u16| bps_frac(b as u32, Round::Up);
         RiskFractions {
-            init: Shocks {
-                down: up(p.init_down_bps),
-                up: up(p.init_up_bps),
-            },
-            maint: Shocks {
-                down: up(p.maint_down_bps),
-                up: up(p.maint_up_bps),
-            },
+            init: Shocks { down: up(p.init_down_bps), up: up(p.init_up_bps) },
+            maint: Shocks { down: up(p.maint_down_bps), up: up(p.maint_up_bps) },
             basis: up(p.basis_bps),
             liquidity: up(p.liquidity_bps),
             concentration: up(p.concentration_bps),
@@ -147,43 +126,13 @@ mod tests {
     #[test]
     fn bounds() {
         assert!(ok().validate().is_ok());
-        assert!(RiskParams {
-            maint_down_bps: 3000,
-            ..ok()
-        }
-        .validate()
-        .is_err());
-        assert!(RiskParams {
-            init_down_bps: 10_001,
-            ..ok()
-        }
-        .validate()
-        .is_err());
-        assert!(RiskParams {
-            maint_up_bps: 3000,
-            ..ok()
-        }
-        .validate()
-        .is_err());
-        assert!(RiskParams {
-            liquidity_bps: 9000,
-            ..ok()
-        }
-        .validate()
-        .is_err());
-        assert!(RiskParams {
-            liquidation_fee_bps: 9000,
-            ..ok()
-        }
-        .validate()
-        .is_err());
+        assert!(RiskParams { maint_down_bps: 3000, ..ok() }.validate().is_err());
+        assert!(RiskParams { init_down_bps: 10_001, ..ok() }.validate().is_err());
+        assert!(RiskParams { maint_up_bps: 3000, ..ok() }.validate().is_err());
+        assert!(RiskParams { liquidity_bps: 9000, ..ok() }.validate().is_err());
+        assert!(RiskParams { liquidation_fee_bps: 9000, ..ok() }.validate().is_err());
         // Untrusted asset: no collateral value at all.
-        let untrusted = RiskParams {
-            init_down_bps: 10_000,
-            maint_down_bps: 10_000,
-            liquidity_bps: 0,
-            ..ok()
-        };
+        let untrusted = RiskParams { init_down_bps: 10_000, maint_down_bps: 10_000, liquidity_bps: 0, ..ok() };
         assert!(untrusted.validate().is_ok());
     }
 }

@@ -243,22 +243,13 @@ impl Asset {
         validate_oracle_config(&self.oracle)?;
         if self.fallback_oracle.is_set() {
             validate_oracle_config(&self.fallback_oracle)?;
-            require!(
-                self.fallback_oracle.address != self.oracle.address,
-                BallastError::InvalidConfig
-            );
+            require!(self.fallback_oracle.address != self.oracle.address, BallastError::InvalidConfig);
         } else {
-            require!(
-                self.fallback_oracle == OracleConfig::default(),
-                BallastError::InvalidConfig
-            );
+            require!(self.fallback_oracle == OracleConfig::default(), BallastError::InvalidConfig);
         }
         self.risk.params().validate().map_risk()?;
         let (lo, hi) = STABLE_GROWTH_BOUNDS;
-        require!(
-            (lo..=hi).contains(&self.stable_growth_bps_per_hour),
-            BallastError::InvalidConfig
-        );
+        require!((lo..=hi).contains(&self.stable_growth_bps_per_hour), BallastError::InvalidConfig);
         let i = &self.interest;
         require!(
             i.util0_bps < i.util1_bps
@@ -273,12 +264,7 @@ impl Asset {
             self.flags & !(ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_WITHDRAWALS_DISABLED) == 0,
             BallastError::InvalidConfig
         );
-        require!(
-            self.name
-                .iter()
-                .all(|b| *b == 0 || b.is_ascii_graphic() || *b == b' '),
-            BallastError::InvalidConfig
-        );
+        require!(self.name.iter().all(|b| *b == 0 || b.is_ascii_graphic() || *b == b' '), BallastError::InvalidConfig);
         Ok(())
     }
 
@@ -301,11 +287,7 @@ impl Asset {
 
     /// Display name as a string.
     pub fn name(&self) -> &str {
-        let end = self
-            .name
-            .iter()
-            .position(|b| *b == 0)
-            .unwrap_or(self.name.len());
+        let end = self.name.iter().position(|b| *b == 0).unwrap_or(self.name.len());
         core::str::from_utf8(&self.name[..end]).unwrap_or("?")
     }
 }

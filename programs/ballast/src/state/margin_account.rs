@@ -114,16 +114,12 @@ impl MarginAccount {
 
     /// Slot of the token position in `asset_index`.
     pub fn token_slot(&self, asset_index: u16) -> Option<usize> {
-        self.tokens
-            .iter()
-            .position(|t| t.asset_index == asset_index)
+        self.tokens.iter().position(|t| t.asset_index == asset_index)
     }
 
     /// Token shares in `asset_index` (zero when there is no position).
     pub fn token_indexed(&self, asset_index: u16) -> Fx {
-        self.token_slot(asset_index)
-            .map(|i| self.tokens[i].indexed.fx())
-            .unwrap_or(Fx::ZERO)
+        self.token_slot(asset_index).map(|i| self.tokens[i].indexed.fx()).unwrap_or(Fx::ZERO)
     }
 
     /// Sorted, duplicate-free asset indexes in which the account has any position, plus `extra`.
@@ -155,11 +151,7 @@ impl MarginAccount {
             .iter()
             .position(|t| t.asset_index == FREE_SLOT)
             .ok_or(crate::error::BallastError::TooManyPositions)?;
-        self.tokens[i] = TokenPosition {
-            indexed: Fx128::default(),
-            asset_index,
-            reserved: [0; 6],
-        };
+        self.tokens[i] = TokenPosition { indexed: Fx128::default(), asset_index, reserved: [0; 6] };
         Ok(i)
     }
 
@@ -189,10 +181,7 @@ pub struct ActiveAssets {
 
 impl Default for ActiveAssets {
     fn default() -> Self {
-        ActiveAssets {
-            len: 0,
-            items: [FREE_SLOT; MAX_TOKEN_POSITIONS + MAX_PERP_POSITIONS + MAX_OPTION_POSITIONS + 1],
-        }
+        ActiveAssets { len: 0, items: [FREE_SLOT; MAX_TOKEN_POSITIONS + MAX_PERP_POSITIONS + MAX_OPTION_POSITIONS + 1] }
     }
 }
 

@@ -31,9 +31,7 @@ pub struct Fx128 {
 impl Fx128 {
     /// Stores raw bits.
     pub const fn from_bits(bits: i128) -> Self {
-        Fx128 {
-            words: [bits as u64, ((bits as u128) >> 64) as u64],
-        }
+        Fx128 { words: [bits as u64, ((bits as u128) >> 64) as u64] }
     }
     /// Raw bits.
     pub const fn bits(&self) -> i128 {
@@ -77,8 +75,6 @@ pub fn load_pod<'a, T: bytemuck::Pod + anchor_lang::Discriminator + anchor_lang:
         return Err(ErrorCode::AccountDiscriminatorMismatch.into());
     }
     let size = core::mem::size_of::<T>();
-    let body = data
-        .get(disc.len()..disc.len() + size)
-        .ok_or(ErrorCode::AccountDidNotDeserialize)?;
+    let body = data.get(disc.len()..disc.len() + size).ok_or(ErrorCode::AccountDidNotDeserialize)?;
     bytemuck::try_from_bytes(body).map_err(|_| ErrorCode::AccountDidNotDeserialize.into())
 }
