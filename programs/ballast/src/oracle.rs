@@ -202,3 +202,46 @@ pub fn read_oracle_info(cfg: &OracleConfig, info: &AccountInfo, decimals: u8, no
     let data = info.try_borrow_data()?;
     read_oracle(cfg, info.key, info.owner, &data, decimals, now)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(kind: OracleKind) -> OracleConfig {
+        OracleConfig { address: Pubkey::new_unique(), feed_id: [1; 32], max_age_secs: 60, max_conf_bps: 100, kind: kind as u8, reserved: 0 }
+    }
+
+    /// AG-10: the stub oracle kind is refused by the default (production) build. The workspace test
+    /// run builds the program with `test-oracle` for the integration tests, so .ci/run also runs
+    /// this crate's unit tests alone, where this test is compiled.
+    #[cfg(not(feature = "test-oracle"))]
+    #[test]
+    fn ag_10_stub_oracle_disabled_in_default_build() {
+        let c = cfg(OracleKind::Stub);
+        let e = validate_oracle_config(&c).unwrap_err();
+        assert_eq!(e, error!(BallastError::OracleKindDisabled));
+        let e = read_oracle(&c, &c.address, &crate::ID, &[0u8; 200], 6, 0).unwrap_err();
+        assert_eq!(e, error!(BallastError::OracleKindDisabled));
+    }
+
+    #[test]
+    fn config_bounds() {
+        assert!(validate_oracle_config(&cfg(OracleKind::PythPull)).is_ok());
+        let mut c = cfg(OracleKind::PythPull);
+        c.feed_id = [0; 32];
+        assert!(validate_oracle_config(&c).is_err());
+        let mut c = cfg(OracleKind::PythLegacy);
+        c.max_age_secs = 100_000;
+        assert!(validate_oracle_config(&c).is_err());
+        let mut c = cfg(OracleKind::PythLegacy);
+        c.kind = 9;
+        assert!(validate_oracle_config(&c).is_err());
+    }
+
+    #[test]
+    fn policy_table() {
+        assert_eq!(oracle_policy(Action::Deposit), OracleNeed::None);
+        assert_eq!(oracle_policy(Action::RepayInFull), OracleNeed::None);
+        assert_eq!(oracle_policy(Action::Withdraw), OracleNeed::Valid);
+    }
+}

@@ -2,5 +2,6 @@ mod accounts;
 mod catalogue_av;
 mod catalogue_mr;
 mod health_parity;
+mod migrate;
 mod oracles;
 mod tokens;

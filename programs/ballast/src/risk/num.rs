@@ -239,4 +239,36 @@ mod tests {
         // Too small to represent: None, never a zero price.
         assert!(price_from_mantissa(1, -40, 0, 12).is_none());
     }
+
+    /// MR-07: a value above u64::MAX is an error when converted for a transfer, never truncated.
+    #[test]
+    fn mr_07_conversion_above_u64_is_an_error() {
+        let big = Fx::from_num(u64::MAX) + Fx::ONE;
+        assert_eq!(to_u64_floor(big), None);
+        assert_eq!(to_u64_ceil(big), None);
+        assert_eq!(to_u64_floor(Fx::from_num(u64::MAX)), Some(u64::MAX));
+        assert_eq!(to_u64_ceil(Fx::from_num(u64::MAX) - Fx::DELTA), Some(u64::MAX));
+        assert_eq!(to_u64_floor(-Fx::ONE), None);
+    }
+
+    /// MR-08: one whole token valued through the oracle conversion matches an exact reference
+    /// within 1e-9 relative, for exponents -8, -5, 0, +2 and decimals 0, 6, 9, 12; no zero price.
+    #[test]
+    fn mr_08_value_of_one_token_across_exponents_and_decimals() {
+        let cases: [(i32, &[u64]); 4] = [(-8, &[1, 123_456_789, 15_000_000_000]), (-5, &[1, 12_345, 6_000_000_000]), (0, &[1, 7, 65_000]), (2, &[1, 3, 600])];
+        for (expo, mantissas) in cases {
+            for &m in mantissas {
+                for d in [0u8, 6, 9, 12] {
+                    let p = price_from_mantissa(m, expo, 6, d).expect("representable, never zero");
+                    assert!(p > Price::ZERO);
+                    let one_token = Fx::from_num(10u64.pow(d as u32));
+                    let v = value(one_token, p, Round::Down).unwrap().to_num::<f64>();
+                    // Reference: mantissa * 10^expo USD = that many quote native * 10^6.
+                    let reference = m as f64 * 10f64.powi(expo + 6);
+                    let rel = (v - reference).abs() / reference;
+                    assert!(rel < 1e-9, "expo {expo} mantissa {m} decimals {d}: {v} vs {reference} ({rel:e})");
+                }
+            }
+        }
+    }
 }

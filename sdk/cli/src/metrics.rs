@@ -1,0 +1,102 @@
+//! `ballast metrics`: the figures design.md asks for, measured here (a benchmark, not a test).
+
+use std::time::Instant;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::Discriminator;
+use ballast::constants::*;
+use ballast::risk::{HealthType, MAX_HEALTH_ASSETS};
+use ballast::state::*;
+use ballast_sdk::decode::RawAccount;
+use ballast_sdk::oracle_accounts::{pyth_pull, OracleQuote};
+use ballast_sdk::{health, pda, Result};
+use pyth_solana_receiver_sdk::price_update::VerificationLevel;
+
+/// Options of `metrics`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Seconds to spend measuring health throughput.
+    #[arg(long, default_value_t = 2.0)]
+    pub seconds: f64,
+}
+
+fn raw_of<T: bytemuck::Pod + Discriminator>(key: Pubkey, value: &T) -> RawAccount {
+    let mut data = T::DISCRIMINATOR.to_vec();
+    data.extend_from_slice(bytemuck::bytes_of(value));
+    RawAccount::new(key, ballast::ID, 0, &data)
+}
+
+/// A margin account with a deposit in each of `n` assets, and its health accounts as raw bytes.
+pub fn max_account(n: usize, now: i64) -> (Pubkey, Box<MarginAccount>, Vec<RawAccount>) {
+    let group = Pubkey::new_unique();
+    let mut acc: Box<MarginAccount> = Box::new(bytemuck::Zeroable::zeroed());
+    acc.group = group;
+    acc.init_slots();
+    let mut raws = Vec::new();
+    for i in 0..n {
+        let idx = i as u16;
+        acc.tokens[i].asset_index = idx;
+        acc.tokens[i].indexed = Fx128::from_fx(ballast::risk::Fx::from_num(1_000_000_000u64 + i as u64));
+        let oracle = Pubkey::new_unique();
+        let feed = [i as u8 + 1; 32];
+        let mut a: Asset = bytemuck::Zeroable::zeroed();
+        a.group = group;
+        a.asset_index = idx;
+        a.decimals = 6;
+        a.oracle = OracleConfig { address: oracle, feed_id: feed, max_age_secs: 60, max_conf_bps: 500, kind: OracleKind::PythPull as u8, reserved: 0 };
+        a.risk = RiskConfig {
+            concentration_threshold: u64::MAX,
+            init_down_bps: 2_000,
+            init_up_bps: 2_500,
+            maint_down_bps: 1_000,
+            maint_up_bps: 1_250,
+            risk_group: idx,
+            basis_bps: 0,
+            liquidity_bps: 10,
+            concentration_bps: 0,
+            liquidation_fee_bps: 250,
+            reserved: [0; 6],
+        };
+        a.bank.set_state(&ballast::risk::bank::BankState::default());
+        a.stable_price = Fx128::from_price(ballast::risk::Price::from_num(1));
+        raws.push(raw_of(pda::asset(&group, idx).0, &a));
+        let (owner, data) = pyth_pull(feed, OracleQuote::from_decimal(1.0 + i as f64, 10, now), VerificationLevel::Full);
+        raws.push(RawAccount::new(oracle, owner, 0, &data));
+    }
+    (group, acc, raws)
+}
+
+/// Prints the figures.
+pub fn run(a: Args) -> Result<()> {
+    let now = 1_700_000_000;
+    println!("Ballast metrics (native build, this machine)");
+    println!("  MarginAccount size:                         {} bytes (target <= 2,560) for {} token + {} perp + {} option slots",
+        MARGIN_ACCOUNT_LEN, MAX_TOKEN_POSITIONS, MAX_PERP_POSITIONS, MAX_OPTION_POSITIONS);
+    println!("  Asset size:                                 {} bytes", 8 + core::mem::size_of::<Asset>());
+    println!("  Group size:                                 {} bytes", 8 + core::mem::size_of::<Group>());
+    let n = MAX_TOKEN_POSITIONS.min(MAX_HEALTH_ASSETS);
+    let (group, acc, raws) = max_account(n, now);
+    println!("  health-check accounts, {n} token positions: {} (2 per underlying: Asset + oracle)", raws.len());
+
+    // Throughput: full path from raw bytes (decode, oracle parse and checks, engine), one core.
+    let h = health::compute(&group, &acc, &raws, now, HealthType::Init)?;
+    let start = Instant::now();
+    let mut evals = 0u64;
+    let mut sink = ballast::risk::Fx::ZERO;
+    while start.elapsed().as_secs_f64() < a.seconds {
+        for _ in 0..100 {
+            let c = health::compute(&group, &acc, &raws, now, HealthType::Init)?;
+            sink = sink.max(c.health);
+            evals += 1;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(sink, h.health);
+    println!(
+        "  off-chain health from raw bytes:            {:.0} evaluations/s on one core ({} positions each; target >= 50,000 for 32)",
+        evals as f64 / secs,
+        n
+    );
+    println!("  divisions by a variable per position in health: 0 (fractions precomputed per asset)");
+    Ok(())
+}
