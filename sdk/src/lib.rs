@@ -3,7 +3,7 @@
 //!
 //! * [`pda`]: program-derived addresses from the program's seed constants;
 //! * [`ix`]: one pure builder per instruction, returning an `Instruction`;
-//! * [`decode`]: account decoding from raw bytes;
+//! * [`decode`]: account decoding from raw bytes; [`events`]: event decoding;
 //! * [`health`]: the canonical health-account list and off-chain health computed by the
 //!   program's own risk code;
 //! * [`transport`]: a [`transport::Transport`] over an embedded in-process bank or an RPC node;
@@ -11,6 +11,7 @@
 //! * [`migrate`]: bootstraps a group from a TOML config.
 
 pub mod decode;
+pub mod events;
 pub mod health;
 pub mod ix;
 pub mod migrate;
@@ -141,6 +142,7 @@ pub const BALLAST_ERROR_NAMES: &[&str] = &[
     "DelegateExpired",
     "DepositsDisabled",
     "WithdrawalsDisabled",
+    "AccountAlreadyExists",
     "HealthBelowMinimum",
 ];
 

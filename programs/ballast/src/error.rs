@@ -93,6 +93,9 @@ pub enum BallastError {
     /// Withdrawals from this asset are disabled.
     #[msg("withdrawals disabled")]
     WithdrawalsDisabled,
+    /// The address is already in use by an account.
+    #[msg("account already exists")]
+    AccountAlreadyExists,
     /// Health is below the minimum asked for by `check_health`.
     #[msg("health below minimum")]
     HealthBelowMinimum,

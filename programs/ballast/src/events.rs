@@ -29,7 +29,7 @@ impl EventHeader {
 
 /// A group was created.
 #[event]
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GroupCreated {
     /// Header.
     pub header: EventHeader,
@@ -45,7 +45,7 @@ pub struct GroupCreated {
 
 /// An asset was listed.
 #[event]
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AssetListed {
     /// Header.
     pub header: EventHeader,
@@ -67,7 +67,7 @@ pub struct AssetListed {
 
 /// An asset's parameters were edited.
 #[event]
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AssetEdited {
     /// Header.
     pub header: EventHeader,
@@ -79,7 +79,7 @@ pub struct AssetEdited {
 
 /// An asset's stable price was refreshed from its oracle.
 #[event]
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AssetRefreshed {
     /// Header.
     pub header: EventHeader,
@@ -95,7 +95,7 @@ pub struct AssetRefreshed {
 
 /// A margin account was created.
 #[event]
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AccountCreated {
     /// Header.
     pub header: EventHeader,
@@ -109,7 +109,7 @@ pub struct AccountCreated {
 
 /// A margin account was closed and its rent returned.
 #[event]
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AccountClosed {
     /// Header.
     pub header: EventHeader,
@@ -121,7 +121,7 @@ pub struct AccountClosed {
 
 /// A delegate was set or cleared.
 #[event]
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DelegateSet {
     /// Header.
     pub header: EventHeader,
@@ -137,7 +137,7 @@ pub struct DelegateSet {
 
 /// Tokens were deposited.
 #[event]
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Deposited {
     /// Header.
     pub header: EventHeader,
@@ -155,7 +155,7 @@ pub struct Deposited {
 
 /// Tokens were withdrawn.
 #[event]
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Withdrew {
     /// Header.
     pub header: EventHeader,
@@ -173,7 +173,7 @@ pub struct Withdrew {
 
 /// A stub oracle price was set (test-oracle builds).
 #[event]
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StubOracleSet {
     /// Header.
     pub header: EventHeader,

@@ -5,6 +5,7 @@
 
 #![allow(unexpected_cfgs)]
 #![allow(clippy::result_large_err)]
+#![warn(clippy::large_stack_frames)]
 
 use anchor_lang::prelude::*;
 
@@ -14,6 +15,7 @@ pub mod events;
 pub mod health_accounts;
 pub mod instructions;
 pub mod oracle;
+pub mod pda_init;
 pub mod risk;
 pub mod state;
 

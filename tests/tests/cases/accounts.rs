@@ -176,3 +176,36 @@ fn delegate_with_withdraw_scope_withdraws_to_owner_only() {
     let ix = ix::withdraw(&env.token_ix(&u, 0), &d.pubkey(), 1, &keys);
     env.assert_fails_nsc(&[ix], &[&d], BallastError::DelegateExpired);
 }
+
+#[test]
+fn ds_04_prefunded_account_address_still_initialises() {
+    let mut env = Env::new();
+    let owner = Keypair::new();
+    let payer = env.payer.pubkey();
+    let future = pda::margin_account(&env.group, &owner.pubkey(), 0).0;
+    env.send(&[solana_system_interface::instruction::transfer(&payer, &future, 5_000_000)], &[]).unwrap();
+    env.send(&[solana_system_interface::instruction::transfer(&payer, &owner.pubkey(), 1_000_000_000)], &[]).unwrap();
+    env.send(&[ix::create_account(&env.group, &owner.pubkey(), &payer, 0)], &[&owner]).unwrap();
+    assert_eq!(env.margin_account(&future).owner, owner.pubkey());
+}
+
+#[test]
+fn ds_04_prefunded_asset_and_vault_addresses_do_not_block_listing() {
+    let mut env = Env::new();
+    let payer = env.payer.pubkey();
+    let asset = pda::asset(&env.group, 0).0;
+    let vault = pda::vault(&asset).0;
+    for k in [asset, vault] {
+        env.send(&[solana_system_interface::instruction::transfer(&payer, &k, 1_000_000)], &[]).unwrap();
+    }
+    let a = env.list(6, 1.0, OracleKind::PythPull);
+    let u = env.user(0);
+    env.fund_and_deposit(&u, a.index, 500);
+    assert_eq!(env.token_balance(&vault), 500);
+    // An address that already holds data is never taken over.
+    let u2 = env.user(1);
+    let kp = u2.kp.insecure_clone();
+    let again = ix::create_account(&env.group, &kp.pubkey(), &payer, 2);
+    env.send(&[again.clone()], &[&kp]).unwrap();
+    env.assert_fails_nsc(&[again], &[&kp], BallastError::AccountAlreadyExists);
+}

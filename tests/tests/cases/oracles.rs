@@ -152,3 +152,53 @@ fn refresh_moves_the_stable_price_within_its_bound() {
     // 0.15 quote native per lamport, +5% at most.
     assert!(s <= 0.15 * 1.05 + 1e-12 && s > 0.15, "{s}");
 }
+
+#[test]
+fn legacy_oracle_of_another_asset_is_unexpected() {
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythLegacy);
+    env.list(9, 150.0, OracleKind::PythLegacy);
+    let u = env.user(0);
+    env.fund_and_deposit(&u, 0, 1_000_000);
+    let other = env.assets[1].oracle;
+    let mut ix = env.withdraw_ix(&u, 0, 1_000);
+    let n = ix.accounts.len();
+    ix.accounts[n - 1].pubkey = other;
+    let kp = u.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&kp], BallastError::UnexpectedOracle);
+}
+
+#[test]
+fn fallback_oracle_is_used_only_when_the_primary_is_invalid() {
+    let (mut env, u) = setup(OracleKind::PythPull);
+    // Configure a legacy fallback for SOL.
+    let fallback = Pubkey::new_unique();
+    env.set_legacy(&fallback, OracleQuote::from_decimal(151.0, 10, T0), PYTH_STATUS_TRADING, T0);
+    let admin = env.admin.insecure_clone();
+    let cfg = Env::oracle_config(OracleKind::PythLegacy, fallback, [0; 32]);
+    let edit = ballast_sdk::ix::edit_asset(&env.group, &admin.pubkey(), 1, ballast::instructions::EditAssetParams {
+        fallback_oracle: Some(cfg),
+        ..Default::default()
+    });
+    env.send(&[edit], &[&admin]).unwrap();
+    let kp = u.kp.insecure_clone();
+    // Primary valid: a trailing fallback is not used, so it is an extra account and rejected.
+    let ix = crate::harness::push_account(env.withdraw_ix(&u, 0, 1_000), &fallback);
+    env.assert_fails_nsc(&[ix], &[&kp], BallastError::InvalidHealthAccounts);
+    // Primary stale: without the fallback the withdrawal fails ...
+    env.set_time(T0 + 50);
+    env.set_price(0, 1.0);
+    env.set_legacy(&fallback, OracleQuote::from_decimal(151.0, 10, T0 + 50), PYTH_STATUS_TRADING, T0 + 50);
+    env.set_time(T0 + 61);
+    env.set_price(0, 1.0);
+    let ix = env.withdraw_ix(&u, 0, 1_000);
+    env.assert_fails_nsc(&[ix], &[&kp], BallastError::OracleStale);
+    // ... a fallback that is not the configured one is refused ...
+    let wrong = env.assets[0].oracle;
+    let ix = crate::harness::push_account(env.withdraw_ix(&u, 0, 1_000), &wrong);
+    env.assert_fails_nsc(&[ix], &[&kp], BallastError::OracleStale);
+    // ... and the configured fallback makes it work.
+    let ix = crate::harness::push_account(env.withdraw_ix(&u, 0, 1_000), &fallback);
+    env.send(&[ix], &[&kp]).unwrap();
+    assert_eq!(env.token_balance(&u.token(0)), 1_000);
+}

@@ -7,7 +7,7 @@ use anchor_lang::prelude::{AccountMeta, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_spl::token_2022::spl_token_2022 as t22;
 use ballast::instructions::ListAssetParams;
-use ballast::state::{InterestConfig, OracleConfig, OracleKind, RiskConfig};
+use ballast::state::{OracleConfig, OracleKind, RiskConfig};
 use ballast_sdk::decode::RawAccount;
 use ballast_sdk::oracle_accounts::{pyth_legacy, pyth_pull, OracleQuote, PYTH_STATUS_TRADING};
 use ballast_sdk::transport::{EmbeddedBank, Transport};
@@ -234,15 +234,7 @@ impl Env {
                 liquidation_fee_bps: 500,
                 reserved: [0; 6],
             },
-            interest: InterestConfig {
-                util0_bps: 5_000,
-                util1_bps: 8_000,
-                rate0_bps: 400,
-                rate1_bps: 1_000,
-                max_rate_bps: 15_000,
-                fee_bps: 1_000,
-                reserved: [0; 14],
-            },
+            interest: ballast_sdk::migrate::default_interest(),
             stable_growth_bps_per_hour: 100_000,
             deposit_cap: u64::MAX,
             borrow_cap: 0,

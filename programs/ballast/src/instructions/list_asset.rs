@@ -3,12 +3,14 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_2022::spl_token_2022::extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions};
 use anchor_spl::token_2022::spl_token_2022::state::Mint as MintState;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_2022::spl_token_2022::state::Account as TokenAccountState;
+use anchor_spl::token_interface::{initialize_account3, InitializeAccount3, Mint, TokenInterface};
 
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::{AssetListed, EventHeader};
 use crate::oracle::{oracle_policy, read_oracle_info, Action, OracleNeed};
+use crate::pda_init::{create_pda_account, write_discriminator};
 use crate::risk::bank::BankState;
 use crate::state::*;
 
@@ -60,6 +62,19 @@ pub fn check_mint_extensions(mint: &AccountInfo) -> Result<()> {
     Ok(())
 }
 
+/// Size of a vault token account for `mint`: the base account plus whatever account extensions
+/// the mint's extensions require (none for the allowlisted ones).
+pub fn vault_len(mint: &AccountInfo) -> Result<usize> {
+    let data = mint.try_borrow_data()?;
+    let state = StateWithExtensions::<MintState>::unpack(&data).map_err(|_| BallastError::InvalidConfig)?;
+    let mint_exts = state.get_extension_types().map_err(|_| BallastError::InvalidConfig)?;
+    let required = ExtensionType::get_required_init_account_extensions(&mint_exts);
+    if required.is_empty() {
+        return Ok(<anchor_spl::token::spl_token::state::Account as anchor_lang::solana_program::program_pack::Pack>::LEN);
+    }
+    ExtensionType::try_calculate_account_len::<TokenAccountState>(&required).map_err(|_| error!(BallastError::InvalidConfig))
+}
+
 /// Accounts of `list_asset`.
 #[derive(Accounts)]
 #[instruction(asset_index: u16)]
@@ -75,26 +90,16 @@ pub struct ListAsset<'info> {
         constraint = check_mint_extensions(&mint.to_account_info()).is_ok() @ BallastError::DisallowedMintExtension
     )]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
-    /// The new asset, PDA `[ASSET_SEED, group, asset_index]`.
-    #[account(
-        init,
-        payer = payer,
-        space = 8 + core::mem::size_of::<Asset>(),
-        seeds = [ASSET_SEED, group.key().as_ref(), &asset_index.to_le_bytes()],
-        bump
-    )]
-    pub asset: AccountLoader<'info, Asset>,
-    /// The asset's vault, PDA `[VAULT_SEED, asset]`, authority the asset PDA.
-    #[account(
-        init,
-        payer = payer,
-        seeds = [VAULT_SEED, asset.key().as_ref()],
-        bump,
-        token::mint = mint,
-        token::authority = asset,
-        token::token_program = token_program
-    )]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The new asset, PDA `[ASSET_SEED, group, asset_index]`. Created by the handler, also when
+    /// the address already holds lamports (catalogue DS-04).
+    /// CHECK: address checked by the seeds; must be an empty system account.
+    #[account(mut, seeds = [ASSET_SEED, group.key().as_ref(), &asset_index.to_le_bytes()], bump)]
+    pub asset: UncheckedAccount<'info>,
+    /// The asset's vault, PDA `[VAULT_SEED, asset]`, a token account whose authority is the asset
+    /// PDA. Created by the handler like the asset.
+    /// CHECK: address checked by the seeds; must be an empty system account.
+    #[account(mut, seeds = [VAULT_SEED, asset.key().as_ref()], bump)]
+    pub vault: UncheckedAccount<'info>,
     /// Primary oracle account; must give a valid price now.
     /// CHECK: owner, layout, feed and price are checked by `read_oracle`.
     pub oracle: UncheckedAccount<'info>,
@@ -118,10 +123,42 @@ pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParam
     check_mint_extensions(&ctx.accounts.mint.to_account_info())?;
 
     let now = Clock::get()?.unix_timestamp;
-    let mut asset = ctx.accounts.asset.load_init()?;
+    let payer = ctx.accounts.payer.to_account_info();
+    let asset_info = ctx.accounts.asset.to_account_info();
+    let vault_info = ctx.accounts.vault.to_account_info();
+    let index_bytes = asset_index.to_le_bytes();
+    let asset_bump = [ctx.bumps.asset];
+    let vault_bump = [ctx.bumps.vault];
+    let asset_key = asset_info.key();
+    create_pda_account(
+        &payer,
+        &asset_info,
+        8 + core::mem::size_of::<Asset>(),
+        &crate::ID,
+        &[ASSET_SEED, group_key.as_ref(), &index_bytes, &asset_bump],
+    )?;
+    write_discriminator::<Asset>(&asset_info)?;
+    create_pda_account(
+        &payer,
+        &vault_info,
+        vault_len(&ctx.accounts.mint.to_account_info())?,
+        &ctx.accounts.token_program.key(),
+        &[VAULT_SEED, asset_key.as_ref(), &vault_bump],
+    )?;
+    initialize_account3(CpiContext::new(
+        ctx.accounts.token_program.key(),
+        InitializeAccount3 {
+            account: vault_info.clone(),
+            mint: ctx.accounts.mint.to_account_info(),
+            authority: asset_info.clone(),
+        },
+    ))?;
+
+    let mut asset_data = asset_info.try_borrow_mut_data()?;
+    let asset: &mut Asset = bytemuck::from_bytes_mut(&mut asset_data[8..8 + core::mem::size_of::<Asset>()]);
     asset.group = group_key;
     asset.mint = ctx.accounts.mint.key();
-    asset.vault = ctx.accounts.vault.key();
+    asset.vault = vault_info.key();
     asset.token_program = ctx.accounts.token_program.key();
     asset.oracle = params.oracle;
     asset.fallback_oracle = params.fallback_oracle;
@@ -148,7 +185,7 @@ pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParam
     group.num_assets = asset_index + 1;
     emit!(AssetListed {
         header: EventHeader::now(group_key)?,
-        asset: ctx.accounts.asset.key(),
+        asset: asset_key,
         asset_index,
         mint: asset.mint,
         decimals: asset.decimals,

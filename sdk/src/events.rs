@@ -1,0 +1,130 @@
+//! Decoding of the program's events from the bytes of a `Program data:` log line (base64-decoded):
+//! an 8-byte discriminator followed by the Borsh-encoded event.
+
+use anchor_lang::{AnchorDeserialize, Discriminator};
+use ballast::events::*;
+
+/// Every Ballast event.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BallastEvent {
+    /// A group was created.
+    GroupCreated(GroupCreated),
+    /// An asset was listed.
+    AssetListed(AssetListed),
+    /// An asset was edited.
+    AssetEdited(AssetEdited),
+    /// An asset's stable price was refreshed.
+    AssetRefreshed(AssetRefreshed),
+    /// A margin account was created.
+    AccountCreated(AccountCreated),
+    /// A margin account was closed.
+    AccountClosed(AccountClosed),
+    /// A delegate was set.
+    DelegateSet(DelegateSet),
+    /// Tokens were deposited.
+    Deposited(Deposited),
+    /// Tokens were withdrawn.
+    Withdrew(Withdrew),
+    /// A stub oracle was set (test builds).
+    StubOracleSet(StubOracleSet),
+}
+
+impl BallastEvent {
+    /// The common header.
+    pub fn header(&self) -> &EventHeader {
+        match self {
+            BallastEvent::GroupCreated(e) => &e.header,
+            BallastEvent::AssetListed(e) => &e.header,
+            BallastEvent::AssetEdited(e) => &e.header,
+            BallastEvent::AssetRefreshed(e) => &e.header,
+            BallastEvent::AccountCreated(e) => &e.header,
+            BallastEvent::AccountClosed(e) => &e.header,
+            BallastEvent::DelegateSet(e) => &e.header,
+            BallastEvent::Deposited(e) => &e.header,
+            BallastEvent::Withdrew(e) => &e.header,
+            BallastEvent::StubOracleSet(e) => &e.header,
+        }
+    }
+}
+
+fn parse<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
+    let body = data.strip_prefix(T::DISCRIMINATOR)?;
+    let mut slice = body;
+    let v = T::deserialize(&mut slice).ok()?;
+    slice.is_empty().then_some(v)
+}
+
+/// Decodes an event; `None` for bytes that are not exactly one Ballast event.
+pub fn decode(data: &[u8]) -> Option<BallastEvent> {
+    use BallastEvent as E;
+    parse(data)
+        .map(E::GroupCreated)
+        .or_else(|| parse(data).map(E::AssetListed))
+        .or_else(|| parse(data).map(E::AssetEdited))
+        .or_else(|| parse(data).map(E::AssetRefreshed))
+        .or_else(|| parse(data).map(E::AccountCreated))
+        .or_else(|| parse(data).map(E::AccountClosed))
+        .or_else(|| parse(data).map(E::DelegateSet))
+        .or_else(|| parse(data).map(E::Deposited))
+        .or_else(|| parse(data).map(E::Withdrew))
+        .or_else(|| parse(data).map(E::StubOracleSet))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchor_lang::prelude::Pubkey;
+    use anchor_lang::Event;
+
+    fn header() -> EventHeader {
+        EventHeader { version: ballast::constants::EVENT_VERSION, group: Pubkey::new_unique(), slot: 42, unix_timestamp: 1_700_000_000 }
+    }
+
+    /// Each event encodes as discriminator + Borsh and decodes back to itself; nothing else decodes.
+    #[test]
+    fn event_encoding_round_trips() {
+        let k = Pubkey::new_unique;
+        let all = vec![
+            E::GroupCreated(GroupCreated { header: header(), admin: k(), guardian: k(), group_num: 3, timelock_secs: 86_400 }),
+            E::AssetListed(AssetListed { header: header(), asset: k(), asset_index: 2, mint: k(), decimals: 9, oracle: k(), oracle_kind: 1, price_bits: 1 << 90 }),
+            E::AssetEdited(AssetEdited { header: header(), asset: k(), asset_index: 2 }),
+            E::AssetRefreshed(AssetRefreshed { header: header(), asset_index: 1, oracle_price_bits: -1, stable_price_bits: i128::MAX, publish_time: 5 }),
+            E::AccountCreated(AccountCreated { header: header(), account: k(), owner: k(), account_num: 7 }),
+            E::AccountClosed(AccountClosed { header: header(), account: k(), owner: k() }),
+            E::DelegateSet(DelegateSet { header: header(), account: k(), delegate: k(), scope: 3, expiry: 99 }),
+            E::Deposited(Deposited { header: header(), account: k(), asset_index: 0, depositor: k(), amount: u64::MAX, indexed_after_bits: 123 }),
+            E::Withdrew(Withdrew { header: header(), account: k(), asset_index: 4, destination: k(), amount: 1, init_health_after_bits: i128::MIN }),
+            E::StubOracleSet(StubOracleSet { header: header(), oracle: k(), price: -3, expo: -8 }),
+        ];
+        use BallastEvent as E;
+        let mut discriminators = Vec::new();
+        for ev in all {
+            let data = match &ev {
+                E::GroupCreated(e) => e.data(),
+                E::AssetListed(e) => e.data(),
+                E::AssetEdited(e) => e.data(),
+                E::AssetRefreshed(e) => e.data(),
+                E::AccountCreated(e) => e.data(),
+                E::AccountClosed(e) => e.data(),
+                E::DelegateSet(e) => e.data(),
+                E::Deposited(e) => e.data(),
+                E::Withdrew(e) => e.data(),
+                E::StubOracleSet(e) => e.data(),
+            };
+            // Header: version (1) + group (32) + slot (8) + timestamp (8) right after the discriminator.
+            assert_eq!(data[8], ballast::constants::EVENT_VERSION);
+            assert_eq!(&data[9..41], ev.header().group.as_ref());
+            assert_eq!(u64::from_le_bytes(data[41..49].try_into().unwrap()), 42);
+            assert_eq!(decode(&data).as_ref(), Some(&ev));
+            // Truncated or extended bytes are not an event.
+            assert_eq!(decode(&data[..data.len() - 1]), None);
+            let mut longer = data.clone();
+            longer.push(0);
+            assert_eq!(decode(&longer), None);
+            discriminators.push(data[..8].to_vec());
+        }
+        discriminators.sort();
+        discriminators.dedup();
+        assert_eq!(discriminators.len(), 10, "event discriminators are distinct");
+    }
+}
