@@ -120,7 +120,6 @@ pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParam
     if !params.allow_freeze_authority && ctx.accounts.mint.freeze_authority.is_some() {
         return err!(BallastError::MintHasFreezeAuthority);
     }
-    check_mint_extensions(&ctx.accounts.mint.to_account_info())?;
 
     let now = Clock::get()?.unix_timestamp;
     let payer = ctx.accounts.payer.to_account_info();

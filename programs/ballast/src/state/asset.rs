@@ -38,7 +38,7 @@ impl OracleKind {
 
 /// Oracle configuration of an asset (primary or fallback).
 #[zero_copy]
-#[derive(Debug, Default, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+#[derive(Debug, Default, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
 pub struct OracleConfig {
     /// Oracle account address. `Pubkey::default()` for an unset fallback.
     pub address: Pubkey,
@@ -63,7 +63,7 @@ impl OracleConfig {
 
 /// Risk parameters as stored (see [`RiskParams`] for meaning and bounds).
 #[zero_copy]
-#[derive(Debug, Default, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+#[derive(Debug, Default, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
 pub struct RiskConfig {
     /// Concentration threshold, native token units of |net exposure|.
     pub concentration_threshold: u64,
@@ -109,7 +109,7 @@ impl RiskConfig {
 
 /// Interest curve (used by the lending issue): kinked utilization curve, rates in bps per year.
 #[zero_copy]
-#[derive(Debug, Default, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+#[derive(Debug, Default, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
 pub struct InterestConfig {
     /// First kink, utilization bps.
     pub util0_bps: u16,
