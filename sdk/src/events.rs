@@ -77,7 +77,12 @@ mod tests {
     use anchor_lang::Event;
 
     fn header() -> EventHeader {
-        EventHeader { version: ballast::constants::EVENT_VERSION, group: Pubkey::new_unique(), slot: 42, unix_timestamp: 1_700_000_000 }
+        EventHeader {
+            version: ballast::constants::EVENT_VERSION,
+            group: Pubkey::new_unique(),
+            slot: 42,
+            unix_timestamp: 1_700_000_000,
+        }
     }
 
     /// Each event encodes as discriminator + Borsh and decodes back to itself; nothing else decodes.
@@ -85,15 +90,50 @@ mod tests {
     fn event_encoding_round_trips() {
         let k = Pubkey::new_unique;
         let all = vec![
-            E::GroupCreated(GroupCreated { header: header(), admin: k(), guardian: k(), group_num: 3, timelock_secs: 86_400 }),
-            E::AssetListed(AssetListed { header: header(), asset: k(), asset_index: 2, mint: k(), decimals: 9, oracle: k(), oracle_kind: 1, price_bits: 1 << 90 }),
+            E::GroupCreated(GroupCreated {
+                header: header(),
+                admin: k(),
+                guardian: k(),
+                group_num: 3,
+                timelock_secs: 86_400,
+            }),
+            E::AssetListed(AssetListed {
+                header: header(),
+                asset: k(),
+                asset_index: 2,
+                mint: k(),
+                decimals: 9,
+                oracle: k(),
+                oracle_kind: 1,
+                price_bits: 1 << 90,
+            }),
             E::AssetEdited(AssetEdited { header: header(), asset: k(), asset_index: 2 }),
-            E::AssetRefreshed(AssetRefreshed { header: header(), asset_index: 1, oracle_price_bits: -1, stable_price_bits: i128::MAX, publish_time: 5 }),
+            E::AssetRefreshed(AssetRefreshed {
+                header: header(),
+                asset_index: 1,
+                oracle_price_bits: -1,
+                stable_price_bits: i128::MAX,
+                publish_time: 5,
+            }),
             E::AccountCreated(AccountCreated { header: header(), account: k(), owner: k(), account_num: 7 }),
             E::AccountClosed(AccountClosed { header: header(), account: k(), owner: k() }),
             E::DelegateSet(DelegateSet { header: header(), account: k(), delegate: k(), scope: 3, expiry: 99 }),
-            E::Deposited(Deposited { header: header(), account: k(), asset_index: 0, depositor: k(), amount: u64::MAX, indexed_after_bits: 123 }),
-            E::Withdrew(Withdrew { header: header(), account: k(), asset_index: 4, destination: k(), amount: 1, init_health_after_bits: i128::MIN }),
+            E::Deposited(Deposited {
+                header: header(),
+                account: k(),
+                asset_index: 0,
+                depositor: k(),
+                amount: u64::MAX,
+                indexed_after_bits: 123,
+            }),
+            E::Withdrew(Withdrew {
+                header: header(),
+                account: k(),
+                asset_index: 4,
+                destination: k(),
+                amount: 1,
+                init_health_after_bits: i128::MIN,
+            }),
             E::StubOracleSet(StubOracleSet { header: header(), oracle: k(), price: -3, expo: -8 }),
         ];
         use BallastEvent as E;

@@ -77,8 +77,20 @@ mod tests {
         assert!(committed == fresh, "idl/ballast.json is out of date: run `cargo run -p xtask -- idl`");
         // Spot checks that the IDL describes the program's instructions.
         let v: serde_json::Value = serde_json::from_str(&fresh).unwrap();
-        let ixs: Vec<&str> = v["instructions"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
-        for want in ["create_group", "list_asset", "edit_asset", "refresh_asset", "create_account", "close_account", "set_delegate", "deposit", "withdraw", "check_health"] {
+        let ixs: Vec<&str> =
+            v["instructions"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+        for want in [
+            "create_group",
+            "list_asset",
+            "edit_asset",
+            "refresh_asset",
+            "create_account",
+            "close_account",
+            "set_delegate",
+            "deposit",
+            "withdraw",
+            "check_health",
+        ] {
             assert!(ixs.contains(&want), "IDL lacks {want}");
         }
         assert!(!ixs.contains(&"set_stub_oracle"), "the default IDL must not expose the stub oracle");

@@ -43,7 +43,7 @@ impl AccountReader for [AccountInfo<'_>] {
 }
 
 /// One loaded asset: what health needs, plus its bank state and the price that was read.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct LoadedAsset {
     /// Asset account key.
     pub key: Pubkey,
@@ -55,19 +55,14 @@ pub struct LoadedAsset {
     pub oracle: OraclePrice,
 }
 
-/// All assets of one health check, in canonical order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// All assets of one health check, in canonical order. About 5 KB: always boxed, allocated zeroed
+/// on the heap.
+#[derive(Debug, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct HealthAccounts {
     /// Number of entries.
     pub len: usize,
     /// Entries, ascending asset index.
     pub items: [LoadedAsset; MAX_HEALTH_ASSETS],
-}
-
-impl Default for HealthAccounts {
-    fn default() -> Self {
-        HealthAccounts { len: 0, items: [LoadedAsset::default(); MAX_HEALTH_ASSETS] }
-    }
 }
 
 impl HealthAccounts {
@@ -78,7 +73,7 @@ impl HealthAccounts {
 
     /// Builds the risk engine's input from the account's positions.
     pub fn health_input(&self, account: &MarginAccount) -> Result<Box<HealthInput>> {
-        let mut input = Box::<HealthInput>::default();
+        let mut input = HealthInput::new_boxed();
         for a in &self.items[..self.len] {
             let spot = a.bank.native(account.token_indexed(a.risk.asset_index)).map_risk()?;
             input.push(a.risk, Exposure { spot, perp_base: Fx::ZERO, perp_quote: Fx::ZERO }).map_risk()?;
@@ -120,7 +115,7 @@ pub fn load_health_accounts<R: AccountReader + ?Sized>(
     if total < 2 * n || total > 3 * n {
         return err!(BallastError::InvalidHealthAccounts);
     }
-    let mut out = Box::<HealthAccounts>::default();
+    let mut out: Box<HealthAccounts> = bytemuck::zeroed_box();
     let mut next_fallback = 2 * n;
     for (i, &want) in required.as_slice().iter().enumerate() {
         let asset_key = accounts.key_at(2 * i);

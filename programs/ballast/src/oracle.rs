@@ -14,7 +14,7 @@ use crate::risk::Price;
 use crate::state::{OracleConfig, OracleKind};
 
 /// A validated price.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct OraclePrice {
     /// Quote native units per base native unit.
     pub price: Price,
@@ -208,7 +208,14 @@ mod tests {
     use super::*;
 
     fn cfg(kind: OracleKind) -> OracleConfig {
-        OracleConfig { address: Pubkey::new_unique(), feed_id: [1; 32], max_age_secs: 60, max_conf_bps: 100, kind: kind as u8, reserved: 0 }
+        OracleConfig {
+            address: Pubkey::new_unique(),
+            feed_id: [1; 32],
+            max_age_secs: 60,
+            max_conf_bps: 100,
+            kind: kind as u8,
+            reserved: 0,
+        }
     }
 
     /// AG-10: the stub oracle kind is refused by the default (production) build. The workspace test

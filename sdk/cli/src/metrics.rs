@@ -43,7 +43,14 @@ pub fn max_account(n: usize, now: i64) -> (Pubkey, Box<MarginAccount>, Vec<RawAc
         a.group = group;
         a.asset_index = idx;
         a.decimals = 6;
-        a.oracle = OracleConfig { address: oracle, feed_id: feed, max_age_secs: 60, max_conf_bps: 500, kind: OracleKind::PythPull as u8, reserved: 0 };
+        a.oracle = OracleConfig {
+            address: oracle,
+            feed_id: feed,
+            max_age_secs: 60,
+            max_conf_bps: 500,
+            kind: OracleKind::PythPull as u8,
+            reserved: 0,
+        };
         a.risk = RiskConfig {
             concentration_threshold: u64::MAX,
             init_down_bps: 2_000,
@@ -60,7 +67,8 @@ pub fn max_account(n: usize, now: i64) -> (Pubkey, Box<MarginAccount>, Vec<RawAc
         a.bank.set_state(&ballast::risk::bank::BankState::default());
         a.stable_price = Fx128::from_price(ballast::risk::Price::from_num(1));
         raws.push(raw_of(pda::asset(&group, idx).0, &a));
-        let (owner, data) = pyth_pull(feed, OracleQuote::from_decimal(1.0 + i as f64, 10, now), VerificationLevel::Full);
+        let (owner, data) =
+            pyth_pull(feed, OracleQuote::from_decimal(1.0 + i as f64, 10, now), VerificationLevel::Full);
         raws.push(RawAccount::new(oracle, owner, 0, &data));
     }
     (group, acc, raws)

@@ -77,17 +77,57 @@ pub fn run(a: Args) -> Result<()> {
     bank.send(&[ix::create_group(&admin.pubkey(), &payer.pubkey(), 0, &admin.pubkey(), 86_400)], &payer, &[&admin])?;
     let group = pda::group(&admin.pubkey(), 0).0;
     let mut markets = vec![
-        Market { name: "USDC", decimals: 6, price: 1.0, kind: OracleKind::PythPull, vol: 0.0, mint: Pubkey::default(), oracle: Pubkey::new_unique(), feed: [1; 32] },
-        Market { name: "SOL", decimals: 9, price: 150.0, kind: OracleKind::PythLegacy, vol: 0.03, mint: Pubkey::default(), oracle: Pubkey::new_unique(), feed: [0; 32] },
-        Market { name: "BTC", decimals: 8, price: 60_000.0, kind: OracleKind::PythPull, vol: 0.015, mint: Pubkey::default(), oracle: Pubkey::new_unique(), feed: [3; 32] },
+        Market {
+            name: "USDC",
+            decimals: 6,
+            price: 1.0,
+            kind: OracleKind::PythPull,
+            vol: 0.0,
+            mint: Pubkey::default(),
+            oracle: Pubkey::new_unique(),
+            feed: [1; 32],
+        },
+        Market {
+            name: "SOL",
+            decimals: 9,
+            price: 150.0,
+            kind: OracleKind::PythLegacy,
+            vol: 0.03,
+            mint: Pubkey::default(),
+            oracle: Pubkey::new_unique(),
+            feed: [0; 32],
+        },
+        Market {
+            name: "BTC",
+            decimals: 8,
+            price: 60_000.0,
+            kind: OracleKind::PythPull,
+            vol: 0.015,
+            mint: Pubkey::default(),
+            oracle: Pubkey::new_unique(),
+            feed: [3; 32],
+        },
     ];
     let shocks = [(500u16, 500u16), (2_500, 3_000), (1_500, 2_000)];
     for (i, m) in markets.iter_mut().enumerate() {
         let mint = Keypair::new();
         bank.send(
             &[
-                solana_system_interface::instruction::create_account(&payer.pubkey(), &mint.pubkey(), 10_000_000, 82, &anchor_spl::token::ID),
-                t22::instruction::initialize_mint2(&anchor_spl::token::ID, &mint.pubkey(), &admin.pubkey(), None, m.decimals).unwrap(),
+                solana_system_interface::instruction::create_account(
+                    &payer.pubkey(),
+                    &mint.pubkey(),
+                    10_000_000,
+                    82,
+                    &anchor_spl::token::ID,
+                ),
+                t22::instruction::initialize_mint2(
+                    &anchor_spl::token::ID,
+                    &mint.pubkey(),
+                    &admin.pubkey(),
+                    None,
+                    m.decimals,
+                )
+                .unwrap(),
             ],
             &payer,
             &[&mint],
@@ -127,7 +167,19 @@ pub fn run(a: Args) -> Result<()> {
             borrow_cap: 0,
             allow_freeze_authority: false,
         };
-        bank.send(&[ix::list_asset(&group, &admin.pubkey(), &payer.pubkey(), &m.mint, &anchor_spl::token::ID, i as u16, params)], &payer, &[&admin])?;
+        bank.send(
+            &[ix::list_asset(
+                &group,
+                &admin.pubkey(),
+                &payer.pubkey(),
+                &m.mint,
+                &anchor_spl::token::ID,
+                i as u16,
+                params,
+            )],
+            &payer,
+            &[&admin],
+        )?;
         println!("listed {:>4} (asset {}): {} decimals, {:?} oracle, price {}", m.name, i, m.decimals, m.kind, m.price);
     }
 
@@ -143,7 +195,12 @@ pub fn run(a: Args) -> Result<()> {
     let mut traders = Vec::new();
     for _ in 0..a.traders {
         let kp = Keypair::new();
-        bank.process(&[solana_system_interface::instruction::transfer(&payer.pubkey(), &kp.pubkey(), 100_000_000)], &payer, &[]).map_err(err)?;
+        bank.process(
+            &[solana_system_interface::instruction::transfer(&payer.pubkey(), &kp.pubkey(), 100_000_000)],
+            &payer,
+            &[],
+        )
+        .map_err(err)?;
         bank.send(&[ix::create_account(&group, &kp.pubkey(), &payer.pubkey(), 0)], &payer, &[&kp])?;
         let account = pda::margin_account(&group, &kp.pubkey(), 0).0;
         let mut tokens = Vec::new();
@@ -151,8 +208,15 @@ pub fn run(a: Args) -> Result<()> {
             let tok = Keypair::new();
             bank.send(
                 &[
-                    solana_system_interface::instruction::create_account(&payer.pubkey(), &tok.pubkey(), 10_000_000, 165, &anchor_spl::token::ID),
-                    t22::instruction::initialize_account3(&anchor_spl::token::ID, &tok.pubkey(), &m.mint, &kp.pubkey()).unwrap(),
+                    solana_system_interface::instruction::create_account(
+                        &payer.pubkey(),
+                        &tok.pubkey(),
+                        10_000_000,
+                        165,
+                        &anchor_spl::token::ID,
+                    ),
+                    t22::instruction::initialize_account3(&anchor_spl::token::ID, &tok.pubkey(), &m.mint, &kp.pubkey())
+                        .unwrap(),
                 ],
                 &payer,
                 &[&tok],
@@ -164,8 +228,27 @@ pub fn run(a: Args) -> Result<()> {
             }
             let usd = 1_000.0 + rng.unit() * 49_000.0;
             let amount = (usd / m.price * 10f64.powi(m.decimals as i32)) as u64;
-            bank.send(&[t22::instruction::mint_to(&anchor_spl::token::ID, &m.mint, &tok.pubkey(), &admin.pubkey(), &[], amount).unwrap()], &payer, &[&admin])?;
-            let tia = ix::TokenIxAccounts { group, account, asset_index: i as u16, mint: m.mint, token_program: anchor_spl::token::ID, user_token: tok.pubkey() };
+            bank.send(
+                &[t22::instruction::mint_to(
+                    &anchor_spl::token::ID,
+                    &m.mint,
+                    &tok.pubkey(),
+                    &admin.pubkey(),
+                    &[],
+                    amount,
+                )
+                .unwrap()],
+                &payer,
+                &[&admin],
+            )?;
+            let tia = ix::TokenIxAccounts {
+                group,
+                account,
+                asset_index: i as u16,
+                mint: m.mint,
+                token_program: anchor_spl::token::ID,
+                user_token: tok.pubkey(),
+            };
             bank.send(&[ix::deposit(&tia, &kp.pubkey(), amount)], &payer, &[&kp])?;
             tokens.push(tok.pubkey());
         }
@@ -192,14 +275,24 @@ pub fn run(a: Args) -> Result<()> {
             if rng.unit() > 0.25 {
                 continue;
             }
-            let acc = ballast_sdk::decode::margin_account(&ballast_sdk::transport::require_account(&mut bank, &tr.account)?)?;
+            let acc =
+                ballast_sdk::decode::margin_account(&ballast_sdk::transport::require_account(&mut bank, &tr.account)?)?;
             let i = (rng.next() % 3) as u16;
-            let tia = ix::TokenIxAccounts { group, account: tr.account, asset_index: i, mint: markets[i as usize].mint, token_program: anchor_spl::token::ID, user_token: tr.tokens[i as usize] };
+            let tia = ix::TokenIxAccounts {
+                group,
+                account: tr.account,
+                asset_index: i,
+                mint: markets[i as usize].mint,
+                token_program: anchor_spl::token::ID,
+                user_token: tr.tokens[i as usize],
+            };
             let keys = health::health_account_keys(&group, &acc, Some(i), |k| markets[k as usize].oracle);
             let held = acc.token_indexed(i);
             if held > 0 {
                 let amount = (held.to_num::<f64>() * rng.unit() * 0.5) as u64;
-                if amount > 0 && bank.send(&[ix::withdraw(&tia, &tr.kp.pubkey(), amount, &keys)], &payer, &[&tr.kp]).is_ok() {
+                if amount > 0
+                    && bank.send(&[ix::withdraw(&tia, &tr.kp.pubkey(), amount, &keys)], &payer, &[&tr.kp]).is_ok()
+                {
                     withdrawals += 1;
                 }
             } else {
@@ -215,25 +308,43 @@ pub fn run(a: Args) -> Result<()> {
 
     // Report.
     println!();
-    println!("final prices: {}", markets.iter().map(|m| format!("{} {:.2}", m.name, m.price)).collect::<Vec<_>>().join(", "));
+    println!(
+        "final prices: {}",
+        markets.iter().map(|m| format!("{} {:.2}", m.name, m.price)).collect::<Vec<_>>().join(", ")
+    );
     println!("withdrawals {withdrawals}, re-deposits {deposits} during the path");
     println!();
-    println!("{:>6} {:>16} {:>16} {:>16} {:>16}", "trader", "equity (USD)", "init health", "maint health", "liq-end health");
+    println!(
+        "{:>6} {:>16} {:>16} {:>16} {:>16}",
+        "trader", "equity (USD)", "init health", "maint health", "liq-end health"
+    );
     let (mut total_eq, mut min_init) = (0f64, f64::MAX);
     for (t, tr) in traders.iter().enumerate() {
-        let acc = ballast_sdk::decode::margin_account(&ballast_sdk::transport::require_account(&mut bank, &tr.account)?)?;
+        let acc =
+            ballast_sdk::decode::margin_account(&ballast_sdk::transport::require_account(&mut bank, &tr.account)?)?;
         let keys = health::health_account_keys(&group, &acc, None, |k| markets[k as usize].oracle);
-        let raw: Vec<_> = keys.iter().map(|k| ballast_sdk::transport::require_account(&mut bank, k)).collect::<Result<_>>()?;
+        let raw: Vec<_> =
+            keys.iter().map(|k| ballast_sdk::transport::require_account(&mut bank, k)).collect::<Result<_>>()?;
         let [init, maint, end] = health::compute_all(&group, &acc, &raw, now)?;
         let usd = |x: ballast::risk::Fx| x.to_num::<f64>() / 1e6;
         total_eq += usd(maint.equity);
         min_init = min_init.min(usd(init.health));
-        println!("{:>6} {:>16.2} {:>16.2} {:>16.2} {:>16.2}", t, usd(maint.equity), usd(init.health), usd(maint.health), usd(end.health));
+        println!(
+            "{:>6} {:>16.2} {:>16.2} {:>16.2} {:>16.2}",
+            t,
+            usd(maint.equity),
+            usd(init.health),
+            usd(maint.health),
+            usd(end.health)
+        );
     }
     println!();
     println!("accounts {}, total equity {:.2} USD, lowest init health {:.2} USD", traders.len(), total_eq, min_init);
     for (i, m) in markets.iter().enumerate() {
-        let asset = ballast_sdk::decode::asset(&ballast_sdk::transport::require_account(&mut bank, &pda::asset(&group, i as u16).0)?)?;
+        let asset = ballast_sdk::decode::asset(&ballast_sdk::transport::require_account(
+            &mut bank,
+            &pda::asset(&group, i as u16).0,
+        )?)?;
         let vault = token_amount(&mut bank, &pda::vault(&pda::asset(&group, i as u16).0).0)?;
         let deposits = asset.bank.state().total_deposits().map_err(|e| SdkError::Program(format!("{e:?}")))?;
         println!(

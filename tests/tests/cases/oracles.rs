@@ -176,10 +176,12 @@ fn fallback_oracle_is_used_only_when_the_primary_is_invalid() {
     env.set_legacy(&fallback, OracleQuote::from_decimal(151.0, 10, T0), PYTH_STATUS_TRADING, T0);
     let admin = env.admin.insecure_clone();
     let cfg = Env::oracle_config(OracleKind::PythLegacy, fallback, [0; 32]);
-    let edit = ballast_sdk::ix::edit_asset(&env.group, &admin.pubkey(), 1, ballast::instructions::EditAssetParams {
-        fallback_oracle: Some(cfg),
-        ..Default::default()
-    });
+    let edit = ballast_sdk::ix::edit_asset(
+        &env.group,
+        &admin.pubkey(),
+        1,
+        ballast::instructions::EditAssetParams { fallback_oracle: Some(cfg), ..Default::default() },
+    );
     env.send(&[edit], &[&admin]).unwrap();
     let kp = u.kp.insecure_clone();
     // Primary valid: a trailing fallback is not used, so it is an extra account and rejected.

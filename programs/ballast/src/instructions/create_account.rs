@@ -51,11 +51,6 @@ pub fn handler(ctx: Context<CreateAccount>, account_num: u32) -> Result<()> {
     a.init_slots();
     let mut g = ctx.accounts.group.load_mut()?;
     g.num_accounts = g.num_accounts.saturating_add(1);
-    emit!(AccountCreated {
-        header: EventHeader::now(group_key)?,
-        account: info.key(),
-        owner: owner_key,
-        account_num,
-    });
+    emit!(AccountCreated { header: EventHeader::now(group_key)?, account: info.key(), owner: owner_key, account_num });
     Ok(())
 }

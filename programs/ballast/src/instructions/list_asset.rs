@@ -2,8 +2,8 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_2022::spl_token_2022::extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions};
-use anchor_spl::token_2022::spl_token_2022::state::Mint as MintState;
 use anchor_spl::token_2022::spl_token_2022::state::Account as TokenAccountState;
+use anchor_spl::token_2022::spl_token_2022::state::Mint as MintState;
 use anchor_spl::token_interface::{initialize_account3, InitializeAccount3, Mint, TokenInterface};
 
 use crate::constants::*;
@@ -70,9 +70,12 @@ pub fn vault_len(mint: &AccountInfo) -> Result<usize> {
     let mint_exts = state.get_extension_types().map_err(|_| BallastError::InvalidConfig)?;
     let required = ExtensionType::get_required_init_account_extensions(&mint_exts);
     if required.is_empty() {
-        return Ok(<anchor_spl::token::spl_token::state::Account as anchor_lang::solana_program::program_pack::Pack>::LEN);
+        return Ok(
+            <anchor_spl::token::spl_token::state::Account as anchor_lang::solana_program::program_pack::Pack>::LEN,
+        );
     }
-    ExtensionType::try_calculate_account_len::<TokenAccountState>(&required).map_err(|_| error!(BallastError::InvalidConfig))
+    ExtensionType::try_calculate_account_len::<TokenAccountState>(&required)
+        .map_err(|_| error!(BallastError::InvalidConfig))
 }
 
 /// Accounts of `list_asset`.

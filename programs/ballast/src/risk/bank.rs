@@ -9,7 +9,7 @@ use super::num::{mul, to_u64_ceil, to_u64_floor, Fx, Round, FX_FRAC};
 use super::{OrOverflow, RiskError, RiskResult};
 
 /// The lending state of an asset's bank.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct BankState {
     /// Native units per deposit share (starts at 1).
     pub deposit_index: Fx,

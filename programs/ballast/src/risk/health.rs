@@ -35,7 +35,7 @@ pub enum HealthType {
 }
 
 /// Everything the engine knows about one asset.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct AssetRisk {
     /// Asset index in the group.
     pub asset_index: u16,
@@ -78,7 +78,7 @@ impl AssetRisk {
 }
 
 /// An account's exposure to one asset.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct Exposure {
     /// Token balance, native units: deposits positive, borrows negative.
     pub spot: Fx,
@@ -89,7 +89,8 @@ pub struct Exposure {
 }
 
 /// Plain input of a health computation: assets and the account's exposure to each, same order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Large (about 3 KB): create it with [`HealthInput::new_boxed`], directly on the heap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct HealthInput {
     /// Number of used entries.
     pub len: usize,
@@ -99,6 +100,8 @@ pub struct HealthInput {
     pub exposures: [Exposure; MAX_HEALTH_ASSETS],
 }
 
+/// Stack-built empty input, for tests only; programs use [`HealthInput::new_boxed`].
+#[cfg(test)]
 impl Default for HealthInput {
     fn default() -> Self {
         HealthInput {
@@ -110,6 +113,11 @@ impl Default for HealthInput {
 }
 
 impl HealthInput {
+    /// An empty input allocated zeroed on the heap (no stack temporary; SBF frames are 4 KiB).
+    pub fn new_boxed() -> Box<Self> {
+        bytemuck::zeroed_box()
+    }
+
     /// Appends an asset with its exposure.
     pub fn push(&mut self, asset: AssetRisk, exposure: Exposure) -> RiskResult<()> {
         if self.len >= MAX_HEALTH_ASSETS {

@@ -255,7 +255,12 @@ mod tests {
     /// within 1e-9 relative, for exponents -8, -5, 0, +2 and decimals 0, 6, 9, 12; no zero price.
     #[test]
     fn mr_08_value_of_one_token_across_exponents_and_decimals() {
-        let cases: [(i32, &[u64]); 4] = [(-8, &[1, 123_456_789, 15_000_000_000]), (-5, &[1, 12_345, 6_000_000_000]), (0, &[1, 7, 65_000]), (2, &[1, 3, 600])];
+        let cases: [(i32, &[u64]); 4] = [
+            (-8, &[1, 123_456_789, 15_000_000_000]),
+            (-5, &[1, 12_345, 6_000_000_000]),
+            (0, &[1, 7, 65_000]),
+            (2, &[1, 3, 600]),
+        ];
         for (expo, mantissas) in cases {
             for &m in mantissas {
                 for d in [0u8, 6, 9, 12] {

@@ -64,7 +64,7 @@ impl RiskParams {
 }
 
 /// Scenario shocks of one health type as fractions (rounded up: larger shocks are against the account).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct Shocks {
     /// Fractional price move down.
     pub down: Fx,
@@ -73,7 +73,7 @@ pub struct Shocks {
 }
 
 /// Precomputed fractions of an asset's parameters, built once per health computation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct RiskFractions {
     /// Init (and LiquidationEnd) shocks.
     pub init: Shocks,
