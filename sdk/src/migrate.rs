@@ -7,6 +7,7 @@ use serde::Deserialize;
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::transport::Transport;
+
 use crate::{ix, pda, Result, SdkError};
 
 /// A migration config file.
@@ -190,4 +191,43 @@ pub fn run(t: &mut dyn Transport, admin: &Keypair, cfg: &Config) -> Result<Pubke
         t.send(&[ix], admin, &[])?;
     }
     Ok(group)
+}
+
+/// Writes fixture mints (6 decimals) and fresh Pyth pull prices of 1.0 at the config's mint and
+/// oracle addresses into an embedded bank, so that [`run`] can be rehearsed without a network.
+pub fn install_dry_run_fixtures(bank: &mut crate::transport::EmbeddedBank, cfg: &Config) -> Result<()> {
+    use anchor_lang::solana_program::program_pack::Pack;
+    use anchor_spl::token_2022::spl_token_2022 as t22;
+    let now = bank.now()?;
+    for (i, a) in cfg.assets.iter().enumerate() {
+        let mint = key(&a.mint)?;
+        let m = t22::state::Mint {
+            mint_authority: Some(Pubkey::new_unique()).into(),
+            supply: 0,
+            decimals: 6,
+            is_initialized: true,
+            freeze_authority: if a.allow_freeze_authority { Some(Pubkey::new_unique()).into() } else { None.into() },
+        };
+        let mut data = vec![0u8; t22::state::Mint::LEN];
+        t22::state::Mint::pack(m, &mut data).map_err(|e| SdkError::Config(e.to_string()))?;
+        let token_program = match a.token_program.as_str() {
+            "token-2022" => anchor_spl::token_2022::ID,
+            _ => anchor_spl::token::ID,
+        };
+        bank.set_account(&mint, &token_program, 1_000_000_000, &data);
+        let p = a.params(i as u16)?;
+        let q = crate::oracle_accounts::OracleQuote::from_decimal(1.0, 10, now);
+        let (owner, data) = match p.oracle.kind {
+            k if k == OracleKind::PythLegacy as u8 => {
+                crate::oracle_accounts::pyth_legacy(q, crate::oracle_accounts::PYTH_STATUS_TRADING, now)
+            }
+            _ => crate::oracle_accounts::pyth_pull(
+                p.oracle.feed_id,
+                q,
+                pyth_solana_receiver_sdk::price_update::VerificationLevel::Full,
+            ),
+        };
+        bank.set_account(&p.oracle.address, &owner, 1_000_000, &data);
+    }
+    Ok(())
 }

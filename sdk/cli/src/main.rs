@@ -2,6 +2,7 @@
 //! (account sizes, health-check accounts, off-chain health throughput).
 
 mod metrics;
+mod migrate;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -20,13 +21,20 @@ enum Cmd {
     Simulate(simulate::Args),
     /// Prints the measured figures: account sizes, health-check accounts, health evaluations/s.
     Metrics(metrics::Args),
+    /// Bootstraps a group from a TOML config: a dry run on the embedded bank, or `--url` for a cluster.
+    Migrate(migrate::Args),
 }
 
 fn main() {
+    // The embedded bank logs every instruction at debug level unless told otherwise.
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "error");
+    }
     let cli = Cli::parse();
     let r = match cli.cmd {
         Cmd::Simulate(a) => simulate::run(a),
         Cmd::Metrics(a) => metrics::run(a),
+        Cmd::Migrate(a) => migrate::run(a),
     };
     if let Err(e) = r {
         eprintln!("error: {e}");
