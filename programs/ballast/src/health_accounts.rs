@@ -93,6 +93,55 @@ pub fn asset_risk(asset: &Asset, oracle_price: Price) -> AssetRisk {
     }
 }
 
+/// Loads the `i`-th pair of the list (asset index `want`), using the next trailing account as its
+/// fallback oracle when the primary price is unusable.
+#[inline(never)]
+fn load_one<R: AccountReader + ?Sized>(
+    group: &Pubkey,
+    accounts: &R,
+    i: usize,
+    want: u16,
+    next_fallback: &mut usize,
+    now: i64,
+) -> Result<LoadedAsset> {
+    let total = accounts.count();
+    let asset_key = accounts.key_at(2 * i);
+    let oracle_i = 2 * i + 1;
+    let oracle_key = accounts.key_at(oracle_i);
+    accounts.with_data(2 * i, |owner, data| {
+        let asset: &Asset = load_pod(owner, data)?;
+        if asset.group != *group || asset.asset_index != want {
+            return err!(BallastError::InvalidHealthAccounts);
+        }
+        let primary = accounts.with_data(oracle_i, |o_owner, o_data| {
+            read_oracle(&asset.oracle, &oracle_key, o_owner, o_data, asset.decimals, now)
+        });
+        let price = match primary {
+            Ok(p) => p,
+            Err(e) if is_price_invalid(&e) && asset.fallback_oracle.is_set() => {
+                // The next trailing account must be this asset's fallback.
+                if *next_fallback >= total || accounts.key_at(*next_fallback) != asset.fallback_oracle.address {
+                    return Err(e);
+                }
+                let fb_key = accounts.key_at(*next_fallback);
+                let mut p = accounts.with_data(*next_fallback, |f_owner, f_data| {
+                    read_oracle(&asset.fallback_oracle, &fb_key, f_owner, f_data, asset.decimals, now)
+                })?;
+                *next_fallback += 1;
+                p.from_fallback = true;
+                p
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(LoadedAsset {
+            key: asset_key,
+            risk: asset_risk(asset, price.price),
+            bank: asset.bank.state(),
+            oracle: price,
+        })
+    })
+}
+
 /// Loads the health accounts of `account` (plus `extra`, the instruction's own asset) from
 /// `accounts`, checking canonical order, ownership, group, oracle keys and prices.
 pub fn load_health_accounts<R: AccountReader + ?Sized>(
@@ -118,42 +167,7 @@ pub fn load_health_accounts<R: AccountReader + ?Sized>(
     let mut out: Box<HealthAccounts> = bytemuck::zeroed_box();
     let mut next_fallback = 2 * n;
     for (i, &want) in required.as_slice().iter().enumerate() {
-        let asset_key = accounts.key_at(2 * i);
-        let oracle_i = 2 * i + 1;
-        let oracle_key = accounts.key_at(oracle_i);
-        let loaded = accounts.with_data(2 * i, |owner, data| {
-            let asset: &Asset = load_pod(owner, data)?;
-            if asset.group != *group || asset.asset_index != want {
-                return err!(BallastError::InvalidHealthAccounts);
-            }
-            let primary = accounts.with_data(oracle_i, |o_owner, o_data| {
-                read_oracle(&asset.oracle, &oracle_key, o_owner, o_data, asset.decimals, now)
-            });
-            let price = match primary {
-                Ok(p) => p,
-                Err(e) if is_price_invalid(&e) && asset.fallback_oracle.is_set() => {
-                    // The next trailing account must be this asset's fallback.
-                    if next_fallback >= total || accounts.key_at(next_fallback) != asset.fallback_oracle.address {
-                        return Err(e);
-                    }
-                    let fb_key = accounts.key_at(next_fallback);
-                    let mut p = accounts.with_data(next_fallback, |f_owner, f_data| {
-                        read_oracle(&asset.fallback_oracle, &fb_key, f_owner, f_data, asset.decimals, now)
-                    })?;
-                    next_fallback += 1;
-                    p.from_fallback = true;
-                    p
-                }
-                Err(e) => return Err(e),
-            };
-            Ok(LoadedAsset {
-                key: asset_key,
-                risk: asset_risk(asset, price.price),
-                bank: asset.bank.state(),
-                oracle: price,
-            })
-        })?;
-        out.items[i] = loaded;
+        out.items[i] = load_one(group, accounts, i, want, &mut next_fallback, now)?;
         out.len = i + 1;
     }
     // Every trailing account must have been used as a fallback.

@@ -18,6 +18,7 @@ pub mod oracle;
 pub mod pda_init;
 pub mod risk;
 pub mod state;
+pub mod token;
 
 use instructions::*;
 

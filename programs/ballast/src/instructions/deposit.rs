@@ -2,13 +2,14 @@
 //! account. Deposits never need an oracle price and cannot lower health, so there is no health check.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{transfer_checked, Mint, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{Deposited, EventHeader};
 use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::Fx;
 use crate::state::*;
+use crate::token::transfer_in;
 
 /// Accounts of `deposit`.
 #[derive(Accounts)]
@@ -19,13 +20,18 @@ pub struct Deposit<'info> {
     #[account(mut, has_one = group)]
     pub account: AccountLoader<'info, MarginAccount>,
     /// Asset deposited; must belong to the group.
-    #[account(mut, has_one = group)]
+    #[account(
+        mut,
+        has_one = group,
+        has_one = vault @ anchor_lang::error::ErrorCode::ConstraintAddress,
+        has_one = mint @ anchor_lang::error::ErrorCode::ConstraintAddress,
+        has_one = token_program @ anchor_lang::error::ErrorCode::ConstraintAddress
+    )]
     pub asset: AccountLoader<'info, Asset>,
     /// The asset's vault (exactly the address stored in the asset).
-    #[account(mut, address = asset.load()?.vault)]
+    #[account(mut)]
     pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
     /// The asset's mint.
-    #[account(address = asset.load()?.mint)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
     /// Source token account of the depositor.
     #[account(mut, token::mint = mint, token::authority = depositor, token::token_program = token_program)]
@@ -33,7 +39,6 @@ pub struct Deposit<'info> {
     /// Owner of the source token account.
     pub depositor: Signer<'info>,
     /// Token program of the asset.
-    #[account(address = asset.load()?.token_program)]
     pub token_program: Interface<'info, TokenInterface>,
 }
 
@@ -47,28 +52,41 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         (a.decimals, a.asset_index, a.flags)
     };
     require!(flags & ASSET_FLAG_DEPOSITS_DISABLED == 0, BallastError::DepositsDisabled);
-
-    let before = ctx.accounts.vault.amount;
-    transfer_checked(
-        CpiContext::new(
-            ctx.accounts.token_program.key(),
-            TransferChecked {
-                from: ctx.accounts.source.to_account_info(),
-                mint: ctx.accounts.mint.to_account_info(),
-                to: ctx.accounts.vault.to_account_info(),
-                authority: ctx.accounts.depositor.to_account_info(),
-            },
-        ),
+    let accounts = &mut *ctx.accounts;
+    let received = transfer_in(
+        &accounts.token_program.key(),
+        accounts.source.to_account_info(),
+        accounts.mint.to_account_info(),
+        &mut accounts.vault,
+        accounts.depositor.to_account_info(),
         amount,
         decimals,
     )?;
-    ctx.accounts.vault.reload()?;
-    let received = ctx.accounts.vault.amount.checked_sub(before).ok_or(BallastError::MathOverflow)?;
     require!(received > 0, BallastError::ZeroAmount);
+    let (group, position) = credit(&accounts.account, &accounts.asset, asset_index, received)?;
+    emit!(Deposited {
+        header: EventHeader::now(group)?,
+        account: accounts.account.key(),
+        asset_index,
+        depositor: accounts.depositor.key(),
+        amount: received,
+        indexed_after_bits: position.to_bits(),
+    });
+    Ok(())
+}
 
-    let mut asset = ctx.accounts.asset.load_mut()?;
+/// Credits `received` native units to the account's position and the bank's totals, within the
+/// deposit cap. Returns the group and the position after, in shares.
+#[inline(never)]
+fn credit(
+    account: &AccountLoader<MarginAccount>,
+    asset: &AccountLoader<Asset>,
+    asset_index: u16,
+    received: u64,
+) -> Result<(Pubkey, Fx)> {
+    let mut asset = asset.load_mut()?;
     let mut bank = asset.bank.state();
-    let mut account = ctx.accounts.account.load_mut()?;
+    let mut account = account.load_mut()?;
     let slot = account.token_slot_or_open(asset_index)?;
     let mut position = account.tokens[slot].indexed.fx();
     bank.deposit(&mut position, received).map_risk()?;
@@ -77,14 +95,5 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     account.tokens[slot].indexed = Fx128::from_fx(position);
     account.release_token_slot_if_empty(slot);
     asset.bank.set_state(&bank);
-
-    emit!(Deposited {
-        header: EventHeader::now(asset.group)?,
-        account: ctx.accounts.account.key(),
-        asset_index,
-        depositor: ctx.accounts.depositor.key(),
-        amount: received,
-        indexed_after_bits: position.to_bits(),
-    });
-    Ok(())
+    Ok((asset.group, position))
 }

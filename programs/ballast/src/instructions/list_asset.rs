@@ -117,14 +117,33 @@ pub struct ListAsset<'info> {
 
 /// Lists the asset at `asset_index`, which must equal the group's `num_assets`.
 pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParams) -> Result<()> {
-    let group_key = ctx.accounts.group.key();
-    let mut group = ctx.accounts.group.load_mut()?;
-    require!(asset_index == group.num_assets && asset_index < MAX_ASSETS, BallastError::InvalidAssetIndex);
+    {
+        let group = ctx.accounts.group.load()?;
+        require!(asset_index == group.num_assets && asset_index < MAX_ASSETS, BallastError::InvalidAssetIndex);
+    }
     if !params.allow_freeze_authority && ctx.accounts.mint.freeze_authority.is_some() {
         return err!(BallastError::MintHasFreezeAuthority);
     }
+    create_accounts(&ctx, asset_index)?;
+    let (price_bits, mint, decimals, oracle, kind) = init_asset(&ctx, asset_index, &params)?;
+    ctx.accounts.group.load_mut()?.num_assets = asset_index + 1;
+    emit!(AssetListed {
+        header: EventHeader::now(ctx.accounts.group.key())?,
+        asset: ctx.accounts.asset.key(),
+        asset_index,
+        mint,
+        decimals,
+        oracle,
+        oracle_kind: kind,
+        price_bits,
+    });
+    Ok(())
+}
 
-    let now = Clock::get()?.unix_timestamp;
+/// Creates the asset PDA (with its discriminator) and the vault token account.
+#[inline(never)]
+fn create_accounts(ctx: &Context<ListAsset>, asset_index: u16) -> Result<()> {
+    let group_key = ctx.accounts.group.key();
     let payer = ctx.accounts.payer.to_account_info();
     let asset_info = ctx.accounts.asset.to_account_info();
     let vault_info = ctx.accounts.vault.to_account_info();
@@ -149,18 +168,25 @@ pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParam
     )?;
     initialize_account3(CpiContext::new(
         ctx.accounts.token_program.key(),
-        InitializeAccount3 {
-            account: vault_info.clone(),
-            mint: ctx.accounts.mint.to_account_info(),
-            authority: asset_info.clone(),
-        },
-    ))?;
+        InitializeAccount3 { account: vault_info, mint: ctx.accounts.mint.to_account_info(), authority: asset_info },
+    ))
+}
 
+/// Writes and validates the asset's configuration and its first oracle price. Returns what the
+/// event reports: price bits, mint, decimals, oracle address and kind.
+#[inline(never)]
+fn init_asset(
+    ctx: &Context<ListAsset>,
+    asset_index: u16,
+    params: &ListAssetParams,
+) -> Result<(i128, Pubkey, u8, Pubkey, u8)> {
+    let now = Clock::get()?.unix_timestamp;
+    let asset_info = ctx.accounts.asset.to_account_info();
     let mut asset_data = asset_info.try_borrow_mut_data()?;
     let asset: &mut Asset = bytemuck::from_bytes_mut(&mut asset_data[8..8 + core::mem::size_of::<Asset>()]);
-    asset.group = group_key;
+    asset.group = ctx.accounts.group.key();
     asset.mint = ctx.accounts.mint.key();
-    asset.vault = vault_info.key();
+    asset.vault = ctx.accounts.vault.key();
     asset.token_program = ctx.accounts.token_program.key();
     asset.oracle = params.oracle;
     asset.fallback_oracle = params.fallback_oracle;
@@ -183,17 +209,5 @@ pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParam
     asset.stable_price = Fx128::from_price(price.price);
     asset.stable_updated_ts = now;
     asset.last_publish_time = price.publish_time;
-
-    group.num_assets = asset_index + 1;
-    emit!(AssetListed {
-        header: EventHeader::now(group_key)?,
-        asset: asset_key,
-        asset_index,
-        mint: asset.mint,
-        decimals: asset.decimals,
-        oracle: asset.oracle.address,
-        oracle_kind: asset.oracle.kind,
-        price_bits: price.price.to_bits(),
-    });
-    Ok(())
+    Ok((price.price.to_bits(), asset.mint, asset.decimals, asset.oracle.address, asset.oracle.kind))
 }

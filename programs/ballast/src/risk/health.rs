@@ -158,40 +158,83 @@ fn abs(a: Fx) -> RiskResult<Fx> {
     a.checked_abs().or_overflow()
 }
 
+/// Value and add-ons of one asset's exposure under health type `t`.
+struct AssetTerms {
+    /// Net value of linear exposure (spot + perp base), quote native.
+    net_value: Fx,
+    /// Contribution to equity: net value plus perp quote.
+    equity: Fx,
+    /// Basis, liquidity and concentration charges.
+    addons: Fx,
+}
+
+/// One asset's terms. Kept out of the main loop so each stack frame stays small on SBF.
+#[inline(never)]
+fn asset_terms(a: &AssetRisk, e: &Exposure, t: HealthType) -> RiskResult<AssetTerms> {
+    let net = add(e.spot, e.perp_base)?;
+    let price = a.price_for(t, net);
+    let spot_v = value(e.spot, price, Round::Down).or_overflow()?;
+    let perp_v = value(e.perp_base, price, Round::Down).or_overflow()?;
+    let net_value = add(spot_v, perp_v)?;
+    let mut addons = Fx::ZERO;
+    if a.fr.liquidity != Fx::ZERO {
+        let gross = add(abs(spot_v)?, abs(perp_v)?)?;
+        addons = add(addons, mul(gross, a.fr.liquidity, Round::Up).or_overflow()?)?;
+    }
+    if a.fr.basis != Fx::ZERO {
+        addons = add(addons, mul(abs(net_value)?, a.fr.basis, Round::Up).or_overflow()?)?;
+    }
+    if a.fr.concentration != Fx::ZERO {
+        let excess = abs(net)?.checked_sub(a.fr.concentration_threshold).or_overflow()?;
+        if excess > Fx::ZERO {
+            let excess_v = value(excess, price, Round::Up).or_overflow()?;
+            addons = add(addons, mul(excess_v, a.fr.concentration, Round::Up).or_overflow()?)?;
+        }
+    }
+    Ok(AssetTerms { net_value, equity: add(net_value, e.perp_quote)?, addons })
+}
+
+/// Scenario charge of the risk group of asset `i` (which is the group's first member in the input).
+///
+/// The group's price moves by one fraction for every member: the largest shock among the members
+/// with exposure, so a hedge inside the group nets exactly and Init <= Maint holds. Governance
+/// lists members of a group with the group's shocks (docs/risk-model.md).
+#[inline(never)]
+fn group_charge(input: &HealthInput, net_values: &[Fx; MAX_HEALTH_ASSETS], i: usize, t: HealthType) -> RiskResult<Fx> {
+    let n = input.len.min(MAX_HEALTH_ASSETS);
+    let g = input.assets[i].risk_group;
+    let mut group_value = Fx::ZERO;
+    let mut down = Fx::ZERO;
+    let mut up = Fx::ZERO;
+    for j in i..n {
+        // An empty position neither adds value nor sets the group's shock.
+        if input.assets[j].risk_group != g || net_values[j] == Fx::ZERO {
+            continue;
+        }
+        let sh = input.assets[j].shocks(t);
+        down = down.max(sh.down);
+        up = up.max(sh.up);
+        group_value = add(group_value, net_values[j])?;
+    }
+    // Down move: a net long loses value*down (rounded up: larger loss).
+    let loss_down = mul(group_value, down, Round::Up).or_overflow()?;
+    // Up move: a net short loses -value*up (value*up rounded down: larger loss).
+    let loss_up = mul(group_value, up, Round::Down).and_then(|x| x.checked_neg()).or_overflow()?;
+    Ok(loss_down.max(loss_up).max(Fx::ZERO))
+}
+
 /// Computes health of type `t` with its components.
 pub fn health_components(input: &HealthInput, t: HealthType) -> RiskResult<HealthComponents> {
     let n = input.len.min(MAX_HEALTH_ASSETS);
     let mut equity = Fx::ZERO;
     let mut addons = Fx::ZERO;
     let mut net_values = [Fx::ZERO; MAX_HEALTH_ASSETS];
-
     for i in 0..n {
-        let a = &input.assets[i];
-        let e = &input.exposures[i];
-        let net = add(e.spot, e.perp_base)?;
-        let price = a.price_for(t, net);
-        let spot_v = value(e.spot, price, Round::Down).or_overflow()?;
-        let perp_v = value(e.perp_base, price, Round::Down).or_overflow()?;
-        let net_v = add(spot_v, perp_v)?;
-        equity = add(add(equity, net_v)?, e.perp_quote)?;
-        net_values[i] = net_v;
-
-        if a.fr.liquidity != Fx::ZERO {
-            let gross = add(abs(spot_v)?, abs(perp_v)?)?;
-            addons = add(addons, mul(gross, a.fr.liquidity, Round::Up).or_overflow()?)?;
-        }
-        if a.fr.basis != Fx::ZERO {
-            addons = add(addons, mul(abs(net_v)?, a.fr.basis, Round::Up).or_overflow()?)?;
-        }
-        if a.fr.concentration != Fx::ZERO {
-            let excess = abs(net)?.checked_sub(a.fr.concentration_threshold).or_overflow()?;
-            if excess > Fx::ZERO {
-                let excess_v = value(excess, price, Round::Up).or_overflow()?;
-                addons = add(addons, mul(excess_v, a.fr.concentration, Round::Up).or_overflow()?)?;
-            }
-        }
+        let terms = asset_terms(&input.assets[i], &input.exposures[i], t)?;
+        equity = add(equity, terms.equity)?;
+        addons = add(addons, terms.addons)?;
+        net_values[i] = terms.net_value;
     }
-
     // Scenario charges per risk group. n <= 16, so the quadratic scan beats any map.
     let mut charges = Fx::ZERO;
     for i in 0..n {
@@ -199,32 +242,8 @@ pub fn health_components(input: &HealthInput, t: HealthType) -> RiskResult<Healt
         if input.assets[..i].iter().any(|a| a.risk_group == g) {
             continue; // group already charged
         }
-        // The group's price moves by one fraction for every member: the largest shock among the
-        // members with exposure, so a hedge inside the group nets exactly and Init <= Maint holds.
-        // Governance lists members of a group with the group's shocks (docs/risk-model.md).
-        let mut group_value = Fx::ZERO;
-        let mut down = Fx::ZERO;
-        let mut up = Fx::ZERO;
-        for j in i..n {
-            if input.assets[j].risk_group != g {
-                continue;
-            }
-            if net_values[j] == Fx::ZERO {
-                continue; // an empty position neither adds value nor sets the group's shock
-            }
-            let sh = input.assets[j].shocks(t);
-            down = down.max(sh.down);
-            up = up.max(sh.up);
-            group_value = add(group_value, net_values[j])?;
-        }
-        // Down move: a net long loses value*down (rounded up: larger loss).
-        let loss_down = mul(group_value, down, Round::Up).or_overflow()?;
-        // Up move: a net short loses -value*up (value*up rounded down: larger loss).
-        let loss_up = mul(group_value, up, Round::Down).and_then(|x| x.checked_neg()).or_overflow()?;
-        let charge = loss_down.max(loss_up).max(Fx::ZERO);
-        charges = add(charges, charge)?;
+        charges = add(charges, group_charge(input, &net_values, i, t)?)?;
     }
-
     let health = equity.checked_sub(charges).and_then(|h| h.checked_sub(addons)).or_overflow()?;
     Ok(HealthComponents { equity, scenario_charge: charges, addon_charge: addons, health })
 }

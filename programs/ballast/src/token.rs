@@ -1,0 +1,55 @@
+//! Token movements between users and asset vaults, shared by every instruction that moves tokens.
+//! Each is its own (non-inlined) function so instruction handlers keep small stack frames.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{transfer_checked, TransferChecked};
+
+use crate::constants::ASSET_SEED;
+use crate::error::BallastError;
+
+/// Moves `amount` from a user token account into a vault, signed by the user, and returns what
+/// the vault actually received (after any transfer fee, catalogue AV-20).
+#[inline(never)]
+pub fn transfer_in<'info>(
+    token_program: &Pubkey,
+    from: AccountInfo<'info>,
+    mint: AccountInfo<'info>,
+    vault: &mut Box<InterfaceAccount<'info, anchor_spl::token_interface::TokenAccount>>,
+    authority: AccountInfo<'info>,
+    amount: u64,
+    decimals: u8,
+) -> Result<u64> {
+    let before = vault.amount;
+    let cpi = CpiContext::new(*token_program, TransferChecked { from, mint, to: vault.to_account_info(), authority });
+    transfer_checked(cpi, amount, decimals)?;
+    vault.reload()?;
+    vault.amount.checked_sub(before).ok_or_else(|| error!(BallastError::MathOverflow))
+}
+
+/// Moves `amount` from an asset's vault to `to`, signed by the Asset PDA
+/// `[ASSET_SEED, group, asset_index, bump]`, which is the vault's authority.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+pub fn transfer_out<'info>(
+    token_program: &Pubkey,
+    vault: AccountInfo<'info>,
+    mint: AccountInfo<'info>,
+    to: AccountInfo<'info>,
+    asset: AccountInfo<'info>,
+    group: &Pubkey,
+    asset_index: u16,
+    bump: u8,
+    amount: u64,
+    decimals: u8,
+) -> Result<()> {
+    let index_bytes = asset_index.to_le_bytes();
+    let bump = [bump];
+    let seeds: &[&[u8]] = &[ASSET_SEED, group.as_ref(), &index_bytes, &bump];
+    let signer: &[&[&[u8]]] = &[seeds];
+    let cpi = CpiContext::new_with_signer(
+        *token_program,
+        TransferChecked { from: vault, mint, to, authority: asset },
+        signer,
+    );
+    transfer_checked(cpi, amount, decimals)
+}
