@@ -27,6 +27,10 @@ pub enum BallastEvent {
     Withdrew(Withdrew),
     /// A stub oracle was set (test builds).
     StubOracleSet(StubOracleSet),
+    /// A borrow was repaid.
+    Repaid(Repaid),
+    /// Protocol fees were withdrawn.
+    FeesWithdrawn(FeesWithdrawn),
 }
 
 impl BallastEvent {
@@ -43,6 +47,8 @@ impl BallastEvent {
             BallastEvent::Deposited(e) => &e.header,
             BallastEvent::Withdrew(e) => &e.header,
             BallastEvent::StubOracleSet(e) => &e.header,
+            BallastEvent::Repaid(e) => &e.header,
+            BallastEvent::FeesWithdrawn(e) => &e.header,
         }
     }
 }
@@ -68,6 +74,8 @@ pub fn decode(data: &[u8]) -> Option<BallastEvent> {
         .or_else(|| parse(data).map(E::Deposited))
         .or_else(|| parse(data).map(E::Withdrew))
         .or_else(|| parse(data).map(E::StubOracleSet))
+        .or_else(|| parse(data).map(E::Repaid))
+        .or_else(|| parse(data).map(E::FeesWithdrawn))
 }
 
 #[cfg(test)]
@@ -135,6 +143,8 @@ mod tests {
                 init_health_after_bits: i128::MIN,
             }),
             E::StubOracleSet(StubOracleSet { header: header(), oracle: k(), price: -3, expo: -8 }),
+            E::Repaid(Repaid { header: header(), account: k(), asset_index: 1, payer: k(), amount: 9, debt_after: 0 }),
+            E::FeesWithdrawn(FeesWithdrawn { header: header(), asset_index: 2, amount: 77, fees_left_bits: 5 }),
         ];
         use BallastEvent as E;
         let mut discriminators = Vec::new();
@@ -150,6 +160,8 @@ mod tests {
                 E::Deposited(e) => e.data(),
                 E::Withdrew(e) => e.data(),
                 E::StubOracleSet(e) => e.data(),
+                E::Repaid(e) => e.data(),
+                E::FeesWithdrawn(e) => e.data(),
             };
             // Header: version (1) + group (32) + slot (8) + timestamp (8) right after the discriminator.
             assert_eq!(data[8], ballast::constants::EVENT_VERSION);
@@ -165,6 +177,6 @@ mod tests {
         }
         discriminators.sort();
         discriminators.dedup();
-        assert_eq!(discriminators.len(), 10, "event discriminators are distinct");
+        assert_eq!(discriminators.len(), 12, "event discriminators are distinct");
     }
 }

@@ -149,9 +149,16 @@ pub fn deposit(a: &TokenIxAccounts, depositor: &Pubkey, amount: u64) -> Instruct
     )
 }
 
-/// `withdraw` of `amount` native units (u64::MAX: all) signed by `authority`; `health` is the
-/// canonical health-account list from [`crate::health::health_account_keys`].
-pub fn withdraw(a: &TokenIxAccounts, authority: &Pubkey, amount: u64, health: &[Pubkey]) -> Instruction {
+/// `withdraw` of `amount` native units (u64::MAX: the whole deposit) signed by `authority`; beyond
+/// the deposit it borrows when `allow_borrow`. `health` is the canonical health-account list from
+/// [`crate::health::health_account_keys`] (with the withdrawn asset as `extra`).
+pub fn withdraw(
+    a: &TokenIxAccounts,
+    authority: &Pubkey,
+    amount: u64,
+    allow_borrow: bool,
+    health: &[Pubkey],
+) -> Instruction {
     let asset = pda::asset(&a.group, a.asset_index).0;
     build(
         ballast::accounts::Withdraw {
@@ -164,8 +171,54 @@ pub fn withdraw(a: &TokenIxAccounts, authority: &Pubkey, amount: u64, health: &[
             destination: a.user_token,
             token_program: a.token_program,
         },
-        ballast::instruction::Withdraw { amount },
+        ballast::instruction::Withdraw { amount, allow_borrow },
         &health_metas(health),
+    )
+}
+
+/// `repay` of up to `amount` native units (u64::MAX: the whole debt) of `a.account`'s borrow,
+/// paid from `a.user_token` owned by `payer`.
+pub fn repay(a: &TokenIxAccounts, payer: &Pubkey, amount: u64) -> Instruction {
+    let asset = pda::asset(&a.group, a.asset_index).0;
+    build(
+        ballast::accounts::Repay {
+            group: a.group,
+            account: a.account,
+            asset,
+            vault: pda::vault(&asset).0,
+            mint: a.mint,
+            source: a.user_token,
+            payer: *payer,
+            token_program: a.token_program,
+        },
+        ballast::instruction::Repay { amount },
+        &[],
+    )
+}
+
+/// `withdraw_fees` (admin) of `amount` native units (u64::MAX: all accrued) to `destination`.
+pub fn withdraw_fees(
+    group: &Pubkey,
+    admin: &Pubkey,
+    asset_index: u16,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    destination: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    let asset = pda::asset(group, asset_index).0;
+    build(
+        ballast::accounts::WithdrawFees {
+            group: *group,
+            admin: *admin,
+            asset,
+            vault: pda::vault(&asset).0,
+            mint: *mint,
+            destination: *destination,
+            token_program: *token_program,
+        },
+        ballast::instruction::WithdrawFees { amount },
+        &[],
     )
 }
 

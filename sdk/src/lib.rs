@@ -3,6 +3,7 @@
 //!
 //! * [`pda`]: program-derived addresses from the program's seed constants;
 //! * [`ix`]: one pure builder per instruction, returning an `Instruction`;
+//! * [`lending`]: utilization, rates and interest projections;
 //! * [`decode`]: account decoding from raw bytes; [`events`]: event decoding;
 //! * [`health`]: the canonical health-account list and off-chain health computed by the
 //!   program's own risk code;
@@ -14,6 +15,7 @@ pub mod decode;
 pub mod events;
 pub mod health;
 pub mod ix;
+pub mod lending;
 pub mod migrate;
 pub mod oracle_accounts;
 pub mod pda;
@@ -144,6 +146,12 @@ pub const BALLAST_ERROR_NAMES: &[&str] = &[
     "WithdrawalsDisabled",
     "AccountAlreadyExists",
     "HealthBelowMinimum",
+    "BorrowingDisabled",
+    "BorrowCapExceeded",
+    "UtilizationCapExceeded",
+    "NetBorrowLimitExceeded",
+    "BorrowTooSmall",
+    "InsufficientFees",
 ];
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use ballast::instructions::ListAssetParams;
-use ballast::state::{InterestConfig, OracleConfig, OracleKind, RiskConfig};
+use ballast::state::{BorrowLimitsConfig, InterestConfig, OracleConfig, OracleKind, RiskConfig};
 use serde::Deserialize;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -68,6 +68,28 @@ pub struct AssetConfig {
     /// Accept a freeze authority on the mint.
     #[serde(default)]
     pub allow_freeze_authority: bool,
+    /// The asset may be borrowed.
+    #[serde(default)]
+    pub borrowable: bool,
+    /// Borrow cap, native units.
+    #[serde(default)]
+    pub borrow_cap: u64,
+    /// Utilization cap, bps.
+    #[serde(default)]
+    pub util_cap_bps: u16,
+    /// Net borrows per window, native units.
+    #[serde(default)]
+    pub net_borrow_limit: u64,
+    /// Net-borrow window, seconds.
+    #[serde(default = "one_hour")]
+    pub net_borrow_window_secs: u32,
+    /// Minimum borrow, native units.
+    #[serde(default)]
+    pub min_borrow: u64,
+}
+
+fn one_hour() -> u32 {
+    3_600
 }
 
 fn key(s: &str) -> Result<Pubkey> {
@@ -130,7 +152,15 @@ impl AssetConfig {
             interest: default_interest(),
             stable_growth_bps_per_hour: self.stable_growth_bps_per_hour,
             deposit_cap: self.deposit_cap,
-            borrow_cap: 0,
+            limits: BorrowLimitsConfig {
+                borrow_cap: self.borrow_cap,
+                net_borrow_limit: self.net_borrow_limit,
+                min_borrow: self.min_borrow,
+                net_borrow_window_secs: self.net_borrow_window_secs,
+                util_cap_bps: self.util_cap_bps,
+                reserved: 0,
+            },
+            flags: if self.borrowable { ballast::state::ASSET_FLAG_BORROWABLE } else { 0 },
             allow_freeze_authority: self.allow_freeze_authority,
         })
     }

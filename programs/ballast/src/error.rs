@@ -99,6 +99,24 @@ pub enum BallastError {
     /// Health is below the minimum asked for by `check_health`.
     #[msg("health below minimum")]
     HealthBelowMinimum,
+    /// The asset does not allow borrowing.
+    #[msg("borrowing disabled for this asset")]
+    BorrowingDisabled,
+    /// Total borrows would exceed the borrow cap.
+    #[msg("borrow cap exceeded")]
+    BorrowCapExceeded,
+    /// Borrows would exceed the utilization cap of accounted deposits.
+    #[msg("utilization cap exceeded")]
+    UtilizationCapExceeded,
+    /// Net borrows in the current window would exceed the limit.
+    #[msg("net borrow limit exceeded")]
+    NetBorrowLimitExceeded,
+    /// A borrow would leave a debt below the minimum borrow size.
+    #[msg("borrow below minimum size")]
+    BorrowTooSmall,
+    /// The amount exceeds the protocol fees accrued.
+    #[msg("amount exceeds accrued fees")]
+    InsufficientFees,
 }
 
 /// Maps the pure engine's errors onto the program's enum.
@@ -112,6 +130,10 @@ pub fn risk_err(e: RiskError) -> Error {
         }
         RiskError::InsufficientBalance => error!(BallastError::InsufficientBalance),
         RiskError::ZeroAmount => error!(BallastError::ZeroAmount),
+        RiskError::BorrowCapExceeded => error!(BallastError::BorrowCapExceeded),
+        RiskError::UtilizationCapExceeded => error!(BallastError::UtilizationCapExceeded),
+        RiskError::NetBorrowLimitExceeded => error!(BallastError::NetBorrowLimitExceeded),
+        RiskError::BorrowTooSmall => error!(BallastError::BorrowTooSmall),
     }
 }
 

@@ -184,3 +184,35 @@ pub struct StubOracleSet {
     /// Exponent.
     pub expo: i32,
 }
+
+/// A borrow was repaid.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Repaid {
+    /// Header.
+    pub header: EventHeader,
+    /// Margin account whose debt fell.
+    pub account: Pubkey,
+    /// Asset index.
+    pub asset_index: u16,
+    /// Signer that paid.
+    pub payer: Pubkey,
+    /// Native units repaid.
+    pub amount: u64,
+    /// Debt left, native units.
+    pub debt_after: u64,
+}
+
+/// Protocol fees were withdrawn by the admin.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeesWithdrawn {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset index.
+    pub asset_index: u16,
+    /// Native units withdrawn.
+    pub amount: u64,
+    /// Fees left, native units, I80F48 bits.
+    pub fees_left_bits: i128,
+}

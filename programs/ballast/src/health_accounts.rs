@@ -133,12 +133,9 @@ fn load_one<R: AccountReader + ?Sized>(
             }
             Err(e) => return Err(e),
         };
-        Ok(LoadedAsset {
-            key: asset_key,
-            risk: asset_risk(asset, price.price),
-            bank: asset.bank.state(),
-            oracle: price,
-        })
+        // Indexes projected to now: borrows are valued with the interest owed so far.
+        let bank = asset.projected_bank(now)?;
+        Ok(LoadedAsset { key: asset_key, risk: asset_risk(asset, price.price), bank, oracle: price })
     })
 }
 

@@ -46,7 +46,7 @@ pub mod ballast {
         instructions::edit_asset::handler(ctx, params)
     }
 
-    /// Permissionless: reads the asset's oracle and moves its stable price.
+    /// Permissionless update: accrues the asset's interest, reads its oracle and moves its stable price.
     pub fn refresh_asset(ctx: Context<RefreshAsset>) -> Result<()> {
         instructions::refresh_asset::handler(ctx)
     }
@@ -71,10 +71,22 @@ pub mod ballast {
         instructions::deposit::handler(ctx, amount)
     }
 
-    /// Withdraws `amount` native units (u64::MAX: all) up to the deposit; health-checked.
+    /// Withdraws `amount` native units (u64::MAX: the whole deposit); beyond the deposit it borrows
+    /// when `allow_borrow` and the asset is borrowable. Init health must stay >= 0.
     /// Remaining accounts: the health accounts in canonical order.
-    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
-        instructions::withdraw::handler(ctx, amount)
+    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64, allow_borrow: bool) -> Result<()> {
+        instructions::withdraw::handler(ctx, amount, allow_borrow)
+    }
+
+    /// Repays up to `amount` native units (u64::MAX: the whole debt) of a borrow of any account of
+    /// the group, from the signer's token account. Never lowers that account's health.
+    pub fn repay(ctx: Context<Repay>, amount: u64) -> Result<()> {
+        instructions::repay::handler(ctx, amount)
+    }
+
+    /// Admin: withdraws up to the protocol fees accrued in an asset, never depositors' funds.
+    pub fn withdraw_fees(ctx: Context<WithdrawFees>, amount: u64) -> Result<()> {
+        instructions::withdraw_fees::handler(ctx, amount)
     }
 
     /// Fails with HealthBelowMinimum unless health of `health_type` (0 Init, 1 Maint,

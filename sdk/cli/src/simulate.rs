@@ -164,7 +164,15 @@ pub fn run(a: Args) -> Result<()> {
             interest: migrate::default_interest(),
             stable_growth_bps_per_hour: 2_000,
             deposit_cap: u64::MAX,
-            borrow_cap: 0,
+            limits: ballast::state::BorrowLimitsConfig {
+                borrow_cap: u64::MAX,
+                net_borrow_limit: u64::MAX,
+                min_borrow: 0,
+                net_borrow_window_secs: 3_600,
+                util_cap_bps: 9_000,
+                reserved: 0,
+            },
+            flags: ballast::state::ASSET_FLAG_BORROWABLE,
             allow_freeze_authority: false,
         };
         bank.send(
@@ -291,7 +299,9 @@ pub fn run(a: Args) -> Result<()> {
             if held > 0 {
                 let amount = (held.to_num::<f64>() * rng.unit() * 0.5) as u64;
                 if amount > 0
-                    && bank.send(&[ix::withdraw(&tia, &tr.kp.pubkey(), amount, &keys)], &payer, &[&tr.kp]).is_ok()
+                    && bank
+                        .send(&[ix::withdraw(&tia, &tr.kp.pubkey(), amount, false, &keys)], &payer, &[&tr.kp])
+                        .is_ok()
                 {
                     withdrawals += 1;
                 }

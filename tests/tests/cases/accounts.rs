@@ -162,7 +162,7 @@ fn delegate_with_withdraw_scope_withdraws_to_owner_only() {
     )
     .unwrap();
     let keys = env.health_keys(&u.account, Some(0));
-    let ix = ix::withdraw(&env.token_ix(&u, 0), &d.pubkey(), 400, &keys);
+    let ix = ix::withdraw(&env.token_ix(&u, 0), &d.pubkey(), 400, false, &keys);
     env.send(&[ix], &[&d]).unwrap();
     assert_eq!(env.token_balance(&u.token(0)), 400);
     // Expired delegate.
@@ -173,7 +173,7 @@ fn delegate_with_withdraw_scope_withdraws_to_owner_only() {
     .unwrap();
     env.set_time(T0 + 11);
     env.set_price(0, 1.0);
-    let ix = ix::withdraw(&env.token_ix(&u, 0), &d.pubkey(), 1, &keys);
+    let ix = ix::withdraw(&env.token_ix(&u, 0), &d.pubkey(), 1, false, &keys);
     env.assert_fails_nsc(&[ix], &[&d], BallastError::DelegateExpired);
 }
 

@@ -36,11 +36,11 @@ fn av_02_trading_delegate_cannot_withdraw() {
     let keys = env.health_keys(&u.account, Some(0));
     let mut t = env.token_ix(&u, 0);
     t.user_token = d_token;
-    let ix = ix::withdraw(&t, &d.pubkey(), 1_000, &keys);
+    let ix = ix::withdraw(&t, &d.pubkey(), 1_000, false, &keys);
     env.assert_fails_nsc(&[ix], &[&d], BallastError::Unauthorized);
     // Even with the withdraw scope, a delegate cannot send to its own token account.
     env.send(&[ix::set_delegate(&u.account, &kp.pubkey(), &d.pubkey(), DELEGATE_WITHDRAW, 0)], &[&kp]).unwrap();
-    let ix = ix::withdraw(&t, &d.pubkey(), 1_000, &keys);
+    let ix = ix::withdraw(&t, &d.pubkey(), 1_000, false, &keys);
     env.assert_fails_nsc(&[ix], &[&d], BallastError::Unauthorized);
 }
 

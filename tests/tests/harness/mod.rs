@@ -237,7 +237,15 @@ impl Env {
             interest: ballast_sdk::migrate::default_interest(),
             stable_growth_bps_per_hour: 100_000,
             deposit_cap: u64::MAX,
-            borrow_cap: 0,
+            limits: ballast::state::BorrowLimitsConfig {
+                borrow_cap: u64::MAX,
+                net_borrow_limit: u64::MAX,
+                min_borrow: 0,
+                net_borrow_window_secs: 3_600,
+                util_cap_bps: 10_000,
+                reserved: 0,
+            },
+            flags: ballast::state::ASSET_FLAG_BORROWABLE,
             allow_freeze_authority: false,
         }
     }
@@ -360,7 +368,25 @@ impl Env {
 
     pub fn withdraw_ix(&mut self, u: &User, asset: u16, amount: u64) -> Instruction {
         let keys = self.health_keys(&u.account, Some(asset));
-        ix::withdraw(&self.token_ix(u, asset), &u.kp.pubkey(), amount, &keys)
+        ix::withdraw(&self.token_ix(u, asset), &u.kp.pubkey(), amount, false, &keys)
+    }
+
+    /// A withdrawal that may borrow beyond the deposit.
+    pub fn borrow_ix(&mut self, u: &User, asset: u16, amount: u64) -> Instruction {
+        let keys = self.health_keys(&u.account, Some(asset));
+        ix::withdraw(&self.token_ix(u, asset), &u.kp.pubkey(), amount, true, &keys)
+    }
+
+    pub fn borrow(&mut self, u: &User, asset: u16, amount: u64) -> TxResult {
+        let ix = self.borrow_ix(u, asset, amount);
+        let kp = u.kp.insecure_clone();
+        self.send(&[ix], &[&kp])
+    }
+
+    pub fn repay(&mut self, u: &User, asset: u16, amount: u64) -> TxResult {
+        let ix = ix::repay(&self.token_ix(u, asset), &u.kp.pubkey(), amount);
+        let kp = u.kp.insecure_clone();
+        self.send(&[ix], &[&kp])
     }
 
     pub fn withdraw(&mut self, u: &User, asset: u16, amount: u64) -> TxResult {

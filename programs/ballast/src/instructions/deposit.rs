@@ -84,14 +84,26 @@ fn credit(
     asset_index: u16,
     received: u64,
 ) -> Result<(Pubkey, Fx)> {
+    let now = Clock::get()?.unix_timestamp;
     let mut asset = asset.load_mut()?;
+    asset.accrue(now)?;
     let mut bank = asset.bank.state();
     let mut account = account.load_mut()?;
     let slot = account.token_slot_or_open(asset_index)?;
     let mut position = account.tokens[slot].indexed.fx();
-    bank.deposit(&mut position, received).map_risk()?;
-    let total = bank.total_deposits().map_risk()?;
-    require!(total <= Fx::from_num(asset.bank.deposit_cap), BallastError::DepositCapExceeded);
+    let out = bank.deposit(&mut position, received).map_risk()?;
+    if out.repaid > 0 {
+        let mut window = asset.window();
+        let limits = asset.bank.limits.limits();
+        let repaid = i64::try_from(out.repaid).map_err(|_| BallastError::MathOverflow)?;
+        window.record(&limits, now, -repaid).map_risk()?;
+        asset.set_window(&window);
+    }
+    if out.deposited > 0 {
+        // A pure repayment is never blocked by the deposit cap.
+        let total = bank.total_deposits().map_risk()?;
+        require!(total <= Fx::from_num(asset.bank.deposit_cap), BallastError::DepositCapExceeded);
+    }
     account.tokens[slot].indexed = Fx128::from_fx(position);
     account.release_token_slot_if_empty(slot);
     asset.bank.set_state(&bank);

@@ -22,8 +22,8 @@ pub struct EditAssetParams {
     pub stable_growth_bps_per_hour: Option<u32>,
     /// Deposit cap, native units.
     pub deposit_cap: Option<u64>,
-    /// Borrow cap, native units.
-    pub borrow_cap: Option<u64>,
+    /// Borrow limits.
+    pub limits: Option<BorrowLimitsConfig>,
     /// ASSET_FLAG_* bits.
     pub flags: Option<u8>,
 }
@@ -66,8 +66,8 @@ pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
     if let Some(v) = p.deposit_cap {
         asset.bank.deposit_cap = v;
     }
-    if let Some(v) = p.borrow_cap {
-        asset.bank.borrow_cap = v;
+    if let Some(v) = p.limits {
+        asset.bank.limits = v;
     }
     if let Some(v) = p.flags {
         asset.flags = v;

@@ -31,8 +31,10 @@ pub struct ListAssetParams {
     pub stable_growth_bps_per_hour: u32,
     /// Deposit cap, native units.
     pub deposit_cap: u64,
-    /// Borrow cap, native units.
-    pub borrow_cap: u64,
+    /// Borrow limits.
+    pub limits: BorrowLimitsConfig,
+    /// ASSET_FLAG_* bits (borrowable, deposits/withdrawals disabled).
+    pub flags: u8,
     /// Accept a mint with a freeze authority (centrally issued stablecoins). Otherwise rejected.
     pub allow_freeze_authority: bool,
 }
@@ -200,7 +202,8 @@ fn init_asset(
     asset.stable_growth_bps_per_hour = params.stable_growth_bps_per_hour;
     asset.bank.set_state(&BankState::default());
     asset.bank.deposit_cap = params.deposit_cap;
-    asset.bank.borrow_cap = params.borrow_cap;
+    asset.bank.limits = params.limits;
+    asset.flags = params.flags;
     asset.bank.last_accrual_ts = now;
     asset.validate_config()?;
 

@@ -12,10 +12,12 @@ pub mod deposit;
 pub mod edit_asset;
 pub mod list_asset;
 pub mod refresh_asset;
+pub mod repay;
 pub mod set_delegate;
 #[cfg(feature = "test-oracle")]
 pub mod set_stub_oracle;
 pub mod withdraw;
+pub mod withdraw_fees;
 
 pub use check_health::*;
 pub use close_account::*;
@@ -27,7 +29,9 @@ pub use deposit::*;
 pub use edit_asset::*;
 pub use list_asset::*;
 pub use refresh_asset::*;
+pub use repay::*;
 pub use set_delegate::*;
 #[cfg(feature = "test-oracle")]
 pub use set_stub_oracle::*;
 pub use withdraw::*;
+pub use withdraw_fees::*;

@@ -1,4 +1,5 @@
-//! `refresh_asset`: permissionless; reads the asset's oracle and moves its stable price.
+//! `refresh_asset`: permissionless update; accrues interest, reads the asset's oracle and moves
+//! its stable price.
 
 use anchor_lang::prelude::*;
 
@@ -17,11 +18,12 @@ pub struct RefreshAsset<'info> {
     pub oracle: UncheckedAccount<'info>,
 }
 
-/// Updates the stable price and the last used publish time.
+/// Accrues interest, then updates the stable price and the last used publish time.
 pub fn handler(ctx: Context<RefreshAsset>) -> Result<()> {
     debug_assert_eq!(oracle_policy(Action::RefreshAsset), OracleNeed::Valid);
     let now = Clock::get()?.unix_timestamp;
     let mut asset = ctx.accounts.asset.load_mut()?;
+    asset.accrue(now)?;
     let price = read_oracle_info(&asset.oracle, &ctx.accounts.oracle, asset.decimals, now)?;
     asset.observe_price(price.price, price.publish_time, now)?;
     emit!(AssetRefreshed {

@@ -45,9 +45,11 @@ pub struct Withdraw<'info> {
     pub token_program: Interface<'info, TokenInterface>,
 }
 
-/// Withdraws `amount` native units (`u64::MAX`: everything). Fails with InsufficientBalance beyond
-/// the deposit, and with HealthMustBePositive if Init health would end below zero.
-pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+/// Withdraws `amount` native units (`u64::MAX`: the whole deposit). Beyond the deposit it borrows
+/// when `allow_borrow` is set and the asset is borrowable (within the borrow cap, utilization
+/// cap, net-borrow window and minimum size), and fails with InsufficientBalance otherwise. Fails
+/// with HealthMustBePositive if Init health would end below zero.
+pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64, allow_borrow: bool) -> Result<()> {
     debug_assert_eq!(oracle_policy(Action::Withdraw), OracleNeed::Valid);
     require!(amount > 0, BallastError::ZeroAmount);
     let now = Clock::get()?.unix_timestamp;
@@ -59,7 +61,7 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
     require!(flags & ASSET_FLAG_WITHDRAWALS_DISABLED == 0, BallastError::WithdrawalsDisabled);
     let mut loaded = authorize_and_load(&ctx, asset_index, now)?;
     let (sent, health_after) =
-        apply(&ctx.accounts.account, &ctx.accounts.asset, &mut loaded, asset_index, amount, now)?;
+        apply(&ctx.accounts.account, &ctx.accounts.asset, &mut loaded, asset_index, amount, allow_borrow, now)?;
     transfer_out(
         &ctx.accounts.token_program.key(),
         ctx.accounts.vault.to_account_info(),
@@ -108,18 +110,36 @@ fn apply(
     loaded: &mut HealthAccounts,
     asset_index: u16,
     amount: u64,
+    allow_borrow: bool,
     now: i64,
 ) -> Result<(u64, Fx)> {
     let mut account = account.load_mut()?;
-    let slot = account.token_slot(asset_index).ok_or(BallastError::InsufficientBalance)?;
+    let slot = match account.token_slot(asset_index) {
+        Some(slot) => slot,
+        None if allow_borrow => account.token_slot_or_open(asset_index)?,
+        None => return err!(BallastError::InsufficientBalance),
+    };
     let mut asset = asset.load_mut()?;
+    asset.accrue(now)?;
     let entry = loaded.get_mut(asset_index).ok_or(BallastError::InvalidHealthAccounts)?;
     asset.observe_price(entry.oracle.price, entry.oracle.publish_time, now)?;
     let mut bank = asset.bank.state();
     let mut position = account.tokens[slot].indexed.fx();
     let amount = if amount == u64::MAX { bank.withdrawable(position).map_risk()? } else { amount };
     require!(amount > 0, BallastError::ZeroAmount);
-    bank.withdraw(&mut position, amount, false).map_risk()?;
+    let borrowing = allow_borrow && amount > bank.withdrawable(position).map_risk()?;
+    if borrowing {
+        require!(asset.flags & ASSET_FLAG_BORROWABLE != 0, BallastError::BorrowingDisabled);
+    }
+    let out = bank.withdraw(&mut position, amount, borrowing).map_risk()?;
+    if out.borrowed > 0 {
+        let limits = asset.bank.limits.limits();
+        bank.check_borrow(&limits, position).map_risk()?;
+        let mut window = asset.window();
+        let borrowed = i64::try_from(out.borrowed).map_err(|_| BallastError::MathOverflow)?;
+        window.record(&limits, now, borrowed).map_risk()?;
+        asset.set_window(&window);
+    }
     asset.bank.set_state(&bank);
     account.tokens[slot].indexed = Fx128::from_fx(position);
     account.release_token_slot_if_empty(slot);

@@ -198,6 +198,66 @@ impl BankState {
     }
 }
 
+/// Borrow limits of an asset (native units, bps, seconds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BorrowLimits {
+    /// Total borrows at most this, native units.
+    pub borrow_cap: u64,
+    /// Total borrows at most this share of total deposits, bps (accounted amounts, never the vault).
+    pub util_cap_bps: u16,
+    /// Net new borrows per window at most this, native units.
+    pub net_borrow_limit: u64,
+    /// Window length, seconds.
+    pub net_borrow_window_secs: u32,
+    /// A borrow position must be zero or at least this, native units.
+    pub min_borrow: u64,
+}
+
+/// Net borrows in the current window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BorrowWindow {
+    /// Window start, unix seconds.
+    pub start_ts: i64,
+    /// Net native units borrowed in the window (repays subtract).
+    pub net: i64,
+}
+
+impl BorrowWindow {
+    /// Records `delta` native units (borrow positive, repay negative) at `now`, starting a new
+    /// window when the current one has ended. A positive delta must keep `net` within the limit.
+    pub fn record(&mut self, l: &BorrowLimits, now: i64, delta: i64) -> RiskResult<()> {
+        if now.saturating_sub(self.start_ts) >= l.net_borrow_window_secs as i64 {
+            self.start_ts = now;
+            self.net = 0;
+        }
+        self.net = self.net.checked_add(delta).or_overflow()?;
+        if delta > 0 && self.net > 0 && self.net as u64 > l.net_borrow_limit {
+            return Err(RiskError::NetBorrowLimitExceeded);
+        }
+        Ok(())
+    }
+}
+
+impl BankState {
+    /// Checks the bank after a borrow left `position` (the borrower's shares): cap, utilization
+    /// cap against accounted deposits, and minimum borrow size.
+    pub fn check_borrow(&self, l: &BorrowLimits, position: Fx) -> RiskResult<()> {
+        let borrows = self.total_borrows()?;
+        if borrows > Fx::from_num(l.borrow_cap) {
+            return Err(RiskError::BorrowCapExceeded);
+        }
+        let cap = mul(self.total_deposits()?, super::num::bps_frac(l.util_cap_bps as u32, Round::Down), Round::Down)
+            .or_overflow()?;
+        if borrows > cap {
+            return Err(RiskError::UtilizationCapExceeded);
+        }
+        if position < Fx::ZERO && self.debt(position)? < l.min_borrow {
+            return Err(RiskError::BorrowTooSmall);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

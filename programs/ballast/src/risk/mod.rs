@@ -5,6 +5,7 @@
 
 pub mod bank;
 pub mod health;
+pub mod interest;
 pub mod num;
 pub mod params;
 pub mod stable_price;
@@ -26,6 +27,14 @@ pub enum RiskError {
     InsufficientBalance,
     /// A zero amount where a positive one is required.
     ZeroAmount,
+    /// Total borrows would exceed the borrow cap.
+    BorrowCapExceeded,
+    /// Borrows would exceed the utilization cap of accounted deposits.
+    UtilizationCapExceeded,
+    /// Net borrows in the current window would exceed the limit.
+    NetBorrowLimitExceeded,
+    /// A borrow would leave a debt below the minimum borrow size.
+    BorrowTooSmall,
 }
 
 /// Result type of the pure engine.

@@ -6,8 +6,10 @@ use anchor_lang::prelude::*;
 use super::Fx128;
 use crate::error::{BallastError, RiskResultExt};
 use crate::oracle::validate_oracle_config;
+use crate::risk::bank::{BankState, BorrowLimits, BorrowWindow};
+use crate::risk::interest::InterestParams;
 use crate::risk::stable_price::{next_stable_price, STABLE_GROWTH_BOUNDS};
-use crate::risk::{bank::BankState, Price, RiskParams};
+use crate::risk::{Price, RiskParams};
 
 /// Highest rate of the interest curve, bps per year (1000%).
 pub const MAX_INTEREST_RATE_BPS: u32 = 100_000;
@@ -127,6 +129,20 @@ pub struct InterestConfig {
     pub reserved: [u8; 14],
 }
 
+impl InterestConfig {
+    /// The pure engine's view.
+    pub fn params(&self) -> InterestParams {
+        InterestParams {
+            util0_bps: self.util0_bps,
+            rate0_bps: self.rate0_bps,
+            util1_bps: self.util1_bps,
+            rate1_bps: self.rate1_bps,
+            max_rate_bps: self.max_rate_bps,
+            fee_bps: self.fee_bps,
+        }
+    }
+}
+
 /// Lending state of the asset's bank.
 #[zero_copy]
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -143,12 +159,45 @@ pub struct BankStore {
     pub protocol_fees: Fx128,
     /// Deposit cap, native units (u64::MAX: none).
     pub deposit_cap: u64,
-    /// Borrow cap, native units (lending issue).
-    pub borrow_cap: u64,
     /// Last interest accrual, unix seconds.
     pub last_accrual_ts: i64,
+    /// Start of the current net-borrow window, unix seconds.
+    pub window_start_ts: i64,
+    /// Net native units borrowed in the current window (repays subtract).
+    pub window_net: i64,
+    /// Borrow limits.
+    pub limits: BorrowLimitsConfig,
+}
+
+/// Borrow limits as stored and as passed to listing and edits (native units, bps, seconds).
+#[zero_copy]
+#[derive(Debug, Default, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
+pub struct BorrowLimitsConfig {
+    /// Total borrows at most this, native units.
+    pub borrow_cap: u64,
+    /// Net new borrows per window at most this, native units.
+    pub net_borrow_limit: u64,
+    /// A borrow position must be zero or at least this, native units.
+    pub min_borrow: u64,
+    /// Net-borrow window length, seconds (at least 1).
+    pub net_borrow_window_secs: u32,
+    /// Total borrows at most this share of total deposits, bps.
+    pub util_cap_bps: u16,
     /// Reserved.
-    pub reserved: [u64; 5],
+    pub reserved: u16,
+}
+
+impl BorrowLimitsConfig {
+    /// The pure engine's view.
+    pub fn limits(&self) -> BorrowLimits {
+        BorrowLimits {
+            borrow_cap: self.borrow_cap,
+            util_cap_bps: self.util_cap_bps,
+            net_borrow_limit: self.net_borrow_limit,
+            net_borrow_window_secs: self.net_borrow_window_secs,
+            min_borrow: self.min_borrow,
+        }
+    }
 }
 
 impl BankStore {
@@ -174,6 +223,8 @@ impl BankStore {
 pub const ASSET_FLAG_DEPOSITS_DISABLED: u8 = 1;
 /// Asset flag: withdrawals disabled.
 pub const ASSET_FLAG_WITHDRAWALS_DISABLED: u8 = 2;
+/// Asset flag: the asset may be borrowed.
+pub const ASSET_FLAG_BORROWABLE: u8 = 4;
 
 /// One underlying. PDA: `[ASSET_SEED, group, asset_index (u16 LE)]`.
 #[account(zero_copy)]
@@ -233,6 +284,7 @@ const _: () = assert!(core::mem::size_of::<OracleConfig>() == 72);
 const _: () = assert!(core::mem::size_of::<RiskConfig>() == 32);
 const _: () = assert!(core::mem::size_of::<InterestConfig>() == 32);
 const _: () = assert!(core::mem::size_of::<BankStore>() == 144);
+const _: () = assert!(core::mem::size_of::<BorrowLimitsConfig>() == 32);
 const _: () = assert!(core::mem::size_of::<Asset>() == 1312);
 const _: () = assert!(core::mem::align_of::<Asset>() == 8);
 
@@ -250,22 +302,46 @@ impl Asset {
         self.risk.params().validate().map_risk()?;
         let (lo, hi) = STABLE_GROWTH_BOUNDS;
         require!((lo..=hi).contains(&self.stable_growth_bps_per_hour), BallastError::InvalidConfig);
-        let i = &self.interest;
+        self.interest.params().validate(MAX_INTEREST_RATE_BPS).map_risk()?;
+        let l = &self.bank.limits;
         require!(
-            i.util0_bps < i.util1_bps
-                && i.util1_bps <= 10_000
-                && i.rate0_bps <= i.rate1_bps
-                && i.rate1_bps <= i.max_rate_bps
-                && i.max_rate_bps <= MAX_INTEREST_RATE_BPS
-                && i.fee_bps <= 5_000,
+            l.util_cap_bps <= 10_000 && l.net_borrow_window_secs >= 1 && l.reserved == 0,
             BallastError::InvalidConfig
         );
-        require!(
-            self.flags & !(ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_WITHDRAWALS_DISABLED) == 0,
-            BallastError::InvalidConfig
-        );
+        let known = ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_WITHDRAWALS_DISABLED | ASSET_FLAG_BORROWABLE;
+        require!(self.flags & !known == 0, BallastError::InvalidConfig);
         require!(self.name.iter().all(|b| *b == 0 || b.is_ascii_graphic() || *b == b' '), BallastError::InvalidConfig);
         Ok(())
+    }
+
+    /// Accrues interest up to `now` (at most MAX_ACCRUAL_SECS per call; a longer gap is not
+    /// charged beyond that) and adds the protocol's share to `protocol_fees`.
+    pub fn accrue(&mut self, now: i64) -> Result<crate::risk::interest::Accrual> {
+        let mut bank = self.bank.state();
+        let a = bank.accrue(&self.interest.params(), now.saturating_sub(self.bank.last_accrual_ts)).map_risk()?;
+        self.bank.set_state(&bank);
+        let fees = self.bank.protocol_fees.fx().checked_add(a.fee).ok_or(BallastError::MathOverflow)?;
+        self.bank.protocol_fees = Fx128::from_fx(fees);
+        self.bank.last_accrual_ts = self.bank.last_accrual_ts.max(now);
+        Ok(a)
+    }
+
+    /// The bank state projected to `now` without writing it (what health uses).
+    pub fn projected_bank(&self, now: i64) -> Result<BankState> {
+        let mut bank = self.bank.state();
+        bank.accrue(&self.interest.params(), now.saturating_sub(self.bank.last_accrual_ts)).map_risk()?;
+        Ok(bank)
+    }
+
+    /// The current net-borrow window.
+    pub fn window(&self) -> BorrowWindow {
+        BorrowWindow { start_ts: self.bank.window_start_ts, net: self.bank.window_net }
+    }
+
+    /// Stores the net-borrow window.
+    pub fn set_window(&mut self, w: &BorrowWindow) {
+        self.bank.window_start_ts = w.start_ts;
+        self.bank.window_net = w.net;
     }
 
     /// Records an oracle observation: moves the stable price within its growth bound and keeps the
