@@ -85,6 +85,8 @@ pub fn run(a: Args) -> Result<()> {
     let n = MAX_TOKEN_POSITIONS.min(MAX_HEALTH_ASSETS);
     let (group, acc, raws) = max_account(n, now);
     println!("  health-check accounts, {n} token positions: {} (2 per underlying: Asset + oracle)", raws.len());
+    let (_, _, raws14) = max_account(14, now);
+    println!("  health-check accounts, 14 underlyings:      {} (target 2K + 2 = 30)", raws14.len());
 
     // Throughput: full path from raw bytes (decode, oracle parse and checks, engine), one core.
     let h = health::compute(&group, &acc, &raws, now, HealthType::Init)?;

@@ -264,6 +264,51 @@ pub fn run(a: Args) -> Result<()> {
         pb.inc(1);
     }
 
+    // Borrowing: about half the traders borrow against their whole portfolio, up to 40% of their
+    // Init health, in an asset chosen at random.
+    let mut principal = vec![0u64; markets.len()];
+    let mut borrowers = 0u32;
+    for tr in traders.iter() {
+        if rng.unit() < 0.5 {
+            continue;
+        }
+        let acc =
+            ballast_sdk::decode::margin_account(&ballast_sdk::transport::require_account(&mut bank, &tr.account)?)?;
+        let keys = health::health_account_keys(&group, &acc, None, |k| markets[k as usize].oracle);
+        let raw: Vec<_> =
+            keys.iter().map(|k| ballast_sdk::transport::require_account(&mut bank, k)).collect::<Result<_>>()?;
+        let [init, ..] = health::compute_all(&group, &acc, &raw, now)?;
+        let i = (rng.next() % 3) as usize;
+        let m = &markets[i];
+        let usd = init.health.to_num::<f64>() / 1e6 * 0.4 / 1.3;
+        let held = acc.token_indexed(i as u16).to_num::<f64>().max(0.0);
+        let amount = (usd / m.price * 10f64.powi(m.decimals as i32) + held) as u64;
+        let keys = health::health_account_keys(&group, &acc, Some(i as u16), |k| markets[k as usize].oracle);
+        let tia = ix::TokenIxAccounts {
+            group,
+            account: tr.account,
+            asset_index: i as u16,
+            mint: m.mint,
+            token_program: anchor_spl::token::ID,
+            user_token: tr.tokens[i],
+        };
+        if amount > 0
+            && bank.send(&[ix::withdraw(&tia, &tr.kp.pubkey(), amount, true, &keys)], &payer, &[&tr.kp]).is_ok()
+        {
+            principal[i] += amount.saturating_sub(held as u64);
+            borrowers += 1;
+        }
+    }
+    println!("{borrowers} traders borrowed against mixed collateral");
+    let mut start_borrow_index = Vec::new();
+    for i in 0..markets.len() {
+        let a = ballast_sdk::decode::asset(&ballast_sdk::transport::require_account(
+            &mut bank,
+            &pda::asset(&group, i as u16).0,
+        )?)?;
+        start_borrow_index.push(a.bank.borrow_index.fx().to_num::<f64>());
+    }
+
     // Price path: one hour per step; traders withdraw and re-deposit along the way.
     let mut withdrawals = 0u32;
     let mut deposits = 0u32;
@@ -358,14 +403,30 @@ pub fn run(a: Args) -> Result<()> {
         let vault = token_amount(&mut bank, &pda::vault(&pda::asset(&group, i as u16).0).0)?;
         let deposits = asset.bank.state().total_deposits().map_err(|e| SdkError::Program(format!("{e:?}")))?;
         println!(
-            "{:>5}: vault {:>22} native, accounted deposits {:>22.0} native, stable price {:.2} USD",
+            "{:>5}: vault {:>20} native, accounted deposits {:>20.0} native, stable price {:.2} USD",
             m.name,
             vault,
             deposits.to_num::<f64>(),
             asset.stable_price.price().to_num::<f64>() * 10f64.powi(m.decimals as i32 - 6)
         );
-        if (vault as f64) + 1.0 < deposits.to_num::<f64>() {
-            return Err(SdkError::Program(format!("{}: vault below accounted deposits", m.name)));
+        let borrows = asset.bank.state().total_borrows().map_err(|e| SdkError::Program(format!("{e:?}")))?;
+        let r = ballast_sdk::lending::rates(&asset, now)?;
+        let scale = 10f64.powi(m.decimals as i32);
+        println!(
+            "       utilization {:>6.2}%, borrow APR {:>6.2}%, deposit APR {:>6.2}%, borrows {:.4} {} (borrowed at start {:.4}), interest paid on them {:.6} {}, protocol fees {:.6} {}",
+            r.utilization * 100.0,
+            r.borrow_apr * 100.0,
+            r.deposit_apr * 100.0,
+            borrows.to_num::<f64>() / scale,
+            m.name,
+            principal[i] as f64 / scale,
+            borrows.to_num::<f64>() / scale * (1.0 - start_borrow_index[i] / asset.bank.borrow_index.fx().to_num::<f64>()),
+            m.name,
+            asset.bank.protocol_fees.fx().to_num::<f64>() / scale,
+            m.name,
+        );
+        if (vault as f64) + borrows.to_num::<f64>() + 1.0 < deposits.to_num::<f64>() {
+            return Err(SdkError::Program(format!("{}: vault plus borrows below accounted deposits", m.name)));
         }
     }
     Ok(())

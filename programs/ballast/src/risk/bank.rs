@@ -325,4 +325,123 @@ mod tests {
             prop_assert!(received <= deposited);
         }
     }
+
+    /// One step of a random lending sequence over four accounts.
+    #[derive(Clone, Debug)]
+    enum Op {
+        Deposit(usize, u64),
+        Withdraw(usize, u64, bool),
+        RepayAll(usize),
+        Accrue(i64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0usize..4, 1u64..1_000_000_000).prop_map(|(i, a)| Op::Deposit(i, a)),
+            (0usize..4, 1u64..1_000_000_000, any::<bool>()).prop_map(|(i, a, b)| Op::Withdraw(i, a, b)),
+            (0usize..4).prop_map(Op::RepayAll),
+            (0i64..4_000).prop_map(Op::Accrue),
+        ]
+    }
+
+    fn curve() -> super::super::interest::InterestParams {
+        super::super::interest::InterestParams {
+            util0_bps: 5_000,
+            rate0_bps: 400,
+            util1_bps: 8_000,
+            rate1_bps: 1_000,
+            max_rate_bps: 15_000,
+            fee_bps: 1_000,
+        }
+    }
+
+    /// Runs `ops`, checking I-1, I-3, I-9 and I-10 after every step; returns per-account net
+    /// tokens put in (in - out) and the final state.
+    fn run(ops: &[Op], with_time: bool) -> Result<([i128; 4], [Fx; 4], BankState), TestCaseError> {
+        let mut b = BankState::default();
+        let mut pos = [Fx::ZERO; 4];
+        let mut net_in = [0i128; 4];
+        let mut vault: i128 = 0;
+        let mut fees = Fx::ZERO;
+        for op in ops {
+            let (di, bi) = (b.deposit_index, b.borrow_index);
+            match *op {
+                Op::Deposit(i, a) => {
+                    b.deposit(&mut pos[i], a).unwrap();
+                    vault += a as i128;
+                    net_in[i] += a as i128;
+                }
+                Op::Withdraw(i, a, borrow) => {
+                    // Lending rule of the program: borrows stay within accounted deposits.
+                    let mut trial = b;
+                    let mut p = pos[i];
+                    if trial.withdraw(&mut p, a, borrow).is_ok()
+                        && trial.total_borrows().unwrap() <= trial.total_deposits().unwrap()
+                        && (a as i128) <= vault
+                    {
+                        b = trial;
+                        pos[i] = p;
+                        vault -= a as i128;
+                        net_in[i] -= a as i128;
+                    }
+                }
+                Op::RepayAll(i) => {
+                    let d = b.debt(pos[i]).unwrap();
+                    if d > 0 {
+                        b.deposit(&mut pos[i], d).unwrap();
+                        vault += d as i128;
+                        net_in[i] += d as i128;
+                        prop_assert_eq!(pos[i], Fx::ZERO, "full repay leaves no dust");
+                    }
+                }
+                Op::Accrue(dt) => {
+                    if with_time {
+                        fees += b.accrue(&curve(), dt).unwrap().fee;
+                    }
+                }
+            }
+            // I-9: indexes never decrease.
+            prop_assert!(b.deposit_index >= di && b.borrow_index >= bi);
+            // I-3: positions sum to the totals, exactly.
+            let dep: Fx = pos.iter().filter(|p| **p > Fx::ZERO).copied().sum();
+            let bor: Fx = pos.iter().filter(|p| **p < Fx::ZERO).map(|p| -*p).sum();
+            prop_assert_eq!(dep, b.indexed_deposits);
+            prop_assert_eq!(bor, b.indexed_borrows);
+            // I-10: totals never negative.
+            prop_assert!(b.indexed_deposits >= Fx::ZERO && b.indexed_borrows >= Fx::ZERO);
+            // I-1: the vault plus what borrowers owe covers what depositors can take plus fees.
+            let claims: i128 = pos.iter().map(|p| b.withdrawable(*p).unwrap() as i128).sum();
+            let debts: i128 = pos.iter().map(|p| b.debt(*p).unwrap() as i128).sum();
+            let fee_units = fees.to_num::<f64>().floor() as i128;
+            prop_assert!(
+                vault + debts + 4 >= claims + fee_units,
+                "vault {} debts {} claims {} fees {}",
+                vault,
+                debts,
+                claims,
+                fee_units
+            );
+        }
+        Ok((net_in, pos, b))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// I-1, I-3, I-9, I-10 over random deposit / withdraw / borrow / repay / accrual sequences.
+        #[test]
+        fn lending_sequences_keep_the_ledger(ops in prop::collection::vec(op(), 1..60)) {
+            run(&ops, true)?;
+        }
+
+        /// I-15: with no time passing, no account ends with a claim worth more than it put in.
+        #[test]
+        fn lending_sequences_never_profit_without_interest(ops in prop::collection::vec(op(), 1..60)) {
+            let (net_in, pos, b) = run(&ops, false)?;
+            for i in 0..4 {
+                let claim = b.withdrawable(pos[i]).unwrap() as i128 - b.debt(pos[i]).unwrap() as i128;
+                prop_assert!(claim <= net_in[i], "account {}: claim {} > put in {}", i, claim, net_in[i]);
+            }
+        }
+    }
 }
