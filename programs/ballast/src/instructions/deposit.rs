@@ -93,11 +93,7 @@ fn credit(
     let mut position = account.tokens[slot].indexed.fx();
     let out = bank.deposit(&mut position, received).map_risk()?;
     if out.repaid > 0 {
-        let mut window = asset.window();
-        let limits = asset.bank.limits.limits();
-        let repaid = i64::try_from(out.repaid).map_err(|_| BallastError::MathOverflow)?;
-        window.record(&limits, now, -repaid).map_risk()?;
-        asset.set_window(&window);
+        asset.record_net_borrow(now, out.repaid, true)?;
     }
     if out.deposited > 0 {
         // A pure repayment is never blocked by the deposit cap.

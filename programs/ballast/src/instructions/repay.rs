@@ -99,10 +99,7 @@ fn apply(
     let mut position = account.tokens[slot].indexed.fx();
     let out = bank.deposit(&mut position, received).map_risk()?;
     require!(out.deposited == 0, BallastError::InsufficientBalance);
-    let mut window = asset.window();
-    let limits = asset.bank.limits.limits();
-    window.record(&limits, now, -i64::try_from(out.repaid).map_err(|_| BallastError::MathOverflow)?).map_risk()?;
-    asset.set_window(&window);
+    asset.record_net_borrow(now, out.repaid, true)?;
     account.tokens[slot].indexed = Fx128::from_fx(position);
     account.release_token_slot_if_empty(slot);
     asset.bank.set_state(&bank);

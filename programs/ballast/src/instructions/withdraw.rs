@@ -135,10 +135,7 @@ fn apply(
     if out.borrowed > 0 {
         let limits = asset.bank.limits.limits();
         bank.check_borrow(&limits, position).map_risk()?;
-        let mut window = asset.window();
-        let borrowed = i64::try_from(out.borrowed).map_err(|_| BallastError::MathOverflow)?;
-        window.record(&limits, now, borrowed).map_risk()?;
-        asset.set_window(&window);
+        asset.record_net_borrow(now, out.borrowed, false)?;
     }
     asset.bank.set_state(&bank);
     account.tokens[slot].indexed = Fx128::from_fx(position);

@@ -333,15 +333,15 @@ impl Asset {
         Ok(bank)
     }
 
-    /// The current net-borrow window.
-    pub fn window(&self) -> BorrowWindow {
-        BorrowWindow { start_ts: self.bank.window_start_ts, net: self.bank.window_net }
-    }
-
-    /// Stores the net-borrow window.
-    pub fn set_window(&mut self, w: &BorrowWindow) {
+    /// Records `borrowed` (positive) or `repaid` (negative) native units in the net-borrow window
+    /// at `now`; a borrow must stay within the window's limit.
+    pub fn record_net_borrow(&mut self, now: i64, delta: u64, repaid: bool) -> Result<()> {
+        let delta = i64::try_from(delta).map_err(|_| BallastError::MathOverflow)?;
+        let mut w = BorrowWindow { start_ts: self.bank.window_start_ts, net: self.bank.window_net };
+        w.record(&self.bank.limits.limits(), now, if repaid { -delta } else { delta }).map_risk()?;
         self.bank.window_start_ts = w.start_ts;
         self.bank.window_net = w.net;
+        Ok(())
     }
 
     /// Records an oracle observation: moves the stable price within its growth bound and keeps the
