@@ -113,6 +113,17 @@ pub fn set_delegate(account: &Pubkey, owner: &Pubkey, delegate: &Pubkey, scope: 
     )
 }
 
+/// The `AssetVault` accounts of an asset: the asset PDA, its vault PDA, its mint and token program.
+pub fn asset_vault(
+    group: &Pubkey,
+    asset_index: u16,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> ballast::accounts::AssetVault {
+    let asset = pda::asset(group, asset_index).0;
+    ballast::accounts::AssetVault { asset, vault: pda::vault(&asset).0, mint: *mint, token_program: *token_program }
+}
+
 /// Accounts shared by deposit and withdraw.
 #[derive(Clone, Copy, Debug)]
 pub struct TokenIxAccounts {
@@ -132,17 +143,13 @@ pub struct TokenIxAccounts {
 
 /// `deposit` of `amount` native units signed by `depositor` (owner of the source token account).
 pub fn deposit(a: &TokenIxAccounts, depositor: &Pubkey, amount: u64) -> Instruction {
-    let asset = pda::asset(&a.group, a.asset_index).0;
     build(
         ballast::accounts::Deposit {
             group: a.group,
             account: a.account,
-            asset,
-            vault: pda::vault(&asset).0,
-            mint: a.mint,
+            bank: asset_vault(&a.group, a.asset_index, &a.mint, &a.token_program),
             source: a.user_token,
             depositor: *depositor,
-            token_program: a.token_program,
         },
         ballast::instruction::Deposit { amount },
         &[],
@@ -159,17 +166,13 @@ pub fn withdraw(
     allow_borrow: bool,
     health: &[Pubkey],
 ) -> Instruction {
-    let asset = pda::asset(&a.group, a.asset_index).0;
     build(
         ballast::accounts::Withdraw {
             group: a.group,
             account: a.account,
             authority: *authority,
-            asset,
-            vault: pda::vault(&asset).0,
-            mint: a.mint,
+            bank: asset_vault(&a.group, a.asset_index, &a.mint, &a.token_program),
             destination: a.user_token,
-            token_program: a.token_program,
         },
         ballast::instruction::Withdraw { amount, allow_borrow },
         &health_metas(health),
@@ -179,17 +182,13 @@ pub fn withdraw(
 /// `repay` of up to `amount` native units (u64::MAX: the whole debt) of `a.account`'s borrow,
 /// paid from `a.user_token` owned by `payer`.
 pub fn repay(a: &TokenIxAccounts, payer: &Pubkey, amount: u64) -> Instruction {
-    let asset = pda::asset(&a.group, a.asset_index).0;
     build(
         ballast::accounts::Repay {
             group: a.group,
             account: a.account,
-            asset,
-            vault: pda::vault(&asset).0,
-            mint: a.mint,
+            bank: asset_vault(&a.group, a.asset_index, &a.mint, &a.token_program),
             source: a.user_token,
             payer: *payer,
-            token_program: a.token_program,
         },
         ballast::instruction::Repay { amount },
         &[],
@@ -206,16 +205,12 @@ pub fn withdraw_fees(
     destination: &Pubkey,
     amount: u64,
 ) -> Instruction {
-    let asset = pda::asset(group, asset_index).0;
     build(
         ballast::accounts::WithdrawFees {
             group: *group,
             admin: *admin,
-            asset,
-            vault: pda::vault(&asset).0,
-            mint: *mint,
+            bank: asset_vault(group, asset_index, mint, token_program),
             destination: *destination,
-            token_program: *token_program,
         },
         ballast::instruction::WithdrawFees { amount },
         &[],

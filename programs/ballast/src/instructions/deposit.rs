@@ -2,14 +2,14 @@
 //! account. Deposits never need an oracle price and cannot lower health, so there is no health check.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::TokenAccount;
 
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{Deposited, EventHeader};
+use crate::instructions::asset_vault::*;
 use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::Fx;
 use crate::state::*;
-use crate::token::transfer_in;
 
 /// Accounts of `deposit`.
 #[derive(Accounts)]
@@ -19,51 +19,31 @@ pub struct Deposit<'info> {
     /// Account credited; any signer may deposit into any account of the group.
     #[account(mut, has_one = group)]
     pub account: AccountLoader<'info, MarginAccount>,
-    /// Asset deposited; must belong to the group.
-    #[account(
-        mut,
-        has_one = group,
-        has_one = vault @ anchor_lang::error::ErrorCode::ConstraintAddress,
-        has_one = mint @ anchor_lang::error::ErrorCode::ConstraintAddress,
-        has_one = token_program @ anchor_lang::error::ErrorCode::ConstraintAddress
-    )]
-    pub asset: AccountLoader<'info, Asset>,
-    /// The asset's vault (exactly the address stored in the asset).
-    #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// The asset's mint.
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// The asset with its vault, mint and token program; the asset must belong to the group.
+    pub bank: AssetVault<'info>,
     /// Source token account of the depositor.
-    #[account(mut, token::mint = mint, token::authority = depositor, token::token_program = token_program)]
+    #[account(mut, token::mint = bank.mint, token::authority = depositor, token::token_program = bank.token_program)]
     pub source: Box<InterfaceAccount<'info, TokenAccount>>,
     /// Owner of the source token account.
     pub depositor: Signer<'info>,
-    /// Token program of the asset.
-    pub token_program: Interface<'info, TokenInterface>,
 }
 
 /// Deposits `amount` native units. The credit is what the vault actually received (a transfer fee
 /// would be deducted, catalogue AV-20), checked against the deposit cap.
 pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+    ctx.accounts.bank.check_group(&ctx.accounts.group.key())?;
     debug_assert_eq!(oracle_policy(Action::Deposit), OracleNeed::None);
     require!(amount > 0, BallastError::ZeroAmount);
-    let (decimals, asset_index, flags) = {
-        let a = ctx.accounts.asset.load()?;
-        (a.decimals, a.asset_index, a.flags)
+    let (asset_index, flags) = {
+        let a = ctx.accounts.bank.asset.load()?;
+        (a.asset_index, a.flags)
     };
     require!(flags & ASSET_FLAG_DEPOSITS_DISABLED == 0, BallastError::DepositsDisabled);
     let accounts = &mut *ctx.accounts;
-    let received = transfer_in(
-        &accounts.token_program.key(),
-        accounts.source.to_account_info(),
-        accounts.mint.to_account_info(),
-        &mut accounts.vault,
-        accounts.depositor.to_account_info(),
-        amount,
-        decimals,
-    )?;
+    let received =
+        accounts.bank.pull(accounts.source.to_account_info(), accounts.depositor.to_account_info(), amount)?;
     require!(received > 0, BallastError::ZeroAmount);
-    let (group, position) = credit(&accounts.account, &accounts.asset, asset_index, received)?;
+    let (group, position) = credit(&accounts.account, &accounts.bank.asset, asset_index, received)?;
     emit!(Deposited {
         header: EventHeader::now(group)?,
         account: accounts.account.key(),

@@ -2,6 +2,7 @@
 //! Every module names its entry point `handler`; lib.rs calls each by its full path.
 #![allow(ambiguous_glob_reexports)]
 
+pub mod asset_vault;
 pub mod check_health;
 pub mod close_account;
 pub mod create_account;
@@ -19,6 +20,7 @@ pub mod set_stub_oracle;
 pub mod withdraw;
 pub mod withdraw_fees;
 
+pub use asset_vault::*;
 pub use check_health::*;
 pub use close_account::*;
 pub use create_account::*;

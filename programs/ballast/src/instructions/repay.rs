@@ -3,13 +3,13 @@
 //! health check; it never creates a deposit.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::TokenAccount;
 
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{EventHeader, Repaid};
+use crate::instructions::asset_vault::*;
 use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::state::*;
-use crate::token::transfer_in;
 
 /// Accounts of `repay`.
 #[derive(Accounts)]
@@ -19,58 +19,28 @@ pub struct Repay<'info> {
     /// Account whose borrow is repaid (any account of the group).
     #[account(mut, has_one = group)]
     pub account: AccountLoader<'info, MarginAccount>,
-    /// Asset repaid; must belong to the group.
-    #[account(
-        mut,
-        has_one = group,
-        has_one = vault @ anchor_lang::error::ErrorCode::ConstraintAddress,
-        has_one = mint @ anchor_lang::error::ErrorCode::ConstraintAddress,
-        has_one = token_program @ anchor_lang::error::ErrorCode::ConstraintAddress
-    )]
-    pub asset: AccountLoader<'info, Asset>,
-    /// The asset's vault.
-    #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// The asset's mint.
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// The asset with its vault, mint and token program; the asset must belong to the group.
+    pub bank: AssetVault<'info>,
     /// Source token account of the payer.
-    #[account(mut, token::mint = mint, token::authority = payer, token::token_program = token_program)]
+    #[account(mut, token::mint = bank.mint, token::authority = payer, token::token_program = bank.token_program)]
     pub source: Box<InterfaceAccount<'info, TokenAccount>>,
     /// Owner of the source token account.
     pub payer: Signer<'info>,
-    /// Token program of the asset.
-    pub token_program: Interface<'info, TokenInterface>,
 }
 
 /// Repays `min(amount, debt)` native units; `u64::MAX` repays the whole debt, leaving no dust.
 pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
+    ctx.accounts.bank.check_group(&ctx.accounts.group.key())?;
     debug_assert_eq!(oracle_policy(Action::RepayInFull), OracleNeed::None);
     require!(amount > 0, BallastError::ZeroAmount);
     let now = Clock::get()?.unix_timestamp;
-    let (asset_index, decimals) = {
-        let mut a = ctx.accounts.asset.load_mut()?;
-        a.accrue(now)?;
-        (a.asset_index, a.decimals)
-    };
-    let debt = {
-        let a = ctx.accounts.asset.load()?;
-        let acc = ctx.accounts.account.load()?;
-        a.bank.state().debt(acc.token_indexed(asset_index)).map_risk()?
-    };
+    let (asset_index, debt) = accrue_and_debt(&ctx.accounts.account, &ctx.accounts.bank.asset, now)?;
     require!(debt > 0, BallastError::InsufficientBalance);
     let pay = amount.min(debt);
     let accounts = &mut *ctx.accounts;
-    let received = transfer_in(
-        &accounts.token_program.key(),
-        accounts.source.to_account_info(),
-        accounts.mint.to_account_info(),
-        &mut accounts.vault,
-        accounts.payer.to_account_info(),
-        pay,
-        decimals,
-    )?;
+    let received = accounts.bank.pull(accounts.source.to_account_info(), accounts.payer.to_account_info(), pay)?;
     require!(received > 0 && received <= debt, BallastError::InsufficientBalance);
-    let (group, remaining) = apply(&accounts.account, &accounts.asset, asset_index, received, now)?;
+    let (group, remaining) = apply(&accounts.account, &accounts.bank.asset, asset_index, received, now)?;
     emit!(Repaid {
         header: EventHeader::now(group)?,
         account: accounts.account.key(),
@@ -80,6 +50,19 @@ pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
         debt_after: remaining,
     });
     Ok(())
+}
+
+/// Accrues the asset's interest and returns its index and the account's debt in it, native units.
+#[inline(never)]
+fn accrue_and_debt(
+    account: &AccountLoader<MarginAccount>,
+    asset: &AccountLoader<Asset>,
+    now: i64,
+) -> Result<(u16, u64)> {
+    let mut a = asset.load_mut()?;
+    a.accrue(now)?;
+    let acc = account.load()?;
+    Ok((a.asset_index, a.bank.state().debt(acc.token_indexed(a.asset_index)).map_risk()?))
 }
 
 /// Applies the repayment to the position, the bank and the net-borrow window. Returns the group

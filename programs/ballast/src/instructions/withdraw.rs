@@ -2,16 +2,17 @@
 //! runs the health check on the account afterwards.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::TokenAccount;
 
 use crate::constants::*;
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{EventHeader, Withdrew};
 use crate::health_accounts::{load_health_accounts, HealthAccounts};
+use crate::instructions::asset_vault::*;
 use crate::oracle::{oracle_policy, Action, OracleNeed};
+use crate::risk::bank::BankState;
 use crate::risk::{health, passes_health_rule, Fx, HealthType};
 use crate::state::*;
-use crate::token::transfer_out;
 
 /// Accounts of `withdraw`. `remaining_accounts`: the health accounts in canonical order
 /// (see `health_accounts`).
@@ -24,25 +25,11 @@ pub struct Withdraw<'info> {
     pub account: AccountLoader<'info, MarginAccount>,
     /// Owner, or a delegate with the withdraw scope.
     pub authority: Signer<'info>,
-    /// Asset withdrawn; must belong to the group.
-    #[account(
-        mut,
-        has_one = group,
-        has_one = vault @ anchor_lang::error::ErrorCode::ConstraintAddress,
-        has_one = mint @ anchor_lang::error::ErrorCode::ConstraintAddress,
-        has_one = token_program @ anchor_lang::error::ErrorCode::ConstraintAddress
-    )]
-    pub asset: AccountLoader<'info, Asset>,
-    /// The asset's vault.
-    #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// The asset's mint.
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// The asset with its vault, mint and token program; the asset must belong to the group.
+    pub bank: AssetVault<'info>,
     /// Destination token account. A delegate may only withdraw to the account owner's token accounts.
-    #[account(mut, token::mint = mint, token::token_program = token_program)]
+    #[account(mut, token::mint = bank.mint, token::token_program = bank.token_program)]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// Token program of the asset.
-    pub token_program: Interface<'info, TokenInterface>,
 }
 
 /// Withdraws `amount` native units (`u64::MAX`: the whole deposit). Beyond the deposit it borrows
@@ -50,30 +37,20 @@ pub struct Withdraw<'info> {
 /// cap, net-borrow window and minimum size), and fails with InsufficientBalance otherwise. Fails
 /// with HealthMustBePositive if Init health would end below zero.
 pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64, allow_borrow: bool) -> Result<()> {
+    ctx.accounts.bank.check_group(&ctx.accounts.group.key())?;
     debug_assert_eq!(oracle_policy(Action::Withdraw), OracleNeed::Valid);
     require!(amount > 0, BallastError::ZeroAmount);
     let now = Clock::get()?.unix_timestamp;
     let group_key = ctx.accounts.group.key();
-    let (asset_index, decimals, flags, bump) = {
-        let a = ctx.accounts.asset.load()?;
-        (a.asset_index, a.decimals, a.flags, a.bump)
+    let (asset_index, flags) = {
+        let a = ctx.accounts.bank.asset.load()?;
+        (a.asset_index, a.flags)
     };
     require!(flags & ASSET_FLAG_WITHDRAWALS_DISABLED == 0, BallastError::WithdrawalsDisabled);
     let mut loaded = authorize_and_load(&ctx, asset_index, now)?;
     let (sent, health_after) =
-        apply(&ctx.accounts.account, &ctx.accounts.asset, &mut loaded, asset_index, amount, allow_borrow, now)?;
-    transfer_out(
-        &ctx.accounts.token_program.key(),
-        ctx.accounts.vault.to_account_info(),
-        ctx.accounts.mint.to_account_info(),
-        ctx.accounts.destination.to_account_info(),
-        ctx.accounts.asset.to_account_info(),
-        &group_key,
-        asset_index,
-        bump,
-        sent,
-        decimals,
-    )?;
+        apply(&ctx.accounts.account, &ctx.accounts.bank.asset, &mut loaded, asset_index, amount, allow_borrow, now)?;
+    ctx.accounts.bank.pay(ctx.accounts.destination.to_account_info(), sent)?;
     emit!(Withdrew {
         header: EventHeader::now(group_key)?,
         account: ctx.accounts.account.key(),
@@ -127,23 +104,44 @@ fn apply(
     let mut position = account.tokens[slot].indexed.fx();
     let amount = if amount == u64::MAX { bank.withdrawable(position).map_risk()? } else { amount };
     require!(amount > 0, BallastError::ZeroAmount);
-    let borrowing = allow_borrow && amount > bank.withdrawable(position).map_risk()?;
-    if borrowing {
-        require!(asset.flags & ASSET_FLAG_BORROWABLE != 0, BallastError::BorrowingDisabled);
-    }
-    let out = bank.withdraw(&mut position, amount, borrowing).map_risk()?;
-    if out.borrowed > 0 {
-        let limits = asset.bank.limits.limits();
-        bank.check_borrow(&limits, position).map_risk()?;
-        asset.record_net_borrow(now, out.borrowed, false)?;
-    }
+    take(&mut asset, &mut bank, &mut position, amount, allow_borrow, now)?;
     asset.bank.set_state(&bank);
     account.tokens[slot].indexed = Fx128::from_fx(position);
     account.release_token_slot_if_empty(slot);
     entry.bank = bank;
     entry.risk.stable_price = asset.stable_price.price();
-    let input = loaded.health_input(&account)?;
+    let init = init_health(loaded, &account)?;
+    Ok((amount, init))
+}
+
+/// Takes `amount` out of `position`: from the deposit, then as a borrow when allowed and the asset
+/// is borrowable, within the asset's borrow limits.
+#[inline(never)]
+fn take(
+    asset: &mut Asset,
+    bank: &mut BankState,
+    position: &mut Fx,
+    amount: u64,
+    allow_borrow: bool,
+    now: i64,
+) -> Result<()> {
+    let borrowing = allow_borrow && amount > bank.withdrawable(*position).map_risk()?;
+    if borrowing {
+        require!(asset.flags & ASSET_FLAG_BORROWABLE != 0, BallastError::BorrowingDisabled);
+    }
+    let out = bank.withdraw(position, amount, borrowing).map_risk()?;
+    if out.borrowed > 0 {
+        bank.check_borrow(&asset.bank.limits.limits(), *position).map_risk()?;
+        asset.record_net_borrow(now, out.borrowed, false)?;
+    }
+    Ok(())
+}
+
+/// Init health of the account after the change; fails with HealthMustBePositive below zero.
+#[inline(never)]
+fn init_health(loaded: &HealthAccounts, account: &MarginAccount) -> Result<Fx> {
+    let input = loaded.health_input(account)?;
     let init = health(&input, HealthType::Init).map_risk()?;
     require!(passes_health_rule(init, None), BallastError::HealthMustBePositive);
-    Ok((amount, init))
+    Ok(init)
 }
