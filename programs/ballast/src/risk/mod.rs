@@ -8,6 +8,7 @@ pub mod health;
 pub mod interest;
 pub mod num;
 pub mod params;
+pub mod perp;
 pub mod stable_price;
 
 pub use health::*;
