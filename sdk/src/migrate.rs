@@ -179,6 +179,18 @@ pub fn default_interest() -> InterestConfig {
     }
 }
 
+/// Borrow limits with no cap, window limit or minimum, and the given utilization cap (bps).
+pub fn open_limits(util_cap_bps: u16) -> BorrowLimitsConfig {
+    BorrowLimitsConfig {
+        borrow_cap: u64::MAX,
+        net_borrow_limit: u64::MAX,
+        min_borrow: 0,
+        net_borrow_window_secs: 3_600,
+        util_cap_bps,
+        reserved: 0,
+    }
+}
+
 /// Parses a config file's text.
 pub fn parse(text: &str) -> Result<Config> {
     toml::from_str(text).map_err(|e| SdkError::Config(e.to_string()))

@@ -237,14 +237,7 @@ impl Env {
             interest: ballast_sdk::migrate::default_interest(),
             stable_growth_bps_per_hour: 100_000,
             deposit_cap: u64::MAX,
-            limits: ballast::state::BorrowLimitsConfig {
-                borrow_cap: u64::MAX,
-                net_borrow_limit: u64::MAX,
-                min_borrow: 0,
-                net_borrow_window_secs: 3_600,
-                util_cap_bps: 10_000,
-                reserved: 0,
-            },
+            limits: ballast_sdk::migrate::open_limits(10_000),
             flags: ballast::state::ASSET_FLAG_BORROWABLE,
             allow_freeze_authority: false,
         }

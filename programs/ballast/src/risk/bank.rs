@@ -345,14 +345,7 @@ mod tests {
     }
 
     fn curve() -> super::super::interest::InterestParams {
-        super::super::interest::InterestParams {
-            util0_bps: 5_000,
-            rate0_bps: 400,
-            util1_bps: 8_000,
-            rate1_bps: 1_000,
-            max_rate_bps: 15_000,
-            fee_bps: 1_000,
-        }
+        super::super::interest::test_curve()
     }
 
     /// Runs `ops`, checking I-1, I-3, I-9 and I-10 after every step; returns per-account net

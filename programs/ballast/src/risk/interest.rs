@@ -126,19 +126,25 @@ impl BankState {
     }
 }
 
+/// The curve the tests use: 4% at 50%, 10% at 80%, 150% at 100%, 10% protocol share.
+#[cfg(test)]
+pub(crate) fn test_curve() -> InterestParams {
+    InterestParams {
+        util0_bps: 5_000,
+        rate0_bps: 400,
+        util1_bps: 8_000,
+        rate1_bps: 1_000,
+        max_rate_bps: 15_000,
+        fee_bps: 1_000,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn curve() -> InterestParams {
-        InterestParams {
-            util0_bps: 5_000,
-            rate0_bps: 400,
-            util1_bps: 8_000,
-            rate1_bps: 1_000,
-            max_rate_bps: 15_000,
-            fee_bps: 1_000,
-        }
+        test_curve()
     }
 
     #[test]

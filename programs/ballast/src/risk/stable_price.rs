@@ -3,7 +3,7 @@
 //! min(oracle, stable) and short exposure at max(oracle, stable), so a sudden oracle spike cannot
 //! back new borrows beyond the growth bound (catalogue OR-09).
 
-use super::num::{mul, Fx, Price, Round, BPS, FX_FRAC};
+use super::num::{Fx, Price, Round, BPS, FX_FRAC};
 use super::{OrOverflow, RiskResult};
 
 /// Longest interval one update accounts for, seconds. Longer gaps move the price by at most this.
@@ -40,13 +40,6 @@ pub fn next_stable_price(
 
 fn scale(p: Price, f: Fx, r: Round) -> RiskResult<Price> {
     super::num::scale_price(p, f, r).or_overflow()
-}
-
-/// Largest relative growth allowed over `dt` seconds, as a fraction (for reports and tests).
-pub fn max_growth_fraction(dt: i64, max_growth_bps_per_hour: u32) -> RiskResult<Fx> {
-    let dt = dt.clamp(0, MAX_STABLE_DT_SECS);
-    let per_sec = Fx::from_num(max_growth_bps_per_hour) / Fx::from_num(BPS as i64 * 3_600);
-    mul(per_sec, Fx::from_num(dt), Round::Up).or_overflow()
 }
 
 #[cfg(test)]
