@@ -2,7 +2,7 @@
 //! program's own loader). Returned values are owned copies.
 
 use anchor_lang::prelude::Pubkey;
-use ballast::state::{load_pod, Asset, Group, MarginAccount};
+use ballast::state::{load_pod, Asset, Group, MarginAccount, OrderRecord};
 
 use crate::{Result, SdkError};
 
@@ -65,4 +65,9 @@ pub fn asset(raw: &RawAccount) -> Result<Asset> {
 /// Decodes a MarginAccount (boxed: it is 1.4 KB).
 pub fn margin_account(raw: &RawAccount) -> Result<Box<MarginAccount>> {
     decode(raw).map(Box::new)
+}
+
+/// Decodes a signed order's fill record.
+pub fn order_record(raw: &RawAccount) -> Result<OrderRecord> {
+    decode(raw)
 }

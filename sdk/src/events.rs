@@ -31,6 +31,14 @@ pub enum BallastEvent {
     Repaid(Repaid),
     /// Protocol fees were withdrawn.
     FeesWithdrawn(FeesWithdrawn),
+    /// A perp market was configured.
+    PerpMarketSet(PerpMarketSet),
+    /// A perp trade was cleared.
+    PerpTraded(PerpTraded),
+    /// A signed order's nonce was cancelled.
+    OrderCancelled(OrderCancelled),
+    /// Perp PnL was settled.
+    PnlSettled(PnlSettled),
 }
 
 impl BallastEvent {
@@ -49,6 +57,10 @@ impl BallastEvent {
             BallastEvent::StubOracleSet(e) => &e.header,
             BallastEvent::Repaid(e) => &e.header,
             BallastEvent::FeesWithdrawn(e) => &e.header,
+            BallastEvent::PerpMarketSet(e) => &e.header,
+            BallastEvent::PerpTraded(e) => &e.header,
+            BallastEvent::OrderCancelled(e) => &e.header,
+            BallastEvent::PnlSettled(e) => &e.header,
         }
     }
 }
@@ -76,6 +88,10 @@ pub fn decode(data: &[u8]) -> Option<BallastEvent> {
         .or_else(|| parse(data).map(E::StubOracleSet))
         .or_else(|| parse(data).map(E::Repaid))
         .or_else(|| parse(data).map(E::FeesWithdrawn))
+        .or_else(|| parse(data).map(E::PerpMarketSet))
+        .or_else(|| parse(data).map(E::PerpTraded))
+        .or_else(|| parse(data).map(E::OrderCancelled))
+        .or_else(|| parse(data).map(E::PnlSettled))
 }
 
 #[cfg(test)]
@@ -145,8 +161,33 @@ mod tests {
             E::StubOracleSet(StubOracleSet { header: header(), oracle: k(), price: -3, expo: -8 }),
             E::Repaid(Repaid { header: header(), account: k(), asset_index: 1, payer: k(), amount: 9, debt_after: 0 }),
             E::FeesWithdrawn(FeesWithdrawn { header: header(), asset_index: 2, amount: 77, fees_left_bits: 5 }),
+            E::PerpMarketSet(PerpMarketSet { header: header(), asset_index: 1, base_lot_size: 1_000, flags: 1 }),
+            E::PerpTraded(PerpTraded {
+                header: header(),
+                asset_index: 1,
+                buyer: k(),
+                seller: k(),
+                lots: 3,
+                price_per_lot: 100,
+                buyer_fee: 1,
+                seller_fee: 2,
+                oracle_price_bits: 1 << 80,
+                funding_index_bits: -4,
+                open_interest: 3,
+                order_nonce: Some(9),
+            }),
+            E::OrderCancelled(OrderCancelled { header: header(), account: k(), nonce: 4 }),
+            E::PnlSettled(PnlSettled {
+                header: header(),
+                asset_index: 1,
+                profitable: k(),
+                unprofitable: k(),
+                amount: 50,
+                oracle_price_bits: 1 << 81,
+            }),
         ];
         use BallastEvent as E;
+        let count = all.len();
         let mut discriminators = Vec::new();
         for ev in all {
             let data = match &ev {
@@ -162,6 +203,10 @@ mod tests {
                 E::StubOracleSet(e) => e.data(),
                 E::Repaid(e) => e.data(),
                 E::FeesWithdrawn(e) => e.data(),
+                E::PerpMarketSet(e) => e.data(),
+                E::PerpTraded(e) => e.data(),
+                E::OrderCancelled(e) => e.data(),
+                E::PnlSettled(e) => e.data(),
             };
             // Header: version (1) + group (32) + slot (8) + timestamp (8) right after the discriminator.
             assert_eq!(data[8], ballast::constants::EVENT_VERSION);
@@ -177,6 +222,6 @@ mod tests {
         }
         discriminators.sort();
         discriminators.dedup();
-        assert_eq!(discriminators.len(), 12, "event discriminators are distinct");
+        assert_eq!(discriminators.len(), count, "event discriminators are distinct");
     }
 }

@@ -28,8 +28,8 @@ impl AccountReader for RawList<'_> {
     }
 }
 
-/// Asset indexes of the health list of `account`, plus `extra` (the instruction's own asset).
-pub fn health_asset_indexes(account: &MarginAccount, extra: Option<u16>) -> Vec<u16> {
+/// Asset indexes of the health list of `account`, plus `extra` (the assets the instruction adds positions in).
+pub fn health_asset_indexes(account: &MarginAccount, extra: &[u16]) -> Vec<u16> {
     account.active_assets(extra).as_slice().to_vec()
 }
 
@@ -38,7 +38,7 @@ pub fn health_asset_indexes(account: &MarginAccount, extra: Option<u16>) -> Vec<
 pub fn health_account_keys(
     group: &Pubkey,
     account: &MarginAccount,
-    extra: Option<u16>,
+    extra: &[u16],
     mut oracle_of: impl FnMut(u16) -> Pubkey,
 ) -> Vec<Pubkey> {
     let mut keys = Vec::new();
@@ -53,7 +53,7 @@ pub fn health_account_keys(
 pub fn health_account_keys_from_assets(
     group: &Pubkey,
     account: &MarginAccount,
-    extra: Option<u16>,
+    extra: &[u16],
     assets: &[Asset],
 ) -> Vec<Pubkey> {
     health_account_keys(group, account, extra, |idx| {
@@ -65,7 +65,7 @@ pub fn health_account_keys_from_assets(
 pub fn load(
     group: &Pubkey,
     account: &MarginAccount,
-    extra: Option<u16>,
+    extra: &[u16],
     accounts: &[RawAccount],
     now: i64,
 ) -> Result<Box<HealthAccounts>> {
@@ -80,7 +80,7 @@ pub fn compute(
     now: i64,
     t: HealthType,
 ) -> Result<HealthComponents> {
-    let loaded = load(group, account, None, accounts, now)?;
+    let loaded = load(group, account, &[], accounts, now)?;
     let input = loaded.health_input(account).map_err(|e| SdkError::Program(e.to_string()))?;
     health_components(&input, t).map_err(|e| SdkError::Program(format!("{e:?}")))
 }
@@ -92,7 +92,7 @@ pub fn compute_all(
     accounts: &[RawAccount],
     now: i64,
 ) -> Result<[HealthComponents; 3]> {
-    let loaded = load(group, account, None, accounts, now)?;
+    let loaded = load(group, account, &[], accounts, now)?;
     let input = loaded.health_input(account).map_err(|e| SdkError::Program(e.to_string()))?;
     let h = |t| health_components(&input, t).map_err(|e| SdkError::Program(format!("{e:?}")));
     Ok([h(HealthType::Init)?, h(HealthType::Maint)?, h(HealthType::LiquidationEnd)?])

@@ -18,6 +18,7 @@ pub mod ix;
 pub mod lending;
 pub mod migrate;
 pub mod oracle_accounts;
+pub mod perp;
 pub mod pda;
 pub mod transport;
 
@@ -152,6 +153,20 @@ pub const BALLAST_ERROR_NAMES: &[&str] = &[
     "NetBorrowLimitExceeded",
     "BorrowTooSmall",
     "InsufficientFees",
+    "PerpMarketDisabled",
+    "PriceOutsideBand",
+    "MaxOpenInterest",
+    "ReduceOnly",
+    "SameAccount",
+    "OrderExpired",
+    "MissingSignatureVerification",
+    "OrderSignatureMismatch",
+    "OrderSizeExhausted",
+    "NonceReused",
+    "FeeAboveOrderMax",
+    "NothingToSettle",
+    "SettleLimitReached",
+    "NotQuoteAsset",
 ];
 
 #[cfg(test)]

@@ -53,3 +53,10 @@ pub const PYTH_RECEIVER: Pubkey = pyth_solana_receiver_sdk::ID;
 
 /// Version written into every event header.
 pub const EVENT_VERSION: u8 = 1;
+
+/// Seed of a signed order's fill record: `[ORDER_SEED, maker account, nonce (u64 LE)]`.
+pub const ORDER_SEED: &[u8] = b"order";
+/// First bytes of every signed order message (domain separation).
+pub const ORDER_DOMAIN: &[u8; 16] = b"BALLAST_ORDER_V1";
+/// The ed25519 signature-verification precompile.
+pub const ED25519_PROGRAM: Pubkey = pubkey!("Ed25519SigVerify111111111111111111111111111");

@@ -117,24 +117,70 @@ pub enum BallastError {
     /// The amount exceeds the protocol fees accrued.
     #[msg("amount exceeds accrued fees")]
     InsufficientFees,
+    /// The asset has no enabled perp market.
+    #[msg("perp market not enabled")]
+    PerpMarketDisabled,
+    /// The trade price lies outside the market's band around the oracle.
+    #[msg("price outside the band around the oracle")]
+    PriceOutsideBand,
+    /// The trade would raise open interest above the market's cap.
+    #[msg("max open interest exceeded")]
+    MaxOpenInterest,
+    /// The market is reduce-only and the trade would open, add to or flip a position.
+    #[msg("market is reduce-only")]
+    ReduceOnly,
+    /// Both sides of a trade, or of a settlement, are the same account.
+    #[msg("both sides are the same account")]
+    SameAccount,
+    /// The signed order has expired.
+    #[msg("order expired")]
+    OrderExpired,
+    /// The instruction before this one is not a single-signature ed25519 verification.
+    #[msg("ed25519 verification instruction missing")]
+    MissingSignatureVerification,
+    /// The verified message or signer differs from the order.
+    #[msg("order signature does not match the order")]
+    OrderSignatureMismatch,
+    /// The fill exceeds the order's remaining size (or the order is filled or cancelled).
+    #[msg("order size exhausted")]
+    OrderSizeExhausted,
+    /// The nonce was already used for a different order message.
+    #[msg("nonce already used for another order")]
+    NonceReused,
+    /// The market's fee exceeds the order's max fee.
+    #[msg("fee above the order's max fee")]
+    FeeAboveOrderMax,
+    /// Neither account has PnL the other can settle.
+    #[msg("nothing to settle")]
+    NothingToSettle,
+    /// The market's settle limit for the current window is used up.
+    #[msg("settle limit reached for this window")]
+    SettleLimitReached,
+    /// The account passed as the quote asset is not the group's quote asset.
+    #[msg("not the group's quote asset")]
+    NotQuoteAsset,
 }
 
-/// Maps the pure engine's errors onto the program's enum.
+/// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the
+/// stack frame small).
 pub fn risk_err(e: RiskError) -> Error {
-    match e {
-        RiskError::MathOverflow => error!(BallastError::MathOverflow),
-        RiskError::TooManyAssets => error!(BallastError::TooManyAssets),
+    let code = match e {
+        RiskError::MathOverflow => BallastError::MathOverflow,
+        RiskError::TooManyAssets => BallastError::TooManyAssets,
         RiskError::InvalidParam(what) => {
             msg!("invalid parameter: {}", what);
-            error!(BallastError::InvalidConfig)
+            BallastError::InvalidConfig
         }
-        RiskError::InsufficientBalance => error!(BallastError::InsufficientBalance),
-        RiskError::ZeroAmount => error!(BallastError::ZeroAmount),
-        RiskError::BorrowCapExceeded => error!(BallastError::BorrowCapExceeded),
-        RiskError::UtilizationCapExceeded => error!(BallastError::UtilizationCapExceeded),
-        RiskError::NetBorrowLimitExceeded => error!(BallastError::NetBorrowLimitExceeded),
-        RiskError::BorrowTooSmall => error!(BallastError::BorrowTooSmall),
-    }
+        RiskError::InsufficientBalance => BallastError::InsufficientBalance,
+        RiskError::ZeroAmount => BallastError::ZeroAmount,
+        RiskError::BorrowCapExceeded => BallastError::BorrowCapExceeded,
+        RiskError::UtilizationCapExceeded => BallastError::UtilizationCapExceeded,
+        RiskError::NetBorrowLimitExceeded => BallastError::NetBorrowLimitExceeded,
+        RiskError::BorrowTooSmall => BallastError::BorrowTooSmall,
+        RiskError::PriceOutsideBand => BallastError::PriceOutsideBand,
+        RiskError::SettleLimitReached => BallastError::SettleLimitReached,
+    };
+    error!(code)
 }
 
 /// `?`-friendly conversion of risk results.

@@ -216,3 +216,77 @@ pub struct FeesWithdrawn {
     /// Fees left, native units, I80F48 bits.
     pub fees_left_bits: i128,
 }
+
+/// A perp market was configured.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct PerpMarketSet {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset index.
+    pub asset_index: u16,
+    /// Native base units per lot.
+    pub base_lot_size: u64,
+    /// PERP_FLAG_* bits.
+    pub flags: u8,
+}
+
+/// A perp trade was cleared.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct PerpTraded {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset index of the market.
+    pub asset_index: u16,
+    /// Buying margin account.
+    pub buyer: Pubkey,
+    /// Selling margin account.
+    pub seller: Pubkey,
+    /// Lots traded.
+    pub lots: u64,
+    /// Price, quote native units per lot.
+    pub price_per_lot: u64,
+    /// Fee paid by the buyer, quote native units.
+    pub buyer_fee: u64,
+    /// Fee paid by the seller, quote native units.
+    pub seller_fee: u64,
+    /// Oracle price, quote native per base native, I48F80 bits.
+    pub oracle_price_bits: i128,
+    /// Funding index after the trade, I80F48 bits.
+    pub funding_index_bits: i128,
+    /// Open interest after, lots.
+    pub open_interest: u64,
+    /// Nonce of the signed order (None: block trade).
+    pub order_nonce: Option<u64>,
+}
+
+/// A signed order's nonce was cancelled by its maker.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderCancelled {
+    /// Header.
+    pub header: EventHeader,
+    /// Maker margin account.
+    pub account: Pubkey,
+    /// Nonce.
+    pub nonce: u64,
+}
+
+/// Perp PnL was settled between two accounts.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct PnlSettled {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset index of the market.
+    pub asset_index: u16,
+    /// Account with positive PnL (credited in the quote asset).
+    pub profitable: Pubkey,
+    /// Account with negative PnL (debited in the quote asset).
+    pub unprofitable: Pubkey,
+    /// Quote native units settled.
+    pub amount: u64,
+    /// Oracle price, I48F80 bits.
+    pub oracle_price_bits: i128,
+}

@@ -53,6 +53,10 @@ pub struct LoadedAsset {
     pub bank: BankState,
     /// The validated oracle price.
     pub oracle: OraclePrice,
+    /// Perp market view: native base units per lot (zero: no perp market).
+    pub perp_lot_size: u64,
+    /// Perp funding index projected to now (what unsettled funding is valued with).
+    pub funding_index: Fx,
 }
 
 /// All assets of one health check, in canonical order. About 5 KB: always boxed, allocated zeroed
@@ -71,12 +75,26 @@ impl HealthAccounts {
         self.items[..self.len].iter_mut().find(|a| a.risk.asset_index == asset_index)
     }
 
-    /// Builds the risk engine's input from the account's positions.
+    /// Entry of an asset index.
+    pub fn get(&self, asset_index: u16) -> Option<&LoadedAsset> {
+        self.items[..self.len].iter().find(|a| a.risk.asset_index == asset_index)
+    }
+
+    /// Builds the risk engine's input from the account's positions: token balances at the
+    /// projected indexes, perp positions with their unsettled funding at the projected funding index.
     pub fn health_input(&self, account: &MarginAccount) -> Result<Box<HealthInput>> {
         let mut input = HealthInput::new_boxed();
         for a in &self.items[..self.len] {
             let spot = a.bank.native(account.token_indexed(a.risk.asset_index)).map_risk()?;
-            input.push(a.risk, Exposure { spot, perp_base: Fx::ZERO, perp_quote: Fx::ZERO }).map_risk()?;
+            let (perp_base, perp_quote) = match account.perp_slot(a.risk.asset_index) {
+                Some(slot) => {
+                    let pos = account.perps[slot].pos(a.perp_lot_size);
+                    let owed = pos.funding_owed(a.funding_index).map_risk()?;
+                    (pos.base, pos.quote.checked_sub(owed).ok_or(BallastError::MathOverflow)?)
+                }
+                None => (Fx::ZERO, Fx::ZERO),
+            };
+            input.push(a.risk, Exposure { spot, perp_base, perp_quote }).map_risk()?;
         }
         Ok(input)
     }
@@ -90,6 +108,7 @@ pub fn asset_risk(asset: &Asset, oracle_price: Price) -> AssetRisk {
         oracle_price,
         stable_price: asset.stable_price.price(),
         fr: RiskFractions::from_params(&asset.risk.params()),
+        init_pnl_cap: Fx::from_num(asset.perp.init_pnl_cap),
     }
 }
 
@@ -135,16 +154,24 @@ fn load_one<R: AccountReader + ?Sized>(
         };
         // Indexes projected to now: borrows are valued with the interest owed so far.
         let bank = asset.projected_bank(now)?;
-        Ok(LoadedAsset { key: asset_key, risk: asset_risk(asset, price.price), bank, oracle: price })
+        let funding = asset.perp.projected_funding(now, price.price)?;
+        Ok(LoadedAsset {
+            key: asset_key,
+            risk: asset_risk(asset, price.price),
+            bank,
+            oracle: price,
+            perp_lot_size: asset.perp.base_lot_size,
+            funding_index: funding.index,
+        })
     })
 }
 
-/// Loads the health accounts of `account` (plus `extra`, the instruction's own asset) from
-/// `accounts`, checking canonical order, ownership, group, oracle keys and prices.
+/// Loads the health accounts of `account` (plus `extra`, the assets the instruction adds a
+/// position in) from `accounts`, checking canonical order, ownership, group, oracle keys and prices.
 pub fn load_health_accounts<R: AccountReader + ?Sized>(
     group: &Pubkey,
     account: &MarginAccount,
-    extra: Option<u16>,
+    extra: &[u16],
     accounts: &R,
     now: i64,
 ) -> Result<Box<HealthAccounts>> {

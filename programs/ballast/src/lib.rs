@@ -15,6 +15,7 @@ pub mod events;
 pub mod health_accounts;
 pub mod instructions;
 pub mod oracle;
+pub mod order;
 pub mod pda_init;
 pub mod risk;
 pub mod state;
@@ -46,7 +47,8 @@ pub mod ballast {
         instructions::edit_asset::handler(ctx, params)
     }
 
-    /// Permissionless update: accrues the asset's interest, reads its oracle and moves its stable price.
+    /// Permissionless update: accrues the asset's interest, reads its oracle, moves its stable price
+    /// and accrues perp funding.
     pub fn refresh_asset(ctx: Context<RefreshAsset>) -> Result<()> {
         instructions::refresh_asset::handler(ctx)
     }
@@ -98,6 +100,48 @@ pub mod ballast {
         min_health_bits: i128,
     ) -> Result<()> {
         instructions::check_health::handler(ctx, health_type, min_health_bits)
+    }
+
+    /// Admin: enables, configures, sets reduce-only or disables the perp market of a (non-quote)
+    /// asset. The base lot size is fixed once set.
+    pub fn set_perp_market(ctx: Context<SetPerpMarket>, params: state::PerpMarketParams) -> Result<()> {
+        instructions::set_perp_market::handler(ctx, params)
+    }
+
+    /// Both owners (or trade delegates) sign: `buyer` buys `lots` from `seller` at `price_per_lot`
+    /// (quote native units per lot, inside the band around the oracle). Both pay the taker fee and
+    /// must pass the health rule. Remaining accounts: the buyer's health accounts, then the
+    /// seller's; `buyer_health_accounts` says where they split.
+    pub fn block_trade<'info>(
+        ctx: Context<'info, BlockTrade<'info>>,
+        lots: u64,
+        price_per_lot: u64,
+        buyer_health_accounts: u8,
+    ) -> Result<()> {
+        instructions::block_trade::handler(ctx, lots, price_per_lot, buyer_health_accounts)
+    }
+
+    /// Fills `fill_lots` of a maker's signed order at its limit price against the signer's account.
+    /// The previous instruction must be the ed25519 verification of the order message (see
+    /// docs/perps.md). Remaining accounts: the maker's health accounts, then the taker's.
+    pub fn fill_order<'info>(
+        ctx: Context<'info, FillOrder<'info>>,
+        order: crate::order::SignedOrder,
+        fill_lots: u64,
+        maker_health_accounts: u8,
+    ) -> Result<()> {
+        instructions::fill_order::handler(ctx, order, fill_lots, maker_health_accounts)
+    }
+
+    /// Maker: burns a signed-order nonce; no further fill of it can happen.
+    pub fn cancel_order(ctx: Context<CancelOrder>, nonce: u64) -> Result<()> {
+        instructions::cancel_order::handler(ctx, nonce)
+    }
+
+    /// Permissionless: settles up to `max_amount` quote native units of perp PnL from a losing
+    /// account to a winning one, through their quote-asset balances, within the market's window limit.
+    pub fn settle_pnl(ctx: Context<SettlePnl>, max_amount: u64) -> Result<()> {
+        instructions::settle_pnl::handler(ctx, max_amount)
     }
 
     /// Test builds only: admin creates a stub oracle.

@@ -39,6 +39,10 @@ pub enum Action {
     RefreshAsset,
     /// List an asset: the configured oracle must give a valid price.
     ListAsset,
+    /// Trade a perp (block trade or signed order): both accounts' prices, and the band.
+    Trade,
+    /// Settle perp PnL at the oracle price.
+    SettlePnl,
 }
 
 /// What an action requires of the oracles of the account's assets.
@@ -55,7 +59,9 @@ pub enum OracleNeed {
 pub const fn oracle_policy(action: Action) -> OracleNeed {
     match action {
         Action::Deposit | Action::RepayInFull | Action::CloseAccount => OracleNeed::None,
-        Action::Withdraw | Action::RefreshAsset | Action::ListAsset => OracleNeed::Valid,
+        Action::Withdraw | Action::RefreshAsset | Action::ListAsset | Action::Trade | Action::SettlePnl => {
+            OracleNeed::Valid
+        }
     }
 }
 

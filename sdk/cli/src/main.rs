@@ -3,7 +3,9 @@
 
 mod metrics;
 mod migrate;
+mod sim_perps;
 mod simulate;
+mod tx_sizes;
 
 use clap::{Parser, Subcommand};
 

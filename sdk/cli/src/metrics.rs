@@ -28,6 +28,12 @@ fn raw_of<T: bytemuck::Pod + Discriminator>(key: Pubkey, value: &T) -> RawAccoun
 
 /// A margin account with a deposit in each of `n` assets, and its health accounts as raw bytes.
 pub fn max_account(n: usize, now: i64) -> (Pubkey, Box<MarginAccount>, Vec<RawAccount>) {
+    max_account_with_perps(n, 0, now)
+}
+
+/// A margin account with a deposit in each of `n` assets and a perp position in the first `perps`
+/// of them (assets 1.., the quote asset 0 has no perp), and its health accounts as raw bytes.
+pub fn max_account_with_perps(n: usize, perps: usize, now: i64) -> (Pubkey, Box<MarginAccount>, Vec<RawAccount>) {
     let group = Pubkey::new_unique();
     let mut acc: Box<MarginAccount> = Box::new(bytemuck::Zeroable::zeroed());
     acc.group = group;
@@ -65,6 +71,15 @@ pub fn max_account(n: usize, now: i64) -> (Pubkey, Box<MarginAccount>, Vec<RawAc
             reserved: [0; 6],
         };
         a.bank.set_state(&ballast::risk::bank::BankState::default());
+        if i >= 1 && i <= perps {
+            a.perp.base_lot_size = 1_000;
+            a.perp.flags = PERP_FLAG_ENABLED;
+            a.perp.init_pnl_cap = 1_000_000;
+            let slot = i - 1;
+            acc.perps[slot].asset_index = idx;
+            acc.perps[slot].base_lots = if i % 2 == 0 { 500_000 } else { -400_000 };
+            acc.perps[slot].quote = Fx128::from_fx(ballast::risk::Fx::from_num(if i % 2 == 0 { -499_000_000i64 } else { 401_000_000 }));
+        }
         a.stable_price = Fx128::from_price(ballast::risk::Price::from_num(1));
         raws.push(raw_of(pda::asset(&group, idx).0, &a));
         let (owner, data) =
@@ -87,6 +102,14 @@ pub fn run(a: Args) -> Result<()> {
     println!("  health-check accounts, {n} token positions: {} (2 per underlying: Asset + oracle)", raws.len());
     let (_, _, raws14) = max_account(14, now);
     println!("  health-check accounts, 14 underlyings:      {} (target 2K + 2 = 30)", raws14.len());
+    let (g14, a14, raws14p) = max_account_with_perps(14, MAX_PERP_POSITIONS, now);
+    health::compute(&g14, &a14, &raws14p, now, HealthType::Init)?;
+    println!(
+        "  health check, 14 tokens + 8 perps on 14 underlyings: {} remaining + 2 fixed = {} accounts (target 2 x 14 + 2 = 30; a token slot is one per underlying, so 16 tokens need 16)",
+        raws14p.len(),
+        raws14p.len() + 2
+    );
+    crate::tx_sizes::print(&raws14p)?;
 
     // Throughput: full path from raw bytes (decode, oracle parse and checks, engine), one core.
     let h = health::compute(&group, &acc, &raws, now, HealthType::Init)?;

@@ -26,27 +26,35 @@ pub struct Args {
     pub seed: u64,
 }
 
-struct Market {
-    name: &'static str,
-    decimals: u8,
-    price: f64,
+/// A listed market of the scenario.
+pub struct Market {
+    pub name: &'static str,
+    pub decimals: u8,
+    pub price: f64,
     kind: OracleKind,
     vol: f64,
     mint: Pubkey,
-    oracle: Pubkey,
+    pub oracle: Pubkey,
     feed: [u8; 32],
 }
 
+/// A trader of the scenario.
+pub struct Trader {
+    pub kp: Keypair,
+    pub account: Pubkey,
+    tokens: Vec<Pubkey>,
+}
+
 /// xorshift64*: deterministic, dependency-free randomness for the scenario.
-struct Rng(u64);
+pub struct Rng(u64);
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn unit(&mut self) -> f64 {
+    pub fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
@@ -188,11 +196,6 @@ pub fn run(a: Args) -> Result<()> {
     let pb = ProgressBar::new((a.traders + a.steps) as u64);
     pb.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap());
     pb.set_message("creating traders");
-    struct Trader {
-        kp: Keypair,
-        account: Pubkey,
-        tokens: Vec<Pubkey>,
-    }
     let mut traders = Vec::new();
     for _ in 0..a.traders {
         let kp = Keypair::new();
@@ -267,7 +270,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         let acc =
             ballast_sdk::decode::margin_account(&ballast_sdk::transport::require_account(&mut bank, &tr.account)?)?;
-        let keys = health::health_account_keys(&group, &acc, None, |k| markets[k as usize].oracle);
+        let keys = health::health_account_keys(&group, &acc, &[], |k| markets[k as usize].oracle);
         let raw: Vec<_> =
             keys.iter().map(|k| ballast_sdk::transport::require_account(&mut bank, k)).collect::<Result<_>>()?;
         let [init, ..] = health::compute_all(&group, &acc, &raw, now)?;
@@ -276,7 +279,7 @@ pub fn run(a: Args) -> Result<()> {
         let usd = init.health.to_num::<f64>() / 1e6 * 0.4 / 1.3;
         let held = acc.token_indexed(i as u16).to_num::<f64>().max(0.0);
         let amount = (usd / m.price * 10f64.powi(m.decimals as i32) + held) as u64;
-        let keys = health::health_account_keys(&group, &acc, Some(i as u16), |k| markets[k as usize].oracle);
+        let keys = health::health_account_keys(&group, &acc, &[i as u16], |k| markets[k as usize].oracle);
         let tia = ix::TokenIxAccounts {
             group,
             account: tr.account,
@@ -302,7 +305,10 @@ pub fn run(a: Args) -> Result<()> {
         start_borrow_index.push(a.bank.borrow_index.fx().to_num::<f64>());
     }
 
-    // Price path: one hour per step; traders withdraw and re-deposit along the way.
+    // Perps on SOL and BTC: makers quote signed orders, takers fill them, pairs block-trade.
+    let mut perps = crate::sim_perps::Perps::enable(&mut bank, &payer, &admin, group, &markets)?;
+
+    // Price path: one hour per step; traders withdraw and re-deposit, trade perps and settle PnL.
     let mut withdrawals = 0u32;
     let mut deposits = 0u32;
     for step in 0..a.steps {
@@ -317,6 +323,7 @@ pub fn run(a: Args) -> Result<()> {
             bank.send(&[ix::refresh_asset(&group, i as u16, &m.oracle)], &payer, &[])?;
         }
         pb.set_message(format!("step {step}: SOL {:.2} BTC {:.0}", markets[1].price, markets[2].price));
+        perps.step(&mut bank, &payer, &traders, &markets, &mut rng, now)?;
         for tr in traders.iter() {
             if rng.unit() > 0.25 {
                 continue;
@@ -332,7 +339,7 @@ pub fn run(a: Args) -> Result<()> {
                 token_program: anchor_spl::token::ID,
                 user_token: tr.tokens[i as usize],
             };
-            let keys = health::health_account_keys(&group, &acc, Some(i), |k| markets[k as usize].oracle);
+            let keys = health::health_account_keys(&group, &acc, &[i], |k| markets[k as usize].oracle);
             let held = acc.token_indexed(i);
             if held > 0 {
                 let amount = (held.to_num::<f64>() * rng.unit() * 0.5) as u64;
@@ -361,6 +368,7 @@ pub fn run(a: Args) -> Result<()> {
         markets.iter().map(|m| format!("{} {:.2}", m.name, m.price)).collect::<Vec<_>>().join(", ")
     );
     println!("withdrawals {withdrawals}, re-deposits {deposits} during the path");
+    perps.report(&mut bank, &traders, &markets)?;
     println!();
     println!(
         "{:>6} {:>16} {:>16} {:>16} {:>16}",
@@ -370,7 +378,7 @@ pub fn run(a: Args) -> Result<()> {
     for (t, tr) in traders.iter().enumerate() {
         let acc =
             ballast_sdk::decode::margin_account(&ballast_sdk::transport::require_account(&mut bank, &tr.account)?)?;
-        let keys = health::health_account_keys(&group, &acc, None, |k| markets[k as usize].oracle);
+        let keys = health::health_account_keys(&group, &acc, &[], |k| markets[k as usize].oracle);
         let raw: Vec<_> =
             keys.iter().map(|k| ballast_sdk::transport::require_account(&mut bank, k)).collect::<Result<_>>()?;
         let [init, maint, end] = health::compute_all(&group, &acc, &raw, now)?;
@@ -418,8 +426,9 @@ pub fn run(a: Args) -> Result<()> {
             asset.bank.protocol_fees.fx().to_num::<f64>() / scale,
             m.name,
         );
-        if (vault as f64) + borrows.to_num::<f64>() + 1.0 < deposits.to_num::<f64>() {
-            return Err(SdkError::Program(format!("{}: vault plus borrows below accounted deposits", m.name)));
+        let claims = deposits + asset.bank.protocol_fees.fx() + asset.insurance_fees.fx();
+        if (vault as f64) + borrows.to_num::<f64>() + 1.0 < claims.to_num::<f64>() {
+            return Err(SdkError::Program(format!("{}: vault plus borrows below deposits plus fees", m.name)));
         }
     }
     Ok(())

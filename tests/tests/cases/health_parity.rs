@@ -2,10 +2,7 @@
 //! the minimum and rejects one unit of the last place more, on random portfolios.
 
 use crate::harness::*;
-use ballast::error::BallastError;
-use ballast::risk::HealthType;
 use ballast::state::OracleKind;
-use ballast_sdk::ix;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -35,17 +32,7 @@ fn sdk_health_equals_program_health_on_random_portfolios() {
                 let base = [1.0, 150.0, 2_500.0, 60_000.0][i];
                 env.set_price(i as u16, base * m);
             }
-            let acc = env.margin_account(&u.account);
-            let raw = env.health_raw(&u.account);
-            let keys = env.health_keys(&u.account, None);
-            let now = env.now();
-            for (t, code) in [(HealthType::Init, 0u8), (HealthType::Maint, 1), (HealthType::LiquidationEnd, 2)] {
-                let h = ballast_sdk::health::compute(&env.group, &acc, &raw, now, t).unwrap().health;
-                let ok = ix::check_health(&env.group, &u.account, code, h.to_bits(), &keys);
-                prop_assert!(env.send(&[ok], &[]).is_ok());
-                let above = ix::check_health(&env.group, &u.account, code, h.to_bits() + 1, &keys);
-                assert_code(env.send(&[above], &[]), BallastError::HealthBelowMinimum);
-            }
+            env.assert_sdk_health_is_program_health(&u.account);
             Ok(())
         })
         .unwrap();

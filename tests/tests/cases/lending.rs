@@ -42,7 +42,7 @@ fn init_with(env: &mut Env, u: &User, asset: u16, shares: Fx) -> Fx {
         .map(|k| ballast_sdk::transport::Transport::get_account(&mut env.bank, k).unwrap().unwrap())
         .collect();
     let now = env.now();
-    let loaded = ballast_sdk::health::load(&env.group, &acc, Some(asset), &raw, now).unwrap();
+    let loaded = ballast_sdk::health::load(&env.group, &acc, &[asset], &raw, now).unwrap();
     let slot = acc.token_slot_or_open(asset).unwrap();
     acc.tokens[slot].indexed = Fx128::from_fx(shares);
     health(&loaded.health_input(&acc).unwrap(), HealthType::Init).unwrap()

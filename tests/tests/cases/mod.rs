@@ -5,4 +5,5 @@ mod health_parity;
 mod lending;
 mod migrate;
 mod oracles;
+mod perps;
 mod tokens;

@@ -354,6 +354,11 @@ impl Env {
 
     /// Canonical health keys of an account (plus the instruction's own asset).
     pub fn health_keys(&mut self, account: &Pubkey, extra: Option<u16>) -> Vec<Pubkey> {
+        self.health_keys_with(account, extra.as_slice())
+    }
+
+    /// Canonical health keys of an account plus the assets in `extra`.
+    pub fn health_keys_with(&mut self, account: &Pubkey, extra: &[u16]) -> Vec<Pubkey> {
         let acc = self.margin_account(account);
         let assets = self.assets.clone();
         ballast_sdk::health::health_account_keys(&self.group, &acc, extra, |i| assets[i as usize].oracle)
@@ -392,6 +397,24 @@ impl Env {
     pub fn health_raw(&mut self, account: &Pubkey) -> Vec<RawAccount> {
         let keys = self.health_keys(account, None);
         keys.iter().map(|k| self.bank.get_account(k).unwrap().expect("health account")).collect()
+    }
+
+    /// Asserts that the SDK's Init, Maint and LiquidationEnd health of `account` are the program's
+    /// to the bit: `check_health` accepts each as the minimum and rejects one unit of the last place more.
+    #[track_caller]
+    pub fn assert_sdk_health_is_program_health(&mut self, account: &Pubkey) {
+        use ballast::risk::HealthType;
+        let acc = self.margin_account(account);
+        let raw = self.health_raw(account);
+        let keys = self.health_keys(account, None);
+        let now = self.now();
+        for (t, code) in [(HealthType::Init, 0u8), (HealthType::Maint, 1), (HealthType::LiquidationEnd, 2)] {
+            let h = ballast_sdk::health::compute(&self.group, &acc, &raw, now, t).unwrap().health;
+            let ok = ix::check_health(&self.group, account, code, h.to_bits(), &keys);
+            assert!(self.send(&[ok], &[]).is_ok(), "{t:?}: the program's health is below the SDK's");
+            let above = ix::check_health(&self.group, account, code, h.to_bits() + 1, &keys);
+            assert_code(self.send(&[above], &[]), ballast::error::BallastError::HealthBelowMinimum);
+        }
     }
 
     // ---- snapshots ----

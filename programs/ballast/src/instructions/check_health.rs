@@ -30,7 +30,7 @@ pub fn handler<'info>(ctx: Context<'info, CheckHealth<'info>>, health_type: u8, 
     };
     let now = Clock::get()?.unix_timestamp;
     let account = ctx.accounts.account.load()?;
-    let loaded = load_health_accounts(&ctx.accounts.group.key(), &account, None, ctx.remaining_accounts, now)?;
+    let loaded = load_health_accounts(&ctx.accounts.group.key(), &account, &[], ctx.remaining_accounts, now)?;
     let input = loaded.health_input(&account)?;
     let h = health(&input, t).map_risk()?;
     require!(h >= Fx::from_bits(min_health_bits), BallastError::HealthBelowMinimum);

@@ -3,6 +3,8 @@
 #![allow(ambiguous_glob_reexports)]
 
 pub mod asset_vault;
+pub mod block_trade;
+pub mod cancel_order;
 pub mod check_health;
 pub mod close_account;
 pub mod create_account;
@@ -11,16 +13,22 @@ pub mod create_group;
 pub mod create_stub_oracle;
 pub mod deposit;
 pub mod edit_asset;
+pub mod fill_order;
 pub mod list_asset;
+pub mod perp_clearing;
 pub mod refresh_asset;
 pub mod repay;
 pub mod set_delegate;
+pub mod set_perp_market;
+pub mod settle_pnl;
 #[cfg(feature = "test-oracle")]
 pub mod set_stub_oracle;
 pub mod withdraw;
 pub mod withdraw_fees;
 
 pub use asset_vault::*;
+pub use block_trade::*;
+pub use cancel_order::*;
 pub use check_health::*;
 pub use close_account::*;
 pub use create_account::*;
@@ -29,10 +37,14 @@ pub use create_group::*;
 pub use create_stub_oracle::*;
 pub use deposit::*;
 pub use edit_asset::*;
+pub use fill_order::*;
 pub use list_asset::*;
+pub use perp_clearing::*;
 pub use refresh_asset::*;
 pub use repay::*;
 pub use set_delegate::*;
+pub use set_perp_market::*;
+pub use settle_pnl::*;
 #[cfg(feature = "test-oracle")]
 pub use set_stub_oracle::*;
 pub use withdraw::*;

@@ -1,5 +1,5 @@
 //! `refresh_asset`: permissionless update; accrues interest, reads the asset's oracle and moves
-//! its stable price.
+//! its stable price, accrues perp funding (the permissionless funding update).
 
 use anchor_lang::prelude::*;
 
@@ -26,6 +26,7 @@ pub fn handler(ctx: Context<RefreshAsset>) -> Result<()> {
     asset.accrue(now)?;
     let price = read_oracle_info(&asset.oracle, &ctx.accounts.oracle, asset.decimals, now)?;
     asset.observe_price(price.price, price.publish_time, now)?;
+    asset.perp.accrue_funding(now, price.price)?;
     emit!(AssetRefreshed {
         header: EventHeader::now(asset.group)?,
         asset_index: asset.asset_index,

@@ -75,7 +75,7 @@ fn authorize_and_load<'info>(
     if ctx.accounts.authority.key() != account.owner {
         require_keys_eq!(ctx.accounts.destination.owner, account.owner, BallastError::Unauthorized);
     }
-    load_health_accounts(&ctx.accounts.group.key(), &account, Some(asset_index), ctx.remaining_accounts, now)
+    load_health_accounts(&ctx.accounts.group.key(), &account, &[asset_index], ctx.remaining_accounts, now)
 }
 
 /// Applies the withdrawal to the asset and the account, then checks Init health. Returns the

@@ -36,6 +36,10 @@ pub enum RiskError {
     NetBorrowLimitExceeded,
     /// A borrow would leave a debt below the minimum borrow size.
     BorrowTooSmall,
+    /// A trade price lies outside the band around the oracle.
+    PriceOutsideBand,
+    /// The market's settle limit for the current window is used up.
+    SettleLimitReached,
 }
 
 /// Result type of the pure engine.

@@ -1,65 +1,219 @@
-//! Perpetual positions and funding on plain numbers (groundwork for the perps issue).
+//! Perpetual futures on plain numbers: positions, trades, fees, funding, open interest, the
+//! price band and PnL settlement.
 //!
 //! A position is a base amount (native base units, long positive) and a quote amount (quote native
 //! units: the cash side of every trade, realized PnL and funding). Its value at price p is
-//! `base * p + quote`. A trade between two accounts moves the same base and the same quote in
-//! opposite directions, so every trade is exactly zero-sum (catalogue I-7); the one product it
-//! needs is rounded up and charged to the buyer, which is what the seller receives.
+//! `base * p + quote`. A trade between two accounts moves the same base and the same whole number
+//! of quote units (lots times price per lot) in opposite directions, so every trade is exactly
+//! zero-sum (catalogue I-7).
 //!
 //! Funding: one cumulative index (quote native per base native). A long pays
-//! `base * (index_now - snapshot)`, a short receives it, rounded against each account, so the sum
-//! of payments is never positive. The rate is the premium of recent fills over the oracle, kept as
-//! an exponential average, clamped to +/- `max_rate` per day.
+//! `base * (index_now - snapshot)`, a short receives it; each payment is rounded to a whole quote
+//! unit against the account, so quote positions stay whole numbers and the sum of payments is never
+//! negative for the market. Longs and shorts are always equal in size (positions only come from
+//! trades between two accounts), so one index serves both sides. The rate is the premium of recent
+//! fills over the oracle, kept as an exponential average, clamped to +/- `max_rate` per day.
 
-use super::num::{mul, value, Fx, Price, Round};
-use super::{OrOverflow, RiskResult};
+use super::num::{bps_frac, mul, value, Fx, Price, Round, BPS};
+use super::{OrOverflow, RiskError, RiskResult};
 
 /// Seconds per day, the funding period of the rate.
 pub const SECS_PER_DAY: i64 = 86_400;
 /// Longest interval one funding accrual accounts for, seconds.
 pub const MAX_FUNDING_SECS: i64 = 3_600;
+/// Largest taker or maker fee, bps (10%).
+pub const MAX_PERP_FEE_BPS: u16 = 1_000;
+/// Largest funding rate, bps per day (10% per day).
+pub const MAX_FUNDING_BPS_PER_DAY: u16 = 1_000;
+/// Bounds of the premium averaging window, seconds.
+pub const FUNDING_WINDOW_BOUNDS: (u32, u32) = (60, 7 * 86_400);
 
 /// A perpetual position.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PerpPos {
     /// Base, native base units (long positive).
     pub base: Fx,
-    /// Quote, native quote units.
+    /// Quote, native quote units (a whole number).
     pub quote: Fx,
     /// Funding index at the last settlement.
     pub funding_snapshot: Fx,
 }
 
 impl PerpPos {
-    /// Value at `price` (unrealized PnL included), rounded down.
-    pub fn value(&self, price: Price) -> RiskResult<Fx> {
-        value(self.base, price, Round::Down).or_overflow()?.checked_add(self.quote).or_overflow()
+    /// Unrealized PnL (value) at `price`, rounded in direction `round`.
+    pub fn pnl(&self, price: Price, round: Round) -> RiskResult<Fx> {
+        value(self.base, price, round).or_overflow()?.checked_add(self.quote).or_overflow()
+    }
+
+    /// Funding owed up to `index` (negative: receivable), a whole number rounded against the
+    /// account.
+    pub fn funding_owed(&self, index: Fx) -> RiskResult<Fx> {
+        let delta = index.checked_sub(self.funding_snapshot).or_overflow()?;
+        mul(self.base, delta, Round::Up).or_overflow()?.checked_ceil().or_overflow()
     }
 
     /// Applies accrued funding up to `index`: longs pay, shorts receive (rounded against the
     /// account). Returns the amount paid (negative: received).
     pub fn settle_funding(&mut self, index: Fx) -> RiskResult<Fx> {
-        let delta = index.checked_sub(self.funding_snapshot).or_overflow()?;
-        let paid = mul(self.base, delta, Round::Up).or_overflow()?;
+        let paid = self.funding_owed(index)?;
         self.quote = self.quote.checked_sub(paid).or_overflow()?;
         self.funding_snapshot = index;
         Ok(paid)
     }
 }
 
-/// Executes a trade of `base` native units at `price` between a buyer and a seller: the buyer's
-/// base rises and its quote falls by exactly what the seller's quote rises. Returns the quote
-/// amount that changed hands.
-pub fn trade(buyer: &mut PerpPos, seller: &mut PerpPos, base: Fx, price: Price) -> RiskResult<Fx> {
-    if base <= Fx::ZERO {
-        return Err(super::RiskError::ZeroAmount);
+/// Executes a trade of `base` native units for `cost` quote native units between a buyer and a
+/// seller: the buyer's base rises and its quote falls by exactly what the seller's quote rises.
+pub fn trade(buyer: &mut PerpPos, seller: &mut PerpPos, base: Fx, cost: Fx) -> RiskResult<()> {
+    if base <= Fx::ZERO || cost < Fx::ZERO {
+        return Err(RiskError::ZeroAmount);
     }
-    let cost = value(base, price, Round::Up).or_overflow()?;
     buyer.base = buyer.base.checked_add(base).or_overflow()?;
     buyer.quote = buyer.quote.checked_sub(cost).or_overflow()?;
     seller.base = seller.base.checked_sub(base).or_overflow()?;
     seller.quote = seller.quote.checked_add(cost).or_overflow()?;
-    Ok(cost)
+    Ok(())
+}
+
+/// Configurable parameters of a perp market (units in the field docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PerpParams {
+    /// Native base units per lot; positions and order sizes are whole lots.
+    pub base_lot_size: u64,
+    /// Largest distance of a trade price from the oracle, bps. At most the maint shocks
+    /// (catalogue OR-13).
+    pub price_band_bps: u16,
+    /// Fee of the taker of a signed order and of both sides of a block trade, bps of notional.
+    pub taker_fee_bps: u16,
+    /// Fee of the maker of a signed order, bps of notional.
+    pub maker_fee_bps: u16,
+    /// Share of every fee that goes to the insurance fund, bps; the rest goes to the protocol.
+    pub insurance_fee_share_bps: u16,
+    /// Open interest cap, lots (open interest is the sum of long positions).
+    pub max_open_interest: u64,
+    /// Funding rate clamp, bps per day.
+    pub max_funding_bps_per_day: u16,
+    /// Premium averaging window, seconds.
+    pub funding_window_secs: u32,
+    /// Positive PnL the market settles per window, quote native units.
+    pub settle_limit: u64,
+    /// Settle window, seconds.
+    pub settle_window_secs: u32,
+    /// Positive unrealized PnL counted in Init health per account, quote native units.
+    pub init_pnl_cap: u64,
+}
+
+impl PerpParams {
+    /// Checks every bound; `maint_down_bps` / `maint_up_bps` are the asset's maint shocks.
+    pub fn validate(&self, maint_down_bps: u16, maint_up_bps: u16) -> RiskResult<()> {
+        if self.base_lot_size == 0 {
+            return Err(RiskError::InvalidParam("base_lot_size must be positive"));
+        }
+        if self.price_band_bps == 0 || self.price_band_bps > maint_down_bps.min(maint_up_bps) {
+            return Err(RiskError::InvalidParam("price band must be in 1..=min(maint_down, maint_up)"));
+        }
+        if self.taker_fee_bps > MAX_PERP_FEE_BPS || self.maker_fee_bps > MAX_PERP_FEE_BPS {
+            return Err(RiskError::InvalidParam("fees must be <= 1000 bps"));
+        }
+        if self.insurance_fee_share_bps as u32 > BPS {
+            return Err(RiskError::InvalidParam("insurance fee share must be <= 10000"));
+        }
+        if self.max_funding_bps_per_day > MAX_FUNDING_BPS_PER_DAY {
+            return Err(RiskError::InvalidParam("max funding must be <= 1000 bps per day"));
+        }
+        let (lo, hi) = FUNDING_WINDOW_BOUNDS;
+        if !(lo..=hi).contains(&self.funding_window_secs) || self.settle_window_secs == 0 {
+            return Err(RiskError::InvalidParam("funding window in 60..=604800 s, settle window >= 1 s"));
+        }
+        Ok(())
+    }
+
+    /// The funding clamp as a daily fraction.
+    pub fn max_rate(&self) -> Fx {
+        bps_frac(self.max_funding_bps_per_day as u32, Round::Down)
+    }
+}
+
+/// Quote native units of `lots` at `price_per_lot`: exact.
+pub fn notional(lots: u64, price_per_lot: u64) -> RiskResult<u64> {
+    lots.checked_mul(price_per_lot).or_overflow()
+}
+
+/// Fee of `bps` on `notional`, rounded up (against the payer).
+pub fn fee(notional: u64, bps: u16) -> RiskResult<u64> {
+    let n = (notional as u128).checked_mul(bps as u128).or_overflow()?;
+    u64::try_from(n.div_ceil(BPS as u128)).ok().or_overflow()
+}
+
+/// Splits a fee into (insurance fund, protocol); the insurance share is rounded down.
+pub fn split_fee(fee: u64, insurance_share_bps: u16) -> (u64, u64) {
+    let ins = (fee as u128 * insurance_share_bps as u128 / BPS as u128) as u64;
+    (ins, fee - ins)
+}
+
+/// The oracle value of one lot, quote native units.
+pub fn oracle_per_lot(oracle: Price, lot_size: u64) -> RiskResult<Fx> {
+    value(Fx::from_num(lot_size), oracle, Round::Down).or_overflow()
+}
+
+/// Checks that `price_per_lot` lies within `band_bps` of the oracle (catalogue PX-01, OR-13).
+pub fn check_band(price_per_lot: u64, oracle: Price, lot_size: u64, band_bps: u16) -> RiskResult<()> {
+    let mid = oracle_per_lot(oracle, lot_size)?;
+    // |price - mid| * 10_000 <= mid * band, in exact integer multiples.
+    let allowed = mid.checked_mul_int(band_bps as i128).or_overflow()?;
+    let diff = Fx::from_num(price_per_lot).checked_sub(mid).or_overflow()?.checked_abs().or_overflow()?;
+    if diff.checked_mul_int(BPS as i128).or_overflow()? > allowed {
+        return Err(RiskError::PriceOutsideBand);
+    }
+    Ok(())
+}
+
+/// Change of open interest (sum of long positions, lots) when one account's base goes from
+/// `old` to `new` lots.
+pub fn long_delta(old: i64, new: i64) -> i64 {
+    new.max(0) - old.max(0)
+}
+
+/// True when going from `old` to `new` lots does not increase the position or flip its side.
+pub fn reduces(old: i64, new: i64) -> bool {
+    new == 0 || (old.signum() == new.signum() && new.unsigned_abs() <= old.unsigned_abs())
+}
+
+/// Settled positive PnL of a market in the current window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SettleWindow {
+    /// Window start, unix seconds.
+    pub start_ts: i64,
+    /// Quote native units settled in the window.
+    pub used: u64,
+}
+
+impl SettleWindow {
+    /// Grants up to `want` at `now` within `limit` per `window_secs`, starting a new window when
+    /// the current one has ended. Fails with SettleLimitReached when nothing is left.
+    pub fn take(&mut self, limit: u64, window_secs: u32, now: i64, want: u64) -> RiskResult<u64> {
+        if now.saturating_sub(self.start_ts) >= window_secs as i64 {
+            self.start_ts = now;
+            self.used = 0;
+        }
+        let granted = want.min(limit.saturating_sub(self.used));
+        if granted == 0 {
+            return Err(RiskError::SettleLimitReached);
+        }
+        self.used += granted;
+        Ok(granted)
+    }
+}
+
+/// What a settlement between a positive-PnL and a negative-PnL position may move: the smaller
+/// magnitude, in whole quote units, capped at `max`. Zero when either side has nothing.
+pub fn settleable(positive_pnl: Fx, negative_pnl: Fx, max: u64) -> u64 {
+    if positive_pnl <= Fx::ZERO || negative_pnl >= Fx::ZERO {
+        return 0;
+    }
+    let a = super::num::to_u64_floor(positive_pnl).unwrap_or(u64::MAX);
+    let b = negative_pnl.checked_neg().and_then(super::num::to_u64_floor).unwrap_or(u64::MAX);
+    a.min(b).min(max)
 }
 
 /// Funding state of a market.
@@ -78,7 +232,7 @@ impl Funding {
     /// (capped at 1).
     pub fn observe_fill(&mut self, fill: Price, oracle: Price, dt: i64, window_secs: i64) -> RiskResult<()> {
         if oracle <= Price::ZERO || window_secs <= 0 {
-            return Err(super::RiskError::InvalidParam("oracle and window must be positive"));
+            return Err(RiskError::InvalidParam("oracle and window must be positive"));
         }
         let premium = Fx::from_num((fill - oracle) / oracle);
         let w = Fx::from_num(dt.clamp(0, window_secs)) / Fx::from_num(window_secs);
@@ -111,13 +265,13 @@ mod tests {
     #[test]
     fn open_add_reduce_flip_close() {
         let (mut a, mut b) = (PerpPos::default(), PerpPos::default());
-        let p = Price::from_num(100);
-        trade(&mut a, &mut b, Fx::from_num(2), p).unwrap(); // a opens long 2
-        trade(&mut a, &mut b, Fx::from_num(1), Price::from_num(110)).unwrap(); // adds
+        let n = Fx::from_num;
+        trade(&mut a, &mut b, n(2), n(200)).unwrap(); // a opens long 2 at 100
+        trade(&mut a, &mut b, n(1), n(110)).unwrap(); // adds 1 at 110
         assert_eq!(a.base, Fx::from_num(3));
-        trade(&mut b, &mut a, Fx::from_num(4), Price::from_num(120)).unwrap(); // a sells 4: flips short 1
+        trade(&mut b, &mut a, n(4), n(480)).unwrap(); // a sells 4 at 120: flips short 1
         assert_eq!(a.base, Fx::from_num(-1));
-        trade(&mut a, &mut b, Fx::from_num(1), Price::from_num(120)).unwrap(); // a closes
+        trade(&mut a, &mut b, n(1), n(120)).unwrap(); // a closes at 120
         assert_eq!(a.base, Fx::ZERO);
         // Realized PnL: bought 2@100 + 1@110 = 310, sold 4@120 = 480, bought 1@120: 480 - 430 = 50.
         assert_eq!(a.quote, Fx::from_num(50));
@@ -134,16 +288,62 @@ mod tests {
         f.accrue(3_600, Price::from_num(100), cap).unwrap();
         // 0.5%/day * 100 * 1h = 0.020833 quote per base.
         assert!((f.index.to_num::<f64>() - 0.5 / 24.0).abs() < 1e-9);
-        let mut long = PerpPos { base: Fx::from_num(10), ..Default::default() };
-        let mut short = PerpPos { base: Fx::from_num(-10), ..Default::default() };
+        let mut long = PerpPos { base: Fx::from_num(1000), ..Default::default() };
+        let mut short = PerpPos { base: Fx::from_num(-1000), ..Default::default() };
         let paid = long.settle_funding(f.index).unwrap();
         let received = short.settle_funding(f.index).unwrap();
-        assert!(paid > Fx::ZERO && received < Fx::ZERO);
+        // 20.83 owed: the long pays 21, the short receives 20 (whole units, against each).
+        assert_eq!((paid, received), (Fx::from_num(21), Fx::from_num(-20)));
         assert!(long.quote + short.quote <= Fx::ZERO, "funding never creates value");
         // PX-04: a day without updates accrues one capped hour.
         let before = f.index;
         f.accrue(3_600 + 86_400, Price::from_num(100), cap).unwrap();
         assert!((f.index - before).to_num::<f64>() <= 0.5 / 24.0 + 1e-9);
+    }
+
+    #[test]
+    fn band_fee_window_and_reduce_rules() {
+        // Oracle 100 per native unit, lot of 10: 1000 per lot; band 2% allows 980..=1020.
+        let o = Price::from_num(100);
+        assert!(check_band(1_020, o, 10, 200).is_ok());
+        assert!(check_band(980, o, 10, 200).is_ok());
+        assert_eq!(check_band(1_021, o, 10, 200), Err(RiskError::PriceOutsideBand));
+        assert_eq!(check_band(979, o, 10, 200), Err(RiskError::PriceOutsideBand));
+        assert_eq!(fee(10_001, 10).unwrap(), 11, "rounded up");
+        assert_eq!(split_fee(11, 5_000), (5, 6), "insurance share rounded down");
+        let mut w = SettleWindow::default();
+        assert_eq!(w.take(100, 60, 1_000, 70).unwrap(), 70);
+        assert_eq!(w.take(100, 60, 1_010, 70).unwrap(), 30, "reduced to what is left");
+        assert_eq!(w.take(100, 60, 1_020, 1), Err(RiskError::SettleLimitReached));
+        assert_eq!(w.take(100, 60, 1_060, 70).unwrap(), 70, "a new window");
+        assert!(reduces(5, 3) && reduces(-5, 0) && !reduces(5, 6) && !reduces(5, -1) && !reduces(0, 1));
+        assert_eq!(long_delta(-2, 3), 3);
+        assert_eq!(long_delta(3, -2), -3);
+        assert_eq!(settleable(Fx::from_num(10.5), Fx::from_num(-7.9), 100), 7);
+        assert_eq!(settleable(Fx::from_num(10.5), Fx::from_num(3), 100), 0);
+    }
+
+    #[test]
+    fn params_bounds() {
+        let ok = PerpParams {
+            base_lot_size: 1_000,
+            price_band_bps: 500,
+            taker_fee_bps: 10,
+            maker_fee_bps: 5,
+            insurance_fee_share_bps: 5_000,
+            max_open_interest: 1_000_000,
+            max_funding_bps_per_day: 100,
+            funding_window_secs: 3_600,
+            settle_limit: 1_000_000,
+            settle_window_secs: 3_600,
+            init_pnl_cap: 0,
+        };
+        assert!(ok.validate(1_000, 1_000).is_ok());
+        assert!(ok.validate(400, 1_000).is_err(), "OR-13: band wider than the maint shock");
+        assert!(PerpParams { base_lot_size: 0, ..ok }.validate(1_000, 1_000).is_err());
+        assert!(PerpParams { taker_fee_bps: 1_001, ..ok }.validate(1_000, 1_000).is_err());
+        assert!(PerpParams { max_funding_bps_per_day: 1_001, ..ok }.validate(1_000, 1_000).is_err());
+        assert!(PerpParams { funding_window_secs: 10, ..ok }.validate(1_000, 1_000).is_err());
     }
 
     proptest! {
@@ -158,7 +358,7 @@ mod tests {
                 let (bi, si) = (i.min(j), i.max(j));
                 let (left, right) = pos.split_at_mut(si);
                 let (buyer, seller) = if i < j { (&mut left[bi], &mut right[0]) } else { (&mut right[0], &mut left[bi]) };
-                trade(buyer, seller, Fx::from_num(base), Price::from_num(price) / 1000).unwrap();
+                trade(buyer, seller, Fx::from_num(base), Fx::from_num(price)).unwrap();
                 let b: Fx = pos.iter().map(|p| p.base).sum();
                 let q: Fx = pos.iter().map(|p| p.quote).sum();
                 prop_assert_eq!(b, Fx::ZERO);

@@ -8,6 +8,7 @@ use crate::error::{BallastError, RiskResultExt};
 use crate::oracle::validate_oracle_config;
 use crate::risk::bank::{BankState, BorrowLimits, BorrowWindow};
 use crate::risk::interest::InterestParams;
+use crate::risk::perp::{Funding, PerpParams};
 use crate::risk::stable_price::{next_stable_price, STABLE_GROWTH_BOUNDS};
 use crate::risk::{Price, RiskParams};
 
@@ -272,21 +273,202 @@ pub struct Asset {
     pub bank: BankStore,
     /// Interest curve.
     pub interest: InterestConfig,
-    /// Reserved for the perpetual market on this underlying.
-    pub perp_reserved: [u8; 256],
+    /// The perpetual market on this underlying (disabled unless PERP_FLAG_ENABLED).
+    pub perp: PerpMarket,
     /// Reserved for the options on this underlying.
     pub option_reserved: [u8; 256],
+    /// Perp fees owed to the insurance fund, quote native units, I80F48 bits. Only the quote asset
+    /// accrues them; they are a claim on its vault, like `bank.protocol_fees`.
+    pub insurance_fees: Fx128,
     /// Reserved for upgrades.
-    pub reserved: [u8; 256],
+    pub reserved: [u8; 240],
 }
+
+/// Perp market configuration (units as in [`PerpMarket`]); the argument of `set_perp_market`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PerpMarketParams {
+    /// Native base units per lot. Fixed once set (positions are stored in lots).
+    pub base_lot_size: u64,
+    /// Largest distance of a trade price from the oracle, bps (at most the maint shocks).
+    pub price_band_bps: u16,
+    /// Taker fee (both sides of a block trade), bps of notional, at most 1000.
+    pub taker_fee_bps: u16,
+    /// Maker fee of a signed order, bps of notional, at most 1000.
+    pub maker_fee_bps: u16,
+    /// Share of fees paid to the insurance fund, bps.
+    pub insurance_fee_share_bps: u16,
+    /// Open-interest cap, lots.
+    pub max_open_interest: u64,
+    /// Funding rate clamp, bps per day, at most 1000.
+    pub max_funding_bps_per_day: u16,
+    /// Premium averaging window, seconds (60 ..= 604800).
+    pub funding_window_secs: u32,
+    /// Positive PnL settled per window, quote native units.
+    pub settle_limit: u64,
+    /// Settle window, seconds.
+    pub settle_window_secs: u32,
+    /// Positive unrealized PnL counted in Init health per account, quote native units.
+    pub init_pnl_cap: u64,
+    /// PERP_FLAG_* bits (ENABLED, REDUCE_ONLY).
+    pub flags: u8,
+}
+
+/// Perp market flag: trading enabled.
+pub const PERP_FLAG_ENABLED: u8 = 1;
+/// Perp market flag: reduce-only (trades may only shrink positions).
+pub const PERP_FLAG_REDUCE_ONLY: u8 = 2;
+
+/// A perpetual future on the asset, margined in the group's quote asset.
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct PerpMarket {
+    /// Cumulative funding, quote native per base native unit, I80F48 bits. Longs pay its increase.
+    pub funding_index: Fx128,
+    /// Exponential average of (fill price - oracle) / oracle, I80F48 bits.
+    pub premium_ema: Fx128,
+    /// Last funding accrual, unix seconds.
+    pub funding_last_ts: i64,
+    /// Last fill, unix seconds (weights the premium average).
+    pub last_fill_ts: i64,
+    /// Native base units per lot.
+    pub base_lot_size: u64,
+    /// Open interest: sum of long positions, lots.
+    pub open_interest: u64,
+    /// Open-interest cap, lots.
+    pub max_open_interest: u64,
+    /// Positive PnL settled per window, quote native units.
+    pub settle_limit: u64,
+    /// Start of the current settle window, unix seconds.
+    pub settle_window_start: i64,
+    /// PnL settled in the current window, quote native units.
+    pub settle_window_used: u64,
+    /// Positive unrealized PnL counted in Init health per account, quote native units.
+    pub init_pnl_cap: u64,
+    /// Fees charged since listing, quote native units (reporting).
+    pub total_fees: u64,
+    /// Settle window length, seconds.
+    pub settle_window_secs: u32,
+    /// Premium averaging window, seconds.
+    pub funding_window_secs: u32,
+    /// Funding rate clamp, bps per day.
+    pub max_funding_bps_per_day: u16,
+    /// Largest distance of a trade price from the oracle, bps.
+    pub price_band_bps: u16,
+    /// Taker fee (and both sides of a block trade), bps of notional.
+    pub taker_fee_bps: u16,
+    /// Maker fee of a signed order, bps of notional.
+    pub maker_fee_bps: u16,
+    /// Share of fees paid to the insurance fund, bps.
+    pub insurance_fee_share_bps: u16,
+    /// PERP_FLAG_* bits.
+    pub flags: u8,
+    /// Reserved.
+    pub reserved0: [u8; 5],
+    /// Reserved for upgrades.
+    pub reserved: [u8; 120],
+}
+
 
 const _: () = assert!(core::mem::size_of::<OracleConfig>() == 72);
 const _: () = assert!(core::mem::size_of::<RiskConfig>() == 32);
 const _: () = assert!(core::mem::size_of::<InterestConfig>() == 32);
 const _: () = assert!(core::mem::size_of::<BankStore>() == 144);
 const _: () = assert!(core::mem::size_of::<BorrowLimitsConfig>() == 32);
+const _: () = assert!(core::mem::size_of::<PerpMarket>() == 256);
+const _: () = assert!(core::mem::align_of::<PerpMarket>() == 8);
 const _: () = assert!(core::mem::size_of::<Asset>() == 1312);
 const _: () = assert!(core::mem::align_of::<Asset>() == 8);
+
+impl PerpMarket {
+    /// True when trading is enabled.
+    pub fn enabled(&self) -> bool {
+        self.flags & PERP_FLAG_ENABLED != 0
+    }
+
+    /// The configurable parameters.
+    pub fn params(&self) -> PerpParams {
+        PerpParams {
+            base_lot_size: self.base_lot_size,
+            price_band_bps: self.price_band_bps,
+            taker_fee_bps: self.taker_fee_bps,
+            maker_fee_bps: self.maker_fee_bps,
+            insurance_fee_share_bps: self.insurance_fee_share_bps,
+            max_open_interest: self.max_open_interest,
+            max_funding_bps_per_day: self.max_funding_bps_per_day,
+            funding_window_secs: self.funding_window_secs,
+            settle_limit: self.settle_limit,
+            settle_window_secs: self.settle_window_secs,
+            init_pnl_cap: self.init_pnl_cap,
+        }
+    }
+
+    /// Writes the configuration (validated afterwards with the whole asset).
+    pub fn set_params(&mut self, p: &PerpMarketParams) {
+        self.base_lot_size = p.base_lot_size;
+        self.price_band_bps = p.price_band_bps;
+        self.taker_fee_bps = p.taker_fee_bps;
+        self.maker_fee_bps = p.maker_fee_bps;
+        self.insurance_fee_share_bps = p.insurance_fee_share_bps;
+        self.max_open_interest = p.max_open_interest;
+        self.max_funding_bps_per_day = p.max_funding_bps_per_day;
+        self.funding_window_secs = p.funding_window_secs;
+        self.settle_limit = p.settle_limit;
+        self.settle_window_secs = p.settle_window_secs;
+        self.init_pnl_cap = p.init_pnl_cap;
+        self.flags = p.flags;
+    }
+
+    /// Funding state.
+    pub fn funding(&self) -> Funding {
+        Funding { index: self.funding_index.fx(), premium_ema: self.premium_ema.fx(), last_ts: self.funding_last_ts }
+    }
+
+    /// Writes the funding state.
+    pub fn set_funding(&mut self, f: &Funding) {
+        self.funding_index = Fx128::from_fx(f.index);
+        self.premium_ema = Fx128::from_fx(f.premium_ema);
+        self.funding_last_ts = f.last_ts;
+    }
+
+    /// Funding projected to `now` at `oracle` without writing it (what health uses). A disabled
+    /// market's index does not move.
+    pub fn projected_funding(&self, now: i64, oracle: Price) -> Result<Funding> {
+        let mut f = self.funding();
+        if self.enabled() {
+            f.accrue(now, oracle, self.params().max_rate()).map_risk()?;
+        }
+        Ok(f)
+    }
+
+    /// Checks the configuration of a configured market against the asset's maint shocks (an
+    /// unconfigured market must be all zero flags).
+    #[inline(never)]
+    pub fn validate(&self, maint_down_bps: u16, maint_up_bps: u16) -> Result<()> {
+        if self.flags == 0 && self.base_lot_size == 0 {
+            return Ok(());
+        }
+        self.params().validate(maint_down_bps, maint_up_bps).map_risk()?;
+        require!(self.flags & !(PERP_FLAG_ENABLED | PERP_FLAG_REDUCE_ONLY) == 0, BallastError::InvalidConfig);
+        Ok(())
+    }
+
+    /// Records a fill: open interest changes by `delta` lots (a rise must stay within `max`) and
+    /// `fees` join the fee total. Returns the open interest after.
+    pub fn record_fill(&mut self, delta: i64, fees: u64, max: u64) -> Result<u64> {
+        let oi = (self.open_interest as i64).checked_add(delta).filter(|x| *x >= 0).ok_or(BallastError::MathOverflow)?;
+        require!(delta <= 0 || oi as u64 <= max, BallastError::MaxOpenInterest);
+        self.open_interest = oi as u64;
+        self.total_fees = self.total_fees.saturating_add(fees);
+        Ok(self.open_interest)
+    }
+
+    /// Accrues funding up to `now` at `oracle` (at most one hour per call).
+    pub fn accrue_funding(&mut self, now: i64, oracle: Price) -> Result<Funding> {
+        let f = self.projected_funding(now, oracle)?;
+        self.set_funding(&f);
+        Ok(f)
+    }
+}
 
 impl Asset {
     /// Checks every configurable field against its bounds (catalogue AG-06). Called by listing
@@ -311,7 +493,7 @@ impl Asset {
         let known = ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_WITHDRAWALS_DISABLED | ASSET_FLAG_BORROWABLE;
         require!(self.flags & !known == 0, BallastError::InvalidConfig);
         require!(self.name.iter().all(|b| *b == 0 || b.is_ascii_graphic() || *b == b' '), BallastError::InvalidConfig);
-        Ok(())
+        self.perp.validate(self.risk.maint_down_bps, self.risk.maint_up_bps)
     }
 
     /// Accrues interest up to `now` (at most MAX_ACCRUAL_SECS per call; a longer gap is not
@@ -358,6 +540,17 @@ impl Asset {
         self.stable_price = Fx128::from_price(next);
         self.stable_updated_ts = now;
         self.last_publish_time = self.last_publish_time.max(publish_time);
+        Ok(())
+    }
+
+    /// Credits perp `fees` (quote native units, already debited from traders' balances in this
+    /// quote asset): the insurance share to `insurance_fees`, the rest to `bank.protocol_fees`.
+    pub fn add_perp_fees(&mut self, fees: u64, insurance_share_bps: u16) -> Result<()> {
+        let (to_insurance, to_protocol) = crate::risk::perp::split_fee(fees, insurance_share_bps);
+        let p = self.bank.protocol_fees.fx().checked_add(crate::risk::Fx::from_num(to_protocol));
+        self.bank.protocol_fees = Fx128::from_fx(p.ok_or(BallastError::MathOverflow)?);
+        let i = self.insurance_fees.fx().checked_add(crate::risk::Fx::from_num(to_insurance));
+        self.insurance_fees = Fx128::from_fx(i.ok_or(BallastError::MathOverflow)?);
         Ok(())
     }
 

@@ -4,6 +4,7 @@ use anchor_lang::prelude::*;
 
 use super::Fx128;
 use crate::constants::*;
+use crate::risk::perp::PerpPos;
 use crate::risk::Fx;
 
 /// A token balance. Free when `asset_index == FREE_SLOT`.
@@ -18,20 +19,34 @@ pub struct TokenPosition {
     pub reserved: [u8; 6],
 }
 
-/// A perpetual position (perps issue). Free when `asset_index == FREE_SLOT`.
+/// A perpetual position. Free when `asset_index == FREE_SLOT`.
 #[zero_copy]
 #[derive(Debug, PartialEq, Eq)]
 pub struct PerpPosition {
-    /// Base position in lots (long positive).
+    /// Base position in lots of the market's `base_lot_size` (long positive).
     pub base_lots: i64,
-    /// Quote position, quote native units, I80F48 bits.
+    /// Quote position, quote native units (a whole number), I80F48 bits: trade cash flows,
+    /// realized PnL and settled funding, minus PnL settled into token balances.
     pub quote: Fx128,
-    /// Funding index at the last settlement, I80F48 bits.
+    /// Market funding index at the last funding settlement, I80F48 bits.
     pub funding_snapshot: Fx128,
+    /// Funding paid since the slot opened, quote native units (negative: received). Reporting.
+    pub funding_paid: i64,
     /// Asset index of the underlying, or FREE_SLOT.
     pub asset_index: u16,
     /// Reserved.
-    pub reserved: [u8; 6],
+    pub reserved: [u8; 14],
+}
+
+impl PerpPosition {
+    /// The pure position, with base in native units (`lots * base_lot_size`).
+    pub fn pos(&self, base_lot_size: u64) -> PerpPos {
+        PerpPos {
+            base: Fx::from_num(self.base_lots) * Fx::from_num(base_lot_size),
+            quote: self.quote.fx(),
+            funding_snapshot: self.funding_snapshot.fx(),
+        }
+    }
 }
 
 /// An option position (options issue). Free when `asset_index == FREE_SLOT`.
@@ -86,11 +101,11 @@ pub struct MarginAccount {
     /// Option positions.
     pub options: [OptionPosition; MAX_OPTION_POSITIONS],
     /// Reserved for upgrades.
-    pub reserved: [u8; 256],
+    pub reserved: [u8; 128],
 }
 
 const _: () = assert!(core::mem::size_of::<TokenPosition>() == 24);
-const _: () = assert!(core::mem::size_of::<PerpPosition>() == 48);
+const _: () = assert!(core::mem::size_of::<PerpPosition>() == 64);
 const _: () = assert!(core::mem::size_of::<OptionPosition>() == 40);
 const _: () = assert!(core::mem::size_of::<MarginAccount>() == 1456);
 const _: () = assert!(core::mem::align_of::<MarginAccount>() == 8);
@@ -124,12 +139,12 @@ impl MarginAccount {
 
     /// Sorted, duplicate-free asset indexes in which the account has any position, plus `extra`.
     /// This is the canonical health-account order: for each index, its Asset, then its oracle.
-    pub fn active_assets(&self, extra: Option<u16>) -> ActiveAssets {
+    pub fn active_assets(&self, extra: &[u16]) -> ActiveAssets {
         let mut out = ActiveAssets::default();
         let tokens = self.tokens.iter().map(|t| t.asset_index);
         let perps = self.perps.iter().map(|p| p.asset_index);
         let options = self.options.iter().map(|o| o.asset_index);
-        for idx in tokens.chain(perps).chain(options).chain(extra) {
+        for idx in tokens.chain(perps).chain(options).chain(extra.iter().copied()) {
             if idx != FREE_SLOT {
                 out.insert(idx);
             }
@@ -143,7 +158,7 @@ impl MarginAccount {
         if let Some(i) = self.token_slot(asset_index) {
             return Ok(i);
         }
-        if self.active_assets(Some(asset_index)).len > MAX_ACCOUNT_ASSETS {
+        if self.active_assets(&[asset_index]).len > MAX_ACCOUNT_ASSETS {
             return err!(crate::error::BallastError::TooManyAssets);
         }
         let i = self
@@ -162,6 +177,43 @@ impl MarginAccount {
         }
     }
 
+    /// Slot of the perp position in `asset_index`.
+    pub fn perp_slot(&self, asset_index: u16) -> Option<usize> {
+        self.perps.iter().position(|p| p.asset_index == asset_index)
+    }
+
+    /// Finds or opens the perp slot for `asset_index` with the market's current funding index.
+    /// Fails when every slot is in use or the account would exceed MAX_ACCOUNT_ASSETS assets.
+    pub fn perp_slot_or_open(&mut self, asset_index: u16, funding_index: Fx) -> Result<usize> {
+        if let Some(i) = self.perp_slot(asset_index) {
+            return Ok(i);
+        }
+        if self.active_assets(&[asset_index]).len > MAX_ACCOUNT_ASSETS {
+            return err!(crate::error::BallastError::TooManyAssets);
+        }
+        let i = self
+            .perps
+            .iter()
+            .position(|p| p.asset_index == FREE_SLOT)
+            .ok_or(crate::error::BallastError::TooManyPositions)?;
+        self.perps[i] = PerpPosition {
+            base_lots: 0,
+            quote: Fx128::default(),
+            funding_snapshot: Fx128::from_fx(funding_index),
+            funding_paid: 0,
+            asset_index,
+            reserved: [0; 14],
+        };
+        Ok(i)
+    }
+
+    /// Frees a perp slot with no base and no quote left.
+    pub fn release_perp_slot_if_empty(&mut self, slot: usize) {
+        if self.perps[slot].base_lots == 0 && self.perps[slot].quote.bits() == 0 {
+            self.perps[slot].asset_index = FREE_SLOT;
+        }
+    }
+
     /// True when the account holds no position at all.
     pub fn is_empty(&self) -> bool {
         self.tokens.iter().all(|t| t.asset_index == FREE_SLOT)
@@ -176,18 +228,21 @@ pub struct ActiveAssets {
     /// Number of entries.
     pub len: usize,
     /// Sorted ascending; entries past `len` are unused.
-    pub items: [u16; MAX_TOKEN_POSITIONS + MAX_PERP_POSITIONS + MAX_OPTION_POSITIONS + 1],
+    pub items: [u16; MAX_TOKEN_POSITIONS + MAX_PERP_POSITIONS + MAX_OPTION_POSITIONS + 2],
 }
 
 impl Default for ActiveAssets {
     fn default() -> Self {
-        ActiveAssets { len: 0, items: [FREE_SLOT; MAX_TOKEN_POSITIONS + MAX_PERP_POSITIONS + MAX_OPTION_POSITIONS + 1] }
+        ActiveAssets { len: 0, items: [FREE_SLOT; MAX_TOKEN_POSITIONS + MAX_PERP_POSITIONS + MAX_OPTION_POSITIONS + 2] }
     }
 }
 
 impl ActiveAssets {
     /// Inserts keeping order; duplicates are ignored.
     pub fn insert(&mut self, idx: u16) {
+        if self.len == self.items.len() {
+            return; // unreachable: capacity is every slot plus two extras
+        }
         let s = &self.items[..self.len];
         if let Err(pos) = s.binary_search(&idx) {
             self.items.copy_within(pos..self.len, pos + 1);

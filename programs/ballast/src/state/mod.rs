@@ -5,12 +5,14 @@
 pub mod asset;
 pub mod group;
 pub mod margin_account;
+pub mod order_record;
 #[cfg(feature = "test-oracle")]
 pub mod stub_oracle;
 
 pub use asset::*;
 pub use group::*;
 pub use margin_account::*;
+pub use order_record::*;
 #[cfg(feature = "test-oracle")]
 pub use stub_oracle::*;
 

@@ -1,0 +1,147 @@
+//! `fill_order`: anyone fills a maker's signed order against their own margin account (the taker).
+//! The transaction must carry, right before this instruction, an ed25519 verification of the
+//! order message signed by the maker account's owner (or its delegate with the trade scope). The
+//! order's nonce has a fill record, so the order fills at most its size over any number of fills.
+
+use anchor_lang::prelude::*;
+
+use crate::constants::*;
+use crate::error::BallastError;
+use crate::events::PerpTraded;
+use crate::instructions::perp_clearing::*;
+use crate::oracle::{oracle_policy, Action, OracleNeed};
+use crate::order::{verified_signer, SignedOrder, SIDE_BUY, SIDE_SELL};
+use crate::pda_init::{create_pda_account, write_discriminator};
+use crate::state::*;
+
+/// Accounts of `fill_order`. `remaining_accounts`: the maker's health accounts in canonical order
+/// (perp asset and quote asset included), then the taker's.
+#[derive(Accounts)]
+#[instruction(order: SignedOrder)]
+pub struct FillOrder<'info> {
+    /// Group, perp asset and quote asset.
+    pub market: PerpMarketAccounts<'info>,
+    /// The order's maker account (of the market's group: checked by the handler).
+    #[account(mut, address = order.account @ BallastError::OrderSignatureMismatch)]
+    pub maker: AccountLoader<'info, MarginAccount>,
+    /// The taker's account (of the market's group: checked by the handler).
+    #[account(mut)]
+    pub taker: AccountLoader<'info, MarginAccount>,
+    /// Taker's owner, or its delegate with the trade scope; pays the fill record's rent.
+    #[account(mut)]
+    pub taker_authority: Signer<'info>,
+    /// Fill record, PDA `[ORDER_SEED, maker, nonce]`; created by the first fill.
+    /// CHECK: address checked by the seeds; created or loaded by the handler.
+    #[account(mut, seeds = [ORDER_SEED, maker.key().as_ref(), &order.nonce.to_le_bytes()], bump)]
+    pub order_record: UncheckedAccount<'info>,
+    /// The instructions sysvar (catalogue AV-16: any other address is rejected).
+    /// CHECK: address pinned to the sysvar.
+    #[account(address = solana_instructions_sysvar::ID)]
+    pub instructions: UncheckedAccount<'info>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+/// Fills `fill_lots` of `order` at its limit price. The maker pays the maker fee (at most the
+/// order's max fee), the taker the taker fee. Fails with OrderExpired after the expiry,
+/// MissingSignatureVerification / OrderSignatureMismatch without a matching ed25519 instruction
+/// right before, Unauthorized for a signer who may not trade the maker account, NonceReused when
+/// the nonce belongs to another message, OrderSizeExhausted beyond the order's remaining size.
+pub fn handler<'info>(
+    ctx: Context<'info, FillOrder<'info>>,
+    order: SignedOrder,
+    fill_lots: u64,
+    maker_health_accounts: u8,
+) -> Result<()> {
+    debug_assert_eq!(oracle_policy(Action::Trade), OracleNeed::Valid);
+    let now = Clock::get()?.unix_timestamp;
+    let (maker_fee, taker_fee) = check_order(&ctx, &order, now)?;
+    use_nonce(&ctx, &order, fill_lots)?;
+    execute(&ctx, &order, fill_lots, maker_health_accounts, maker_fee, taker_fee, now)
+}
+
+/// Expiry, signature (through the instructions sysvar), signer's authority over both accounts,
+/// market and fee cap. Returns the maker and taker fees, bps.
+#[inline(never)]
+fn check_order(ctx: &Context<FillOrder>, order: &SignedOrder, now: i64) -> Result<(u16, u16)> {
+    require!(now <= order.expiry, BallastError::OrderExpired);
+    require!(order.side == SIDE_BUY || order.side == SIDE_SELL, BallastError::OrderSignatureMismatch);
+    let message = order.message(&ctx.accounts.market.group.key());
+    let signer = verified_signer(&ctx.accounts.instructions, &message)?;
+    let group = ctx.accounts.market.group.key();
+    let maker = ctx.accounts.maker.load()?;
+    let taker = ctx.accounts.taker.load()?;
+    require!(maker.group == group && taker.group == group, BallastError::Unauthorized);
+    maker.authorize(&signer, DELEGATE_TRADE, now)?;
+    taker.authorize(&ctx.accounts.taker_authority.key(), DELEGATE_TRADE, now)?;
+    let a = ctx.accounts.market.asset.load()?;
+    require!(a.asset_index == order.asset_index, BallastError::OrderSignatureMismatch);
+    require!(a.perp.maker_fee_bps <= order.max_fee_bps, BallastError::FeeAboveOrderMax);
+    Ok((a.perp.maker_fee_bps, a.perp.taker_fee_bps))
+}
+
+/// Clears the fill at the order's limit price and emits the trade.
+#[inline(never)]
+fn execute<'info>(
+    ctx: &Context<'info, FillOrder<'info>>,
+    order: &SignedOrder,
+    fill_lots: u64,
+    maker_health_accounts: u8,
+    maker_fee: u16,
+    taker_fee: u16,
+    now: i64,
+) -> Result<()> {
+    let (mh, th) = split_health(ctx.remaining_accounts, maker_health_accounts)?;
+    let maker = TradeSide { account: &ctx.accounts.maker, health: mh, fee_bps: maker_fee };
+    let taker = TradeSide { account: &ctx.accounts.taker, health: th, fee_bps: taker_fee };
+    let (buyer, seller) = if order.side == SIDE_BUY { (maker, taker) } else { (taker, maker) };
+    let (buyer_key, seller_key) = (buyer.account.key(), seller.account.key());
+    let out = clear(&ctx.accounts.market, buyer, seller, fill_lots, order.limit_price_per_lot, now)?;
+    let ev = PerpTraded::new(
+        &ctx.accounts.market,
+        buyer_key,
+        seller_key,
+        fill_lots,
+        order.limit_price_per_lot,
+        &out,
+        Some(order.nonce),
+    )?;
+    emit!(ev);
+    Ok(())
+}
+
+/// Creates the nonce's fill record on first use, checks it belongs to this exact message and is
+/// not cancelled, and takes `fill_lots` from the remaining size.
+#[inline(never)]
+fn use_nonce(ctx: &Context<FillOrder>, order: &SignedOrder, fill_lots: u64) -> Result<()> {
+    require!(fill_lots > 0, BallastError::ZeroAmount);
+    let message = order.message(&ctx.accounts.market.group.key());
+    let info = ctx.accounts.order_record.to_account_info();
+    if info.data_is_empty() {
+        let maker = ctx.accounts.maker.key();
+        let nonce = order.nonce.to_le_bytes();
+        let bump = [ctx.bumps.order_record];
+        let seeds: &[&[u8]] = &[ORDER_SEED, maker.as_ref(), &nonce, &bump];
+        create_pda_account(&ctx.accounts.taker_authority.to_account_info(), &info, ORDER_RECORD_LEN, &crate::ID, seeds)?;
+        write_discriminator::<OrderRecord>(&info)?;
+        let mut data = info.try_borrow_mut_data()?;
+        let r: &mut OrderRecord = bytemuck::from_bytes_mut(&mut data[8..ORDER_RECORD_LEN]);
+        r.account = maker;
+        r.nonce = order.nonce;
+        r.bump = ctx.bumps.order_record;
+    }
+    let mut data = info.try_borrow_mut_data()?;
+    let r: &mut OrderRecord = bytemuck::try_from_bytes_mut(data.get_mut(8..ORDER_RECORD_LEN).ok_or(BallastError::NonceReused)?)
+        .map_err(|_| BallastError::NonceReused)?;
+    require!(r.cancelled == 0, BallastError::OrderSizeExhausted);
+    if r.size_lots == 0 {
+        r.message.copy_from_slice(&message);
+        r.size_lots = order.size_lots;
+    } else {
+        require!(r.message == message, BallastError::NonceReused);
+    }
+    let filled = r.filled_lots.checked_add(fill_lots).ok_or(BallastError::MathOverflow)?;
+    require!(filled <= r.size_lots, BallastError::OrderSizeExhausted);
+    r.filled_lots = filled;
+    Ok(())
+}

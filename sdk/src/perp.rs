@@ -1,0 +1,217 @@
+//! Perps: instruction builders for every perp instruction, signed-order encoding and signing
+//! (the ed25519 verification instruction included), and position views.
+
+use anchor_lang::prelude::{AccountMeta, Pubkey};
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{system_program, InstructionData, ToAccountMetas};
+use ballast::state::PerpMarketParams;
+use ballast::order::SignedOrder;
+use ballast::risk::perp::PerpPos;
+use ballast::risk::{Fx, Price, Round};
+use ballast::constants::FREE_SLOT;
+use ballast::state::{Asset, MarginAccount};
+use solana_sdk::signature::{Keypair, Signer};
+
+use crate::ix::health_metas;
+use crate::pda;
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData, remaining: &[AccountMeta]) -> Instruction {
+    let mut metas = accounts.to_account_metas(None);
+    metas.extend_from_slice(remaining);
+    Instruction { program_id: ballast::ID, accounts: metas, data: data.data() }
+}
+
+/// The market accounts of a perp instruction: group, the perp asset, the quote asset.
+pub fn market(group: &Pubkey, asset_index: u16, quote_index: u16) -> ballast::accounts::PerpMarketAccounts {
+    ballast::accounts::PerpMarketAccounts {
+        group: *group,
+        asset: pda::asset(group, asset_index).0,
+        quote: pda::asset(group, quote_index).0,
+    }
+}
+
+/// `set_perp_market` (admin).
+pub fn set_perp_market(group: &Pubkey, admin: &Pubkey, asset_index: u16, params: PerpMarketParams) -> Instruction {
+    build(
+        ballast::accounts::SetPerpMarket { group: *group, admin: *admin, asset: pda::asset(group, asset_index).0 },
+        ballast::instruction::SetPerpMarket { params },
+        &[],
+    )
+}
+
+/// One side of a trade: its margin account, the key that signs for it, and its canonical health
+/// keys computed with the perp asset and the quote asset as extras
+/// ([`crate::health::health_account_keys`] with `&[asset_index, quote_index]`).
+#[derive(Clone, Debug)]
+pub struct TradeParty {
+    /// Margin account.
+    pub account: Pubkey,
+    /// Owner or trade delegate.
+    pub authority: Pubkey,
+    /// Health keys.
+    pub health: Vec<Pubkey>,
+}
+
+/// `block_trade`: `buyer` buys `lots` from `seller` at `price_per_lot` (quote native units per lot).
+/// Both authorities sign the transaction.
+pub fn block_trade(
+    group: &Pubkey,
+    asset_index: u16,
+    quote_index: u16,
+    buyer: &TradeParty,
+    seller: &TradeParty,
+    lots: u64,
+    price_per_lot: u64,
+) -> Instruction {
+    let mut remaining = health_metas(&buyer.health);
+    remaining.extend(health_metas(&seller.health));
+    build(
+        ballast::accounts::BlockTrade {
+            market: market(group, asset_index, quote_index),
+            buyer: buyer.account,
+            buyer_authority: buyer.authority,
+            seller: seller.account,
+            seller_authority: seller.authority,
+        },
+        ballast::instruction::BlockTrade {
+            lots,
+            price_per_lot,
+            buyer_health_accounts: buyer.health.len() as u8,
+        },
+        &remaining,
+    )
+}
+
+/// Signs `order` with the maker's key (the account owner or its trade delegate). The signed bytes
+/// are `order.message(group)` (docs/perps.md, "Order message").
+pub fn sign_order(maker: &Keypair, group: &Pubkey, order: &SignedOrder) -> [u8; 64] {
+    let sig = maker.sign_message(&order.message(group));
+    let mut out = [0u8; 64];
+    out.copy_from_slice(sig.as_ref());
+    out
+}
+
+/// The ed25519 verification instruction of a signed message; it must come right before `fill_order`.
+pub fn ed25519_verify(signer: &Pubkey, signature: &[u8; 64], message: &[u8]) -> Instruction {
+    solana_ed25519_program::new_ed25519_instruction_with_signature(message, signature, &signer.to_bytes())
+}
+
+/// `fill_order` alone (without the ed25519 instruction): `taker` fills `fill_lots` of `order`.
+/// `maker_health` / `taker` health keys: canonical, with the perp and quote assets as extras.
+pub fn fill_order(
+    group: &Pubkey,
+    quote_index: u16,
+    order: &SignedOrder,
+    maker_health: &[Pubkey],
+    taker: &TradeParty,
+    fill_lots: u64,
+) -> Instruction {
+    let mut remaining = health_metas(maker_health);
+    remaining.extend(health_metas(&taker.health));
+    build(
+        ballast::accounts::FillOrder {
+            market: market(group, order.asset_index, quote_index),
+            maker: order.account,
+            taker: taker.account,
+            taker_authority: taker.authority,
+            order_record: pda::order_record(&order.account, order.nonce).0,
+            instructions: solana_sdk::sysvar::instructions::ID,
+            system_program: system_program::ID,
+        },
+        ballast::instruction::FillOrder { order: *order, fill_lots, maker_health_accounts: maker_health.len() as u8 },
+        &remaining,
+    )
+}
+
+/// The two instructions that fill a signed order, in order: the ed25519 verification of the
+/// maker's signature, then `fill_order`.
+pub fn fill_order_ixs(
+    group: &Pubkey,
+    quote_index: u16,
+    order: &SignedOrder,
+    maker_signer: &Pubkey,
+    signature: &[u8; 64],
+    maker_health: &[Pubkey],
+    taker: &TradeParty,
+    fill_lots: u64,
+) -> [Instruction; 2] {
+    [
+        ed25519_verify(maker_signer, signature, &order.message(group)),
+        fill_order(group, quote_index, order, maker_health, taker, fill_lots),
+    ]
+}
+
+/// `cancel_order`: the maker (owner or trade delegate `authority`, who pays a new record's rent)
+/// burns `nonce`.
+pub fn cancel_order(account: &Pubkey, authority: &Pubkey, nonce: u64) -> Instruction {
+    build(
+        ballast::accounts::CancelOrder {
+            account: *account,
+            authority: *authority,
+            order_record: pda::order_record(account, nonce).0,
+            system_program: system_program::ID,
+        },
+        ballast::instruction::CancelOrder { nonce },
+        &[],
+    )
+}
+
+/// `settle_pnl` (permissionless): up to `max_amount` quote native units from `unprofitable` to
+/// `profitable`. `oracle` is the perp asset's primary oracle.
+pub fn settle_pnl(
+    group: &Pubkey,
+    asset_index: u16,
+    quote_index: u16,
+    oracle: &Pubkey,
+    profitable: &Pubkey,
+    unprofitable: &Pubkey,
+    max_amount: u64,
+) -> Instruction {
+    build(
+        ballast::accounts::SettlePnl {
+            market: market(group, asset_index, quote_index),
+            oracle: *oracle,
+            profitable: *profitable,
+            unprofitable: *unprofitable,
+        },
+        ballast::instruction::SettlePnl { max_amount },
+        &[],
+    )
+}
+
+/// A perp position as an integrator sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PerpView {
+    /// Asset index of the market.
+    pub asset_index: u16,
+    /// Base position, lots (long positive).
+    pub base_lots: i64,
+    /// Quote position after unsettled funding at the market's stored index, quote native units.
+    pub quote: Fx,
+    /// Funding paid since the slot opened (negative: received), quote native units.
+    pub funding_paid: i64,
+    /// Unrealized PnL at `price` (base x price + quote), quote native units, rounded down.
+    pub pnl: Fx,
+}
+
+/// The account's perp positions valued at `price_of(asset_index)` (quote native per base native),
+/// using each market's stored funding index (call `refresh_asset` first for an up-to-date one).
+pub fn positions(account: &MarginAccount, assets: &[Asset], mut price_of: impl FnMut(u16) -> Price) -> Vec<PerpView> {
+    let mut out = Vec::new();
+    for p in account.perps.iter().filter(|p| p.asset_index != FREE_SLOT) {
+        let Some(a) = assets.iter().find(|a| a.asset_index == p.asset_index) else { continue };
+        let mut pos: PerpPos = p.pos(a.perp.base_lot_size);
+        if pos.settle_funding(a.perp.funding_index.fx()).is_err() {
+            continue;
+        }
+        let pnl = pos.pnl(price_of(p.asset_index), Round::Down).unwrap_or(Fx::ZERO);
+        out.push(PerpView {
+            asset_index: p.asset_index,
+            base_lots: p.base_lots,
+            quote: pos.quote,
+            funding_paid: p.funding_paid,
+            pnl,
+        });
+    }
+    out
+}
