@@ -199,6 +199,7 @@ fn or_13_band_cannot_exceed_maint_shocks() {
     env.assert_fails_nsc(&[ix], &[&ka, &kb], BallastError::PriceOutsideBand);
     // Just inside the band (the oracle's binary fraction of $100 is a hair below it).
     block(&mut env, &a, &b, 10, PAR * 110 / 100 - 1).unwrap();
+    assert_i7(&mut env, &[&a, &b], false);
 }
 
 #[test]
@@ -251,6 +252,7 @@ fn block_trade_needs_both_signatures_and_health() {
     env.assert_fails_nsc(&[ix], &[&ka, &kb], BallastError::HealthMustBePositive);
     let ix = block_ix(&mut env, &a, &a, 10, PAR);
     env.assert_fails_nsc(&[ix], &[&ka], BallastError::SameAccount);
+    assert_i7(&mut env, &[&a, &b], false);
 }
 
 // ---- signed orders ----
@@ -379,6 +381,7 @@ fn signed_order_by_trade_delegate() {
     let o = order(&maker, SIDE_BUY, 5, PAR, 1, T0 + 86_400);
     fill(&mut env, &o, &bot, &taker, 5).unwrap();
     assert_eq!(perp(&mut env, &maker).0, 5);
+    assert_i7(&mut env, &[&maker, &taker], false);
 }
 
 // ---- funding ----
@@ -428,6 +431,7 @@ fn px_04_funding_after_a_day_without_updates_is_clamped_and_capped() {
     // At most one hour (MAX_FUNDING_SECS) at the clamped rate.
     let capped = 0.01 * 0.1 * MAX_FUNDING_SECS as f64 / 86_400.0;
     assert!((index - capped).abs() < 1e-12, "{index} vs {capped}");
+    assert_i7(&mut env, &[&long, &short], true);
 }
 
 // ---- settlement ----
@@ -513,6 +517,7 @@ fn px_03_unrealized_pnl_is_not_withdrawable_and_settles_within_limits() {
     assert_eq!(usdc(&mut env, &a), Fx::from_num(10_000_000_000 - fee));
     let ix = env.withdraw_ix(&a, USDC, 10_000_000_000 - fee + 1);
     env.assert_fails_nsc(&[ix], &[&ka], BallastError::InsufficientBalance);
+    assert_i7(&mut env, &[&a, &b], false);
 }
 
 // ---- SDK parity ----
