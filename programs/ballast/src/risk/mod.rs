@@ -6,6 +6,7 @@
 pub mod bank;
 pub mod health;
 pub mod interest;
+pub mod liquidation;
 pub mod num;
 pub mod params;
 pub mod perp;
