@@ -39,6 +39,8 @@ pub enum BallastEvent {
     OrderCancelled(OrderCancelled),
     /// Perp PnL was settled.
     PnlSettled(PnlSettled),
+    /// A liquidation step.
+    Liquidated(Liquidated),
 }
 
 impl BallastEvent {
@@ -61,6 +63,7 @@ impl BallastEvent {
             BallastEvent::PerpTraded(e) => &e.header,
             BallastEvent::OrderCancelled(e) => &e.header,
             BallastEvent::PnlSettled(e) => &e.header,
+            BallastEvent::Liquidated(e) => &e.header,
         }
     }
 }
@@ -92,6 +95,7 @@ pub fn decode(data: &[u8]) -> Option<BallastEvent> {
         .or_else(|| parse(data).map(E::PerpTraded))
         .or_else(|| parse(data).map(E::OrderCancelled))
         .or_else(|| parse(data).map(E::PnlSettled))
+        .or_else(|| parse(data).map(E::Liquidated))
 }
 
 #[cfg(test)]
@@ -185,6 +189,19 @@ mod tests {
                 amount: 50,
                 oracle_price_bits: 1 << 81,
             }),
+            E::Liquidated(Liquidated {
+                header: header(),
+                liqee: k(),
+                liqor: k(),
+                asset_index: 1,
+                liab_index: 0,
+                perp: false,
+                liab_amount: 10,
+                asset_amount: 3,
+                to_insurance: 1,
+                fee_bps: 550,
+                liqee_end_health_after_bits: -7,
+            }),
         ];
         use BallastEvent as E;
         let count = all.len();
@@ -207,6 +224,7 @@ mod tests {
                 E::PerpTraded(e) => e.data(),
                 E::OrderCancelled(e) => e.data(),
                 E::PnlSettled(e) => e.data(),
+                E::Liquidated(e) => e.data(),
             };
             // Header: version (1) + group (32) + slot (8) + timestamp (8) right after the discriminator.
             assert_eq!(data[8], ballast::constants::EVENT_VERSION);

@@ -233,6 +233,38 @@ pub fn check_health(
     )
 }
 
+/// `liquidate_token`: the liquidator account `liqor` (its owner `liqor_owner` signs) repays up to
+/// `max_liab` of `liqee`'s borrow in `liab_index` and seizes `asset_index`. `liqee_health`: the
+/// liquidated account's canonical health keys; `liqor_health`: the liquidator's, with both assets
+/// as extras.
+#[allow(clippy::too_many_arguments)]
+pub fn liquidate_token(
+    group: &Pubkey,
+    liqor: &Pubkey,
+    liqor_owner: &Pubkey,
+    liqee: &Pubkey,
+    asset_index: u16,
+    liab_index: u16,
+    max_liab: u64,
+    liqee_health: &[Pubkey],
+    liqor_health: &[Pubkey],
+) -> Instruction {
+    let mut remaining = health_metas(liqee_health);
+    remaining.extend(health_metas(liqor_health));
+    build(
+        ballast::accounts::LiquidateToken {
+            group: *group,
+            liqor: *liqor,
+            liqor_authority: *liqor_owner,
+            liqee: *liqee,
+            asset: pda::asset(group, asset_index).0,
+            liab: pda::asset(group, liab_index).0,
+        },
+        ballast::instruction::LiquidateToken { max_liab, liqee_health_accounts: liqee_health.len() as u8 },
+        &remaining,
+    )
+}
+
 /// `create_stub_oracle` (the program must be built with `test-oracle`).
 pub fn create_stub_oracle(group: &Pubkey, admin: &Pubkey, payer: &Pubkey, stub_num: u64) -> Instruction {
     let mut data = solana_sdk::hash::hashv(&[b"global:create_stub_oracle"]).to_bytes()[..8].to_vec();

@@ -167,6 +167,13 @@ pub const BALLAST_ERROR_NAMES: &[&str] = &[
     "NothingToSettle",
     "SettleLimitReached",
     "NotQuoteAsset",
+    "NotLiquidatable",
+    "LiquidatorBeingLiquidated",
+    "WorseHealthPostLiquidation",
+    "NothingToLiquidate",
+    "TokenAssetLiquidationDisabled",
+    "OracleDeviatesFromStable",
+    "SameAsset",
 ];
 
 #[cfg(test)]

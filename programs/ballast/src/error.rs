@@ -159,6 +159,27 @@ pub enum BallastError {
     /// The account passed as the quote asset is not the group's quote asset.
     #[msg("not the group's quote asset")]
     NotQuoteAsset,
+    /// The account is not liquidatable (Maint health >= 0, or LiquidationEnd >= 0 once started).
+    #[msg("account not liquidatable")]
+    NotLiquidatable,
+    /// The liquidator's own account is being liquidated or is liquidatable.
+    #[msg("liquidator is being liquidated")]
+    LiquidatorBeingLiquidated,
+    /// The step would not raise the liquidated account's LiquidationEnd health.
+    #[msg("liquidation would not improve health")]
+    WorseHealthPostLiquidation,
+    /// The account has nothing of that kind to liquidate (no such liability, asset or position).
+    #[msg("nothing to liquidate")]
+    NothingToLiquidate,
+    /// The asset may not be seized by liquidators.
+    #[msg("asset liquidation disabled")]
+    TokenAssetLiquidationDisabled,
+    /// An oracle price is too far from its stable price for liquidation.
+    #[msg("oracle price too far from the stable price")]
+    OracleDeviatesFromStable,
+    /// Asset and liability are the same asset.
+    #[msg("asset and liability must differ")]
+    SameAsset,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

@@ -290,3 +290,32 @@ pub struct PnlSettled {
     /// Oracle price, I48F80 bits.
     pub oracle_price_bits: i128,
 }
+
+/// A liquidation step.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Liquidated {
+    /// Header.
+    pub header: EventHeader,
+    /// Liquidated account.
+    pub liqee: Pubkey,
+    /// Liquidator account.
+    pub liqor: Pubkey,
+    /// Asset seized (token) or perp market (perp).
+    pub asset_index: u16,
+    /// Liability repaid (token); the quote asset (perp).
+    pub liab_index: u16,
+    /// True for a perp position takeover.
+    pub perp: bool,
+    /// Token: liability repaid, native units. Perp: lots taken over.
+    pub liab_amount: u64,
+    /// Token: asset seized from the liquidated account, native units. Perp: price per lot, quote
+    /// native units.
+    pub asset_amount: u64,
+    /// Insurance fund's share of the fee (token: native units of the asset; perp: quote native).
+    pub to_insurance: u64,
+    /// Fee applied, bps (base plus the time ramp).
+    pub fee_bps: u32,
+    /// Liquidated account's LiquidationEnd health after, quote native units, I80F48 bits.
+    pub liqee_end_health_after_bits: i128,
+}

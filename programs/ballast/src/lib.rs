@@ -144,6 +144,18 @@ pub mod ballast {
         instructions::settle_pnl::handler(ctx, max_amount)
     }
 
+    /// Liquidator (its account's owner signs): repays up to `max_liab` native units of the
+    /// liquidated account's borrow in `liab` and seizes its deposit in `asset` at the oracle price
+    /// plus the fee, never beyond LiquidationEnd health 0 (docs/liquidation.md). Remaining accounts:
+    /// the liquidated account's health accounts, then the liquidator's (with both assets added).
+    pub fn liquidate_token<'info>(
+        ctx: Context<'info, LiquidateToken<'info>>,
+        max_liab: u64,
+        liqee_health_accounts: u8,
+    ) -> Result<()> {
+        instructions::liquidate_token::handler(ctx, max_liab, liqee_health_accounts)
+    }
+
     /// Test builds only: admin creates a stub oracle.
     #[cfg(feature = "test-oracle")]
     pub fn create_stub_oracle(ctx: Context<CreateStubOracle>, stub_num: u64) -> Result<()> {

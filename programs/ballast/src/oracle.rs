@@ -43,6 +43,8 @@ pub enum Action {
     Trade,
     /// Settle perp PnL at the oracle price.
     SettlePnl,
+    /// Liquidate: both accounts' prices, and no price far from its stable price.
+    Liquidate,
 }
 
 /// What an action requires of the oracles of the account's assets.
@@ -59,7 +61,12 @@ pub enum OracleNeed {
 pub const fn oracle_policy(action: Action) -> OracleNeed {
     match action {
         Action::Deposit | Action::RepayInFull | Action::CloseAccount => OracleNeed::None,
-        Action::Withdraw | Action::RefreshAsset | Action::ListAsset | Action::Trade | Action::SettlePnl => {
+        Action::Withdraw
+        | Action::RefreshAsset
+        | Action::ListAsset
+        | Action::Trade
+        | Action::SettlePnl
+        | Action::Liquidate => {
             OracleNeed::Valid
         }
     }

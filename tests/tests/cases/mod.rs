@@ -3,6 +3,7 @@ mod catalogue_av;
 mod catalogue_mr;
 mod health_parity;
 mod lending;
+mod liquidation;
 mod migrate;
 mod oracles;
 mod perps;

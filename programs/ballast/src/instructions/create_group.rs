@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::{EventHeader, GroupCreated};
-use crate::state::Group;
+use crate::state::{Group, DEFAULT_LIQUIDATION_CONFIG};
 
 /// Accounts of `create_group`.
 #[derive(Accounts)]
@@ -40,6 +40,7 @@ pub fn handler(ctx: Context<CreateGroup>, group_num: u32, guardian: Pubkey, time
     g.bump = ctx.bumps.group;
     g.timelock_secs = timelock_secs;
     g.quote_asset_index = 0;
+    g.liquidation = DEFAULT_LIQUIDATION_CONFIG;
     emit!(GroupCreated {
         header: EventHeader::now(ctx.accounts.group.key())?,
         admin: g.admin,

@@ -68,6 +68,49 @@ pub fn perp_price_per_lot(oracle: Price, lot_size: u64, fee_bps: u32, liqee_long
     p.filter(|p| *p > 0).or_overflow()
 }
 
+/// Largest liability amount whose seizure at `rate` stays within `deposit` asset units.
+pub fn max_repay_for_deposit(deposit: u64, rate: Price) -> RiskResult<u64> {
+    if rate <= Price::ZERO {
+        return Err(RiskError::InvalidParam("rate must be positive"));
+    }
+    let q = Fx::from_num(deposit).checked_div(Fx::from_num(rate)).or_overflow()?;
+    let mut x = super::num::to_u64_floor(q).or_overflow()?;
+    while x > 0 && seized(x, rate)? > deposit {
+        x -= 1;
+    }
+    Ok(x)
+}
+
+/// Gross value of all positions at oracle prices, quote native units: |spot| and |perp base|
+/// values, plus |perp quote|. Accounts below the group's close-out value are liquidated in full.
+pub fn gross_value(input: &HealthInput) -> RiskResult<Fx> {
+    let mut total = Fx::ZERO;
+    for i in 0..input.len {
+        let (a, e) = (&input.assets[i], &input.exposures[i]);
+        for v in [
+            value(e.spot, a.oracle_price, Round::Down).or_overflow()?,
+            value(e.perp_base, a.oracle_price, Round::Down).or_overflow()?,
+            e.perp_quote,
+        ] {
+            total = total.checked_add(v.checked_abs().or_overflow()?).or_overflow()?;
+        }
+    }
+    Ok(total)
+}
+
+/// True when `oracle` lies more than `max_bps` away from `stable` (an unset stable price never does).
+pub fn deviates(oracle: Price, stable: Price, max_bps: u16) -> bool {
+    if stable <= Price::ZERO {
+        return false;
+    }
+    let diff = (oracle - stable).abs();
+    let limit = stable.checked_mul_int(max_bps as i128);
+    match (diff.checked_mul_int(BPS as i128), limit) {
+        (Some(d), Some(l)) => d > l,
+        _ => true,
+    }
+}
+
 /// The smallest amount in `[0, max]` whose health `h(amount)` is >= 0, for a non-decreasing `h`
 /// with `h(0) = h0 < 0`. Returns `max` when even `max` does not reach zero. If the search runs out of
 /// steps it returns the largest amount known to stay below zero: never beyond the target.

@@ -226,6 +226,8 @@ pub const ASSET_FLAG_DEPOSITS_DISABLED: u8 = 1;
 pub const ASSET_FLAG_WITHDRAWALS_DISABLED: u8 = 2;
 /// Asset flag: the asset may be borrowed.
 pub const ASSET_FLAG_BORROWABLE: u8 = 4;
+/// Asset flag: liquidators may not seize this asset (catalogue LQ-15).
+pub const ASSET_FLAG_NO_ASSET_LIQUIDATION: u8 = 8;
 
 /// One underlying. PDA: `[ASSET_SEED, group, asset_index (u16 LE)]`.
 #[account(zero_copy)]
@@ -490,7 +492,10 @@ impl Asset {
             l.util_cap_bps <= 10_000 && l.net_borrow_window_secs >= 1 && l.reserved == 0,
             BallastError::InvalidConfig
         );
-        let known = ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_WITHDRAWALS_DISABLED | ASSET_FLAG_BORROWABLE;
+        let known = ASSET_FLAG_DEPOSITS_DISABLED
+            | ASSET_FLAG_WITHDRAWALS_DISABLED
+            | ASSET_FLAG_BORROWABLE
+            | ASSET_FLAG_NO_ASSET_LIQUIDATION;
         require!(self.flags & !known == 0, BallastError::InvalidConfig);
         require!(self.name.iter().all(|b| *b == 0 || b.is_ascii_graphic() || *b == b' '), BallastError::InvalidConfig);
         self.perp.validate(self.risk.maint_down_bps, self.risk.maint_up_bps)

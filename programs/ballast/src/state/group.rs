@@ -29,9 +29,65 @@ pub struct Group {
     pub timelock_secs: u64,
     /// Margin accounts created in this group (counter).
     pub num_accounts: u64,
+    /// Liquidation fee schedule and guards.
+    pub liquidation: LiquidationConfig,
     /// Reserved for upgrades (insurance fund state, counters).
-    pub reserved: [u8; 512],
+    pub reserved: [u8; 488],
 }
 
+/// Liquidation fee schedule and guards of a group (`set_liquidation_config`, admin).
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct LiquidationConfig {
+    /// Accounts whose gross position value is below this are closed out in one call instead of
+    /// stopping at LiquidationEnd health 0, quote native units.
+    pub close_out_value: u64,
+    /// Extra liquidation fee per hour an account stays liquidatable, bps.
+    pub fee_ramp_bps_per_hour: u32,
+    /// Cap of the extra fee, bps.
+    pub fee_ramp_cap_bps: u32,
+    /// Share of every liquidation fee paid to the insurance fund, bps.
+    pub insurance_share_bps: u16,
+    /// Largest distance of an oracle price from the stable price at which liquidation proceeds, bps.
+    pub max_stable_deviation_bps: u16,
+    /// Reserved.
+    pub reserved: [u8; 4],
+}
+
+/// Default liquidation configuration of a new group: $10 close-out, +0.5%/h up to +5%, 20% to the
+/// insurance fund, 20% largest oracle/stable deviation.
+pub const DEFAULT_LIQUIDATION_CONFIG: LiquidationConfig = LiquidationConfig {
+    close_out_value: 10_000_000,
+    fee_ramp_bps_per_hour: 50,
+    fee_ramp_cap_bps: 500,
+    insurance_share_bps: 2_000,
+    max_stable_deviation_bps: 2_000,
+    reserved: [0; 4],
+};
+
+impl LiquidationConfig {
+    /// Checks the bounds: ramp cap <= 50%, shares and deviation <= 100%, deviation > 0.
+    pub fn validate(&self) -> Result<()> {
+        require!(
+            self.fee_ramp_cap_bps <= 5_000
+                && self.insurance_share_bps <= 10_000
+                && (1..=10_000).contains(&self.max_stable_deviation_bps)
+                && self.reserved == [0; 4],
+            crate::error::BallastError::InvalidConfig
+        );
+        Ok(())
+    }
+
+    /// The pure fee schedule.
+    pub fn schedule(&self) -> crate::risk::liquidation::FeeSchedule {
+        crate::risk::liquidation::FeeSchedule {
+            ramp_bps_per_hour: self.fee_ramp_bps_per_hour,
+            ramp_cap_bps: self.fee_ramp_cap_bps,
+            insurance_share_bps: self.insurance_share_bps,
+        }
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<LiquidationConfig>() == 24);
 const _: () = assert!(core::mem::size_of::<Group>() == 648);
 const _: () = assert!(core::mem::align_of::<Group>() == 8);

@@ -100,8 +100,10 @@ pub struct MarginAccount {
     pub perps: [PerpPosition; MAX_PERP_POSITIONS],
     /// Option positions.
     pub options: [OptionPosition; MAX_OPTION_POSITIONS],
+    /// When the current liquidation started (the fee ramps from here), unix seconds; 0: none.
+    pub liquidation_start_ts: i64,
     /// Reserved for upgrades.
-    pub reserved: [u8; 128],
+    pub reserved: [u8; 120],
 }
 
 const _: () = assert!(core::mem::size_of::<TokenPosition>() == 24);

@@ -1,0 +1,290 @@
+//! Token liquidation: who may liquidate whom, how much, at what price, and what it leaves.
+//! Catalogue LQ-01 … LQ-06, LQ-09, LQ-11, LQ-12, LQ-15, MR-10.
+
+use crate::harness::*;
+use anchor_lang::solana_program::instruction::Instruction;
+use ballast::error::BallastError;
+use ballast::instructions::EditAssetParams;
+use ballast::risk::{Fx, HealthType};
+use ballast::state::{OracleKind, ACCOUNT_FLAG_BEING_LIQUIDATED, ASSET_FLAG_BORROWABLE, ASSET_FLAG_NO_ASSET_LIQUIDATION};
+use ballast_sdk::ix;
+use solana_sdk::signature::Signer;
+
+const USDC: u16 = 0;
+const SOL: u16 = 1;
+
+/// USDC ($1) and SOL ($100); a lender with 100,000 USDC, a liquidator with 50,000 USDC, and a
+/// borrower with `sol` lamports of SOL who borrows `usdc` native USDC.
+fn setup(sol: u64, usdc: u64) -> (Env, User, User) {
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 100.0, OracleKind::PythPull);
+    let lender = env.user(0);
+    env.fund_and_deposit(&lender, USDC, 100_000_000_000);
+    let liqor = env.user(1);
+    env.fund_and_deposit(&liqor, USDC, 50_000_000_000);
+    let liqee = env.user(2);
+    env.fund_and_deposit(&liqee, SOL, sol);
+    env.borrow(&liqee, USDC, usdc).expect("borrow");
+    (env, liqor, liqee)
+}
+
+/// Moves the clock by `secs`, publishes fresh prices (SOL at `sol`) and refreshes every asset, so
+/// stable prices follow the oracle.
+fn advance(env: &mut Env, secs: i64, sol: f64) {
+    let now = env.now();
+    env.set_time(now + secs);
+    env.set_price(USDC, 1.0);
+    env.set_price(SOL, sol);
+    for i in [USDC, SOL] {
+        let oracle = env.assets[i as usize].oracle;
+        env.send(&[ix::refresh_asset(&env.group, i, &oracle)], &[]).unwrap();
+    }
+}
+
+fn liq_ix(env: &mut Env, liqor: &User, liqee: &User, asset: u16, liab: u16, max: u64) -> Instruction {
+    let ee = env.health_keys(&liqee.account, None);
+    let or = env.health_keys_with(&liqor.account, &[asset, liab]);
+    ix::liquidate_token(&env.group, &liqor.account, &liqor.kp.pubkey(), &liqee.account, asset, liab, max, &ee, &or)
+}
+
+fn liquidate(env: &mut Env, liqor: &User, liqee: &User, asset: u16, liab: u16, max: u64) -> TxResult {
+    let ix = liq_ix(env, liqor, liqee, asset, liab, max);
+    let k = liqor.kp.insecure_clone();
+    env.send(&[ix], &[&k])
+}
+
+fn healths(env: &mut Env, u: &User) -> [Fx; 3] {
+    let acc = env.margin_account(&u.account);
+    let raw = env.health_raw(&u.account);
+    let now = env.now();
+    let h = ballast_sdk::health::compute_all(&env.group, &acc, &raw, now).unwrap();
+    [h[0].health, h[1].health, h[2].health]
+}
+
+fn balance(env: &mut Env, u: &User, asset: u16) -> Fx {
+    let acc = env.margin_account(&u.account);
+    let a = env.asset_state(asset);
+    a.bank.state().native(acc.token_indexed(asset)).unwrap()
+}
+
+/// The standard liquidatable borrower: 10 SOL, 600 USDC borrowed; SOL falls to $70.
+fn underwater() -> (Env, User, User) {
+    let (mut env, liqor, liqee) = setup(10_000_000_000, 600_000_000);
+    advance(&mut env, 3_600, 70.0);
+    (env, liqor, liqee)
+}
+
+#[test]
+fn lq_01_healthy_account_is_not_liquidatable() {
+    let (mut env, liqor, liqee) = setup(10_000_000_000, 600_000_000);
+    assert!(healths(&mut env, &liqee)[1] > Fx::ZERO);
+    let ix = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
+    let k = liqor.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::NotLiquidatable);
+}
+
+#[test]
+fn lq_02_liquidation_capped_at_target() {
+    let (mut env, liqor, liqee) = underwater();
+    let [_, maint, end] = healths(&mut env, &liqee);
+    assert!(maint < Fx::ZERO && end < Fx::ZERO, "liquidatable: {maint} {end}");
+    let debt_before = -balance(&mut env, &liqee, USDC);
+    let (liqor_usdc, sol_before) = (balance(&mut env, &liqor, USDC), balance(&mut env, &liqee, SOL));
+    // Ask for ten times the whole debt: the step stops at LiquidationEnd health 0.
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, 6_000_000_000).unwrap();
+    let [_, maint, end] = healths(&mut env, &liqee);
+    assert!(end >= Fx::ZERO && end < Fx::from_num(10_000), "LiquidationEnd just reaches 0: {end}");
+    assert!(maint > end);
+    let repaid = debt_before + balance(&mut env, &liqee, USDC);
+    assert!(repaid > Fx::ZERO && repaid < debt_before, "partial: {repaid} of {debt_before}");
+    // (Balances are shares times a deposit index just above 1: compare to a millionth of a unit.)
+    let paid = liqor_usdc - balance(&mut env, &liqor, USDC);
+    assert!((paid - repaid).abs() < Fx::from_num(0.001), "the liquidator paid the repaid debt: {paid} vs {repaid}");
+    // Seized at the oracle plus the 10% fee (5% per asset), rounded down; 20% of the fee part to
+    // the insurance fund's claim on SOL.
+    let seized = sol_before - balance(&mut env, &liqee, SOL);
+    let fair = repaid.to_num::<f64>() / 0.07; // lamports worth the repaid USDC at $70
+    assert!((seized.to_num::<f64>() - fair * 1.10).abs() <= 2.0, "{seized} vs {}", fair * 1.1);
+    let ins = env.asset_state(SOL).insurance_fees.fx();
+    assert!((ins.to_num::<f64>() - fair * 0.10 * 0.2).abs() <= 2.0, "insurance {ins}");
+    assert_eq!(balance(&mut env, &liqor, SOL) + ins, seized, "nothing lost or created");
+    assert_eq!(env.margin_account(&liqee.account).flags & ACCOUNT_FLAG_BEING_LIQUIDATED, 0, "done: flag cleared");
+    // Done: a second call finds nothing to do.
+    let ix = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
+    let k = liqor.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::NotLiquidatable);
+}
+
+#[test]
+fn liquidation_continues_while_flagged_and_the_fee_ramps() {
+    let (mut env, liqor, liqee) = underwater();
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, 1_000_000).unwrap();
+    let acc = env.margin_account(&liqee.account);
+    assert_ne!(acc.flags & ACCOUNT_FLAG_BEING_LIQUIDATED, 0, "one dollar is not enough: flagged");
+    let rate = |env: &mut Env, f: &mut dyn FnMut(&mut Env)| {
+        let before = balance(env, &liqee, SOL);
+        f(env);
+        (before - balance(env, &liqee, SOL)).to_num::<f64>() / 1e6
+    };
+    let r0 = rate(&mut env, &mut |e| liquidate(e, &liqor, &liqee, SOL, USDC, 1_000_000).unwrap());
+    // Two hours later the fee is 10% + 2 x 0.5% (the default ramp).
+    advance(&mut env, 7_200, 70.0);
+    let r1 = rate(&mut env, &mut |e| liquidate(e, &liqor, &liqee, SOL, USDC, 1_000_000).unwrap());
+    assert!((r1 / r0 - 1.11 / 1.10).abs() < 1e-4, "{r0} -> {r1}");
+}
+
+#[test]
+fn lq_03_step_that_lowers_health_is_rejected() {
+    // A collateral with a 2% shock against a liability with a 5% up shock: at a 10% fee, seizing
+    // 1.10 of collateral (weighted 0.98) for 1 of liability (weighted 1.05) lowers health.
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    let tight = |p: &mut ballast::instructions::ListAssetParams| {
+        p.risk.init_down_bps = 200;
+        p.risk.maint_down_bps = 100;
+        p.risk.init_up_bps = 500;
+        p.risk.maint_up_bps = 250;
+    };
+    env.list_with(6, 1.0, OracleKind::PythPull, spl(), tight).unwrap();
+    env.list_with(6, 1.0, OracleKind::PythPull, spl(), tight).unwrap();
+    let (lender, liqor, liqee) = (env.user(0), env.user(1), env.user(2));
+    env.fund_and_deposit(&lender, 2, 100_000_000_000);
+    env.fund_and_deposit(&liqor, 0, 100_000_000_000);
+    env.fund_and_deposit(&liqee, 1, 1_000_000_000);
+    env.borrow(&liqee, 2, 930_000_000).unwrap();
+    let now = env.now();
+    env.set_time(now + 60);
+    for (i, p) in [(0u16, 1.0), (1, 1.0), (2, 1.05)] {
+        env.set_price(i, p);
+        let o = env.assets[i as usize].oracle;
+        env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
+    }
+    assert!(healths(&mut env, &liqee)[1] < Fx::ZERO);
+    let ee = env.health_keys(&liqee.account, None);
+    let or = env.health_keys_with(&liqor.account, &[1, 2]);
+    let ix = ix::liquidate_token(&env.group, &liqor.account, &liqor.kp.pubkey(), &liqee.account, 1, 2, u64::MAX, &ee, &or);
+    let k = liqor.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::WorseHealthPostLiquidation);
+}
+
+#[test]
+fn lq_04_liquidator_without_collateral_is_refused() {
+    let (mut env, _liqor, liqee) = underwater();
+    let poor = env.user(9);
+    let ix = liq_ix(&mut env, &poor, &liqee, SOL, USDC, u64::MAX);
+    let k = poor.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::HealthMustBePositive);
+}
+
+#[test]
+fn lq_05_liquidator_that_is_itself_liquidatable_is_refused() {
+    let (mut env, _liqor, liqee) = setup(10_000_000_000, 600_000_000);
+    let other = env.user(7);
+    env.fund_and_deposit(&other, SOL, 10_000_000_000);
+    env.borrow(&other, USDC, 600_000_000).unwrap();
+    advance(&mut env, 3_600, 70.0);
+    let ix = liq_ix(&mut env, &other, &liqee, SOL, USDC, u64::MAX);
+    let k = other.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::LiquidatorBeingLiquidated);
+    // Nor may an account liquidate itself, nor a stranger sign for a liquidator.
+    let ix = liq_ix(&mut env, &liqee, &liqee, SOL, USDC, u64::MAX);
+    let k = liqee.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::SameAccount);
+}
+
+#[test]
+fn lq_06_owner_cannot_push_own_account_below_maint() {
+    // The Euler shape: a healthy account withdraws or borrows itself into liquidation so that a
+    // second account of the same owner can liquidate it. The first step fails the health rule.
+    let (mut env, _liqor, liqee) = setup(10_000_000_000, 600_000_000);
+    for ix in [env.withdraw_ix(&liqee, SOL, 5_000_000_000), env.borrow_ix(&liqee, USDC, 100_000_000)] {
+        let k = liqee.kp.insecure_clone();
+        env.assert_fails_nsc(&[ix], &[&k], BallastError::HealthMustBePositive);
+    }
+    assert!(healths(&mut env, &liqee)[1] > Fx::ZERO);
+}
+
+#[test]
+fn lq_09_invalid_or_deviating_price_refuses_liquidation() {
+    let (mut env, liqor, liqee) = underwater();
+    // SOL's oracle goes stale (120 s, max age 60 s): refused.
+    let now = env.now();
+    env.set_time(now + 120);
+    env.set_price(USDC, 1.0);
+    let ix = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
+    let k = liqor.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::OracleStale);
+    // A fresh price 30% below the stable price (a sudden move): refused until the stable price follows.
+    env.set_price(SOL, 49.0);
+    let ix = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::OracleDeviatesFromStable);
+}
+
+/// 0.05 SOL, 3.19 USDC borrowed (a $5 account, below the $10 close-out value): liquidated in full.
+fn small_account(sol_price: f64) -> (Env, User, User) {
+    let (mut env, liqor, liqee) = setup(50_000_000, 3_190_000);
+    advance(&mut env, 3_600, sol_price);
+    (env, liqor, liqee)
+}
+
+#[test]
+fn lq_11_repay_is_capped_to_the_debt() {
+    let (mut env, liqor, liqee) = small_account(75.0);
+    assert!(healths(&mut env, &liqee)[1] < Fx::ZERO);
+    let debt = -balance(&mut env, &liqee, USDC);
+    let liqor_usdc = balance(&mut env, &liqor, USDC);
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+    assert_eq!(balance(&mut env, &liqee, USDC), Fx::ZERO, "the whole debt, and no more");
+    let paid = liqor_usdc - balance(&mut env, &liqor, USDC);
+    assert_eq!(paid.round(), debt.ceil(), "the liquidator paid the debt");
+    // The seizure is computed from the actual repay.
+    let seized = (Fx::from_num(50_000_000) - balance(&mut env, &liqee, SOL)).to_num::<f64>();
+    assert!((seized - paid.to_num::<f64>() * 1.10 / 0.075).abs() <= 2.0, "{seized}");
+}
+
+#[test]
+fn lq_12_collateral_below_debt_plus_bonus_is_seized_whole() {
+    let (mut env, liqor, liqee) = small_account(50.0);
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+    let acc = env.margin_account(&liqee.account);
+    // No SOL left, never a SOL borrow; the remaining USDC debt waits for bankruptcy resolution.
+    assert!(balance(&mut env, &liqee, SOL) < Fx::from_num(22), "at most the rounding of one unit of debt left");
+    assert!(balance(&mut env, &liqee, SOL) >= Fx::ZERO);
+    assert!(balance(&mut env, &liqee, USDC) < Fx::ZERO, "residual debt");
+    assert!(acc.token_indexed(SOL) >= Fx::ZERO);
+    // The bonus came from the liquidated account's own collateral only.
+    let ins = env.asset_state(SOL).insurance_fees.fx();
+    assert_eq!(balance(&mut env, &liqor, SOL) + ins + balance(&mut env, &liqee, SOL), Fx::from_num(50_000_000));
+}
+
+#[test]
+fn lq_15_asset_flagged_against_liquidation_cannot_be_seized() {
+    let (mut env, liqor, liqee) = underwater();
+    let admin = env.admin.insecure_clone();
+    let p = EditAssetParams { flags: Some(ASSET_FLAG_BORROWABLE | ASSET_FLAG_NO_ASSET_LIQUIDATION), ..Default::default() };
+    env.send(&[ix::edit_asset(&env.group, &admin.pubkey(), SOL, p)], &[&admin]).unwrap();
+    let ix = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
+    let k = liqor.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::TokenAssetLiquidationDisabled);
+}
+
+#[test]
+fn mr_10_many_one_unit_liquidations_gain_no_more_than_the_fee() {
+    let (mut env, liqor, liqee) = underwater();
+    let sol_before = balance(&mut env, &liqee, SOL);
+    let usdc_before = balance(&mut env, &liqor, USDC);
+    let k = liqor.kp.insecure_clone();
+    for _ in 0..20 {
+        let ixs: Vec<Instruction> = (0..10).map(|_| liq_ix(&mut env, &liqor, &liqee, SOL, USDC, 1)).collect();
+        env.send(&ixs, &[&k]).unwrap();
+    }
+    let repaid = (usdc_before - balance(&mut env, &liqor, USDC)).round().to_num::<f64>();
+    let seized = (sol_before - balance(&mut env, &liqee, SOL)).to_num::<f64>();
+    assert_eq!(repaid, 200.0);
+    // 1 USDC-native buys 15.71 lamports at $70 with the 10% fee: each call rounds down to 15.
+    assert!(seized <= repaid * 1.10 / 0.07, "{seized} lamports for {repaid}");
+    assert_eq!(seized, 200.0 * 15.0);
+    let h = healths(&mut env, &liqee);
+    assert!(h[2] < Fx::ZERO, "still liquidatable");
+}
