@@ -215,3 +215,32 @@ pub fn positions(account: &MarginAccount, assets: &[Asset], mut price_of: impl F
     }
     out
 }
+
+/// `liquidate_perp`: the liquidator account `liqor` (its owner signs) takes over up to `max_lots`
+/// of `liqee`'s perp position in `asset_index`. `liqee_health`: the liquidated account's canonical
+/// health keys; `liqor_health`: the liquidator's, with the perp and quote assets as extras.
+#[allow(clippy::too_many_arguments)]
+pub fn liquidate_perp(
+    group: &Pubkey,
+    asset_index: u16,
+    quote_index: u16,
+    liqor: &Pubkey,
+    liqor_owner: &Pubkey,
+    liqee: &Pubkey,
+    max_lots: u64,
+    liqee_health: &[Pubkey],
+    liqor_health: &[Pubkey],
+) -> Instruction {
+    let mut remaining = health_metas(liqee_health);
+    remaining.extend(health_metas(liqor_health));
+    build(
+        ballast::accounts::LiquidatePerp {
+            market: market(group, asset_index, quote_index),
+            liqor: *liqor,
+            liqor_authority: *liqor_owner,
+            liqee: *liqee,
+        },
+        ballast::instruction::LiquidatePerp { max_lots, liqee_health_accounts: liqee_health.len() as u8 },
+        &remaining,
+    )
+}

@@ -28,6 +28,10 @@ pub const MAX_ASSETS: u16 = 4096;
 /// Asset index of a free position slot. Never a valid asset index (catalogue DS-05).
 pub const FREE_SLOT: u16 = u16::MAX;
 
+/// Asset index of every group's quote asset (listed first). Perp quote positions, fees and
+/// settlements are in its native units, and health counts perp cash as a balance of it.
+pub const QUOTE_ASSET_INDEX: u16 = 0;
+
 /// Decimals of the quote unit every price is expressed in (USD with 6 decimals).
 pub const QUOTE_DECIMALS: u8 = 6;
 /// Longest group timelock, seconds (30 days).

@@ -9,6 +9,7 @@
 
 use anchor_lang::prelude::*;
 
+use crate::constants::QUOTE_ASSET_INDEX;
 use crate::error::{BallastError, RiskResultExt};
 use crate::oracle::{is_price_invalid, read_oracle, OraclePrice};
 use crate::risk::bank::BankState;
@@ -81,22 +82,35 @@ impl HealthAccounts {
     }
 
     /// Builds the risk engine's input from the account's positions: token balances at the
-    /// projected indexes, perp positions with their unsettled funding at the projected funding index.
+    /// projected indexes; perp positions with their unsettled funding at the projected funding
+    /// index. Perp cash (quote plus funding) is in quote-asset native units, so it is added to the
+    /// quote asset's balance: it is valued at the quote asset's price and nets with quote deposits
+    /// and borrows in the quote asset's risk group, exactly as it will after settlement.
     pub fn health_input(&self, account: &MarginAccount) -> Result<Box<HealthInput>> {
         let mut input = HealthInput::new_boxed();
+        let mut perp_cash = Fx::ZERO;
         for a in &self.items[..self.len] {
             let spot = a.bank.native(account.token_indexed(a.risk.asset_index)).map_risk()?;
-            let (perp_base, perp_quote) = match account.perp_slot(a.risk.asset_index) {
-                Some(slot) => {
-                    let pos = account.perps[slot].pos(a.perp_lot_size);
-                    let owed = pos.funding_owed(a.funding_index).map_risk()?;
-                    (pos.base, pos.quote.checked_sub(owed).ok_or(BallastError::MathOverflow)?)
-                }
-                None => (Fx::ZERO, Fx::ZERO),
-            };
+            let (perp_base, perp_quote) = self.perp_exposure(account, a)?;
+            perp_cash = perp_cash.checked_add(perp_quote).ok_or(BallastError::MathOverflow)?;
             input.push(a.risk, Exposure { spot, perp_base, perp_quote }).map_risk()?;
         }
+        if perp_cash != Fx::ZERO {
+            let q = input.find(QUOTE_ASSET_INDEX).ok_or(BallastError::InvalidHealthAccounts)?;
+            let spot = input.exposures[q].spot.checked_add(perp_cash).ok_or(BallastError::MathOverflow)?;
+            input.exposures[q].spot = spot;
+        }
         Ok(input)
+    }
+
+    /// (base in native units, quote with funding owed) of the account's perp position in `a`.
+    fn perp_exposure(&self, account: &MarginAccount, a: &LoadedAsset) -> Result<(Fx, Fx)> {
+        let Some(slot) = account.perp_slot(a.risk.asset_index) else {
+            return Ok((Fx::ZERO, Fx::ZERO));
+        };
+        let pos = account.perps[slot].pos(a.perp_lot_size);
+        let owed = pos.funding_owed(a.funding_index).map_risk()?;
+        Ok((pos.base, pos.quote.checked_sub(owed).ok_or(BallastError::MathOverflow)?))
     }
 }
 

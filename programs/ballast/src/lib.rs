@@ -156,6 +156,18 @@ pub mod ballast {
         instructions::liquidate_token::handler(ctx, max_liab, liqee_health_accounts)
     }
 
+    /// Liquidator (its account's owner signs): takes over up to `max_lots` of the liquidated
+    /// account's perp position at the oracle price moved by the fee against it, never beyond
+    /// LiquidationEnd health 0. Remaining accounts: the liquidated account's health accounts, then
+    /// the liquidator's (with the perp and quote assets added).
+    pub fn liquidate_perp<'info>(
+        ctx: Context<'info, LiquidatePerp<'info>>,
+        max_lots: u64,
+        liqee_health_accounts: u8,
+    ) -> Result<()> {
+        instructions::liquidate_perp::handler(ctx, max_lots, liqee_health_accounts)
+    }
+
     /// Test builds only: admin creates a stub oracle.
     #[cfg(feature = "test-oracle")]
     pub fn create_stub_oracle(ctx: Context<CreateStubOracle>, stub_num: u64) -> Result<()> {

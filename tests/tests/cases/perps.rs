@@ -554,3 +554,55 @@ fn sdk_health_equals_program_health_with_perps() {
     assert!(perp(&mut env, &a).0 != 0 || perp(&mut env, &b).0 != 0 || perp(&mut env, &c).0 != 0);
     assert_i7(&mut env, &users, true);
 }
+
+// ---- liquidation ----
+
+#[test]
+fn lq_13_perp_position_taken_over_at_oracle_minus_fee() {
+    let (mut env, liqor, b) = setup();
+    let liqee = env.user(5);
+    env.fund_and_deposit(&liqee, USDC, 2_000_000_000);
+    block(&mut env, &liqee, &b, 4_000, PAR).unwrap();
+    // SOL falls to $60 over an hour (the stable price follows): the long is liquidatable.
+    env.set_time(T0 + 2 * 3_600);
+    env.set_price(USDC, 1.0);
+    env.set_price(SOL, 60.0);
+    for i in [USDC, SOL] {
+        let o = env.assets[i as usize].oracle;
+        env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
+    }
+    let health = |env: &mut Env, u: &User| {
+        let acc = env.margin_account(&u.account);
+        let raw = env.health_raw(&u.account);
+        let now = env.now();
+        ballast_sdk::health::compute_all(&env.group, &acc, &raw, now).unwrap()
+    };
+    let before = health(&mut env, &liqee);
+    assert!(before[1].health < Fx::ZERO, "maint {}", before[1].health);
+    let oi = env.asset_state(SOL).perp.open_interest;
+    let ins_before = env.asset_state(USDC).insurance_fees.fx();
+    let (q_liqee, q_liqor) = (perp(&mut env, &liqee).1, perp(&mut env, &liqor).1);
+    let ee = env.health_keys(&liqee.account, None);
+    let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
+    let ix = sp::liquidate_perp(&env.group, SOL, USDC, &liqor.account, &liqor.kp.pubkey(), &liqee.account, u64::MAX, &ee, &or);
+    let k = liqor.kp.insecure_clone();
+    env.send(&[ix], &[&k]).unwrap();
+    let after = health(&mut env, &liqee);
+    assert!(after[2].health >= Fx::ZERO && after[2].health < Fx::from_num(1_000_000), "stops at 0: {}", after[2].health);
+    assert!(after[1].health > before[1].health, "the liquidated account's health improves");
+    // The liquidator bought n lots at $0.60 x (1 - 5%) = 570,000 per lot; open interest is unchanged.
+    let (n, ql) = perp(&mut env, &liqor);
+    assert!(n > 0 && n < 4_000, "partial: {n}");
+    assert_eq!(perp(&mut env, &liqee).0, 4_000 - n);
+    // (The oracle's binary fraction puts a lot a hair under $0.60; the fee rounds against the
+    // liquidated account: 569,999 per lot.)
+    let paid = q_liqor - ql;
+    let per_lot = paid / Fx::from_num(n);
+    assert!(per_lot == Fx::from_num(569_999) || per_lot == Fx::from_num(570_000), "{per_lot}");
+    assert_eq!(perp(&mut env, &liqee).1 - q_liqee, paid, "the position moved at one price: no PnL created");
+    assert_eq!(env.asset_state(SOL).perp.open_interest, oi);
+    // The insurance fund's 20% of the ~30,000-per-lot fee, paid by the liquidator in USDC.
+    let ins = (env.asset_state(USDC).insurance_fees.fx() - ins_before).to_num::<f64>();
+    assert!((ins - n as f64 * 30_000.0 * 0.2).abs() <= n as f64, "{ins}");
+    assert_i7(&mut env, &[&liqee, &liqor, &b], false);
+}

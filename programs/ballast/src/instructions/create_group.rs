@@ -39,7 +39,7 @@ pub fn handler(ctx: Context<CreateGroup>, group_num: u32, guardian: Pubkey, time
     g.group_num = group_num;
     g.bump = ctx.bumps.group;
     g.timelock_secs = timelock_secs;
-    g.quote_asset_index = 0;
+    g.quote_asset_index = QUOTE_ASSET_INDEX;
     g.liquidation = DEFAULT_LIQUIDATION_CONFIG;
     emit!(GroupCreated {
         header: EventHeader::now(ctx.accounts.group.key())?,

@@ -117,7 +117,7 @@ fn update_market(asset: &AccountLoader<Asset>, price_per_lot: u64, oracle: &crat
 /// Moves one side's perp position by `signed_lots` (buyer positive) for `cost` quote native units
 /// (paid by the buyer), after settling its funding. Returns (old lots, new lots).
 #[inline(never)]
-fn apply_perp(account: &mut MarginAccount, ai: u16, lot_size: u64, index: Fx, buy: bool, lots: u64, cost: u64) -> Result<(i64, i64)> {
+pub(crate) fn apply_perp(account: &mut MarginAccount, ai: u16, lot_size: u64, index: Fx, buy: bool, lots: u64, cost: u64) -> Result<(i64, i64)> {
     let slot = account.perp_slot_or_open(ai, index)?;
     let p = &mut account.perps[slot];
     let mut pos = p.pos(lot_size);

@@ -3,8 +3,8 @@
 //! For a health type T (Init, Maint, LiquidationEnd):
 //! 1. every exposure of an asset is valued at the asset's price for T (Init: the less favourable
 //!    of oracle and stable price for the sign of the asset's net exposure; otherwise the oracle);
-//! 2. equity is the sum of token balances and perp base positions times price plus perp quote
-//!    positions;
+//! 2. equity is the sum of token balances and perp base positions times price (perp cash is a
+//!    balance of the quote asset: the caller adds it to the quote asset's spot);
 //! 3. assets are grouped by risk group; each group is revalued with the group's price moved down by
 //!    the group's down shock and, separately, up by its up shock (the largest shocks among the
 //!    members present); the charge is the worse loss, floored at zero. Linear exposures need only
@@ -88,7 +88,9 @@ pub struct Exposure {
     pub spot: Fx,
     /// Perpetual base position, native base units (long positive).
     pub perp_base: Fx,
-    /// Perpetual quote position including unsettled funding, quote native units.
+    /// Perpetual quote position including unsettled funding, quote native units. Used for the Init
+    /// PnL cap only: the caller counts perp cash in equity as a balance of the quote asset (the
+    /// program's loader adds it to the quote asset's `spot`).
     pub perp_quote: Fx,
 }
 
@@ -166,7 +168,7 @@ fn abs(a: Fx) -> RiskResult<Fx> {
 struct AssetTerms {
     /// Net value of linear exposure (spot + perp base), quote native.
     net_value: Fx,
-    /// Contribution to equity: net value plus perp quote.
+    /// Contribution to equity: the net value (perp cash is counted in the quote asset's spot).
     equity: Fx,
     /// Basis, liquidity and concentration charges.
     addons: Fx,
@@ -194,7 +196,7 @@ fn asset_terms(a: &AssetRisk, e: &Exposure, t: HealthType) -> RiskResult<AssetTe
     if t == HealthType::Init && (e.perp_base != Fx::ZERO || e.perp_quote != Fx::ZERO) {
         addons = add(addons, pnl_above_cap(perp_v, e.perp_quote, a.init_pnl_cap)?)?;
     }
-    Ok(AssetTerms { net_value, equity: add(net_value, e.perp_quote)?, addons })
+    Ok(AssetTerms { net_value, equity: net_value, addons })
 }
 
 /// Concentration charge: (|net| - threshold) x price x rate when positive.
@@ -532,14 +534,15 @@ mod tests {
         }
     }
 
-    /// An account long `spot` units and short the same size in the perp opened at the oracle price
-    /// (perp quote = size x price), plus a quote-like collateral asset.
+    /// An account long `spot` units and `perp_base` in the perp opened at the oracle price (perp
+    /// quote = -perp_base x price, held as a balance of the quote asset), plus 1,000 of quote.
     fn hedged(price: f64, size: f64, liq: u16, basis: u16, perp_base: f64) -> HealthInput {
         let mut p = params(2000, 2500);
         p.liquidity_bps = liq;
         p.basis_bps = basis;
         let mut h = HealthInput::default();
-        h.push(asset(0, 0, 1.0, &params(500, 500)), spot(1_000.0)).unwrap();
+        // Perp cash is a balance of the quote asset (asset 0 here, a unit of account with no shock).
+        h.push(asset(0, 0, 1.0, &params(0, 0)), spot(1_000.0 - perp_base * price)).unwrap();
         let e = Exposure {
             spot: Fx::from_num(size),
             perp_base: Fx::from_num(perp_base),
@@ -555,7 +558,9 @@ mod tests {
         let mut a = asset(1, 1, 100.0, &p);
         a.init_pnl_cap = Fx::from_num(50);
         let mut h = HealthInput::default();
-        // Long 10 perp bought at 90: PnL +100 at 100.
+        // Long 10 perp bought at 90: PnL +100 at 100. The -900 of perp cash is a quote balance
+        // (asset 0, no shocks), netting with a 900 deposit.
+        h.push(asset(0, 0, 1.0, &params(0, 0)), spot(-900.0)).unwrap();
         h.push(a, Exposure { spot: Fx::ZERO, perp_base: Fx::from_num(10), perp_quote: Fx::from_num(-900) }).unwrap();
         let maint = health_components(&h, HealthType::Maint).unwrap();
         let init = health_components(&h, HealthType::Init).unwrap();

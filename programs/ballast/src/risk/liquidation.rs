@@ -161,28 +161,28 @@ pub fn health_after_token_step(input: &mut HealthInput, a: usize, l: usize, x: u
 }
 
 /// LiquidationEnd health of `input` with perp `i` reduced by `n` lots of `lot_size` at
-/// `price_per_lot` (restored before returning). `liqee_long`: the position is long.
+/// `price_per_lot` (restored before returning). `liqee_long`: the position is long. `q` is the
+/// quote asset's entry: perp cash counts as a balance of it.
 pub fn health_after_perp_step(
     input: &mut HealthInput,
     i: usize,
+    q: usize,
     n: u64,
     lot_size: u64,
     price_per_lot: u64,
     liqee_long: bool,
 ) -> RiskResult<Fx> {
-    let e = input.exposures[i];
+    let (e, spot_q) = (input.exposures[i], input.exposures[q].spot);
     let base = Fx::from_num(n).checked_mul(Fx::from_num(lot_size)).or_overflow()?;
     let cash = Fx::from_num(n).checked_mul(Fx::from_num(price_per_lot)).or_overflow()?;
+    let (base, cash) = if liqee_long { (-base, cash) } else { (base, -cash) };
     let ex = &mut input.exposures[i];
-    if liqee_long {
-        ex.perp_base = e.perp_base.checked_sub(base).or_overflow()?;
-        ex.perp_quote = e.perp_quote.checked_add(cash).or_overflow()?;
-    } else {
-        ex.perp_base = e.perp_base.checked_add(base).or_overflow()?;
-        ex.perp_quote = e.perp_quote.checked_sub(cash).or_overflow()?;
-    }
+    ex.perp_base = e.perp_base.checked_add(base).or_overflow()?;
+    ex.perp_quote = e.perp_quote.checked_add(cash).or_overflow()?;
+    input.exposures[q].spot = spot_q.checked_add(cash).or_overflow()?;
     let h = health(input, HealthType::LiquidationEnd);
     input.exposures[i] = e;
+    input.exposures[q].spot = spot_q;
     h
 }
 

@@ -139,10 +139,14 @@ impl MarginAccount {
         self.token_slot(asset_index).map(|i| self.tokens[i].indexed.fx()).unwrap_or(Fx::ZERO)
     }
 
-    /// Sorted, duplicate-free asset indexes in which the account has any position, plus `extra`.
+    /// Sorted, duplicate-free asset indexes in which the account has any position, plus `extra`,
+    /// plus the quote asset when any perp position is open (perp cash is a quote balance for health).
     /// This is the canonical health-account order: for each index, its Asset, then its oracle.
     pub fn active_assets(&self, extra: &[u16]) -> ActiveAssets {
         let mut out = ActiveAssets::default();
+        if self.perps.iter().any(|p| p.asset_index != FREE_SLOT) {
+            out.insert(QUOTE_ASSET_INDEX);
+        }
         let tokens = self.tokens.iter().map(|t| t.asset_index);
         let perps = self.perps.iter().map(|p| p.asset_index);
         let options = self.options.iter().map(|o| o.asset_index);

@@ -1,0 +1,164 @@
+//! `liquidate_perp`: permissionless (signed by the liquidator account's owner). The liquidator takes
+//! over part of the liquidated account's perp position at the oracle price moved by the fee against
+//! the liquidated account; the insurance fund gets a share of the fee from the liquidator, in the
+//! quote asset. Open interest is unchanged by the transfer of a position.
+
+use anchor_lang::prelude::*;
+
+use crate::error::{BallastError, RiskResultExt};
+use crate::events::{EventHeader, Liquidated};
+use crate::instructions::liquidation::*;
+use crate::instructions::perp_clearing::*;
+use crate::oracle::{oracle_policy, Action, OracleNeed};
+use crate::risk::bank::BankState;
+use crate::risk::liquidation::*;
+use crate::risk::{perp, Fx};
+use crate::state::*;
+
+/// Accounts of `liquidate_perp`. `remaining_accounts`: the liquidated account's health accounts in
+/// canonical order, then the liquidator's (with the perp asset and the quote asset added).
+#[derive(Accounts)]
+pub struct LiquidatePerp<'info> {
+    /// Group, perp asset and quote asset.
+    pub market: PerpMarketAccounts<'info>,
+    /// The liquidator's account (takes over the position).
+    #[account(mut)]
+    pub liqor: AccountLoader<'info, MarginAccount>,
+    /// Owner of the liquidator's account.
+    pub liqor_authority: Signer<'info>,
+    /// The liquidated account.
+    #[account(mut)]
+    pub liqee: AccountLoader<'info, MarginAccount>,
+}
+
+/// The amounts of one perp liquidation.
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    ai: u16,
+    qi: u16,
+    /// Lots taken over.
+    lots: u64,
+    /// Price per lot, quote native units.
+    price: u64,
+    /// True when the liquidated position is long (the liquidator buys it).
+    long: bool,
+    /// Insurance share of the fee, quote native units.
+    ins: u64,
+    fee_bps: u32,
+    lot_size: u64,
+    /// Oracle price used, quote native per base native.
+    oracle: crate::risk::Price,
+}
+
+/// Takes over up to `max_lots` lots (reduced to what brings LiquidationEnd health to 0).
+pub fn handler<'info>(
+    ctx: Context<'info, LiquidatePerp<'info>>,
+    max_lots: u64,
+    liqee_health_accounts: u8,
+) -> Result<()> {
+    debug_assert_eq!(oracle_policy(Action::Liquidate), OracleNeed::Valid);
+    let now = Clock::get()?.unix_timestamp;
+    let a = &ctx.accounts;
+    let (ai, qi) = a.market.indexes()?;
+    let mut s = start(
+        &a.market.group,
+        &a.liqor,
+        &a.liqor_authority,
+        &a.liqee,
+        ctx.remaining_accounts,
+        liqee_health_accounts,
+        &[ai, qi],
+        now,
+    )?;
+    let step = plan(&mut s, a, ai, qi, max_lots)?;
+    let (index, bank) = apply(a, &step, now)?;
+    refresh_views(&mut s, &step, index, &bank)?;
+    let (end_after, _) = finish(&s, &a.liqee, &a.liqor, now)?;
+    emit_step(a, &step, end_after)
+}
+
+/// Fee with its ramp, price per lot, and the lots: up to the position and `max_lots`, stopping at
+/// LiquidationEnd health 0 unless the account is below the close-out value.
+#[inline(never)]
+fn plan(s: &mut LiqStart, a: &LiquidatePerp, ai: u16, qi: u16, max_lots: u64) -> Result<Step> {
+    let entry = *priced(&s.liqee, ai, s.config.max_stable_deviation_bps)?;
+    let base = {
+        let e = a.liqee.load()?;
+        e.perp_slot(ai).map(|i| e.perps[i].base_lots).unwrap_or(0)
+    };
+    require!(base != 0, BallastError::NothingToLiquidate);
+    let (fee_base, lot_size) = {
+        let asset = a.market.asset.load()?;
+        (asset.risk.liquidation_fee_bps as u32, asset.perp.base_lot_size)
+    };
+    let fee_bps = s.config.schedule().fee_bps(fee_base, s.elapsed);
+    let long = base > 0;
+    let price = perp_price_per_lot(entry.risk.oracle_price, lot_size, fee_bps, long).map_risk()?;
+    let cap = max_lots.min(base.unsigned_abs());
+    let i = s.input.find(ai).ok_or(BallastError::NothingToLiquidate)?;
+    let q = s.input.find(qi).ok_or(BallastError::InvalidHealthAccounts)?;
+    let lots = if gross_value(&s.input).map_risk()? < Fx::from_num(s.config.close_out_value) {
+        cap
+    } else {
+        let input = &mut s.input;
+        amount_to_target(cap, s.end_before, |n| health_after_perp_step(input, i, q, n, lot_size, price, long)).map_risk()?
+    };
+    require!(lots > 0, BallastError::NothingToLiquidate);
+    let mid = perp::oracle_per_lot(entry.risk.oracle_price, lot_size).map_risk()?;
+    let fee = (Fx::from_num(price) - mid).abs().checked_mul_int(lots as i128).ok_or(BallastError::MathOverflow)?;
+    let ins_fx = fee.checked_mul_int(s.config.insurance_share_bps as i128).ok_or(BallastError::MathOverflow)?;
+    let ins = crate::risk::num::to_u64_floor(ins_fx / Fx::from_num(10_000)).ok_or(BallastError::MathOverflow)?;
+    Ok(Step { ai, qi, lots, price, long, ins, fee_bps, lot_size, oracle: entry.risk.oracle_price })
+}
+
+/// Funding accrued, the position moves from the liquidated account to the liquidator, the
+/// liquidator pays the insurance share. Returns the funding index and the quote bank after.
+#[inline(never)]
+fn apply(a: &LiquidatePerp, st: &Step, now: i64) -> Result<(Fx, BankState)> {
+    let index = a.market.asset.load_mut()?.perp.accrue_funding(now, st.oracle)?.index;
+    let cost = perp::notional(st.lots, st.price).map_risk()?;
+    let (e_old, e_new) = apply_perp(&mut *a.liqee.load_mut()?, st.ai, st.lot_size, index, !st.long, st.lots, cost)?;
+    let (r_old, r_new) = apply_perp(&mut *a.liqor.load_mut()?, st.ai, st.lot_size, index, st.long, st.lots, cost)?;
+    let delta = perp::long_delta(e_old, e_new) + perp::long_delta(r_old, r_new);
+    a.market.asset.load_mut()?.perp.record_fill(delta, 0, u64::MAX)?;
+    let mut quote = a.market.quote.load_mut()?;
+    quote.accrue(now)?;
+    let mut bank = quote.bank.state();
+    debit_quote(&mut *a.liqor.load_mut()?, &mut bank, st.qi, st.ins)?;
+    quote.bank.set_state(&bank);
+    let ins = quote.insurance_fees.fx().checked_add(Fx::from_num(st.ins)).ok_or(BallastError::MathOverflow)?;
+    quote.insurance_fees = Fx128::from_fx(ins);
+    Ok((index, bank))
+}
+
+/// Both loaded views get the funding index and the quote bank after the step.
+#[inline(never)]
+fn refresh_views(s: &mut LiqStart, st: &Step, index: Fx, bank: &BankState) -> Result<()> {
+    for l in [&mut s.liqee, &mut s.liqor] {
+        if let Some(e) = l.get_mut(st.ai) {
+            e.funding_index = index;
+        }
+        if let Some(e) = l.get_mut(st.qi) {
+            e.bank = *bank;
+        }
+    }
+    Ok(())
+}
+
+#[inline(never)]
+fn emit_step(a: &LiquidatePerp, st: &Step, end_after: Fx) -> Result<()> {
+    emit!(Liquidated {
+        header: EventHeader::now(a.market.group.key())?,
+        liqee: a.liqee.key(),
+        liqor: a.liqor.key(),
+        asset_index: st.ai,
+        liab_index: st.qi,
+        perp: true,
+        liab_amount: st.lots,
+        asset_amount: st.price,
+        to_insurance: st.ins,
+        fee_bps: st.fee_bps,
+        liqee_end_health_after_bits: end_after.to_bits(),
+    });
+    Ok(())
+}
