@@ -2,7 +2,7 @@
 //! program's own loader). Returned values are owned copies.
 
 use anchor_lang::prelude::Pubkey;
-use ballast::state::{load_pod, Asset, Group, MarginAccount, OrderRecord};
+use ballast::state::{load_pod, Asset, Group, InsuranceStake, MarginAccount, OrderRecord};
 
 use crate::{Result, SdkError};
 
@@ -69,5 +69,10 @@ pub fn margin_account(raw: &RawAccount) -> Result<Box<MarginAccount>> {
 
 /// Decodes a signed order's fill record.
 pub fn order_record(raw: &RawAccount) -> Result<OrderRecord> {
+    decode(raw)
+}
+
+/// Decodes an insurance fund stake.
+pub fn insurance_stake(raw: &RawAccount) -> Result<InsuranceStake> {
     decode(raw)
 }

@@ -41,6 +41,16 @@ pub enum BallastEvent {
     PnlSettled(PnlSettled),
     /// A liquidation step.
     Liquidated(Liquidated),
+    /// See `ballast::events::InsuranceStaked`.
+    InsuranceStaked(InsuranceStaked),
+    /// See `ballast::events::UnstakeRequested`.
+    UnstakeRequested(UnstakeRequested),
+    /// See `ballast::events::InsuranceUnstaked`.
+    InsuranceUnstaked(InsuranceUnstaked),
+    /// See `ballast::events::InsuranceFeesSwept`.
+    InsuranceFeesSwept(InsuranceFeesSwept),
+    /// See `ballast::events::BankruptcyResolved`.
+    BankruptcyResolved(BankruptcyResolved),
 }
 
 impl BallastEvent {
@@ -64,6 +74,11 @@ impl BallastEvent {
             BallastEvent::OrderCancelled(e) => &e.header,
             BallastEvent::PnlSettled(e) => &e.header,
             BallastEvent::Liquidated(e) => &e.header,
+            BallastEvent::InsuranceStaked(e) => &e.header,
+            BallastEvent::UnstakeRequested(e) => &e.header,
+            BallastEvent::InsuranceUnstaked(e) => &e.header,
+            BallastEvent::InsuranceFeesSwept(e) => &e.header,
+            BallastEvent::BankruptcyResolved(e) => &e.header,
         }
     }
 }
@@ -96,6 +111,11 @@ pub fn decode(data: &[u8]) -> Option<BallastEvent> {
         .or_else(|| parse(data).map(E::OrderCancelled))
         .or_else(|| parse(data).map(E::PnlSettled))
         .or_else(|| parse(data).map(E::Liquidated))
+        .or_else(|| parse(data).map(E::InsuranceStaked))
+        .or_else(|| parse(data).map(E::UnstakeRequested))
+        .or_else(|| parse(data).map(E::InsuranceUnstaked))
+        .or_else(|| parse(data).map(E::InsuranceFeesSwept))
+        .or_else(|| parse(data).map(E::BankruptcyResolved))
 }
 
 #[cfg(test)]
@@ -202,6 +222,18 @@ mod tests {
                 fee_bps: 550,
                 liqee_end_health_after_bits: -7,
             }),
+            E::InsuranceStaked(InsuranceStaked { header: header(), owner: k(), amount: 5, shares: 4 }),
+            E::UnstakeRequested(UnstakeRequested { header: header(), owner: k(), shares: 4, value: 6 }),
+            E::InsuranceUnstaked(InsuranceUnstaked { header: header(), owner: k(), shares: 4, amount: 5 }),
+            E::InsuranceFeesSwept(InsuranceFeesSwept { header: header(), amount: 77 }),
+            E::BankruptcyResolved(BankruptcyResolved {
+                header: header(),
+                account: k(),
+                asset_index: 0,
+                insurance_paid: 3,
+                socialized: 2,
+                debt_left: 1,
+            }),
         ];
         use BallastEvent as E;
         let count = all.len();
@@ -225,6 +257,11 @@ mod tests {
                 E::OrderCancelled(e) => e.data(),
                 E::PnlSettled(e) => e.data(),
                 E::Liquidated(e) => e.data(),
+                E::InsuranceStaked(e) => e.data(),
+                E::UnstakeRequested(e) => e.data(),
+                E::InsuranceUnstaked(e) => e.data(),
+                E::InsuranceFeesSwept(e) => e.data(),
+                E::BankruptcyResolved(e) => e.data(),
             };
             // Header: version (1) + group (32) + slot (8) + timestamp (8) right after the discriminator.
             assert_eq!(data[8], ballast::constants::EVENT_VERSION);

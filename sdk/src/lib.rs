@@ -14,6 +14,7 @@
 pub mod decode;
 pub mod events;
 pub mod health;
+pub mod insurance;
 pub mod ix;
 pub mod lending;
 pub mod migrate;
@@ -174,6 +175,11 @@ pub const BALLAST_ERROR_NAMES: &[&str] = &[
     "TokenAssetLiquidationDisabled",
     "OracleDeviatesFromStable",
     "SameAsset",
+    "InsuranceFundEmpty",
+    "UnstakeCooldown",
+    "InvalidUnstakeRequest",
+    "InsuranceFundState",
+    "HasLiquidatablePositions",
 ];
 
 #[cfg(test)]

@@ -36,13 +36,18 @@ pub fn stub_oracle(group: &Pubkey, stub_num: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[STUB_ORACLE_SEED, group.as_ref(), &stub_num.to_le_bytes()], &ballast::ID)
 }
 
+/// The insurance fund's vault PDA and bump.
+pub fn insurance_vault(group: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[INSURANCE_SEED, group.as_ref()], &ballast::ID)
+}
+
 /// Fill record PDA of a signed order's nonce and bump.
 pub fn order_record(account: &Pubkey, nonce: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[ORDER_SEED, account.as_ref(), &nonce.to_le_bytes()], &ballast::ID)
 }
 
 /// Seed bytes as the runtime hashes them (concatenated, no delimiters), per account type.
-pub fn seed_preimages(a: &Pubkey, b: &Pubkey, n: u32, i: u16, s: u64) -> [Vec<u8>; 7] {
+pub fn seed_preimages(a: &Pubkey, b: &Pubkey, n: u32, i: u16, s: u64) -> [Vec<u8>; 8] {
     let cat = |parts: &[&[u8]]| parts.concat();
     [
         cat(&[GROUP_SEED, a.as_ref(), &n.to_le_bytes()]),
@@ -52,6 +57,7 @@ pub fn seed_preimages(a: &Pubkey, b: &Pubkey, n: u32, i: u16, s: u64) -> [Vec<u8
         cat(&[STAKE_SEED, a.as_ref(), b.as_ref()]),
         cat(&[STUB_ORACLE_SEED, a.as_ref(), &s.to_le_bytes()]),
         cat(&[ORDER_SEED, a.as_ref(), &s.to_le_bytes()]),
+        cat(&[INSURANCE_SEED, a.as_ref()]),
     ]
 }
 
@@ -82,7 +88,7 @@ mod tests {
 
     #[test]
     fn av_11_prefixes_are_not_prefixes_of_each_other() {
-        let all = [GROUP_SEED, ASSET_SEED, VAULT_SEED, ACCOUNT_SEED, STAKE_SEED, STUB_ORACLE_SEED, ORDER_SEED];
+        let all = [GROUP_SEED, ASSET_SEED, VAULT_SEED, ACCOUNT_SEED, STAKE_SEED, STUB_ORACLE_SEED, ORDER_SEED, INSURANCE_SEED];
         for (i, x) in all.iter().enumerate() {
             for (j, y) in all.iter().enumerate() {
                 if i != j {

@@ -12,6 +12,10 @@ pub const VAULT_SEED: &[u8] = b"vault";
 pub const ACCOUNT_SEED: &[u8] = b"account";
 /// Seed of an InsuranceStake PDA: `[STAKE_SEED, group, owner]` (insurance issue).
 pub const STAKE_SEED: &[u8] = b"stake";
+/// Seed of the insurance fund's quote-asset vault: `[INSURANCE_SEED, group]`.
+pub const INSURANCE_SEED: &[u8] = b"insurance";
+/// Shortest and longest unstake cooldown, seconds.
+pub const UNSTAKE_COOLDOWN_BOUNDS: (u32, u32) = (60, 90 * 86_400);
 /// Seed of a stub oracle PDA: `[STUB_ORACLE_SEED, group, stub_num (u64 LE)]` (test-oracle builds only).
 pub const STUB_ORACLE_SEED: &[u8] = b"stub-oracle";
 

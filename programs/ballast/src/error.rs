@@ -180,6 +180,21 @@ pub enum BallastError {
     /// Asset and liability are the same asset.
     #[msg("asset and liability must differ")]
     SameAsset,
+    /// Shares exist but the insurance fund holds nothing: new stakes are refused.
+    #[msg("insurance fund empty with shares outstanding")]
+    InsuranceFundEmpty,
+    /// The unstake request's cooldown has not passed, or there is no request.
+    #[msg("unstake cooldown not over")]
+    UnstakeCooldown,
+    /// A request is already pending, or shares are insufficient.
+    #[msg("invalid unstake request")]
+    InvalidUnstakeRequest,
+    /// The insurance fund is not created, or already exists.
+    #[msg("insurance fund state invalid")]
+    InsuranceFundState,
+    /// The account still holds assets or perp positions: liquidate them first.
+    #[msg("account still has positions to liquidate")]
+    HasLiquidatablePositions,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

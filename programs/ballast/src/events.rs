@@ -319,3 +319,73 @@ pub struct Liquidated {
     /// Liquidated account's LiquidationEnd health after, quote native units, I80F48 bits.
     pub liqee_end_health_after_bits: i128,
 }
+
+/// Quote tokens were staked in the insurance fund.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct InsuranceStaked {
+    /// Header.
+    pub header: EventHeader,
+    /// Staker.
+    pub owner: Pubkey,
+    /// Quote native units received.
+    pub amount: u64,
+    /// Shares minted.
+    pub shares: u64,
+}
+
+/// An unstake was requested.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnstakeRequested {
+    /// Header.
+    pub header: EventHeader,
+    /// Staker.
+    pub owner: Pubkey,
+    /// Shares requested.
+    pub shares: u64,
+    /// Their value at the request, quote native units (the most the withdrawal pays).
+    pub value: u64,
+}
+
+/// Shares of the insurance fund were burned and paid (a staker's request or protocol shares).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct InsuranceUnstaked {
+    /// Header.
+    pub header: EventHeader,
+    /// Staker (the admin for protocol shares).
+    pub owner: Pubkey,
+    /// Shares burned.
+    pub shares: u64,
+    /// Quote native units paid.
+    pub amount: u64,
+}
+
+/// Fees owed to the insurance fund were swept into its vault.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct InsuranceFeesSwept {
+    /// Header.
+    pub header: EventHeader,
+    /// Quote native units swept.
+    pub amount: u64,
+}
+
+/// A bankruptcy step: debt paid by the insurance fund and written off against depositors.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct BankruptcyResolved {
+    /// Header.
+    pub header: EventHeader,
+    /// The bankrupt account.
+    pub account: Pubkey,
+    /// Asset of the debt.
+    pub asset_index: u16,
+    /// Paid by the insurance fund, native units.
+    pub insurance_paid: u64,
+    /// Written off against the asset's depositors, native units.
+    pub socialized: u64,
+    /// Debt left, native units.
+    pub debt_left: u64,
+}

@@ -168,6 +168,48 @@ pub mod ballast {
         instructions::liquidate_perp::handler(ctx, max_lots, liqee_health_accounts)
     }
 
+    /// Admin: creates the insurance fund's quote-asset vault; `cooldown_secs` is the unstake cooldown.
+    pub fn create_insurance_fund(ctx: Context<CreateInsuranceFund>, cooldown_secs: u32) -> Result<()> {
+        instructions::create_insurance_fund::handler(ctx, cooldown_secs)
+    }
+
+    /// Stakes `amount` quote native units in the insurance fund for shares.
+    pub fn stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
+        instructions::stake::handler(ctx, amount)
+    }
+
+    /// Requests the withdrawal of `shares` after the cooldown.
+    pub fn request_unstake(ctx: Context<UnstakeRequest>, shares: u64) -> Result<()> {
+        instructions::request_unstake::handler(ctx, shares)
+    }
+
+    /// Cancels the pending unstake request.
+    pub fn cancel_unstake(ctx: Context<UnstakeRequest>) -> Result<()> {
+        instructions::cancel_unstake::handler(ctx)
+    }
+
+    /// After the cooldown: burns the requested shares and pays min(value now, value at request).
+    pub fn withdraw_unstake(ctx: Context<WithdrawUnstake>) -> Result<()> {
+        instructions::withdraw_unstake::handler(ctx)
+    }
+
+    /// Permissionless: moves the fund's fee claim on the quote vault into the fund's vault.
+    pub fn sweep_insurance_fees(ctx: Context<SweepInsuranceFees>) -> Result<()> {
+        instructions::sweep_insurance_fees::handler(ctx)
+    }
+
+    /// Admin: withdraws the value of `shares` protocol-owned shares of the fund (never stakers').
+    pub fn withdraw_protocol_insurance(ctx: Context<WithdrawProtocolInsurance>, shares: u64) -> Result<()> {
+        instructions::withdraw_protocol_insurance::handler(ctx, shares)
+    }
+
+    /// Permissionless: for an account with no assets and no perp positions left, resolves up to
+    /// `max_amount` of its debt in the bank's asset: the insurance fund pays (quote debts, up to the
+    /// asset's cap), the rest lowers the asset's deposit index.
+    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>, max_amount: u64) -> Result<()> {
+        instructions::resolve_bankruptcy::handler(ctx, max_amount)
+    }
+
     /// Test builds only: admin creates a stub oracle.
     #[cfg(feature = "test-oracle")]
     pub fn create_stub_oracle(ctx: Context<CreateStubOracle>, stub_num: u64) -> Result<()> {

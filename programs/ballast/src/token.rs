@@ -53,3 +53,30 @@ pub fn transfer_out<'info>(
     );
     transfer_checked(cpi, amount, decimals)
 }
+
+/// Pays `amount` from a token account whose authority is the Asset PDA `asset` to `to`.
+pub fn pay_from<'info>(
+    asset: &AccountLoader<'info, crate::state::Asset>,
+    token_program: &Interface<'info, anchor_spl::token_interface::TokenInterface>,
+    from: AccountInfo<'info>,
+    mint: &InterfaceAccount<'info, anchor_spl::token_interface::Mint>,
+    to: AccountInfo<'info>,
+    amount: u64,
+) -> Result<()> {
+    let (group, asset_index, bump) = {
+        let a = asset.load()?;
+        (a.group, a.asset_index, a.bump)
+    };
+    transfer_out(
+        &token_program.key(),
+        from,
+        mint.to_account_info(),
+        to,
+        asset.to_account_info(),
+        &group,
+        asset_index,
+        bump,
+        amount,
+        mint.decimals,
+    )
+}

@@ -2,6 +2,7 @@ mod accounts;
 mod catalogue_av;
 mod catalogue_mr;
 mod health_parity;
+mod insurance;
 mod lending;
 mod liquidation;
 mod migrate;

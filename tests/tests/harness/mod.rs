@@ -477,3 +477,40 @@ pub fn push_account(mut ix: Instruction, key: &Pubkey) -> Instruction {
     ix.accounts.push(AccountMeta::new_readonly(*key, false));
     ix
 }
+
+impl Env {
+    /// Creates the insurance fund (cooldown one hour).
+    pub fn create_fund(&mut self) {
+        let admin = self.admin.insecure_clone();
+        let q = self.assets[0].clone();
+        let ix = ballast_sdk::insurance::create_insurance_fund(
+            &self.group,
+            &admin.pubkey(),
+            &self.payer.pubkey(),
+            &q.mint,
+            &q.token_program,
+            3_600,
+        );
+        self.send(&[ix], &[&admin]).expect("create insurance fund");
+    }
+
+    /// The fund's accounts.
+    pub fn fund(&self) -> ballast::accounts::InsuranceAccounts {
+        let q = &self.assets[0];
+        ballast_sdk::insurance::fund(&self.group, &q.mint, &q.token_program)
+    }
+
+    /// Mints `amount` quote tokens to `u` and stakes them.
+    pub fn stake(&mut self, u: &User, amount: u64) -> TxResult {
+        let q = self.assets[0].clone();
+        self.mint_to(&q.mint, &q.token_program, &u.token(0), amount);
+        let ix = ballast_sdk::insurance::stake(self.fund(), &u.kp.pubkey(), &u.token(0), amount);
+        let k = u.kp.insecure_clone();
+        self.send(&[ix], &[&k])
+    }
+
+    pub fn group_state(&mut self) -> ballast::state::Group {
+        let raw = self.bank.get_account(&self.group).unwrap().expect("group");
+        ballast_sdk::decode::group(&raw).unwrap()
+    }
+}

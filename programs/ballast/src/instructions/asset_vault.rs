@@ -39,22 +39,7 @@ impl<'info> AssetVault<'info> {
 
     /// Pays `amount` native units from the vault to `to`, signed by the asset PDA.
     pub fn pay(&self, to: AccountInfo<'info>, amount: u64) -> Result<()> {
-        let (group, asset_index, bump) = {
-            let a = self.asset.load()?;
-            (a.group, a.asset_index, a.bump)
-        };
-        crate::token::transfer_out(
-            &self.token_program.key(),
-            self.vault.to_account_info(),
-            self.mint.to_account_info(),
-            to,
-            self.asset.to_account_info(),
-            &group,
-            asset_index,
-            bump,
-            amount,
-            self.mint.decimals,
-        )
+        crate::token::pay_from(&self.asset, &self.token_program, self.vault.to_account_info(), &self.mint, to, amount)
     }
 
     /// Fails with ConstraintHasOne unless the asset belongs to `group` (catalogue AV-05).

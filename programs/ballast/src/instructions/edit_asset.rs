@@ -26,6 +26,8 @@ pub struct EditAssetParams {
     pub limits: Option<BorrowLimitsConfig>,
     /// ASSET_FLAG_* bits.
     pub flags: Option<u8>,
+    /// Most the insurance fund pays per bankruptcy step of a debt in this asset, quote native units.
+    pub insurance_cap: Option<u64>,
 }
 
 /// Accounts of `edit_asset`.
@@ -71,6 +73,9 @@ pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
     }
     if let Some(v) = p.flags {
         asset.flags = v;
+    }
+    if let Some(v) = p.insurance_cap {
+        asset.insurance_cap = v;
     }
     // A failure here aborts the transaction, so no partial edit is ever stored.
     asset.validate_config()?;

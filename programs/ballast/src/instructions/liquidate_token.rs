@@ -123,10 +123,13 @@ fn plan(s: &mut LiqStart, liqee: &AccountLoader<MarginAccount>, ai: u16, li: u16
     let (pa, pl, deposit, debt) = positions(s, liqee, ai, li)?;
     let fee_bps = s.config.schedule().fee_bps(fee_base, s.elapsed);
     let rate = token_rate(pl, pa, fee_bps).map_risk()?;
-    let cap = max_liab.min(debt).min(max_repay_for_deposit(deposit, rate).map_risk()?);
+    let all_collateral = max_repay_for_deposit(deposit, rate).map_risk()?;
+    let cap = max_liab.min(debt).min(all_collateral);
     let x = search(s, ai, li, cap, rate)?;
     require!(x > 0, BallastError::NothingToLiquidate);
-    let y = seized(x, rate).map_risk()?;
+    // When the step takes all the collateral it can pay for, the sub-unit remainder goes with it:
+    // no dust deposit is left to block bankruptcy resolution.
+    let y = if x == all_collateral { deposit } else { seized(x, rate).map_risk()? };
     let ins = insurance_part(y, seized(x, token_rate(pl, pa, 0).map_risk()?).map_risk()?, s.config.insurance_share_bps);
     Ok(Step { ai, li, x, y, ins, fee_bps })
 }

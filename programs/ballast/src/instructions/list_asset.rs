@@ -204,6 +204,7 @@ fn init_asset(
     asset.bank.deposit_cap = params.deposit_cap;
     asset.bank.limits = params.limits;
     asset.flags = params.flags;
+    asset.insurance_cap = u64::MAX;
     asset.bank.last_accrual_ts = now;
     asset.validate_config()?;
 

@@ -3,6 +3,15 @@
 #![allow(ambiguous_glob_reexports)]
 
 pub mod asset_vault;
+pub mod withdraw_unstake;
+pub mod withdraw_protocol_insurance;
+pub mod sweep_insurance_fees;
+pub mod stake;
+pub mod resolve_bankruptcy;
+pub mod request_unstake;
+pub mod insurance_vault;
+pub mod create_insurance_fund;
+pub mod cancel_unstake;
 pub mod block_trade;
 pub mod cancel_order;
 pub mod check_health;
@@ -30,6 +39,14 @@ pub mod withdraw;
 pub mod withdraw_fees;
 
 pub use asset_vault::*;
+pub use withdraw_unstake::*;
+pub use withdraw_protocol_insurance::*;
+pub use sweep_insurance_fees::*;
+pub use stake::*;
+pub use resolve_bankruptcy::*;
+pub use request_unstake::*;
+pub use insurance_vault::*;
+pub use create_insurance_fund::*;
 pub use block_trade::*;
 pub use cancel_order::*;
 pub use check_health::*;

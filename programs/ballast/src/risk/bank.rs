@@ -198,6 +198,44 @@ impl BankState {
     }
 }
 
+/// What a bankruptcy step did to a borrow position.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Socialized {
+    /// Native units of debt removed from the position.
+    pub debt_removed: u64,
+    /// Native units taken from depositors through the deposit index (>= `debt_removed`).
+    pub depositor_loss: Fx,
+}
+
+impl BankState {
+    /// Removes up to `amount` native units of a borrow `position` that nobody will repay, and
+    /// charges them to depositors by lowering the deposit index (catalogue I-8, I-9). The position
+    /// loses shares rounded down (it keeps a hair more debt) and the index falls by the loss over
+    /// indexed deposits rounded up, so depositors never lose less than the debt removed.
+    pub fn socialize_loss(&mut self, position: &mut Fx, amount: u64) -> RiskResult<Socialized> {
+        let debt = self.debt(*position)?;
+        let amount = amount.min(debt);
+        if amount == 0 {
+            return Err(RiskError::ZeroAmount);
+        }
+        if self.indexed_deposits <= Fx::ZERO {
+            return Err(RiskError::InsufficientBalance);
+        }
+        let shares = if amount == debt { -*position } else { div_floor(Fx::from_num(amount), self.borrow_index)? };
+        *position = position.checked_add(shares).or_overflow()?;
+        self.indexed_borrows = self.indexed_borrows.checked_sub(shares).or_overflow()?;
+        let drop = div_ceil(Fx::from_num(amount), self.indexed_deposits)?;
+        let index = self.deposit_index.checked_sub(drop).or_overflow()?;
+        if index <= Fx::ZERO {
+            return Err(RiskError::InsufficientBalance);
+        }
+        let before = self.total_deposits()?;
+        self.deposit_index = index;
+        let depositor_loss = before.checked_sub(self.total_deposits()?).or_overflow()?;
+        Ok(Socialized { debt_removed: amount, depositor_loss })
+    }
+}
+
 /// Borrow limits of an asset (native units, bps, seconds).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BorrowLimits {
@@ -255,6 +293,29 @@ impl BankState {
             return Err(RiskError::BorrowTooSmall);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod socialize_tests {
+    use super::*;
+
+    #[test]
+    fn socialized_loss_lowers_the_deposit_index_by_at_least_the_debt() {
+        let mut b = BankState { deposit_index: Fx::ONE, borrow_index: Fx::ONE, ..Default::default() };
+        let (mut lender, mut bankrupt) = (Fx::ZERO, Fx::ZERO);
+        b.deposit(&mut lender, 1_000_000).unwrap();
+        b.withdraw(&mut bankrupt, 300_001, true).unwrap();
+        let claims_before = b.total_deposits().unwrap();
+        let s = b.socialize_loss(&mut bankrupt, 100_000).unwrap();
+        assert_eq!(s.debt_removed, 100_000);
+        assert!(s.depositor_loss >= Fx::from_num(100_000));
+        assert!(claims_before - b.total_deposits().unwrap() >= Fx::from_num(100_000));
+        let rest = b.socialize_loss(&mut bankrupt, u64::MAX).unwrap();
+        assert_eq!(rest.debt_removed, 200_001);
+        assert_eq!(bankrupt, Fx::ZERO, "no debt left");
+        assert_eq!(b.indexed_borrows, Fx::ZERO);
+        assert!(b.total_deposits().unwrap() <= Fx::from_num(1_000_000 - 300_001), "I-8: depositors bear the loss");
     }
 }
 

@@ -282,8 +282,13 @@ pub struct Asset {
     /// Perp fees owed to the insurance fund, quote native units, I80F48 bits. Only the quote asset
     /// accrues them; they are a claim on its vault, like `bank.protocol_fees`.
     pub insurance_fees: Fx128,
+    /// Most the insurance fund pays toward one bankruptcy step of a liability in this asset,
+    /// quote native units (only quote-asset liabilities are covered by the fund).
+    pub insurance_cap: u64,
+    /// Debt written off against this asset's depositors since listing, native units (reporting).
+    pub socialized_loss: u64,
     /// Reserved for upgrades.
-    pub reserved: [u8; 240],
+    pub reserved: [u8; 224],
 }
 
 /// Perp market configuration (units as in [`PerpMarket`]); the argument of `set_perp_market`.

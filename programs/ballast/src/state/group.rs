@@ -31,9 +31,58 @@ pub struct Group {
     pub num_accounts: u64,
     /// Liquidation fee schedule and guards.
     pub liquidation: LiquidationConfig,
-    /// Reserved for upgrades (insurance fund state, counters).
-    pub reserved: [u8; 488],
+    /// The insurance fund.
+    pub insurance: InsuranceFund,
+    /// Reserved for upgrades.
+    pub reserved: [u8; 416],
 }
+
+/// The insurance fund: a quote-asset token vault, PDA `[INSURANCE_SEED, group]` (authority: the
+/// quote Asset PDA), owned by stakers' shares and the protocol's shares.
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct InsuranceFund {
+    /// The vault (default key: the fund is not created yet).
+    pub vault: Pubkey,
+    /// Quote native units the fund holds by its own accounting (tokens sent to the vault directly
+    /// are ignored, so nobody can inflate the share price: catalogue IB-08).
+    pub value: u64,
+    /// All shares.
+    pub total_shares: u64,
+    /// Shares owned by the protocol (from fees swept while no one staked, and admin deposits);
+    /// only the admin withdraws them.
+    pub protocol_shares: u64,
+    /// Quote native units paid out to cover bankruptcies since creation (reporting).
+    pub paid_out: u64,
+    /// Seconds between an unstake request and its withdrawal.
+    pub cooldown_secs: u32,
+    /// Canonical bump of the vault PDA.
+    pub vault_bump: u8,
+    /// Reserved.
+    pub reserved: [u8; 3],
+}
+
+impl InsuranceFund {
+    /// Shares worth `amount` at the current share price, rounded down (against the staker). Fails
+    /// with InsuranceFundEmpty when shares exist but the fund holds nothing (catalogue IB-07).
+    pub fn shares_for(&self, amount: u64) -> Result<u64> {
+        if self.total_shares == 0 {
+            return Ok(amount);
+        }
+        require!(self.value > 0, crate::error::BallastError::InsuranceFundEmpty);
+        Ok((amount as u128 * self.total_shares as u128 / self.value as u128) as u64)
+    }
+
+    /// Value of `shares`, rounded down (against the staker).
+    pub fn value_of(&self, shares: u64) -> u64 {
+        if self.total_shares == 0 {
+            return 0;
+        }
+        (shares as u128 * self.value as u128 / self.total_shares as u128) as u64
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<InsuranceFund>() == 72);
 
 /// Liquidation fee schedule and guards of a group (`set_liquidation_config`, admin).
 #[zero_copy]

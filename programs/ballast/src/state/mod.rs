@@ -4,6 +4,7 @@
 
 pub mod asset;
 pub mod group;
+pub mod insurance_stake;
 pub mod margin_account;
 pub mod order_record;
 #[cfg(feature = "test-oracle")]
@@ -11,6 +12,7 @@ pub mod stub_oracle;
 
 pub use asset::*;
 pub use group::*;
+pub use insurance_stake::*;
 pub use margin_account::*;
 pub use order_record::*;
 #[cfg(feature = "test-oracle")]

@@ -1,0 +1,46 @@
+//! `withdraw_protocol_insurance`: the admin withdraws the value of protocol-owned shares of the
+//! insurance fund, never stakers' shares (catalogue IB-09).
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::TokenAccount;
+
+use crate::error::BallastError;
+use crate::events::{EventHeader, InsuranceUnstaked};
+use crate::instructions::insurance_vault::*;
+
+/// Accounts of `withdraw_protocol_insurance`.
+#[derive(Accounts)]
+pub struct WithdrawProtocolInsurance<'info> {
+    /// The fund; the group's admin signs.
+    #[account(constraint = fund.group.load()?.admin == admin.key() @ BallastError::Unauthorized)]
+    pub fund: InsuranceAccounts<'info>,
+    /// Group admin.
+    pub admin: Signer<'info>,
+    /// Destination of the quote tokens.
+    #[account(mut, token::mint = fund.mint, token::token_program = fund.token_program)]
+    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
+}
+
+/// Burns `shares` of the protocol's shares and pays their value.
+pub fn handler(ctx: Context<WithdrawProtocolInsurance>, shares: u64) -> Result<()> {
+    ctx.accounts.fund.check()?;
+    let pay = {
+        let mut g = ctx.accounts.fund.group.load_mut()?;
+        require!(shares > 0 && shares <= g.insurance.protocol_shares, BallastError::InsufficientBalance);
+        let pay = g.insurance.value_of(shares);
+        g.insurance.protocol_shares -= shares;
+        g.insurance.total_shares -= shares;
+        g.insurance.value -= pay;
+        pay
+    };
+    if pay > 0 {
+        ctx.accounts.fund.pay(ctx.accounts.destination.to_account_info(), pay)?;
+    }
+    emit!(InsuranceUnstaked {
+        header: EventHeader::now(ctx.accounts.fund.group.key())?,
+        owner: ctx.accounts.admin.key(),
+        shares,
+        amount: pay,
+    });
+    Ok(())
+}

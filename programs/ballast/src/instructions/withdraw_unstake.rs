@@ -1,0 +1,57 @@
+//! `withdraw_unstake`: after the cooldown, burns the pending shares and pays the lesser of their
+//! value now and their value at the request (losses during the cooldown reduce the payout; gains
+//! stay in the fund).
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::TokenAccount;
+
+use crate::error::BallastError;
+use crate::events::{EventHeader, InsuranceUnstaked};
+use crate::instructions::insurance_vault::*;
+use crate::state::*;
+
+/// Accounts of `withdraw_unstake`.
+#[derive(Accounts)]
+pub struct WithdrawUnstake<'info> {
+    /// The fund.
+    pub fund: InsuranceAccounts<'info>,
+    /// Stake owner.
+    pub owner: Signer<'info>,
+    /// The stake.
+    #[account(mut, constraint = stake.load()?.group == fund.group.key() @ BallastError::Unauthorized, has_one = owner)]
+    pub stake: AccountLoader<'info, InsuranceStake>,
+    /// Destination of the quote tokens.
+    #[account(mut, token::mint = fund.mint, token::token_program = fund.token_program)]
+    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
+}
+
+/// Pays the pending request. Fails with UnstakeCooldown before the cooldown ends.
+pub fn handler(ctx: Context<WithdrawUnstake>) -> Result<()> {
+    ctx.accounts.fund.check()?;
+    let now = Clock::get()?.unix_timestamp;
+    let (shares, pay) = {
+        let mut g = ctx.accounts.fund.group.load_mut()?;
+        let mut s = ctx.accounts.stake.load_mut()?;
+        require!(s.pending_shares > 0, BallastError::UnstakeCooldown);
+        require!(now >= s.request_ts.saturating_add(g.insurance.cooldown_secs as i64), BallastError::UnstakeCooldown);
+        let shares = s.pending_shares;
+        let pay = g.insurance.value_of(shares).min(s.pending_value);
+        g.insurance.total_shares -= shares;
+        g.insurance.value -= pay;
+        s.shares -= shares;
+        s.pending_shares = 0;
+        s.pending_value = 0;
+        s.request_ts = 0;
+        (shares, pay)
+    };
+    if pay > 0 {
+        ctx.accounts.fund.pay(ctx.accounts.destination.to_account_info(), pay)?;
+    }
+    emit!(InsuranceUnstaked {
+        header: EventHeader::now(ctx.accounts.fund.group.key())?,
+        owner: ctx.accounts.owner.key(),
+        shares,
+        amount: pay,
+    });
+    Ok(())
+}

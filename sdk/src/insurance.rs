@@ -1,0 +1,118 @@
+//! Insurance fund and bankruptcy: one builder per instruction.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{system_program, InstructionData, ToAccountMetas};
+use ballast::constants::QUOTE_ASSET_INDEX;
+
+use crate::pda;
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction { program_id: ballast::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+}
+
+/// The fund's accounts of a group whose quote asset has `quote_mint` under `token_program`.
+pub fn fund(group: &Pubkey, quote_mint: &Pubkey, token_program: &Pubkey) -> ballast::accounts::InsuranceAccounts {
+    ballast::accounts::InsuranceAccounts {
+        group: *group,
+        quote: pda::asset(group, QUOTE_ASSET_INDEX).0,
+        vault: pda::insurance_vault(group).0,
+        mint: *quote_mint,
+        token_program: *token_program,
+    }
+}
+
+/// `create_insurance_fund` (admin).
+pub fn create_insurance_fund(
+    group: &Pubkey,
+    admin: &Pubkey,
+    payer: &Pubkey,
+    quote_mint: &Pubkey,
+    token_program: &Pubkey,
+    cooldown_secs: u32,
+) -> Instruction {
+    build(
+        ballast::accounts::CreateInsuranceFund {
+            group: *group,
+            admin: *admin,
+            quote: pda::asset(group, QUOTE_ASSET_INDEX).0,
+            vault: pda::insurance_vault(group).0,
+            mint: *quote_mint,
+            token_program: *token_program,
+            payer: *payer,
+            system_program: system_program::ID,
+        },
+        ballast::instruction::CreateInsuranceFund { cooldown_secs },
+    )
+}
+
+/// `stake` of `amount` quote native units from `source` (owned by `owner`).
+pub fn stake(f: ballast::accounts::InsuranceAccounts, owner: &Pubkey, source: &Pubkey, amount: u64) -> Instruction {
+    let stake = pda::stake(&f.group, owner).0;
+    build(
+        ballast::accounts::Stake { fund: f, owner: *owner, stake, source: *source, system_program: system_program::ID },
+        ballast::instruction::Stake { amount },
+    )
+}
+
+fn request(group: &Pubkey, owner: &Pubkey) -> ballast::accounts::UnstakeRequest {
+    ballast::accounts::UnstakeRequest { group: *group, owner: *owner, stake: pda::stake(group, owner).0 }
+}
+
+/// `request_unstake` of `shares`.
+pub fn request_unstake(group: &Pubkey, owner: &Pubkey, shares: u64) -> Instruction {
+    build(request(group, owner), ballast::instruction::RequestUnstake { shares })
+}
+
+/// `cancel_unstake`.
+pub fn cancel_unstake(group: &Pubkey, owner: &Pubkey) -> Instruction {
+    build(request(group, owner), ballast::instruction::CancelUnstake {})
+}
+
+/// `withdraw_unstake` to `destination`.
+pub fn withdraw_unstake(f: ballast::accounts::InsuranceAccounts, owner: &Pubkey, destination: &Pubkey) -> Instruction {
+    let stake = pda::stake(&f.group, owner).0;
+    build(
+        ballast::accounts::WithdrawUnstake { fund: f, owner: *owner, stake, destination: *destination },
+        ballast::instruction::WithdrawUnstake {},
+    )
+}
+
+/// `sweep_insurance_fees` (permissionless).
+pub fn sweep_insurance_fees(f: ballast::accounts::InsuranceAccounts) -> Instruction {
+    let quote_vault = pda::vault(&f.quote).0;
+    build(ballast::accounts::SweepInsuranceFees { fund: f, quote_vault }, ballast::instruction::SweepInsuranceFees {})
+}
+
+/// `withdraw_protocol_insurance` (admin) of `shares` protocol shares to `destination`.
+pub fn withdraw_protocol_insurance(
+    f: ballast::accounts::InsuranceAccounts,
+    admin: &Pubkey,
+    destination: &Pubkey,
+    shares: u64,
+) -> Instruction {
+    build(
+        ballast::accounts::WithdrawProtocolInsurance { fund: f, admin: *admin, destination: *destination },
+        ballast::instruction::WithdrawProtocolInsurance { shares },
+    )
+}
+
+/// `resolve_bankruptcy` (permissionless) of up to `max_amount` of `account`'s debt in `asset_index`.
+pub fn resolve_bankruptcy(
+    group: &Pubkey,
+    account: &Pubkey,
+    asset_index: u16,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    max_amount: u64,
+) -> Instruction {
+    build(
+        ballast::accounts::ResolveBankruptcy {
+            group: *group,
+            account: *account,
+            bank: crate::ix::asset_vault(group, asset_index, mint, token_program),
+            insurance_vault: pda::insurance_vault(group).0,
+        },
+        ballast::instruction::ResolveBankruptcy { max_amount },
+    )
+}
