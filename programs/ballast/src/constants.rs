@@ -25,8 +25,12 @@ pub const MAX_TOKEN_POSITIONS: usize = 16;
 pub const MAX_PERP_POSITIONS: usize = 8;
 /// Option position slots per margin account.
 pub const MAX_OPTION_POSITIONS: usize = 8;
-/// Distinct underlyings one margin account may have positions in (health check size bound).
-pub const MAX_ACCOUNT_ASSETS: usize = crate::risk::MAX_HEALTH_ASSETS;
+/// Distinct underlyings one margin account may have positions in. 14 is the largest number for
+/// which the liquidation of a largest account by a largest liquidator (no underlying in common but
+/// the two traded) fits 64 account locks and 1,232 bytes with one address lookup table
+/// (`tests/…/largest_liquidation.rs` builds and executes exactly that transaction). The engine's
+/// capacity (`MAX_HEALTH_ASSETS`, 16) leaves room for a liquidator's two extra assets.
+pub const MAX_ACCOUNT_ASSETS: usize = 14;
 /// Assets a group may list. Indexes are `0..MAX_ASSETS`; `u16::MAX` is the free-slot sentinel.
 pub const MAX_ASSETS: u16 = 4096;
 /// Asset index of a free position slot. Never a valid asset index (catalogue DS-05).

@@ -110,6 +110,12 @@ pub fn run(a: Args) -> Result<()> {
         raws14p.len() + 2
     );
     crate::tx_sizes::print(&raws14p)?;
+    for k in [MAX_ACCOUNT_ASSETS, MAX_ACCOUNT_ASSETS + 1, MAX_ACCOUNT_ASSETS + 2] {
+        let (locks, bytes) = crate::tx_sizes::largest_liquidation(k)?;
+        println!(
+            "  largest liquidation, {k} underlyings each (cap {MAX_ACCOUNT_ASSETS}): {locks} account locks (limit 64), {bytes} bytes v0 with one lookup table (limit 1,232)"
+        );
+    }
 
     // Throughput: full path from raw bytes (decode, oracle parse and checks, engine), one core.
     let h = health::compute(&group, &acc, &raws, now, HealthType::Init)?;

@@ -31,6 +31,38 @@ fn party(authority: &Keypair, health: &[Pubkey]) -> TradeParty {
     TradeParty { account: Pubkey::new_unique(), authority: authority.pubkey(), health: health.to_vec() }
 }
 
+/// Locks and bytes of the liquidation of an account at `k` underlyings by a liquidator at `k`
+/// underlyings sharing only the two traded ones, as a v0 transaction with one lookup table of the
+/// group's assets and oracles and a compute-budget instruction (the shape the test executes).
+pub fn largest_liquidation(k: usize) -> Result<(usize, usize)> {
+    let group = Pubkey::new_unique();
+    let n = 2 * k - 2;
+    let keys: Vec<Pubkey> = (0..2 * n).map(|_| Pubkey::new_unique()).collect();
+    let pair = |i: usize| [keys[2 * i], keys[2 * i + 1]];
+    let liqee: Vec<Pubkey> = (0..k).flat_map(pair).collect();
+    let liqor: Vec<Pubkey> = [0, 1].into_iter().chain(k..n).flat_map(pair).collect();
+    let payer = Keypair::new();
+    let liq = ballast_sdk::ix::liquidate_token(
+        &group,
+        &Pubkey::new_unique(),
+        &payer.pubkey(),
+        &Pubkey::new_unique(),
+        1,
+        0,
+        u64::MAX,
+        &liqee,
+        &liqor,
+    );
+    let budget = solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(1_400_000);
+    let alt = AddressLookupTableAccount { key: Pubkey::new_unique(), addresses: keys };
+    let msg = v0::Message::try_compile(&payer.pubkey(), &[budget, liq], &[alt], Hash::default())
+        .map_err(|e| ballast_sdk::SdkError::Program(e.to_string()))?;
+    let locks = msg.account_keys.len()
+        + msg.address_table_lookups.iter().map(|l| l.writable_indexes.len() + l.readonly_indexes.len()).sum::<usize>();
+    let sigs = msg.header.num_required_signatures as usize;
+    Ok((locks, 1 + 64 * sigs + VersionedMessage::V0(msg).serialize().len()))
+}
+
 /// Prints the bytes and account keys of a block trade and a signed-order fill, for two parties
 /// each holding USDC and SOL (2 underlyings) and for two parties each at 14 underlyings.
 pub fn print(raws14: &[RawAccount]) -> Result<()> {

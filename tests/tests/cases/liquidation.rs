@@ -5,7 +5,7 @@ use crate::harness::*;
 use anchor_lang::solana_program::instruction::Instruction;
 use ballast::error::BallastError;
 use ballast::instructions::EditAssetParams;
-use ballast::risk::{Fx, HealthType};
+use ballast::risk::Fx;
 use ballast::state::{OracleKind, ACCOUNT_FLAG_BEING_LIQUIDATED, ASSET_FLAG_BORROWABLE, ASSET_FLAG_NO_ASSET_LIQUIDATION};
 use ballast_sdk::ix;
 use solana_sdk::signature::Signer;

@@ -3,6 +3,7 @@ mod catalogue_av;
 mod catalogue_mr;
 mod health_parity;
 mod insurance;
+mod largest_liquidation;
 mod lending;
 mod liquidation;
 mod migrate;

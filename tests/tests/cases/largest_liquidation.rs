@@ -1,0 +1,121 @@
+//! The largest liquidation: an account at the cap of 14 underlyings liquidated by a liquidator at
+//! the cap too, with no underlying in common but the two traded. Built as a v0 transaction with
+//! one address lookup table holding the group's assets and oracles, checked against 64 account
+//! locks and 1,232 bytes, and executed. Also: the cap itself (a 15th underlying is refused).
+
+use crate::harness::*;
+use anchor_lang::prelude::Pubkey;
+use ballast::constants::MAX_ACCOUNT_ASSETS;
+use ballast::error::BallastError;
+use ballast::risk::Fx;
+use ballast::state::OracleKind;
+use ballast_sdk::transport::Transport;
+use ballast_sdk::{ix, pda};
+use solana_address_lookup_table_interface::instruction as alt;
+use solana_address_lookup_table_interface::state::AddressLookupTable;
+use solana_sdk::message::{v0, AddressLookupTableAccount, VersionedMessage};
+use solana_sdk::signature::Signer;
+use solana_sdk::transaction::VersionedTransaction;
+
+/// Packet size limit of a transaction.
+const MAX_TX_BYTES: usize = 1_232;
+/// Account locks one transaction may take.
+const MAX_LOCKS: usize = 64;
+
+#[test]
+fn largest_liquidation_fits_one_transaction_with_a_lookup_table() {
+    let mut env = Env::new();
+    let n_assets = 2 * MAX_ACCOUNT_ASSETS - 2; // 26: shared A and L, 12 + 12 others
+    env.list(6, 1.0, OracleKind::PythPull);
+    for _ in 1..n_assets {
+        env.list(6, 10.0, OracleKind::PythPull);
+    }
+    let lender = env.user(0);
+    env.fund_and_deposit(&lender, 0, 1_000_000_000_000);
+    // The liquidated account: deposits in assets 1..=13 and a USDC borrow: 14 underlyings.
+    let liqee = env.user(1);
+    for i in 1..MAX_ACCOUNT_ASSETS as u16 {
+        env.fund_and_deposit(&liqee, i, 100_000_000);
+    }
+    // 13 x $1,000 x 0.8 / 1.25 = $8,320 of Init borrowing power; borrow close to it.
+    env.borrow(&liqee, 0, 8_300_000_000).unwrap();
+    // The liquidator: USDC, asset 1 and assets 14..=25: 14 underlyings, only 0 and 1 in common.
+    let liqor = env.user(2);
+    env.fund_and_deposit(&liqor, 0, 100_000_000_000);
+    env.fund_and_deposit(&liqor, 1, 1_000_000);
+    for i in (MAX_ACCOUNT_ASSETS as u16)..(n_assets as u16) {
+        env.fund_and_deposit(&liqor, i, 1_000_000);
+    }
+    assert_eq!(env.margin_account(&liqee.account).active_assets(&[]).len, MAX_ACCOUNT_ASSETS);
+    assert_eq!(env.margin_account(&liqor.account).active_assets(&[]).len, MAX_ACCOUNT_ASSETS);
+
+    // The cap: a 15th underlying is refused.
+    let extra = n_assets as u16 - 1;
+    let a = env.assets[extra as usize].clone();
+    env.mint_to(&a.mint, &a.token_program, &liqee.token(extra), 1_000);
+    assert_code(env.deposit(&liqee, extra, 1_000), BallastError::TooManyAssets);
+
+    // One lookup table with every Asset and oracle key of the group.
+    let payer = env.payer.insecure_clone();
+    let root = env.bank.block_on(env.bank.ctx.banks_client.get_root_slot()).unwrap();
+    env.bank.ctx.warp_to_slot(root + 3).unwrap();
+    let hashes: solana_sdk::slot_hashes::SlotHashes =
+        env.bank.block_on(env.bank.ctx.banks_client.get_sysvar()).unwrap();
+    let slot = hashes.first().map(|(s, _)| *s).expect("a recent slot");
+    let (create, table) = alt::create_lookup_table(payer.pubkey(), payer.pubkey(), slot);
+    env.send(&[create], &[]).unwrap();
+    let mut keys: Vec<Pubkey> = Vec::new();
+    for a in &env.assets {
+        keys.push(pda::asset(&env.group, a.index).0);
+        keys.push(a.oracle);
+    }
+    for chunk in keys.chunks(20) {
+        let ext = alt::extend_lookup_table(table, payer.pubkey(), Some(payer.pubkey()), chunk.to_vec());
+        env.send(&[ext], &[]).unwrap();
+    }
+    let now = env.now();
+    let slot = env.bank.block_on(env.bank.ctx.banks_client.get_root_slot()).unwrap();
+    env.bank.ctx.warp_to_slot(slot + 2).unwrap();
+
+    // Assets 1..=13 fall 25% over an hour (stable prices follow): the account is liquidatable.
+    env.set_time(now + 3_600);
+    for i in 0..n_assets as u16 {
+        env.set_price(i, if i == 0 { 1.0 } else if i < MAX_ACCOUNT_ASSETS as u16 { 7.5 } else { 10.0 });
+        let o = env.assets[i as usize].oracle;
+        env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
+    }
+    let acc = env.margin_account(&liqee.account);
+    let raw = env.health_raw(&liqee.account);
+    let t = env.now();
+    let before = ballast_sdk::health::compute_all(&env.group, &acc, &raw, t).unwrap();
+    assert!(before[1].health < Fx::ZERO, "liquidatable: {}", before[1].health);
+
+    let ee = env.health_keys(&liqee.account, None);
+    let or = env.health_keys_with(&liqor.account, &[1, 0]);
+    assert_eq!((ee.len(), or.len()), (28, 28));
+    let liq = ix::liquidate_token(&env.group, &liqor.account, &liqor.kp.pubkey(), &liqee.account, 1, 0, u64::MAX, &ee, &or);
+    let budget = solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(1_400_000);
+    let raw_table = env.bank.get_account(&table).unwrap().expect("lookup table");
+    let addresses = AddressLookupTable::deserialize(raw_table.data.bytes()).unwrap().addresses.to_vec();
+    let lookup = AddressLookupTableAccount { key: table, addresses };
+    let blockhash = env.bank.block_on(env.bank.ctx.banks_client.get_latest_blockhash()).unwrap();
+    let msg = v0::Message::try_compile(&payer.pubkey(), &[budget, liq], &[lookup], blockhash).unwrap();
+    let locks = msg.account_keys.len()
+        + msg.address_table_lookups.iter().map(|l| l.writable_indexes.len() + l.readonly_indexes.len()).sum::<usize>();
+    let kp = liqor.kp.insecure_clone();
+    let tx = VersionedTransaction::try_new(VersionedMessage::V0(msg), &[&payer, &kp]).unwrap();
+    let bytes = bincode_len(&tx);
+    println!("largest liquidation: {locks} account locks, {bytes} bytes");
+    assert!(locks <= MAX_LOCKS, "{locks} locks");
+    assert!(bytes <= MAX_TX_BYTES, "{bytes} bytes");
+    env.bank.block_on(env.bank.ctx.banks_client.process_transaction(tx)).expect("the largest liquidation executes");
+    let acc = env.margin_account(&liqee.account);
+    let raw = env.health_raw(&liqee.account);
+    let after = ballast_sdk::health::compute_all(&env.group, &acc, &raw, t).unwrap();
+    assert!(after[2].health > before[2].health);
+}
+
+/// Serialized size of a versioned transaction: compact signature count, signatures, message.
+fn bincode_len(tx: &VersionedTransaction) -> usize {
+    1 + 64 * tx.signatures.len() + tx.message.serialize().len()
+}
