@@ -15,6 +15,7 @@ pub mod decode;
 pub mod events;
 pub mod health;
 pub mod insurance;
+pub mod keeper;
 pub mod ix;
 pub mod lending;
 pub mod migrate;

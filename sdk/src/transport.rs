@@ -23,6 +23,13 @@ pub trait Transport {
     fn send(&mut self, ixs: &[Instruction], payer: &Keypair, signers: &[&Keypair]) -> Result<()>;
     /// The cluster clock, unix seconds.
     fn now(&mut self) -> Result<i64>;
+    /// Every margin account of `group` (what a keeper scans).
+    fn margin_accounts(&mut self, group: &Pubkey) -> Result<Vec<Pubkey>>;
+}
+
+/// True when raw bytes are a MarginAccount of `group` owned by the program.
+fn is_margin_account_of(raw: &RawAccount, group: &Pubkey) -> bool {
+    crate::decode::margin_account(raw).map(|a| a.group == *group).unwrap_or(false)
 }
 
 /// Reads an account or fails with AccountNotFound.
@@ -69,6 +76,9 @@ pub struct EmbeddedBank {
     /// The program-test context (banks client, payer, last blockhash).
     pub ctx: ProgramTestContext,
     nonce: u32,
+    /// Every account key a successful transaction touched (the embedded bank has no account index
+    /// to scan; the keeper finds margin accounts among these).
+    seen: std::collections::BTreeSet<Pubkey>,
 }
 
 impl EmbeddedBank {
@@ -87,7 +97,7 @@ impl EmbeddedBank {
             pt.add_account(k, a);
         }
         let ctx = rt.block_on(pt.start_with_context());
-        EmbeddedBank { rt, ctx, nonce: 0 }
+        EmbeddedBank { rt, ctx, nonce: 0, seen: Default::default() }
     }
 
     /// The funded payer of the bank.
@@ -142,7 +152,10 @@ impl EmbeddedBank {
         }
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, self.ctx.last_blockhash);
         match self.rt.block_on(self.ctx.banks_client.process_transaction(tx)) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.seen.extend(ixs.iter().flat_map(|i| i.accounts.iter().map(|m| m.pubkey)));
+                Ok(())
+            }
             Err(solana_program_test::BanksClientError::TransactionError(e)) => Err(e),
             Err(solana_program_test::BanksClientError::SimulationError { err, .. }) => Err(err),
             Err(e) => panic!("banks client: {e:?}"),
@@ -187,6 +200,12 @@ impl Transport for EmbeddedBank {
         let clock: solana_sdk::clock::Clock =
             self.rt.block_on(self.ctx.banks_client.get_sysvar()).map_err(|e| SdkError::Transport(e.to_string()))?;
         Ok(clock.unix_timestamp)
+    }
+
+    fn margin_accounts(&mut self, group: &Pubkey) -> Result<Vec<Pubkey>> {
+        let keys: Vec<Pubkey> = self.seen.iter().copied().collect();
+        let raws = self.get_accounts(&keys)?;
+        Ok(keys.into_iter().zip(raws).filter(|(_, r)| r.as_ref().is_some_and(|r| is_margin_account_of(r, group))).map(|(k, _)| k).collect())
     }
 }
 
@@ -242,5 +261,22 @@ impl Transport for RpcTransport {
     fn now(&mut self) -> Result<i64> {
         let slot = self.client.get_slot().map_err(|e| SdkError::Transport(e.to_string()))?;
         self.client.get_block_time(slot).map_err(|e| SdkError::Transport(e.to_string()))
+    }
+
+    fn margin_accounts(&mut self, group: &Pubkey) -> Result<Vec<Pubkey>> {
+        use solana_rpc_client::api::config::RpcProgramAccountsConfig;
+        use solana_rpc_client::api::filter::{Memcmp, RpcFilterType};
+        let config = RpcProgramAccountsConfig {
+            filters: Some(vec![
+                RpcFilterType::DataSize(ballast::state::MARGIN_ACCOUNT_LEN as u64),
+                RpcFilterType::Memcmp(Memcmp::new_base58_encoded(8, group.as_ref())),
+            ]),
+            ..Default::default()
+        };
+        let accounts = self
+            .client
+            .get_program_ui_accounts_with_config(&ballast::ID, config)
+            .map_err(|e| SdkError::Transport(e.to_string()))?;
+        Ok(accounts.into_iter().map(|(k, _)| k).collect())
     }
 }

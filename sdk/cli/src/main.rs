@@ -1,6 +1,8 @@
-//! The `ballast` binary: `simulate` (a market scenario on the embedded bank) and `metrics`
-//! (account sizes, health-check accounts, off-chain health throughput).
+//! The `ballast` binary: `simulate` (a market scenario on the embedded bank), `metrics` (account
+//! sizes, health-check accounts, transaction sizes, off-chain health throughput), `migrate` and
+//! `keeper`.
 
+mod keeper;
 mod metrics;
 mod migrate;
 mod sim_perps;
@@ -25,6 +27,9 @@ enum Cmd {
     Metrics(metrics::Args),
     /// Bootstraps a group from a TOML config: a dry run on the embedded bank, or `--url` for a cluster.
     Migrate(migrate::Args),
+    /// Liquidation keeper over RPC: liquidates, settles and resolves bankruptcies (simulate runs
+    /// the same keeper on the embedded bank).
+    Keeper(keeper::Args),
 }
 
 fn main() {
@@ -37,6 +42,7 @@ fn main() {
         Cmd::Simulate(a) => simulate::run(a),
         Cmd::Metrics(a) => metrics::run(a),
         Cmd::Migrate(a) => migrate::run(a),
+        Cmd::Keeper(a) => keeper::run(a),
     };
     if let Err(e) = r {
         eprintln!("error: {e}");

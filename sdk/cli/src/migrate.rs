@@ -21,7 +21,8 @@ pub struct Args {
     pub keypair: Option<PathBuf>,
 }
 
-fn read_keypair(path: &PathBuf) -> Result<Keypair> {
+/// Reads a keypair file in the Solana CLI JSON format.
+pub fn read_keypair(path: &PathBuf) -> Result<Keypair> {
     let text = std::fs::read_to_string(path).map_err(|e| SdkError::Config(format!("{}: {e}", path.display())))?;
     let bytes: Vec<u8> = text
         .trim()

@@ -434,3 +434,43 @@ fn liquidation_fees_reach_the_fund() {
     env.send(&[ix], &[&admin]).unwrap();
     assert_eq!(env.token_balance(&dest), f.value);
 }
+
+// ---- keeper ----
+
+fn keeper(env: &Env, liqor: &User) -> ballast_sdk::keeper::Keeper {
+    ballast_sdk::keeper::Keeper {
+        group: env.group,
+        liqor: liqor.account,
+        owner: liqor.kp.insecure_clone(),
+        payer: env.payer.insecure_clone(),
+    }
+}
+
+#[test]
+fn keeper_liquidates_every_liquidatable_account_and_resolves_bankruptcy() {
+    let (mut env, liqor, liqee) = setup(10_000_000_000, 600_000_000);
+    // A second, small borrower that will end bankrupt, and an insurance fund with a stake.
+    let small = env.user(5);
+    env.fund_and_deposit(&small, SOL, 50_000_000);
+    env.borrow(&small, USDC, 3_190_000).unwrap();
+    env.create_fund();
+    let staker = env.user(6);
+    env.stake(&staker, 1_000_000).unwrap();
+    advance(&mut env, 3_600, 70.0);
+    advance(&mut env, 3_600, 56.0);
+    advance(&mut env, 3_600, 45.0);
+    advance(&mut env, 3_600, 36.0);
+    advance(&mut env, 3_600, 30.0);
+    assert!(healths(&mut env, &liqee)[1] < Fx::ZERO && healths(&mut env, &small)[1] < Fx::ZERO);
+    let k = keeper(&env, &liqor);
+    let report = k.run(&mut env.bank, 10).unwrap();
+    assert!(report.liquidations >= 2, "{report:?}");
+    assert!(report.still_liquidatable.is_empty(), "{report:?}");
+    assert!(report.bankruptcies >= 1, "{report:?}");
+    // The small account's debt is gone: the fund paid, depositors bore the rest (I-8).
+    assert_eq!(balance(&mut env, &small, USDC), Fx::ZERO);
+    let paid = env.group_state().insurance.paid_out;
+    let socialized = env.asset_state(USDC).socialized_loss;
+    assert!(paid > 0 && paid + socialized > 1_000_000, "{paid} + {socialized}");
+    assert_solvent(&mut env);
+}

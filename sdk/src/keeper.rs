@@ -1,0 +1,229 @@
+//! The liquidation keeper: scans every margin account of a group through a [`Transport`], computes
+//! health with the program's own code, and liquidates, settles and resolves bankruptcies until
+//! nothing is left to do. `ballast keeper` runs it on the embedded bank or over RPC; `ballast
+//! simulate` runs it after the crash.
+
+use anchor_lang::prelude::Pubkey;
+use ballast::constants::{FREE_SLOT, QUOTE_ASSET_INDEX};
+use ballast::risk::{Fx, Price};
+use ballast::state::{Asset, MarginAccount, ACCOUNT_FLAG_BEING_LIQUIDATED, ASSET_FLAG_NO_ASSET_LIQUIDATION};
+use solana_sdk::signature::{Keypair, Signer};
+
+use crate::decode::{self, RawAccount};
+use crate::transport::{require_account, Transport};
+use crate::{health, ix, pda, perp, Result};
+
+/// A keeper: its liquidator margin account and the keys that sign.
+pub struct Keeper {
+    /// Group.
+    pub group: Pubkey,
+    /// The liquidator's margin account (needs collateral to take over liabilities).
+    pub liqor: Pubkey,
+    /// Owner of the liquidator's account.
+    pub owner: Keypair,
+    /// Pays transaction fees.
+    pub payer: Keypair,
+}
+
+/// What a keeper run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Accounts scanned in the last round.
+    pub scanned: usize,
+    /// Liquidation steps sent (token and perp).
+    pub liquidations: u32,
+    /// Settlements sent to clear a bankrupt account's perp loss.
+    pub settlements: u32,
+    /// Bankruptcy resolutions sent.
+    pub bankruptcies: u32,
+    /// Actions the program refused (with their error), for the log.
+    pub refused: Vec<String>,
+    /// Accounts still liquidatable when the run stopped.
+    pub still_liquidatable: Vec<Pubkey>,
+}
+
+/// One account as the keeper sees it.
+struct View {
+    key: Pubkey,
+    account: Box<MarginAccount>,
+    maint: Fx,
+    end: Fx,
+    /// Oracle prices of the account's assets (asset index, price).
+    prices: Vec<(u16, Price)>,
+    /// Signed native balances (asset index, balance).
+    balances: Vec<(u16, Fx)>,
+}
+
+impl View {
+    fn liquidatable(&self) -> bool {
+        self.maint < Fx::ZERO || (self.account.flags & ACCOUNT_FLAG_BEING_LIQUIDATED != 0 && self.end < Fx::ZERO)
+    }
+    fn price(&self, i: u16) -> Price {
+        self.prices.iter().find(|(k, _)| *k == i).map(|(_, p)| *p).unwrap_or(Price::ZERO)
+    }
+}
+
+impl Keeper {
+    fn assets(&self, t: &mut dyn Transport) -> Result<Vec<Asset>> {
+        let g = decode::group(&require_account(t, &self.group)?)?;
+        (0..g.num_assets).map(|i| decode::asset(&require_account(t, &pda::asset(&self.group, i).0)?)).collect()
+    }
+
+    fn keys(&self, acc: &MarginAccount, extra: &[u16], assets: &[Asset]) -> Vec<Pubkey> {
+        health::health_account_keys_from_assets(&self.group, acc, extra, assets)
+    }
+
+    fn view(&self, t: &mut dyn Transport, key: Pubkey, assets: &[Asset], now: i64) -> Result<View> {
+        let account = decode::margin_account(&require_account(t, &key)?)?;
+        let keys = self.keys(&account, &[], assets);
+        let raws: Vec<RawAccount> = keys.iter().map(|k| require_account(t, k)).collect::<Result<_>>()?;
+        let loaded = health::load(&self.group, &account, &[], &raws, now)?;
+        let input = loaded.health_input(&account).map_err(|e| crate::SdkError::Program(e.to_string()))?;
+        let h = |ty| ballast::risk::health(&input, ty).map_err(|e| crate::SdkError::Program(format!("{e:?}")));
+        let (maint, end) = (h(ballast::risk::HealthType::Maint)?, h(ballast::risk::HealthType::LiquidationEnd)?);
+        let prices = loaded.items[..loaded.len].iter().map(|a| (a.risk.asset_index, a.risk.oracle_price)).collect();
+        let mut balances = Vec::new();
+        for a in &loaded.items[..loaded.len] {
+            let pos = account.token_indexed(a.risk.asset_index);
+            if pos != Fx::ZERO {
+                let native = a.bank.native(pos).map_err(|e| crate::SdkError::Program(format!("{e:?}")))?;
+                balances.push((a.risk.asset_index, native));
+            }
+        }
+        Ok(View { key, account, maint, end, prices, balances })
+    }
+
+    /// Sends `ixs`; `signed` adds the liquidator owner's signature (liquidations need it,
+    /// settlements and bankruptcy resolutions are permissionless).
+    fn send(
+        &self,
+        t: &mut dyn Transport,
+        ixs: &[anchor_lang::solana_program::instruction::Instruction],
+        signed: bool,
+        r: &mut Report,
+    ) -> bool {
+        let signers: &[&Keypair] = if signed { &[&self.owner] } else { &[] };
+        match t.send(ixs, &self.payer, signers) {
+            Ok(()) => true,
+            Err(e) => {
+                r.refused.push(e.to_string());
+                false
+            }
+        }
+    }
+
+    /// Runs rounds until one does nothing (at most `max_rounds`).
+    pub fn run(&self, t: &mut dyn Transport, max_rounds: usize) -> Result<Report> {
+        let mut r = Report::default();
+        for _ in 0..max_rounds {
+            if !self.round(t, &mut r)? {
+                break;
+            }
+        }
+        let assets = self.assets(t)?;
+        let now = t.now()?;
+        r.still_liquidatable.clear();
+        for key in t.margin_accounts(&self.group)? {
+            if key != self.liqor && self.view(t, key, &assets, now).map(|v| v.liquidatable()).unwrap_or(false) {
+                r.still_liquidatable.push(key);
+            }
+        }
+        Ok(r)
+    }
+
+    /// One pass over every account; true when anything was done.
+    fn round(&self, t: &mut dyn Transport, r: &mut Report) -> Result<bool> {
+        let assets = self.assets(t)?;
+        let now = t.now()?;
+        let keys = t.margin_accounts(&self.group)?;
+        r.scanned = keys.len();
+        let mut views = Vec::new();
+        for key in keys.into_iter().filter(|k| *k != self.liqor) {
+            if let Ok(v) = self.view(t, key, &assets, now) {
+                views.push(v);
+            }
+        }
+        let mut acted = false;
+        for v in &views {
+            // Liquidate while there is something to take; an account left with debts only is
+            // resolved as bankrupt.
+            if !(v.liquidatable() && self.liquidate(t, v, &assets, r)?) {
+                acted |= self.resolve(t, v, &views, &assets, r)?;
+            } else {
+                acted = true;
+            }
+        }
+        Ok(acted)
+    }
+
+    /// One liquidation step on `v`: its largest perp position first, else its largest liability
+    /// against its largest asset.
+    fn liquidate(&self, t: &mut dyn Transport, v: &View, assets: &[Asset], r: &mut Report) -> Result<bool> {
+        let liqor = decode::margin_account(&require_account(t, &self.liqor)?)?;
+        let ee = self.keys(&v.account, &[], assets);
+        let lot = |i: u16| assets[i as usize].perp.base_lot_size;
+        let perp = v
+            .account
+            .perps
+            .iter()
+            .filter(|p| p.asset_index != FREE_SLOT && p.base_lots != 0)
+            .max_by_key(|p| (Fx::from_num(p.base_lots.unsigned_abs()) * Fx::from_num(lot(p.asset_index))).to_bits());
+        let ix = if let Some(p) = perp {
+            let or = self.keys(&liqor, &[p.asset_index, QUOTE_ASSET_INDEX], assets);
+            perp::liquidate_perp(&self.group, p.asset_index, QUOTE_ASSET_INDEX, &self.liqor, &self.owner.pubkey(), &v.key, u64::MAX, &ee, &or)
+        } else {
+            let value = |(i, b): &(u16, Fx)| b.saturating_mul(Fx::from_num(v.price(*i)));
+            let liab = v.balances.iter().filter(|(_, b)| *b < Fx::ZERO).min_by_key(|x| value(x).to_bits());
+            let asset = v
+                .balances
+                .iter()
+                .filter(|(i, b)| *b >= Fx::ONE && assets[*i as usize].flags & ASSET_FLAG_NO_ASSET_LIQUIDATION == 0)
+                .max_by_key(|x| value(x).to_bits());
+            let (Some((l, _)), Some((a, _))) = (liab, asset) else { return Ok(false) };
+            let or = self.keys(&liqor, &[*a, *l], assets);
+            ix::liquidate_token(&self.group, &self.liqor, &self.owner.pubkey(), &v.key, *a, *l, u64::MAX, &ee, &or)
+        };
+        let ok = self.send(t, &[ix], true, r);
+        r.liquidations += ok as u32;
+        Ok(ok)
+    }
+
+    /// For an account with nothing left to liquidate: settles a perp loss against a winner, then
+    /// resolves its debts.
+    fn resolve(&self, t: &mut dyn Transport, v: &View, views: &[View], assets: &[Asset], r: &mut Report) -> Result<bool> {
+        let has_assets = v.balances.iter().any(|(_, b)| *b >= Fx::ONE);
+        let has_base = v.account.perps.iter().any(|p| p.asset_index != FREE_SLOT && p.base_lots != 0);
+        let debts: Vec<u16> = v.balances.iter().filter(|(_, b)| *b < Fx::ZERO).map(|(i, _)| *i).collect();
+        let open_perps: Vec<u16> =
+            v.account.perps.iter().filter(|p| p.asset_index != FREE_SLOT).map(|p| p.asset_index).collect();
+        if has_assets || has_base || (debts.is_empty() && open_perps.is_empty()) || v.end >= Fx::ZERO {
+            return Ok(false);
+        }
+        let mut acted = false;
+        for m in open_perps {
+            // A winner in the same market takes the loss into quote balances.
+            let winner = views.iter().find(|w| {
+                w.key != v.key
+                    && perp::positions(&w.account, assets, |i| w.price(i)).iter().any(|p| p.asset_index == m && p.pnl >= Fx::ONE)
+            });
+            if let Some(w) = winner {
+                let oracle = assets[m as usize].oracle.address;
+                let ix = perp::settle_pnl(&self.group, m, QUOTE_ASSET_INDEX, &oracle, &w.key, &v.key, u64::MAX);
+                let ok = self.send(t, &[ix], false, r);
+                r.settlements += ok as u32;
+                acted |= ok;
+            }
+        }
+        if acted {
+            return Ok(true);
+        }
+        for l in debts {
+            let a = &assets[l as usize];
+            let ix = crate::insurance::resolve_bankruptcy(&self.group, &v.key, l, &a.mint, &a.token_program, u64::MAX);
+            let ok = self.send(t, &[ix], false, r);
+            r.bankruptcies += ok as u32;
+            acted |= ok;
+        }
+        Ok(acted)
+    }
+}
