@@ -36,6 +36,9 @@ pub struct Report {
     pub settlements: u32,
     /// Bankruptcy resolutions sent.
     pub bankruptcies: u32,
+    /// Debt removed by bankruptcy resolutions, per asset index, native units (what the insurance
+    /// fund paid plus what depositors bore).
+    pub bad_debt: std::collections::BTreeMap<u16, u64>,
     /// Actions the program refused (with their error), for the log.
     pub refused: Vec<String>,
     /// Accounts still liquidatable when the run stopped.
@@ -147,81 +150,115 @@ impl Keeper {
         for v in &views {
             // Liquidate while there is something to take; an account left with debts only is
             // resolved as bankrupt.
-            if !(v.liquidatable() && self.liquidate(t, v, &assets, r)?) {
-                acted |= self.resolve(t, v, &views, &assets, r)?;
-            } else {
-                acted = true;
-            }
+            let done = (v.liquidatable() && self.liquidate(t, v, &assets, r)?)
+                || (v.end < Fx::ZERO && self.settle_losses(t, v, &views, &assets, r)?)
+                || self.resolve(t, v, &assets, r)?;
+            acted |= done;
         }
         Ok(acted)
     }
 
-    /// One liquidation step on `v`: its largest perp position first, else its largest liability
-    /// against its largest asset.
+    /// One liquidation step on `v`. Candidates in order: perp positions by size, then token
+    /// (liability, asset) pairs by value; the first the program accepts is sent (a step that would
+    /// not raise health, e.g. closing one leg of a hedge, is refused and the next is tried).
     fn liquidate(&self, t: &mut dyn Transport, v: &View, assets: &[Asset], r: &mut Report) -> Result<bool> {
         let liqor = decode::margin_account(&require_account(t, &self.liqor)?)?;
         let ee = self.keys(&v.account, &[], assets);
         let lot = |i: u16| assets[i as usize].perp.base_lot_size;
-        let perp = v
-            .account
-            .perps
-            .iter()
-            .filter(|p| p.asset_index != FREE_SLOT && p.base_lots != 0)
-            .max_by_key(|p| (Fx::from_num(p.base_lots.unsigned_abs()) * Fx::from_num(lot(p.asset_index))).to_bits());
-        let ix = if let Some(p) = perp {
+        let mut perps: Vec<_> = v.account.perps.iter().filter(|p| p.asset_index != FREE_SLOT && p.base_lots != 0).collect();
+        perps.sort_by_key(|p| std::cmp::Reverse((Fx::from_num(p.base_lots.unsigned_abs()) * Fx::from_num(lot(p.asset_index))).to_bits()));
+        let mut candidates = Vec::new();
+        for p in perps {
             let or = self.keys(&liqor, &[p.asset_index, QUOTE_ASSET_INDEX], assets);
-            perp::liquidate_perp(&self.group, p.asset_index, QUOTE_ASSET_INDEX, &self.liqor, &self.owner.pubkey(), &v.key, u64::MAX, &ee, &or)
-        } else {
-            let value = |(i, b): &(u16, Fx)| b.saturating_mul(Fx::from_num(v.price(*i)));
-            let liab = v.balances.iter().filter(|(_, b)| *b < Fx::ZERO).min_by_key(|x| value(x).to_bits());
-            let asset = v
-                .balances
-                .iter()
-                .filter(|(i, b)| *b >= Fx::ONE && assets[*i as usize].flags & ASSET_FLAG_NO_ASSET_LIQUIDATION == 0)
-                .max_by_key(|x| value(x).to_bits());
-            let (Some((l, _)), Some((a, _))) = (liab, asset) else { return Ok(false) };
-            let or = self.keys(&liqor, &[*a, *l], assets);
-            ix::liquidate_token(&self.group, &self.liqor, &self.owner.pubkey(), &v.key, *a, *l, u64::MAX, &ee, &or)
-        };
-        let ok = self.send(t, &[ix], true, r);
-        r.liquidations += ok as u32;
-        Ok(ok)
+            candidates.push(perp::liquidate_perp(
+                &self.group,
+                p.asset_index,
+                QUOTE_ASSET_INDEX,
+                &self.liqor,
+                &self.owner.pubkey(),
+                &v.key,
+                u64::MAX,
+                &ee,
+                &or,
+            ));
+        }
+        let value = |(i, b): &(u16, Fx)| b.saturating_mul(Fx::from_num(v.price(*i))).abs();
+        let mut liabs: Vec<_> = v.balances.iter().filter(|(_, b)| *b < Fx::ZERO).collect();
+        liabs.sort_by_key(|x| std::cmp::Reverse(value(x).to_bits()));
+        let mut deposits: Vec<_> = v
+            .balances
+            .iter()
+            .filter(|(i, b)| *b >= Fx::ONE && assets[*i as usize].flags & ASSET_FLAG_NO_ASSET_LIQUIDATION == 0)
+            .collect();
+        deposits.sort_by_key(|x| std::cmp::Reverse(value(x).to_bits()));
+        for (l, _) in &liabs {
+            for (a, _) in deposits.iter().filter(|(a, _)| a != l) {
+                let or = self.keys(&liqor, &[*a, *l], assets);
+                candidates.push(ix::liquidate_token(&self.group, &self.liqor, &self.owner.pubkey(), &v.key, *a, *l, u64::MAX, &ee, &or));
+            }
+        }
+        for ix in candidates {
+            if self.send(t, &[ix], true, r) {
+                r.liquidations += 1;
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
-    /// For an account with nothing left to liquidate: settles a perp loss against a winner, then
-    /// resolves its debts.
-    fn resolve(&self, t: &mut dyn Transport, v: &View, views: &[View], assets: &[Asset], r: &mut Report) -> Result<bool> {
-        let has_assets = v.balances.iter().any(|(_, b)| *b >= Fx::ONE);
-        let has_base = v.account.perps.iter().any(|p| p.asset_index != FREE_SLOT && p.base_lots != 0);
-        let debts: Vec<u16> = v.balances.iter().filter(|(_, b)| *b < Fx::ZERO).map(|(i, _)| *i).collect();
-        let open_perps: Vec<u16> =
-            v.account.perps.iter().filter(|p| p.asset_index != FREE_SLOT).map(|p| p.asset_index).collect();
-        if has_assets || has_base || (debts.is_empty() && open_perps.is_empty()) || v.end >= Fx::ZERO {
-            return Ok(false);
-        }
+    /// Settles the unsettled perp PnL of an unhealthy account into its quote balance against
+    /// counterparties of the same markets (its losses against winners, its gains against losers),
+    /// so that losses can be liquidated as a quote borrow and gains repay its debts.
+    fn settle_losses(&self, t: &mut dyn Transport, v: &View, views: &[View], assets: &[Asset], r: &mut Report) -> Result<bool> {
         let mut acted = false;
-        for m in open_perps {
-            // A winner in the same market takes the loss into quote balances.
-            let winner = views.iter().find(|w| {
+        for p in perp::positions(&v.account, assets, |i| v.price(i)) {
+            let (m, gain) = (p.asset_index, p.pnl >= Fx::ONE);
+            if !gain && p.pnl > -Fx::ONE {
+                continue;
+            }
+            let other = views.iter().find(|w| {
                 w.key != v.key
-                    && perp::positions(&w.account, assets, |i| w.price(i)).iter().any(|p| p.asset_index == m && p.pnl >= Fx::ONE)
+                    && perp::positions(&w.account, assets, |i| w.price(i))
+                        .iter()
+                        .any(|q| q.asset_index == m && if gain { q.pnl <= -Fx::ONE } else { q.pnl >= Fx::ONE })
             });
-            if let Some(w) = winner {
+            if let Some(w) = other {
+                let (win, lose) = if gain { (&v.key, &w.key) } else { (&w.key, &v.key) };
                 let oracle = assets[m as usize].oracle.address;
-                let ix = perp::settle_pnl(&self.group, m, QUOTE_ASSET_INDEX, &oracle, &w.key, &v.key, u64::MAX);
+                let ix = perp::settle_pnl(&self.group, m, QUOTE_ASSET_INDEX, &oracle, win, lose, u64::MAX);
                 let ok = self.send(t, &[ix], false, r);
                 r.settlements += ok as u32;
                 acted |= ok;
             }
         }
-        if acted {
-            return Ok(true);
+        Ok(acted)
+    }
+
+    /// For an account with no assets and no perp position left: resolves its debts.
+    fn resolve(&self, t: &mut dyn Transport, v: &View, assets: &[Asset], r: &mut Report) -> Result<bool> {
+        let has_assets = v.balances.iter().any(|(_, b)| *b >= Fx::ONE);
+        let has_perps = v.account.perps.iter().any(|p| p.asset_index != FREE_SLOT);
+        let debts: Vec<u16> = v.balances.iter().filter(|(_, b)| *b < Fx::ZERO).map(|(i, _)| *i).collect();
+        if has_assets || has_perps || debts.is_empty() {
+            return Ok(false);
         }
+        let mut acted = false;
         for l in debts {
             let a = &assets[l as usize];
+            let debt = |t: &mut dyn Transport| -> Result<u64> {
+                let acc = decode::margin_account(&require_account(t, &v.key)?)?;
+                let now = t.now()?;
+                let asset = decode::asset(&require_account(t, &pda::asset(&self.group, l).0)?)?;
+                let bank = asset.projected_bank(now).map_err(|e| crate::SdkError::Program(e.to_string()))?;
+                bank.debt(acc.token_indexed(l)).map_err(|e| crate::SdkError::Program(format!("{e:?}")))
+            };
+            let before = debt(t)?;
             let ix = crate::insurance::resolve_bankruptcy(&self.group, &v.key, l, &a.mint, &a.token_program, u64::MAX);
             let ok = self.send(t, &[ix], false, r);
-            r.bankruptcies += ok as u32;
+            if ok {
+                r.bankruptcies += 1;
+                *r.bad_debt.entry(l).or_default() += before.saturating_sub(debt(t)?);
+            }
             acted |= ok;
         }
         Ok(acted)

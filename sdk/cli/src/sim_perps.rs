@@ -189,7 +189,8 @@ impl Perps {
     }
 
     /// Prints positions, funding and PnL per trader and market, and checks catalogue I-7.
-    pub fn report(&self, bank: &mut EmbeddedBank, traders: &[Trader], markets: &[Market]) -> Result<()> {
+    /// `keeper`: the keeper's liquidator account, which takes over positions in the crash.
+    pub fn report(&self, bank: &mut EmbeddedBank, traders: &[Trader], keeper: Pubkey, markets: &[Market]) -> Result<()> {
         let all = assets(bank, &self.group, markets.len())?;
         println!();
         println!(
@@ -198,8 +199,9 @@ impl Perps {
         );
         println!("{:>6} {:>5} {:>14} {:>14} {:>16} {:>16}", "trader", "perp", "base (units)", "notional USD", "funding paid USD", "unsettled PnL USD");
         let mut sums = vec![(0i64, 0u64); markets.len()];
-        for (t, tr) in traders.iter().enumerate() {
-            let acc = account(bank, &tr.account)?;
+        let rows = traders.iter().enumerate().map(|(t, tr)| (t.to_string(), tr.account)).chain([("keeper".to_string(), keeper)]);
+        for (t, key) in rows {
+            let acc = account(bank, &key)?;
             let views: Vec<PerpView> = sp::positions(&acc, &all, |k| native_price(&markets[k as usize]));
             for v in views {
                 let m = &markets[v.asset_index as usize];

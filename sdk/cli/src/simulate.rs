@@ -24,6 +24,9 @@ pub struct Args {
     /// Seed of the deterministic price path and trader behaviour.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Hours of the crash after the path (SOL -20% and BTC -15% per hour).
+    #[arg(long, default_value_t = 6)]
+    pub crash_hours: u32,
 }
 
 /// A listed market of the scenario.
@@ -33,7 +36,7 @@ pub struct Market {
     pub price: f64,
     kind: OracleKind,
     vol: f64,
-    mint: Pubkey,
+    pub mint: Pubkey,
     pub oracle: Pubkey,
     feed: [u8; 32],
 }
@@ -63,7 +66,8 @@ fn err(e: solana_sdk::transaction::TransactionError) -> SdkError {
     SdkError::Transport(format!("{e:?}"))
 }
 
-fn set_price(bank: &mut EmbeddedBank, m: &Market, now: i64) {
+/// Publishes `m.price` on the market's oracle at `now`.
+pub fn set_price(bank: &mut EmbeddedBank, m: &Market, now: i64) {
     let q = OracleQuote::from_decimal(m.price, 10, now);
     let (owner, data) = match m.kind {
         OracleKind::PythLegacy => pyth_legacy(q, PYTH_STATUS_TRADING, now),
@@ -305,6 +309,9 @@ pub fn run(a: Args) -> Result<()> {
         start_borrow_index.push(a.bank.borrow_index.fx().to_num::<f64>());
     }
 
+    // The insurance fund (stakers) and the keeper's liquidator, before the path.
+    let crash = crate::sim_crash::Crash::setup(&mut bank, &payer, &admin, group, &markets, now)?;
+
     // Perps on SOL and BTC: makers quote signed orders, takers fill them, pairs block-trade.
     let mut perps = crate::sim_perps::Perps::enable(&mut bank, &payer, &admin, group, &markets)?;
 
@@ -360,6 +367,9 @@ pub fn run(a: Args) -> Result<()> {
         pb.inc(1);
     }
     pb.finish_with_message("done");
+    // The crash: SOL and BTC fall hour by hour; the keeper liquidates; bad debt is resolved.
+    let accounts: Vec<Pubkey> = traders.iter().map(|t| t.account).collect();
+    crash.run(&mut bank, &payer, &mut markets, &accounts, &mut now, a.crash_hours)?;
 
     // Report.
     println!();
@@ -368,7 +378,7 @@ pub fn run(a: Args) -> Result<()> {
         markets.iter().map(|m| format!("{} {:.2}", m.name, m.price)).collect::<Vec<_>>().join(", ")
     );
     println!("withdrawals {withdrawals}, re-deposits {deposits} during the path");
-    perps.report(&mut bank, &traders, &markets)?;
+    perps.report(&mut bank, &traders, crash.liqor(), &markets)?;
     println!();
     println!(
         "{:>6} {:>16} {:>16} {:>16} {:>16}",

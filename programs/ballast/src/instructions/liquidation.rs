@@ -13,7 +13,7 @@ use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::{load_health_accounts, HealthAccounts, LoadedAsset};
 use crate::instructions::perp_clearing::split_health;
 use crate::risk::liquidation::deviates;
-use crate::risk::{health, Fx, HealthInput, HealthType};
+use crate::risk::{health, health_components, Fx, HealthInput, HealthType};
 use crate::state::*;
 
 /// Both sides of a liquidation, loaded and checked.
@@ -24,6 +24,9 @@ pub struct LiqStart {
     pub input: Box<HealthInput>,
     /// Its LiquidationEnd health before.
     pub end_before: Fx,
+    /// Its equity at oracle prices is negative: no step can restore it, so steps need not raise
+    /// its health; it is closed out towards bankruptcy resolution.
+    pub insolvent: bool,
     /// The liquidator's health accounts (with the assets it will hold as extras).
     pub liqor: Box<HealthAccounts>,
     /// Seconds the account has been liquidatable (0 when this call starts the liquidation).
@@ -52,7 +55,8 @@ pub fn start<'info>(
     let (liqee_list, liqor_list) = split_health(remaining, liqee_health_accounts)?;
     let liqor_loaded = load_liqor(&group_key, liqor, liqor_authority, liqor_list, liqor_extra, now)?;
     let (loaded, input, end_before, elapsed) = load_liqee(&group_key, liqee, liqee_list, now)?;
-    Ok(LiqStart { liqee: loaded, input, end_before, liqor: liqor_loaded, elapsed, config })
+    let insolvent = health_components(&input, HealthType::Maint).map_risk()?.equity < Fx::ZERO;
+    Ok(LiqStart { liqee: loaded, input, end_before, insolvent, liqor: liqor_loaded, elapsed, config })
 }
 
 /// The liquidator: signed by its owner, not flagged, Maint health >= 0; its health accounts.
@@ -107,8 +111,9 @@ pub fn priced(l: &HealthAccounts, asset_index: u16, max_deviation_bps: u16) -> R
     Ok(e)
 }
 
-/// After the step: the liquidator's Init health must be >= 0; the liquidated account's flag
-/// follows its LiquidationEnd health. Returns (liquidated LiquidationEnd after, liquidator Init after).
+/// After the step: the liquidator's Init health must be >= 0; the liquidated account's
+/// LiquidationEnd health must have risen (unless it is insolvent: negative equity at oracle prices,
+/// which no step can restore); its flag follows its LiquidationEnd health. Returns (liquidated LiquidationEnd after, liquidator Init after).
 #[inline(never)]
 pub fn finish(
     s: &LiqStart,
@@ -123,7 +128,7 @@ pub fn finish(
     require!(liqor_init >= Fx::ZERO, BallastError::HealthMustBePositive);
     let mut e = liqee.load_mut()?;
     let end_after = health(&*s.liqee.health_input(&e)?, HealthType::LiquidationEnd).map_risk()?;
-    require!(end_after > s.end_before, BallastError::WorseHealthPostLiquidation);
+    require!(end_after > s.end_before || s.insolvent, BallastError::WorseHealthPostLiquidation);
     if end_after >= Fx::ZERO {
         e.flags &= !ACCOUNT_FLAG_BEING_LIQUIDATED;
         e.liquidation_start_ts = 0;

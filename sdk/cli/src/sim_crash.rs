@@ -1,0 +1,193 @@
+//! The crash of `ballast simulate`: an insurance fund with stakers and a keeper with a well-funded
+//! liquidator account are set up before the path; after it, SOL and BTC fall hour by hour while the
+//! keeper liquidates, settles and resolves bankruptcies. The summary reconciles bad debt with what
+//! the insurance fund paid and what depositors bore, and fails if anything is left liquidatable.
+
+use std::collections::BTreeMap;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_spl::token_2022::spl_token_2022 as t22;
+use ballast_sdk::keeper::{Keeper, Report};
+use ballast_sdk::transport::{require_account, EmbeddedBank, Transport};
+use ballast_sdk::{decode, health, insurance as ins, ix, pda, Result, SdkError};
+use solana_sdk::signature::{Keypair, Signer};
+
+use crate::simulate::{set_price, Market};
+
+/// Crash state: the keeper, the stakers, and the figures before the crash.
+pub struct Crash {
+    group: Pubkey,
+    keeper: Keeper,
+    stakers: Vec<Keypair>,
+    liqor_equity_before: f64,
+}
+
+fn usd(x: ballast::risk::Fx) -> f64 {
+    x.to_num::<f64>() / 1e6
+}
+
+/// A token account of `owner` for `mint`, funded with `amount`.
+fn funded_token(bank: &mut EmbeddedBank, payer: &Keypair, admin: &Keypair, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Result<Pubkey> {
+    let tok = Keypair::new();
+    bank.send(
+        &[
+            solana_system_interface::instruction::create_account(&payer.pubkey(), &tok.pubkey(), 10_000_000, 165, &anchor_spl::token::ID),
+            t22::instruction::initialize_account3(&anchor_spl::token::ID, &tok.pubkey(), mint, owner).unwrap(),
+        ],
+        payer,
+        &[&tok],
+    )?;
+    if amount > 0 {
+        let mint_ix = t22::instruction::mint_to(&anchor_spl::token::ID, mint, &tok.pubkey(), &admin.pubkey(), &[], amount).unwrap();
+        bank.send(&[mint_ix], payer, &[admin])?;
+    }
+    Ok(tok.pubkey())
+}
+
+fn equity(bank: &mut EmbeddedBank, group: &Pubkey, account: &Pubkey, markets: &[Market], now: i64) -> Result<f64> {
+    let acc = decode::margin_account(&require_account(bank, account)?)?;
+    let keys = health::health_account_keys(group, &acc, &[], |k| markets[k as usize].oracle);
+    let raw: Vec<_> = keys.iter().map(|k| require_account(bank, k)).collect::<Result<_>>()?;
+    Ok(usd(health::compute_all(group, &acc, &raw, now)?[1].equity))
+}
+
+impl Crash {
+    /// The keeper's liquidator account.
+    pub fn liqor(&self) -> Pubkey {
+        self.keeper.liqor
+    }
+
+    /// Creates the insurance fund, three stakers with 2,000 USDC each, and the keeper's
+    /// liquidator account with 2,000,000 USDC.
+    pub fn setup(bank: &mut EmbeddedBank, payer: &Keypair, admin: &Keypair, group: Pubkey, markets: &[Market], now: i64) -> Result<Crash> {
+        let usdc = markets[0].mint;
+        bank.send(&[ins::create_insurance_fund(&group, &admin.pubkey(), &payer.pubkey(), &usdc, &anchor_spl::token::ID, 86_400)], payer, &[admin])?;
+        let fund = ins::fund(&group, &usdc, &anchor_spl::token::ID);
+        let mut stakers = Vec::new();
+        for _ in 0..3 {
+            let kp = Keypair::new();
+            bank.send(&[solana_system_interface::instruction::transfer(&payer.pubkey(), &kp.pubkey(), 100_000_000)], payer, &[])?;
+            let tok = funded_token(bank, payer, admin, &usdc, &kp.pubkey(), 2_000_000_000)?;
+            bank.send(&[ins::stake(fund.clone(), &kp.pubkey(), &tok, 2_000_000_000)], payer, &[&kp])?;
+            stakers.push(kp);
+        }
+        let owner = Keypair::new();
+        bank.send(&[solana_system_interface::instruction::transfer(&payer.pubkey(), &owner.pubkey(), 100_000_000)], payer, &[])?;
+        bank.send(&[ix::create_account(&group, &owner.pubkey(), &payer.pubkey(), 0)], payer, &[&owner])?;
+        let liqor = pda::margin_account(&group, &owner.pubkey(), 0).0;
+        let tok = funded_token(bank, payer, admin, &usdc, &owner.pubkey(), 2_000_000_000_000)?;
+        let tia = ix::TokenIxAccounts { group, account: liqor, asset_index: 0, mint: usdc, token_program: anchor_spl::token::ID, user_token: tok };
+        bank.send(&[ix::deposit(&tia, &owner.pubkey(), 2_000_000_000_000)], payer, &[&owner])?;
+        let liqor_equity_before = equity(bank, &group, &liqor, markets, now)?;
+        let keeper = Keeper { group, liqor, owner, payer: payer.insecure_clone() };
+        println!("insurance fund: 3 stakers x 2,000 USDC; keeper liquidator with 2,000,000 USDC");
+        Ok(Crash { group, keeper, stakers, liqor_equity_before })
+    }
+
+    /// The crash: `hours` hourly steps, SOL x0.8 and BTC x0.85 each; after every step the assets
+    /// are refreshed, insurance fees swept, and the keeper runs. Then the summary.
+    pub fn run(&self, bank: &mut EmbeddedBank, payer: &Keypair, markets: &mut [Market], traders: &[Pubkey], now: &mut i64, hours: u32) -> Result<()> {
+        let before: Vec<f64> = traders.iter().map(|t| equity(bank, &self.group, t, markets, *now)).collect::<Result<_>>()?;
+        let g0 = decode::group(&require_account(bank, &self.group)?)?;
+        let social0: Vec<u64> = (0..markets.len()).map(|i| asset(bank, &self.group, i).map(|a| a.socialized_loss)).collect::<Result<_>>()?;
+        let fund = ins::fund(&self.group, &markets[0].mint, &anchor_spl::token::ID);
+        let mut total = Report::default();
+        let mut bad: BTreeMap<u16, u64> = BTreeMap::new();
+        println!();
+        for h in 0..hours {
+            *now += 3_600;
+            bank.set_unix_timestamp(*now);
+            markets[1].price *= 0.8;
+            markets[2].price *= 0.85;
+            for (i, m) in markets.iter().enumerate() {
+                set_price(bank, m, *now);
+                bank.send(&[ix::refresh_asset(&self.group, i as u16, &m.oracle)], payer, &[])?;
+            }
+            let _ = bank.send(&[ins::sweep_insurance_fees(fund.clone())], payer, &[]);
+            let r = self.keeper.run(bank, 30)?;
+            println!(
+                "crash hour {}: SOL {:.2} BTC {:.0}: keeper {} liquidations, {} settlements, {} bankruptcies",
+                h + 1,
+                markets[1].price,
+                markets[2].price,
+                r.liquidations,
+                r.settlements,
+                r.bankruptcies
+            );
+            total.liquidations += r.liquidations;
+            total.settlements += r.settlements;
+            total.bankruptcies += r.bankruptcies;
+            for (k, v) in r.bad_debt {
+                *bad.entry(k).or_default() += v;
+            }
+            total.still_liquidatable = r.still_liquidatable;
+            total.refused.extend(r.refused);
+        }
+        if std::env::var_os("BALLAST_DEBUG").is_some() {
+            let mut reasons: BTreeMap<String, u32> = BTreeMap::new();
+            for e in &total.refused {
+                *reasons.entry(e.clone()).or_default() += 1;
+            }
+            eprintln!("{reasons:?}");
+            for k in total.still_liquidatable.iter().take(3) {
+                let acc = decode::margin_account(&require_account(bank, k)?)?;
+                let toks: Vec<_> = acc.tokens.iter().filter(|t| t.asset_index != u16::MAX).map(|t| (t.asset_index, t.indexed.fx().to_num::<f64>())).collect();
+                let perps: Vec<_> = acc.perps.iter().filter(|p| p.asset_index != u16::MAX).map(|p| (p.asset_index, p.base_lots, p.quote.fx().to_num::<f64>())).collect();
+                let keys = health::health_account_keys(&self.group, &acc, &[], |k| markets[k as usize].oracle);
+                let raw: Vec<_> = keys.iter().map(|k| require_account(bank, k)).collect::<Result<_>>()?;
+                let h = health::compute_all(&self.group, &acc, &raw, *now)?;
+                eprintln!("{k}: tokens {toks:?} perps {perps:?} flags {} health {:?}", acc.flags, h.iter().map(|c| (usd(c.equity), usd(c.scenario_charge), usd(c.addon_charge), usd(c.health))).collect::<Vec<_>>());
+            }
+        }
+        if !total.still_liquidatable.is_empty() {
+            return Err(SdkError::Program(format!("{} accounts left liquidatable", total.still_liquidatable.len())));
+        }
+        let g1 = decode::group(&require_account(bank, &self.group)?)?;
+        let paid = g1.insurance.paid_out - g0.insurance.paid_out;
+        println!();
+        println!(
+            "keeper totals: {} liquidations, {} settlements, {} bankruptcies; no account left liquidatable",
+            total.liquidations, total.settlements, total.bankruptcies
+        );
+        let mut bad_usd = 0.0;
+        let mut social_usd = 0.0;
+        for (i, m) in markets.iter().enumerate() {
+            let social = asset(bank, &self.group, i)?.socialized_loss - social0[i];
+            let removed = bad.get(&(i as u16)).copied().unwrap_or(0);
+            let fund_part = if i == 0 { paid } else { 0 };
+            let scale = 10f64.powi(m.decimals as i32);
+            println!(
+                "{:>5}: bad debt {:.6} = insurance paid {:.6} + socialized {:.6} ({} native units)",
+                m.name,
+                removed as f64 / scale,
+                fund_part as f64 / scale,
+                social as f64 / scale,
+                removed
+            );
+            if removed != fund_part + social {
+                return Err(SdkError::Program(format!("{}: bad debt {removed} != paid {fund_part} + socialized {social}", m.name)));
+            }
+            bad_usd += removed as f64 / scale * m.price;
+            social_usd += social as f64 / scale * m.price;
+        }
+        let after: Vec<f64> = traders.iter().map(|t| equity(bank, &self.group, t, markets, *now)).collect::<Result<_>>()?;
+        let traders_loss: f64 = before.iter().zip(&after).map(|(b, a)| b - a).sum();
+        let liqor_gain = equity(bank, &self.group, &self.keeper.liqor, markets, *now)? - self.liqor_equity_before;
+        println!("losses by party (USD):");
+        println!("  traders (equity fall in the crash): {:.2}", traders_loss);
+        println!(
+            "  insurance fund (stakers and swept fees): {:.2} paid of {:.2} held before the crash ({} stakers, 6,000 staked)",
+            paid as f64 / 1e6,
+            g0.insurance.value as f64 / 1e6,
+            self.stakers.len()
+        );
+        println!("  depositors (socialized loss):       {:.2}", social_usd);
+        println!("  liquidator (loss on positions taken over, net of fees): {:.2}", -liqor_gain);
+        println!("bad debt {:.2} USD = insurance paid {:.2} + socialized {:.2}", bad_usd, paid as f64 / 1e6, social_usd);
+        Ok(())
+    }
+}
+
+fn asset(bank: &mut EmbeddedBank, group: &Pubkey, i: usize) -> Result<ballast::state::Asset> {
+    decode::asset(&require_account(bank, &pda::asset(group, i as u16).0)?)
+}
