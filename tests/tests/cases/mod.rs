@@ -1,6 +1,7 @@
 mod accounts;
 mod catalogue_av;
 mod catalogue_mr;
+mod fuzz;
 mod health_parity;
 mod insurance;
 mod largest_liquidation;
