@@ -141,13 +141,15 @@ impl Keeper {
         let keys = t.margin_accounts(&self.group)?;
         r.scanned = keys.len();
         let mut views = Vec::new();
-        for key in keys.into_iter().filter(|k| *k != self.liqor) {
+        // Every account is a possible settlement counterparty (the liquidator's taken-over positions
+        // included); the liquidator itself is never acted on.
+        for key in keys {
             if let Ok(v) = self.view(t, key, &assets, now) {
                 views.push(v);
             }
         }
         let mut acted = false;
-        for v in &views {
+        for v in views.iter().filter(|v| v.key != self.liqor) {
             // Liquidate while there is something to take; an account left with debts only is
             // resolved as bankrupt.
             let done = (v.liquidatable() && self.liquidate(t, v, &assets, r)?)
@@ -237,7 +239,11 @@ impl Keeper {
     /// For an account with no assets and no perp position left: resolves its debts.
     fn resolve(&self, t: &mut dyn Transport, v: &View, assets: &[Asset], r: &mut Report) -> Result<bool> {
         let has_assets = v.balances.iter().any(|(_, b)| *b >= Fx::ONE);
-        let has_perps = v.account.perps.iter().any(|p| p.asset_index != FREE_SLOT);
+        // Perp slots with no base and at most one native unit of loss are dust the program writes off.
+        let has_perps = v.account.perps.iter().any(|p| {
+            let q = p.quote.fx();
+            p.asset_index != FREE_SLOT && !(p.base_lots == 0 && q <= Fx::ZERO && q >= -Fx::ONE)
+        });
         let debts: Vec<u16> = v.balances.iter().filter(|(_, b)| *b < Fx::ZERO).map(|(i, _)| *i).collect();
         if has_assets || has_perps || debts.is_empty() {
             return Ok(false);

@@ -474,3 +474,103 @@ fn keeper_liquidates_every_liquidatable_account_and_resolves_bankruptcy() {
     assert!(paid > 0 && paid + socialized > 1_000_000, "{paid} + {socialized}");
     assert_solvent(&mut env);
 }
+
+// ---- remaining catalogue cases ----
+
+#[test]
+fn av_08_liquidator_equals_liquidated_account() {
+    let (mut env, _liqor, liqee) = underwater();
+    let ix = liq_ix(&mut env, &liqee, &liqee, SOL, USDC, u64::MAX);
+    let k = liqee.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::SameAccount);
+}
+
+#[test]
+fn av_09_asset_and_liability_in_the_same_bank() {
+    let (mut env, liqor, liqee) = underwater();
+    let ix = liq_ix(&mut env, &liqor, &liqee, USDC, USDC, u64::MAX);
+    let k = liqor.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::SameAsset);
+}
+
+#[test]
+fn lq_08_ib_05_no_window_in_which_an_account_can_be_pushed_under_and_liquidated() {
+    // Adapted: Ballast has no flash loans or health regions. In one transaction the account
+    // borrows far beyond its health and a second account liquidates it: the borrow fails the
+    // health rule at once, so the transaction fails and nothing changes.
+    let (mut env, liqor, liqee) = setup(10_000_000_000, 600_000_000);
+    let borrow = env.borrow_ix(&liqee, USDC, 400_000_000);
+    let liq = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
+    let (a, b) = (liqee.kp.insecure_clone(), liqor.kp.insecure_clone());
+    env.assert_fails_nsc(&[borrow, liq], &[&a, &b], BallastError::HealthMustBePositive);
+}
+
+#[test]
+fn lq_10_whale_is_liquidated_gradually_with_a_bounded_fee() {
+    // A whale holding most of the SOL bank: one call takes only what reaches the target; the fee
+    // never exceeds the base fee plus the ramp cap; repeated calls finish the job as prices fall.
+    let (mut env, liqor, whale) = setup(1_000_000_000_000, 60_000_000_000);
+    let small = env.user(4);
+    env.fund_and_deposit(&small, SOL, 100_000_000_000);
+    advance(&mut env, 3_600, 70.0);
+    let debt = -balance(&mut env, &whale, USDC);
+    let sol_before = balance(&mut env, &whale, SOL);
+    liquidate(&mut env, &liqor, &whale, SOL, USDC, u64::MAX).unwrap();
+    let repaid = debt + balance(&mut env, &whale, USDC);
+    assert!(repaid < debt, "one call does not take everything");
+    assert!(healths(&mut env, &whale)[2] >= Fx::ZERO);
+    let seized = (sol_before - balance(&mut env, &whale, SOL)).to_num::<f64>();
+    let max_fee = 0.10 + 0.05; // 5% per asset + the 5% ramp cap
+    assert!(seized <= repaid.to_num::<f64>() / 0.07 * (1.0 + max_fee), "fee bounded");
+    advance(&mut env, 3_600, 60.0);
+    advance(&mut env, 3_600, 50.0);
+    liquidate(&mut env, &liqor, &whale, SOL, USDC, u64::MAX).unwrap();
+    assert!(healths(&mut env, &whale)[2] >= Fx::ZERO, "completed over repeated calls");
+}
+
+#[test]
+fn ds_02_dust_positions_do_not_make_an_account_unliquidatable() {
+    // Dust deposits in 12 other assets fill the account to the 14-underlying cap; a 15th is
+    // refused; liquidation still fits one transaction and seizes dust like any deposit.
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 100.0, OracleKind::PythPull);
+    for _ in 0..13 {
+        env.list(6, 10.0, OracleKind::PythPull);
+    }
+    let (lender, liqor, liqee) = (env.user(0), env.user(1), env.user(2));
+    env.fund_and_deposit(&lender, USDC, 100_000_000_000);
+    env.fund_and_deposit(&liqor, USDC, 50_000_000_000);
+    env.fund_and_deposit(&liqee, SOL, 10_000_000_000);
+    for i in 2..14u16 {
+        env.fund_and_deposit(&liqee, i, 1);
+    }
+    env.borrow(&liqee, USDC, 600_000_000).unwrap();
+    let a = env.assets[14].clone();
+    env.mint_to(&a.mint, &a.token_program, &liqee.token(14), 1);
+    assert_code(env.deposit(&liqee, 14, 1), BallastError::TooManyAssets);
+    let now = env.now();
+    env.set_time(now + 3_600);
+    for i in 0..15u16 {
+        env.set_price(i, [1.0, 70.0].get(i as usize).copied().unwrap_or(10.0));
+        let o = env.assets[i as usize].oracle;
+        env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
+    }
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+    assert!(healths(&mut env, &liqee)[2] >= Fx::ZERO);
+    // SOL collapses: the keeper seizes the SOL and every dust deposit, then resolves the debt.
+    let now = env.now();
+    env.set_time(now + 3_600);
+    for step in 0..8 {
+        let t = env.now();
+        env.set_time(t + 3_600);
+        for i in 0..15u16 {
+            env.set_price(i, [1.0, 70.0 * 0.7f64.powi(step + 1)].get(i as usize).copied().unwrap_or(10.0));
+            let o = env.assets[i as usize].oracle;
+            env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
+        }
+        keeper(&env, &liqor).run(&mut env.bank, 30).unwrap();
+    }
+    let acc = env.margin_account(&liqee.account);
+    assert!(acc.tokens.iter().all(|t| t.asset_index == u16::MAX), "every position closed: {:?}", acc.active_assets(&[]));
+}

@@ -606,3 +606,101 @@ fn lq_13_perp_position_taken_over_at_oracle_minus_fee() {
     assert!((ins - n as f64 * 30_000.0 * 0.2).abs() <= n as f64, "{ins}");
     assert_i7(&mut env, &[&liqee, &liqor, &b], false);
 }
+
+#[test]
+fn ib_10_perp_loss_beyond_collateral_is_settled_then_covered_by_the_fund_and_depositors() {
+    // Adapted: a perp loss is first settled into the quote asset (a borrow) against the winner,
+    // then resolved as a quote bankruptcy: the fund pays up to the quote asset's cap and the rest
+    // is socialized across quote depositors. Perp positions stay zero-sum throughout.
+    let (mut env, liqor, b) = setup();
+    env.create_fund();
+    let staker = env.user(6);
+    env.stake(&staker, 500_000_000).unwrap();
+    let admin = env.admin.insecure_clone();
+    let cap = ballast::instructions::EditAssetParams { insurance_cap: Some(300_000_000), ..Default::default() };
+    env.send(&[ix::edit_asset(&env.group, &admin.pubkey(), USDC, cap)], &[&admin]).unwrap();
+    // (A settle limit large enough to settle the loss within the hour.)
+    set_market(&mut env, PerpMarketParams { settle_limit: 1_000_000_000_000, ..market_params() }).unwrap();
+    let liqee = env.user(5);
+    env.fund_and_deposit(&liqee, USDC, 2_000_000_000);
+    block(&mut env, &liqee, &b, 4_000, PAR).unwrap();
+    let keeper = ballast_sdk::keeper::Keeper {
+        group: env.group,
+        liqor: liqor.account,
+        owner: liqor.kp.insecure_clone(),
+        payer: env.payer.insecure_clone(),
+    };
+    let mut t = T0 + 3_600;
+    for price in [40.0, 40.0, 40.0] {
+        t += 3_600;
+        env.set_time(t);
+        env.set_price(USDC, 1.0);
+        env.set_price(SOL, price);
+        for i in [USDC, SOL] {
+            let o = env.assets[i as usize].oracle;
+            env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
+        }
+        keeper.run(&mut env.bank, 20).unwrap();
+    }
+    let acc = env.margin_account(&liqee.account);
+    assert!(acc.is_empty(), "the bankrupt account is closed out: {:?}", acc.active_assets(&[]));
+    let f = env.group_state().insurance;
+    assert_eq!(f.paid_out, 300_000_000, "the fund paid up to the cap");
+    // Insurance paid + socialized = the bad debt: the USDC it owed after settlement.
+    assert!(env.asset_state(USDC).socialized_loss > 0, "the rest was socialized");
+    // I-7: base positions still net to zero and open interest matches. (A settlement rounding
+    // residue of at most one native unit of the bankrupt's perp loss was written off with it.)
+    let bases: i64 = [&liqee, &liqor, &b].iter().map(|u| perp(&mut env, u).0).sum();
+    assert_eq!(bases, 0);
+    assert_eq!(env.asset_state(SOL).perp.open_interest, perp(&mut env, &liqor).0.max(0) as u64);
+}
+
+#[test]
+fn ib_11_winners_cannot_withdraw_before_losers_settle() {
+    let (mut env, a, b) = setup();
+    let c = env.user(7);
+    env.fund_and_deposit(&c, USDC, 10_000_000_000);
+    block(&mut env, &a, &b, 1_000, PAR).unwrap();
+    env.set_price(SOL, 110.0);
+    // The winner closes at $110 against a third account: $100 of PnL, all unsettled.
+    block(&mut env, &c, &a, 1_000, PAR * 110 / 100).unwrap();
+    assert_eq!(perp(&mut env, &a).0, 0);
+    let deposit = usdc(&mut env, &a);
+    let ix = env.withdraw_ix(&a, USDC, deposit.to_num::<u64>() + 1);
+    let ka = a.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&ka], BallastError::InsufficientBalance);
+    // Only what a loser settles becomes withdrawable, within the window limit.
+    let oracle = env.assets[SOL as usize].oracle;
+    let settle = sp::settle_pnl(&env.group, SOL, USDC, &oracle, &a.account, &b.account, u64::MAX);
+    env.send(&[settle], &[]).unwrap();
+    assert_eq!(usdc(&mut env, &a) - deposit, Fx::from_num(30_000_000));
+    env.withdraw(&a, USDC, deposit.to_num::<u64>() + 30_000_000).expect("settled PnL is withdrawable");
+    assert_i7(&mut env, &[&a, &b, &c], false);
+}
+
+#[test]
+fn lq_07_outstanding_signed_orders_do_not_block_liquidation() {
+    // Adapted: signed orders are off-chain intents, not on-chain open orders: nothing to cancel
+    // first. Liquidation proceeds, and the liquidated account's order cannot add risk afterwards.
+    let (mut env, liqor, b) = setup();
+    let liqee = env.user(5);
+    env.fund_and_deposit(&liqee, USDC, 2_000_000_000);
+    block(&mut env, &liqee, &b, 4_000, PAR).unwrap();
+    let mk = liqee.kp.insecure_clone();
+    env.set_time(T0 + 2 * 3_600);
+    env.set_price(USDC, 1.0);
+    env.set_price(SOL, 60.0);
+    for i in [USDC, SOL] {
+        let o = env.assets[i as usize].oracle;
+        env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
+    }
+    let o = order(&liqee, SIDE_BUY, 1_000, PAR * 60 / 100, 1, T0 + 86_400);
+    let ee = env.health_keys(&liqee.account, None);
+    let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
+    let ix = sp::liquidate_perp(&env.group, SOL, USDC, &liqor.account, &liqor.kp.pubkey(), &liqee.account, u64::MAX, &ee, &or);
+    let k = liqor.kp.insecure_clone();
+    env.send(&[ix], &[&k]).unwrap();
+    let ixs = fill_ixs(&mut env, &o, &mk, &b, 1_000);
+    let kb = b.kp.insecure_clone();
+    env.assert_fails_nsc(&ixs, &[&kb], BallastError::HealthMustBePositive);
+}

@@ -58,9 +58,16 @@ pub fn handler(ctx: Context<ResolveBankruptcy>, max_amount: u64) -> Result<()> {
     Ok(())
 }
 
-/// Bankrupt: no perp position, no deposit worth a whole native unit, and a borrow in `li`.
+/// Perp slots a bankrupt account may still have: no base and at most one native unit of loss
+/// (rounding dust of settlements that no counterparty can take). They are written off with it.
+fn is_perp_dust(p: &PerpPosition) -> bool {
+    p.asset_index == crate::constants::FREE_SLOT
+        || (p.base_lots == 0 && p.quote.fx() <= crate::risk::Fx::ZERO && p.quote.fx() >= -crate::risk::Fx::ONE)
+}
+
+/// Bankrupt: no perp position beyond dust, no deposit worth a whole native unit, and a borrow in `li`.
 fn check_bankrupt(a: &MarginAccount, li: u16) -> Result<()> {
-    require!(a.perps.iter().all(|p| p.asset_index == crate::constants::FREE_SLOT), BallastError::HasLiquidatablePositions);
+    require!(a.perps.iter().all(is_perp_dust), BallastError::HasLiquidatablePositions);
     for t in a.tokens.iter().filter(|t| t.asset_index != crate::constants::FREE_SLOT) {
         // Deposits below one native unit are dust that no liquidator can take.
         require!(t.indexed.fx() < crate::risk::Fx::ONE, BallastError::HasLiquidatablePositions);
@@ -116,6 +123,10 @@ fn write_off(ctx: &Context<ResolveBankruptcy>, li: u16, paid: u64, rest: u64) ->
     let left = bank.debt(pos).map_risk()?;
     acc.tokens[slot].indexed = Fx128::from_fx(pos);
     acc.release_token_slot_if_empty(slot);
+    for p in acc.perps.iter_mut().filter(|p| p.asset_index != crate::constants::FREE_SLOT) {
+        p.quote = Fx128::default();
+        p.asset_index = crate::constants::FREE_SLOT;
+    }
     if acc.is_empty() || acc.tokens.iter().all(|t| t.indexed.fx() >= crate::risk::Fx::ZERO) {
         acc.flags &= !ACCOUNT_FLAG_BEING_LIQUIDATED;
         acc.liquidation_start_ts = 0;
