@@ -18,6 +18,14 @@ pub fn health_metas(keys: &[Pubkey]) -> Vec<AccountMeta> {
     keys.iter().map(|k| AccountMeta::new_readonly(*k, false)).collect()
 }
 
+/// The remaining accounts of a two-account instruction (trades, liquidations): the first
+/// account's health list, then the second's; the instruction takes the first list's length.
+pub fn two_health_lists(first: &[Pubkey], second: &[Pubkey]) -> Vec<AccountMeta> {
+    let mut metas = health_metas(first);
+    metas.extend(health_metas(second));
+    metas
+}
+
 /// `create_group`.
 pub fn create_group(
     creator: &Pubkey,
@@ -249,8 +257,7 @@ pub fn liquidate_token(
     liqee_health: &[Pubkey],
     liqor_health: &[Pubkey],
 ) -> Instruction {
-    let mut remaining = health_metas(liqee_health);
-    remaining.extend(health_metas(liqor_health));
+    let remaining = two_health_lists(liqee_health, liqor_health);
     build(
         ballast::accounts::LiquidateToken {
             group: *group,

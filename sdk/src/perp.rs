@@ -12,7 +12,7 @@ use ballast::constants::FREE_SLOT;
 use ballast::state::{Asset, MarginAccount};
 use solana_sdk::signature::{Keypair, Signer};
 
-use crate::ix::health_metas;
+use crate::ix::two_health_lists;
 use crate::pda;
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData, remaining: &[AccountMeta]) -> Instruction {
@@ -63,8 +63,7 @@ pub fn block_trade(
     lots: u64,
     price_per_lot: u64,
 ) -> Instruction {
-    let mut remaining = health_metas(&buyer.health);
-    remaining.extend(health_metas(&seller.health));
+    let remaining = two_health_lists(&buyer.health, &seller.health);
     build(
         ballast::accounts::BlockTrade {
             market: market(group, asset_index, quote_index),
@@ -106,8 +105,7 @@ pub fn fill_order(
     taker: &TradeParty,
     fill_lots: u64,
 ) -> Instruction {
-    let mut remaining = health_metas(maker_health);
-    remaining.extend(health_metas(&taker.health));
+    let remaining = two_health_lists(maker_health, &taker.health);
     build(
         ballast::accounts::FillOrder {
             market: market(group, order.asset_index, quote_index),
@@ -231,8 +229,7 @@ pub fn liquidate_perp(
     liqee_health: &[Pubkey],
     liqor_health: &[Pubkey],
 ) -> Instruction {
-    let mut remaining = health_metas(liqee_health);
-    remaining.extend(health_metas(liqor_health));
+    let remaining = two_health_lists(liqee_health, liqor_health);
     build(
         ballast::accounts::LiquidatePerp {
             market: market(group, asset_index, quote_index),

@@ -80,3 +80,15 @@ pub fn pay_from<'info>(
         mint.decimals,
     )
 }
+
+/// Pulls `amount` from `from` (signed by `authority`) into `vault` of `mint`; returns what arrived.
+pub fn pull_into<'info>(
+    token_program: &Interface<'info, anchor_spl::token_interface::TokenInterface>,
+    mint: &InterfaceAccount<'info, anchor_spl::token_interface::Mint>,
+    vault: &mut Box<InterfaceAccount<'info, anchor_spl::token_interface::TokenAccount>>,
+    from: AccountInfo<'info>,
+    authority: AccountInfo<'info>,
+    amount: u64,
+) -> Result<u64> {
+    transfer_in(&token_program.key(), from, mint.to_account_info(), vault, authority, amount, mint.decimals)
+}

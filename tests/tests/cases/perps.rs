@@ -62,6 +62,17 @@ fn setup() -> (Env, User, User) {
     (env, a, b)
 }
 
+/// Moves the clock to `t`, publishes USDC at $1 and SOL at `sol`, and refreshes both assets.
+fn reprice(env: &mut Env, t: i64, sol: f64) {
+    env.set_time(t);
+    env.set_price(USDC, 1.0);
+    env.set_price(SOL, sol);
+    for i in [USDC, SOL] {
+        let o = env.assets[i as usize].oracle;
+        env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
+    }
+}
+
 fn party(env: &mut Env, u: &User) -> TradeParty {
     TradeParty {
         account: u.account,
@@ -564,13 +575,7 @@ fn lq_13_perp_position_taken_over_at_oracle_minus_fee() {
     env.fund_and_deposit(&liqee, USDC, 2_000_000_000);
     block(&mut env, &liqee, &b, 4_000, PAR).unwrap();
     // SOL falls to $60 over an hour (the stable price follows): the long is liquidatable.
-    env.set_time(T0 + 2 * 3_600);
-    env.set_price(USDC, 1.0);
-    env.set_price(SOL, 60.0);
-    for i in [USDC, SOL] {
-        let o = env.assets[i as usize].oracle;
-        env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
-    }
+    reprice(&mut env, T0 + 2 * 3_600, 60.0);
     let health = |env: &mut Env, u: &User| {
         let acc = env.margin_account(&u.account);
         let raw = env.health_raw(&u.account);
@@ -633,13 +638,7 @@ fn ib_10_perp_loss_beyond_collateral_is_settled_then_covered_by_the_fund_and_dep
     let mut t = T0 + 3_600;
     for price in [40.0, 40.0, 40.0] {
         t += 3_600;
-        env.set_time(t);
-        env.set_price(USDC, 1.0);
-        env.set_price(SOL, price);
-        for i in [USDC, SOL] {
-            let o = env.assets[i as usize].oracle;
-            env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
-        }
+        reprice(&mut env, t, price);
         keeper.run(&mut env.bank, 20).unwrap();
     }
     let acc = env.margin_account(&liqee.account);
@@ -687,13 +686,7 @@ fn lq_07_outstanding_signed_orders_do_not_block_liquidation() {
     env.fund_and_deposit(&liqee, USDC, 2_000_000_000);
     block(&mut env, &liqee, &b, 4_000, PAR).unwrap();
     let mk = liqee.kp.insecure_clone();
-    env.set_time(T0 + 2 * 3_600);
-    env.set_price(USDC, 1.0);
-    env.set_price(SOL, 60.0);
-    for i in [USDC, SOL] {
-        let o = env.assets[i as usize].oracle;
-        env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
-    }
+    reprice(&mut env, T0 + 2 * 3_600, 60.0);
     let o = order(&liqee, SIDE_BUY, 1_000, PAR * 60 / 100, 1, T0 + 86_400);
     let ee = env.health_keys(&liqee.account, None);
     let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);

@@ -31,10 +31,7 @@ impl<'info> AssetVault<'info> {
     /// Pulls `amount` native units from `from` (signed by `authority`) into the vault; returns what
     /// the vault actually received.
     pub fn pull(&mut self, from: AccountInfo<'info>, authority: AccountInfo<'info>, amount: u64) -> Result<u64> {
-        let decimals = self.mint.decimals;
-        let token_program = self.token_program.key();
-        let mint = self.mint.to_account_info();
-        crate::token::transfer_in(&token_program, from, mint, &mut self.vault, authority, amount, decimals)
+        crate::token::pull_into(&self.token_program, &self.mint, &mut self.vault, from, authority, amount)
     }
 
     /// Pays `amount` native units from the vault to `to`, signed by the asset PDA.
