@@ -176,10 +176,10 @@ impl Crash {
         println!("losses by party (USD):");
         println!("  traders (equity fall in the crash): {:.2}", traders_loss);
         println!(
-            "  insurance fund (stakers and swept fees): {:.2} paid of {:.2} held before the crash ({} stakers, 6,000 staked)",
+            "  insurance fund:                     {:.2} paid ({} stakers' 6,000 plus perp and liquidation fees swept in; {:.2} left)",
             paid as f64 / 1e6,
-            g0.insurance.value as f64 / 1e6,
-            self.stakers.len()
+            self.stakers.len(),
+            g1.insurance.value as f64 / 1e6
         );
         println!("  depositors (socialized loss):       {:.2}", social_usd);
         println!("  liquidator (loss on positions taken over, net of fees): {:.2}", -liqor_gain);

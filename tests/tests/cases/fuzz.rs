@@ -1,8 +1,8 @@
 //! Stateful fuzzer: random sequences of deposits, withdrawals, borrows, repays, perp trades,
 //! settlements, price moves, time warps, liquidations (the keeper), bankruptcy resolution and
 //! insurance stakes across four accounts and two assets, on the real program, with the catalogue
-//! invariants checked after every step: I-1, I-3, I-4 (and I-5), I-6, I-7, I-8, I-9, I-10, I-13,
-//! I-14, I-15 and I-16. Failing cases shrink to a short, readable list of `Op`s.
+//! invariants checked after every step: I-1, I-2, I-3, I-4 (and I-5), I-6, I-7, I-8, I-9, I-10,
+//! I-13, I-14, I-15 and I-16. Failing cases shrink to a short, readable list of `Op`s.
 //!
 //! The regular suite runs `FUZZ_CASES` (default 20) sequences of `FUZZ_STEPS` (default 500) steps:
 //! 10,000 steps. A longer run: `FUZZ_CASES=200 RUST_LOG=error cargo test --locked -p ballast-tests
@@ -314,8 +314,26 @@ impl World {
         self.check_ledger(op)
     }
 
-    /// I-1, I-3, I-7, I-8, I-9, I-10, I-13, I-14 over the whole state.
+    /// I-1, I-2, I-3, I-7, I-9, I-10, I-13, I-14 over the whole state.
     fn check_ledger(&mut self, op: &Op) -> Result<(), TestCaseError> {
+        // I-2: tokens only move between wallets and vaults: every token of each mint sits in a
+        // user wallet, an asset vault or the insurance vault (the mint's supply changes only by the
+        // fuzzer's own mints to wallets).
+        for i in [USDC, SOL] {
+            let a = self.env.assets[i as usize].clone();
+            let supply = {
+                let raw = self.env.bank.get_account(&a.mint).unwrap().expect("mint");
+                u64::from_le_bytes(raw.data.bytes()[36..44].try_into().unwrap())
+            };
+            let mut held = self.env.token_balance(&pda::vault(&pda::asset(&self.env.group, i).0).0);
+            for u in &self.users {
+                held += self.env.token_balance(&u.token(i));
+            }
+            if i == USDC {
+                held += self.env.token_balance(&pda::insurance_vault(&self.env.group).0);
+            }
+            prop_assert_eq!(held, supply, "I-2: tokens of asset {} created or lost by {:?}", i, op);
+        }
         let accs: Vec<_> = self.users.iter().map(|u| u.account).collect::<Vec<_>>().into_iter().map(|k| self.env.margin_account(&k)).collect();
         for i in [USDC, SOL] {
             let a = self.env.asset_state(i);
