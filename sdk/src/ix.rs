@@ -241,6 +241,19 @@ pub fn check_health(
     )
 }
 
+/// `set_liquidation_config` (admin).
+pub fn set_liquidation_config(
+    group: &Pubkey,
+    admin: &Pubkey,
+    params: ballast::instructions::LiquidationConfigParams,
+) -> Instruction {
+    build(
+        ballast::accounts::SetLiquidationConfig { group: *group, admin: *admin },
+        ballast::instruction::SetLiquidationConfig { params },
+        &[],
+    )
+}
+
 /// `liquidate_token`: the liquidator account `liqor` (its owner `liqor_owner` signs) repays up to
 /// `max_liab` of `liqee`'s borrow in `liab_index` and seizes `asset_index`. `liqee_health`: the
 /// liquidated account's canonical health keys; `liqor_health`: the liquidator's, with both assets

@@ -144,6 +144,12 @@ pub mod ballast {
         instructions::settle_pnl::handler(ctx, max_amount)
     }
 
+    /// Admin: sets the group's liquidation fee ramp, insurance share, close-out value and stable-price
+    /// guard (validated: ramp cap <= 50%, shares <= 100%, deviation in 1..=10,000 bps).
+    pub fn set_liquidation_config(ctx: Context<SetLiquidationConfig>, params: LiquidationConfigParams) -> Result<()> {
+        instructions::set_liquidation_config::handler(ctx, params)
+    }
+
     /// Liquidator (its account's owner signs): repays up to `max_liab` native units of the
     /// liquidated account's borrow in `liab` and seizes its deposit in `asset` at the oracle price
     /// plus the fee, never beyond LiquidationEnd health 0 (docs/liquidation.md). Remaining accounts:

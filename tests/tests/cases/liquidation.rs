@@ -574,3 +574,28 @@ fn ds_02_dust_positions_do_not_make_an_account_unliquidatable() {
     let acc = env.margin_account(&liqee.account);
     assert!(acc.tokens.iter().all(|t| t.asset_index == u16::MAX), "every position closed: {:?}", acc.active_assets(&[]));
 }
+
+#[test]
+fn liquidation_config_is_admin_only_and_validated() {
+    use ballast::instructions::LiquidationConfigParams;
+    let (mut env, liqor, liqee) = underwater();
+    let p = LiquidationConfigParams {
+        close_out_value: 10_000_000,
+        fee_ramp_bps_per_hour: 0,
+        fee_ramp_cap_bps: 0,
+        insurance_share_bps: 0,
+        max_stable_deviation_bps: 2_000,
+    };
+    let k = liqor.kp.insecure_clone();
+    let ix = ix::set_liquidation_config(&env.group, &liqor.kp.pubkey(), p);
+    env.assert_fails_nsc(&[ix], &[&k], anchor_lang::error::ErrorCode::ConstraintHasOne);
+    let admin = env.admin.insecure_clone();
+    let bad = LiquidationConfigParams { fee_ramp_cap_bps: 5_001, ..p };
+    let ix = ix::set_liquidation_config(&env.group, &admin.pubkey(), bad);
+    env.assert_fails_nsc(&[ix], &[&admin], BallastError::InvalidConfig);
+    // With no insurance share, the seized fee all goes to the liquidator.
+    env.send(&[ix::set_liquidation_config(&env.group, &admin.pubkey(), p)], &[&admin]).unwrap();
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+    assert_eq!(env.asset_state(SOL).insurance_fees.fx(), Fx::ZERO);
+    assert_eq!(env.group_state().liquidation.insurance_share_bps, 0);
+}

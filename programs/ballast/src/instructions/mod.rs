@@ -31,6 +31,7 @@ pub mod perp_clearing;
 pub mod refresh_asset;
 pub mod repay;
 pub mod set_delegate;
+pub mod set_liquidation_config;
 pub mod set_perp_market;
 pub mod settle_pnl;
 #[cfg(feature = "test-oracle")]
@@ -66,6 +67,7 @@ pub use perp_clearing::*;
 pub use refresh_asset::*;
 pub use repay::*;
 pub use set_delegate::*;
+pub use set_liquidation_config::*;
 pub use set_perp_market::*;
 pub use settle_pnl::*;
 #[cfg(feature = "test-oracle")]
