@@ -167,8 +167,11 @@ impl Keeper {
         let liqor = decode::margin_account(&require_account(t, &self.liqor)?)?;
         let ee = self.keys(&v.account, &[], assets);
         let lot = |i: u16| assets[i as usize].perp.base_lot_size;
-        let mut perps: Vec<_> = v.account.perps.iter().filter(|p| p.asset_index != FREE_SLOT && p.base_lots != 0).collect();
-        perps.sort_by_key(|p| std::cmp::Reverse((Fx::from_num(p.base_lots.unsigned_abs()) * Fx::from_num(lot(p.asset_index))).to_bits()));
+        let mut perps: Vec<_> =
+            v.account.perps.iter().filter(|p| p.asset_index != FREE_SLOT && p.base_lots != 0).collect();
+        perps.sort_by_key(|p| {
+            std::cmp::Reverse((Fx::from_num(p.base_lots.unsigned_abs()) * Fx::from_num(lot(p.asset_index))).to_bits())
+        });
         let mut candidates = Vec::new();
         for p in perps {
             let or = self.keys(&liqor, &[p.asset_index, QUOTE_ASSET_INDEX], assets);
@@ -196,7 +199,17 @@ impl Keeper {
         for (l, _) in &liabs {
             for (a, _) in deposits.iter().filter(|(a, _)| a != l) {
                 let or = self.keys(&liqor, &[*a, *l], assets);
-                candidates.push(ix::liquidate_token(&self.group, &self.liqor, &self.owner.pubkey(), &v.key, *a, *l, u64::MAX, &ee, &or));
+                candidates.push(ix::liquidate_token(
+                    &self.group,
+                    &self.liqor,
+                    &self.owner.pubkey(),
+                    &v.key,
+                    *a,
+                    *l,
+                    u64::MAX,
+                    &ee,
+                    &or,
+                ));
             }
         }
         for ix in candidates {
@@ -211,7 +224,14 @@ impl Keeper {
     /// Settles the unsettled perp PnL of an unhealthy account into its quote balance against
     /// counterparties of the same markets (its losses against winners, its gains against losers),
     /// so that losses can be liquidated as a quote borrow and gains repay its debts.
-    fn settle_losses(&self, t: &mut dyn Transport, v: &View, views: &[View], assets: &[Asset], r: &mut Report) -> Result<bool> {
+    fn settle_losses(
+        &self,
+        t: &mut dyn Transport,
+        v: &View,
+        views: &[View],
+        assets: &[Asset],
+        r: &mut Report,
+    ) -> Result<bool> {
         let mut acted = false;
         for p in perp::positions(&v.account, assets, |i| v.price(i)) {
             let (m, gain) = (p.asset_index, p.pnl >= Fx::ONE);

@@ -15,13 +15,13 @@ pub mod decode;
 pub mod events;
 pub mod health;
 pub mod insurance;
-pub mod keeper;
 pub mod ix;
+pub mod keeper;
 pub mod lending;
 pub mod migrate;
 pub mod oracle_accounts;
-pub mod perp;
 pub mod pda;
+pub mod perp;
 pub mod transport;
 
 pub use ballast;

@@ -88,7 +88,16 @@ mod tests {
 
     #[test]
     fn av_11_prefixes_are_not_prefixes_of_each_other() {
-        let all = [GROUP_SEED, ASSET_SEED, VAULT_SEED, ACCOUNT_SEED, STAKE_SEED, STUB_ORACLE_SEED, ORDER_SEED, INSURANCE_SEED];
+        let all = [
+            GROUP_SEED,
+            ASSET_SEED,
+            VAULT_SEED,
+            ACCOUNT_SEED,
+            STAKE_SEED,
+            STUB_ORACLE_SEED,
+            ORDER_SEED,
+            INSURANCE_SEED,
+        ];
         for (i, x) in all.iter().enumerate() {
             for (j, y) in all.iter().enumerate() {
                 if i != j {

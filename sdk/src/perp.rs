@@ -4,11 +4,11 @@
 use anchor_lang::prelude::{AccountMeta, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{system_program, InstructionData, ToAccountMetas};
-use ballast::state::PerpMarketParams;
+use ballast::constants::FREE_SLOT;
 use ballast::order::SignedOrder;
 use ballast::risk::perp::PerpPos;
 use ballast::risk::{Fx, Price, Round};
-use ballast::constants::FREE_SLOT;
+use ballast::state::PerpMarketParams;
 use ballast::state::{Asset, MarginAccount};
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -72,11 +72,7 @@ pub fn block_trade(
             seller: seller.account,
             seller_authority: seller.authority,
         },
-        ballast::instruction::BlockTrade {
-            lots,
-            price_per_lot,
-            buyer_health_accounts: buyer.health.len() as u8,
-        },
+        ballast::instruction::BlockTrade { lots, price_per_lot, buyer_health_accounts: buyer.health.len() as u8 },
         &remaining,
     )
 }

@@ -205,7 +205,12 @@ impl Transport for EmbeddedBank {
     fn margin_accounts(&mut self, group: &Pubkey) -> Result<Vec<Pubkey>> {
         let keys: Vec<Pubkey> = self.seen.iter().copied().collect();
         let raws = self.get_accounts(&keys)?;
-        Ok(keys.into_iter().zip(raws).filter(|(_, r)| r.as_ref().is_some_and(|r| is_margin_account_of(r, group))).map(|(k, _)| k).collect())
+        Ok(keys
+            .into_iter()
+            .zip(raws)
+            .filter(|(_, r)| r.as_ref().is_some_and(|r| is_margin_account_of(r, group)))
+            .map(|(k, _)| k)
+            .collect())
     }
 }
 

@@ -66,9 +66,7 @@ pub const fn oracle_policy(action: Action) -> OracleNeed {
         | Action::ListAsset
         | Action::Trade
         | Action::SettlePnl
-        | Action::Liquidate => {
-            OracleNeed::Valid
-        }
+        | Action::Liquidate => OracleNeed::Valid,
     }
 }
 

@@ -78,7 +78,8 @@ pub fn max_account_with_perps(n: usize, perps: usize, now: i64) -> (Pubkey, Box<
             let slot = i - 1;
             acc.perps[slot].asset_index = idx;
             acc.perps[slot].base_lots = if i % 2 == 0 { 500_000 } else { -400_000 };
-            acc.perps[slot].quote = Fx128::from_fx(ballast::risk::Fx::from_num(if i % 2 == 0 { -499_000_000i64 } else { 401_000_000 }));
+            acc.perps[slot].quote =
+                Fx128::from_fx(ballast::risk::Fx::from_num(if i % 2 == 0 { -499_000_000i64 } else { 401_000_000 }));
         }
         a.stable_price = Fx128::from_price(ballast::risk::Price::from_num(1));
         raws.push(raw_of(pda::asset(&group, idx).0, &a));

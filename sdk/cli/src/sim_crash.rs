@@ -27,18 +27,33 @@ fn usd(x: ballast::risk::Fx) -> f64 {
 }
 
 /// A token account of `owner` for `mint`, funded with `amount`.
-fn funded_token(bank: &mut EmbeddedBank, payer: &Keypair, admin: &Keypair, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Result<Pubkey> {
+fn funded_token(
+    bank: &mut EmbeddedBank,
+    payer: &Keypair,
+    admin: &Keypair,
+    mint: &Pubkey,
+    owner: &Pubkey,
+    amount: u64,
+) -> Result<Pubkey> {
     let tok = Keypair::new();
     bank.send(
         &[
-            solana_system_interface::instruction::create_account(&payer.pubkey(), &tok.pubkey(), 10_000_000, 165, &anchor_spl::token::ID),
+            solana_system_interface::instruction::create_account(
+                &payer.pubkey(),
+                &tok.pubkey(),
+                10_000_000,
+                165,
+                &anchor_spl::token::ID,
+            ),
             t22::instruction::initialize_account3(&anchor_spl::token::ID, &tok.pubkey(), mint, owner).unwrap(),
         ],
         payer,
         &[&tok],
     )?;
     if amount > 0 {
-        let mint_ix = t22::instruction::mint_to(&anchor_spl::token::ID, mint, &tok.pubkey(), &admin.pubkey(), &[], amount).unwrap();
+        let mint_ix =
+            t22::instruction::mint_to(&anchor_spl::token::ID, mint, &tok.pubkey(), &admin.pubkey(), &[], amount)
+                .unwrap();
         bank.send(&[mint_ix], payer, &[admin])?;
     }
     Ok(tok.pubkey())
@@ -59,24 +74,57 @@ impl Crash {
 
     /// Creates the insurance fund, three stakers with 2,000 USDC each, and the keeper's
     /// liquidator account with 2,000,000 USDC.
-    pub fn setup(bank: &mut EmbeddedBank, payer: &Keypair, admin: &Keypair, group: Pubkey, markets: &[Market], now: i64) -> Result<Crash> {
+    pub fn setup(
+        bank: &mut EmbeddedBank,
+        payer: &Keypair,
+        admin: &Keypair,
+        group: Pubkey,
+        markets: &[Market],
+        now: i64,
+    ) -> Result<Crash> {
         let usdc = markets[0].mint;
-        bank.send(&[ins::create_insurance_fund(&group, &admin.pubkey(), &payer.pubkey(), &usdc, &anchor_spl::token::ID, 86_400)], payer, &[admin])?;
+        bank.send(
+            &[ins::create_insurance_fund(
+                &group,
+                &admin.pubkey(),
+                &payer.pubkey(),
+                &usdc,
+                &anchor_spl::token::ID,
+                86_400,
+            )],
+            payer,
+            &[admin],
+        )?;
         let fund = ins::fund(&group, &usdc, &anchor_spl::token::ID);
         let mut stakers = Vec::new();
         for _ in 0..3 {
             let kp = Keypair::new();
-            bank.send(&[solana_system_interface::instruction::transfer(&payer.pubkey(), &kp.pubkey(), 100_000_000)], payer, &[])?;
+            bank.send(
+                &[solana_system_interface::instruction::transfer(&payer.pubkey(), &kp.pubkey(), 100_000_000)],
+                payer,
+                &[],
+            )?;
             let tok = funded_token(bank, payer, admin, &usdc, &kp.pubkey(), 2_000_000_000)?;
             bank.send(&[ins::stake(fund.clone(), &kp.pubkey(), &tok, 2_000_000_000)], payer, &[&kp])?;
             stakers.push(kp);
         }
         let owner = Keypair::new();
-        bank.send(&[solana_system_interface::instruction::transfer(&payer.pubkey(), &owner.pubkey(), 100_000_000)], payer, &[])?;
+        bank.send(
+            &[solana_system_interface::instruction::transfer(&payer.pubkey(), &owner.pubkey(), 100_000_000)],
+            payer,
+            &[],
+        )?;
         bank.send(&[ix::create_account(&group, &owner.pubkey(), &payer.pubkey(), 0)], payer, &[&owner])?;
         let liqor = pda::margin_account(&group, &owner.pubkey(), 0).0;
         let tok = funded_token(bank, payer, admin, &usdc, &owner.pubkey(), 2_000_000_000_000)?;
-        let tia = ix::TokenIxAccounts { group, account: liqor, asset_index: 0, mint: usdc, token_program: anchor_spl::token::ID, user_token: tok };
+        let tia = ix::TokenIxAccounts {
+            group,
+            account: liqor,
+            asset_index: 0,
+            mint: usdc,
+            token_program: anchor_spl::token::ID,
+            user_token: tok,
+        };
         bank.send(&[ix::deposit(&tia, &owner.pubkey(), 2_000_000_000_000)], payer, &[&owner])?;
         let liqor_equity_before = equity(bank, &group, &liqor, markets, now)?;
         let keeper = Keeper { group, liqor, owner, payer: payer.insecure_clone() };
@@ -86,10 +134,21 @@ impl Crash {
 
     /// The crash: `hours` hourly steps, SOL x0.8 and BTC x0.85 each; after every step the assets
     /// are refreshed, insurance fees swept, and the keeper runs. Then the summary.
-    pub fn run(&self, bank: &mut EmbeddedBank, payer: &Keypair, markets: &mut [Market], traders: &[Pubkey], now: &mut i64, hours: u32) -> Result<()> {
-        let before: Vec<f64> = traders.iter().map(|t| equity(bank, &self.group, t, markets, *now)).collect::<Result<_>>()?;
+    pub fn run(
+        &self,
+        bank: &mut EmbeddedBank,
+        payer: &Keypair,
+        markets: &mut [Market],
+        traders: &[Pubkey],
+        now: &mut i64,
+        hours: u32,
+    ) -> Result<()> {
+        let before: Vec<f64> =
+            traders.iter().map(|t| equity(bank, &self.group, t, markets, *now)).collect::<Result<_>>()?;
         let g0 = decode::group(&require_account(bank, &self.group)?)?;
-        let social0: Vec<u64> = (0..markets.len()).map(|i| asset(bank, &self.group, i).map(|a| a.socialized_loss)).collect::<Result<_>>()?;
+        let social0: Vec<u64> = (0..markets.len())
+            .map(|i| asset(bank, &self.group, i).map(|a| a.socialized_loss))
+            .collect::<Result<_>>()?;
         let fund = ins::fund(&self.group, &markets[0].mint, &anchor_spl::token::ID);
         let mut total = Report::default();
         let mut bad: BTreeMap<u16, u64> = BTreeMap::new();
@@ -131,12 +190,28 @@ impl Crash {
             eprintln!("{reasons:?}");
             for k in total.still_liquidatable.iter().take(3) {
                 let acc = decode::margin_account(&require_account(bank, k)?)?;
-                let toks: Vec<_> = acc.tokens.iter().filter(|t| t.asset_index != u16::MAX).map(|t| (t.asset_index, t.indexed.fx().to_num::<f64>())).collect();
-                let perps: Vec<_> = acc.perps.iter().filter(|p| p.asset_index != u16::MAX).map(|p| (p.asset_index, p.base_lots, p.quote.fx().to_num::<f64>())).collect();
+                let toks: Vec<_> = acc
+                    .tokens
+                    .iter()
+                    .filter(|t| t.asset_index != u16::MAX)
+                    .map(|t| (t.asset_index, t.indexed.fx().to_num::<f64>()))
+                    .collect();
+                let perps: Vec<_> = acc
+                    .perps
+                    .iter()
+                    .filter(|p| p.asset_index != u16::MAX)
+                    .map(|p| (p.asset_index, p.base_lots, p.quote.fx().to_num::<f64>()))
+                    .collect();
                 let keys = health::health_account_keys(&self.group, &acc, &[], |k| markets[k as usize].oracle);
                 let raw: Vec<_> = keys.iter().map(|k| require_account(bank, k)).collect::<Result<_>>()?;
                 let h = health::compute_all(&self.group, &acc, &raw, *now)?;
-                eprintln!("{k}: tokens {toks:?} perps {perps:?} flags {} health {:?}", acc.flags, h.iter().map(|c| (usd(c.equity), usd(c.scenario_charge), usd(c.addon_charge), usd(c.health))).collect::<Vec<_>>());
+                eprintln!(
+                    "{k}: tokens {toks:?} perps {perps:?} flags {} health {:?}",
+                    acc.flags,
+                    h.iter()
+                        .map(|c| (usd(c.equity), usd(c.scenario_charge), usd(c.addon_charge), usd(c.health)))
+                        .collect::<Vec<_>>()
+                );
             }
         }
         if !total.still_liquidatable.is_empty() {
@@ -165,12 +240,16 @@ impl Crash {
                 removed
             );
             if removed != fund_part + social {
-                return Err(SdkError::Program(format!("{}: bad debt {removed} != paid {fund_part} + socialized {social}", m.name)));
+                return Err(SdkError::Program(format!(
+                    "{}: bad debt {removed} != paid {fund_part} + socialized {social}",
+                    m.name
+                )));
             }
             bad_usd += removed as f64 / scale * m.price;
             social_usd += social as f64 / scale * m.price;
         }
-        let after: Vec<f64> = traders.iter().map(|t| equity(bank, &self.group, t, markets, *now)).collect::<Result<_>>()?;
+        let after: Vec<f64> =
+            traders.iter().map(|t| equity(bank, &self.group, t, markets, *now)).collect::<Result<_>>()?;
         let traders_loss: f64 = before.iter().zip(&after).map(|(b, a)| b - a).sum();
         let liqor_gain = equity(bank, &self.group, &self.keeper.liqor, markets, *now)? - self.liqor_equity_before;
         println!("losses by party (USD):");
@@ -183,7 +262,12 @@ impl Crash {
         );
         println!("  depositors (socialized loss):       {:.2}", social_usd);
         println!("  liquidator (loss on positions taken over, net of fees): {:.2}", -liqor_gain);
-        println!("bad debt {:.2} USD = insurance paid {:.2} + socialized {:.2}", bad_usd, paid as f64 / 1e6, social_usd);
+        println!(
+            "bad debt {:.2} USD = insurance paid {:.2} + socialized {:.2}",
+            bad_usd,
+            paid as f64 / 1e6,
+            social_usd
+        );
         Ok(())
     }
 }

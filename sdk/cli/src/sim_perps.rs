@@ -3,9 +3,9 @@
 //! two traders block-trade); a keeper-like settler pairs winners with losers every step.
 
 use anchor_lang::prelude::Pubkey;
-use ballast::state::PerpMarketParams;
 use ballast::order::{SignedOrder, SIDE_BUY, SIDE_SELL};
 use ballast::risk::{Fx, Price};
+use ballast::state::PerpMarketParams;
 use ballast::state::{Asset, MarginAccount, PERP_FLAG_ENABLED};
 use ballast_sdk::perp::{self as sp, PerpView, TradeParty};
 use ballast_sdk::transport::{require_account, EmbeddedBank, Transport};
@@ -133,7 +133,8 @@ impl Perps {
             let i = MAKERS + (rng.next() % (traders.len() - MAKERS) as u64) as usize;
             let j = MAKERS + (rng.next() % (traders.len() - MAKERS) as u64) as usize;
             if i != j {
-                let (b, s) = (self.party(bank, &traders[i], idx, markets)?, self.party(bank, &traders[j], idx, markets)?);
+                let (b, s) =
+                    (self.party(bank, &traders[i], idx, markets)?, self.party(bank, &traders[j], idx, markets)?);
                 let lots = ((5_000.0 * 1e6 / par) as u64).max(1);
                 let ix = sp::block_trade(&self.group, idx, 0, &b, &s, lots, par as u64);
                 match bank.send(&[ix], payer, &[&traders[i].kp, &traders[j].kp]) {
@@ -190,16 +191,29 @@ impl Perps {
 
     /// Prints positions, funding and PnL per trader and market, and checks catalogue I-7.
     /// `keeper`: the keeper's liquidator account, which takes over positions in the crash.
-    pub fn report(&self, bank: &mut EmbeddedBank, traders: &[Trader], keeper: Pubkey, markets: &[Market]) -> Result<()> {
+    pub fn report(
+        &self,
+        bank: &mut EmbeddedBank,
+        traders: &[Trader],
+        keeper: Pubkey,
+        markets: &[Market],
+    ) -> Result<()> {
         let all = assets(bank, &self.group, markets.len())?;
         println!();
         println!(
             "perps: {} signed-order fills, {} block trades, {} trades refused by the health rule or limits, {} settlements moving {:.2} USD",
             self.fills, self.block_trades, self.refused, self.settlements, self.settled
         );
-        println!("{:>6} {:>5} {:>14} {:>14} {:>16} {:>16}", "trader", "perp", "base (units)", "notional USD", "funding paid USD", "unsettled PnL USD");
+        println!(
+            "{:>6} {:>5} {:>14} {:>14} {:>16} {:>16}",
+            "trader", "perp", "base (units)", "notional USD", "funding paid USD", "unsettled PnL USD"
+        );
         let mut sums = vec![(0i64, 0u64); markets.len()];
-        let rows = traders.iter().enumerate().map(|(t, tr)| (t.to_string(), tr.account)).chain([("keeper".to_string(), keeper)]);
+        let rows = traders
+            .iter()
+            .enumerate()
+            .map(|(t, tr)| (t.to_string(), tr.account))
+            .chain([("keeper".to_string(), keeper)]);
         for (t, key) in rows {
             let acc = account(bank, &key)?;
             let views: Vec<PerpView> = sp::positions(&acc, &all, |k| native_price(&markets[k as usize]));

@@ -105,7 +105,15 @@ fn setup() -> World {
         env.fund_and_deposit(&u, SOL, 20_000_000_000);
         users.push(u);
     }
-    let mut w = World { env, changed: BTreeMap::new(), users, sol_price: 100.0, borrow_index: [Fx::ONE; 2], deposit_index: [Fx::ONE; 2], social: [0; 2] };
+    let mut w = World {
+        env,
+        changed: BTreeMap::new(),
+        users,
+        sol_price: 100.0,
+        borrow_index: [Fx::ONE; 2],
+        deposit_index: [Fx::ONE; 2],
+        social: [0; 2],
+    };
     w.record_indexes();
     w
 }
@@ -134,7 +142,12 @@ impl World {
         self.env.snapshot(&keys)
     }
 
-    fn send_user(&mut self, u: usize, ixs: &[anchor_lang::solana_program::instruction::Instruction], other: Option<usize>) -> bool {
+    fn send_user(
+        &mut self,
+        u: usize,
+        ixs: &[anchor_lang::solana_program::instruction::Instruction],
+        other: Option<usize>,
+    ) -> bool {
         let mut signers = vec![self.users[u].kp.insecure_clone()];
         if let Some(o) = other {
             signers.push(self.users[o].kp.insecure_clone());
@@ -166,7 +179,8 @@ impl World {
                 let u = (user % n) as usize;
                 let a = self.env.assets[asset as usize].clone();
                 self.env.mint_to(&a.mint, &a.token_program, &self.users[u].token(asset as u16), amount);
-                let ix = ix::deposit(&self.env.token_ix(&self.users[u], asset as u16), &self.users[u].kp.pubkey(), amount);
+                let ix =
+                    ix::deposit(&self.env.token_ix(&self.users[u], asset as u16), &self.users[u].kp.pubkey(), amount);
                 self.send_user(u, &[ix], None);
                 allowed.push(u);
             }
@@ -174,7 +188,13 @@ impl World {
                 let u = (user % n) as usize;
                 let borrow = matches!(op, Op::Borrow { .. });
                 let keys = self.env.health_keys(&self.users[u].account, Some(asset as u16));
-                let ix = ix::withdraw(&self.env.token_ix(&self.users[u], asset as u16), &self.users[u].kp.pubkey(), amount, borrow, &keys);
+                let ix = ix::withdraw(
+                    &self.env.token_ix(&self.users[u], asset as u16),
+                    &self.users[u].kp.pubkey(),
+                    amount,
+                    borrow,
+                    &keys,
+                );
                 self.send_user(u, &[ix], None);
                 allowed.push(u);
                 ruled.push(u);
@@ -183,7 +203,8 @@ impl World {
                 let u = (user % n) as usize;
                 let a = self.env.assets[asset as usize].clone();
                 self.env.mint_to(&a.mint, &a.token_program, &self.users[u].token(asset as u16), amount);
-                let ix = ix::repay(&self.env.token_ix(&self.users[u], asset as u16), &self.users[u].kp.pubkey(), amount);
+                let ix =
+                    ix::repay(&self.env.token_ix(&self.users[u], asset as u16), &self.users[u].kp.pubkey(), amount);
                 self.send_user(u, &[ix], None);
                 allowed.push(u);
             }
@@ -198,9 +219,18 @@ impl World {
                 let wallet = self.env.token_balance(&tok);
                 let dep = ix::deposit(&self.env.token_ix(&self.users[u], USDC), &self.users[u].kp.pubkey(), amount);
                 let keys = self.env.health_keys(&self.users[u].account, Some(USDC));
-                let wd = ix::withdraw(&self.env.token_ix(&self.users[u], USDC), &self.users[u].kp.pubkey(), held + amount, false, &keys);
+                let wd = ix::withdraw(
+                    &self.env.token_ix(&self.users[u], USDC),
+                    &self.users[u].kp.pubkey(),
+                    held + amount,
+                    false,
+                    &keys,
+                );
                 if self.send_user(u, &[dep, wd], None) {
-                    prop_assert!(self.env.token_balance(&tok) <= wallet + held, "I-15: deposit then withdraw paid out more");
+                    prop_assert!(
+                        self.env.token_balance(&tok) <= wallet + held,
+                        "I-15: deposit then withdraw paid out more"
+                    );
                 }
                 allowed.push(u);
                 ruled.push(u);
@@ -222,7 +252,15 @@ impl World {
             Op::Settle { a, b } => {
                 let (x, y) = ((a % n) as usize, (b % n) as usize);
                 let oracle = self.env.assets[SOL as usize].oracle;
-                let ix = sp::settle_pnl(&self.env.group, SOL, USDC, &oracle, &self.users[x].account, &self.users[y].account, u64::MAX);
+                let ix = sp::settle_pnl(
+                    &self.env.group,
+                    SOL,
+                    USDC,
+                    &oracle,
+                    &self.users[x].account,
+                    &self.users[y].account,
+                    u64::MAX,
+                );
                 let _ = self.env.send(&[ix], &[]);
                 allowed.extend([x, y]);
             }
@@ -287,7 +325,8 @@ impl World {
         let after = self.accounts();
         if before != after {
             let kind = format!("{op:?}");
-            let kind: &'static str = Box::leak(kind.split([' ', '{']).next().unwrap_or("?").to_string().into_boxed_str());
+            let kind: &'static str =
+                Box::leak(kind.split([' ', '{']).next().unwrap_or("?").to_string().into_boxed_str());
             *self.changed.entry(kind).or_default() += 1;
         }
         // I-16: an account changes only when it signed (or is a party of a permissionless settle),
@@ -295,8 +334,18 @@ impl World {
         for i in 0..USERS {
             if before[i] != after[i] && !allowed.contains(&i) {
                 let p = pre[i];
-                let has_perp = self.env.margin_account(&self.users[i].account).perps.iter().any(|x| x.asset_index != u16::MAX)
-                    || before[i].as_ref().map(|r| ballast_sdk::decode::margin_account(r).unwrap().perps.iter().any(|x| x.asset_index != u16::MAX)).unwrap_or(false);
+                let has_perp =
+                    self.env.margin_account(&self.users[i].account).perps.iter().any(|x| x.asset_index != u16::MAX)
+                        || before[i]
+                            .as_ref()
+                            .map(|r| {
+                                ballast_sdk::decode::margin_account(r)
+                                    .unwrap()
+                                    .perps
+                                    .iter()
+                                    .any(|x| x.asset_index != u16::MAX)
+                            })
+                            .unwrap_or(false);
                 prop_assert!(
                     keeper_step && (p[1] < Fx::ZERO || p[2] < Fx::ZERO || has_perp),
                     "I-16: account {i} changed without authority in {op:?}"
@@ -308,7 +357,11 @@ impl World {
             if before[i] != after[i] {
                 let post = self.health(i)[0];
                 let tol = Fx::from_num(0.01);
-                prop_assert!(post >= Fx::ZERO || post + tol >= pre[i][0], "I-4: {op:?} left user {i} at Init {post} from {}", pre[i][0]);
+                prop_assert!(
+                    post >= Fx::ZERO || post + tol >= pre[i][0],
+                    "I-4: {op:?} left user {i} at Init {post} from {}",
+                    pre[i][0]
+                );
             }
         }
         self.check_ledger(op)
@@ -334,30 +387,58 @@ impl World {
             }
             prop_assert_eq!(held, supply, "I-2: tokens of asset {} created or lost by {:?}", i, op);
         }
-        let accs: Vec<_> = self.users.iter().map(|u| u.account).collect::<Vec<_>>().into_iter().map(|k| self.env.margin_account(&k)).collect();
+        let accs: Vec<_> = self
+            .users
+            .iter()
+            .map(|u| u.account)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|k| self.env.margin_account(&k))
+            .collect();
         for i in [USDC, SOL] {
             let a = self.env.asset_state(i);
             let s = a.bank.state();
             // I-1: vault + borrows >= deposits + protocol fees + insurance claims.
             let vault = self.env.token_balance(&pda::vault(&pda::asset(&self.env.group, i).0).0);
             let claims = s.total_deposits().unwrap() + a.bank.protocol_fees.fx() + a.insurance_fees.fx();
-            prop_assert!(Fx::from_num(vault) + s.total_borrows().unwrap() + Fx::from_num(2) >= claims, "I-1 on {i} after {op:?}");
+            prop_assert!(
+                Fx::from_num(vault) + s.total_borrows().unwrap() + Fx::from_num(2) >= claims,
+                "I-1 on {i} after {op:?}"
+            );
             // I-3: the positions add up to the bank's indexed totals.
             let (mut dep, mut bor) = (Fx::ZERO, Fx::ZERO);
             for acc in &accs {
                 let p = acc.token_indexed(i);
-                if p > Fx::ZERO { dep += p } else { bor -= p }
+                if p > Fx::ZERO {
+                    dep += p
+                } else {
+                    bor -= p
+                }
             }
-            prop_assert!((dep - s.indexed_deposits).abs() <= Fx::from_num(0.01), "I-3 deposits on {i}: {dep} vs {}", s.indexed_deposits);
-            prop_assert!((bor - s.indexed_borrows).abs() <= Fx::from_num(0.01), "I-3 borrows on {i}: {bor} vs {}", s.indexed_borrows);
+            prop_assert!(
+                (dep - s.indexed_deposits).abs() <= Fx::from_num(0.01),
+                "I-3 deposits on {i}: {dep} vs {}",
+                s.indexed_deposits
+            );
+            prop_assert!(
+                (bor - s.indexed_borrows).abs() <= Fx::from_num(0.01),
+                "I-3 borrows on {i}: {bor} vs {}",
+                s.indexed_borrows
+            );
             // I-9: the borrow index never falls; the deposit index falls only with a socialized loss.
             let (bi, di) = (s.borrow_index, s.deposit_index);
             prop_assert!(bi >= self.borrow_index[i as usize], "I-9: borrow index fell on {i}");
             if di < self.deposit_index[i as usize] {
-                prop_assert!(a.socialized_loss > self.social[i as usize], "I-9: deposit index fell without a socialized loss");
+                prop_assert!(
+                    a.socialized_loss > self.social[i as usize],
+                    "I-9: deposit index fell without a socialized loss"
+                );
             }
             // I-14: deposits within the cap.
-            prop_assert!(s.total_deposits().unwrap() <= Fx::from_num(a.bank.deposit_cap) + Fx::ONE, "I-14: deposit cap");
+            prop_assert!(
+                s.total_deposits().unwrap() <= Fx::from_num(a.bank.deposit_cap) + Fx::ONE,
+                "I-14: deposit cap"
+            );
         }
         // I-10: slots: each active slot names a listed asset, once; free slots are the sentinel.
         for acc in &accs {
@@ -368,8 +449,10 @@ impl World {
             prop_assert!(acc.active_assets(&[]).len <= ballast::constants::MAX_ACCOUNT_ASSETS, "I-10: too many assets");
         }
         // I-7: perp base positions sum to zero; open interest is the sum of longs, within its cap.
-        let base: i64 = accs.iter().flat_map(|a| a.perps.iter().filter(|p| p.asset_index == SOL).map(|p| p.base_lots)).sum();
-        let longs: i64 = accs.iter().flat_map(|a| a.perps.iter().filter(|p| p.asset_index == SOL).map(|p| p.base_lots.max(0))).sum();
+        let base: i64 =
+            accs.iter().flat_map(|a| a.perps.iter().filter(|p| p.asset_index == SOL).map(|p| p.base_lots)).sum();
+        let longs: i64 =
+            accs.iter().flat_map(|a| a.perps.iter().filter(|p| p.asset_index == SOL).map(|p| p.base_lots.max(0))).sum();
         let m = self.env.asset_state(SOL).perp;
         prop_assert_eq!(base, 0, "I-7: base positions");
         prop_assert_eq!(longs as u64, m.open_interest, "I-7: open interest");
@@ -382,7 +465,10 @@ impl World {
             }
         }
         prop_assert_eq!(shares, g.total_shares, "I-13: shares");
-        prop_assert!(self.env.token_balance(&pda::insurance_vault(&self.env.group).0) >= g.value, "I-13: fund value above its vault");
+        prop_assert!(
+            self.env.token_balance(&pda::insurance_vault(&self.env.group).0) >= g.value,
+            "I-13: fund value above its vault"
+        );
         self.record_indexes();
         Ok(())
     }

@@ -80,7 +80,16 @@ fn largest_liquidation_fits_one_transaction_with_a_lookup_table() {
     // Assets 1..=13 fall 25% over an hour (stable prices follow): the account is liquidatable.
     env.set_time(now + 3_600);
     for i in 0..n_assets as u16 {
-        env.set_price(i, if i == 0 { 1.0 } else if i < MAX_ACCOUNT_ASSETS as u16 { 7.5 } else { 10.0 });
+        env.set_price(
+            i,
+            if i == 0 {
+                1.0
+            } else if i < MAX_ACCOUNT_ASSETS as u16 {
+                7.5
+            } else {
+                10.0
+            },
+        );
         let o = env.assets[i as usize].oracle;
         env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
     }
@@ -93,7 +102,8 @@ fn largest_liquidation_fits_one_transaction_with_a_lookup_table() {
     let ee = env.health_keys(&liqee.account, None);
     let or = env.health_keys_with(&liqor.account, &[1, 0]);
     assert_eq!((ee.len(), or.len()), (28, 28));
-    let liq = ix::liquidate_token(&env.group, &liqor.account, &liqor.kp.pubkey(), &liqee.account, 1, 0, u64::MAX, &ee, &or);
+    let liq =
+        ix::liquidate_token(&env.group, &liqor.account, &liqor.kp.pubkey(), &liqee.account, 1, 0, u64::MAX, &ee, &or);
     let budget = solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(1_400_000);
     let raw_table = env.bank.get_account(&table).unwrap().expect("lookup table");
     let addresses = AddressLookupTable::deserialize(raw_table.data.bytes()).unwrap().addresses.to_vec();

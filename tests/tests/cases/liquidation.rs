@@ -6,7 +6,9 @@ use anchor_lang::solana_program::instruction::Instruction;
 use ballast::error::BallastError;
 use ballast::instructions::EditAssetParams;
 use ballast::risk::Fx;
-use ballast::state::{OracleKind, ACCOUNT_FLAG_BEING_LIQUIDATED, ASSET_FLAG_BORROWABLE, ASSET_FLAG_NO_ASSET_LIQUIDATION};
+use ballast::state::{
+    OracleKind, ACCOUNT_FLAG_BEING_LIQUIDATED, ASSET_FLAG_BORROWABLE, ASSET_FLAG_NO_ASSET_LIQUIDATION,
+};
 use ballast_sdk::ix;
 use solana_sdk::signature::Signer;
 
@@ -163,7 +165,8 @@ fn lq_03_step_that_lowers_health_is_rejected() {
     assert!(healths(&mut env, &liqee)[1] < Fx::ZERO);
     let ee = env.health_keys(&liqee.account, None);
     let or = env.health_keys_with(&liqor.account, &[1, 2]);
-    let ix = ix::liquidate_token(&env.group, &liqor.account, &liqor.kp.pubkey(), &liqee.account, 1, 2, u64::MAX, &ee, &or);
+    let ix =
+        ix::liquidate_token(&env.group, &liqor.account, &liqor.kp.pubkey(), &liqee.account, 1, 2, u64::MAX, &ee, &or);
     let k = liqor.kp.insecure_clone();
     env.assert_fails_nsc(&[ix], &[&k], BallastError::WorseHealthPostLiquidation);
 }
@@ -262,7 +265,8 @@ fn lq_12_collateral_below_debt_plus_bonus_is_seized_whole() {
 fn lq_15_asset_flagged_against_liquidation_cannot_be_seized() {
     let (mut env, liqor, liqee) = underwater();
     let admin = env.admin.insecure_clone();
-    let p = EditAssetParams { flags: Some(ASSET_FLAG_BORROWABLE | ASSET_FLAG_NO_ASSET_LIQUIDATION), ..Default::default() };
+    let p =
+        EditAssetParams { flags: Some(ASSET_FLAG_BORROWABLE | ASSET_FLAG_NO_ASSET_LIQUIDATION), ..Default::default() };
     env.send(&[ix::edit_asset(&env.group, &admin.pubkey(), SOL, p)], &[&admin]).unwrap();
     let ix = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
     let k = liqor.kp.insecure_clone();
@@ -349,7 +353,8 @@ fn ib_02_fund_pays_what_it_has_and_depositors_bear_the_rest() {
     let now = env.now();
     env.set_time(now + 3_600);
     let before = env.token_balance(&staker.token(0));
-    env.send(&[ballast_sdk::insurance::withdraw_unstake(env.fund(), &staker.kp.pubkey(), &staker.token(0))], &[&k]).unwrap();
+    env.send(&[ballast_sdk::insurance::withdraw_unstake(env.fund(), &staker.kp.pubkey(), &staker.token(0))], &[&k])
+        .unwrap();
     assert_eq!(env.token_balance(&staker.token(0)), before);
 }
 
@@ -572,7 +577,11 @@ fn ds_02_dust_positions_do_not_make_an_account_unliquidatable() {
         keeper(&env, &liqor).run(&mut env.bank, 30).unwrap();
     }
     let acc = env.margin_account(&liqee.account);
-    assert!(acc.tokens.iter().all(|t| t.asset_index == u16::MAX), "every position closed: {:?}", acc.active_assets(&[]));
+    assert!(
+        acc.tokens.iter().all(|t| t.asset_index == u16::MAX),
+        "every position closed: {:?}",
+        acc.active_assets(&[])
+    );
 }
 
 #[test]

@@ -5,10 +5,10 @@ use crate::harness::*;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use ballast::error::BallastError;
-use ballast::state::PerpMarketParams;
 use ballast::order::{SignedOrder, SIDE_BUY, SIDE_SELL};
 use ballast::risk::perp::MAX_FUNDING_SECS;
 use ballast::risk::{Fx, HealthType};
+use ballast::state::PerpMarketParams;
 use ballast::state::{OracleKind, PERP_FLAG_ENABLED, PERP_FLAG_REDUCE_ONLY};
 use ballast_sdk::perp::{self as sp, TradeParty};
 use ballast_sdk::transport::Transport;
@@ -74,11 +74,7 @@ fn reprice(env: &mut Env, t: i64, sol: f64) {
 }
 
 fn party(env: &mut Env, u: &User) -> TradeParty {
-    TradeParty {
-        account: u.account,
-        authority: u.kp.pubkey(),
-        health: env.health_keys_with(&u.account, &[SOL, USDC]),
-    }
+    TradeParty { account: u.account, authority: u.kp.pubkey(), health: env.health_keys_with(&u.account, &[SOL, USDC]) }
 }
 
 fn block_ix(env: &mut Env, buyer: &User, seller: &User, lots: u64, price: u64) -> Instruction {
@@ -126,7 +122,8 @@ fn assert_i7(env: &mut Env, users: &[&User], funding: bool) {
         base += b;
         longs += b.max(0) as u64;
         let acc = env.margin_account(&u.account);
-        quote += sp::positions(&acc, &assets, |_| ballast::risk::Price::from_num(0.1)).first().map_or(Fx::ZERO, |p| p.quote);
+        quote +=
+            sp::positions(&acc, &assets, |_| ballast::risk::Price::from_num(0.1)).first().map_or(Fx::ZERO, |p| p.quote);
     }
     assert_eq!(base, 0, "I-7: base positions must sum to zero");
     assert_eq!(env.asset_state(SOL).perp.open_interest, longs, "I-7: open interest = sum of longs");
@@ -141,11 +138,11 @@ fn assert_i7(env: &mut Env, users: &[&User], funding: bool) {
 fn block_trade_open_add_reduce_flip_close() {
     let (mut env, a, b) = setup();
     let steps: [(bool, u64, u64, i64); 5] = [
-        (true, 20, PAR, 20),         // a opens long 20 at par
+        (true, 20, PAR, 20),          // a opens long 20 at par
         (true, 10, PAR + 10_000, 30), // a adds 10 at +1%
         (false, 5, PAR + 20_000, 25), // a reduces 5 at +2%
-        (false, 40, PAR, -15),       // a flips to short 15
-        (true, 15, PAR - 10_000, 0), // a closes at -1%
+        (false, 40, PAR, -15),        // a flips to short 15
+        (true, 15, PAR - 10_000, 0),  // a closes at -1%
     ];
     let mut a_cash = Fx::ZERO;
     for (a_buys, lots, price, a_after) in steps {
@@ -199,7 +196,12 @@ fn or_13_band_cannot_exceed_maint_shocks() {
     let (mut env, a, b) = setup();
     // The SOL asset's maint shocks are 10% down and 12.5% up: a band of 10.01% is refused.
     let admin = env.admin.insecure_clone();
-    let ix = sp::set_perp_market(&env.group, &admin.pubkey(), SOL, PerpMarketParams { price_band_bps: 1_001, ..market_params() });
+    let ix = sp::set_perp_market(
+        &env.group,
+        &admin.pubkey(),
+        SOL,
+        PerpMarketParams { price_band_bps: 1_001, ..market_params() },
+    );
     env.assert_fails_nsc(&[ix], &[&admin], BallastError::InvalidConfig);
     // With the widest band allowed (10%), a bid above oracle x (1 + maint down) is still rejected.
     set_market(&mut env, PerpMarketParams { price_band_bps: 1_000, ..market_params() }).unwrap();
@@ -352,7 +354,11 @@ fn signed_order_attacks_rejected_without_state_change() {
     env.assert_fails_nsc(&[fill_ix.clone()], &[&tk], BallastError::MissingSignatureVerification);
     env.assert_fails_nsc(&[fill_ix.clone(), verify.clone()], &[&tk], BallastError::MissingSignatureVerification);
     let refresh = ix::refresh_asset(&env.group, SOL, &env.assets[SOL as usize].oracle.clone());
-    env.assert_fails_nsc(&[verify.clone(), refresh, fill_ix.clone()], &[&tk], BallastError::MissingSignatureVerification);
+    env.assert_fails_nsc(
+        &[verify.clone(), refresh, fill_ix.clone()],
+        &[&tk],
+        BallastError::MissingSignatureVerification,
+    );
 
     // A flipped signature byte fails in the precompile: nothing runs.
     let mut bad = verify.clone();
@@ -589,11 +595,25 @@ fn lq_13_perp_position_taken_over_at_oracle_minus_fee() {
     let (q_liqee, q_liqor) = (perp(&mut env, &liqee).1, perp(&mut env, &liqor).1);
     let ee = env.health_keys(&liqee.account, None);
     let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
-    let ix = sp::liquidate_perp(&env.group, SOL, USDC, &liqor.account, &liqor.kp.pubkey(), &liqee.account, u64::MAX, &ee, &or);
+    let ix = sp::liquidate_perp(
+        &env.group,
+        SOL,
+        USDC,
+        &liqor.account,
+        &liqor.kp.pubkey(),
+        &liqee.account,
+        u64::MAX,
+        &ee,
+        &or,
+    );
     let k = liqor.kp.insecure_clone();
     env.send(&[ix], &[&k]).unwrap();
     let after = health(&mut env, &liqee);
-    assert!(after[2].health >= Fx::ZERO && after[2].health < Fx::from_num(1_000_000), "stops at 0: {}", after[2].health);
+    assert!(
+        after[2].health >= Fx::ZERO && after[2].health < Fx::from_num(1_000_000),
+        "stops at 0: {}",
+        after[2].health
+    );
     assert!(after[1].health > before[1].health, "the liquidated account's health improves");
     // The liquidator bought n lots at $0.60 x (1 - 5%) = 570,000 per lot; open interest is unchanged.
     let (n, ql) = perp(&mut env, &liqor);
@@ -690,7 +710,17 @@ fn lq_07_outstanding_signed_orders_do_not_block_liquidation() {
     let o = order(&liqee, SIDE_BUY, 1_000, PAR * 60 / 100, 1, T0 + 86_400);
     let ee = env.health_keys(&liqee.account, None);
     let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
-    let ix = sp::liquidate_perp(&env.group, SOL, USDC, &liqor.account, &liqor.kp.pubkey(), &liqee.account, u64::MAX, &ee, &or);
+    let ix = sp::liquidate_perp(
+        &env.group,
+        SOL,
+        USDC,
+        &liqor.account,
+        &liqor.kp.pubkey(),
+        &liqee.account,
+        u64::MAX,
+        &ee,
+        &or,
+    );
     let k = liqor.kp.insecure_clone();
     env.send(&[ix], &[&k]).unwrap();
     let ixs = fill_ixs(&mut env, &o, &mk, &b, 1_000);

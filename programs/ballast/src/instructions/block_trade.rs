@@ -50,6 +50,14 @@ pub fn handler<'info>(
         price_per_lot,
         now,
     )?;
-    emit!(PerpTraded::new(&ctx.accounts.market, ctx.accounts.buyer.key(), ctx.accounts.seller.key(), lots, price_per_lot, &out, None)?);
+    emit!(PerpTraded::new(
+        &ctx.accounts.market,
+        ctx.accounts.buyer.key(),
+        ctx.accounts.seller.key(),
+        lots,
+        price_per_lot,
+        &out,
+        None
+    )?);
     Ok(())
 }

@@ -122,7 +122,13 @@ fn use_nonce(ctx: &Context<FillOrder>, order: &SignedOrder, fill_lots: u64) -> R
         let nonce = order.nonce.to_le_bytes();
         let bump = [ctx.bumps.order_record];
         let seeds: &[&[u8]] = &[ORDER_SEED, maker.as_ref(), &nonce, &bump];
-        create_pda_account(&ctx.accounts.taker_authority.to_account_info(), &info, ORDER_RECORD_LEN, &crate::ID, seeds)?;
+        create_pda_account(
+            &ctx.accounts.taker_authority.to_account_info(),
+            &info,
+            ORDER_RECORD_LEN,
+            &crate::ID,
+            seeds,
+        )?;
         write_discriminator::<OrderRecord>(&info)?;
         let mut data = info.try_borrow_mut_data()?;
         let r: &mut OrderRecord = bytemuck::from_bytes_mut(&mut data[8..ORDER_RECORD_LEN]);
@@ -131,8 +137,9 @@ fn use_nonce(ctx: &Context<FillOrder>, order: &SignedOrder, fill_lots: u64) -> R
         r.bump = ctx.bumps.order_record;
     }
     let mut data = info.try_borrow_mut_data()?;
-    let r: &mut OrderRecord = bytemuck::try_from_bytes_mut(data.get_mut(8..ORDER_RECORD_LEN).ok_or(BallastError::NonceReused)?)
-        .map_err(|_| BallastError::NonceReused)?;
+    let r: &mut OrderRecord =
+        bytemuck::try_from_bytes_mut(data.get_mut(8..ORDER_RECORD_LEN).ok_or(BallastError::NonceReused)?)
+            .map_err(|_| BallastError::NonceReused)?;
     require!(r.cancelled == 0, BallastError::OrderSizeExhausted);
     if r.size_lots == 0 {
         r.message.copy_from_slice(&message);

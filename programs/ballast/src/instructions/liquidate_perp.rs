@@ -101,7 +101,8 @@ fn plan(s: &mut LiqStart, a: &LiquidatePerp, ai: u16, qi: u16, max_lots: u64) ->
         cap
     } else {
         let input = &mut s.input;
-        amount_to_target(cap, s.end_before, |n| health_after_perp_step(input, i, q, n, lot_size, price, long)).map_risk()?
+        amount_to_target(cap, s.end_before, |n| health_after_perp_step(input, i, q, n, lot_size, price, long))
+            .map_risk()?
     };
     require!(lots > 0, BallastError::NothingToLiquidate);
     let mid = perp::oracle_per_lot(entry.risk.oracle_price, lot_size).map_risk()?;

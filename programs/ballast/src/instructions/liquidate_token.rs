@@ -119,7 +119,14 @@ fn emit_step(a: &LiquidateToken, step: &Step, end_after: Fx) -> Result<()> {
 /// Computes the step: fee with its ramp, rate at oracle prices, the cap by debt, deposit and the
 /// LiquidationEnd target (lifted for accounts below the close-out value).
 #[inline(never)]
-fn plan(s: &mut LiqStart, liqee: &AccountLoader<MarginAccount>, ai: u16, li: u16, fee_base: u32, max_liab: u64) -> Result<Step> {
+fn plan(
+    s: &mut LiqStart,
+    liqee: &AccountLoader<MarginAccount>,
+    ai: u16,
+    li: u16,
+    fee_base: u32,
+    max_liab: u64,
+) -> Result<Step> {
     let (pa, pl, deposit, debt) = positions(s, liqee, ai, li)?;
     let fee_bps = s.config.schedule().fee_bps(fee_base, s.elapsed);
     let rate = token_rate(pl, pa, fee_bps).map_risk()?;
@@ -186,7 +193,12 @@ fn apply(a: &LiquidateToken, st: &Step, now: i64) -> Result<(BankState, BankStat
 
 /// The liquidated account: its borrow in L falls by x, its deposit in A by y (never a borrow).
 #[inline(never)]
-fn take_from_liqee(liqee: &AccountLoader<MarginAccount>, bank_a: &mut BankState, bank_l: &mut BankState, st: &Step) -> Result<()> {
+fn take_from_liqee(
+    liqee: &AccountLoader<MarginAccount>,
+    bank_a: &mut BankState,
+    bank_l: &mut BankState,
+    st: &Step,
+) -> Result<()> {
     let mut e = liqee.load_mut()?;
     let sl = e.token_slot(st.li).ok_or(BallastError::NothingToLiquidate)?;
     let mut pos = e.tokens[sl].indexed.fx();
@@ -204,7 +216,12 @@ fn take_from_liqee(liqee: &AccountLoader<MarginAccount>, bank_a: &mut BankState,
 /// The liquidator: pays x of L (borrowing beyond its deposit), receives y - ins of A. Returns the
 /// native units it borrowed.
 #[inline(never)]
-fn give_to_liqor(liqor: &AccountLoader<MarginAccount>, bank_a: &mut BankState, bank_l: &mut BankState, st: &Step) -> Result<u64> {
+fn give_to_liqor(
+    liqor: &AccountLoader<MarginAccount>,
+    bank_a: &mut BankState,
+    bank_l: &mut BankState,
+    st: &Step,
+) -> Result<u64> {
     let mut r = liqor.load_mut()?;
     let sl = r.token_slot_or_open(st.li)?;
     let mut pos = r.tokens[sl].indexed.fx();

@@ -99,7 +99,12 @@ fn load_side(group: &Pubkey, side: &TradeSide, ai: u16, qi: u16, now: i64) -> Re
 /// Market update of a fill: funding accrued at the oracle, the fill folded into the premium
 /// average, the price checked against the band. Returns the parameters, funding index and flags.
 #[inline(never)]
-fn update_market(asset: &AccountLoader<Asset>, price_per_lot: u64, oracle: &crate::oracle::OraclePrice, now: i64) -> Result<(PerpParams, Fx, u8, Price)> {
+fn update_market(
+    asset: &AccountLoader<Asset>,
+    price_per_lot: u64,
+    oracle: &crate::oracle::OraclePrice,
+    now: i64,
+) -> Result<(PerpParams, Fx, u8, Price)> {
     let mut a = asset.load_mut()?;
     require!(a.perp.enabled(), BallastError::PerpMarketDisabled);
     let params = a.perp.params();
@@ -117,7 +122,15 @@ fn update_market(asset: &AccountLoader<Asset>, price_per_lot: u64, oracle: &crat
 /// Moves one side's perp position by `signed_lots` (buyer positive) for `cost` quote native units
 /// (paid by the buyer), after settling its funding. Returns (old lots, new lots).
 #[inline(never)]
-pub(crate) fn apply_perp(account: &mut MarginAccount, ai: u16, lot_size: u64, index: Fx, buy: bool, lots: u64, cost: u64) -> Result<(i64, i64)> {
+pub(crate) fn apply_perp(
+    account: &mut MarginAccount,
+    ai: u16,
+    lot_size: u64,
+    index: Fx,
+    buy: bool,
+    lots: u64,
+    cost: u64,
+) -> Result<(i64, i64)> {
     let slot = account.perp_slot_or_open(ai, index)?;
     let p = &mut account.perps[slot];
     let mut pos = p.pos(lot_size);
@@ -245,7 +258,14 @@ fn trade_side(
 }
 
 /// Clears `lots` at `price_per_lot` (quote native units per lot) between `buyer` and `seller`.
-pub fn clear(m: &PerpMarketAccounts, buyer: TradeSide, seller: TradeSide, lots: u64, price_per_lot: u64, now: i64) -> Result<TradeOutcome> {
+pub fn clear(
+    m: &PerpMarketAccounts,
+    buyer: TradeSide,
+    seller: TradeSide,
+    lots: u64,
+    price_per_lot: u64,
+    now: i64,
+) -> Result<TradeOutcome> {
     let (ai, qi, mut sides, oracle) = prepare(m, &buyer, &seller, lots, price_per_lot, now)?;
     let (params, index, flags, stable) = update_market(&m.asset, price_per_lot, &oracle, now)?;
     let fill = price_fill(ai, qi, lots, price_per_lot, &buyer, &seller)?;

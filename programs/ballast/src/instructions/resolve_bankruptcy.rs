@@ -96,7 +96,14 @@ fn fund_pays(ctx: &Context<ResolveBankruptcy>, want: u64) -> Result<u64> {
         return Ok(0);
     }
     let b = &ctx.accounts.bank;
-    pay_from(&b.asset, &b.token_program, ctx.accounts.insurance_vault.to_account_info(), &b.mint, b.vault.to_account_info(), pay)?;
+    pay_from(
+        &b.asset,
+        &b.token_program,
+        ctx.accounts.insurance_vault.to_account_info(),
+        &b.mint,
+        b.vault.to_account_info(),
+        pay,
+    )?;
     let mut g = ctx.accounts.group.load_mut()?;
     g.insurance.value -= pay;
     g.insurance.paid_out = g.insurance.paid_out.saturating_add(pay);

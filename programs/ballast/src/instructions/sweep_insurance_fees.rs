@@ -32,7 +32,14 @@ pub fn handler(ctx: Context<SweepInsuranceFees>) -> Result<()> {
     };
     require!(amount > 0, BallastError::ZeroAmount);
     let f = &ctx.accounts.fund;
-    pay_from(&f.quote, &f.token_program, ctx.accounts.quote_vault.to_account_info(), &f.mint, f.vault.to_account_info(), amount)?;
+    pay_from(
+        &f.quote,
+        &f.token_program,
+        ctx.accounts.quote_vault.to_account_info(),
+        &f.mint,
+        f.vault.to_account_info(),
+        amount,
+    )?;
     {
         let mut q = f.quote.load_mut()?;
         q.insurance_fees = Fx128::from_fx(q.insurance_fees.fx() - Fx::from_num(amount));

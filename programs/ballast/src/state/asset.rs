@@ -375,7 +375,6 @@ pub struct PerpMarket {
     pub reserved: [u8; 120],
 }
 
-
 const _: () = assert!(core::mem::size_of::<OracleConfig>() == 72);
 const _: () = assert!(core::mem::size_of::<RiskConfig>() == 32);
 const _: () = assert!(core::mem::size_of::<InterestConfig>() == 32);
@@ -462,7 +461,8 @@ impl PerpMarket {
     /// Records a fill: open interest changes by `delta` lots (a rise must stay within `max`) and
     /// `fees` join the fee total. Returns the open interest after.
     pub fn record_fill(&mut self, delta: i64, fees: u64, max: u64) -> Result<u64> {
-        let oi = (self.open_interest as i64).checked_add(delta).filter(|x| *x >= 0).ok_or(BallastError::MathOverflow)?;
+        let oi =
+            (self.open_interest as i64).checked_add(delta).filter(|x| *x >= 0).ok_or(BallastError::MathOverflow)?;
         require!(delta <= 0 || oi as u64 <= max, BallastError::MaxOpenInterest);
         self.open_interest = oi as u64;
         self.total_fees = self.total_fees.saturating_add(fees);
