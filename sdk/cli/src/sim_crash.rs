@@ -180,39 +180,6 @@ impl Crash {
                 *bad.entry(k).or_default() += v;
             }
             total.still_liquidatable = r.still_liquidatable;
-            total.refused.extend(r.refused);
-        }
-        if std::env::var_os("BALLAST_DEBUG").is_some() {
-            let mut reasons: BTreeMap<String, u32> = BTreeMap::new();
-            for e in &total.refused {
-                *reasons.entry(e.clone()).or_default() += 1;
-            }
-            eprintln!("{reasons:?}");
-            for k in total.still_liquidatable.iter().take(3) {
-                let acc = decode::margin_account(&require_account(bank, k)?)?;
-                let toks: Vec<_> = acc
-                    .tokens
-                    .iter()
-                    .filter(|t| t.asset_index != u16::MAX)
-                    .map(|t| (t.asset_index, t.indexed.fx().to_num::<f64>()))
-                    .collect();
-                let perps: Vec<_> = acc
-                    .perps
-                    .iter()
-                    .filter(|p| p.asset_index != u16::MAX)
-                    .map(|p| (p.asset_index, p.base_lots, p.quote.fx().to_num::<f64>()))
-                    .collect();
-                let keys = health::health_account_keys(&self.group, &acc, &[], |k| markets[k as usize].oracle);
-                let raw: Vec<_> = keys.iter().map(|k| require_account(bank, k)).collect::<Result<_>>()?;
-                let h = health::compute_all(&self.group, &acc, &raw, *now)?;
-                eprintln!(
-                    "{k}: tokens {toks:?} perps {perps:?} flags {} health {:?}",
-                    acc.flags,
-                    h.iter()
-                        .map(|c| (usd(c.equity), usd(c.scenario_charge), usd(c.addon_charge), usd(c.health)))
-                        .collect::<Vec<_>>()
-                );
-            }
         }
         if !total.still_liquidatable.is_empty() {
             return Err(SdkError::Program(format!("{} accounts left liquidatable", total.still_liquidatable.len())));

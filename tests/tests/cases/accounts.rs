@@ -56,51 +56,28 @@ fn edit_asset_validates_the_whole_config() {
     let mut env = Env::new();
     let a = env.list(6, 1.0, OracleKind::PythPull);
     let admin = env.admin.insecure_clone();
-    let ok = ix::edit_asset(
-        &env.group,
-        &admin.pubkey(),
-        a.index,
-        EditAssetParams { deposit_cap: Some(123), ..Default::default() },
-    );
+    let (group, admin_key, index) = (env.group, admin.pubkey(), a.index);
+    let edit = move |p: EditAssetParams| ix::edit_asset(&group, &admin_key, index, p);
+    let ok = edit(EditAssetParams { deposit_cap: Some(123), ..Default::default() });
     env.send(&[ok], &[&admin]).unwrap();
     assert_eq!(env.asset_state(a.index).bank.deposit_cap, 123);
     // maint shock above init shock: invalid, nothing stored.
     let risk = RiskConfig { maint_down_bps: 3_000, ..env.asset_state(a.index).risk };
-    let bad = ix::edit_asset(
-        &env.group,
-        &admin.pubkey(),
-        a.index,
-        EditAssetParams { risk: Some(risk), ..Default::default() },
-    );
+    let bad = edit(EditAssetParams { risk: Some(risk), ..Default::default() });
     env.assert_fails_nsc(&[bad], &[&admin], BallastError::InvalidConfig);
     // Oracle max age 0: invalid.
     let mut oracle = env.asset_state(a.index).oracle;
     oracle.max_age_secs = 0;
-    let bad = ix::edit_asset(
-        &env.group,
-        &admin.pubkey(),
-        a.index,
-        EditAssetParams { oracle: Some(oracle), ..Default::default() },
-    );
+    let bad = edit(EditAssetParams { oracle: Some(oracle), ..Default::default() });
     env.assert_fails_nsc(&[bad], &[&admin], BallastError::InvalidConfig);
     // Confidence filter of 100%: invalid.
     let mut oracle = env.asset_state(a.index).oracle;
     oracle.max_conf_bps = 10_000;
-    let bad = ix::edit_asset(
-        &env.group,
-        &admin.pubkey(),
-        a.index,
-        EditAssetParams { oracle: Some(oracle), ..Default::default() },
-    );
+    let bad = edit(EditAssetParams { oracle: Some(oracle), ..Default::default() });
     env.assert_fails_nsc(&[bad], &[&admin], BallastError::InvalidConfig);
     // Liquidation fee >= 1 - maint down: invalid.
     let risk = RiskConfig { liquidation_fee_bps: 9_500, ..env.asset_state(a.index).risk };
-    let bad = ix::edit_asset(
-        &env.group,
-        &admin.pubkey(),
-        a.index,
-        EditAssetParams { risk: Some(risk), ..Default::default() },
-    );
+    let bad = edit(EditAssetParams { risk: Some(risk), ..Default::default() });
     env.assert_fails_nsc(&[bad], &[&admin], BallastError::InvalidConfig);
     // A non-admin cannot edit.
     let rando = Keypair::new();

@@ -7,6 +7,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::constants::QUOTE_ASSET_INDEX;
 use crate::error::BallastError;
+use crate::events::{EventHeader, InsuranceUnstaked};
 use crate::state::{Asset, Group};
 
 /// The insurance fund's accounts.
@@ -47,9 +48,14 @@ impl<'info> InsuranceAccounts<'info> {
         crate::token::pull_into(&self.token_program, &self.mint, &mut self.vault, from, authority, amount)
     }
 
-    /// Pays `amount` from the vault to `to`, signed by the quote asset PDA.
-    pub fn pay(&self, to: AccountInfo<'info>, amount: u64) -> Result<()> {
-        pay_from(&self.quote, &self.token_program, self.vault.to_account_info(), &self.mint, to, amount)
+    /// Pays `amount` for `shares` burned by `owner` from the vault to `to` (signed by the quote
+    /// asset PDA) and emits the event.
+    pub fn pay_out(&self, to: AccountInfo<'info>, owner: Pubkey, shares: u64, amount: u64) -> Result<()> {
+        if amount > 0 {
+            pay_from(&self.quote, &self.token_program, self.vault.to_account_info(), &self.mint, to, amount)?;
+        }
+        emit!(InsuranceUnstaked { header: EventHeader::now(self.group.key())?, owner, shares, amount });
+        Ok(())
     }
 }
 

@@ -105,10 +105,8 @@ fn plan(s: &mut LiqStart, a: &LiquidatePerp, ai: u16, qi: u16, max_lots: u64) ->
             .map_risk()?
     };
     require!(lots > 0, BallastError::NothingToLiquidate);
-    let mid = perp::oracle_per_lot(entry.risk.oracle_price, lot_size).map_risk()?;
-    let fee = (Fx::from_num(price) - mid).abs().checked_mul_int(lots as i128).ok_or(BallastError::MathOverflow)?;
-    let ins_fx = fee.checked_mul_int(s.config.insurance_share_bps as i128).ok_or(BallastError::MathOverflow)?;
-    let ins = crate::risk::num::to_u64_floor(ins_fx / Fx::from_num(10_000)).ok_or(BallastError::MathOverflow)?;
+    let ins =
+        perp_insurance_part(entry.risk.oracle_price, lot_size, price, lots, s.config.insurance_share_bps).map_risk()?;
     Ok(Step { ai, qi, lots, price, long, ins, fee_bps, lot_size, oracle: entry.risk.oracle_price })
 }
 

@@ -76,7 +76,7 @@ fn check_bankrupt(a: &MarginAccount, li: u16) -> Result<()> {
     Ok(())
 }
 
-/// The fund pays up to `want` (its value, its vault balance) into the quote vault. Returns the amount.
+/// The fund pays up to `want` (at most its value) into the quote vault. Returns the amount.
 #[inline(never)]
 fn fund_pays(ctx: &Context<ResolveBankruptcy>, want: u64) -> Result<u64> {
     let (vault, value) = {
@@ -87,11 +87,8 @@ fn fund_pays(ctx: &Context<ResolveBankruptcy>, want: u64) -> Result<u64> {
         return Ok(0);
     }
     require_keys_eq!(ctx.accounts.insurance_vault.key(), vault, anchor_lang::error::ErrorCode::ConstraintAddress);
-    let balance = {
-        let data = ctx.accounts.insurance_vault.try_borrow_data()?;
-        data.get(64..72).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).unwrap_or(0)
-    };
-    let pay = want.min(value).min(balance);
+    // The fund's value never exceeds its vault's balance (donations only add to the balance).
+    let pay = want.min(value);
     if pay == 0 {
         return Ok(0);
     }

@@ -39,18 +39,13 @@ pub fn handler(ctx: Context<SettlePnl>, max_amount: u64) -> Result<()> {
     let m = &ctx.accounts.market;
     let (ai, qi) = m.indexes()?;
     require_keys_neq!(ctx.accounts.profitable.key(), ctx.accounts.unprofitable.key(), BallastError::SameAccount);
-    let (oracle, index, lot, window) = {
+    let (oracle, index, lot, mut window, limit, secs) = {
         let mut a = m.asset.load_mut()?;
         let oracle = read_oracle_info(&a.oracle, &ctx.accounts.oracle, a.decimals, now)?;
         let f = a.perp.accrue_funding(now, oracle.price)?;
         let w = SettleWindow { start_ts: a.perp.settle_window_start, used: a.perp.settle_window_used };
-        (oracle.price, f.index, a.perp.base_lot_size, w)
+        (oracle.price, f.index, a.perp.base_lot_size, w, a.perp.settle_limit, a.perp.settle_window_secs)
     };
-    let (limit, secs) = {
-        let a = m.asset.load()?;
-        (a.perp.settle_limit, a.perp.settle_window_secs)
-    };
-    let mut window = window;
     let accounts = (&ctx.accounts.profitable, &ctx.accounts.unprofitable);
     let amount = move_pnl(m, accounts, (ai, qi), lot, index, oracle, &mut window, (limit, secs, now), max_amount)?;
     {

@@ -5,7 +5,6 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
 use crate::error::BallastError;
-use crate::events::{EventHeader, InsuranceUnstaked};
 use crate::instructions::insurance_vault::*;
 
 /// Accounts of `withdraw_protocol_insurance`.
@@ -29,18 +28,8 @@ pub fn handler(ctx: Context<WithdrawProtocolInsurance>, shares: u64) -> Result<(
         require!(shares > 0 && shares <= g.insurance.protocol_shares, BallastError::InsufficientBalance);
         let pay = g.insurance.value_of(shares);
         g.insurance.protocol_shares -= shares;
-        g.insurance.total_shares -= shares;
-        g.insurance.value -= pay;
+        g.insurance.burn(shares, pay);
         pay
     };
-    if pay > 0 {
-        ctx.accounts.fund.pay(ctx.accounts.destination.to_account_info(), pay)?;
-    }
-    emit!(InsuranceUnstaked {
-        header: EventHeader::now(ctx.accounts.fund.group.key())?,
-        owner: ctx.accounts.admin.key(),
-        shares,
-        amount: pay,
-    });
-    Ok(())
+    ctx.accounts.fund.pay_out(ctx.accounts.destination.to_account_info(), ctx.accounts.admin.key(), shares, pay)
 }

@@ -6,7 +6,6 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
 use crate::error::BallastError;
-use crate::events::{EventHeader, InsuranceUnstaked};
 use crate::instructions::insurance_vault::*;
 use crate::state::*;
 
@@ -36,22 +35,12 @@ pub fn handler(ctx: Context<WithdrawUnstake>) -> Result<()> {
         require!(now >= s.request_ts.saturating_add(g.insurance.cooldown_secs as i64), BallastError::UnstakeCooldown);
         let shares = s.pending_shares;
         let pay = g.insurance.value_of(shares).min(s.pending_value);
-        g.insurance.total_shares -= shares;
-        g.insurance.value -= pay;
+        g.insurance.burn(shares, pay);
         s.shares -= shares;
         s.pending_shares = 0;
         s.pending_value = 0;
         s.request_ts = 0;
         (shares, pay)
     };
-    if pay > 0 {
-        ctx.accounts.fund.pay(ctx.accounts.destination.to_account_info(), pay)?;
-    }
-    emit!(InsuranceUnstaked {
-        header: EventHeader::now(ctx.accounts.fund.group.key())?,
-        owner: ctx.accounts.owner.key(),
-        shares,
-        amount: pay,
-    });
-    Ok(())
+    ctx.accounts.fund.pay_out(ctx.accounts.destination.to_account_info(), ctx.accounts.owner.key(), shares, pay)
 }

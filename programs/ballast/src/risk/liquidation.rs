@@ -111,6 +111,21 @@ pub fn deviates(oracle: Price, stable: Price, max_bps: u16) -> bool {
     }
 }
 
+/// The insurance fund's part of a perp liquidation's fee: its share of
+/// `lots × |oracle value of a lot − price_per_lot|`, rounded down, quote native units.
+pub fn perp_insurance_part(
+    oracle: Price,
+    lot_size: u64,
+    price_per_lot: u64,
+    lots: u64,
+    share_bps: u16,
+) -> RiskResult<u64> {
+    let mid = super::perp::oracle_per_lot(oracle, lot_size)?;
+    let fee = (Fx::from_num(price_per_lot) - mid).abs().checked_mul_int(lots as i128).or_overflow()?;
+    let part = fee.checked_mul_int(share_bps as i128).or_overflow()? / Fx::from_num(BPS);
+    super::num::to_u64_floor(part).or_overflow()
+}
+
 /// The smallest amount in `[0, max]` whose health `h(amount)` is >= 0, for a non-decreasing `h`
 /// with `h(0) = h0 < 0`. Returns `max` when even `max` does not reach zero. If the search runs out of
 /// steps it returns the largest amount known to stay below zero: never beyond the target.
@@ -211,6 +226,8 @@ mod tests {
         assert_eq!(insurance_part(3_125, seized(10_000, no_fee).unwrap(), 2_000), 125);
         assert_eq!(perp_price_per_lot(Price::from_num(100), 10, 2_500, true).unwrap(), 750);
         assert_eq!(perp_price_per_lot(Price::from_num(100), 10, 2_500, false).unwrap(), 1_250);
+        // 20% of a 250-per-lot fee on 3 lots.
+        assert_eq!(perp_insurance_part(Price::from_num(100), 10, 750, 3, 2_000).unwrap(), 150);
         // An inexact fee fraction rounds against the liquidated account.
         assert_eq!(perp_price_per_lot(Price::from_num(100), 10, 100, true).unwrap(), 989);
     }

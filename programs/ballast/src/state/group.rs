@@ -73,6 +73,12 @@ impl InsuranceFund {
         Ok((amount as u128 * self.total_shares as u128 / self.value as u128) as u64)
     }
 
+    /// Burns `shares` paid out with `pay` (at most their value).
+    pub fn burn(&mut self, shares: u64, pay: u64) {
+        self.total_shares -= shares;
+        self.value -= pay;
+    }
+
     /// Value of `shares`, rounded down (against the staker).
     pub fn value_of(&self, shares: u64) -> u64 {
         if self.total_shares == 0 {
