@@ -61,6 +61,41 @@ pub fn health_account_keys_from_assets(
     })
 }
 
+/// The canonical health keys of `account` (plus `extra`) with fallback oracles appended, in
+/// ascending asset order, for every asset whose primary oracle currently gives an unusable price
+/// (stale, too uncertain, non-positive, out of range) and that has a fallback configured: what the
+/// program accepts when a primary is down (S2-16). Reads the primary oracles through `t`.
+pub fn health_account_keys_with_fallbacks(
+    t: &mut dyn crate::transport::Transport,
+    group: &Pubkey,
+    account: &MarginAccount,
+    extra: &[u16],
+    assets: &[Asset],
+    now: i64,
+) -> Result<Vec<Pubkey>> {
+    let mut keys = health_account_keys_from_assets(group, account, extra, assets);
+    for idx in health_asset_indexes(account, extra) {
+        let Some(a) = assets.iter().find(|a| a.asset_index == idx) else { continue };
+        if !a.fallback_oracle.is_set() {
+            continue;
+        }
+        let key = a.oracle.address;
+        let invalid = match t.get_account(&key)? {
+            Some(raw) => {
+                match ballast::oracle::read_oracle(&a.oracle, &key, &raw.owner, raw.data.bytes(), a.decimals, now) {
+                    Ok(_) => false,
+                    Err(e) => ballast::oracle::is_price_invalid(&e),
+                }
+            }
+            None => false,
+        };
+        if invalid {
+            keys.push(a.fallback_oracle.address);
+        }
+    }
+    Ok(keys)
+}
+
 /// Loads the health accounts from raw accounts in canonical order, exactly as the program does.
 pub fn load(
     group: &Pubkey,

@@ -1,7 +1,7 @@
 //! Insurance fund and bankruptcy: one builder per instruction.
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{system_program, InstructionData, ToAccountMetas};
 use ballast::constants::QUOTE_ASSET_INDEX;
 
@@ -97,7 +97,11 @@ pub fn withdraw_protocol_insurance(
     )
 }
 
-/// `resolve_bankruptcy` (permissionless) of up to `max_amount` of `account`'s debt in `asset_index`.
+/// `resolve_bankruptcy` (permissionless) of up to `max_amount` of `account`'s debt in
+/// `asset_index`. `health`: the account's canonical health pairs (Asset then oracle, per
+/// asset; the Asset accounts are marked writable, dust deposits are swept from them), then
+/// `fallbacks` for assets whose primary oracle is invalid.
+#[allow(clippy::too_many_arguments)]
 pub fn resolve_bankruptcy(
     group: &Pubkey,
     account: &Pubkey,
@@ -105,8 +109,10 @@ pub fn resolve_bankruptcy(
     mint: &Pubkey,
     token_program: &Pubkey,
     max_amount: u64,
+    health: &[Pubkey],
+    fallbacks: &[Pubkey],
 ) -> Instruction {
-    build(
+    let mut ix = build(
         ballast::accounts::ResolveBankruptcy {
             group: *group,
             account: *account,
@@ -114,5 +120,10 @@ pub fn resolve_bankruptcy(
             insurance_vault: pda::insurance_vault(group).0,
         },
         ballast::instruction::ResolveBankruptcy { max_amount },
-    )
+    );
+    for (i, k) in health.iter().enumerate() {
+        ix.accounts.push(if i % 2 == 0 { AccountMeta::new(*k, false) } else { AccountMeta::new_readonly(*k, false) });
+    }
+    ix.accounts.extend(fallbacks.iter().map(|k| AccountMeta::new_readonly(*k, false)));
+    ix
 }

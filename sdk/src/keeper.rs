@@ -5,8 +5,11 @@
 
 use anchor_lang::prelude::Pubkey;
 use ballast::constants::{FREE_SLOT, QUOTE_ASSET_INDEX};
+use ballast::instructions::liquidation::LiqStart;
+use ballast::instructions::resolve_bankruptcy::check_bankrupt;
+use ballast::instructions::{liquidate_perp, liquidate_token};
 use ballast::risk::{Fx, Price};
-use ballast::state::{Asset, MarginAccount, ACCOUNT_FLAG_BEING_LIQUIDATED, ASSET_FLAG_NO_ASSET_LIQUIDATION};
+use ballast::state::{Asset, MarginAccount, ASSET_FLAG_NO_ASSET_LIQUIDATION};
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::decode::{self, RawAccount};
@@ -49,7 +52,8 @@ pub struct Report {
 struct View {
     key: Pubkey,
     account: Box<MarginAccount>,
-    maint: Fx,
+    /// Liquidatable by the program's own predicate.
+    liquidatable: bool,
     end: Fx,
     /// Oracle prices of the account's assets (asset index, price).
     prices: Vec<(u16, Price)>,
@@ -59,11 +63,16 @@ struct View {
 
 impl View {
     fn liquidatable(&self) -> bool {
-        self.maint < Fx::ZERO || (self.account.flags & ACCOUNT_FLAG_BEING_LIQUIDATED != 0 && self.end < Fx::ZERO)
+        self.liquidatable
     }
     fn price(&self, i: u16) -> Price {
         self.prices.iter().find(|(k, _)| *k == i).map(|(_, p)| *p).unwrap_or(Price::ZERO)
     }
+}
+
+/// A program error as an SDK error.
+fn program(e: anchor_lang::error::Error) -> crate::SdkError {
+    crate::SdkError::Program(e.to_string())
 }
 
 impl Keeper {
@@ -72,18 +81,29 @@ impl Keeper {
         (0..g.num_assets).map(|i| decode::asset(&require_account(t, &pda::asset(&self.group, i).0)?)).collect()
     }
 
-    fn keys(&self, acc: &MarginAccount, extra: &[u16], assets: &[Asset]) -> Vec<Pubkey> {
-        health::health_account_keys_from_assets(&self.group, acc, extra, assets)
+    /// The health keys of `acc` (plus `extra`), with the fallback oracle of every asset whose
+    /// primary price is currently unusable.
+    fn keys(
+        &self,
+        t: &mut dyn Transport,
+        acc: &MarginAccount,
+        extra: &[u16],
+        assets: &[Asset],
+        now: i64,
+    ) -> Result<Vec<Pubkey>> {
+        health::health_account_keys_with_fallbacks(t, &self.group, acc, extra, assets, now)
     }
 
     fn view(&self, t: &mut dyn Transport, key: Pubkey, assets: &[Asset], now: i64) -> Result<View> {
         let account = decode::margin_account(&require_account(t, &key)?)?;
-        let keys = self.keys(&account, &[], assets);
+        let keys = self.keys(t, &account, &[], assets, now)?;
         let raws: Vec<RawAccount> = keys.iter().map(|k| require_account(t, k)).collect::<Result<_>>()?;
         let loaded = health::load(&self.group, &account, &[], &raws, now)?;
         let input = loaded.health_input(&account).map_err(|e| crate::SdkError::Program(e.to_string()))?;
         let h = |ty| ballast::risk::health(&input, ty).map_err(|e| crate::SdkError::Program(format!("{e:?}")));
         let (maint, end) = (h(ballast::risk::HealthType::Maint)?, h(ballast::risk::HealthType::LiquidationEnd)?);
+        let liquidatable =
+            ballast::risk::liquidation::liquidatable(maint, end, account.liquidation_episode_active(now));
         let prices = loaded.items[..loaded.len].iter().map(|a| (a.risk.asset_index, a.risk.oracle_price)).collect();
         let mut balances = Vec::new();
         for a in &loaded.items[..loaded.len] {
@@ -93,7 +113,7 @@ impl Keeper {
                 balances.push((a.risk.asset_index, native));
             }
         }
-        Ok(View { key, account, maint, end, prices, balances })
+        Ok(View { key, account, liquidatable, end, prices, balances })
     }
 
     /// Sends `ixs`; `signed` adds the liquidator owner's signature (liquidations need it,
@@ -160,62 +180,83 @@ impl Keeper {
         Ok(acted)
     }
 
-    /// One liquidation step on `v`. Candidates in order: perp positions by size, then token
-    /// (liability, asset) pairs by value; the first the program accepts is sent (a step that would
-    /// not raise health, e.g. closing one leg of a hedge, is refused and the next is tried).
+    /// Both sides of a liquidation of `v` as the program sees them (the program's own checks and
+    /// view, [`LiqStart::new`]), with the liquidator holding `extra`.
+    fn start(
+        &self,
+        t: &mut dyn Transport,
+        v: &View,
+        liqor: &MarginAccount,
+        extra: &[u16],
+        assets: &[Asset],
+        now: i64,
+    ) -> Result<(LiqStart, Vec<Pubkey>, Vec<Pubkey>)> {
+        let config = decode::group(&require_account(t, &self.group)?)?.liquidation;
+        let (ee, or) = (self.keys(t, &v.account, &[], assets, now)?, self.keys(t, liqor, extra, assets, now)?);
+        let raws = |t: &mut dyn Transport, keys: &[Pubkey]| -> Result<Vec<RawAccount>> {
+            keys.iter().map(|k| require_account(t, k)).collect()
+        };
+        let ee_loaded = health::load(&self.group, &v.account, &[], &raws(t, &ee)?, now)?;
+        let or_loaded = health::load(&self.group, liqor, extra, &raws(t, &or)?, now)?;
+        let s = LiqStart::new(config, &v.account, ee_loaded, liqor, or_loaded, now).map_err(program)?;
+        Ok((s, ee, or))
+    }
+
+    /// One liquidation step on `v`: candidates in order (perp positions by size, then token
+    /// (liability, asset) pairs by value), each planned with the program's own planner on the
+    /// accounts' bytes; the first step the planner accepts is sent with exactly its amount. A
+    /// candidate the planner refuses (nothing to take, no amount raises health, more than the
+    /// liquidator can carry) is never sent.
     fn liquidate(&self, t: &mut dyn Transport, v: &View, assets: &[Asset], r: &mut Report) -> Result<bool> {
         let liqor = decode::margin_account(&require_account(t, &self.liqor)?)?;
-        let ee = self.keys(&v.account, &[], assets);
+        let now = t.now()?;
         let lot = |i: u16| assets[i as usize].perp.base_lot_size;
         let mut perps: Vec<_> =
             v.account.perps.iter().filter(|p| p.asset_index != FREE_SLOT && p.base_lots != 0).collect();
         perps.sort_by_key(|p| {
-            std::cmp::Reverse((Fx::from_num(p.base_lots.unsigned_abs()) * Fx::from_num(lot(p.asset_index))).to_bits())
+            std::cmp::Reverse(Fx::from_num(p.base_lots.unsigned_abs()).saturating_mul(Fx::from_num(lot(p.asset_index))))
         });
-        let mut candidates = Vec::new();
         for p in perps {
-            let or = self.keys(&liqor, &[p.asset_index, QUOTE_ASSET_INDEX], assets);
-            candidates.push(perp::liquidate_perp(
-                &self.group,
-                p.asset_index,
-                QUOTE_ASSET_INDEX,
-                &self.liqor,
-                &self.owner.pubkey(),
-                &v.key,
-                u64::MAX,
-                &ee,
-                &or,
-            ));
+            let (m, q) = (p.asset_index, QUOTE_ASSET_INDEX);
+            let Ok((mut s, ee, or)) = self.start(t, v, &liqor, &[m, q], assets, now) else { continue };
+            let fee = assets[m as usize].risk.liquidation_fee_bps as u32;
+            let Ok(step) = liquidate_perp::plan_perp(&mut s, &v.account, m, q, fee, lot(m), u64::MAX) else { continue };
+            let ix =
+                perp::liquidate_perp(&self.group, m, q, &self.liqor, &self.owner.pubkey(), &v.key, step.lots, &ee, &or);
+            if self.send(t, &[ix], true, r) {
+                r.liquidations += 1;
+                return Ok(true);
+            }
         }
         let value = |(i, b): &(u16, Fx)| b.saturating_mul(Fx::from_num(v.price(*i))).abs();
         let mut liabs: Vec<_> = v.balances.iter().filter(|(_, b)| *b < Fx::ZERO).collect();
-        liabs.sort_by_key(|x| std::cmp::Reverse(value(x).to_bits()));
-        let mut deposits: Vec<_> = v
-            .balances
-            .iter()
-            .filter(|(i, b)| *b >= Fx::ONE && assets[*i as usize].flags & ASSET_FLAG_NO_ASSET_LIQUIDATION == 0)
-            .collect();
-        deposits.sort_by_key(|x| std::cmp::Reverse(value(x).to_bits()));
+        liabs.sort_by_key(|x| std::cmp::Reverse(value(x)));
+        let mut deposits: Vec<_> = v.balances.iter().filter(|(_, b)| *b > Fx::ZERO).collect();
+        deposits.sort_by_key(|x| std::cmp::Reverse(value(x)));
         for (l, _) in &liabs {
             for (a, _) in deposits.iter().filter(|(a, _)| a != l) {
-                let or = self.keys(&liqor, &[*a, *l], assets);
-                candidates.push(ix::liquidate_token(
+                let Ok((mut s, ee, or)) = self.start(t, v, &liqor, &[*a, *l], assets, now) else { continue };
+                let (asset, liab) = (&assets[*a as usize], &assets[*l as usize]);
+                if asset.flags & ASSET_FLAG_NO_ASSET_LIQUIDATION != 0 && !s.insolvent {
+                    continue;
+                }
+                let fee = asset.risk.liquidation_fee_bps as u32 + liab.risk.liquidation_fee_bps as u32;
+                let Ok(step) = liquidate_token::plan_token(&mut s, &v.account, *a, *l, fee, u64::MAX) else { continue };
+                let ix = ix::liquidate_token(
                     &self.group,
                     &self.liqor,
                     &self.owner.pubkey(),
                     &v.key,
                     *a,
                     *l,
-                    u64::MAX,
+                    step.x,
                     &ee,
                     &or,
-                ));
-            }
-        }
-        for ix in candidates {
-            if self.send(t, &[ix], true, r) {
-                r.liquidations += 1;
-                return Ok(true);
+                );
+                if self.send(t, &[ix], true, r) {
+                    r.liquidations += 1;
+                    return Ok(true);
+                }
             }
         }
         Ok(false)
@@ -256,30 +297,41 @@ impl Keeper {
         Ok(acted)
     }
 
-    /// For an account with no assets and no perp position left: resolves its debts.
+    /// For a bankrupt account (the program's own predicate, [`check_bankrupt`], on the same bytes):
+    /// resolves its debts, one asset at a time.
     fn resolve(&self, t: &mut dyn Transport, v: &View, assets: &[Asset], r: &mut Report) -> Result<bool> {
-        let has_assets = v.balances.iter().any(|(_, b)| *b >= Fx::ONE);
-        // Perp slots with no base and at most one native unit of loss are dust the program writes off.
-        let has_perps = v.account.perps.iter().any(|p| {
-            let q = p.quote.fx();
-            p.asset_index != FREE_SLOT && !(p.base_lots == 0 && q <= Fx::ZERO && q >= -Fx::ONE)
-        });
         let debts: Vec<u16> = v.balances.iter().filter(|(_, b)| *b < Fx::ZERO).map(|(i, _)| *i).collect();
-        if has_assets || has_perps || debts.is_empty() {
-            return Ok(false);
-        }
         let mut acted = false;
         for l in debts {
-            let a = &assets[l as usize];
+            let now = t.now()?;
+            let acc = decode::margin_account(&require_account(t, &v.key)?)?;
+            let keys = self.keys(t, &acc, &[], assets, now)?;
+            let pairs = 2 * health::health_asset_indexes(&acc, &[]).len();
+            let raws: Vec<RawAccount> = keys.iter().map(|k| require_account(t, k)).collect::<Result<_>>()?;
+            let loaded = health::load(&self.group, &acc, &[], &raws, now)?;
+            let config = decode::group(&require_account(t, &self.group)?)?.liquidation;
+            if check_bankrupt(&acc, &loaded, &config, l, now).is_err() {
+                continue;
+            }
             let debt = |t: &mut dyn Transport| -> Result<u64> {
                 let acc = decode::margin_account(&require_account(t, &v.key)?)?;
                 let now = t.now()?;
                 let asset = decode::asset(&require_account(t, &pda::asset(&self.group, l).0)?)?;
-                let bank = asset.projected_bank(now).map_err(|e| crate::SdkError::Program(e.to_string()))?;
+                let bank = asset.projected_bank(now).map_err(program)?;
                 bank.debt(acc.token_indexed(l)).map_err(|e| crate::SdkError::Program(format!("{e:?}")))
             };
             let before = debt(t)?;
-            let ix = crate::insurance::resolve_bankruptcy(&self.group, &v.key, l, &a.mint, &a.token_program, u64::MAX);
+            let a = &assets[l as usize];
+            let ix = crate::insurance::resolve_bankruptcy(
+                &self.group,
+                &v.key,
+                l,
+                &a.mint,
+                &a.token_program,
+                u64::MAX,
+                &keys[..pairs],
+                &keys[pairs..],
+            );
             let ok = self.send(t, &[ix], false, r);
             if ok {
                 r.bankruptcies += 1;

@@ -119,6 +119,7 @@ pub fn fill_order(
 
 /// The two instructions that fill a signed order, in order: the ed25519 verification of the
 /// maker's signature, then `fill_order`.
+#[allow(clippy::too_many_arguments)]
 pub fn fill_order_ixs(
     group: &Pubkey,
     quote_index: u16,

@@ -217,6 +217,23 @@ impl Transport for EmbeddedBank {
 /// A transport over a JSON-RPC node.
 pub struct RpcTransport {
     client: solana_rpc_client::rpc_client::RpcClient,
+    /// Priority fee of every transaction sent, micro-lamports per compute unit (0: none).
+    pub priority_micro_lamports: u64,
+}
+
+/// Compute units every transaction sent over RPC asks for: the 1.4M maximum. A liquidation of the
+/// largest account runs many health evaluations; the 200k default would fail it (S2-16).
+pub const RPC_COMPUTE_UNIT_LIMIT: u32 = 1_400_000;
+
+/// The compute-budget instructions appended to every transaction sent over RPC. Appended, not
+/// prepended, so that instruction-relative indexes (the ed25519 check before `fill_order`) hold.
+pub fn compute_budget_ixs(priority_micro_lamports: u64) -> Vec<Instruction> {
+    use solana_compute_budget_interface::ComputeBudgetInstruction as Cb;
+    let mut v = vec![Cb::set_compute_unit_limit(RPC_COMPUTE_UNIT_LIMIT)];
+    if priority_micro_lamports > 0 {
+        v.push(Cb::set_compute_unit_price(priority_micro_lamports));
+    }
+    v
 }
 
 impl RpcTransport {
@@ -227,6 +244,7 @@ impl RpcTransport {
                 url.to_string(),
                 solana_commitment_config::CommitmentConfig::confirmed(),
             ),
+            priority_micro_lamports: 0,
         }
     }
 }
@@ -256,7 +274,9 @@ impl Transport for RpcTransport {
                 keys.push(s);
             }
         }
-        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &keys, blockhash);
+        let mut all = ixs.to_vec();
+        all.extend(compute_budget_ixs(self.priority_micro_lamports));
+        let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
         self.client.send_and_confirm_transaction(&tx).map(|_| ()).map_err(|e| match e.get_transaction_error() {
             Some(te) => tx_error(te),
             None => SdkError::Transport(e.to_string()),

@@ -72,3 +72,7 @@ pub const ORDER_SEED: &[u8] = b"order";
 pub const ORDER_DOMAIN: &[u8; 16] = b"BALLAST_ORDER_V1";
 /// The ed25519 signature-verification precompile.
 pub const ED25519_PROGRAM: Pubkey = pubkey!("Ed25519SigVerify111111111111111111111111111");
+
+/// Seconds after an unstake request's cooldown during which it can be withdrawn (2 days); later the
+/// request has expired and must be cancelled and made again (S2-11).
+pub const UNSTAKE_WINDOW_SECS: i64 = 2 * 86_400;

@@ -195,6 +195,13 @@ pub enum BallastError {
     /// The account still holds assets or perp positions: liquidate them first.
     #[msg("account still has positions to liquidate")]
     HasLiquidatablePositions,
+    /// The account's equity at oracle prices is not negative: it is not bankrupt (S2-19).
+    #[msg("account is not insolvent")]
+    NotInsolvent,
+    /// The unstake request was not withdrawn within the window after its cooldown: cancel it and
+    /// request again (S2-11).
+    #[msg("unstake request expired")]
+    UnstakeRequestExpired,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the
@@ -215,6 +222,11 @@ pub fn risk_err(e: RiskError) -> Error {
         RiskError::BorrowTooSmall => BallastError::BorrowTooSmall,
         RiskError::PriceOutsideBand => BallastError::PriceOutsideBand,
         RiskError::SettleLimitReached => BallastError::SettleLimitReached,
+        RiskError::NothingToLiquidate => BallastError::NothingToLiquidate,
+        RiskError::WorseHealth => BallastError::WorseHealthPostLiquidation,
+        RiskError::LiquidatorHealth => BallastError::HealthMustBePositive,
+        RiskError::NotInsolvent => BallastError::NotInsolvent,
+        RiskError::HasLiquidatablePositions => BallastError::HasLiquidatablePositions,
     };
     error!(code)
 }

@@ -58,6 +58,8 @@ pub struct LoadedAsset {
     pub perp_lot_size: u64,
     /// Perp funding index projected to now (what unsettled funding is valued with).
     pub funding_index: Fx,
+    /// The asset's liquidation fee, bps.
+    pub liquidation_fee_bps: u32,
 }
 
 /// All assets of one health check, in canonical order. About 5 KB: always boxed, allocated zeroed
@@ -88,6 +90,14 @@ impl HealthAccounts {
     /// and borrows in the quote asset's risk group, exactly as it will after settlement.
     pub fn health_input(&self, account: &MarginAccount) -> Result<Box<HealthInput>> {
         let mut input = HealthInput::new_boxed();
+        self.fill_input(account, &mut input)?;
+        Ok(input)
+    }
+
+    /// Rebuilds `input` in place from the account's positions, as [`Self::health_input`] does:
+    /// two-sided instructions reuse one allocation per side (the SBF heap never frees, S2-05).
+    pub fn fill_input(&self, account: &MarginAccount, input: &mut HealthInput) -> Result<()> {
+        input.len = 0;
         let mut perp_cash = Fx::ZERO;
         for a in &self.items[..self.len] {
             let spot = a.bank.native(account.token_indexed(a.risk.asset_index)).map_risk()?;
@@ -100,7 +110,7 @@ impl HealthAccounts {
             let spot = input.exposures[q].spot.checked_add(perp_cash).ok_or(BallastError::MathOverflow)?;
             input.exposures[q].spot = spot;
         }
-        Ok(input)
+        Ok(())
     }
 
     /// (base in native units, quote with funding owed) of the account's perp position in `a`.
@@ -176,6 +186,7 @@ fn load_one<R: AccountReader + ?Sized>(
             oracle: price,
             perp_lot_size: asset.perp.base_lot_size,
             funding_index: funding.index,
+            liquidation_fee_bps: asset.risk.liquidation_fee_bps as u32,
         })
     })
 }

@@ -45,6 +45,8 @@ pub enum Action {
     SettlePnl,
     /// Liquidate: both accounts' prices, and no price far from its stable price.
     Liquidate,
+    /// Resolve a bankruptcy: insolvency and dust are decided by value (S2-19).
+    ResolveBankruptcy,
 }
 
 /// What an action requires of the oracles of the account's assets.
@@ -66,7 +68,8 @@ pub const fn oracle_policy(action: Action) -> OracleNeed {
         | Action::ListAsset
         | Action::Trade
         | Action::SettlePnl
-        | Action::Liquidate => OracleNeed::Valid,
+        | Action::Liquidate
+        | Action::ResolveBankruptcy => OracleNeed::Valid,
     }
 }
 
@@ -158,7 +161,7 @@ fn read_pyth_legacy(owner: &Pubkey, data: &[u8]) -> Result<RawPrice> {
     }
     // pyth-sdk-solana's byte parser casts in place: it needs 8-byte aligned data, as account
     // data always is on chain. Refuse rather than panic if it is not.
-    if (data.as_ptr() as usize) % core::mem::align_of::<pyth_sdk_solana::state::SolanaPriceAccount>() != 0 {
+    if !(data.as_ptr() as usize).is_multiple_of(core::mem::align_of::<pyth_sdk_solana::state::SolanaPriceAccount>()) {
         return err!(BallastError::OracleInvalidData);
     }
     let acc =

@@ -105,7 +105,7 @@ impl Crash {
                 &[],
             )?;
             let tok = funded_token(bank, payer, admin, &usdc, &kp.pubkey(), 2_000_000_000)?;
-            bank.send(&[ins::stake(fund.clone(), &kp.pubkey(), &tok, 2_000_000_000)], payer, &[&kp])?;
+            bank.send(&[ins::stake(fund, &kp.pubkey(), &tok, 2_000_000_000)], payer, &[&kp])?;
             stakers.push(kp);
         }
         let owner = Keypair::new();
@@ -162,7 +162,7 @@ impl Crash {
                 set_price(bank, m, *now);
                 bank.send(&[ix::refresh_asset(&self.group, i as u16, &m.oracle)], payer, &[])?;
             }
-            let _ = bank.send(&[ins::sweep_insurance_fees(fund.clone())], payer, &[]);
+            let _ = bank.send(&[ins::sweep_insurance_fees(fund)], payer, &[]);
             let r = self.keeper.run(bank, 30)?;
             println!(
                 "crash hour {}: SOL {:.2} BTC {:.0}: keeper {} liquidations, {} settlements, {} bankruptcies",

@@ -72,7 +72,7 @@ pub fn print(raws14: &[RawAccount]) -> Result<()> {
         let (a, b) = (Keypair::new(), Keypair::new());
         let (pa, pb) = (party(&a, health), party(&b, health));
         let block = sp::block_trade(&group, 1, 0, &pa, &pb, 10, 1_000_000);
-        let (bytes, n) = tx_bytes(&[block.clone()], &a.pubkey());
+        let (bytes, n) = tx_bytes(std::slice::from_ref(&block), &a.pubkey());
         let v0 = tx_bytes_v0(&[block], &a.pubkey(), &keys)?;
         println!("  block-trade transaction, {label}: {bytes} bytes legacy, {v0} bytes v0 with one lookup table of the group's assets and oracles; {n} account keys (limit 1,232 bytes, 64 locks)");
         let order = SignedOrder {

@@ -183,6 +183,6 @@ fn ds_04_prefunded_asset_and_vault_addresses_do_not_block_listing() {
     let u2 = env.user(1);
     let kp = u2.kp.insecure_clone();
     let again = ix::create_account(&env.group, &kp.pubkey(), &payer, 2);
-    env.send(&[again.clone()], &[&kp]).unwrap();
+    env.send(std::slice::from_ref(&again), &[&kp]).unwrap();
     env.assert_fails_nsc(&[again], &[&kp], BallastError::AccountAlreadyExists);
 }

@@ -28,7 +28,7 @@ fn stake_unstake_after_the_cooldown() {
     let (mut env, a, _) = setup();
     env.stake(&a, 1_000_000).unwrap();
     assert_eq!(shares(&mut env, &a), (1_000_000, 0));
-    let g = env.group.clone();
+    let g = env.group;
     let k = a.kp.insecure_clone();
     env.send(&[ins::request_unstake(&g, &a.kp.pubkey(), 400_000)], &[&k]).unwrap();
     env.send(&[ins::cancel_unstake(&g, &a.kp.pubkey())], &[&k]).unwrap();
@@ -53,7 +53,7 @@ fn ib_06_unstake_waits_for_the_cooldown_and_bears_losses_meanwhile() {
     let g = env.group;
     env.send(&[ins::request_unstake(&g, &a.kp.pubkey(), 1_000_000)], &[&k]).unwrap();
     let ix = ins::withdraw_unstake(env.fund(), &a.kp.pubkey(), &a.token(0));
-    env.assert_fails_nsc(&[ix.clone()], &[&k], BallastError::UnstakeCooldown);
+    env.assert_fails_nsc(std::slice::from_ref(&ix), &[&k], BallastError::UnstakeCooldown);
     // A second request while one is pending is refused.
     let ix2 = ins::request_unstake(&g, &a.kp.pubkey(), 1);
     env.assert_fails_nsc(&[ix2], &[&k], BallastError::InvalidUnstakeRequest);

@@ -1,4 +1,5 @@
 mod accounts;
+mod audit_s2;
 mod catalogue_av;
 mod catalogue_mr;
 mod fuzz;

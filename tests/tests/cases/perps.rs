@@ -351,7 +351,7 @@ fn signed_order_attacks_rejected_without_state_change() {
 
     // ed25519 instruction missing, or placed elsewhere (after, or two before).
     let [verify, fill_ix] = fill_ixs(&mut env, &o, &mk, &taker, 1);
-    env.assert_fails_nsc(&[fill_ix.clone()], &[&tk], BallastError::MissingSignatureVerification);
+    env.assert_fails_nsc(std::slice::from_ref(&fill_ix), &[&tk], BallastError::MissingSignatureVerification);
     env.assert_fails_nsc(&[fill_ix.clone(), verify.clone()], &[&tk], BallastError::MissingSignatureVerification);
     let refresh = ix::refresh_asset(&env.group, SOL, &env.assets[SOL as usize].oracle.clone());
     env.assert_fails_nsc(
@@ -363,7 +363,7 @@ fn signed_order_attacks_rejected_without_state_change() {
     // A flipped signature byte fails in the precompile: nothing runs.
     let mut bad = verify.clone();
     bad.data[16 + 32] ^= 1;
-    let keys = env.keys_of(&[fill_ix.clone()]);
+    let keys = env.keys_of(std::slice::from_ref(&fill_ix));
     let before = env.snapshot(&keys);
     assert!(env.send(&[bad, fill_ix.clone()], &[&tk]).is_err());
     assert_eq!(env.snapshot(&keys), before);

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+mod liq;
+pub use liq::*;
+
 use anchor_lang::prelude::{AccountMeta, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_spl::token_2022::spl_token_2022 as t22;

@@ -1,6 +1,11 @@
 //! `create_insurance_fund`: the admin creates the group's insurance fund vault (a quote-asset token
 //! account, PDA `[INSURANCE_SEED, group]`, whose authority is the quote Asset PDA).
 
+// Anchor's generated `try_accounts` for this instruction's accounts (several `init` accounts)
+// exceeds clippy's 4 KiB estimate in unoptimized builds; the exemption covers this module only,
+// whose handler code is small. Check the real frame with an SBF toolchain.
+#![allow(clippy::large_stack_frames)]
+
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{initialize_account3, InitializeAccount3, Mint, TokenInterface};
 

@@ -1,5 +1,10 @@
 //! `create_stub_oracle` (test-oracle builds only): the admin creates a program-owned price account.
 
+// Anchor's generated `try_accounts` for this instruction's accounts (several `init` accounts)
+// exceeds clippy's 4 KiB estimate in unoptimized builds; the exemption covers this module only,
+// whose handler code is small. Check the real frame with an SBF toolchain.
+#![allow(clippy::large_stack_frames)]
+
 use anchor_lang::prelude::*;
 
 use crate::constants::*;

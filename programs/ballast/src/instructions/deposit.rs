@@ -69,6 +69,9 @@ fn credit(
     asset.accrue(now)?;
     let mut bank = asset.bank.state();
     let mut account = account.load_mut()?;
+    // Adding collateral or repaying ends a liquidation episode: the account is held to the
+    // LiquidationEnd target again only once it falls below Maint (S2-01). No price is read here.
+    account.end_liquidation_episode();
     let slot = account.token_slot_or_open(asset_index)?;
     let mut position = account.tokens[slot].indexed.fx();
     let out = bank.deposit(&mut position, received).map_risk()?;

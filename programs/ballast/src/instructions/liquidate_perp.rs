@@ -33,24 +33,29 @@ pub struct LiquidatePerp<'info> {
 
 /// The amounts of one perp liquidation.
 #[derive(Clone, Copy, Debug)]
-struct Step {
-    ai: u16,
-    qi: u16,
+pub struct PerpLiquidation {
+    /// Asset index of the market's underlying.
+    pub ai: u16,
+    /// Asset index of the quote asset.
+    pub qi: u16,
     /// Lots taken over.
-    lots: u64,
+    pub lots: u64,
     /// Price per lot, quote native units.
-    price: u64,
+    pub price: u64,
     /// True when the liquidated position is long (the liquidator buys it).
-    long: bool,
+    pub long: bool,
     /// Insurance share of the fee, quote native units.
-    ins: u64,
-    fee_bps: u32,
-    lot_size: u64,
+    pub ins: u64,
+    /// Fee with its ramp, bps.
+    pub fee_bps: u32,
+    /// Native base units per lot.
+    pub lot_size: u64,
     /// Oracle price used, quote native per base native.
-    oracle: crate::risk::Price,
+    pub oracle: crate::risk::Price,
 }
 
-/// Takes over up to `max_lots` lots (reduced to what brings LiquidationEnd health to 0).
+/// Takes over up to `max_lots` lots, reduced by the planner to the position, to what brings
+/// LiquidationEnd health to 0 (or raises it most) and to what the liquidator can carry.
 pub fn handler<'info>(
     ctx: Context<'info, LiquidatePerp<'info>>,
     max_lots: u64,
@@ -70,50 +75,65 @@ pub fn handler<'info>(
         &[ai, qi],
         now,
     )?;
-    let step = plan(&mut s, a, ai, qi, max_lots)?;
-    let (index, bank) = apply(a, &step, now)?;
-    refresh_views(&mut s, &step, index, &bank)?;
-    let (end_after, _) = finish(&s, &a.liqee, &a.liqor, now)?;
-    emit_step(a, &step, end_after)
-}
-
-/// Fee with its ramp, price per lot, and the lots: up to the position and `max_lots`, stopping at
-/// LiquidationEnd health 0 unless the account is below the close-out value.
-#[inline(never)]
-fn plan(s: &mut LiqStart, a: &LiquidatePerp, ai: u16, qi: u16, max_lots: u64) -> Result<Step> {
-    let entry = *priced(&s.liqee, ai, s.config.max_stable_deviation_bps)?;
-    let base = {
-        let e = a.liqee.load()?;
-        e.perp_slot(ai).map(|i| e.perps[i].base_lots).unwrap_or(0)
-    };
-    require!(base != 0, BallastError::NothingToLiquidate);
     let (fee_base, lot_size) = {
         let asset = a.market.asset.load()?;
         (asset.risk.liquidation_fee_bps as u32, asset.perp.base_lot_size)
     };
-    let fee_bps = s.config.schedule().fee_bps(fee_base, s.elapsed);
-    let long = base > 0;
-    let price = perp_price_per_lot(entry.risk.oracle_price, lot_size, fee_bps, long).map_risk()?;
-    let cap = max_lots.min(base.unsigned_abs());
-    let i = s.input.find(ai).ok_or(BallastError::NothingToLiquidate)?;
-    let q = s.input.find(qi).ok_or(BallastError::InvalidHealthAccounts)?;
-    let lots = if gross_value(&s.input).map_risk()? < Fx::from_num(s.config.close_out_value) {
-        cap
-    } else {
-        let input = &mut s.input;
-        amount_to_target(cap, s.end_before, |n| health_after_perp_step(input, i, q, n, lot_size, price, long))
-            .map_risk()?
+    let step = {
+        let liqee = a.liqee.load()?;
+        plan_perp(&mut s, &liqee, ai, qi, fee_base, lot_size, max_lots)?
     };
-    require!(lots > 0, BallastError::NothingToLiquidate);
-    let ins =
-        perp_insurance_part(entry.risk.oracle_price, lot_size, price, lots, s.config.insurance_share_bps).map_risk()?;
-    Ok(Step { ai, qi, lots, price, long, ins, fee_bps, lot_size, oracle: entry.risk.oracle_price })
+    let (index, bank) = apply(a, &step, now)?;
+    refresh_views(&mut s, &step, index, &bank)?;
+    let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, now)?;
+    emit_step(a, &step, end_after)
+}
+
+/// Fee with its ramp and the position; the lots, price and insurance share come from the planner
+/// ([`plan_perp_step`]). The keeper calls this same function on the same bytes. `fee_base`: the
+/// market asset's liquidation fee, bps; `lot_size`: its native base units per lot.
+#[inline(never)]
+pub fn plan_perp(
+    s: &mut LiqStart,
+    liqee: &MarginAccount,
+    ai: u16,
+    qi: u16,
+    fee_base: u32,
+    lot_size: u64,
+    max_lots: u64,
+) -> Result<PerpLiquidation> {
+    let oracle = priced(&s.liqee, ai, s.config.max_stable_deviation_bps)?.risk.oracle_price;
+    let base_lots = liqee.perp_slot(ai).map(|i| liqee.perps[i].base_lots).unwrap_or(0);
+    require!(base_lots != 0, BallastError::NothingToLiquidate);
+    let fee_bps = s.config.schedule().fee_bps(fee_base, s.elapsed);
+    let p = PerpStepParams {
+        market: ai,
+        quote: qi,
+        lot_size,
+        base_lots,
+        fee_bps,
+        insurance_share_bps: s.config.insurance_share_bps,
+        max_lots,
+        close_out: s.close_out,
+    };
+    let st = plan_perp_step(&mut s.input, &mut s.liqor_input, &p).map_risk()?;
+    Ok(PerpLiquidation {
+        ai,
+        qi,
+        lots: st.lots,
+        price: st.price,
+        long: st.long,
+        ins: st.ins,
+        fee_bps,
+        lot_size,
+        oracle,
+    })
 }
 
 /// Funding accrued, the position moves from the liquidated account to the liquidator, the
 /// liquidator pays the insurance share. Returns the funding index and the quote bank after.
 #[inline(never)]
-fn apply(a: &LiquidatePerp, st: &Step, now: i64) -> Result<(Fx, BankState)> {
+fn apply(a: &LiquidatePerp, st: &PerpLiquidation, now: i64) -> Result<(Fx, BankState)> {
     let index = a.market.asset.load_mut()?.perp.accrue_funding(now, st.oracle)?.index;
     let cost = perp::notional(st.lots, st.price).map_risk()?;
     let (e_old, e_new) = apply_perp(&mut *a.liqee.load_mut()?, st.ai, st.lot_size, index, !st.long, st.lots, cost)?;
@@ -123,7 +143,8 @@ fn apply(a: &LiquidatePerp, st: &Step, now: i64) -> Result<(Fx, BankState)> {
     let mut quote = a.market.quote.load_mut()?;
     quote.accrue(now)?;
     let mut bank = quote.bank.state();
-    debit_quote(&mut *a.liqor.load_mut()?, &mut bank, st.qi, st.ins)?;
+    let owed = debit_quote(&mut *a.liqor.load_mut()?, &mut bank, st.qi, st.ins)?;
+    quote.record_owed_borrow(now, owed)?;
     quote.bank.set_state(&bank);
     let ins = quote.insurance_fees.fx().checked_add(Fx::from_num(st.ins)).ok_or(BallastError::MathOverflow)?;
     quote.insurance_fees = Fx128::from_fx(ins);
@@ -132,7 +153,7 @@ fn apply(a: &LiquidatePerp, st: &Step, now: i64) -> Result<(Fx, BankState)> {
 
 /// Both loaded views get the funding index and the quote bank after the step.
 #[inline(never)]
-fn refresh_views(s: &mut LiqStart, st: &Step, index: Fx, bank: &BankState) -> Result<()> {
+fn refresh_views(s: &mut LiqStart, st: &PerpLiquidation, index: Fx, bank: &BankState) -> Result<()> {
     for l in [&mut s.liqee, &mut s.liqor] {
         if let Some(e) = l.get_mut(st.ai) {
             e.funding_index = index;
@@ -145,7 +166,7 @@ fn refresh_views(s: &mut LiqStart, st: &Step, index: Fx, bank: &BankState) -> Re
 }
 
 #[inline(never)]
-fn emit_step(a: &LiquidatePerp, st: &Step, end_after: Fx) -> Result<()> {
+fn emit_step(a: &LiquidatePerp, st: &PerpLiquidation, end_after: Fx) -> Result<()> {
     emit!(Liquidated {
         header: EventHeader::now(a.market.group.key())?,
         liqee: a.liqee.key(),

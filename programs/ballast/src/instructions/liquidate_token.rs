@@ -4,13 +4,14 @@
 
 use anchor_lang::prelude::*;
 
+use crate::constants::QUOTE_ASSET_INDEX;
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{EventHeader, Liquidated};
 use crate::instructions::liquidation::*;
 use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::bank::BankState;
 use crate::risk::liquidation::*;
-use crate::risk::{Fx, Price};
+use crate::risk::Fx;
 use crate::state::*;
 
 /// Accounts of `liquidate_token`. `remaining_accounts`: the liquidated account's health accounts
@@ -37,20 +38,24 @@ pub struct LiquidateToken<'info> {
 
 /// The amounts of one token liquidation.
 #[derive(Clone, Copy, Debug)]
-struct Step {
-    ai: u16,
-    li: u16,
+pub struct TokenLiquidation {
+    /// Asset index of A, seized.
+    pub ai: u16,
+    /// Asset index of L, repaid.
+    pub li: u16,
     /// Liability repaid, native L units.
-    x: u64,
+    pub x: u64,
     /// Asset seized from the liquidated account, native A units.
-    y: u64,
+    pub y: u64,
     /// Of which to the insurance fund.
-    ins: u64,
-    fee_bps: u32,
+    pub ins: u64,
+    /// Fee with its ramp, bps.
+    pub fee_bps: u32,
 }
 
-/// Repays up to `max_liab` native units of the liability (reduced to what brings LiquidationEnd
-/// health to 0, to the debt, and to what the asset deposit covers) and seizes the asset.
+/// Repays up to `max_liab` native units of the liability, reduced by the planner
+/// ([`plan_token_step`]) to the debt, to what the asset deposit covers, to what brings LiquidationEnd
+/// health to 0 (or raises it most) and to what the liquidator can carry, and seizes the asset.
 pub fn handler<'info>(
     ctx: Context<'info, LiquidateToken<'info>>,
     max_liab: u64,
@@ -58,7 +63,7 @@ pub fn handler<'info>(
 ) -> Result<()> {
     debug_assert_eq!(oracle_policy(Action::Liquidate), OracleNeed::Valid);
     let now = Clock::get()?.unix_timestamp;
-    let (ai, li, fee_base) = pair(&ctx.accounts)?;
+    let (ai, li, fee_base, locked) = pair(ctx.accounts)?;
     let a = &ctx.accounts;
     let mut s = start(
         &a.group,
@@ -70,27 +75,33 @@ pub fn handler<'info>(
         &[ai, li],
         now,
     )?;
-    let step = plan(&mut s, &a.liqee, ai, li, fee_base, max_liab)?;
+    // An asset that is never seized from solvent accounts is seized from insolvent ones, so that
+    // nobody can block a bankruptcy with it (S2-06).
+    require!(!locked || s.insolvent, BallastError::TokenAssetLiquidationDisabled);
+    let step = {
+        let liqee = a.liqee.load()?;
+        plan_token(&mut s, &liqee, ai, li, fee_base, max_liab)?
+    };
     let (bank_a, bank_l) = apply(a, &step, now)?;
     refresh_banks(&mut s, &step, &bank_a, &bank_l)?;
-    let (end_after, _) = finish(&s, &a.liqee, &a.liqor, now)?;
+    let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, now)?;
     emit_step(a, &step, end_after)
 }
 
-/// Asset and liability indexes and the base fee (both assets' liquidation fees); A must differ from
-/// L and allow seizure.
+/// Asset and liability indexes, the base fee (both assets' liquidation fees) and whether A is
+/// flagged `ASSET_FLAG_NO_ASSET_LIQUIDATION`; A must differ from L.
 #[inline(never)]
-fn pair(a: &LiquidateToken) -> Result<(u16, u16, u32)> {
+fn pair(a: &LiquidateToken) -> Result<(u16, u16, u32, bool)> {
     let (asset, liab) = (a.asset.load()?, a.liab.load()?);
     require!(asset.asset_index != liab.asset_index, BallastError::SameAsset);
-    require!(asset.flags & ASSET_FLAG_NO_ASSET_LIQUIDATION == 0, BallastError::TokenAssetLiquidationDisabled);
     let fee = asset.risk.liquidation_fee_bps as u32 + liab.risk.liquidation_fee_bps as u32;
-    Ok((asset.asset_index, liab.asset_index, fee))
+    let locked = asset.flags & ASSET_FLAG_NO_ASSET_LIQUIDATION != 0;
+    Ok((asset.asset_index, liab.asset_index, fee, locked))
 }
 
 /// Both sides' loaded views get the banks of A and L after the step.
 #[inline(never)]
-fn refresh_banks(s: &mut LiqStart, st: &Step, bank_a: &BankState, bank_l: &BankState) -> Result<()> {
+fn refresh_banks(s: &mut LiqStart, st: &TokenLiquidation, bank_a: &BankState, bank_l: &BankState) -> Result<()> {
     for l in [&mut s.liqee, &mut s.liqor] {
         l.get_mut(st.ai).ok_or(BallastError::InvalidHealthAccounts)?.bank = *bank_a;
         l.get_mut(st.li).ok_or(BallastError::InvalidHealthAccounts)?.bank = *bank_l;
@@ -99,7 +110,7 @@ fn refresh_banks(s: &mut LiqStart, st: &Step, bank_a: &BankState, bank_l: &BankS
 }
 
 #[inline(never)]
-fn emit_step(a: &LiquidateToken, step: &Step, end_after: Fx) -> Result<()> {
+fn emit_step(a: &LiquidateToken, step: &TokenLiquidation, end_after: Fx) -> Result<()> {
     emit!(Liquidated {
         header: EventHeader::now(a.group.key())?,
         liqee: a.liqee.key(),
@@ -116,62 +127,51 @@ fn emit_step(a: &LiquidateToken, step: &Step, end_after: Fx) -> Result<()> {
     Ok(())
 }
 
-/// Computes the step: fee with its ramp, rate at oracle prices, the cap by debt, deposit and the
-/// LiquidationEnd target (lifted for accounts below the close-out value).
+/// Computes the step with the planner ([`plan_token_step`]): fee with its ramp, the liquidated
+/// account's deposit of A and debt in L, and both sides' engine inputs. The keeper calls this same
+/// function on the same bytes. `fee_base`: both assets' liquidation fees, bps.
 #[inline(never)]
-fn plan(
+pub fn plan_token(
     s: &mut LiqStart,
-    liqee: &AccountLoader<MarginAccount>,
+    liqee: &MarginAccount,
     ai: u16,
     li: u16,
     fee_base: u32,
     max_liab: u64,
-) -> Result<Step> {
-    let (pa, pl, deposit, debt) = positions(s, liqee, ai, li)?;
+) -> Result<TokenLiquidation> {
+    let (deposit, debt) = positions(s, liqee, ai, li)?;
     let fee_bps = s.config.schedule().fee_bps(fee_base, s.elapsed);
-    let rate = token_rate(pl, pa, fee_bps).map_risk()?;
-    let all_collateral = max_repay_for_deposit(deposit, rate).map_risk()?;
-    let cap = max_liab.min(debt).min(all_collateral);
-    let x = search(s, ai, li, cap, rate)?;
-    require!(x > 0, BallastError::NothingToLiquidate);
-    // When the step takes all the collateral it can pay for, the sub-unit remainder goes with it:
-    // no dust deposit is left to block bankruptcy resolution.
-    let y = if x == all_collateral { deposit } else { seized(x, rate).map_risk()? };
-    let ins = insurance_part(y, seized(x, token_rate(pl, pa, 0).map_risk()?).map_risk()?, s.config.insurance_share_bps);
-    Ok(Step { ai, li, x, y, ins, fee_bps })
+    let p = TokenStepParams {
+        asset: ai,
+        liab: li,
+        fee_bps,
+        insurance_share_bps: s.config.insurance_share_bps,
+        deposit,
+        debt,
+        max_liab,
+        close_out: s.close_out,
+    };
+    let st = plan_token_step(&mut s.input, &mut s.liqor_input, &p).map_risk()?;
+    Ok(TokenLiquidation { ai, li, x: st.x, y: st.y, ins: st.ins, fee_bps })
 }
 
-/// Oracle prices of A and L (refused when far from their stable prices), the liquidated
-/// account's whole deposit of A and debt in L.
+/// The liquidated account's whole deposit of A and debt in L (A and L priced near their stable
+/// prices).
 #[inline(never)]
-fn positions(s: &LiqStart, liqee: &AccountLoader<MarginAccount>, ai: u16, li: u16) -> Result<(Price, Price, u64, u64)> {
+fn positions(s: &LiqStart, e: &MarginAccount, ai: u16, li: u16) -> Result<(u64, u64)> {
     let dev = s.config.max_stable_deviation_bps;
     let (ea, el) = (priced(&s.liqee, ai, dev)?, priced(&s.liqee, li, dev)?);
-    let e = liqee.load()?;
     let deposit = ea.bank.withdrawable(e.token_indexed(ai)).map_risk()?;
     let debt = el.bank.debt(e.token_indexed(li)).map_risk()?;
     require!(deposit > 0 && debt > 0, BallastError::NothingToLiquidate);
-    Ok((ea.risk.oracle_price, el.risk.oracle_price, deposit, debt))
-}
-
-/// The repay amount: up to `cap`, stopping at LiquidationEnd health 0 unless the account is below
-/// the close-out value.
-#[inline(never)]
-fn search(s: &mut LiqStart, ai: u16, li: u16, cap: u64, rate: Price) -> Result<u64> {
-    let a = s.input.find(ai).ok_or(BallastError::NothingToLiquidate)?;
-    let l = s.input.find(li).ok_or(BallastError::NothingToLiquidate)?;
-    if gross_value(&s.input).map_risk()? < Fx::from_num(s.config.close_out_value) {
-        return Ok(cap);
-    }
-    let input = &mut s.input;
-    amount_to_target(cap, s.end_before, |x| health_after_token_step(input, a, l, x, seized(x, rate)?)).map_risk()
+    Ok((deposit, debt))
 }
 
 /// Moves the balances: the liquidated account's borrow falls by x and its deposit by y (never a
 /// new borrow); the liquidator takes x of L (a borrow if needed, within L's limits) and y - ins of A;
 /// the insurance fund's claim on A grows by ins. Returns the banks of A and L after.
 #[inline(never)]
-fn apply(a: &LiquidateToken, st: &Step, now: i64) -> Result<(BankState, BankState)> {
+fn apply(a: &LiquidateToken, st: &TokenLiquidation, now: i64) -> Result<(BankState, BankState)> {
     let (mut asset, mut liab) = (a.asset.load_mut()?, a.liab.load_mut()?);
     asset.accrue(now)?;
     liab.accrue(now)?;
@@ -186,8 +186,16 @@ fn apply(a: &LiquidateToken, st: &Step, now: i64) -> Result<(BankState, BankStat
     }
     asset.bank.set_state(&bank_a);
     liab.bank.set_state(&bank_l);
-    let ins = asset.insurance_fees.fx().checked_add(Fx::from_num(st.ins)).ok_or(BallastError::MathOverflow)?;
-    asset.insurance_fees = Fx128::from_fx(ins);
+    // The fund's share: a claim the fund sweeps when A is the quote asset (the fund's vault holds
+    // quote); otherwise protocol fees of A, which the admin withdraws (`withdraw_fees`) and adds to
+    // the fund, instead of tokens nobody can ever move (S2-09).
+    if st.ai == QUOTE_ASSET_INDEX {
+        let ins = asset.insurance_fees.fx().checked_add(Fx::from_num(st.ins)).ok_or(BallastError::MathOverflow)?;
+        asset.insurance_fees = Fx128::from_fx(ins);
+    } else {
+        let fees = asset.bank.protocol_fees.fx().checked_add(Fx::from_num(st.ins)).ok_or(BallastError::MathOverflow)?;
+        asset.bank.protocol_fees = Fx128::from_fx(fees);
+    }
     Ok((bank_a, bank_l))
 }
 
@@ -197,7 +205,7 @@ fn take_from_liqee(
     liqee: &AccountLoader<MarginAccount>,
     bank_a: &mut BankState,
     bank_l: &mut BankState,
-    st: &Step,
+    st: &TokenLiquidation,
 ) -> Result<()> {
     let mut e = liqee.load_mut()?;
     let sl = e.token_slot(st.li).ok_or(BallastError::NothingToLiquidate)?;
@@ -220,7 +228,7 @@ fn give_to_liqor(
     liqor: &AccountLoader<MarginAccount>,
     bank_a: &mut BankState,
     bank_l: &mut BankState,
-    st: &Step,
+    st: &TokenLiquidation,
 ) -> Result<u64> {
     let mut r = liqor.load_mut()?;
     let sl = r.token_slot_or_open(st.li)?;

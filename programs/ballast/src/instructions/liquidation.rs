@@ -2,17 +2,19 @@
 //!
 //! Before: the liquidator signs with its account's owner, differs from the liquidated account, is
 //! neither flagged nor liquidatable itself; both accounts' health accounts are read (every price
-//! valid); the liquidated account has Maint health < 0, or is already being liquidated and has
-//! LiquidationEnd health < 0. After: the liquidator has Init health >= 0; the liquidated account's
-//! flag is cleared once LiquidationEnd health is back at >= 0 and set (with its start time, from
-//! which the fee ramps) otherwise.
+//! valid); the liquidated account is liquidatable by the one predicate
+//! ([`crate::risk::liquidation::liquidatable`]): Maint health < 0, or a running episode (flagged,
+//! last step at most an hour ago) with LiquidationEnd health < 0. After: the liquidator has Init
+//! health >= 0; the liquidated account's episode ends once LiquidationEnd health is back at >= 0,
+//! and otherwise starts (the fee ramps from its start) or continues (its last-step time moves).
+//! Each side's engine input is built once and rebuilt in place after the step (S2-05).
 
 use anchor_lang::prelude::*;
 
 use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::{load_health_accounts, HealthAccounts, LoadedAsset};
 use crate::instructions::perp_clearing::split_health;
-use crate::risk::liquidation::deviates;
+use crate::risk::liquidation::{deviates, gross_value, liquidatable, liquidation_elapsed};
 use crate::risk::{health, health_components, Fx, HealthInput, HealthType};
 use crate::state::*;
 
@@ -27,8 +29,14 @@ pub struct LiqStart {
     /// Its equity at oracle prices is negative: no step can restore it, so steps need not raise
     /// its health; it is closed out towards bankruptcy resolution.
     pub insolvent: bool,
+    /// It is closed out in full: insolvent, or its gross value is below the close-out value.
+    pub close_out: bool,
+    /// A liquidation episode was running before this step.
+    pub episode: bool,
     /// The liquidator's health accounts (with the assets it will hold as extras).
     pub liqor: Box<HealthAccounts>,
+    /// The liquidator's engine input.
+    pub liqor_input: Box<HealthInput>,
     /// Seconds the account has been liquidatable (0 when this call starts the liquidation).
     pub elapsed: i64,
     /// The group's liquidation configuration.
@@ -53,52 +61,66 @@ pub fn start<'info>(
     let group_key = group.key();
     let config = group.load()?.liquidation;
     let (liqee_list, liqor_list) = split_health(remaining, liqee_health_accounts)?;
-    let liqor_loaded = load_liqor(&group_key, liqor, liqor_authority, liqor_list, liqor_extra, now)?;
-    let (loaded, input, end_before, elapsed) = load_liqee(&group_key, liqee, liqee_list, now)?;
-    let insolvent = health_components(&input, HealthType::Maint).map_risk()?.equity < Fx::ZERO;
-    Ok(LiqStart { liqee: loaded, input, end_before, insolvent, liqor: liqor_loaded, elapsed, config })
+    let (l, e) = (liqor.load()?, liqee.load()?);
+    require!(l.group == group_key && e.group == group_key, BallastError::Unauthorized);
+    require!(liqor_authority.key() == l.owner, BallastError::Unauthorized);
+    let liqor_loaded = load_health_accounts(&group_key, &l, liqor_extra, liqor_list, now)?;
+    let liqee_loaded = load_health_accounts(&group_key, &e, &[], liqee_list, now)?;
+    LiqStart::new(config, &e, liqee_loaded, &l, liqor_loaded, now)
 }
 
-/// The liquidator: signed by its owner, not flagged, Maint health >= 0; its health accounts.
-#[inline(never)]
-fn load_liqor<'info>(
-    group: &Pubkey,
-    liqor: &AccountLoader<'info, MarginAccount>,
-    authority: &Signer<'info>,
-    list: &[AccountInfo<'info>],
-    extra: &[u16],
-    now: i64,
-) -> Result<Box<HealthAccounts>> {
-    let l = liqor.load()?;
-    require!(l.group == *group, BallastError::Unauthorized);
-    require!(authority.key() == l.owner, BallastError::Unauthorized);
-    require!(l.flags & ACCOUNT_FLAG_BEING_LIQUIDATED == 0, BallastError::LiquidatorBeingLiquidated);
-    let loaded = load_health_accounts(group, &l, extra, list, now)?;
-    let maint = health(&*loaded.health_input(&l)?, HealthType::Maint).map_risk()?;
-    require!(maint >= Fx::ZERO, BallastError::LiquidatorBeingLiquidated);
-    Ok(loaded)
+impl LiqStart {
+    /// Both sides from their loaded health accounts, checked: the liquidator is not flagged and has
+    /// Maint health >= 0; the liquidated account is liquidatable. The program and the keeper build
+    /// the same view from the same bytes.
+    #[inline(never)]
+    pub fn new(
+        config: LiquidationConfig,
+        liqee: &MarginAccount,
+        liqee_loaded: Box<HealthAccounts>,
+        liqor: &MarginAccount,
+        liqor_loaded: Box<HealthAccounts>,
+        now: i64,
+    ) -> Result<LiqStart> {
+        require!(liqor.flags & ACCOUNT_FLAG_BEING_LIQUIDATED == 0, BallastError::LiquidatorBeingLiquidated);
+        let liqor_input = liqor_loaded.health_input(liqor)?;
+        let maint = health(&liqor_input, HealthType::Maint).map_risk()?;
+        require!(maint >= Fx::ZERO, BallastError::LiquidatorBeingLiquidated);
+        let input = liqee_loaded.health_input(liqee)?;
+        check_stable(&input, config.max_stable_deviation_bps)?;
+        let maint = health_components(&input, HealthType::Maint).map_risk()?;
+        let end_before = health(&input, HealthType::LiquidationEnd).map_risk()?;
+        let episode = liqee.liquidation_episode_active(now);
+        require!(liquidatable(maint.health, end_before, episode), BallastError::NotLiquidatable);
+        let insolvent = maint.equity < Fx::ZERO;
+        let close_out = insolvent || gross_value(&input).map_risk()? < Fx::from_num(config.close_out_value);
+        Ok(LiqStart {
+            liqee: liqee_loaded,
+            input,
+            end_before,
+            insolvent,
+            close_out,
+            episode,
+            liqor: liqor_loaded,
+            liqor_input,
+            elapsed: liquidation_elapsed(episode, liqee.liquidation_start_ts, now),
+            config,
+        })
+    }
 }
 
-/// The liquidated account: its health accounts, engine input, LiquidationEnd health and the
-/// seconds it has been liquidatable; fails unless it is liquidatable.
+/// S2-12: no price the account is exposed to may be far from its stable price, not only the two
+/// traded assets': a sudden print on any of its assets cannot trigger a liquidation.
 #[inline(never)]
-#[allow(clippy::type_complexity)]
-fn load_liqee<'info>(
-    group: &Pubkey,
-    liqee: &AccountLoader<'info, MarginAccount>,
-    list: &[AccountInfo<'info>],
-    now: i64,
-) -> Result<(Box<HealthAccounts>, Box<HealthInput>, Fx, i64)> {
-    let e = liqee.load()?;
-    require!(e.group == *group, BallastError::Unauthorized);
-    let loaded = load_health_accounts(group, &e, &[], list, now)?;
-    let input = loaded.health_input(&e)?;
-    let maint = health(&input, HealthType::Maint).map_risk()?;
-    let end_before = health(&input, HealthType::LiquidationEnd).map_risk()?;
-    let flagged = e.flags & ACCOUNT_FLAG_BEING_LIQUIDATED != 0;
-    require!(maint < Fx::ZERO || (flagged && end_before < Fx::ZERO), BallastError::NotLiquidatable);
-    let elapsed = if flagged && e.liquidation_start_ts > 0 { now - e.liquidation_start_ts } else { 0 };
-    Ok((loaded, input, end_before, elapsed))
+fn check_stable(input: &HealthInput, max_deviation_bps: u16) -> Result<()> {
+    for (a, e) in input.assets[..input.len].iter().zip(&input.exposures[..input.len]) {
+        let exposed = e.spot != Fx::ZERO || e.perp_base != Fx::ZERO;
+        require!(
+            !exposed || !deviates(a.oracle_price, a.stable_price, max_deviation_bps),
+            BallastError::OracleDeviatesFromStable
+        );
+    }
+    Ok(())
 }
 
 /// The loaded entry of `asset_index`, refusing a price too far from the stable price.
@@ -113,28 +135,33 @@ pub fn priced(l: &HealthAccounts, asset_index: u16, max_deviation_bps: u16) -> R
 
 /// After the step: the liquidator's Init health must be >= 0; the liquidated account's
 /// LiquidationEnd health must have risen (unless it is insolvent: negative equity at oracle prices,
-/// which no step can restore); its flag follows its LiquidationEnd health. Returns (liquidated LiquidationEnd after, liquidator Init after).
+/// which no step can restore); its episode ends at LiquidationEnd >= 0, else starts or continues.
+/// Returns (liquidated LiquidationEnd after, liquidator Init after).
 #[inline(never)]
 pub fn finish(
-    s: &LiqStart,
+    s: &mut LiqStart,
     liqee: &AccountLoader<MarginAccount>,
     liqor: &AccountLoader<MarginAccount>,
     now: i64,
 ) -> Result<(Fx, Fx)> {
     let liqor_init = {
         let l = liqor.load()?;
-        health(&*s.liqor.health_input(&l)?, HealthType::Init).map_risk()?
+        s.liqor.fill_input(&l, &mut s.liqor_input)?;
+        health(&s.liqor_input, HealthType::Init).map_risk()?
     };
     require!(liqor_init >= Fx::ZERO, BallastError::HealthMustBePositive);
     let mut e = liqee.load_mut()?;
-    let end_after = health(&*s.liqee.health_input(&e)?, HealthType::LiquidationEnd).map_risk()?;
+    s.liqee.fill_input(&e, &mut s.input)?;
+    let end_after = health(&s.input, HealthType::LiquidationEnd).map_risk()?;
     require!(end_after > s.end_before || s.insolvent, BallastError::WorseHealthPostLiquidation);
     if end_after >= Fx::ZERO {
-        e.flags &= !ACCOUNT_FLAG_BEING_LIQUIDATED;
-        e.liquidation_start_ts = 0;
-    } else if e.flags & ACCOUNT_FLAG_BEING_LIQUIDATED == 0 {
-        e.flags |= ACCOUNT_FLAG_BEING_LIQUIDATED;
-        e.liquidation_start_ts = now;
+        e.end_liquidation_episode();
+    } else {
+        if !s.episode {
+            e.flags |= ACCOUNT_FLAG_BEING_LIQUIDATED;
+            e.liquidation_start_ts = now;
+        }
+        e.liquidation_last_ts = now;
     }
     Ok((end_after, liqor_init))
 }

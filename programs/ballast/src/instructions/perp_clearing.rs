@@ -168,16 +168,18 @@ pub fn credit_quote(account: &mut MarginAccount, bank: &mut BankState, qi: u16, 
 
 /// Debits `amount` quote native units from the account's quote-asset balance; beyond the deposit
 /// it becomes a borrow (perp fees and settled losses are owed whatever the asset's borrow limits).
-pub fn debit_quote(account: &mut MarginAccount, bank: &mut BankState, qi: u16, amount: u64) -> Result<()> {
+/// Returns the native units borrowed, which the caller records in the net-borrow window
+/// (`Asset::record_owed_borrow`, S2-17).
+pub fn debit_quote(account: &mut MarginAccount, bank: &mut BankState, qi: u16, amount: u64) -> Result<u64> {
     if amount == 0 {
-        return Ok(());
+        return Ok(0);
     }
     let slot = account.token_slot_or_open(qi)?;
     let mut position = account.tokens[slot].indexed.fx();
-    bank.withdraw(&mut position, amount, true).map_risk()?;
+    let out = bank.withdraw(&mut position, amount, true).map_risk()?;
     account.tokens[slot].indexed = Fx128::from_fx(position);
     account.release_token_slot_if_empty(slot);
-    Ok(())
+    Ok(out.borrowed)
 }
 
 /// Refreshes a side's loaded view after the trade: new quote bank, funding index and stable price.
@@ -194,9 +196,13 @@ fn refresh(l: &mut Loaded, ai: u16, qi: u16, bank: &BankState, index: Fx, stable
 /// only shrank the position may proceed if it did not lower Init health).
 #[inline(never)]
 fn post_health(l: &Loaded, account: &AccountLoader<MarginAccount>, reduced: bool) -> Result<Fx> {
-    let account = account.load()?;
+    let mut account = account.load_mut()?;
     let post = health(&*l.accounts.health_input(&account)?, HealthType::Init).map_risk()?;
     require!(passes_health_rule(post, reduced.then_some(l.pre_init)), BallastError::HealthMustBePositive);
+    if post >= Fx::ZERO {
+        // LiquidationEnd health >= Init health >= 0: any liquidation episode is over (S2-01).
+        account.end_liquidation_episode();
+    }
     Ok(post)
 }
 
@@ -228,8 +234,9 @@ fn settle_trade(
     let mut quote = m.quote.load_mut()?;
     quote.accrue(now)?;
     let mut bank = quote.bank.state();
-    let (b_old, b_new) = trade_side(buyer.account, &mut bank, f, params.base_lot_size, index, true)?;
-    let (s_old, s_new) = trade_side(seller.account, &mut bank, f, params.base_lot_size, index, false)?;
+    let (b_old, b_new, b_owed) = trade_side(buyer.account, &mut bank, f, params.base_lot_size, index, true)?;
+    let (s_old, s_new, s_owed) = trade_side(seller.account, &mut bank, f, params.base_lot_size, index, false)?;
+    quote.record_owed_borrow(now, b_owed.checked_add(s_owed).ok_or(BallastError::MathOverflow)?)?;
     if flags & PERP_FLAG_REDUCE_ONLY != 0 {
         require!(perp::reduces(b_old, b_new) && perp::reduces(s_old, s_new), BallastError::ReduceOnly);
     }
@@ -241,7 +248,8 @@ fn settle_trade(
     Ok((bank, [b_old, b_new, s_old, s_new], open_interest))
 }
 
-/// One side: its perp position moves, its fee is debited from its quote balance.
+/// One side: its perp position moves, its fee is debited from its quote balance. Returns the old and
+/// new base lots and the quote borrowed for the fee.
 #[inline(never)]
 fn trade_side(
     account: &AccountLoader<MarginAccount>,
@@ -250,11 +258,11 @@ fn trade_side(
     lot_size: u64,
     index: Fx,
     buy: bool,
-) -> Result<(i64, i64)> {
+) -> Result<(i64, i64, u64)> {
     let mut a = account.load_mut()?;
-    let moved = apply_perp(&mut a, f.ai, lot_size, index, buy, f.lots, f.cost)?;
-    debit_quote(&mut a, bank, f.qi, if buy { f.buyer_fee } else { f.seller_fee })?;
-    Ok(moved)
+    let (old, new) = apply_perp(&mut a, f.ai, lot_size, index, buy, f.lots, f.cost)?;
+    let owed = debit_quote(&mut a, bank, f.qi, if buy { f.buyer_fee } else { f.seller_fee })?;
+    Ok((old, new, owed))
 }
 
 /// Clears `lots` at `price_per_lot` (quote native units per lot) between `buyer` and `seller`.

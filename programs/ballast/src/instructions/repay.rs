@@ -78,6 +78,9 @@ fn apply(
     let mut asset = asset.load_mut()?;
     let mut bank = asset.bank.state();
     let mut account = account.load_mut()?;
+    // Adding collateral or repaying ends a liquidation episode: the account is held to the
+    // LiquidationEnd target again only once it falls below Maint (S2-01). No price is read here.
+    account.end_liquidation_episode();
     let slot = account.token_slot(asset_index).ok_or(BallastError::InsufficientBalance)?;
     let mut position = account.tokens[slot].indexed.fx();
     let out = bank.deposit(&mut position, received).map_risk()?;

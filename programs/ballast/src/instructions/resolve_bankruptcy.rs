@@ -1,22 +1,31 @@
-//! `resolve_bankruptcy`: permissionless. When an account has no assets and no perp position left
-//! but still owes a token, the insurance fund pays the debt (quote-asset debts only, up to its
-//! value and the asset's cap per call) and the rest is written off against the asset's depositors
-//! by lowering the deposit index. Value is conserved exactly (catalogue I-8); no price is needed.
+//! `resolve_bankruptcy`: permissionless. When an account is bankrupt, decided by value at oracle
+//! prices with the one health loader (S2-19): its equity is negative, it holds no perp position and
+//! every deposit left is dust that no liquidation step can take (the liquidation's own predicate,
+//! S2-06). Then up to `max_amount` of its debt in one asset is resolved: dust deposits are swept to
+//! the protocol's fees, the insurance fund pays quote-asset debts up to its value and the asset's
+//! cap, counted over the whole bankruptcy so that splitting the calls changes nothing (S2-10), and
+//! the rest is written off against the asset's depositors by lowering the deposit index. Value is
+//! conserved exactly (catalogue I-8).
 
 use anchor_lang::prelude::*;
 
 use crate::constants::QUOTE_ASSET_INDEX;
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{BankruptcyResolved, EventHeader};
+use crate::health_accounts::{load_health_accounts, HealthAccounts};
 use crate::instructions::asset_vault::*;
 use crate::instructions::insurance_vault::pay_from;
+use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::bank::BankState;
+use crate::risk::liquidation::{bankrupt_dust, liquidation_elapsed};
+use crate::risk::Fx;
 use crate::state::*;
 
-/// Accounts of `resolve_bankruptcy`.
+/// Accounts of `resolve_bankruptcy`. `remaining_accounts`: the account's health accounts in
+/// canonical order, the Asset accounts writable (dust deposits are swept from them).
 #[derive(Accounts)]
 pub struct ResolveBankruptcy<'info> {
-    /// Group (the fund's accounting).
+    /// Group (the fund's accounting, the liquidation fee schedule).
     #[account(mut)]
     pub group: AccountLoader<'info, Group>,
     /// The bankrupt account.
@@ -32,24 +41,33 @@ pub struct ResolveBankruptcy<'info> {
 }
 
 /// Resolves up to `max_amount` native units of the account's debt in the bank's asset.
-pub fn handler(ctx: Context<ResolveBankruptcy>, max_amount: u64) -> Result<()> {
+pub fn handler<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>, max_amount: u64) -> Result<()> {
+    debug_assert_eq!(oracle_policy(Action::ResolveBankruptcy), OracleNeed::Valid);
     let now = Clock::get()?.unix_timestamp;
-    ctx.accounts.bank.check_group(&ctx.accounts.group.key())?;
-    let li = ctx.accounts.bank.asset.load()?.asset_index;
-    check_bankrupt(&*ctx.accounts.account.load()?, li)?;
+    let a = &ctx.accounts;
+    a.bank.check_group(&a.group.key())?;
+    let li = a.bank.asset.load()?.asset_index;
+    let (loaded, dust) = load_bankrupt(&ctx, li, now)?;
+    sweep_dust(ctx.remaining_accounts, &a.account, &loaded, dust, now)?;
     let (debt, cap) = {
-        let mut a = ctx.accounts.bank.asset.load_mut()?;
-        a.accrue(now)?;
-        let pos = ctx.accounts.account.load()?.token_indexed(li);
-        (a.bank.state().debt(pos).map_risk()?, a.insurance_cap)
+        let mut asset = a.bank.asset.load_mut()?;
+        asset.accrue(now)?;
+        let pos = a.account.load()?.token_indexed(li);
+        (asset.bank.state().debt(pos).map_risk()?, asset.insurance_cap)
     };
     let amount = max_amount.min(debt);
     require!(amount > 0, BallastError::ZeroAmount);
-    let paid = if li == QUOTE_ASSET_INDEX { fund_pays(&ctx, amount.min(cap))? } else { 0 };
+    let paid = if li == QUOTE_ASSET_INDEX {
+        // The cap bounds what the fund pays for this whole bankruptcy, not per call (S2-10).
+        let room = cap.saturating_sub(a.account.load()?.bankruptcy_insurance_paid);
+        fund_pays(&ctx, amount.min(room))?
+    } else {
+        0
+    };
     let (socialized, left) = write_off(&ctx, li, paid, amount - paid)?;
     emit!(BankruptcyResolved {
-        header: EventHeader::now(ctx.accounts.group.key())?,
-        account: ctx.accounts.account.key(),
+        header: EventHeader::now(a.group.key())?,
+        account: a.account.key(),
         asset_index: li,
         insurance_paid: paid,
         socialized,
@@ -58,21 +76,82 @@ pub fn handler(ctx: Context<ResolveBankruptcy>, max_amount: u64) -> Result<()> {
     Ok(())
 }
 
-/// Perp slots a bankrupt account may still have: no base and at most one native unit of loss
-/// (rounding dust of settlements that no counterparty can take). They are written off with it.
-fn is_perp_dust(p: &PerpPosition) -> bool {
-    p.asset_index == crate::constants::FREE_SLOT
-        || (p.base_lots == 0 && p.quote.fx() <= crate::risk::Fx::ZERO && p.quote.fx() >= -crate::risk::Fx::ONE)
+/// The account's health accounts and its dust mask; fails unless it is bankrupt.
+#[inline(never)]
+fn load_bankrupt<'info>(
+    ctx: &Context<'info, ResolveBankruptcy<'info>>,
+    li: u16,
+    now: i64,
+) -> Result<(Box<HealthAccounts>, u16)> {
+    let a = &ctx.accounts;
+    let config = a.group.load()?.liquidation;
+    let acc = a.account.load()?;
+    let loaded = load_health_accounts(&a.group.key(), &acc, &[], ctx.remaining_accounts, now)?;
+    let dust = check_bankrupt(&acc, &loaded, &config, li, now)?;
+    Ok((loaded, dust))
 }
 
-/// Bankrupt: no perp position beyond dust, no deposit worth a whole native unit, and a borrow in `li`.
-fn check_bankrupt(a: &MarginAccount, li: u16) -> Result<()> {
-    require!(a.perps.iter().all(is_perp_dust), BallastError::HasLiquidatablePositions);
-    for t in a.tokens.iter().filter(|t| t.asset_index != crate::constants::FREE_SLOT) {
-        // Deposits below one native unit are dust that no liquidator can take.
-        require!(t.indexed.fx() < crate::risk::Fx::ONE, BallastError::HasLiquidatablePositions);
+/// Perp slots a bankrupt account may still have: no base and at most one native unit of loss
+/// (rounding dust of settlements that no counterparty can take). They are written off with it.
+pub fn is_perp_dust(p: &PerpPosition) -> bool {
+    p.asset_index == crate::constants::FREE_SLOT
+        || (p.base_lots == 0 && p.quote.fx() <= Fx::ZERO && p.quote.fx() >= -Fx::ONE)
+}
+
+/// The bankruptcy predicate, shared with the keeper: a debt in `li`, no perp slot beyond dust, and
+/// [`bankrupt_dust`] on the account's engine input with the fee a token liquidation would charge
+/// now. Returns the bit mask of health entries holding dust deposits.
+#[inline(never)]
+pub fn check_bankrupt(
+    acc: &MarginAccount,
+    loaded: &HealthAccounts,
+    config: &LiquidationConfig,
+    li: u16,
+    now: i64,
+) -> Result<u16> {
+    require!(acc.token_indexed(li) < Fx::ZERO, BallastError::NothingToLiquidate);
+    require!(acc.perps.iter().all(is_perp_dust), BallastError::HasLiquidatablePositions);
+    let input = loaded.health_input(acc)?;
+    let elapsed = liquidation_elapsed(acc.liquidation_episode_active(now), acc.liquidation_start_ts, now);
+    let schedule = config.schedule();
+    let items = &loaded.items;
+    let fee = |j: usize, k: usize| {
+        schedule.fee_bps(items[j].liquidation_fee_bps.saturating_add(items[k].liquidation_fee_bps), elapsed)
+    };
+    bankrupt_dust(&input, fee).map_risk()
+}
+
+/// Moves every dust deposit of the mask out of the account into its asset's protocol fees (the
+/// Asset accounts of the health list, which must be writable).
+#[inline(never)]
+fn sweep_dust<'info>(
+    remaining: &'info [AccountInfo<'info>],
+    account: &AccountLoader<'info, MarginAccount>,
+    loaded: &HealthAccounts,
+    dust: u16,
+    now: i64,
+) -> Result<()> {
+    for j in 0..loaded.len {
+        if dust & (1 << j) == 0 {
+            continue;
+        }
+        let e = &loaded.items[j];
+        let info = &remaining[2 * j];
+        require_keys_eq!(*info.key, e.key, BallastError::InvalidHealthAccounts);
+        let asset_loader = AccountLoader::<Asset>::try_from(info)?;
+        let mut asset = asset_loader.load_mut()?;
+        asset.accrue(now)?;
+        let mut bank = asset.bank.state();
+        let mut acc = account.load_mut()?;
+        let slot = acc.token_slot(e.risk.asset_index).ok_or(BallastError::InvalidHealthAccounts)?;
+        let mut pos = acc.tokens[slot].indexed.fx();
+        let native = bank.remove_deposit(&mut pos).map_risk()?;
+        acc.tokens[slot].indexed = Fx128::from_fx(pos);
+        acc.release_token_slot_if_empty(slot);
+        asset.bank.set_state(&bank);
+        let fees = asset.bank.protocol_fees.fx().checked_add(native).ok_or(BallastError::MathOverflow)?;
+        asset.bank.protocol_fees = Fx128::from_fx(fees);
     }
-    require!(a.token_indexed(li) < crate::risk::Fx::ZERO, BallastError::NothingToLiquidate);
     Ok(())
 }
 
@@ -118,9 +197,10 @@ fn write_off(ctx: &Context<ResolveBankruptcy>, li: u16, paid: u64, rest: u64) ->
     let mut pos = acc.tokens[slot].indexed.fx();
     if paid > 0 {
         bank.deposit(&mut pos, paid).map_risk()?;
+        acc.bankruptcy_insurance_paid = acc.bankruptcy_insurance_paid.saturating_add(paid);
     }
     let mut socialized = 0;
-    if rest > 0 && pos < crate::risk::Fx::ZERO {
+    if rest > 0 && pos < Fx::ZERO {
         socialized = bank.socialize_loss(&mut pos, rest).map_risk()?.debt_removed;
         asset.socialized_loss = asset.socialized_loss.saturating_add(socialized);
     }
@@ -131,9 +211,9 @@ fn write_off(ctx: &Context<ResolveBankruptcy>, li: u16, paid: u64, rest: u64) ->
         p.quote = Fx128::default();
         p.asset_index = crate::constants::FREE_SLOT;
     }
-    if acc.is_empty() || acc.tokens.iter().all(|t| t.indexed.fx() >= crate::risk::Fx::ZERO) {
-        acc.flags &= !ACCOUNT_FLAG_BEING_LIQUIDATED;
-        acc.liquidation_start_ts = 0;
+    if acc.is_empty() || acc.tokens.iter().all(|t| t.indexed.fx() >= Fx::ZERO) {
+        acc.end_liquidation_episode();
+        acc.bankruptcy_insurance_paid = 0;
     }
     asset.bank.set_state(&bank);
     Ok((socialized, left))

@@ -97,7 +97,8 @@ fn move_pnl(
     let q = lose.perps[ls].quote.fx().checked_add(amt).ok_or(BallastError::MathOverflow)?;
     lose.perps[ls].quote = Fx128::from_fx(q);
     credit_quote(&mut win, &mut bank, qi, amount)?;
-    debit_quote(&mut lose, &mut bank, qi, amount)?;
+    let owed = debit_quote(&mut lose, &mut bank, qi, amount)?;
+    quote.record_owed_borrow(now, owed)?;
     win.release_perp_slot_if_empty(ws);
     lose.release_perp_slot_if_empty(ls);
     quote.bank.set_state(&bank);

@@ -46,10 +46,7 @@ pub fn handler(ctx: Context<SweepInsuranceFees>) -> Result<()> {
     }
     let mut g = f.group.load_mut()?;
     g.insurance.value = g.insurance.value.checked_add(amount).ok_or(BallastError::MathOverflow)?;
-    if g.insurance.total_shares == 0 {
-        g.insurance.total_shares = g.insurance.value;
-        g.insurance.protocol_shares = g.insurance.value;
-    }
+    g.insurance.adopt_orphan_value();
     emit!(InsuranceFeesSwept { header: EventHeader::now(f.group.key())?, amount });
     Ok(())
 }

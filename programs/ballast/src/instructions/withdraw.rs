@@ -111,6 +111,8 @@ fn apply(
     entry.bank = bank;
     entry.risk.stable_price = asset.stable_price.price();
     let init = init_health(loaded, &account)?;
+    // Init health >= 0 implies LiquidationEnd health >= 0: any liquidation episode is over (S2-01).
+    account.end_liquidation_episode();
     Ok((amount, init))
 }
 

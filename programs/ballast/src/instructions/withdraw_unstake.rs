@@ -1,10 +1,13 @@
-//! `withdraw_unstake`: after the cooldown, burns the pending shares and pays the lesser of their
-//! value now and their value at the request (losses during the cooldown reduce the payout; gains
-//! stay in the fund).
+//! `withdraw_unstake`: after the cooldown and within the withdrawal window that follows it, burns the
+//! pending shares and pays the lesser of their value now and their value at the request (losses
+//! during the cooldown reduce the payout; gains stay in the fund). A request not withdrawn within
+//! the window expires (S2-11): the staker cancels it and requests again, waiting a new cooldown, so
+//! nobody can hold a ripe request and leave the instant a loss shows up on chain.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
+use crate::constants::UNSTAKE_WINDOW_SECS;
 use crate::error::BallastError;
 use crate::instructions::insurance_vault::*;
 use crate::state::*;
@@ -24,7 +27,8 @@ pub struct WithdrawUnstake<'info> {
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
 }
 
-/// Pays the pending request. Fails with UnstakeCooldown before the cooldown ends.
+/// Pays the pending request. Fails with UnstakeCooldown before the cooldown ends and with
+/// UnstakeRequestExpired once `UNSTAKE_WINDOW_SECS` have passed after it.
 pub fn handler(ctx: Context<WithdrawUnstake>) -> Result<()> {
     ctx.accounts.fund.check()?;
     let now = Clock::get()?.unix_timestamp;
@@ -32,7 +36,9 @@ pub fn handler(ctx: Context<WithdrawUnstake>) -> Result<()> {
         let mut g = ctx.accounts.fund.group.load_mut()?;
         let mut s = ctx.accounts.stake.load_mut()?;
         require!(s.pending_shares > 0, BallastError::UnstakeCooldown);
-        require!(now >= s.request_ts.saturating_add(g.insurance.cooldown_secs as i64), BallastError::UnstakeCooldown);
+        let ripe = s.request_ts.saturating_add(g.insurance.cooldown_secs as i64);
+        require!(now >= ripe, BallastError::UnstakeCooldown);
+        require!(now <= ripe.saturating_add(UNSTAKE_WINDOW_SECS), BallastError::UnstakeRequestExpired);
         let shares = s.pending_shares;
         let pay = g.insurance.value_of(shares).min(s.pending_value);
         g.insurance.burn(shares, pay);

@@ -208,6 +208,19 @@ pub struct Socialized {
 }
 
 impl BankState {
+    /// Removes a whole deposit `position` (dust swept when a bankruptcy is resolved) and returns its
+    /// native value, rounded down: what the protocol is credited with, so the vault still covers
+    /// every claim.
+    pub fn remove_deposit(&mut self, position: &mut Fx) -> RiskResult<Fx> {
+        if *position <= Fx::ZERO {
+            return Err(RiskError::ZeroAmount);
+        }
+        let native = self.native(*position)?;
+        self.indexed_deposits = self.indexed_deposits.checked_sub(*position).or_overflow()?;
+        *position = Fx::ZERO;
+        Ok(native)
+    }
+
     /// Removes up to `amount` native units of a borrow `position` that nobody will repay, and
     /// charges them to depositors by lowering the deposit index (catalogue I-8, I-9). The position
     /// loses shares rounded down (it keeps a hair more debt) and the index falls by the loss over
@@ -264,14 +277,22 @@ impl BorrowWindow {
     /// Records `delta` native units (borrow positive, repay negative) at `now`, starting a new
     /// window when the current one has ended. A positive delta must keep `net` within the limit.
     pub fn record(&mut self, l: &BorrowLimits, now: i64, delta: i64) -> RiskResult<()> {
+        self.record_owed(l, now, delta)?;
+        if delta > 0 && self.net > 0 && self.net as u64 > l.net_borrow_limit {
+            return Err(RiskError::NetBorrowLimitExceeded);
+        }
+        Ok(())
+    }
+
+    /// Records `delta` like [`Self::record`] without enforcing the limit: borrows an account owes
+    /// whatever the limits (perp fees, settled perp losses) still use up the window, so that user
+    /// borrows after them are limited (S2-17).
+    pub fn record_owed(&mut self, l: &BorrowLimits, now: i64, delta: i64) -> RiskResult<()> {
         if now.saturating_sub(self.start_ts) >= l.net_borrow_window_secs as i64 {
             self.start_ts = now;
             self.net = 0;
         }
         self.net = self.net.checked_add(delta).or_overflow()?;
-        if delta > 0 && self.net > 0 && self.net as u64 > l.net_borrow_limit {
-            return Err(RiskError::NetBorrowLimitExceeded);
-        }
         Ok(())
     }
 }

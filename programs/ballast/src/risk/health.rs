@@ -5,10 +5,13 @@
 //!    of oracle and stable price for the sign of the asset's net exposure; otherwise the oracle);
 //! 2. equity is the sum of token balances and perp base positions times price (perp cash is a
 //!    balance of the quote asset: the caller adds it to the quote asset's spot);
-//! 3. assets are grouped by risk group; each group is revalued with the group's price moved down by
-//!    the group's down shock and, separately, up by its up shock (the largest shocks among the
-//!    members present); the charge is the worse loss, floored at zero. Linear exposures need only
-//!    the two ends of the grid. Long and short exposures inside a group therefore net;
+//! 3. assets are grouped by risk group; each group is revalued in a down scenario, where every
+//!    member's price falls by that member's own down shock, and in an up scenario, where every
+//!    member's price rises by its own up shock; the charge is the worse loss, floored at zero.
+//!    Linear exposures need only the two ends of the grid. Long and short exposures inside a group
+//!    net (exactly when the members share their shocks). Each member's loss is linear in its own
+//!    value with a slope of at most its shock, so adding a deposit of any member never lowers health
+//!    (S2-02: a stranger's dust deposit cannot raise the shock of the whole group);
 //! 4. add-ons: basis (|net value| x basis), liquidity (gross value x liquidity), concentration
 //!    ((|net| - threshold) x price x rate);
 //! 5. Init only: positive unrealized perp PnL (perp base times price plus perp quote) above the
@@ -217,37 +220,59 @@ fn pnl_above_cap(perp_value: Fx, perp_quote: Fx, cap: Fx) -> RiskResult<Fx> {
     Ok(pnl.checked_sub(cap).or_overflow()?.max(Fx::ZERO))
 }
 
-/// Scenario charge of the risk group of asset `i` (which is the group's first member in the input).
+/// Scenario charge of the risk group of asset `i` (which is the group's first member in the input),
+/// with the group's losses in its down and up scenarios.
 ///
-/// The group's price moves by one fraction for every member: the largest shock among the members
-/// with exposure, so a hedge inside the group nets exactly and Init <= Maint holds. Governance
-/// lists members of a group with the group's shocks (docs/risk-model.md).
+/// Every member moves by its own shocks within the group's scenario: in the down scenario a member
+/// of net value `v` loses `v × down` (a short gains), in the up scenario `−v × up`. The charge is the
+/// worse of the two losses, floored at zero. Members sharing their shocks net exactly; health is
+/// monotone in every deposit whatever the shocks (S2-02), and Init <= Maint holds member by member.
 #[inline(never)]
-fn group_charge(input: &HealthInput, net_values: &[Fx; MAX_HEALTH_ASSETS], i: usize, t: HealthType) -> RiskResult<Fx> {
+#[allow(clippy::needless_range_loop)] // `j` indexes two parallel arrays (assets and their net values)
+fn group_charge(
+    input: &HealthInput,
+    net_values: &[Fx; MAX_HEALTH_ASSETS],
+    i: usize,
+    t: HealthType,
+) -> RiskResult<(Fx, Fx, Fx)> {
     let n = input.len.min(MAX_HEALTH_ASSETS);
     let g = input.assets[i].risk_group;
-    let mut group_value = Fx::ZERO;
-    let mut down = Fx::ZERO;
-    let mut up = Fx::ZERO;
+    let mut loss_down = Fx::ZERO;
+    let mut loss_up = Fx::ZERO;
     for j in i..n {
-        // An empty position neither adds value nor sets the group's shock.
         if input.assets[j].risk_group != g || net_values[j] == Fx::ZERO {
             continue;
         }
         let sh = input.assets[j].shocks(t);
-        down = down.max(sh.down);
-        up = up.max(sh.up);
-        group_value = add(group_value, net_values[j])?;
+        // Down move: a long loses value*down (rounded up: larger loss, smaller gain for a short).
+        loss_down = add(loss_down, mul(net_values[j], sh.down, Round::Up).or_overflow()?)?;
+        // Up move: a short loses -value*up (value*up rounded down: larger loss).
+        let up = mul(net_values[j], sh.up, Round::Down).and_then(|x| x.checked_neg()).or_overflow()?;
+        loss_up = add(loss_up, up)?;
     }
-    // Down move: a net long loses value*down (rounded up: larger loss).
-    let loss_down = mul(group_value, down, Round::Up).or_overflow()?;
-    // Up move: a net short loses -value*up (value*up rounded down: larger loss).
-    let loss_up = mul(group_value, up, Round::Down).and_then(|x| x.checked_neg()).or_overflow()?;
-    Ok(loss_down.max(loss_up).max(Fx::ZERO))
+    Ok((loss_down.max(loss_up).max(Fx::ZERO), loss_down, loss_up))
 }
+
+/// Each risk group's losses in its down and up scenarios, at entries `2i` and `2i + 1` for the group
+/// whose first member is entry `i` (zero elsewhere), quote native units. Both move linearly with an
+/// account's positions; a group's charge has its kinks where either crosses zero or they cross each
+/// other, which is what the liquidation search looks for.
+pub type GroupLosses = [Fx; 2 * MAX_HEALTH_ASSETS];
 
 /// Computes health of type `t` with its components.
 pub fn health_components(input: &HealthInput, t: HealthType) -> RiskResult<HealthComponents> {
+    health_with_group_losses(input, t, None)
+}
+
+/// Computes health of type `t` with its components, writing every risk group's scenario losses into
+/// `losses` when given.
+#[inline(never)]
+#[allow(clippy::needless_range_loop)] // `i` indexes parallel arrays (assets, exposures, losses)
+pub fn health_with_group_losses(
+    input: &HealthInput,
+    t: HealthType,
+    mut losses: Option<&mut GroupLosses>,
+) -> RiskResult<HealthComponents> {
     let n = input.len.min(MAX_HEALTH_ASSETS);
     let mut equity = Fx::ZERO;
     let mut addons = Fx::ZERO;
@@ -260,12 +285,19 @@ pub fn health_components(input: &HealthInput, t: HealthType) -> RiskResult<Healt
     }
     // Scenario charges per risk group. n <= 16, so the quadratic scan beats any map.
     let mut charges = Fx::ZERO;
+    if let Some(l) = losses.as_deref_mut() {
+        *l = [Fx::ZERO; 2 * MAX_HEALTH_ASSETS];
+    }
     for i in 0..n {
         let g = input.assets[i].risk_group;
         if input.assets[..i].iter().any(|a| a.risk_group == g) {
             continue; // group already charged
         }
-        charges = add(charges, group_charge(input, &net_values, i, t)?)?;
+        let (charge, down, up) = group_charge(input, &net_values, i, t)?;
+        charges = add(charges, charge)?;
+        if let Some(l) = losses.as_deref_mut() {
+            (l[2 * i], l[2 * i + 1]) = (down, up);
+        }
     }
     let health = equity.checked_sub(charges).and_then(|h| h.checked_sub(addons)).or_overflow()?;
     Ok(HealthComponents { equity, scenario_charge: charges, addon_charge: addons, health })
@@ -531,6 +563,26 @@ mod tests {
             let gross: f64 = v.iter().map(|(p, s, x, ..)| x.abs() * p.max(*s)).sum();
             let tol = Fx::from_num(1e-13 * gross) + Fx::DELTA * 64;
             prop_assert!(init <= end + tol && end <= maint + tol, "{} {} {}", init, end, maint);
+        }
+    }
+
+    proptest! {
+        /// S2-02: health of every type is monotone in every deposit, with members of one risk group
+        /// carrying different shocks.
+        #[test]
+        fn s2_02_health_is_monotone_in_every_deposit(
+                v in prop::collection::vec((0.001f64..1e4, -1e9f64..1e9, 0u16..3, 0u16..=9000, 0u16..=20000), 1..MAX_HEALTH_ASSETS),
+                k in 0usize..16, extra in 0.0f64..1e6) {
+            let mut h0 = HealthInput::default();
+            for (i, (price, x, g, d, u)) in v.iter().enumerate() {
+                h0.push(asset(i as u16, *g, *price, &params(*d, *u)), spot(*x)).unwrap();
+            }
+            let k = k % h0.len;
+            let mut h1 = h0;
+            h1.exposures[k].spot += Fx::from_num(extra);
+            for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
+                prop_assert!(health(&h1, t).unwrap() >= health(&h0, t).unwrap(), "{:?}", t);
+            }
         }
     }
 

@@ -5,15 +5,22 @@
 //! receives `y = floor(x × rate)` native units of its asset A, where
 //! `rate = price_L × (1 + fee) / price_A` (oracle prices). Perp liquidation: the liquidator takes
 //! over `n` lots of the account's perp position at the oracle price moved by the fee against the
-//! account. In both, the amount is the smallest that brings LiquidationEnd health to >= 0 (or the
-//! most the positions allow), never more.
+//! account. In both, the amount is the smallest that brings LiquidationEnd health to >= 0; when no
+//! amount does (a hedge whose health falls again past a point), the amount that raises health most.
+//! It is then reduced to what the liquidator can carry (its Init health stays >= 0).
+//!
+//! Every search is bounded: [`MAX_SEARCH_STEPS`] health evaluations for a regula-falsi search,
+//! [`MAX_BISECTION_STEPS`] cheap evaluations for an exact bisection over a u64 range.
 
-use super::health::{health, HealthInput, HealthType};
-use super::num::{bps_frac, mul, value, Fx, Price, Round, BPS};
+use super::health::{health_with_group_losses, GroupLosses, HealthInput, HealthType, MAX_HEALTH_ASSETS};
+use super::num::{bps_frac, mul, value, wide_mul_u128, Fx, Price, Round, BPS};
 use super::{OrOverflow, RiskError, RiskResult};
 
-/// Most health evaluations one amount search makes (regula falsi, bisection every third step).
+/// Most health evaluations one regula-falsi search makes (bisection every third step).
 pub const MAX_SEARCH_STEPS: usize = 24;
+
+/// Most steps of a bisection over a u64 range (each halves it).
+pub const MAX_BISECTION_STEPS: usize = 64;
 
 /// Liquidation fee schedule of a group.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,17 +75,45 @@ pub fn perp_price_per_lot(oracle: Price, lot_size: u64, fee_bps: u32, liqee_long
     p.filter(|p| *p > 0).or_overflow()
 }
 
-/// Largest liability amount whose seizure at `rate` stays within `deposit` asset units.
+/// Largest liability amount whose seizure at `rate` stays within `deposit` asset units: the largest
+/// `x` with `floor(x × rate) <= deposit`, exact for any rate (S2-03). `seized` is non-decreasing in
+/// `x`, so a bisection over the whole u64 range finds it in at most [`MAX_BISECTION_STEPS`] steps,
+/// one 128 × 128-bit product each; an amount whose seizure overflows counts as too large.
 pub fn max_repay_for_deposit(deposit: u64, rate: Price) -> RiskResult<u64> {
     if rate <= Price::ZERO {
         return Err(RiskError::InvalidParam("rate must be positive"));
     }
-    let q = Fx::from_num(deposit).checked_div(Fx::from_num(rate)).or_overflow()?;
-    let mut x = super::num::to_u64_floor(q).or_overflow()?;
-    while x > 0 && seized(x, rate)? > deposit {
-        x -= 1;
+    let fits = |x: u64| seizure_fits(x, rate, deposit);
+    if !fits(1)? {
+        return Ok(0);
     }
-    Ok(x)
+    if fits(u64::MAX)? {
+        return Ok(u64::MAX);
+    }
+    // Invariant: fits(lo) (seized(0) = 0), !fits(hi).
+    let (mut lo, mut hi) = (0u64, u64::MAX);
+    for _ in 0..MAX_BISECTION_STEPS {
+        if hi - lo <= 1 {
+            break;
+        }
+        let m = lo + (hi - lo) / 2;
+        if fits(m)? {
+            lo = m;
+        } else {
+            hi = m;
+        }
+    }
+    Ok(lo)
+}
+
+/// Whether repaying `x` seizes at most `deposit` at `rate` (an overflowing seizure does not fit).
+/// `seizure_fits(1, ..)` is the dust predicate: a deposit no liquidation step can take.
+pub fn seizure_fits(x: u64, rate: Price, deposit: u64) -> RiskResult<bool> {
+    match seized(x, rate) {
+        Ok(y) => Ok(y <= deposit),
+        Err(RiskError::MathOverflow) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Gross value of all positions at oracle prices, quote native units: |spot| and |perp base|
@@ -99,16 +134,13 @@ pub fn gross_value(input: &HealthInput) -> RiskResult<Fx> {
 }
 
 /// True when `oracle` lies more than `max_bps` away from `stable` (an unset stable price never does).
+/// Compared as exact 256-bit products, so it holds for any price (S2-13).
 pub fn deviates(oracle: Price, stable: Price, max_bps: u16) -> bool {
     if stable <= Price::ZERO {
         return false;
     }
-    let diff = (oracle - stable).abs();
-    let limit = stable.checked_mul_int(max_bps as i128);
-    match (diff.checked_mul_int(BPS as i128), limit) {
-        (Some(d), Some(l)) => d > l,
-        _ => true,
-    }
+    let diff = oracle.to_bits().abs_diff(stable.to_bits());
+    wide_mul_u128(diff, BPS as u128) > wide_mul_u128(stable.to_bits().unsigned_abs(), max_bps as u128)
 }
 
 /// The insurance fund's part of a perp liquidation's fee: its share of
@@ -126,21 +158,18 @@ pub fn perp_insurance_part(
     super::num::to_u64_floor(part).or_overflow()
 }
 
-/// The smallest amount in `[0, max]` whose health `h(amount)` is >= 0, for a non-decreasing `h`
-/// with `h(0) = h0 < 0`. Returns `max` when even `max` does not reach zero. If the search runs out of
-/// steps it returns the largest amount known to stay below zero: never beyond the target.
-pub fn amount_to_target(max: u64, h0: Fx, mut h: impl FnMut(u64) -> RiskResult<Fx>) -> RiskResult<u64> {
-    if max == 0 || h0 >= Fx::ZERO {
-        return Ok(0);
-    }
-    let h_max = h(max)?;
-    if h_max <= Fx::ZERO {
-        return Ok(max);
-    }
-    let (mut lo, mut h_lo, mut hi, mut h_hi) = (0u64, h0, max, h_max);
+/// Narrows `[lo, hi]` around the point where `h` changes side of zero (`h(lo)` and `h(hi)` on
+/// opposite sides, `h` monotone in between) by regula falsi with a bisection every third step, in
+/// at most [`MAX_SEARCH_STEPS`] evaluations. Returns the final bracket, whose ends keep their sides.
+fn narrow(
+    (mut lo, mut h_lo): (u64, Fx),
+    (mut hi, mut h_hi): (u64, Fx),
+    mut h: impl FnMut(u64) -> RiskResult<Fx>,
+) -> RiskResult<(u64, u64)> {
+    let lo_side = h_lo >= Fx::ZERO;
     for step in 0..MAX_SEARCH_STEPS {
         if hi - lo <= 1 {
-            return Ok(hi);
+            break;
         }
         let x = if step % 3 == 2 {
             lo + (hi - lo) / 2
@@ -148,57 +177,434 @@ pub fn amount_to_target(max: u64, h0: Fx, mut h: impl FnMut(u64) -> RiskResult<F
             // Linear interpolation to the zero crossing, rounded up.
             let span = Fx::from_num(hi - lo);
             let frac = (-h_lo).checked_div(h_hi.checked_sub(h_lo).or_overflow()?).or_overflow()?;
-            let dx = mul(span, frac, Round::Up).or_overflow()?.checked_ceil().or_overflow()?;
-            (lo + dx.to_num::<u64>()).clamp(lo + 1, hi - 1)
+            let dx = mul(span, frac.abs(), Round::Up).or_overflow()?;
+            let dx = super::num::to_u64_ceil(dx).or_overflow()?;
+            lo.saturating_add(dx).clamp(lo + 1, hi - 1)
         };
         let hx = h(x)?;
-        if hx >= Fx::ZERO {
-            hi = x;
-            h_hi = hx;
+        if (hx >= Fx::ZERO) == lo_side {
+            (lo, h_lo) = (x, hx);
         } else {
-            lo = x;
-            h_lo = hx;
+            (hi, h_hi) = (x, hx);
         }
     }
+    Ok((lo, hi))
+}
+
+/// The smallest amount in `[0, max]` with `h >= 0`, for `h` non-decreasing on it with
+/// `h(0) = h0 < 0 <= h(max) = h_max`. If the search runs out of steps it returns the largest amount
+/// known to stay below zero: never beyond the target.
+fn first_reaching_zero(max: u64, h0: Fx, h_max: Fx, h: impl FnMut(u64) -> RiskResult<Fx>) -> RiskResult<u64> {
+    let (lo, hi) = narrow((0, h0), (max, h_max), h)?;
     Ok(if hi - lo <= 1 { hi } else { lo })
 }
 
-/// LiquidationEnd health of `input` with asset `a`'s spot moved by `-y` and liability `l`'s spot
-/// moved by `+x` (restored before returning).
-pub fn health_after_token_step(input: &mut HealthInput, a: usize, l: usize, x: u64, y: u64) -> RiskResult<Fx> {
-    let (sa, sl) = (input.exposures[a].spot, input.exposures[l].spot);
-    input.exposures[a].spot = sa.checked_sub(Fx::from_num(y)).or_overflow()?;
-    input.exposures[l].spot = sl.checked_add(Fx::from_num(x)).or_overflow()?;
-    let h = health(input, HealthType::LiquidationEnd);
-    input.exposures[a].spot = sa;
-    input.exposures[l].spot = sl;
-    h
+/// The amount of a liquidation step in `[0, cap]`: the smallest that brings health to >= 0; when no
+/// amount does, the one that raises health most (0 when none raises it above `h(0)`). `h(x, nets)`
+/// returns the liquidated account's LiquidationEnd health after a step of `x` and, when asked, writes
+/// its risk groups' scenario losses after it into `nets` ([`GroupLosses`]).
+///
+/// Health is concave in the amount: values move linearly, and every charge (a group's scenario
+/// charge, basis, liquidity, concentration) is a convex function of linear quantities. It is not
+/// monotone: closing one leg of a hedge lowers health once the group's net exposure crosses zero
+/// (S2-20). The group charges' kinks, where a group's down or up loss crosses zero or the two cross,
+/// are found from the losses at both ends (they move linearly); the maximum of a concave
+/// piecewise-linear function lies at an end or a kink, and before it health rises, so a regula-falsi
+/// search finds the first amount reaching zero. At most `2 + 2 × kinks + MAX_SEARCH_STEPS`
+/// evaluations (a step moves at most three groups, so at most nine kinks).
+pub fn amount_to_target(
+    cap: u64,
+    mut h: impl FnMut(u64, Option<&mut GroupLosses>) -> RiskResult<Fx>,
+) -> RiskResult<u64> {
+    if cap == 0 {
+        return Ok(0);
+    }
+    let mut nets0 = [Fx::ZERO; 2 * MAX_HEALTH_ASSETS];
+    let h0 = h(0, Some(&mut nets0))?;
+    if h0 >= Fx::ZERO {
+        return Ok(0);
+    }
+    let mut nets_cap = [Fx::ZERO; 2 * MAX_HEALTH_ASSETS];
+    let (mut peak, mut h_peak) = (cap, h(cap, Some(&mut nets_cap))?);
+    if h_peak < Fx::ZERO {
+        (peak, h_peak) = best_kink(cap, &nets0, &nets_cap, (peak, h_peak), &mut h)?;
+        if h_peak < Fx::ZERO {
+            return Ok(if h_peak > h0 { peak } else { 0 });
+        }
+    }
+    first_reaching_zero(peak, h0, h_peak, |x| h(x, None))
 }
 
-/// LiquidationEnd health of `input` with perp `i` reduced by `n` lots of `lot_size` at
-/// `price_per_lot` (restored before returning). `liqee_long`: the position is long. `q` is the
-/// quote asset's entry: perp cash counts as a balance of it.
-pub fn health_after_perp_step(
+/// The best of `best` and the amounts around every kink of the group charges between 0 and `cap`
+/// (where a group's down or up loss crosses zero, or the two cross). A step moves at most two
+/// entries, hence two groups and six kinks: at most twelve evaluations.
+#[inline(never)]
+fn best_kink(
+    cap: u64,
+    nets0: &GroupLosses,
+    nets_cap: &GroupLosses,
+    mut best: (u64, Fx),
+    h: &mut impl FnMut(u64, Option<&mut GroupLosses>) -> RiskResult<Fx>,
+) -> RiskResult<(u64, Fx)> {
+    let mut tried = [0u64; 12];
+    let mut n_tried = 0;
+    for g in 0..MAX_HEALTH_ASSETS {
+        let (d0, u0, dc, uc) = (nets0[2 * g], nets0[2 * g + 1], nets_cap[2 * g], nets_cap[2 * g + 1]);
+        let diff0 = d0.checked_sub(u0).or_overflow()?;
+        let diffc = dc.checked_sub(uc).or_overflow()?;
+        for (a, b) in [(d0, dc), (u0, uc), (diff0, diffc)] {
+            let Some(x) = crossing(cap, a, b)? else { continue };
+            for c in [x, x.saturating_add(1)] {
+                if c == 0 || c >= cap || tried[..n_tried].contains(&c) || n_tried == tried.len() {
+                    continue;
+                }
+                tried[n_tried] = c;
+                n_tried += 1;
+                let hc = h(c, None)?;
+                if hc > best.1 {
+                    best = (c, hc);
+                }
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// Where a quantity moving linearly from `a` (amount 0) to `b` (amount `cap`) crosses zero, rounded
+/// down; `None` unless it changes sign strictly.
+fn crossing(cap: u64, a: Fx, b: Fx) -> RiskResult<Option<u64>> {
+    if !((a > Fx::ZERO && b < Fx::ZERO) || (a < Fx::ZERO && b > Fx::ZERO)) {
+        return Ok(None);
+    }
+    let frac = a.abs().checked_div(a.abs().checked_add(b.abs()).or_overflow()?).or_overflow()?;
+    let x = super::num::to_u64_floor(mul(Fx::from_num(cap), frac, Round::Down).or_overflow()?).or_overflow()?;
+    Ok(Some(x))
+}
+
+/// The largest amount in `[0, cap]` after which the liquidator's health `h` stays >= 0 (S2-21).
+/// Its health is concave in the amount, so with `h(0) >= 0` the amounts it can carry are an
+/// interval `[0, b]`. Returns 0 when `h(0) < 0`.
+pub fn liquidator_capacity(cap: u64, mut h: impl FnMut(u64) -> RiskResult<Fx>) -> RiskResult<u64> {
+    if cap == 0 {
+        return Ok(0);
+    }
+    let h_cap = h(cap)?;
+    if h_cap >= Fx::ZERO {
+        return Ok(cap);
+    }
+    let h0 = h(0)?;
+    if h0 < Fx::ZERO {
+        return Ok(0);
+    }
+    Ok(narrow((0, h0), (cap, h_cap), h)?.0)
+}
+
+/// A change of one entry of a health input: spot, perp base and perp quote move by these amounts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Move {
+    /// Entry in the input.
+    pub entry: usize,
+    /// Change of the token balance, native units.
+    pub spot: Fx,
+    /// Change of the perp base, native base units.
+    pub perp_base: Fx,
+    /// Change of the perp quote, quote native units.
+    pub perp_quote: Fx,
+}
+
+/// Health of type `t` of `input` after `moves`, writing the group losses into `losses` when given;
+/// the input is restored before returning, whatever the outcome.
+#[inline(never)]
+pub fn health_after(
     input: &mut HealthInput,
-    i: usize,
-    q: usize,
+    moves: &[Move; 2],
+    t: HealthType,
+    losses: Option<&mut GroupLosses>,
+) -> RiskResult<Fx> {
+    let saved = [input.exposures[moves[0].entry], input.exposures[moves[1].entry]];
+    let apply = || -> RiskResult<Fx> {
+        for m in moves {
+            let e = &mut input.exposures[m.entry];
+            e.spot = e.spot.checked_add(m.spot).or_overflow()?;
+            e.perp_base = e.perp_base.checked_add(m.perp_base).or_overflow()?;
+            e.perp_quote = e.perp_quote.checked_add(m.perp_quote).or_overflow()?;
+        }
+        Ok(health_with_group_losses(input, t, losses)?.health)
+    };
+    let r = apply();
+    input.exposures[moves[1].entry] = saved[1];
+    input.exposures[moves[0].entry] = saved[0];
+    r
+}
+
+/// What decides a token liquidation step besides the two accounts' health inputs.
+#[derive(Clone, Copy, Debug)]
+pub struct TokenStepParams {
+    /// Asset index of A, the asset seized.
+    pub asset: u16,
+    /// Asset index of L, the liability repaid.
+    pub liab: u16,
+    /// Liquidation fee with its ramp, bps.
+    pub fee_bps: u32,
+    /// Share of the fee paid to the insurance fund, bps.
+    pub insurance_share_bps: u16,
+    /// The liquidated account's withdrawable deposit of A, native units.
+    pub deposit: u64,
+    /// Its debt in L, native units.
+    pub debt: u64,
+    /// The most the liquidator asks to repay, native L units.
+    pub max_liab: u64,
+    /// The account is closed out (below the close-out value, or insolvent): the step takes all it
+    /// can instead of stopping at the target.
+    pub close_out: bool,
+}
+
+/// The amounts of a token liquidation step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenStep {
+    /// Liability repaid, native L units.
+    pub x: u64,
+    /// Asset seized from the liquidated account, native A units.
+    pub y: u64,
+    /// Of which to the insurance fund, native A units.
+    pub ins: u64,
+}
+
+/// Plans a token liquidation step: the rate at oracle prices with the fee; the cap by the request,
+/// the debt and what the deposit pays for (exact, S2-03); the amount that brings the liquidated
+/// account's LiquidationEnd health to 0 or raises it most (S2-20), or everything for a close-out;
+/// reduced to what keeps the liquidator's Init health >= 0 (S2-21). The program and the keeper both
+/// call it. `liqor` must hold entries for A and L.
+///
+/// Errors: `NothingToLiquidate` when there is nothing to take, `WorseHealth` when no amount raises
+/// the account's health, `LiquidatorHealth` when the liquidator cannot carry a single unit.
+pub fn plan_token_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &TokenStepParams) -> RiskResult<TokenStep> {
+    let (a, l) = (
+        liqee.find(p.asset).ok_or(RiskError::NothingToLiquidate)?,
+        liqee.find(p.liab).ok_or(RiskError::NothingToLiquidate)?,
+    );
+    let (ra, rl) = (
+        liqor.find(p.asset).ok_or(RiskError::NothingToLiquidate)?,
+        liqor.find(p.liab).ok_or(RiskError::NothingToLiquidate)?,
+    );
+    let (pa, pl) = (liqee.assets[a].oracle_price, liqee.assets[l].oracle_price);
+    let rate = token_rate(pl, pa, p.fee_bps)?;
+    let rate0 = token_rate(pl, pa, 0)?;
+    let all_collateral = max_repay_for_deposit(p.deposit, rate)?;
+    let cap = p.max_liab.min(p.debt).min(all_collateral);
+    if cap == 0 {
+        return Err(RiskError::NothingToLiquidate);
+    }
+    // What a repay of x seizes: everything once x takes all the collateral it can pay for (the
+    // sub-unit remainder goes with it, so no dust is left), else floor(x × rate).
+    let take = |x: u64| -> RiskResult<(u64, u64)> {
+        let y = if x == all_collateral { p.deposit } else { seized(x, rate)? };
+        Ok((y, insurance_part(y, seized(x, rate0)?, p.insurance_share_bps)))
+    };
+    let x = if p.close_out {
+        cap
+    } else {
+        let h = |x: u64, nets: Option<&mut GroupLosses>| {
+            let (y, _) = take(x)?;
+            let moves = [
+                Move { entry: a, spot: -Fx::from_num(y), ..Move::default() },
+                Move { entry: l, spot: Fx::from_num(x), ..Move::default() },
+            ];
+            health_after(liqee, &moves, HealthType::LiquidationEnd, nets)
+        };
+        let x = amount_to_target(cap, h)?;
+        if x == 0 {
+            return Err(RiskError::WorseHealth);
+        }
+        x
+    };
+    let carry = |x: u64| {
+        let (y, ins) = take(x)?;
+        let moves = [
+            Move { entry: ra, spot: Fx::from_num(y - ins), ..Move::default() },
+            Move { entry: rl, spot: -Fx::from_num(x), ..Move::default() },
+        ];
+        health_after(liqor, &moves, HealthType::Init, None)
+    };
+    let x = liquidator_capacity(x, carry)?;
+    if x == 0 {
+        return Err(RiskError::LiquidatorHealth);
+    }
+    let (y, ins) = take(x)?;
+    Ok(TokenStep { x, y, ins })
+}
+
+/// What decides a perp liquidation step besides the two accounts' health inputs.
+#[derive(Clone, Copy, Debug)]
+pub struct PerpStepParams {
+    /// Asset index of the perp market's underlying.
+    pub market: u16,
+    /// Asset index of the quote asset (perp cash is a balance of it).
+    pub quote: u16,
+    /// Native base units per lot.
+    pub lot_size: u64,
+    /// The liquidated account's position, lots (long positive, non-zero).
+    pub base_lots: i64,
+    /// Liquidation fee with its ramp, bps.
+    pub fee_bps: u32,
+    /// Share of the fee paid to the insurance fund, bps.
+    pub insurance_share_bps: u16,
+    /// The most lots the liquidator asks to take over.
+    pub max_lots: u64,
+    /// The account is closed out: the step takes all it can.
+    pub close_out: bool,
+}
+
+/// The amounts of a perp liquidation step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PerpStep {
+    /// Lots taken over.
+    pub lots: u64,
+    /// Price per lot, quote native units.
+    pub price: u64,
+    /// The liquidated position is long (the liquidator buys it).
+    pub long: bool,
+    /// Insurance share of the fee, paid by the liquidator, quote native units.
+    pub ins: u64,
+}
+
+/// The moves of a perp takeover of `n` lots at `price` per lot for the entries `(perp, quote)`: the
+/// liquidated account's base shrinks and its cash moves by the price; with `liqor_fee = Some(ins)`
+/// the liquidator's side, the opposite, paying `ins` in quote.
+fn perp_moves(
+    (i, q): (usize, usize),
     n: u64,
     lot_size: u64,
-    price_per_lot: u64,
-    liqee_long: bool,
-) -> RiskResult<Fx> {
-    let (e, spot_q) = (input.exposures[i], input.exposures[q].spot);
+    price: u64,
+    long: bool,
+    liqor_fee: Option<u64>,
+) -> RiskResult<[Move; 2]> {
     let base = Fx::from_num(n).checked_mul(Fx::from_num(lot_size)).or_overflow()?;
-    let cash = Fx::from_num(n).checked_mul(Fx::from_num(price_per_lot)).or_overflow()?;
-    let (base, cash) = if liqee_long { (-base, cash) } else { (base, -cash) };
-    let ex = &mut input.exposures[i];
-    ex.perp_base = e.perp_base.checked_add(base).or_overflow()?;
-    ex.perp_quote = e.perp_quote.checked_add(cash).or_overflow()?;
-    input.exposures[q].spot = spot_q.checked_add(cash).or_overflow()?;
-    let h = health(input, HealthType::LiquidationEnd);
-    input.exposures[i] = e;
-    input.exposures[q].spot = spot_q;
-    h
+    let cash = Fx::from_num(n).checked_mul(Fx::from_num(price)).or_overflow()?;
+    // The liquidated account sells a long (base down, cash up) or buys back a short.
+    let (mut base, mut cash) = if long { (-base, cash) } else { (base, -cash) };
+    let mut fee = Fx::ZERO;
+    if let Some(ins) = liqor_fee {
+        (base, cash) = (-base, -cash);
+        fee = Fx::from_num(ins);
+    }
+    Ok([
+        Move { entry: i, perp_base: base, perp_quote: cash, ..Move::default() },
+        Move { entry: q, spot: cash.checked_sub(fee).or_overflow()?, ..Move::default() },
+    ])
+}
+
+/// Plans a perp liquidation step the same way as [`plan_token_step`]: the price per lot at the
+/// oracle moved by the fee against the account; the cap by the request and the position; the lots
+/// reaching LiquidationEnd health 0 or raising it most; reduced to what the liquidator can carry.
+/// `liqor` must hold entries for the market and the quote asset.
+pub fn plan_perp_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &PerpStepParams) -> RiskResult<PerpStep> {
+    if p.base_lots == 0 {
+        return Err(RiskError::NothingToLiquidate);
+    }
+    let (i, q) = (
+        liqee.find(p.market).ok_or(RiskError::NothingToLiquidate)?,
+        liqee.find(p.quote).ok_or(RiskError::NothingToLiquidate)?,
+    );
+    let (ri, rq) = (
+        liqor.find(p.market).ok_or(RiskError::NothingToLiquidate)?,
+        liqor.find(p.quote).ok_or(RiskError::NothingToLiquidate)?,
+    );
+    let oracle = liqee.assets[i].oracle_price;
+    let long = p.base_lots > 0;
+    let price = perp_price_per_lot(oracle, p.lot_size, p.fee_bps, long)?;
+    let ins = |n: u64| perp_insurance_part(oracle, p.lot_size, price, n, p.insurance_share_bps);
+    let cap = p.max_lots.min(p.base_lots.unsigned_abs());
+    if cap == 0 {
+        return Err(RiskError::NothingToLiquidate);
+    }
+    let lots = if p.close_out {
+        cap
+    } else {
+        let h = |n: u64, nets: Option<&mut GroupLosses>| {
+            let moves = perp_moves((i, q), n, p.lot_size, price, long, None)?;
+            health_after(liqee, &moves, HealthType::LiquidationEnd, nets)
+        };
+        let n = amount_to_target(cap, h)?;
+        if n == 0 {
+            return Err(RiskError::WorseHealth);
+        }
+        n
+    };
+    let carry = |n: u64| {
+        let moves = perp_moves((ri, rq), n, p.lot_size, price, long, Some(ins(n)?))?;
+        health_after(liqor, &moves, HealthType::Init, None)
+    };
+    let lots = liquidator_capacity(lots, carry)?;
+    if lots == 0 {
+        return Err(RiskError::LiquidatorHealth);
+    }
+    Ok(PerpStep { lots, price, long, ins: ins(lots)? })
+}
+
+/// Bankruptcy decided by value with the liquidation's own predicates (S2-19, S2-06). An account is
+/// bankrupt when its equity at oracle prices is negative, it holds no perp base, and every deposit
+/// is dust that no token liquidation can take: for each of its debts, [`max_repay_for_deposit`] at
+/// that pair's liquidation rate (`fee_bps(deposit entry, debt entry)`, what `liquidate_token` would
+/// charge now) is zero, i.e. the deposit is worth less than one native unit of the debt with the
+/// fee. Returns a bit mask of the entries holding such dust (swept when resolving). A deposit can
+/// make a solvent account neither bankrupt (equity stays >= 0) nor unresolvable (dust never blocks).
+pub fn bankrupt_dust(input: &HealthInput, fee_bps: impl Fn(usize, usize) -> u32) -> RiskResult<u16> {
+    let n = input.len.min(MAX_HEALTH_ASSETS);
+    let mut dust = 0u16;
+    for j in 0..n {
+        let e = &input.exposures[j];
+        if e.perp_base != Fx::ZERO {
+            return Err(RiskError::HasLiquidatablePositions);
+        }
+        if e.spot <= Fx::ZERO {
+            continue;
+        }
+        let deposit = super::num::to_u64_floor(e.spot).or_overflow()?;
+        for k in 0..n {
+            if input.exposures[k].spot >= Fx::ZERO {
+                continue;
+            }
+            let rate = token_rate(input.assets[k].oracle_price, input.assets[j].oracle_price, fee_bps(j, k))?;
+            // Equivalent to max_repay_for_deposit(deposit, rate) > 0, in one evaluation.
+            if seizure_fits(1, rate, deposit)? {
+                return Err(RiskError::HasLiquidatablePositions);
+            }
+        }
+        dust |= 1 << j;
+    }
+    let c = health_with_group_losses(input, HealthType::Maint, None)?;
+    if c.equity >= Fx::ZERO {
+        return Err(RiskError::NotInsolvent);
+    }
+    Ok(dust)
+}
+
+/// Seconds after its last step at which a liquidation episode lapses (6 hours). A lapsed episode no
+/// longer holds the account to the LiquidationEnd target: it must fall below Maint again, and a new
+/// episode restarts the fee ramp (S2-01). Deposits, repays, and withdrawals or trades that leave
+/// Init health >= 0 end the episode at once.
+pub const LIQUIDATION_EPISODE_SECS: i64 = 6 * 3_600;
+
+/// A liquidation episode is running: the account is flagged and its last step is recent.
+pub fn episode_active(flagged: bool, last_step_ts: i64, now: i64) -> bool {
+    flagged && now.saturating_sub(last_step_ts) <= LIQUIDATION_EPISODE_SECS
+}
+
+/// The one liquidatability predicate (program, keeper, SDK): Maint health below zero, or a running
+/// episode whose LiquidationEnd target is not reached yet.
+pub fn liquidatable(maint: Fx, end: Fx, episode_active: bool) -> bool {
+    maint < Fx::ZERO || (episode_active && end < Fx::ZERO)
+}
+
+/// Seconds the account has been in its running liquidation episode (0 when none runs): the fee
+/// ramps with it.
+pub fn liquidation_elapsed(episode_active: bool, start_ts: i64, now: i64) -> i64 {
+    if episode_active && start_ts > 0 {
+        now.saturating_sub(start_ts).max(0)
+    } else {
+        0
+    }
 }
 
 #[cfg(test)]
@@ -232,6 +638,17 @@ mod tests {
         assert_eq!(perp_price_per_lot(Price::from_num(100), 10, 100, true).unwrap(), 989);
     }
 
+    /// A step evaluation with a one-group net that crosses zero at `k` (a hedge being unwound).
+    fn at(h: f64, net: f64, nets: Option<&mut GroupLosses>) -> Fx {
+        if let Some(nets) = nets {
+            *nets = [Fx::ZERO; 2 * MAX_HEALTH_ASSETS];
+            // One group whose net value crosses zero at `k` with equal down and up shocks of 10%.
+            nets[6] = Fx::from_num(net / 10.0);
+            nets[7] = Fx::from_num(-net / 10.0);
+        }
+        Fx::from_num(h.floor())
+    }
+
     proptest! {
         /// The search returns the smallest amount reaching zero for any increasing piecewise-linear
         /// health, or the maximum when zero is out of reach.
@@ -242,17 +659,161 @@ mod tests {
             let f = |x: u64| {
                 let x = x as f64;
                 let v = if x <= k as f64 { h0 + s1 * x } else { h0 + s1 * k as f64 + s2 * (x - k as f64) };
-                Ok(Fx::from_num(v.floor()))
+                Fx::from_num(v.floor())
             };
-            let got = amount_to_target(max, Fx::from_num(h0.floor()), f).unwrap();
-            let at = f(got).unwrap();
-            if f(max).unwrap() <= Fx::ZERO {
+            let got = amount_to_target(max, |x, nets| {
+                if let Some(n) = nets {
+                    *n = [Fx::ZERO; 2 * MAX_HEALTH_ASSETS];
+                }
+                Ok(f(x))
+            }).unwrap();
+            let at = f(got);
+            if f(max) < Fx::ZERO {
                 prop_assert_eq!(got, max);
             } else if at >= Fx::ZERO {
-                prop_assert!(got == 0 || f(got - 1).unwrap() < Fx::ZERO, "not the smallest: {}", got);
+                prop_assert!(got == 0 || f(got - 1) < Fx::ZERO, "not the smallest: {}", got);
             } else {
                 prop_assert!(got < max, "search ended below zero: must not overshoot");
             }
         }
+
+        /// S2-20: health that rises until a group's net crosses zero at `k` and falls after it (a
+        /// hedge unwound past flat). The search returns the first amount reaching zero when the peak
+        /// reaches it, else the peak; never an amount whose health is below the start.
+        #[test]
+        fn s2_20_search_handles_health_that_falls_past_a_hedge(max in 2u64..1_000_000_000_000,
+                h0 in -1e9f64..-1.0, up in 0.001f64..100.0, down in 0.001f64..100.0, kink in 0.01f64..0.99) {
+            let k = ((max as f64 * kink) as u64).max(1);
+            let f = |x: u64, nets: Option<&mut GroupLosses>| {
+                let x = x as f64;
+                let kf = k as f64;
+                let h = if x <= kf { h0 + up * x } else { h0 + up * kf - down * (x - kf) };
+                at(h, kf - x, nets)
+            };
+            let mut evals = 0;
+            let got = amount_to_target(max, |x, n| { evals += 1; Ok(f(x, n)) }).unwrap();
+            prop_assert!(evals <= 2 + 2 + MAX_SEARCH_STEPS, "{} evaluations", evals);
+            let g = |x: u64| f(x, None);
+            let peak = g(k);
+            prop_assert!(got <= k, "past the peak: {} > {}", got, k);
+            if peak >= Fx::ZERO {
+                let hg = g(got);
+                // Never beyond the first amount reaching zero.
+                prop_assert!(hg < Fx::ZERO || got == 0 || g(got - 1) < Fx::ZERO);
+                prop_assert!(got > 0);
+            } else {
+                prop_assert_eq!(got, k, "the peak: the most health any amount gives");
+            }
+            prop_assert!(g(got) > g(0));
+        }
+
+        /// S2-21: the liquidator's capacity is the largest amount keeping its health >= 0.
+        #[test]
+        fn s2_21_capacity_is_the_largest_amount_the_liquidator_carries(cap in 1u64..1_000_000_000_000,
+                h0 in 0.0f64..1e9, s in 0.001f64..100.0) {
+            let f = |x: u64| Fx::from_num((h0 - s * x as f64).floor());
+            let got = liquidator_capacity(cap, |x| Ok(f(x))).unwrap();
+            prop_assert!(f(got) >= Fx::ZERO || got == 0);
+            if got < cap {
+                // Within a few units of the boundary (the search stops on the safe side).
+                let boundary = (h0 / s) as u64;
+                prop_assert!(boundary.saturating_sub(got) <= (cap / 1_000_000).max(2), "{} vs {}", got, boundary);
+            }
+        }
+
+        /// S2-03: the largest repay whose seizure fits the deposit, exact at any price ratio
+        /// (0-decimal tokens worth 100k USD, tokens worth 1e-8 USD, 9-decimal tokens), in at most 64
+        /// bisection steps.
+        #[test]
+        fn s2_03_max_repay_is_exact_for_extreme_price_ratios(
+                liab in (1u64..u64::MAX / 2, -12i32..=2, 0u8..=9),
+                asset in (1u64..u64::MAX / 2, -12i32..=2, 0u8..=9),
+                fee in 0u32..5_000, deposit in 0u64..u64::MAX) {
+            let px = |(m, e, d): (u64, i32, u8)| super::super::num::price_from_mantissa(m % 100_000_000_000_000, e - 8, 6, d);
+            let (Some(pl), Some(pa)) = (px(liab), px(asset)) else { return Ok(()) };
+            let Ok(rate) = token_rate(pl, pa, fee) else { return Ok(()) };
+            prop_assume!(rate > Price::ZERO);
+            let x = max_repay_for_deposit(deposit, rate).unwrap();
+            prop_assert!(seized(x, rate).unwrap() <= deposit);
+            if x < u64::MAX {
+                match seized(x + 1, rate) {
+                    Ok(y) => prop_assert!(y > deposit, "x + 1 also fits: {} {}", x, y),
+                    Err(e) => prop_assert_eq!(e, RiskError::MathOverflow),
+                }
+            }
+        }
+    }
+
+    /// S2-19 / S2-06: bankruptcy by value. A solvent account whose only deposit is dust is not
+    /// bankrupt; an insolvent one is, with the dust reported; a deposit a liquidation can take blocks.
+    #[test]
+    fn s2_19_bankruptcy_is_decided_by_value() {
+        use super::super::health::{AssetRisk, Exposure};
+        use super::super::params::{RiskFractions, RiskParams};
+        let p = RiskParams {
+            init_down_bps: 2_000,
+            init_up_bps: 2_500,
+            maint_down_bps: 1_000,
+            maint_up_bps: 1_250,
+            risk_group: 0,
+            basis_bps: 0,
+            liquidity_bps: 0,
+            concentration_bps: 0,
+            concentration_threshold: u64::MAX,
+            liquidation_fee_bps: 500,
+        };
+        let input = |debt: f64, dep: f64| {
+            let mut h = HealthInput::default();
+            let a = |i: u16, price: f64| AssetRisk {
+                asset_index: i,
+                risk_group: i,
+                oracle_price: Price::from_num(price),
+                stable_price: Price::from_num(price),
+                fr: RiskFractions::from_params(&p),
+                init_pnl_cap: Fx::ZERO,
+            };
+            h.push(a(0, 1.0), Exposure { spot: Fx::from_num(-debt), ..Exposure::default() }).unwrap();
+            // 1 native unit of the deposit asset is worth 0.001 of the debt's unit.
+            h.push(a(1, 0.001), Exposure { spot: Fx::from_num(dep), ..Exposure::default() }).unwrap();
+            h
+        };
+        let fee = |_: usize, _: usize| 1_000u32;
+        // 1,050 units of dust (1.05 debt units; a liquidation needs 1,100 for one unit at 10%).
+        assert_eq!(bankrupt_dust(&input(1.0, 1_050.0), fee), Err(RiskError::NotInsolvent));
+        assert_eq!(bankrupt_dust(&input(2.0, 1_050.0), fee), Ok(0b10));
+        assert_eq!(bankrupt_dust(&input(2.0, 1_100.0), fee), Err(RiskError::HasLiquidatablePositions));
+        assert_eq!(bankrupt_dust(&input(5.0, 0.0), fee), Ok(0));
+    }
+
+    /// S2-03: the pairs of the audit (BONK debt against 1 BTC took 1,887,191 loop steps).
+    #[test]
+    fn s2_03_max_repay_for_deposit_takes_at_most_64_steps() {
+        use super::super::num::price_from_mantissa;
+        let px = |m: u64, e: i32, d: u8| price_from_mantissa(m, e, 6, d).unwrap();
+        let bonk = px(2_000, -8, 5);
+        let btc = px(10_000_000_000_000, -8, 8);
+        let usdc = px(100_000_000, -8, 6);
+        for (pl, pa, deposit) in
+            [(bonk, btc, 100_000_000u64), (bonk, usdc, 1_000_000_000_000), (usdc, btc, 10_000_000_000)]
+        {
+            let rate = token_rate(pl, pa, 1_000).unwrap();
+            let x = max_repay_for_deposit(deposit, rate).unwrap();
+            assert!(seized(x, rate).unwrap() <= deposit && seized(x + 1, rate).unwrap() > deposit);
+        }
+    }
+
+    /// S2-13: an oracle equal to its stable price never deviates, at any price (a 0-decimal token
+    /// at $100,000 overflowed the old I48F80 comparison); a real deviation is still caught.
+    #[test]
+    fn s2_13_deviates_is_exact_for_expensive_native_units() {
+        use super::super::num::price_from_mantissa;
+        let p = price_from_mantissa(10_000_000_000_000, -8, 6, 0).unwrap(); // $100,000, 0 decimals
+        assert!(!deviates(p, p, 2_000));
+        let q = price_from_mantissa(12_100_000_000_000, -8, 6, 0).unwrap(); // +21%
+        let r = price_from_mantissa(11_900_000_000_000, -8, 6, 0).unwrap(); // +19%
+        assert!(deviates(q, p, 2_000) && !deviates(r, p, 2_000));
+        let big = Price::from_bits(i128::MAX);
+        assert!(!deviates(big, big, 10_000));
+        assert!(deviates(big, Price::from_bits(1), 10_000));
     }
 }

@@ -41,6 +41,17 @@ pub enum RiskError {
     PriceOutsideBand,
     /// The market's settle limit for the current window is used up.
     SettleLimitReached,
+    /// A liquidation step has nothing to take (no deposit, debt or position, or dust worth less
+    /// than one unit of the liability).
+    NothingToLiquidate,
+    /// No liquidation amount raises the account's health.
+    WorseHealth,
+    /// The liquidator cannot carry even the smallest step (its Init health would fall below zero).
+    LiquidatorHealth,
+    /// The account's equity at oracle prices is not negative: it is not bankrupt.
+    NotInsolvent,
+    /// The account still holds something a liquidation can take.
+    HasLiquidatablePositions,
 }
 
 /// Result type of the pure engine.

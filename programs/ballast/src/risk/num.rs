@@ -32,9 +32,9 @@ pub enum Round {
     Up,
 }
 
-/// 128 x 128 -> 256-bit unsigned product as (high, low).
+/// 128 x 128 -> 256-bit unsigned product as (high, low). Tuples compare as 256-bit numbers.
 #[inline]
-fn wide_mul_u128(a: u128, b: u128) -> (u128, u128) {
+pub fn wide_mul_u128(a: u128, b: u128) -> (u128, u128) {
     let (a_lo, a_hi) = (a as u64 as u128, a >> 64);
     let (b_lo, b_hi) = (b as u64 as u128, b >> 64);
     let ll = a_lo * b_lo;

@@ -536,6 +536,21 @@ impl Asset {
         Ok(())
     }
 
+    /// Records `borrowed` native units that accounts owe whatever the limits (perp fees and settled
+    /// perp losses beyond a quote deposit) in the net-borrow window, without enforcing its limit:
+    /// later user borrows see them (S2-17).
+    pub fn record_owed_borrow(&mut self, now: i64, borrowed: u64) -> Result<()> {
+        if borrowed == 0 {
+            return Ok(());
+        }
+        let delta = i64::try_from(borrowed).map_err(|_| BallastError::MathOverflow)?;
+        let mut w = BorrowWindow { start_ts: self.bank.window_start_ts, net: self.bank.window_net };
+        w.record_owed(&self.bank.limits.limits(), now, delta).map_risk()?;
+        self.bank.window_start_ts = w.start_ts;
+        self.bank.window_net = w.net;
+        Ok(())
+    }
+
     /// Records an oracle observation: moves the stable price within its growth bound and keeps the
     /// newest publish time.
     pub fn observe_price(&mut self, oracle: Price, publish_time: i64, now: i64) -> Result<()> {

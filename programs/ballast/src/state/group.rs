@@ -73,10 +73,22 @@ impl InsuranceFund {
         Ok((amount as u128 * self.total_shares as u128 / self.value as u128) as u64)
     }
 
-    /// Burns `shares` paid out with `pay` (at most their value).
+    /// Burns `shares` paid out with `pay` (at most their value). Value left once no share remains
+    /// (gains during the last staker's cooldown) becomes protocol shares, one per native unit, so
+    /// the next staker cannot capture it (S2-18).
     pub fn burn(&mut self, shares: u64, pay: u64) {
         self.total_shares -= shares;
         self.value -= pay;
+        self.adopt_orphan_value();
+    }
+
+    /// Value the fund holds while no share exists becomes protocol shares, one per native unit:
+    /// revenue swept in while nobody stakes, or value left after the last staker leaves.
+    pub fn adopt_orphan_value(&mut self) {
+        if self.total_shares == 0 && self.value > 0 {
+            self.total_shares = self.value;
+            self.protocol_shares = self.value;
+        }
     }
 
     /// Value of `shares`, rounded down (against the staker).

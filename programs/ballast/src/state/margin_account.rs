@@ -102,8 +102,15 @@ pub struct MarginAccount {
     pub options: [OptionPosition; MAX_OPTION_POSITIONS],
     /// When the current liquidation started (the fee ramps from here), unix seconds; 0: none.
     pub liquidation_start_ts: i64,
+    /// When the last liquidation step of the current episode ran, unix seconds; 0: none. The episode
+    /// lapses `LIQUIDATION_EPISODE_SECS` after it (S2-01).
+    pub liquidation_last_ts: i64,
+    /// Quote native units the insurance fund has paid towards this account's current bankruptcy; the
+    /// asset's `insurance_cap` bounds this sum, whoever calls and however the calls are split
+    /// (S2-10). Reset once the account owes nothing.
+    pub bankruptcy_insurance_paid: u64,
     /// Reserved for upgrades.
-    pub reserved: [u8; 120],
+    pub reserved: [u8; 104],
 }
 
 const _: () = assert!(core::mem::size_of::<TokenPosition>() == 24);
@@ -127,6 +134,23 @@ impl MarginAccount {
         for o in self.options.iter_mut() {
             o.asset_index = FREE_SLOT;
         }
+    }
+
+    /// A liquidation episode is running: the account is flagged and its last step is at most
+    /// `LIQUIDATION_EPISODE_SECS` old. Only then does LiquidationEnd health < 0 keep it liquidatable.
+    pub fn liquidation_episode_active(&self, now: i64) -> bool {
+        crate::risk::liquidation::episode_active(
+            self.flags & ACCOUNT_FLAG_BEING_LIQUIDATED != 0,
+            self.liquidation_last_ts,
+            now,
+        )
+    }
+
+    /// Ends the liquidation episode: flag cleared, times reset.
+    pub fn end_liquidation_episode(&mut self) {
+        self.flags &= !ACCOUNT_FLAG_BEING_LIQUIDATED;
+        self.liquidation_start_ts = 0;
+        self.liquidation_last_ts = 0;
     }
 
     /// Slot of the token position in `asset_index`.

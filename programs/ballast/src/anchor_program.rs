@@ -1,0 +1,226 @@
+//! The `#[program]` module: every instruction's entry, forwarding to its handler in
+//! [`crate::instructions`]. It lives in its own module so that the one lint exemption below covers
+//! Anchor's generated dispatch code and nothing else.
+
+// Anchor's generated per-instruction dispatch functions (`__private::__global::*`, which inline
+// each instruction's `try_accounts`) exceed clippy's 4 KiB stack estimate in unoptimized builds for
+// the instructions with the most accounts. The forwarders below hold no data; every handler and
+// helper they call is checked by the lint on its own. Check the real frames with an SBF toolchain.
+#![allow(clippy::large_stack_frames)]
+
+use anchor_lang::prelude::*;
+
+use crate::instructions::*;
+use crate::{instructions, state, ID};
+
+/// The Ballast program.
+#[program]
+pub mod ballast {
+    use super::*;
+
+    /// Creates a group (PDA `[group, creator, group_num]`); the creator becomes admin.
+    /// `timelock_secs`: delay for risk-increasing changes, at most 30 days.
+    pub fn create_group(ctx: Context<CreateGroup>, group_num: u32, guardian: Pubkey, timelock_secs: u64) -> Result<()> {
+        instructions::create_group::handler(ctx, group_num, guardian, timelock_secs)
+    }
+
+    /// Admin: lists an asset at index `asset_index` (= the group's asset count) with its mint,
+    /// vault, oracle and parameters. The oracle must give a valid price now.
+    pub fn list_asset(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParams) -> Result<()> {
+        instructions::list_asset::handler(ctx, asset_index, params)
+    }
+
+    /// Admin: edits an asset's parameters; the resulting configuration is validated as a whole.
+    pub fn edit_asset(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
+        instructions::edit_asset::handler(ctx, params)
+    }
+
+    /// Permissionless update: accrues the asset's interest, reads its oracle, moves its stable price
+    /// and accrues perp funding.
+    pub fn refresh_asset(ctx: Context<RefreshAsset>) -> Result<()> {
+        instructions::refresh_asset::handler(ctx)
+    }
+
+    /// Opens a margin account (PDA `[account, group, owner, account_num]`).
+    pub fn create_account(ctx: Context<CreateAccount>, account_num: u32) -> Result<()> {
+        instructions::create_account::handler(ctx, account_num)
+    }
+
+    /// Closes an empty margin account and returns its rent.
+    pub fn close_account(ctx: Context<CloseAccount>) -> Result<()> {
+        instructions::close_account::handler(ctx)
+    }
+
+    /// Owner: sets or clears a delegate with DELEGATE_* scope bits and an expiry (unix seconds, 0: none).
+    pub fn set_delegate(ctx: Context<SetDelegate>, delegate: Pubkey, scope: u8, expiry: i64) -> Result<()> {
+        instructions::set_delegate::handler(ctx, delegate, scope, expiry)
+    }
+
+    /// Deposits `amount` native units into a margin account. No oracle, no health check.
+    pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+        instructions::deposit::handler(ctx, amount)
+    }
+
+    /// Withdraws `amount` native units (u64::MAX: the whole deposit); beyond the deposit it borrows
+    /// when `allow_borrow` and the asset is borrowable. Init health must stay >= 0.
+    /// Remaining accounts: the health accounts in canonical order.
+    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64, allow_borrow: bool) -> Result<()> {
+        instructions::withdraw::handler(ctx, amount, allow_borrow)
+    }
+
+    /// Repays up to `amount` native units (u64::MAX: the whole debt) of a borrow of any account of
+    /// the group, from the signer's token account. Never lowers that account's health.
+    pub fn repay(ctx: Context<Repay>, amount: u64) -> Result<()> {
+        instructions::repay::handler(ctx, amount)
+    }
+
+    /// Admin: withdraws up to the protocol fees accrued in an asset, never depositors' funds.
+    pub fn withdraw_fees(ctx: Context<WithdrawFees>, amount: u64) -> Result<()> {
+        instructions::withdraw_fees::handler(ctx, amount)
+    }
+
+    /// Fails with HealthBelowMinimum unless health of `health_type` (0 Init, 1 Maint,
+    /// 2 LiquidationEnd) is at least `min_health_bits` (I80F48 bits, quote native units).
+    /// Remaining accounts: the health accounts in canonical order.
+    pub fn check_health<'info>(
+        ctx: Context<'info, CheckHealth<'info>>,
+        health_type: u8,
+        min_health_bits: i128,
+    ) -> Result<()> {
+        instructions::check_health::handler(ctx, health_type, min_health_bits)
+    }
+
+    /// Admin: enables, configures, sets reduce-only or disables the perp market of a (non-quote)
+    /// asset. The base lot size is fixed once set.
+    pub fn set_perp_market(ctx: Context<SetPerpMarket>, params: state::PerpMarketParams) -> Result<()> {
+        instructions::set_perp_market::handler(ctx, params)
+    }
+
+    /// Both owners (or trade delegates) sign: `buyer` buys `lots` from `seller` at `price_per_lot`
+    /// (quote native units per lot, inside the band around the oracle). Both pay the taker fee and
+    /// must pass the health rule. Remaining accounts: the buyer's health accounts, then the
+    /// seller's; `buyer_health_accounts` says where they split.
+    pub fn block_trade<'info>(
+        ctx: Context<'info, BlockTrade<'info>>,
+        lots: u64,
+        price_per_lot: u64,
+        buyer_health_accounts: u8,
+    ) -> Result<()> {
+        instructions::block_trade::handler(ctx, lots, price_per_lot, buyer_health_accounts)
+    }
+
+    /// Fills `fill_lots` of a maker's signed order at its limit price against the signer's account.
+    /// The previous instruction must be the ed25519 verification of the order message (see
+    /// docs/perps.md). Remaining accounts: the maker's health accounts, then the taker's.
+    pub fn fill_order<'info>(
+        ctx: Context<'info, FillOrder<'info>>,
+        order: crate::order::SignedOrder,
+        fill_lots: u64,
+        maker_health_accounts: u8,
+    ) -> Result<()> {
+        instructions::fill_order::handler(ctx, order, fill_lots, maker_health_accounts)
+    }
+
+    /// Maker: burns a signed-order nonce; no further fill of it can happen.
+    pub fn cancel_order(ctx: Context<CancelOrder>, nonce: u64) -> Result<()> {
+        instructions::cancel_order::handler(ctx, nonce)
+    }
+
+    /// Permissionless: settles up to `max_amount` quote native units of perp PnL from a losing
+    /// account to a winning one, through their quote-asset balances, within the market's window limit.
+    pub fn settle_pnl(ctx: Context<SettlePnl>, max_amount: u64) -> Result<()> {
+        instructions::settle_pnl::handler(ctx, max_amount)
+    }
+
+    /// Admin: sets the group's liquidation fee ramp, insurance share, close-out value and stable-price
+    /// guard (validated: ramp cap <= 50%, shares <= 100%, deviation in 1..=10,000 bps).
+    pub fn set_liquidation_config(ctx: Context<SetLiquidationConfig>, params: LiquidationConfigParams) -> Result<()> {
+        instructions::set_liquidation_config::handler(ctx, params)
+    }
+
+    /// Liquidator (its account's owner signs): repays up to `max_liab` native units of the
+    /// liquidated account's borrow in `liab` and seizes its deposit in `asset` at the oracle price
+    /// plus the fee, never beyond LiquidationEnd health 0 (docs/liquidation.md). Remaining accounts:
+    /// the liquidated account's health accounts, then the liquidator's (with both assets added).
+    pub fn liquidate_token<'info>(
+        ctx: Context<'info, LiquidateToken<'info>>,
+        max_liab: u64,
+        liqee_health_accounts: u8,
+    ) -> Result<()> {
+        instructions::liquidate_token::handler(ctx, max_liab, liqee_health_accounts)
+    }
+
+    /// Liquidator (its account's owner signs): takes over up to `max_lots` of the liquidated
+    /// account's perp position at the oracle price moved by the fee against it, never beyond
+    /// LiquidationEnd health 0. Remaining accounts: the liquidated account's health accounts, then
+    /// the liquidator's (with the perp and quote assets added).
+    pub fn liquidate_perp<'info>(
+        ctx: Context<'info, LiquidatePerp<'info>>,
+        max_lots: u64,
+        liqee_health_accounts: u8,
+    ) -> Result<()> {
+        instructions::liquidate_perp::handler(ctx, max_lots, liqee_health_accounts)
+    }
+
+    /// Admin: creates the insurance fund's quote-asset vault; `cooldown_secs` is the unstake cooldown.
+    pub fn create_insurance_fund(ctx: Context<CreateInsuranceFund>, cooldown_secs: u32) -> Result<()> {
+        instructions::create_insurance_fund::handler(ctx, cooldown_secs)
+    }
+
+    /// Stakes `amount` quote native units in the insurance fund for shares.
+    pub fn stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
+        instructions::stake::handler(ctx, amount)
+    }
+
+    /// Requests the withdrawal of `shares` after the cooldown.
+    pub fn request_unstake(ctx: Context<UnstakeRequest>, shares: u64) -> Result<()> {
+        instructions::request_unstake::handler(ctx, shares)
+    }
+
+    /// Cancels the pending unstake request.
+    pub fn cancel_unstake(ctx: Context<UnstakeRequest>) -> Result<()> {
+        instructions::cancel_unstake::handler(ctx)
+    }
+
+    /// After the cooldown: burns the requested shares and pays min(value now, value at request).
+    pub fn withdraw_unstake(ctx: Context<WithdrawUnstake>) -> Result<()> {
+        instructions::withdraw_unstake::handler(ctx)
+    }
+
+    /// Permissionless: moves the fund's fee claim on the quote vault into the fund's vault.
+    pub fn sweep_insurance_fees(ctx: Context<SweepInsuranceFees>) -> Result<()> {
+        instructions::sweep_insurance_fees::handler(ctx)
+    }
+
+    /// Admin: withdraws the value of `shares` protocol-owned shares of the fund (never stakers').
+    pub fn withdraw_protocol_insurance(ctx: Context<WithdrawProtocolInsurance>, shares: u64) -> Result<()> {
+        instructions::withdraw_protocol_insurance::handler(ctx, shares)
+    }
+
+    /// Permissionless: for a bankrupt account (negative equity at oracle prices, no perp position,
+    /// only dust no liquidation can take; remaining accounts: its health accounts), resolves up to
+    /// `max_amount` native units of its debt in the bank's asset: dust goes to protocol fees, the
+    /// insurance fund pays (quote debts, up to the asset's cap over the whole bankruptcy), the rest
+    /// lowers the asset's deposit index.
+    pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>, max_amount: u64) -> Result<()> {
+        instructions::resolve_bankruptcy::handler(ctx, max_amount)
+    }
+
+    /// Test builds only: admin creates a stub oracle.
+    #[cfg(feature = "test-oracle")]
+    pub fn create_stub_oracle(ctx: Context<CreateStubOracle>, stub_num: u64) -> Result<()> {
+        instructions::create_stub_oracle::handler(ctx, stub_num)
+    }
+
+    /// Test builds only: admin sets a stub oracle's price (mantissa, confidence, exponent, publish time).
+    #[cfg(feature = "test-oracle")]
+    pub fn set_stub_oracle(
+        ctx: Context<SetStubOracle>,
+        price: i64,
+        conf: u64,
+        expo: i32,
+        publish_time: i64,
+    ) -> Result<()> {
+        instructions::set_stub_oracle::handler(ctx, price, conf, expo, publish_time)
+    }
+}

@@ -1,0 +1,359 @@
+//! Security review S2 (`../shared/audits/2026-12-security-review.md`): each test turns a finding's
+//! reproduction around and asserts the fixed behaviour; refusals also assert that nothing changed.
+//! The engine-level findings (S2-03, S2-13, the search of S2-20 and the capacity of S2-21) are
+//! unit-tested in `programs/ballast/src/risk/liquidation.rs`.
+
+use crate::harness::*;
+use ballast::error::BallastError;
+use ballast::instructions::{EditAssetParams, ListAssetParams};
+use ballast::risk::Fx;
+use ballast::state::{OracleKind, ASSET_FLAG_NO_ASSET_LIQUIDATION};
+use ballast_sdk::insurance as ins;
+use ballast_sdk::ix;
+use solana_sdk::signature::Signer;
+
+const USDC: u16 = 0;
+const SOL: u16 = 1;
+
+type Tweak = fn(&mut ListAssetParams);
+
+/// USDC ($1, 6 dec) and SOL ($100, 9 dec) plus `extra` listings; a lender with 100,000 USDC, a
+/// liquidator with 50,000 USDC, and a borrower with `sol` lamports that borrows `usdc`.
+fn setup_with(sol: u64, usdc: u64, extra: &[(u8, f64, Tweak)]) -> (Env, User, User) {
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 100.0, OracleKind::PythPull);
+    for (dec, price, tweak) in extra {
+        env.list_with(*dec, *price, OracleKind::PythPull, spl(), tweak).unwrap();
+    }
+    let lender = env.user(0);
+    env.fund_and_deposit(&lender, USDC, 100_000_000_000);
+    let liqor = env.user(1);
+    env.fund_and_deposit(&liqor, USDC, 50_000_000_000);
+    let liqee = env.user(2);
+    env.fund_and_deposit(&liqee, SOL, sol);
+    env.borrow(&liqee, USDC, usdc).expect("borrow");
+    (env, liqor, liqee)
+}
+
+fn setup(sol: u64, usdc: u64) -> (Env, User, User) {
+    setup_with(sol, usdc, &[])
+}
+
+/// Moves the clock by `secs`, publishes fresh prices and refreshes those assets.
+fn advance(env: &mut Env, secs: i64, prices: &[(u16, f64)]) {
+    let now = env.now();
+    env.set_time(now + secs);
+    for (i, p) in prices {
+        env.set_price(*i, *p);
+        let oracle = env.assets[*i as usize].oracle;
+        env.send(&[ix::refresh_asset(&env.group, *i, &oracle)], &[]).unwrap();
+    }
+}
+
+/// S2-19 (critical): a solvent account holding a deposit of less than one index share, worth about
+/// $1,000 (one native unit of a 0-decimal asset whose deposit index grew above 1), borrows against
+/// it and calls resolve_bankruptcy on itself. Bankruptcy is decided by value: the deposit is worth
+/// far more than a unit of the debt, so it is refused (HasLiquidatablePositions; a solvent account
+/// holding only dust gets NotInsolvent, unit-tested in `risk::liquidation`), and nothing changes.
+#[test]
+fn s2_19_a_solvent_account_with_a_sub_share_deposit_cannot_be_resolved() {
+    const GOLD: u16 = 2;
+    let none: Tweak = |_| {};
+    let (mut env, _liqor, _liqee) = setup_with(10_000_000_000, 100_000_000, &[(0, 1_000.0, none)]);
+    env.create_fund();
+    let staker = env.user(8);
+    env.stake(&staker, 10_000_000).unwrap();
+    // GOLD lenders and borrowers: an hour of interest lifts its deposit index above 1.
+    let (gl, gb) = (env.user(5), env.user(6));
+    env.fund_and_deposit(&gl, GOLD, 100);
+    env.fund_and_deposit(&gb, USDC, 200_000_000_000);
+    env.borrow(&gb, GOLD, 60).unwrap();
+    advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, 100.0), (GOLD, 1_000.0)]);
+    assert!(env.asset_state(GOLD).bank.deposit_index.fx() > Fx::ONE);
+    let attacker = env.user(7);
+    env.fund_and_deposit(&attacker, GOLD, 1);
+    let shares = env.margin_account(&attacker.account).token_indexed(GOLD);
+    assert!(shares < Fx::ONE && shares > Fx::ZERO, "a sub-share deposit: {shares}");
+    env.borrow(&attacker, USDC, 600_000_000).unwrap();
+    let ix = resolve_ix(&mut env, &attacker, USDC, u64::MAX);
+    env.assert_fails_nsc(&[ix], &[], BallastError::HasLiquidatablePositions);
+    assert_eq!(env.group_state().insurance.paid_out, 0);
+    assert_eq!(env.asset_state(USDC).socialized_loss, 0);
+    assert!(balance(&mut env, &attacker, USDC) <= -Fx::from_num(600_000_000u64), "the debt is all there");
+}
+
+/// S2-06: dust deposited into bankrupt accounts no longer blocks their resolution. A deposit of an
+/// asset flagged NO_ASSET_LIQUIDATION can be seized once the account is insolvent; a deposit worth
+/// less than one unit of the debt is dust, swept to protocol fees when resolving. The keeper clears
+/// both accounts, and a dust deposit cannot make a solvent account resolvable (S2-19 above).
+#[test]
+fn s2_06_dust_deposits_never_block_bankruptcy_resolution() {
+    const LOCKED: u16 = 2;
+    const TINY: u16 = 3;
+    let locked: Tweak = |p| p.flags = ASSET_FLAG_NO_ASSET_LIQUIDATION;
+    let tiny: Tweak = |_| {};
+    let (mut env, liqor, liqee) = setup_with(50_000_000, 3_190_000, &[(6, 1.0, locked), (9, 0.0001, tiny)]);
+    let second = env.user(4);
+    env.fund_and_deposit(&second, SOL, 50_000_000);
+    env.borrow(&second, USDC, 3_190_000).unwrap();
+    let all = |p: f64| [(USDC, 1.0), (SOL, p), (LOCKED, 1.0), (TINY, 0.0001)];
+    advance(&mut env, 3_600, &all(30.0));
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+    liquidate(&mut env, &liqor, &second, SOL, USDC, u64::MAX).unwrap();
+    assert!(balance(&mut env, &liqee, USDC) < Fx::ZERO && balance(&mut env, &second, USDC) < Fx::ZERO);
+    // The attacker front-runs with a unit of the locked asset and with tiny dust.
+    let attacker = env.user(9);
+    let d1 = deposit_into(&mut env, &attacker, &liqee, LOCKED, 1);
+    let d2 = deposit_into(&mut env, &attacker, &second, TINY, 1_000);
+    let k = attacker.kp.insecure_clone();
+    env.send(&[d1, d2], &[&k]).unwrap();
+    advance(&mut env, 60, &all(30.0));
+    // The locked unit is worth a whole unit of the debt: liquidation must take it first.
+    let ix = resolve_ix(&mut env, &liqee, USDC, u64::MAX);
+    env.assert_fails_nsc(&[ix], &[], BallastError::HasLiquidatablePositions);
+    // Tiny dust (0.1 quote native) does not block: resolved at once, the dust swept to fees.
+    let fees0 = env.asset_state(TINY).bank.protocol_fees.fx();
+    let ix = resolve_ix(&mut env, &second, USDC, u64::MAX);
+    env.send(&[ix], &[]).unwrap();
+    assert_eq!(balance(&mut env, &second, USDC), Fx::ZERO);
+    assert_eq!(balance(&mut env, &second, TINY), Fx::ZERO);
+    assert!(env.asset_state(TINY).bank.protocol_fees.fx() > fees0);
+    // The keeper seizes the locked unit from the insolvent account, then resolves it.
+    let report = keeper(&env, &liqor).run(&mut env.bank, 5).unwrap();
+    assert!(report.liquidations >= 1 && report.bankruptcies >= 1, "{report:?}");
+    assert_eq!(balance(&mut env, &liqee, USDC), Fx::ZERO);
+    assert_eq!(balance(&mut env, &liqee, LOCKED), Fx::ZERO);
+    assert!(env.asset_state(USDC).socialized_loss > 0);
+}
+
+/// S2-01: the owner's repay ends the liquidation episode. Ten hours later the account, healthy by
+/// Maint although below the LiquidationEnd target, is not liquidatable, exactly like its twin that
+/// was never flagged.
+#[test]
+fn s2_01_recovery_ends_the_liquidation_episode() {
+    let (mut env, liqor, liqee) = setup(10_000_000_000, 600_000_000);
+    let twin = env.user(3);
+    env.fund_and_deposit(&twin, SOL, 10_000_000_000);
+    env.borrow(&twin, USDC, 300_000_000).unwrap();
+    advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, 70.0)]);
+    assert!(healths(&mut env, &liqee)[1] < Fx::ZERO);
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, 1).unwrap();
+    assert!(flagged(&mut env, &liqee));
+    env.repay(&liqee, USDC, 300_000_000).unwrap();
+    assert!(!flagged(&mut env, &liqee), "the repay ends the episode");
+    advance(&mut env, 36_000, &[(USDC, 1.0), (SOL, 40.0)]);
+    for u in [&liqee, &twin] {
+        let h = healths(&mut env, u);
+        assert!(h[1] > Fx::ZERO && h[2] < Fx::ZERO, "{h:?}");
+        let ix = liq_ix(&mut env, &liqor, u, SOL, USDC, u64::MAX);
+        let k = liqor.kp.insecure_clone();
+        env.assert_fails_nsc(&[ix], &[&k], BallastError::NotLiquidatable);
+    }
+}
+
+/// S2-01: an episode nobody acts on lapses after six hours: a flagged account whose price
+/// recovered and fell again, still above Maint, is no longer liquidatable.
+#[test]
+fn s2_01_a_stale_episode_lapses() {
+    let (mut env, liqor, liqee) = setup(10_000_000_000, 600_000_000);
+    advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, 70.0)]);
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, 1).unwrap();
+    assert!(flagged(&mut env, &liqee));
+    // SOL at $80: above Maint, below the LiquidationEnd target; within the episode it is liquidatable.
+    let liquidatable = |env: &mut Env| {
+        let h = healths(env, &liqee);
+        assert!(h[1] > Fx::ZERO && h[2] < Fx::ZERO, "{h:?}");
+        let now = env.now();
+        let episode = env.margin_account(&liqee.account).liquidation_episode_active(now);
+        ballast::risk::liquidation::liquidatable(h[1], h[2], episode)
+    };
+    advance(&mut env, 600, &[(USDC, 1.0), (SOL, 80.0)]);
+    assert!(liquidatable(&mut env));
+    // Seven hours without a step: the episode has lapsed.
+    advance(&mut env, 7 * 3_600, &[(USDC, 1.0), (SOL, 80.0)]);
+    assert!(!liquidatable(&mut env));
+    let ix = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
+    let k = liqor.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::NotLiquidatable);
+}
+
+/// S2-10: the insurance cap bounds the fund's payout over the whole bankruptcy, so one call for the
+/// whole debt and calls of `cap` each split the loss the same way.
+#[test]
+fn s2_10_the_split_between_fund_and_depositors_does_not_depend_on_the_caller() {
+    let outcome = |slices: bool| -> (u64, u64) {
+        let (mut env, liqor, liqee) = setup(50_000_000, 3_190_000);
+        advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, 30.0)]);
+        liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+        env.create_fund();
+        let staker = env.user(8);
+        env.stake(&staker, 10_000_000).unwrap();
+        let admin = env.admin.insecure_clone();
+        let cap = EditAssetParams { insurance_cap: Some(500_000), ..Default::default() };
+        env.send(&[ix::edit_asset(&env.group, &admin.pubkey(), USDC, cap)], &[&admin]).unwrap();
+        for _ in 0..10 {
+            if balance(&mut env, &liqee, USDC) >= Fx::ZERO {
+                break;
+            }
+            let ix = resolve_ix(&mut env, &liqee, USDC, if slices { 500_000 } else { u64::MAX });
+            env.send(&[ix], &[]).unwrap();
+        }
+        assert_eq!(balance(&mut env, &liqee, USDC), Fx::ZERO);
+        (env.group_state().insurance.paid_out, env.asset_state(USDC).socialized_loss)
+    };
+    let whole = outcome(false);
+    let sliced = outcome(true);
+    assert_eq!(whole.0, 500_000, "the fund pays its cap");
+    assert!(whole.1 > 1_000_000, "depositors bear the rest");
+    assert_eq!(whole, sliced, "slicing changes nothing");
+}
+
+/// S2-02: each member of a risk group moves by its own shocks within the group's scenario, so a
+/// one-lamport deposit of a riskier member (mSOL at 15% maint in SOL's group at 10%) no longer
+/// raises the shock applied to the victim's whole SOL position: the attacker's deposit and
+/// liquidation in one transaction fail with NotLiquidatable and nothing changes.
+#[test]
+fn s2_02_a_dust_deposit_of_a_riskier_group_member_cannot_make_an_account_liquidatable() {
+    const MSOL: u16 = 2;
+    let lst: Tweak = |p| {
+        p.risk.risk_group = SOL;
+        p.risk.init_down_bps = 2_500;
+        p.risk.maint_down_bps = 1_500;
+    };
+    let (mut env, attacker, victim) = setup_with(10_000_000_000, 630_000_000, &[(9, 100.0, lst)]);
+    advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, 81.0), (MSOL, 81.0)]);
+    let before = healths(&mut env, &victim);
+    assert!(before[1] > Fx::ZERO, "healthy by Maint: {before:?}");
+    let dep = deposit_into(&mut env, &attacker, &victim, MSOL, 1);
+    let ee = env.health_keys_with(&victim.account, &[MSOL]);
+    let or = env.health_keys_with(&attacker.account, &[SOL, USDC]);
+    let liq = ix::liquidate_token(
+        &env.group,
+        &attacker.account,
+        &attacker.kp.pubkey(),
+        &victim.account,
+        SOL,
+        USDC,
+        u64::MAX,
+        &ee,
+        &or,
+    );
+    let k = attacker.kp.insecure_clone();
+    env.assert_fails_nsc(&[dep.clone(), liq], &[&k], BallastError::NotLiquidatable);
+    // The deposit alone goes through and only adds its own (tiny) value net of its own shock.
+    env.send(&[dep], &[&k]).unwrap();
+    let after = healths(&mut env, &victim);
+    for t in 0..3 {
+        assert!(after[t] >= before[t], "health fell after a deposit: {before:?} -> {after:?}");
+    }
+}
+
+/// S2-11: an unstake request can be withdrawn only within two days after its cooldown; a ripe
+/// request held for thirty days has expired, so the staker cannot leave the instant a bankruptcy
+/// shows up. Cancelling and requesting again restarts the cooldown.
+#[test]
+fn s2_11_a_ripe_unstake_request_expires() {
+    let (mut env, liqor, liqee) = setup(50_000_000, 3_190_000);
+    env.create_fund();
+    let (s1, s2) = (env.user(7), env.user(8));
+    env.stake(&s1, 1_000_000).unwrap();
+    env.stake(&s2, 1_000_000).unwrap();
+    let g = env.group;
+    let k1 = s1.kp.insecure_clone();
+    env.send(&[ins::request_unstake(&g, &s1.kp.pubkey(), 1_000_000)], &[&k1]).unwrap();
+    advance(&mut env, 30 * 86_400, &[(USDC, 1.0), (SOL, 30.0)]);
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+    let ix = ins::withdraw_unstake(env.fund(), &s1.kp.pubkey(), &s1.token(0));
+    env.assert_fails_nsc(&[ix], &[&k1], BallastError::UnstakeRequestExpired);
+    // The bankruptcy is resolved while both stakers are in: they share the loss.
+    let ix = resolve_ix(&mut env, &liqee, USDC, u64::MAX);
+    env.send(&[ix], &[]).unwrap();
+    let f = env.group_state().insurance;
+    assert!(f.paid_out > 1_000_000 && f.value > 0, "{f:?}");
+    // Cancel and request again: a new cooldown, then the withdrawal pays the reduced value.
+    env.send(&[ins::cancel_unstake(&g, &s1.kp.pubkey())], &[&k1]).unwrap();
+    env.send(&[ins::request_unstake(&g, &s1.kp.pubkey(), 1_000_000)], &[&k1]).unwrap();
+    let ix = ins::withdraw_unstake(env.fund(), &s1.kp.pubkey(), &s1.token(0));
+    env.assert_fails_nsc(std::slice::from_ref(&ix), &[&k1], BallastError::UnstakeCooldown);
+    advance(&mut env, 3_600, &[(USDC, 1.0)]);
+    let before = env.token_balance(&s1.token(0));
+    env.send(&[ix], &[&k1]).unwrap();
+    let got = env.token_balance(&s1.token(0)) - before;
+    assert!(got < 1_000_000 && got == f.value / 2, "half of what is left: {got} of {}", f.value);
+}
+
+/// S2-18: value left in the fund after the last staker leaves (fees swept in during its cooldown)
+/// becomes protocol shares; a new one-unit stake gets one share, not the leftover.
+#[test]
+fn s2_18_value_left_after_the_last_staker_goes_to_the_protocol() {
+    let (mut env, liqor, _liqee) = setup(10_000_000_000, 100_000_000);
+    env.create_fund();
+    let sol_lender = env.user(5);
+    env.fund_and_deposit(&sol_lender, SOL, 100_000_000_000);
+    // A USDC depositor borrowing SOL, liquidated when SOL rises: the fund's fee share is in USDC.
+    let short = env.user(6);
+    env.fund_and_deposit(&short, USDC, 1_000_000_000);
+    env.borrow(&short, SOL, 6_000_000_000).unwrap();
+    let s1 = env.user(7);
+    env.stake(&s1, 1_000_000).unwrap();
+    let g = env.group;
+    let k1 = s1.kp.insecure_clone();
+    env.send(&[ins::request_unstake(&g, &s1.kp.pubkey(), 1_000_000)], &[&k1]).unwrap();
+    advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, 140.0)]);
+    liquidate(&mut env, &liqor, &short, USDC, SOL, u64::MAX).unwrap();
+    env.send(&[ins::sweep_insurance_fees(env.fund())], &[]).unwrap();
+    assert!(env.group_state().insurance.value > 1_000_000, "the fund gained during the cooldown");
+    advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, 140.0)]);
+    env.send(&[ins::withdraw_unstake(env.fund(), &s1.kp.pubkey(), &s1.token(0))], &[&k1]).unwrap();
+    let f = env.group_state().insurance;
+    assert!(f.value > 0);
+    assert_eq!((f.total_shares, f.protocol_shares), (f.value, f.value), "the leftover is the protocol's: {f:?}");
+    // A one-unit stake buys one unit's worth of shares.
+    let staker2 = env.user(8);
+    env.stake(&staker2, 1).unwrap();
+    let s = env.group_state().insurance;
+    assert_eq!((s.total_shares - f.total_shares, s.value - f.value), (1, 1));
+}
+
+/// S2-09: the fund's share of a liquidation fee seized in a non-quote asset is credited to that
+/// asset's protocol fees, which the admin can withdraw (and add to the fund), instead of a claim
+/// nobody can ever move.
+#[test]
+fn s2_09_the_fund_share_of_a_non_quote_seizure_can_be_withdrawn() {
+    let (mut env, liqor, liqee) = setup(10_000_000_000, 600_000_000);
+    advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, 70.0)]);
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+    assert_eq!(env.asset_state(SOL).insurance_fees.fx(), Fx::ZERO, "no stranded claim");
+    let share = env.asset_state(SOL).bank.protocol_fees.fx();
+    assert!(share > Fx::from_num(100_000_000u64), "about 0.147 SOL: {share}");
+    let admin = env.admin.insecure_clone();
+    let sol = env.assets[SOL as usize].clone();
+    let dest = env.token_account(&sol.mint, &admin.pubkey(), &sol.token_program);
+    let amount = share.to_num::<u64>();
+    let ix = ix::withdraw_fees(&env.group, &admin.pubkey(), SOL, &sol.mint, &sol.token_program, &dest, amount);
+    env.send(&[ix], &[&admin]).unwrap();
+    assert_eq!(env.token_balance(&dest), amount);
+}
+
+/// S2-12: a sudden print on a third asset (ETH −60%, its stable price still $100) no longer lets a
+/// liquidator seize SOL against USDC: every exposed asset's price must be near its stable price.
+#[test]
+fn s2_12_a_sudden_print_on_any_asset_of_the_account_refuses_liquidation() {
+    const ETH: u16 = 2;
+    let none: Tweak = |_| {};
+    let (mut env, liqor, _liqee) = setup_with(10_000_000_000, 100_000_000, &[(9, 100.0, none)]);
+    let liqee = env.user(3);
+    env.fund_and_deposit(&liqee, SOL, 5_000_000_000);
+    env.fund_and_deposit(&liqee, ETH, 5_000_000_000);
+    env.borrow(&liqee, USDC, 600_000_000).unwrap();
+    advance(&mut env, 60, &[(USDC, 1.0), (SOL, 100.0), (ETH, 100.0)]);
+    assert!(healths(&mut env, &liqee)[1] > Fx::ZERO);
+    env.set_price(ETH, 40.0);
+    assert!(healths(&mut env, &liqee)[1] < Fx::ZERO, "liquidatable at the fresh print");
+    let k = liqor.kp.insecure_clone();
+    for asset in [ETH, SOL] {
+        let ix = liq_ix(&mut env, &liqor, &liqee, asset, USDC, u64::MAX);
+        env.assert_fails_nsc(&[ix], &[&k], BallastError::OracleDeviatesFromStable);
+    }
+}

@@ -1,0 +1,80 @@
+//! Liquidation and bankruptcy helpers shared by the liquidation, audit and keeper tests.
+
+use anchor_lang::solana_program::instruction::Instruction;
+use ballast::risk::Fx;
+use ballast::state::ACCOUNT_FLAG_BEING_LIQUIDATED;
+use ballast_sdk::ix;
+use solana_sdk::signature::Signer;
+
+use super::{Env, TxResult, User};
+
+/// `liquidate_token` of `liqee` by `liqor`, seizing `asset` and repaying up to `max` of `liab`.
+pub fn liq_ix(env: &mut Env, liqor: &User, liqee: &User, asset: u16, liab: u16, max: u64) -> Instruction {
+    let ee = env.health_keys(&liqee.account, None);
+    let or = env.health_keys_with(&liqor.account, &[asset, liab]);
+    ix::liquidate_token(&env.group, &liqor.account, &liqor.kp.pubkey(), &liqee.account, asset, liab, max, &ee, &or)
+}
+
+/// Sends [`liq_ix`] signed by the liquidator.
+pub fn liquidate(env: &mut Env, liqor: &User, liqee: &User, asset: u16, liab: u16, max: u64) -> TxResult {
+    let ix = liq_ix(env, liqor, liqee, asset, liab, max);
+    let k = liqor.kp.insecure_clone();
+    env.send(&[ix], &[&k])
+}
+
+/// [Init, Maint, LiquidationEnd] health, computed by the program's own code.
+pub fn healths(env: &mut Env, u: &User) -> [Fx; 3] {
+    let acc = env.margin_account(&u.account);
+    let raw = env.health_raw(&u.account);
+    let now = env.now();
+    let h = ballast_sdk::health::compute_all(&env.group, &acc, &raw, now).unwrap();
+    [h[0].health, h[1].health, h[2].health]
+}
+
+/// Signed native balance of `u` in `asset` (deposits positive, borrows negative).
+pub fn balance(env: &mut Env, u: &User, asset: u16) -> Fx {
+    let acc = env.margin_account(&u.account);
+    let a = env.asset_state(asset);
+    a.bank.state().native(acc.token_indexed(asset)).unwrap()
+}
+
+/// The being-liquidated flag of `u`.
+pub fn flagged(env: &mut Env, u: &User) -> bool {
+    env.margin_account(&u.account).flags & ACCOUNT_FLAG_BEING_LIQUIDATED != 0
+}
+
+/// `resolve_bankruptcy` of up to `max` of `u`'s debt in `asset`, with its health accounts.
+pub fn resolve_ix(env: &mut Env, u: &User, asset: u16, max: u64) -> Instruction {
+    let a = env.assets[asset as usize].clone();
+    let keys = env.health_keys(&u.account, None);
+    ballast_sdk::insurance::resolve_bankruptcy(
+        &env.group,
+        &u.account,
+        asset,
+        &a.mint,
+        &a.token_program,
+        max,
+        &keys,
+        &[],
+    )
+}
+
+/// A keeper whose liquidator account is `liqor`'s.
+pub fn keeper(env: &Env, liqor: &User) -> ballast_sdk::keeper::Keeper {
+    ballast_sdk::keeper::Keeper {
+        group: env.group,
+        liqor: liqor.account,
+        owner: liqor.kp.insecure_clone(),
+        payer: env.payer.insecure_clone(),
+    }
+}
+
+/// A deposit of `amount` of `asset` (minted to `from`) from `from`'s token account into `to`'s
+/// margin account.
+pub fn deposit_into(env: &mut Env, from: &User, to: &User, asset: u16, amount: u64) -> Instruction {
+    let a = env.assets[asset as usize].clone();
+    env.mint_to(&a.mint, &a.token_program, &from.token(asset), amount);
+    let mut t = env.token_ix(from, asset);
+    t.account = to.account;
+    ix::deposit(&t, &from.kp.pubkey(), amount)
+}
