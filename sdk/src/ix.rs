@@ -42,7 +42,9 @@ pub fn create_group(
     )
 }
 
-/// `list_asset`. `token_program` is the mint's owner (SPL Token or Token-2022).
+/// `list_asset`. `token_program` is the mint's owner (SPL Token or Token-2022). An asset listed
+/// into another asset's risk group passes that leader's Asset, writable (it counts its members and
+/// its shocks must match).
 pub fn list_asset(
     group: &Pubkey,
     admin: &Pubkey,
@@ -53,6 +55,8 @@ pub fn list_asset(
     params: ListAssetParams,
 ) -> Instruction {
     let asset = pda::asset(group, asset_index).0;
+    let g = params.risk.risk_group;
+    let leader = if g != asset_index { vec![AccountMeta::new(pda::asset(group, g).0, false)] } else { vec![] };
     build(
         ballast::accounts::ListAsset {
             group: *group,
@@ -66,16 +70,23 @@ pub fn list_asset(
             system_program: system_program::ID,
         },
         ballast::instruction::ListAsset { asset_index, params },
-        &[],
+        &leader,
     )
 }
 
-/// `edit_asset`.
+/// `edit_asset`. An edit of the risk parameters of an asset in another asset's risk group passes
+/// that leader's Asset (its shocks must match).
 pub fn edit_asset(group: &Pubkey, admin: &Pubkey, asset_index: u16, params: EditAssetParams) -> Instruction {
+    let leader = match &params.risk {
+        Some(r) if r.risk_group != asset_index => {
+            vec![AccountMeta::new_readonly(pda::asset(group, r.risk_group).0, false)]
+        }
+        _ => vec![],
+    };
     build(
         ballast::accounts::EditAsset { group: *group, admin: *admin, asset: pda::asset(group, asset_index).0 },
         ballast::instruction::EditAsset { params },
-        &[],
+        &leader,
     )
 }
 

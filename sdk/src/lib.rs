@@ -14,6 +14,7 @@
 pub mod decode;
 pub mod events;
 pub mod health;
+pub mod heap;
 pub mod insurance;
 pub mod ix;
 pub mod keeper;
@@ -22,6 +23,7 @@ pub mod migrate;
 pub mod oracle_accounts;
 pub mod pda;
 pub mod perp;
+pub mod scenario;
 pub mod transport;
 
 pub use ballast;

@@ -66,7 +66,10 @@ pub fn ballast_builtin_entry(
         )
     };
     let data: &'static [u8] = Box::leak(data.to_vec().into_boxed_slice());
-    ballast::entry(program_id, accounts, data)
+    crate::heap::enter();
+    let r = ballast::entry(program_id, accounts, data);
+    crate::heap::exit();
+    r
 }
 
 /// An in-process bank running the program natively, with the real SPL Token, Token-2022, ATA and

@@ -46,8 +46,6 @@ impl AccountReader for [AccountInfo<'_>] {
 /// One loaded asset: what health needs, plus its bank state and the price that was read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct LoadedAsset {
-    /// Asset account key.
-    pub key: Pubkey,
     /// Risk view (prices, fractions).
     pub risk: AssetRisk,
     /// Bank indexes and totals.
@@ -148,7 +146,6 @@ fn load_one<R: AccountReader + ?Sized>(
     now: i64,
 ) -> Result<LoadedAsset> {
     let total = accounts.count();
-    let asset_key = accounts.key_at(2 * i);
     let oracle_i = 2 * i + 1;
     let oracle_key = accounts.key_at(oracle_i);
     accounts.with_data(2 * i, |owner, data| {
@@ -180,7 +177,6 @@ fn load_one<R: AccountReader + ?Sized>(
         let bank = asset.projected_bank(now)?;
         let funding = asset.perp.projected_funding(now, price.price)?;
         Ok(LoadedAsset {
-            key: asset_key,
             risk: asset_risk(asset, price.price),
             bank,
             oracle: price,

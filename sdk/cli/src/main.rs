@@ -12,6 +12,12 @@ mod tx_sizes;
 
 use clap::{Parser, Subcommand};
 
+/// Counts the program's heap allocations while it runs on the embedded bank, for the peak-heap
+/// figures of `ballast metrics` (S2-05); otherwise the system allocator, one thread-local check per
+/// allocation.
+#[global_allocator]
+static ALLOC: ballast_sdk::heap::CountingAlloc = ballast_sdk::heap::CountingAlloc;
+
 /// Ballast: cross-margin prime brokerage on Solana.
 #[derive(Parser)]
 #[command(name = "ballast", version, about)]

@@ -12,6 +12,37 @@ use ballast_sdk::oracle_accounts::{pyth_pull, OracleQuote};
 use ballast_sdk::{health, pda, Result};
 use pyth_solana_receiver_sdk::price_update::VerificationLevel;
 
+/// Builds one of the largest instructions' scenarios.
+type Prepare = fn() -> Result<ballast_sdk::scenario::Prepared>;
+
+/// Peak heap of the largest two-sided instructions, counted natively by the counting allocator
+/// (S2-05): the program's own allocations (budget 24 KiB of the 32 KiB SBF heap) and the SBF
+/// entrypoint's estimated account-info buffers.
+fn heap() -> Result<()> {
+    use ballast_sdk::heap::{entrypoint_bytes, measure, PROGRAM_HEAP_BUDGET};
+    use ballast_sdk::scenario::{self, account_counts};
+    let line = |name: &str, heap: usize, ix: &anchor_lang::solana_program::instruction::Instruction| {
+        let (n, distinct) = account_counts(ix);
+        let entry = entrypoint_bytes(n, distinct);
+        println!(
+            "  peak heap, {name}: {heap} B of the program (budget {PROGRAM_HEAP_BUDGET}) + ~{entry} B entrypoint = ~{} B of 32,768",
+            heap + entry
+        );
+    };
+    let cases: [(&str, Prepare); 3] = [
+        ("liquidate_token, 14 + 14 underlyings", scenario::largest_liquidation),
+        ("fill_order, 14 + 14 underlyings", scenario::largest_fill),
+        ("block_trade, 14 + 14 underlyings", scenario::largest_block_trade),
+    ];
+    for (name, prepare) in cases {
+        let mut p = prepare()?;
+        let (r, h) = measure(|| p.run());
+        r?;
+        line(name, h, p.main_ix());
+    }
+    Ok(())
+}
+
 /// Options of `metrics`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -94,6 +125,7 @@ pub fn max_account_with_perps(n: usize, perps: usize, now: i64) -> (Pubkey, Box<
 pub fn run(a: Args) -> Result<()> {
     let now = 1_700_000_000;
     println!("Ballast metrics (native build, this machine)");
+    heap()?;
     println!("  MarginAccount size:                         {} bytes (target <= 2,560) for {} token + {} perp + {} option slots",
         MARGIN_ACCOUNT_LEN, MAX_TOKEN_POSITIONS, MAX_PERP_POSITIONS, MAX_OPTION_POSITIONS);
     println!("  Asset size:                                 {} bytes", 8 + core::mem::size_of::<Asset>());

@@ -127,11 +127,12 @@ fn s2_06_dust_deposits_never_block_bankruptcy_resolution() {
     assert!(env.asset_state(USDC).socialized_loss > 0);
 }
 
-/// S2-01: the owner's repay ends the liquidation episode. Ten hours later the account, healthy by
-/// Maint although below the LiquidationEnd target, is not liquidatable, exactly like its twin that
-/// was never flagged.
+/// S2-01: the audit's scenario. A one-unit step flags the account; the owner repays; ten hours
+/// later the account, healthy by Maint although below the LiquidationEnd target, is not
+/// liquidatable (its episode lapsed six hours after its last step), exactly like its twin that was
+/// never flagged. A one-lamport deposit does not reset the episode (it would reset the fee ramp).
 #[test]
-fn s2_01_recovery_ends_the_liquidation_episode() {
+fn s2_01_a_maint_healthy_account_is_not_liquidated_on_an_old_flag() {
     let (mut env, liqor, liqee) = setup(10_000_000_000, 600_000_000);
     let twin = env.user(3);
     env.fund_and_deposit(&twin, SOL, 10_000_000_000);
@@ -140,8 +141,12 @@ fn s2_01_recovery_ends_the_liquidation_episode() {
     assert!(healths(&mut env, &liqee)[1] < Fx::ZERO);
     liquidate(&mut env, &liqor, &liqee, SOL, USDC, 1).unwrap();
     assert!(flagged(&mut env, &liqee));
+    let start = env.margin_account(&liqee.account).liquidation_start_ts;
+    let dust = deposit_into(&mut env, &twin, &liqee, SOL, 1);
+    let k = twin.kp.insecure_clone();
+    env.send(&[dust], &[&k]).unwrap();
+    assert_eq!(env.margin_account(&liqee.account).liquidation_start_ts, start, "a deposit does not reset the ramp");
     env.repay(&liqee, USDC, 300_000_000).unwrap();
-    assert!(!flagged(&mut env, &liqee), "the repay ends the episode");
     advance(&mut env, 36_000, &[(USDC, 1.0), (SOL, 40.0)]);
     for u in [&liqee, &twin] {
         let h = healths(&mut env, u);
@@ -209,23 +214,43 @@ fn s2_10_the_split_between_fund_and_depositors_does_not_depend_on_the_caller() {
     assert_eq!(whole, sliced, "slicing changes nothing");
 }
 
-/// S2-02: each member of a risk group moves by its own shocks within the group's scenario, so a
-/// one-lamport deposit of a riskier member (mSOL at 15% maint in SOL's group at 10%) no longer
-/// raises the shock applied to the victim's whole SOL position: the attacker's deposit and
-/// liquidation in one transaction fail with NotLiquidatable and nothing changes.
+/// S2-02: one set of shocks per risk group, fixed at listing. Listing mSOL into SOL's group with a
+/// larger shock is refused (and so is an edit that would make a member's shocks differ, or change
+/// the group or the leader's shocks while it has members). Listed with the group's shocks, a
+/// one-lamport mSOL deposit cannot make the victim liquidatable: the attacker's deposit and
+/// liquidation in one transaction fail with NotLiquidatable and nothing changes, and the deposit
+/// alone raises every health.
 #[test]
-fn s2_02_a_dust_deposit_of_a_riskier_group_member_cannot_make_an_account_liquidatable() {
+fn s2_02_a_dust_deposit_of_a_group_member_cannot_make_an_account_liquidatable() {
     const MSOL: u16 = 2;
-    let lst: Tweak = |p| {
+    let (mut env, attacker, victim) = setup(10_000_000_000, 630_000_000);
+    let riskier = env.list_with(9, 100.0, OracleKind::PythPull, spl(), |p| {
         p.risk.risk_group = SOL;
         p.risk.init_down_bps = 2_500;
         p.risk.maint_down_bps = 1_500;
+    });
+    assert_code(riskier.map(|_| ()), BallastError::InvalidConfig);
+    env.list_with(9, 100.0, OracleKind::PythPull, spl(), |p| p.risk.risk_group = SOL).unwrap();
+    assert_eq!(env.asset_state(SOL).group_members, 1);
+    let admin = env.admin.insecure_clone();
+    let edit = |env: &mut Env, index: u16, f: &dyn Fn(&mut ballast::state::RiskConfig)| {
+        let mut r = env.asset_state(index).risk;
+        f(&mut r);
+        ix::edit_asset(&env.group, &admin.pubkey(), index, EditAssetParams { risk: Some(r), ..Default::default() })
     };
-    let (mut env, attacker, victim) = setup_with(10_000_000_000, 630_000_000, &[(9, 100.0, lst)]);
+    for (index, f) in [
+        (MSOL, &(|r: &mut ballast::state::RiskConfig| r.maint_down_bps = 1_500) as &dyn Fn(&mut _)),
+        (MSOL, &|r: &mut ballast::state::RiskConfig| r.risk_group = MSOL),
+        (SOL, &|r: &mut ballast::state::RiskConfig| r.maint_down_bps = 900),
+    ] {
+        let ix = edit(&mut env, index, f);
+        env.assert_fails_nsc(&[ix], &[&admin], BallastError::InvalidConfig);
+    }
     advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, 81.0), (MSOL, 81.0)]);
     let before = healths(&mut env, &victim);
     assert!(before[1] > Fx::ZERO, "healthy by Maint: {before:?}");
-    let dep = deposit_into(&mut env, &attacker, &victim, MSOL, 1);
+    let depositor = env.user(9);
+    let dep = deposit_into(&mut env, &depositor, &victim, MSOL, 1);
     let ee = env.health_keys_with(&victim.account, &[MSOL]);
     let or = env.health_keys_with(&attacker.account, &[SOL, USDC]);
     let liq = ix::liquidate_token(
@@ -239,10 +264,9 @@ fn s2_02_a_dust_deposit_of_a_riskier_group_member_cannot_make_an_account_liquida
         &ee,
         &or,
     );
-    let k = attacker.kp.insecure_clone();
-    env.assert_fails_nsc(&[dep.clone(), liq], &[&k], BallastError::NotLiquidatable);
-    // The deposit alone goes through and only adds its own (tiny) value net of its own shock.
-    env.send(&[dep], &[&k]).unwrap();
+    let (k, kd) = (attacker.kp.insecure_clone(), depositor.kp.insecure_clone());
+    env.assert_fails_nsc(&[dep.clone(), liq], &[&k, &kd], BallastError::NotLiquidatable);
+    env.send(&[dep], &[&kd]).unwrap();
     let after = healths(&mut env, &victim);
     for t in 0..3 {
         assert!(after[t] >= before[t], "health fell after a deposit: {before:?} -> {after:?}");

@@ -23,20 +23,7 @@ const USDC: u16 = 0;
 const SOL: u16 = 1;
 
 fn market_params() -> PerpMarketParams {
-    PerpMarketParams {
-        base_lot_size: LOT,
-        price_band_bps: 500,
-        taker_fee_bps: 10,
-        maker_fee_bps: 5,
-        insurance_fee_share_bps: 5_000,
-        max_open_interest: 1_000_000,
-        max_funding_bps_per_day: 100,
-        funding_window_secs: 3_600,
-        settle_limit: 30_000_000,
-        settle_window_secs: 3_600,
-        init_pnl_cap: 1_000_000_000,
-        flags: PERP_FLAG_ENABLED,
-    }
+    ballast_sdk::scenario::perp_params(LOT)
 }
 
 fn set_market(env: &mut Env, p: PerpMarketParams) -> TxResult {

@@ -10,7 +10,7 @@ use anchor_lang::prelude::{AccountMeta, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_spl::token_2022::spl_token_2022 as t22;
 use ballast::instructions::ListAssetParams;
-use ballast::state::{OracleConfig, OracleKind, RiskConfig};
+use ballast::state::{OracleConfig, OracleKind};
 use ballast_sdk::decode::RawAccount;
 use ballast_sdk::oracle_accounts::{pyth_legacy, pyth_pull, OracleQuote, PYTH_STATUS_TRADING};
 use ballast_sdk::transport::{EmbeddedBank, Transport};
@@ -217,33 +217,7 @@ impl Env {
     // ---- listing ----
 
     pub fn default_params(index: u16, oracle: OracleConfig) -> ListAssetParams {
-        let mut name = [0u8; 16];
-        let n = format!("ASSET{index}");
-        name[..n.len()].copy_from_slice(n.as_bytes());
-        ListAssetParams {
-            name,
-            oracle,
-            fallback_oracle: OracleConfig::default(),
-            risk: RiskConfig {
-                concentration_threshold: u64::MAX,
-                init_down_bps: 2_000,
-                init_up_bps: 2_500,
-                maint_down_bps: 1_000,
-                maint_up_bps: 1_250,
-                risk_group: index,
-                basis_bps: 0,
-                liquidity_bps: 0,
-                concentration_bps: 0,
-                liquidation_fee_bps: 500,
-                reserved: [0; 6],
-            },
-            interest: ballast_sdk::migrate::default_interest(),
-            stable_growth_bps_per_hour: 100_000,
-            deposit_cap: u64::MAX,
-            limits: ballast_sdk::migrate::open_limits(10_000),
-            flags: ballast::state::ASSET_FLAG_BORROWABLE,
-            allow_freeze_authority: false,
-        }
+        ballast_sdk::scenario::list_params(index, oracle)
     }
 
     pub fn oracle_config(kind: OracleKind, address: Pubkey, feed_id: [u8; 32]) -> OracleConfig {

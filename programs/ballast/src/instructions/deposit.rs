@@ -69,9 +69,6 @@ fn credit(
     asset.accrue(now)?;
     let mut bank = asset.bank.state();
     let mut account = account.load_mut()?;
-    // Adding collateral or repaying ends a liquidation episode: the account is held to the
-    // LiquidationEnd target again only once it falls below Maint (S2-01). No price is read here.
-    account.end_liquidation_episode();
     let slot = account.token_slot_or_open(asset_index)?;
     let mut position = account.tokens[slot].indexed.fx();
     let out = bank.deposit(&mut position, received).map_risk()?;
@@ -85,6 +82,7 @@ fn credit(
     }
     account.tokens[slot].indexed = Fx128::from_fx(position);
     account.release_token_slot_if_empty(slot);
+    account.clear_bankruptcy_if_debt_free();
     asset.bank.set_state(&bank);
     Ok((asset.group, position))
 }

@@ -2,6 +2,7 @@
 
 use anchor_lang::prelude::*;
 
+use crate::error::BallastError;
 use crate::events::{AssetEdited, EventHeader};
 use crate::state::*;
 
@@ -30,7 +31,8 @@ pub struct EditAssetParams {
     pub insurance_cap: Option<u64>,
 }
 
-/// Accounts of `edit_asset`.
+/// Accounts of `edit_asset`. Remaining accounts: when the edit sets the risk parameters of an asset
+/// that belongs to another asset's risk group, that group leader's Asset (its shocks must match).
 #[derive(Accounts)]
 pub struct EditAsset<'info> {
     /// Group; its admin must sign.
@@ -41,6 +43,26 @@ pub struct EditAsset<'info> {
     /// Asset to edit; must belong to the group.
     #[account(mut, has_one = group)]
     pub asset: AccountLoader<'info, Asset>,
+}
+
+/// S2-02: a risk group is fixed at listing, and one set of shocks holds for all its members: the
+/// group cannot change, a member keeps its leader's shocks (the leader is the first remaining
+/// account), and a leader with members keeps its own.
+#[inline(never)]
+fn set_risk(asset: &mut Asset, v: RiskConfig, remaining: &[AccountInfo]) -> Result<()> {
+    let old = asset.risk;
+    require!(v.risk_group == old.risk_group, BallastError::InvalidConfig);
+    let shocks = |r: &RiskConfig| (r.init_down_bps, r.init_up_bps, r.maint_down_bps, r.maint_up_bps);
+    if asset.group_members > 0 {
+        require!(shocks(&v) == shocks(&old), BallastError::InvalidConfig);
+    }
+    asset.risk = v;
+    if v.risk_group != asset.asset_index {
+        let leader = remaining.first().ok_or(BallastError::InvalidConfig)?;
+        let data = leader.try_borrow_data()?;
+        asset.check_group(Some(load_pod::<Asset>(leader.owner, &data)?))?;
+    }
+    Ok(())
 }
 
 /// Applies the changes and validates the whole resulting configuration.
@@ -57,7 +79,7 @@ pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
         asset.fallback_oracle = v;
     }
     if let Some(v) = p.risk {
-        asset.risk = v;
+        set_risk(&mut asset, v, ctx.remaining_accounts)?;
     }
     if let Some(v) = p.interest {
         asset.interest = v;

@@ -4,7 +4,8 @@
 //! neither flagged nor liquidatable itself; both accounts' health accounts are read (every price
 //! valid); the liquidated account is liquidatable by the one predicate
 //! ([`crate::risk::liquidation::liquidatable`]): Maint health < 0, or a running episode (flagged,
-//! last step at most an hour ago) with LiquidationEnd health < 0. After: the liquidator has Init
+//! last step at most six hours ago) with LiquidationEnd health < 0; and no price of an asset that
+//! carries a material share of it (1% of its gross value) is far from its stable price. After: the liquidator has Init
 //! health >= 0; the liquidated account's episode ends once LiquidationEnd health is back at >= 0,
 //! and otherwise starts (the fee ramps from its start) or continues (its last-step time moves).
 //! Each side's engine input is built once and rebuilt in place after the step (S2-05).
@@ -15,7 +16,8 @@ use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::{load_health_accounts, HealthAccounts, LoadedAsset};
 use crate::instructions::perp_clearing::split_health;
 use crate::risk::liquidation::{deviates, gross_value, liquidatable, liquidation_elapsed};
-use crate::risk::{health, health_components, Fx, HealthInput, HealthType};
+use crate::risk::num::value;
+use crate::risk::{health, health_components, Fx, HealthInput, HealthType, Round};
 use crate::state::*;
 
 /// Both sides of a liquidation, loaded and checked.
@@ -82,7 +84,7 @@ impl LiqStart {
         liqor_loaded: Box<HealthAccounts>,
         now: i64,
     ) -> Result<LiqStart> {
-        require!(liqor.flags & ACCOUNT_FLAG_BEING_LIQUIDATED == 0, BallastError::LiquidatorBeingLiquidated);
+        require!(!liqor.liquidation_episode_active(now), BallastError::LiquidatorBeingLiquidated);
         let liqor_input = liqor_loaded.health_input(liqor)?;
         let maint = health(&liqor_input, HealthType::Maint).map_risk()?;
         require!(maint >= Fx::ZERO, BallastError::LiquidatorBeingLiquidated);
@@ -103,20 +105,24 @@ impl LiqStart {
             episode,
             liqor: liqor_loaded,
             liqor_input,
-            elapsed: liquidation_elapsed(episode, liqee.liquidation_start_ts, now),
+            elapsed: liquidation_elapsed(episode, maint.health < Fx::ZERO, liqee.liquidation_start_ts, now),
             config,
         })
     }
 }
 
-/// S2-12: no price the account is exposed to may be far from its stable price, not only the two
-/// traded assets': a sudden print on any of its assets cannot trigger a liquidation.
+/// S2-12: no price of an asset carrying a material share of the account (its exposure worth at
+/// least 1% of the account's gross value) may be far from its stable price, not only the two
+/// traded assets': a sudden print on any of them cannot trigger a liquidation, and dust of a
+/// deviating asset deposited into the account cannot block one.
 #[inline(never)]
 fn check_stable(input: &HealthInput, max_deviation_bps: u16) -> Result<()> {
+    let material = gross_value(input).map_risk()?.checked_div_int(100).ok_or(BallastError::MathOverflow)?;
     for (a, e) in input.assets[..input.len].iter().zip(&input.exposures[..input.len]) {
-        let exposed = e.spot != Fx::ZERO || e.perp_base != Fx::ZERO;
+        let net = e.spot.checked_add(e.perp_base).ok_or(BallastError::MathOverflow)?;
+        let exposure = value(net, a.oracle_price, Round::Down).ok_or(BallastError::MathOverflow)?;
         require!(
-            !exposed || !deviates(a.oracle_price, a.stable_price, max_deviation_bps),
+            exposure.abs() < material || !deviates(a.oracle_price, a.stable_price, max_deviation_bps),
             BallastError::OracleDeviatesFromStable
         );
     }

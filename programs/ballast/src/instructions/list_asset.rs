@@ -133,6 +133,7 @@ pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParam
     }
     create_accounts(&ctx, asset_index)?;
     let (price_bits, mint, decimals, oracle, kind) = init_asset(&ctx, asset_index, &params)?;
+    join_group(&ctx, asset_index)?;
     ctx.accounts.group.load_mut()?.num_assets = asset_index + 1;
     emit!(AssetListed {
         header: EventHeader::now(ctx.accounts.group.key())?,
@@ -144,6 +145,25 @@ pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParam
         oracle_kind: kind,
         price_bits,
     });
+    Ok(())
+}
+
+/// S2-02: an asset listed into another asset's risk group must carry that leader's shocks; the
+/// leader (the Asset at index `risk_group`, the first remaining account, writable) counts it.
+#[inline(never)]
+fn join_group(ctx: &Context<ListAsset>, asset_index: u16) -> Result<()> {
+    let info = ctx.accounts.asset.to_account_info();
+    let data = info.try_borrow_data()?;
+    let a: &Asset = load_pod(info.owner, &data)?;
+    if a.risk.risk_group == asset_index {
+        return Ok(());
+    }
+    let leader = ctx.remaining_accounts.first().ok_or(BallastError::InvalidConfig)?;
+    require!(leader.is_writable, BallastError::InvalidConfig);
+    let mut ldata = leader.try_borrow_mut_data()?;
+    let l: &mut Asset = load_pod_mut(leader.owner, &mut ldata)?;
+    a.check_group(Some(l))?;
+    l.group_members = l.group_members.checked_add(1).ok_or(BallastError::MathOverflow)?;
     Ok(())
 }
 

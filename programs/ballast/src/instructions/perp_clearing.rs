@@ -14,7 +14,7 @@ use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::{load_health_accounts, HealthAccounts};
 use crate::risk::bank::BankState;
 use crate::risk::perp::{self, PerpParams};
-use crate::risk::{health, passes_health_rule, Fx, HealthType, Price};
+use crate::risk::{health, passes_health_rule, Fx, HealthInput, HealthType, Price};
 use crate::state::*;
 
 /// The market accounts of a perp instruction.
@@ -82,9 +82,11 @@ pub struct TradeOutcome {
     pub seller_health: Fx,
 }
 
-/// A side's health accounts and Init health before the trade.
+/// A side's health accounts, its engine input (built once, rebuilt in place after the trade: the
+/// SBF heap never frees, S2-05) and Init health before the trade.
 struct Loaded {
     accounts: Box<HealthAccounts>,
+    input: Box<HealthInput>,
     pre_init: Fx,
 }
 
@@ -92,8 +94,9 @@ struct Loaded {
 fn load_side(group: &Pubkey, side: &TradeSide, ai: u16, qi: u16, now: i64) -> Result<Loaded> {
     let account = side.account.load()?;
     let accounts = load_health_accounts(group, &account, &[ai, qi], side.health, now)?;
-    let pre_init = health(&*accounts.health_input(&account)?, HealthType::Init).map_risk()?;
-    Ok(Loaded { accounts, pre_init })
+    let input = accounts.health_input(&account)?;
+    let pre_init = health(&input, HealthType::Init).map_risk()?;
+    Ok(Loaded { accounts, input, pre_init })
 }
 
 /// Market update of a fill: funding accrued at the oracle, the fill folded into the premium
@@ -195,9 +198,10 @@ fn refresh(l: &mut Loaded, ai: u16, qi: u16, bank: &BankState, index: Fx, stable
 /// Init health after the trade; fails with HealthMustBePositive unless the rule holds (a trade that
 /// only shrank the position may proceed if it did not lower Init health).
 #[inline(never)]
-fn post_health(l: &Loaded, account: &AccountLoader<MarginAccount>, reduced: bool) -> Result<Fx> {
+fn post_health(l: &mut Loaded, account: &AccountLoader<MarginAccount>, reduced: bool) -> Result<Fx> {
     let mut account = account.load_mut()?;
-    let post = health(&*l.accounts.health_input(&account)?, HealthType::Init).map_risk()?;
+    l.accounts.fill_input(&account, &mut l.input)?;
+    let post = health(&l.input, HealthType::Init).map_risk()?;
     require!(passes_health_rule(post, reduced.then_some(l.pre_init)), BallastError::HealthMustBePositive);
     if post >= Fx::ZERO {
         // LiquidationEnd health >= Init health >= 0: any liquidation episode is over (S2-01).

@@ -78,9 +78,6 @@ fn apply(
     let mut asset = asset.load_mut()?;
     let mut bank = asset.bank.state();
     let mut account = account.load_mut()?;
-    // Adding collateral or repaying ends a liquidation episode: the account is held to the
-    // LiquidationEnd target again only once it falls below Maint (S2-01). No price is read here.
-    account.end_liquidation_episode();
     let slot = account.token_slot(asset_index).ok_or(BallastError::InsufficientBalance)?;
     let mut position = account.tokens[slot].indexed.fx();
     let out = bank.deposit(&mut position, received).map_risk()?;
@@ -88,6 +85,7 @@ fn apply(
     asset.record_net_borrow(now, out.repaid, true)?;
     account.tokens[slot].indexed = Fx128::from_fx(position);
     account.release_token_slot_if_empty(slot);
+    account.clear_bankruptcy_if_debt_free();
     asset.bank.set_state(&bank);
     let remaining = bank.debt(position).map_risk()?;
     Ok((asset.group, remaining))

@@ -112,13 +112,15 @@ pub fn check_bankrupt(
     require!(acc.token_indexed(li) < Fx::ZERO, BallastError::NothingToLiquidate);
     require!(acc.perps.iter().all(is_perp_dust), BallastError::HasLiquidatablePositions);
     let input = loaded.health_input(acc)?;
-    let elapsed = liquidation_elapsed(acc.liquidation_episode_active(now), acc.liquidation_start_ts, now);
+    // A bankrupt account is below Maint (its equity is negative), so the ramp applies as it would
+    // in `liquidate_token` now.
+    let elapsed = liquidation_elapsed(acc.liquidation_episode_active(now), true, acc.liquidation_start_ts, now);
     let schedule = config.schedule();
     let items = &loaded.items;
     let fee = |j: usize, k: usize| {
         schedule.fee_bps(items[j].liquidation_fee_bps.saturating_add(items[k].liquidation_fee_bps), elapsed)
     };
-    bankrupt_dust(&input, fee).map_risk()
+    bankrupt_dust(&input, QUOTE_ASSET_INDEX, fee).map_risk()
 }
 
 /// Moves every dust deposit of the mask out of the account into its asset's protocol fees (the
@@ -136,10 +138,10 @@ fn sweep_dust<'info>(
             continue;
         }
         let e = &loaded.items[j];
-        let info = &remaining[2 * j];
-        require_keys_eq!(*info.key, e.key, BallastError::InvalidHealthAccounts);
-        let asset_loader = AccountLoader::<Asset>::try_from(info)?;
+        // The loader read entry j from remaining[2j] (canonical order); check it is that asset.
+        let asset_loader = AccountLoader::<Asset>::try_from(&remaining[2 * j])?;
         let mut asset = asset_loader.load_mut()?;
+        require!(asset.asset_index == e.risk.asset_index, BallastError::InvalidHealthAccounts);
         asset.accrue(now)?;
         let mut bank = asset.bank.state();
         let mut acc = account.load_mut()?;
@@ -213,8 +215,8 @@ fn write_off(ctx: &Context<ResolveBankruptcy>, li: u16, paid: u64, rest: u64) ->
     }
     if acc.is_empty() || acc.tokens.iter().all(|t| t.indexed.fx() >= Fx::ZERO) {
         acc.end_liquidation_episode();
-        acc.bankruptcy_insurance_paid = 0;
     }
+    acc.clear_bankruptcy_if_debt_free();
     asset.bank.set_state(&bank);
     Ok((socialized, left))
 }

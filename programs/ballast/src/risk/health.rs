@@ -6,12 +6,10 @@
 //! 2. equity is the sum of token balances and perp base positions times price (perp cash is a
 //!    balance of the quote asset: the caller adds it to the quote asset's spot);
 //! 3. assets are grouped by risk group; each group is revalued in a down scenario, where every
-//!    member's price falls by that member's own down shock, and in an up scenario, where every
-//!    member's price rises by its own up shock; the charge is the worse loss, floored at zero.
-//!    Linear exposures need only the two ends of the grid. Long and short exposures inside a group
-//!    net (exactly when the members share their shocks). Each member's loss is linear in its own
-//!    value with a slope of at most its shock, so adding a deposit of any member never lowers health
-//!    (S2-02: a stranger's dust deposit cannot raise the shock of the whole group);
+//!    member's price falls by its down shock, and in an up scenario, where it rises by its up
+//!    shock; the charge is the worse loss, floored at zero. Linear exposures need only the two ends
+//!    of the grid. The program lists every member of a group with its leader's shocks (S2-02), so
+//!    long and short exposures inside a group net exactly, and adding a deposit never lowers health;
 //! 4. add-ons: basis (|net value| x basis), liquidity (gross value x liquidity), concentration
 //!    ((|net| - threshold) x price x rate);
 //! 5. Init only: positive unrealized perp PnL (perp base times price plus perp quote) above the
@@ -223,10 +221,10 @@ fn pnl_above_cap(perp_value: Fx, perp_quote: Fx, cap: Fx) -> RiskResult<Fx> {
 /// Scenario charge of the risk group of asset `i` (which is the group's first member in the input),
 /// with the group's losses in its down and up scenarios.
 ///
-/// Every member moves by its own shocks within the group's scenario: in the down scenario a member
-/// of net value `v` loses `v × down` (a short gains), in the up scenario `−v × up`. The charge is the
-/// worse of the two losses, floored at zero. Members sharing their shocks net exactly; health is
-/// monotone in every deposit whatever the shocks (S2-02), and Init <= Maint holds member by member.
+/// In the down scenario a member of net value `v` loses `v × down` (a short gains), in the up
+/// scenario `−v × up`; the charge is the worse of the two losses, floored at zero. Listing and edits
+/// keep every member on its leader's shocks (`Asset::check_group`, S2-02), so hedges inside a group
+/// net exactly and health is monotone in every deposit.
 #[inline(never)]
 #[allow(clippy::needless_range_loop)] // `j` indexes two parallel arrays (assets and their net values)
 fn group_charge(

@@ -257,8 +257,9 @@ pub struct Asset {
     pub vault_bump: u8,
     /// ASSET_FLAG_* bits.
     pub flags: u8,
-    /// Reserved.
-    pub reserved0: [u8; 2],
+    /// For a risk group's leader (`risk.risk_group == asset_index`): how many other assets were
+    /// listed into its group. While it has members its shocks cannot change (S2-02).
+    pub group_members: u16,
     /// Risk parameters.
     pub risk: RiskConfig,
     /// Stable price, quote native per base native, I48F80 bits.
@@ -478,6 +479,27 @@ impl PerpMarket {
 }
 
 impl Asset {
+    /// Risk-group rule (S2-02): every member of a group carries exactly the group leader's shocks,
+    /// so a group is margined with one set of shocks whoever deposits what. `leader` is the asset
+    /// whose index is this asset's `risk_group` (None when the asset leads its own group).
+    pub fn check_group(&self, leader: Option<&Asset>) -> Result<()> {
+        let g = self.risk.risk_group;
+        if g == self.asset_index {
+            return Ok(());
+        }
+        let l = leader.ok_or(BallastError::InvalidConfig)?;
+        let (a, b) = (&self.risk, &l.risk);
+        require!(
+            l.group == self.group
+                && l.asset_index == g
+                && b.risk_group == g
+                && (a.init_down_bps, a.init_up_bps, a.maint_down_bps, a.maint_up_bps)
+                    == (b.init_down_bps, b.init_up_bps, b.maint_down_bps, b.maint_up_bps),
+            BallastError::InvalidConfig
+        );
+        Ok(())
+    }
+
     /// Checks every configurable field against its bounds (catalogue AG-06). Called by listing
     /// and by every edit on the resulting configuration.
     pub fn validate_config(&self) -> Result<()> {

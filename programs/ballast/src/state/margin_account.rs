@@ -153,6 +153,14 @@ impl MarginAccount {
         self.liquidation_last_ts = 0;
     }
 
+    /// Once the account owes nothing, the fund's payments towards its last bankruptcy stop counting
+    /// against the next one.
+    pub fn clear_bankruptcy_if_debt_free(&mut self) {
+        if self.tokens.iter().all(|t| t.asset_index == FREE_SLOT || t.indexed.fx() >= Fx::ZERO) {
+            self.bankruptcy_insurance_paid = 0;
+        }
+    }
+
     /// Slot of the token position in `asset_index`.
     pub fn token_slot(&self, asset_index: u16) -> Option<usize> {
         self.tokens.iter().position(|t| t.asset_index == asset_index)

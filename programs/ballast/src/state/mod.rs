@@ -82,3 +82,14 @@ pub fn load_pod<'a, T: bytemuck::Pod + anchor_lang::Discriminator + anchor_lang:
     let body = data.get(disc.len()..disc.len() + size).ok_or(ErrorCode::AccountDidNotDeserialize)?;
     bytemuck::try_from_bytes(body).map_err(|_| ErrorCode::AccountDidNotDeserialize.into())
 }
+
+/// [`load_pod`] for writing: the same owner and discriminator checks on mutable account bytes.
+pub fn load_pod_mut<'a, T: bytemuck::Pod + anchor_lang::Discriminator + anchor_lang::Owner>(
+    owner: &Pubkey,
+    data: &'a mut [u8],
+) -> Result<&'a mut T> {
+    load_pod::<T>(owner, data)?;
+    let start = T::DISCRIMINATOR.len();
+    let body = data.get_mut(start..start + core::mem::size_of::<T>()).ok_or(ErrorCode::AccountDidNotDeserialize)?;
+    bytemuck::try_from_bytes_mut(body).map_err(|_| ErrorCode::AccountDidNotDeserialize.into())
+}

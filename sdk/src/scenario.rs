@@ -1,0 +1,447 @@
+//! Reproducible scenarios on the embedded bank, shared by the test suite and `ballast metrics`:
+//! accounts at the cap of 14 underlyings and the largest two-sided instructions, whose heap use the
+//! audit's finding S2-05 asks to measure ([`crate::heap`]).
+//!
+//! Mints, token balances and oracles are written straight into the bank (6-decimal mints under the
+//! classic SPL Token program, Pyth pull prices); everything else goes through the program.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::program_pack::Pack;
+use anchor_spl::token_2022::spl_token_2022 as t22;
+use ballast::constants::MAX_ACCOUNT_ASSETS;
+use ballast::instructions::ListAssetParams;
+use ballast::order::{SignedOrder, SIDE_SELL};
+use ballast::state::{
+    OracleConfig, OracleKind, PerpMarketParams, RiskConfig, ASSET_FLAG_BORROWABLE, PERP_FLAG_ENABLED,
+};
+use pyth_solana_receiver_sdk::price_update::VerificationLevel;
+use solana_sdk::signature::{Keypair, Signer};
+
+use crate::oracle_accounts::{pyth_pull, OracleQuote};
+use crate::perp::{self as sp, TradeParty};
+use crate::transport::{EmbeddedBank, Transport};
+use crate::{health, ix, pda, Result, SdkError};
+
+/// Start time of every scenario, unix seconds.
+pub const T0: i64 = 1_700_000_000;
+
+/// One listed asset.
+#[derive(Clone, Debug)]
+pub struct ScenarioAsset {
+    /// Asset index.
+    pub index: u16,
+    /// Mint (6 decimals, classic SPL Token).
+    pub mint: Pubkey,
+    /// Pyth pull oracle account.
+    pub oracle: Pubkey,
+    /// Its feed id.
+    pub feed: [u8; 32],
+}
+
+/// A trader: its keypair, margin account and one token account per asset.
+pub struct Trader {
+    /// Owner.
+    pub kp: Keypair,
+    /// Margin account.
+    pub account: Pubkey,
+    /// Token account per asset index.
+    pub tokens: Vec<Pubkey>,
+}
+
+/// A group on an embedded bank.
+pub struct Scenario {
+    /// The bank.
+    pub bank: EmbeddedBank,
+    /// Fee payer.
+    pub payer: Keypair,
+    /// Group admin.
+    pub admin: Keypair,
+    /// Group.
+    pub group: Pubkey,
+    /// Listed assets, by index.
+    pub assets: Vec<ScenarioAsset>,
+}
+
+/// The listing parameters of the scenarios and the test suite: asset `index` in its own risk group,
+/// init 20% down / 25% up, maint half of those, 5% liquidation fee, interest on the default curve,
+/// open borrow limits, borrowable, no caps.
+pub fn list_params(index: u16, oracle: OracleConfig) -> ListAssetParams {
+    let mut name = [0u8; 16];
+    let n = format!("ASSET{index}");
+    name[..n.len()].copy_from_slice(n.as_bytes());
+    ListAssetParams {
+        name,
+        oracle,
+        fallback_oracle: OracleConfig::default(),
+        risk: RiskConfig {
+            concentration_threshold: u64::MAX,
+            init_down_bps: 2_000,
+            init_up_bps: 2_500,
+            maint_down_bps: 1_000,
+            maint_up_bps: 1_250,
+            risk_group: index,
+            basis_bps: 0,
+            liquidity_bps: 0,
+            concentration_bps: 0,
+            liquidation_fee_bps: 500,
+            reserved: [0; 6],
+        },
+        interest: crate::migrate::default_interest(),
+        stable_growth_bps_per_hour: 100_000,
+        deposit_cap: u64::MAX,
+        limits: crate::migrate::open_limits(10_000),
+        flags: ASSET_FLAG_BORROWABLE,
+        allow_freeze_authority: false,
+    }
+}
+
+/// The perp market parameters of the scenarios and the test suite: lots of `base_lot_size`, a 5%
+/// band, 0.10% taker and 0.05% maker fees (half to the insurance fund), open interest up to 1M lots,
+/// funding clamped at 1%/day over an hour, $30 settled per hour, $1,000 of PnL counted in Init.
+pub fn perp_params(base_lot_size: u64) -> PerpMarketParams {
+    PerpMarketParams {
+        base_lot_size,
+        price_band_bps: 500,
+        taker_fee_bps: 10,
+        maker_fee_bps: 5,
+        insurance_fee_share_bps: 5_000,
+        max_open_interest: 1_000_000,
+        max_funding_bps_per_day: 100,
+        funding_window_secs: 3_600,
+        settle_limit: 30_000_000,
+        settle_window_secs: 3_600,
+        init_pnl_cap: 1_000_000_000,
+        flags: PERP_FLAG_ENABLED,
+    }
+}
+
+fn tx_err(e: solana_sdk::transaction::TransactionError) -> SdkError {
+    SdkError::Transport(format!("{e:?}"))
+}
+
+impl Scenario {
+    /// A group with one 6-decimal asset per price (USD per token; asset 0 is the quote asset), each
+    /// its own risk group: init 20% down / 25% up, maint half, 5% liquidation fee, borrowable.
+    pub fn new(prices: &[f64]) -> Result<Self> {
+        let mut bank = EmbeddedBank::new();
+        let payer = bank.payer();
+        let admin = Keypair::new();
+        bank.set_unix_timestamp(T0);
+        let group = pda::group(&admin.pubkey(), 0).0;
+        let create = ix::create_group(&admin.pubkey(), &payer.pubkey(), 0, &admin.pubkey(), 86_400);
+        bank.process(&[create], &payer, &[&admin]).map_err(tx_err)?;
+        let mut s = Scenario { bank, payer, admin, group, assets: Vec::new() };
+        for (i, p) in prices.iter().enumerate() {
+            s.list(i as u16, *p)?;
+        }
+        Ok(s)
+    }
+
+    fn list(&mut self, index: u16, price: f64) -> Result<()> {
+        let mint = Pubkey::new_unique();
+        let m = t22::state::Mint {
+            mint_authority: Some(self.admin.pubkey()).into(),
+            supply: u64::MAX / 2,
+            decimals: 6,
+            is_initialized: true,
+            freeze_authority: None.into(),
+        };
+        let mut data = vec![0u8; t22::state::Mint::LEN];
+        t22::state::Mint::pack(m, &mut data).map_err(|e| SdkError::Config(e.to_string()))?;
+        self.bank.set_account(&mint, &anchor_spl::token::ID, 1_000_000_000, &data);
+        let a = ScenarioAsset { index, mint, oracle: Pubkey::new_unique(), feed: [index as u8 + 1; 32] };
+        self.assets.push(a.clone());
+        self.set_price(index, price)?;
+        let oracle = OracleConfig {
+            address: a.oracle,
+            feed_id: a.feed,
+            max_age_secs: 60,
+            max_conf_bps: 500,
+            kind: OracleKind::PythPull as u8,
+            reserved: 0,
+        };
+        let params = list_params(index, oracle);
+        let admin = self.admin.insecure_clone();
+        let ix = ix::list_asset(
+            &self.group,
+            &admin.pubkey(),
+            &self.payer.pubkey(),
+            &mint,
+            &anchor_spl::token::ID,
+            index,
+            params,
+        );
+        self.send(&[ix], &[&admin])
+    }
+
+    /// An address lookup table holding every Asset and oracle key of the group (created, extended,
+    /// and activated by advancing two slots).
+    pub fn lookup_table(&mut self) -> Result<solana_sdk::message::AddressLookupTableAccount> {
+        use solana_address_lookup_table_interface::instruction as alt;
+        let bank_err = |e: solana_program_test::BanksClientError| SdkError::Transport(e.to_string());
+        let payer = self.payer.insecure_clone();
+        let root = self.bank.block_on(self.bank.ctx.banks_client.get_root_slot()).map_err(bank_err)?;
+        self.bank.ctx.warp_to_slot(root + 3).map_err(|e| SdkError::Transport(format!("{e:?}")))?;
+        let hashes: solana_sdk::slot_hashes::SlotHashes =
+            self.bank.block_on(self.bank.ctx.banks_client.get_sysvar()).map_err(bank_err)?;
+        let slot = hashes.first().map(|(s, _)| *s).ok_or_else(|| SdkError::Transport("no slot hash".into()))?;
+        let (create, table) = alt::create_lookup_table(payer.pubkey(), payer.pubkey(), slot);
+        self.send(&[create], &[])?;
+        let mut keys = Vec::new();
+        for a in &self.assets {
+            keys.push(pda::asset(&self.group, a.index).0);
+            keys.push(a.oracle);
+        }
+        for chunk in keys.chunks(20) {
+            self.send(&[alt::extend_lookup_table(table, payer.pubkey(), Some(payer.pubkey()), chunk.to_vec())], &[])?;
+        }
+        let slot = self.bank.block_on(self.bank.ctx.banks_client.get_root_slot()).map_err(bank_err)?;
+        self.bank.ctx.warp_to_slot(slot + 2).map_err(|e| SdkError::Transport(format!("{e:?}")))?;
+        Ok(solana_sdk::message::AddressLookupTableAccount { key: table, addresses: keys })
+    }
+
+    /// Sends `ixs` (after a 1.4M compute-unit limit) as one v0 transaction using `table`, paid by
+    /// the payer and signed by `signers`.
+    pub fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        table: &solana_sdk::message::AddressLookupTableAccount,
+    ) -> Result<()> {
+        use solana_sdk::message::{v0, VersionedMessage};
+        let mut all =
+            vec![solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(1_400_000)];
+        all.extend_from_slice(ixs);
+        let payer = self.payer.insecure_clone();
+        let bh = self
+            .bank
+            .block_on(self.bank.ctx.banks_client.get_latest_blockhash())
+            .map_err(|e| SdkError::Transport(e.to_string()))?;
+        let msg = v0::Message::try_compile(&payer.pubkey(), &all, std::slice::from_ref(table), bh)
+            .map_err(|e| SdkError::Transport(e.to_string()))?;
+        let mut keys: Vec<&Keypair> = vec![&payer];
+        keys.extend(signers.iter().copied());
+        let tx = solana_sdk::transaction::VersionedTransaction::try_new(VersionedMessage::V0(msg), &keys)
+            .map_err(|e| SdkError::Transport(e.to_string()))?;
+        self.bank
+            .block_on(self.bank.ctx.banks_client.process_transaction(tx))
+            .map_err(|e| SdkError::Transport(e.to_string()))
+    }
+
+    /// Sends `ixs` paid by the payer and signed by `signers`.
+    pub fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<()> {
+        let payer = self.payer.insecure_clone();
+        self.bank.process(ixs, &payer, signers).map_err(tx_err)
+    }
+
+    /// Publishes a fresh price (USD per token, 0.1% confidence) for asset `index`.
+    pub fn set_price(&mut self, index: u16, price: f64) -> Result<()> {
+        let a = self.assets[index as usize].clone();
+        let q = OracleQuote::from_decimal(price, 10, self.bank.now()?);
+        let (owner, data) = pyth_pull(a.feed, q, VerificationLevel::Full);
+        self.bank.set_account(&a.oracle, &owner, 10_000_000, &data);
+        Ok(())
+    }
+
+    /// Moves the clock to `t`, publishes `price_of(i)` for every asset and refreshes it.
+    pub fn reprice(&mut self, t: i64, price_of: impl Fn(u16) -> f64) -> Result<()> {
+        self.bank.set_unix_timestamp(t);
+        for i in 0..self.assets.len() as u16 {
+            self.set_price(i, price_of(i))?;
+            let o = self.assets[i as usize].oracle;
+            self.send(&[ix::refresh_asset(&self.group, i, &o)], &[])?;
+        }
+        Ok(())
+    }
+
+    /// A trader with a margin account (number 0) and an empty token account per asset.
+    pub fn trader(&mut self) -> Result<Trader> {
+        let kp = Keypair::new();
+        let payer = self.payer.pubkey();
+        let fund = solana_system_interface::instruction::transfer(&payer, &kp.pubkey(), 1_000_000_000);
+        self.send(&[fund], &[])?;
+        self.send(&[ix::create_account(&self.group, &kp.pubkey(), &payer, 0)], &[&kp])?;
+        let account = pda::margin_account(&self.group, &kp.pubkey(), 0).0;
+        let mut tokens = Vec::new();
+        for a in self.assets.clone() {
+            let key = Pubkey::new_unique();
+            self.write_token(&key, &a.mint, &kp.pubkey(), 0)?;
+            tokens.push(key);
+        }
+        Ok(Trader { kp, account, tokens })
+    }
+
+    fn write_token(&mut self, key: &Pubkey, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Result<()> {
+        let t = t22::state::Account {
+            mint: *mint,
+            owner: *owner,
+            amount,
+            state: t22::state::AccountState::Initialized,
+            ..Default::default()
+        };
+        let mut data = vec![0u8; t22::state::Account::LEN];
+        t22::state::Account::pack(t, &mut data).map_err(|e| SdkError::Config(e.to_string()))?;
+        self.bank.set_account(key, &anchor_spl::token::ID, 10_000_000, &data);
+        Ok(())
+    }
+
+    fn token_ix(&self, t: &Trader, asset: u16) -> ix::TokenIxAccounts {
+        ix::TokenIxAccounts {
+            group: self.group,
+            account: t.account,
+            asset_index: asset,
+            mint: self.assets[asset as usize].mint,
+            token_program: anchor_spl::token::ID,
+            user_token: t.tokens[asset as usize],
+        }
+    }
+
+    /// Credits `amount` to the trader's token account and deposits it.
+    pub fn deposit(&mut self, t: &Trader, asset: u16, amount: u64) -> Result<()> {
+        let mint = self.assets[asset as usize].mint;
+        self.write_token(&t.tokens[asset as usize], &mint, &t.kp.pubkey(), amount)?;
+        let ix = ix::deposit(&self.token_ix(t, asset), &t.kp.pubkey(), amount);
+        self.send(&[ix], &[&t.kp.insecure_clone()])
+    }
+
+    /// Borrows `amount` of `asset` (a withdrawal beyond the deposit).
+    pub fn borrow(&mut self, t: &Trader, asset: u16, amount: u64) -> Result<()> {
+        let keys = self.health_keys(&t.account, &[asset])?;
+        let ix = ix::withdraw(&self.token_ix(t, asset), &t.kp.pubkey(), amount, true, &keys);
+        self.send(&[ix], &[&t.kp.insecure_clone()])
+    }
+
+    /// The canonical health keys of `account` plus `extra`.
+    pub fn health_keys(&mut self, account: &Pubkey, extra: &[u16]) -> Result<Vec<Pubkey>> {
+        let raw = crate::transport::require_account(&mut self.bank, account)?;
+        let acc = crate::decode::margin_account(&raw)?;
+        let oracles: Vec<Pubkey> = self.assets.iter().map(|a| a.oracle).collect();
+        Ok(health::health_account_keys(&self.group, &acc, extra, |i| oracles[i as usize]))
+    }
+}
+
+/// Number of assets the two-sided scenarios list: two shared by both accounts, twelve more each.
+pub const LARGEST_ASSETS: usize = 2 * MAX_ACCOUNT_ASSETS - 2;
+
+/// A prepared instruction of a scenario: sent as one v0 transaction with a lookup table of the
+/// group's Asset and oracle keys, as a client sends the largest instructions.
+pub struct Prepared {
+    /// The scenario, ready.
+    pub scenario: Scenario,
+    /// The instructions (the measured one last).
+    pub ixs: Vec<Instruction>,
+    /// Their signers besides the payer.
+    pub signers: Vec<Keypair>,
+    /// The lookup table.
+    pub table: solana_sdk::message::AddressLookupTableAccount,
+}
+
+impl Prepared {
+    fn new(mut scenario: Scenario, ixs: Vec<Instruction>, signers: Vec<Keypair>) -> Result<Self> {
+        let table = scenario.lookup_table()?;
+        Ok(Prepared { scenario, ixs, signers, table })
+    }
+
+    /// Sends the transaction.
+    pub fn run(&mut self) -> Result<()> {
+        let signers: Vec<&Keypair> = self.signers.iter().collect();
+        self.scenario.send_v0(&self.ixs, &signers, &self.table)
+    }
+
+    /// The measured instruction.
+    pub fn main_ix(&self) -> &Instruction {
+        self.ixs.last().expect("one instruction at least")
+    }
+}
+
+/// The largest token liquidation: the liquidated account holds assets 1..=13 and a USDC borrow,
+/// the liquidator USDC, asset 1 and assets 14..=25 (14 underlyings each, two in common); assets
+/// 1..=13 fall 25%. The instruction seizes asset 1 and repays USDC.
+pub fn largest_liquidation() -> Result<Prepared> {
+    let prices: Vec<f64> = (0..LARGEST_ASSETS).map(|i| if i == 0 { 1.0 } else { 10.0 }).collect();
+    let mut s = Scenario::new(&prices)?;
+    let lender = s.trader()?;
+    s.deposit(&lender, 0, 1_000_000_000_000)?;
+    let liqee = s.trader()?;
+    for i in 1..MAX_ACCOUNT_ASSETS as u16 {
+        s.deposit(&liqee, i, 100_000_000)?;
+    }
+    s.borrow(&liqee, 0, 8_300_000_000)?;
+    let liqor = s.trader()?;
+    s.deposit(&liqor, 0, 100_000_000_000)?;
+    s.deposit(&liqor, 1, 1_000_000)?;
+    for i in MAX_ACCOUNT_ASSETS as u16..LARGEST_ASSETS as u16 {
+        s.deposit(&liqor, i, 1_000_000)?;
+    }
+    s.reprice(T0 + 3_600, |i| match i {
+        0 => 1.0,
+        i if (i as usize) < MAX_ACCOUNT_ASSETS => 7.5,
+        _ => 10.0,
+    })?;
+    let ee = s.health_keys(&liqee.account, &[])?;
+    let or = s.health_keys(&liqor.account, &[1, 0])?;
+    let ix =
+        ix::liquidate_token(&s.group, &liqor.account, &liqor.kp.pubkey(), &liqee.account, 1, 0, u64::MAX, &ee, &or);
+    Prepared::new(s, vec![ix], vec![liqor.kp])
+}
+
+/// Two accounts at 14 underlyings each (USDC and assets 1..=13, deposits only) and a perp market
+/// on asset 1 (lots of 0.1 token, $1 a lot at $10).
+fn two_largest_traders() -> Result<(Scenario, Trader, Trader)> {
+    let prices: Vec<f64> = (0..MAX_ACCOUNT_ASSETS).map(|i| if i == 0 { 1.0 } else { 10.0 }).collect();
+    let mut s = Scenario::new(&prices)?;
+    let params = perp_params(100_000);
+    let admin = s.admin.insecure_clone();
+    s.send(&[sp::set_perp_market(&s.group, &admin.pubkey(), 1, params)], &[&admin])?;
+    let (a, b) = (s.trader()?, s.trader()?);
+    for t in [&a, &b] {
+        s.deposit(t, 0, 10_000_000_000)?;
+        for i in 1..MAX_ACCOUNT_ASSETS as u16 {
+            s.deposit(t, i, 100_000_000)?;
+        }
+    }
+    s.reprice(T0 + 60, |i| if i == 0 { 1.0 } else { 10.0 })?;
+    Ok((s, a, b))
+}
+
+/// The largest signed-order fill: a maker's order to sell 10 lots of asset 1's perp at the oracle,
+/// filled by a taker, both at 14 underlyings: the ed25519 check, then `fill_order`.
+pub fn largest_fill() -> Result<Prepared> {
+    let (mut s, maker, taker) = two_largest_traders()?;
+    let order = SignedOrder {
+        account: maker.account,
+        asset_index: 1,
+        side: SIDE_SELL,
+        size_lots: 10,
+        limit_price_per_lot: 1_000_000,
+        expiry: T0 + 86_400,
+        nonce: 1,
+        max_fee_bps: 5,
+    };
+    let sig = sp::sign_order(&maker.kp, &s.group, &order);
+    let maker_health = s.health_keys(&maker.account, &[1, 0])?;
+    let health = s.health_keys(&taker.account, &[1, 0])?;
+    let party = TradeParty { account: taker.account, authority: taker.kp.pubkey(), health };
+    let ixs = sp::fill_order_ixs(&s.group, 0, &order, &maker.kp.pubkey(), &sig, &maker_health, &party, 10);
+    Prepared::new(s, ixs.to_vec(), vec![taker.kp])
+}
+
+/// The largest block trade: 10 lots of asset 1's perp at the oracle between two accounts at 14
+/// underlyings each.
+pub fn largest_block_trade() -> Result<Prepared> {
+    let (mut s, a, b) = two_largest_traders()?;
+    let pa = TradeParty { account: a.account, authority: a.kp.pubkey(), health: s.health_keys(&a.account, &[1, 0])? };
+    let pb = TradeParty { account: b.account, authority: b.kp.pubkey(), health: s.health_keys(&b.account, &[1, 0])? };
+    let ix = sp::block_trade(&s.group, 1, 0, &pa, &pb, 10, 1_000_000);
+    Prepared::new(s, vec![ix], vec![a.kp, b.kp])
+}
+
+/// Instruction accounts and distinct accounts of `ix` (for [`crate::heap::entrypoint_bytes`]).
+pub fn account_counts(ix: &Instruction) -> (usize, usize) {
+    let mut keys: Vec<Pubkey> = ix.accounts.iter().map(|m| m.pubkey).collect();
+    let n = keys.len();
+    keys.sort();
+    keys.dedup();
+    (n, keys.len())
+}
