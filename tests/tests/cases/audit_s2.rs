@@ -381,3 +381,138 @@ fn s2_12_a_sudden_print_on_any_asset_of_the_account_refuses_liquidation() {
         env.assert_fails_nsc(&[ix], &[&k], BallastError::OracleDeviatesFromStable);
     }
 }
+
+// ---- S2-20, S2-21: liquidations the planner sizes ----
+
+/// Native SOL units per perp lot (0.01 SOL), and $1 a lot at $100.
+const LOT: u64 = 10_000_000;
+const PAR: u64 = 1_000_000;
+
+/// USDC and SOL, a SOL perp market, lenders of both, and a perp counterparty.
+fn perp_env() -> (Env, User) {
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 100.0, OracleKind::PythPull);
+    let admin = env.admin.insecure_clone();
+    let m =
+        ballast_sdk::perp::set_perp_market(&env.group, &admin.pubkey(), SOL, ballast_sdk::scenario::perp_params(LOT));
+    env.send(&[m], &[&admin]).unwrap();
+    let lender = env.user(0);
+    env.fund_and_deposit(&lender, USDC, 1_000_000_000_000);
+    env.fund_and_deposit(&lender, SOL, 10_000_000_000_000);
+    let cp = env.user(1);
+    env.fund_and_deposit(&cp, USDC, 100_000_000_000);
+    (env, cp)
+}
+
+fn block_trade(env: &mut Env, buyer: &User, seller: &User, lots: u64, price: u64) -> TxResult {
+    let party = |env: &mut Env, u: &User| ballast_sdk::perp::TradeParty {
+        account: u.account,
+        authority: u.kp.pubkey(),
+        health: env.health_keys_with(&u.account, &[SOL, USDC]),
+    };
+    let (b, s) = (party(env, buyer), party(env, seller));
+    let ix = ballast_sdk::perp::block_trade(&env.group, SOL, USDC, &b, &s, lots, price);
+    let (kb, ks) = (buyer.kp.insecure_clone(), seller.kp.insecure_clone());
+    env.send(&[ix], &[&kb, &ks])
+}
+
+fn perp_lots(env: &mut Env, u: &User) -> i64 {
+    let acc = env.margin_account(&u.account);
+    acc.perp_slot(SOL).map(|s| acc.perps[s].base_lots).unwrap_or(0)
+}
+
+fn liquidatable(env: &mut Env, u: &User) -> bool {
+    let h = healths(env, u);
+    let now = env.now();
+    let episode = env.margin_account(&u.account).liquidation_episode_active(now);
+    ballast::risk::liquidation::liquidatable(h[1], h[2], episode)
+}
+
+fn maint_equity(env: &mut Env, u: &User) -> Fx {
+    let acc = env.margin_account(&u.account);
+    let raw = env.health_raw(&u.account);
+    let now = env.now();
+    ballast_sdk::health::compute_all(&env.group, &acc, &raw, now).unwrap()[1].equity
+}
+
+/// S2-20: a basis trade (long 30 SOL of perps, short 20 SOL spot: borrowed and sold for USDC) is
+/// solvent but below Maint after SOL falls to $55. It holds no deposit a token liquidation could
+/// take, and taking over its whole perp would leave it net short, lowering its health. Asked for
+/// the whole position, the program takes the planned part (down to net flat), and the keeper, whose
+/// liquidator holds $300 (a few percent of the account's $2,750 of gross exposure), liquidates it to
+/// its target without ever flipping it.
+#[test]
+fn s2_20_a_basis_trade_is_liquidated_to_its_target() {
+    let (mut env, cp) = perp_env();
+    let t = env.user(2);
+    env.fund_and_deposit(&t, USDC, 2_500_000_000);
+    block_trade(&mut env, &t, &cp, 3_000, 100 * PAR / 100).unwrap();
+    env.borrow(&t, SOL, 20_000_000_000).unwrap();
+    for p in [90.0, 80.0, 70.0, 60.0, 55.0] {
+        advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, p)]);
+    }
+    let h = healths(&mut env, &t);
+    assert!(h[1] < Fx::ZERO && maint_equity(&mut env, &t) > Fx::ZERO, "solvent, below Maint: {h:?}");
+    let liqor = env.user(3);
+    env.fund_and_deposit(&liqor, USDC, 300_000_000);
+    // Asked for the whole 3,000 lots, the program takes the planned part, and health rises.
+    let ee = env.health_keys(&t.account, None);
+    let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
+    let ix = ballast_sdk::perp::liquidate_perp(
+        &env.group,
+        SOL,
+        USDC,
+        &liqor.account,
+        &liqor.kp.pubkey(),
+        &t.account,
+        u64::MAX,
+        &ee,
+        &or,
+    );
+    let k = liqor.kp.insecure_clone();
+    env.send(&[ix], &[&k]).expect("a planned partial takeover");
+    let lots = perp_lots(&mut env, &t);
+    assert!(lots > 0 && lots < 3_000, "partial, never flipped: {lots}");
+    assert!(healths(&mut env, &t)[2] > h[2]);
+    // The keeper finishes the job with the program's planner.
+    let report = keeper(&env, &liqor).run(&mut env.bank, 10).unwrap();
+    assert!(report.still_liquidatable.is_empty(), "{report:?}");
+    assert!(!liquidatable(&mut env, &t));
+    assert!(perp_lots(&mut env, &t) >= 0, "never flipped");
+    assert!(maint_equity(&mut env, &t) > Fx::ZERO, "still solvent");
+}
+
+/// S2-21: a whale borrowing 90% of the USDC bank against SOL is liquidated in a 30% crash by
+/// liquidators each holding about 3% of its debt: every step is sized to what its liquidator can
+/// carry, so the whale reaches its target (about $62k repaid) in many small steps instead of riding
+/// the crash.
+#[test]
+fn s2_21_a_whale_is_liquidated_by_small_liquidators() {
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 100.0, OracleKind::PythPull);
+    let lender = env.user(0);
+    env.fund_and_deposit(&lender, USDC, 100_000_000_000); // $100,000
+    let whale = env.user(1);
+    env.fund_and_deposit(&whale, SOL, 1_600_000_000_000); // 1,600 SOL, $160,000
+    env.borrow(&whale, USDC, 90_000_000_000).unwrap(); // $90,000: 90% of the bank
+    for p in [90.0, 80.0, 70.0] {
+        advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, p)]);
+    }
+    assert!(healths(&mut env, &whale)[1] < Fx::ZERO);
+    assert!(maint_equity(&mut env, &whale) > Fx::ZERO);
+    let mut steps = 0;
+    for n in 0..12 {
+        let liqor = env.user(10 + n);
+        env.fund_and_deposit(&liqor, USDC, 3_000_000_000); // $3,000: about 3% of the debt
+        let report = keeper(&env, &liqor).run(&mut env.bank, 40).unwrap();
+        steps += report.liquidations;
+        if !liquidatable(&mut env, &whale) {
+            break;
+        }
+    }
+    assert!(!liquidatable(&mut env, &whale), "the whale reached its target in {steps} steps");
+    assert!(steps > 3, "many small steps: {steps}");
+    assert!(healths(&mut env, &whale)[2] >= Fx::ZERO);
+}

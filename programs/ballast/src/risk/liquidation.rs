@@ -19,6 +19,24 @@ use super::{OrOverflow, RiskError, RiskResult};
 /// Most health evaluations one regula-falsi search makes (bisection every third step).
 pub const MAX_SEARCH_STEPS: usize = 24;
 
+/// Margin the planner keeps on the liquidator's Init health, quote native units: the program books
+/// the step with share rounding the planner's native-unit moves do not see (borrow shares round
+/// up, deposit shares down, a perp insurance share that uses up a quote deposit takes its fraction
+/// of a unit with it), so a step planned exactly at Init 0 could end a hair below it.
+pub const CARRY_MARGIN: Fx = Fx::from_bits(2 << 48);
+
+/// A balance after paying `x` native units from it as the bank books it: a deposit is used up to
+/// its whole native units, its fraction of a unit going with it, and the rest is borrowed.
+fn after_paying(spot: Fx, x: u64) -> RiskResult<Fx> {
+    if spot > Fx::ZERO {
+        let whole = super::num::to_u64_floor(spot).or_overflow()?;
+        if x >= whole {
+            return Ok(-Fx::from_num(x - whole));
+        }
+    }
+    spot.checked_sub(Fx::from_num(x)).or_overflow()
+}
+
 /// Most steps of a bisection over a u64 range (each halves it).
 pub const MAX_BISECTION_STEPS: usize = 64;
 
@@ -422,13 +440,15 @@ pub fn plan_token_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &Tok
         }
         x
     };
+    let liqor_l = liqor.exposures[rl].spot;
     let carry = |x: u64| {
         let (y, ins) = take(x)?;
+        let paid = after_paying(liqor_l, x)?.checked_sub(liqor_l).or_overflow()?;
         let moves = [
             Move { entry: ra, spot: Fx::from_num(y - ins), ..Move::default() },
-            Move { entry: rl, spot: -Fx::from_num(x), ..Move::default() },
+            Move { entry: rl, spot: paid, ..Move::default() },
         ];
-        health_after(liqor, &moves, HealthType::Init, None)
+        health_after(liqor, &moves, HealthType::Init, None)?.checked_sub(CARRY_MARGIN).or_overflow()
     };
     let x = liquidator_capacity(x, carry)?;
     if x == 0 {
@@ -539,7 +559,7 @@ pub fn plan_perp_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &Perp
     };
     let carry = |n: u64| {
         let moves = perp_moves((ri, rq), n, p.lot_size, price, long, Some(ins(n)?))?;
-        health_after(liqor, &moves, HealthType::Init, None)
+        health_after(liqor, &moves, HealthType::Init, None)?.checked_sub(CARRY_MARGIN).or_overflow()
     };
     let lots = liquidator_capacity(lots, carry)?;
     if lots == 0 {
