@@ -6,7 +6,6 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{system_program, InstructionData, ToAccountMetas};
 use ballast::constants::FREE_SLOT;
 use ballast::order::SignedOrder;
-use ballast::risk::perp::PerpPos;
 use ballast::risk::{Fx, Price, Round};
 use ballast::state::PerpMarketParams;
 use ballast::state::{Asset, MarginAccount};
@@ -195,7 +194,7 @@ pub fn positions(account: &MarginAccount, assets: &[Asset], mut price_of: impl F
     let mut out = Vec::new();
     for p in account.perps.iter().filter(|p| p.asset_index != FREE_SLOT) {
         let Some(a) = assets.iter().find(|a| a.asset_index == p.asset_index) else { continue };
-        let mut pos: PerpPos = p.pos(a.perp.base_lot_size);
+        let Ok(mut pos) = p.pos(a.perp.base_lot_size) else { continue };
         if pos.settle_funding(a.perp.funding_index.fx()).is_err() {
             continue;
         }

@@ -116,7 +116,7 @@ impl HealthAccounts {
         let Some(slot) = account.perp_slot(a.risk.asset_index) else {
             return Ok((Fx::ZERO, Fx::ZERO));
         };
-        let pos = account.perps[slot].pos(a.perp_lot_size);
+        let pos = account.perps[slot].pos(a.perp_lot_size).map_risk()?;
         let owed = pos.funding_owed(a.funding_index).map_risk()?;
         Ok((pos.base, pos.quote.checked_sub(owed).ok_or(BallastError::MathOverflow)?))
     }
@@ -137,6 +137,7 @@ pub fn asset_risk(asset: &Asset, oracle_price: Price) -> AssetRisk {
 /// Loads the `i`-th pair of the list (asset index `want`), using the next trailing account as its
 /// fallback oracle when the primary price is unusable.
 #[inline(never)]
+#[allow(clippy::arithmetic_side_effects)] // account indexes: i < 16, lists < 48 accounts
 fn load_one<R: AccountReader + ?Sized>(
     group: &Pubkey,
     accounts: &R,
@@ -189,6 +190,7 @@ fn load_one<R: AccountReader + ?Sized>(
 
 /// Loads the health accounts of `account` (plus `extra`, the assets the instruction adds a
 /// position in) from `accounts`, checking canonical order, ownership, group, oracle keys and prices.
+#[allow(clippy::arithmetic_side_effects)] // account counts: n <= 16, lists < 48 accounts
 pub fn load_health_accounts<R: AccountReader + ?Sized>(
     group: &Pubkey,
     account: &MarginAccount,

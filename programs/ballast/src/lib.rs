@@ -6,6 +6,12 @@
 #![allow(unexpected_cfgs)]
 #![allow(clippy::result_large_err)]
 #![warn(clippy::large_stack_frames)]
+// S2-14: the `fixed` crate's `*`, `/` and `from_num` only debug-assert overflow and wrap in release
+// (what `anchor build` deploys), and integer operators panic or wrap: program code uses checked
+// operations only, and truncating casts are refused. Exceptions are narrow and commented. Unit
+// tests (cfg(test)) are exempt.
+#![warn(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation))]
 
 use anchor_lang::prelude::*;
 

@@ -130,6 +130,8 @@ fn validate(cfg: &OracleConfig, raw: &RawPrice, decimals: u8, now: i64) -> Resul
         return err!(BallastError::OracleStale);
     }
     // conf / price <= max_conf_bps / 10_000, in integers (both fit in i128).
+    // Cannot overflow: |conf|, |price| < 2^64 and the factors are below 2^16.
+    #[allow(clippy::arithmetic_side_effects)]
     if (raw.conf as i128) * 10_000 > (raw.price as i128) * cfg.max_conf_bps as i128 {
         return err!(BallastError::OracleConfidence);
     }

@@ -73,7 +73,7 @@ impl SignedOrder {
 }
 
 fn u16_at(d: &[u8], at: usize) -> Result<u16> {
-    let b = d.get(at..at + 2).ok_or(BallastError::MissingSignatureVerification)?;
+    let b = d.get(at..at.saturating_add(2)).ok_or(BallastError::MissingSignatureVerification)?;
     Ok(u16::from_le_bytes([b[0], b[1]]))
 }
 
@@ -95,8 +95,8 @@ pub fn verified_signer(sysvar: &AccountInfo, message: &[u8]) -> Result<Pubkey> {
     let msg_len = u16_at(d, 12)? as usize;
     let msg_ix = u16_at(d, 14)?;
     require!(sig_ix == u16::MAX && key_ix == u16::MAX && msg_ix == u16::MAX, BallastError::OrderSignatureMismatch);
-    let key = d.get(key_at..key_at + 32).ok_or(BallastError::OrderSignatureMismatch)?;
-    let signed = d.get(msg_at..msg_at + msg_len).ok_or(BallastError::OrderSignatureMismatch)?;
+    let key = d.get(key_at..key_at.saturating_add(32)).ok_or(BallastError::OrderSignatureMismatch)?;
+    let signed = d.get(msg_at..msg_at.saturating_add(msg_len)).ok_or(BallastError::OrderSignatureMismatch)?;
     require!(signed == message, BallastError::OrderSignatureMismatch);
     Ok(Pubkey::try_from(key).map_err(|_| BallastError::OrderSignatureMismatch)?)
 }

@@ -42,7 +42,7 @@ pub fn create_pda_account<'info>(
     if required > current {
         system_program::transfer(
             CpiContext::new(system_program::ID, system_program::Transfer { from: payer.clone(), to: target.clone() }),
-            required - current,
+            required.saturating_sub(current),
         )?;
     }
     system_program::allocate(

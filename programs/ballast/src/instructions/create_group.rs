@@ -22,7 +22,7 @@ pub struct CreateGroup<'info> {
     #[account(
         init,
         payer = payer,
-        space = 8 + core::mem::size_of::<Group>(),
+        space = crate::state::GROUP_LEN,
         seeds = [GROUP_SEED, creator.key().as_ref(), &group_num.to_le_bytes()],
         bump
     )]

@@ -23,7 +23,7 @@ pub struct CreateStubOracle<'info> {
     #[account(
         init,
         payer = payer,
-        space = 8 + core::mem::size_of::<StubOracle>(),
+        space = STUB_ORACLE_LEN,
         seeds = [STUB_ORACLE_SEED, group.key().as_ref(), &stub_num.to_le_bytes()],
         bump
     )]

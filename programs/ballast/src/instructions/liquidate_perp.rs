@@ -139,7 +139,8 @@ fn apply(a: &LiquidatePerp, st: &PerpLiquidation, now: i64) -> Result<(Fx, BankS
     let cost = perp::notional(st.lots, st.price).map_risk()?;
     let (e_old, e_new) = apply_perp(&mut *a.liqee.load_mut()?, st.ai, st.lot_size, index, !st.long, st.lots, cost)?;
     let (r_old, r_new) = apply_perp(&mut *a.liqor.load_mut()?, st.ai, st.lot_size, index, st.long, st.lots, cost)?;
-    let delta = perp::long_delta(e_old, e_new) + perp::long_delta(r_old, r_new);
+    let delta =
+        perp::long_delta(e_old, e_new).checked_add(perp::long_delta(r_old, r_new)).ok_or(BallastError::MathOverflow)?;
     a.market.asset.load_mut()?.perp.record_fill(delta, 0, u64::MAX)?;
     let mut quote = a.market.quote.load_mut()?;
     quote.accrue(now)?;

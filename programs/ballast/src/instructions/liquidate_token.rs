@@ -94,7 +94,7 @@ pub fn handler<'info>(
 fn pair(a: &LiquidateToken) -> Result<(u16, u16, u32, bool)> {
     let (asset, liab) = (a.asset.load()?, a.liab.load()?);
     require!(asset.asset_index != liab.asset_index, BallastError::SameAsset);
-    let fee = asset.risk.liquidation_fee_bps as u32 + liab.risk.liquidation_fee_bps as u32;
+    let fee = (asset.risk.liquidation_fee_bps as u32).saturating_add(liab.risk.liquidation_fee_bps as u32);
     let locked = asset.flags & ASSET_FLAG_NO_ASSET_LIQUIDATION != 0;
     Ok((asset.asset_index, liab.asset_index, fee, locked))
 }
@@ -237,7 +237,7 @@ fn give_to_liqor(
     let out = bank_l.withdraw(&mut pos, st.x, true).map_risk()?;
     r.tokens[sl].indexed = Fx128::from_fx(pos);
     r.release_token_slot_if_empty(sl);
-    let gain = st.y - st.ins;
+    let gain = st.y.checked_sub(st.ins).ok_or(BallastError::MathOverflow)?;
     if gain > 0 {
         let sa = r.token_slot_or_open(st.ai)?;
         let mut pos = r.tokens[sa].indexed.fx();

@@ -134,7 +134,7 @@ pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParam
     create_accounts(&ctx, asset_index)?;
     let (price_bits, mint, decimals, oracle, kind) = init_asset(&ctx, asset_index, &params)?;
     join_group(&ctx, asset_index)?;
-    ctx.accounts.group.load_mut()?.num_assets = asset_index + 1;
+    ctx.accounts.group.load_mut()?.num_assets = asset_index.checked_add(1).ok_or(BallastError::MathOverflow)?;
     emit!(AssetListed {
         header: EventHeader::now(ctx.accounts.group.key())?,
         asset: ctx.accounts.asset.key(),
@@ -181,7 +181,7 @@ fn create_accounts(ctx: &Context<ListAsset>, asset_index: u16) -> Result<()> {
     create_pda_account(
         &payer,
         &asset_info,
-        8 + core::mem::size_of::<Asset>(),
+        ASSET_LEN,
         &crate::ID,
         &[ASSET_SEED, group_key.as_ref(), &index_bytes, &asset_bump],
     )?;
@@ -210,7 +210,7 @@ fn init_asset(
     let now = Clock::get()?.unix_timestamp;
     let asset_info = ctx.accounts.asset.to_account_info();
     let mut asset_data = asset_info.try_borrow_mut_data()?;
-    let asset: &mut Asset = bytemuck::from_bytes_mut(&mut asset_data[8..8 + core::mem::size_of::<Asset>()]);
+    let asset: &mut Asset = bytemuck::from_bytes_mut(&mut asset_data[8..ASSET_LEN]);
     asset.group = ctx.accounts.group.key();
     asset.mint = ctx.accounts.mint.key();
     asset.vault = ctx.accounts.vault.key();

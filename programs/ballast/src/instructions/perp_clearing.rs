@@ -113,7 +113,11 @@ fn update_market(
     let params = a.perp.params();
     perp::check_band(price_per_lot, oracle.price, params.base_lot_size, params.price_band_bps).map_risk()?;
     let mut f = a.perp.accrue_funding(now, oracle.price)?;
-    let fill = Price::from_num(price_per_lot) / Price::from_num(params.base_lot_size);
+    // S2-14: a lot of 2^47 native units or more overflowed Price and wrapped in release.
+    let fill = Price::checked_from_num(price_per_lot)
+        .zip(Price::checked_from_num(params.base_lot_size))
+        .and_then(|(p, l)| p.checked_div(l))
+        .ok_or(BallastError::MathOverflow)?;
     f.observe_fill(fill, oracle.price, now.saturating_sub(a.perp.last_fill_ts), params.funding_window_secs as i64)
         .map_risk()?;
     a.perp.set_funding(&f);
@@ -136,7 +140,7 @@ pub(crate) fn apply_perp(
 ) -> Result<(i64, i64)> {
     let slot = account.perp_slot_or_open(ai, index)?;
     let p = &mut account.perps[slot];
-    let mut pos = p.pos(lot_size);
+    let mut pos = p.pos(lot_size).map_risk()?;
     let paid = pos.settle_funding(index).map_risk()?;
     let mut other = perp::PerpPos::default();
     let base = Fx::from_num(lots).checked_mul(Fx::from_num(lot_size)).ok_or(BallastError::MathOverflow)?;
@@ -244,7 +248,8 @@ fn settle_trade(
     if flags & PERP_FLAG_REDUCE_ONLY != 0 {
         require!(perp::reduces(b_old, b_new) && perp::reduces(s_old, s_new), BallastError::ReduceOnly);
     }
-    let delta = perp::long_delta(b_old, b_new) + perp::long_delta(s_old, s_new);
+    let delta =
+        perp::long_delta(b_old, b_new).checked_add(perp::long_delta(s_old, s_new)).ok_or(BallastError::MathOverflow)?;
     let fees = f.buyer_fee.checked_add(f.seller_fee).ok_or(BallastError::MathOverflow)?;
     let open_interest = m.asset.load_mut()?.perp.record_fill(delta, fees, params.max_open_interest)?;
     quote.bank.set_state(&bank);

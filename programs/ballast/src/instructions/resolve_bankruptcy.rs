@@ -64,7 +64,7 @@ pub fn handler<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>, max_amount:
     } else {
         0
     };
-    let (socialized, left) = write_off(&ctx, li, paid, amount - paid)?;
+    let (socialized, left) = write_off(&ctx, li, paid, amount.saturating_sub(paid))?;
     emit!(BankruptcyResolved {
         header: EventHeader::now(a.group.key())?,
         account: a.account.key(),
@@ -139,7 +139,8 @@ fn sweep_dust<'info>(
         }
         let e = &loaded.items[j];
         // The loader read entry j from remaining[2j] (canonical order); check it is that asset.
-        let asset_loader = AccountLoader::<Asset>::try_from(&remaining[2 * j])?;
+        let info = remaining.get(j.saturating_mul(2)).ok_or(BallastError::InvalidHealthAccounts)?;
+        let asset_loader = AccountLoader::<Asset>::try_from(info)?;
         let mut asset = asset_loader.load_mut()?;
         require!(asset.asset_index == e.risk.asset_index, BallastError::InvalidHealthAccounts);
         asset.accrue(now)?;
@@ -183,7 +184,7 @@ fn fund_pays(ctx: &Context<ResolveBankruptcy>, want: u64) -> Result<u64> {
         pay,
     )?;
     let mut g = ctx.accounts.group.load_mut()?;
-    g.insurance.value -= pay;
+    g.insurance.value = g.insurance.value.checked_sub(pay).ok_or(BallastError::MathOverflow)?;
     g.insurance.paid_out = g.insurance.paid_out.saturating_add(pay);
     Ok(pay)
 }

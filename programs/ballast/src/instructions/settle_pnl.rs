@@ -109,7 +109,7 @@ fn move_pnl(
 /// (down for the winner, up for the loser: against both).
 fn settle_funding(a: &mut MarginAccount, slot: usize, lot: u64, index: Fx, oracle: Price, round: Round) -> Result<Fx> {
     let p = &mut a.perps[slot];
-    let mut pos = p.pos(lot);
+    let mut pos = p.pos(lot).map_risk()?;
     let paid = pos.settle_funding(index).map_risk()?;
     p.quote = Fx128::from_fx(pos.quote);
     p.funding_snapshot = Fx128::from_fx(pos.funding_snapshot);

@@ -42,7 +42,8 @@ pub fn handler(ctx: Context<SweepInsuranceFees>) -> Result<()> {
     )?;
     {
         let mut q = f.quote.load_mut()?;
-        q.insurance_fees = Fx128::from_fx(q.insurance_fees.fx() - Fx::from_num(amount));
+        let left = q.insurance_fees.fx().checked_sub(Fx::from_num(amount)).ok_or(BallastError::MathOverflow)?;
+        q.insurance_fees = Fx128::from_fx(left);
     }
     let mut g = f.group.load_mut()?;
     g.insurance.value = g.insurance.value.checked_add(amount).ok_or(BallastError::MathOverflow)?;

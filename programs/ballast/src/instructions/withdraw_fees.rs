@@ -37,7 +37,7 @@ pub fn handler(ctx: Context<WithdrawFees>, amount: u64) -> Result<()> {
         let amount = if amount == u64::MAX { available } else { amount };
         require!(amount > 0, BallastError::ZeroAmount);
         require!(amount <= available, BallastError::InsufficientFees);
-        let left = fees - Fx::from_num(amount);
+        let left = fees.checked_sub(Fx::from_num(amount)).ok_or(BallastError::MathOverflow)?;
         a.bank.protocol_fees = Fx128::from_fx(left);
         (amount, a.asset_index, left)
     };

@@ -27,7 +27,8 @@ pub fn handler(ctx: Context<WithdrawProtocolInsurance>, shares: u64) -> Result<(
         let mut g = ctx.accounts.fund.group.load_mut()?;
         require!(shares > 0 && shares <= g.insurance.protocol_shares, BallastError::InsufficientBalance);
         let pay = g.insurance.value_of(shares);
-        g.insurance.protocol_shares -= shares;
+        g.insurance.protocol_shares =
+            g.insurance.protocol_shares.checked_sub(shares).ok_or(BallastError::MathOverflow)?;
         g.insurance.burn(shares, pay);
         pay
     };

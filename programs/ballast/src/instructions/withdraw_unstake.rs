@@ -42,7 +42,7 @@ pub fn handler(ctx: Context<WithdrawUnstake>) -> Result<()> {
         let shares = s.pending_shares;
         let pay = g.insurance.value_of(shares).min(s.pending_value);
         g.insurance.burn(shares, pay);
-        s.shares -= shares;
+        s.shares = s.shares.checked_sub(shares).ok_or(BallastError::MathOverflow)?;
         s.pending_shares = 0;
         s.pending_value = 0;
         s.request_ts = 0;

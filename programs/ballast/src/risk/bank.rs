@@ -112,7 +112,7 @@ impl BankState {
         if position >= Fx::ZERO {
             return Ok(0);
         }
-        let owed = mul(-position, self.borrow_index, Round::Up).or_overflow()?;
+        let owed = mul(position.checked_neg().or_overflow()?, self.borrow_index, Round::Up).or_overflow()?;
         to_u64_ceil(owed).or_overflow()
     }
 
@@ -139,7 +139,7 @@ impl BankState {
                 self.indexed_borrows = self.indexed_borrows.checked_add(*position).or_overflow()?;
                 *position = Fx::ZERO;
                 out.repaid = debt;
-                rest -= debt;
+                rest = rest.saturating_sub(debt);
             } else {
                 // Partial repay removes shares rounded down: fewer shares removed, against the account.
                 let shares = div_floor(Fx::from_num(rest), self.borrow_index)?;
@@ -176,7 +176,7 @@ impl BankState {
                 self.indexed_deposits = self.indexed_deposits.checked_sub(*position).or_overflow()?;
                 *position = Fx::ZERO;
                 out.from_deposit = available;
-                rest -= available;
+                rest = rest.saturating_sub(available);
             } else {
                 let shares = div_ceil(Fx::from_num(rest), self.deposit_index)?.min(*position);
                 *position = position.checked_sub(shares).or_overflow()?;
@@ -234,7 +234,11 @@ impl BankState {
         if self.indexed_deposits <= Fx::ZERO {
             return Err(RiskError::InsufficientBalance);
         }
-        let shares = if amount == debt { -*position } else { div_floor(Fx::from_num(amount), self.borrow_index)? };
+        let shares = if amount == debt {
+            position.checked_neg().or_overflow()?
+        } else {
+            div_floor(Fx::from_num(amount), self.borrow_index)?
+        };
         *position = position.checked_add(shares).or_overflow()?;
         self.indexed_borrows = self.indexed_borrows.checked_sub(shares).or_overflow()?;
         let drop = div_ceil(Fx::from_num(amount), self.indexed_deposits)?;

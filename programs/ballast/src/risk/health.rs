@@ -132,7 +132,7 @@ impl HealthInput {
         }
         self.assets[self.len] = asset;
         self.exposures[self.len] = exposure;
-        self.len += 1;
+        self.len = self.len.saturating_add(1);
         Ok(())
     }
 
@@ -294,7 +294,11 @@ pub fn health_with_group_losses(
         let (charge, down, up) = group_charge(input, &net_values, i, t)?;
         charges = add(charges, charge)?;
         if let Some(l) = losses.as_deref_mut() {
-            (l[2 * i], l[2 * i + 1]) = (down, up);
+            // i < 16: the indexes stay below 32.
+            #[allow(clippy::arithmetic_side_effects)]
+            {
+                (l[2 * i], l[2 * i + 1]) = (down, up);
+            }
         }
     }
     let health = equity.checked_sub(charges).and_then(|h| h.checked_sub(addons)).or_overflow()?;

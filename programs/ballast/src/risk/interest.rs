@@ -61,8 +61,9 @@ impl InterestParams {
             if xb <= xa {
                 return Ok(yb);
             }
-            let t = div_floor(u - xa, xb - xa)?;
-            ya.checked_add(mul(yb - ya, t, Round::Up).or_overflow()?).or_overflow()
+            let t = div_floor(u.checked_sub(xa).or_overflow()?, xb.checked_sub(xa).or_overflow()?)?;
+            let dy = yb.checked_sub(ya).or_overflow()?;
+            ya.checked_add(mul(dy, t, Round::Up).or_overflow()?).or_overflow()
         };
         if u <= u0 {
             lerp(Fx::ZERO, Fx::ZERO, u0, r0)

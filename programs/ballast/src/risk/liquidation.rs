@@ -31,7 +31,7 @@ fn after_paying(spot: Fx, x: u64) -> RiskResult<Fx> {
     if spot > Fx::ZERO {
         let whole = super::num::to_u64_floor(spot).or_overflow()?;
         if x >= whole {
-            return Ok(-Fx::from_num(x - whole));
+            return Fx::from_num(x.saturating_sub(whole)).checked_neg().or_overflow();
         }
     }
     spot.checked_sub(Fx::from_num(x)).or_overflow()
@@ -55,7 +55,7 @@ impl FeeSchedule {
     /// Fee in bps for a base fee of `base_bps` after `elapsed_secs` of being liquidatable.
     pub fn fee_bps(&self, base_bps: u32, elapsed_secs: i64) -> u32 {
         let ramp = (elapsed_secs.max(0) as u64).saturating_mul(self.ramp_bps_per_hour as u64) / 3_600;
-        base_bps.saturating_add(ramp.min(self.ramp_cap_bps as u64) as u32)
+        base_bps.saturating_add(u32::try_from(ramp.min(self.ramp_cap_bps as u64)).unwrap_or(u32::MAX))
     }
 }
 
@@ -79,8 +79,7 @@ pub fn seized(x: u64, rate: Price) -> RiskResult<u64> {
 /// The insurance fund's part of a seizure: its share of the fee part (`seized - seized at no fee`),
 /// rounded down.
 pub fn insurance_part(y: u64, y_no_fee: u64, share_bps: u16) -> u64 {
-    let fee = y.saturating_sub(y_no_fee) as u128;
-    (fee * share_bps as u128 / BPS as u128) as u64
+    super::perp::mul_div_floor(y.saturating_sub(y_no_fee), share_bps as u64, BPS as u64)
 }
 
 /// Price per lot of a perp liquidation: the oracle value of a lot moved by `fee_bps` against the
@@ -97,6 +96,8 @@ pub fn perp_price_per_lot(oracle: Price, lot_size: u64, fee_bps: u32, liqee_long
 /// `x` with `floor(x × rate) <= deposit`, exact for any rate (S2-03). `seized` is non-decreasing in
 /// `x`, so a bisection over the whole u64 range finds it in at most [`MAX_BISECTION_STEPS`] steps,
 /// one 128 × 128-bit product each; an amount whose seizure overflows counts as too large.
+// Bisection on lo < hi: hi - lo and the midpoint never overflow.
+#[allow(clippy::arithmetic_side_effects)]
 pub fn max_repay_for_deposit(deposit: u64, rate: Price) -> RiskResult<u64> {
     if rate <= Price::ZERO {
         return Err(RiskError::InvalidParam("rate must be positive"));
@@ -171,14 +172,18 @@ pub fn perp_insurance_part(
     share_bps: u16,
 ) -> RiskResult<u64> {
     let mid = super::perp::oracle_per_lot(oracle, lot_size)?;
-    let fee = (Fx::from_num(price_per_lot) - mid).abs().checked_mul_int(lots as i128).or_overflow()?;
-    let part = fee.checked_mul_int(share_bps as i128).or_overflow()? / Fx::from_num(BPS);
+    let per_lot = Fx::from_num(price_per_lot).checked_sub(mid).and_then(|d| d.checked_abs()).or_overflow()?;
+    let fee = per_lot.checked_mul_int(lots as i128).or_overflow()?;
+    let part = fee.checked_mul_int(share_bps as i128).and_then(|f| f.checked_div(Fx::from_num(BPS))).or_overflow()?;
     super::num::to_u64_floor(part).or_overflow()
 }
 
 /// Narrows `[lo, hi]` around the point where `h` changes side of zero (`h(lo)` and `h(hi)` on
 /// opposite sides, `h` monotone in between) by regula falsi with a bisection every third step, in
 /// at most [`MAX_SEARCH_STEPS`] evaluations. Returns the final bracket, whose ends keep their sides.
+// Bracket arithmetic on lo < hi: hi - lo, the midpoint and lo + 1 <= hi - 1 (hi - lo > 1) never
+// overflow; the interpolation itself is checked.
+#[allow(clippy::arithmetic_side_effects)]
 fn narrow(
     (mut lo, mut h_lo): (u64, Fx),
     (mut hi, mut h_hi): (u64, Fx),
@@ -212,6 +217,7 @@ fn narrow(
 /// The smallest amount in `[0, max]` with `h >= 0`, for `h` non-decreasing on it with
 /// `h(0) = h0 < 0 <= h(max) = h_max`. If the search runs out of steps it returns the largest amount
 /// known to stay below zero: never beyond the target.
+#[allow(clippy::arithmetic_side_effects)] // hi >= lo
 fn first_reaching_zero(max: u64, h0: Fx, h_max: Fx, h: impl FnMut(u64) -> RiskResult<Fx>) -> RiskResult<u64> {
     let (lo, hi) = narrow((0, h0), (max, h_max), h)?;
     Ok(if hi - lo <= 1 { hi } else { lo })
@@ -258,6 +264,7 @@ pub fn amount_to_target(
 /// entries, hence two groups and six kinks; the integers around each (one either side of the
 /// computed crossing, whose rounding may be off by one): at most eighteen evaluations.
 #[inline(never)]
+#[allow(clippy::arithmetic_side_effects)] // group indexes g < 16 (entries < 32), candidates < 18
 fn best_kink(
     cap: u64,
     nets0: &GroupLosses,
@@ -426,7 +433,7 @@ pub fn plan_token_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &Tok
     let mut h = |x: u64, nets: Option<&mut GroupLosses>| {
         let (y, _) = take(x)?;
         let moves = [
-            Move { entry: a, spot: -Fx::from_num(y), ..Move::default() },
+            Move { entry: a, spot: Fx::from_num(y).checked_neg().or_overflow()?, ..Move::default() },
             Move { entry: l, spot: Fx::from_num(x), ..Move::default() },
         ];
         health_after(liqee, &moves, HealthType::LiquidationEnd, nets)
@@ -445,7 +452,7 @@ pub fn plan_token_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &Tok
         let (y, ins) = take(x)?;
         let paid = after_paying(liqor_l, x)?.checked_sub(liqor_l).or_overflow()?;
         let moves = [
-            Move { entry: ra, spot: Fx::from_num(y - ins), ..Move::default() },
+            Move { entry: ra, spot: Fx::from_num(y.checked_sub(ins).or_overflow()?), ..Move::default() },
             Move { entry: rl, spot: paid, ..Move::default() },
         ];
         health_after(liqor, &moves, HealthType::Init, None)?.checked_sub(CARRY_MARGIN).or_overflow()
@@ -508,10 +515,11 @@ fn perp_moves(
     let base = Fx::from_num(n).checked_mul(Fx::from_num(lot_size)).or_overflow()?;
     let cash = Fx::from_num(n).checked_mul(Fx::from_num(price)).or_overflow()?;
     // The liquidated account sells a long (base down, cash up) or buys back a short.
-    let (mut base, mut cash) = if long { (-base, cash) } else { (base, -cash) };
+    let neg = |v: Fx| v.checked_neg().or_overflow();
+    let (mut base, mut cash) = if long { (neg(base)?, cash) } else { (base, neg(cash)?) };
     let mut fee = Fx::ZERO;
     if let Some(ins) = liqor_fee {
-        (base, cash) = (-base, -cash);
+        (base, cash) = (neg(base)?, neg(cash)?);
         fee = Fx::from_num(ins);
     }
     Ok([

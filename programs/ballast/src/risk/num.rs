@@ -34,6 +34,10 @@ pub enum Round {
 
 /// 128 x 128 -> 256-bit unsigned product as (high, low). Tuples compare as 256-bit numbers.
 #[inline]
+// Schoolbook product of 64-bit halves: each partial product is below 2^128, the carries are
+// tracked explicitly, and the high word of a 256-bit product cannot overflow; the `as u64` casts
+// take the low halves on purpose.
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
 pub fn wide_mul_u128(a: u128, b: u128) -> (u128, u128) {
     let (a_lo, a_hi) = (a as u64 as u128, a >> 64);
     let (b_lo, b_hi) = (b as u64 as u128, b >> 64);
@@ -51,6 +55,10 @@ pub fn wide_mul_u128(a: u128, b: u128) -> (u128, u128) {
 /// `(a * b) >> shift` for signed 128-bit operands with explicit rounding; `None` on overflow.
 /// `shift` must be in 1..=127.
 #[inline]
+// `shift` is in 1..=127 (debug-asserted, callers pass the constants 48 and 80), so the shifts are
+// in range; `hi >> shift == 0` is checked first, so the recombined magnitude fits u128; the bump
+// is a checked add.
+#[allow(clippy::arithmetic_side_effects)]
 pub fn mul_shift(a: i128, b: i128, shift: u32, round: Round) -> Option<i128> {
     debug_assert!(shift > 0 && shift < 128);
     let negative = (a < 0) != (b < 0);
@@ -102,6 +110,8 @@ pub fn scale_price(price: Price, factor: Fx, round: Round) -> Option<Price> {
 
 /// A basis-point quantity as a fraction, rounded in the given direction. Computed once per asset
 /// when risk inputs are built, so the per-position loops only multiply.
+// bps << 48 is below 2^80 and BPS is a non-zero constant: nothing can overflow.
+#[allow(clippy::arithmetic_side_effects)]
 pub fn bps_frac(bps: u32, round: Round) -> Fx {
     // bps * 2^48 / 10_000 fits easily: bps <= u32::MAX.
     let num = (bps as i128) << FX_FRAC;
@@ -126,7 +136,7 @@ pub fn to_u64_ceil(x: Fx) -> Option<u64> {
     let bits = x.to_bits();
     let whole = bits >> FX_FRAC;
     let frac = bits & ((1i128 << FX_FRAC) - 1);
-    u64::try_from(whole + (frac != 0) as i128).ok()
+    u64::try_from(whole.checked_add((frac != 0) as i128)?).ok()
 }
 
 /// Price in quote native units per base native unit from an oracle mantissa and exponent:

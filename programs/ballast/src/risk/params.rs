@@ -52,11 +52,15 @@ impl RiskParams {
         if p.maint_down_bps == 0 && p.init_down_bps < MAX_SHOCK_BPS && p.maint_up_bps == 0 {
             return Err(RiskError::InvalidParam("maint shocks must not both be zero"));
         }
+        // Four u16 values: the sum fits u32.
+        #[allow(clippy::arithmetic_side_effects)]
         let addons = p.init_down_bps as u32 + p.basis_bps as u32 + p.liquidity_bps as u32 + p.concentration_bps as u32;
         if addons > BPS {
             return Err(RiskError::InvalidParam("init_down + basis + liquidity + concentration must be <= 10000"));
         }
-        if p.liquidation_fee_bps as u32 + p.maint_down_bps as u32 >= BPS && p.maint_down_bps < MAX_SHOCK_BPS {
+        if (p.liquidation_fee_bps as u32).saturating_add(p.maint_down_bps as u32) >= BPS
+            && p.maint_down_bps < MAX_SHOCK_BPS
+        {
             return Err(RiskError::InvalidParam("liquidation fee must be < 10000 - maint_down"));
         }
         Ok(())

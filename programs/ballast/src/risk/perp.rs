@@ -145,10 +145,17 @@ pub fn fee(notional: u64, bps: u16) -> RiskResult<u64> {
     u64::try_from(n.div_ceil(BPS as u128)).ok().or_overflow()
 }
 
+/// `floor(a × b / d)` in 128 bits (0 when `d` is 0; saturating at u64::MAX, which a share of an
+/// amount never reaches: callers pass `b <= d`).
+pub fn mul_div_floor(a: u64, b: u64, d: u64) -> u64 {
+    let q = (a as u128).saturating_mul(b as u128).checked_div(d as u128).unwrap_or(0);
+    u64::try_from(q).unwrap_or(u64::MAX)
+}
+
 /// Splits a fee into (insurance fund, protocol); the insurance share is rounded down.
 pub fn split_fee(fee: u64, insurance_share_bps: u16) -> (u64, u64) {
-    let ins = (fee as u128 * insurance_share_bps as u128 / BPS as u128) as u64;
-    (ins, fee - ins)
+    let ins = mul_div_floor(fee, insurance_share_bps as u64, BPS as u64);
+    (ins, fee.saturating_sub(ins))
 }
 
 /// The oracle value of one lot, quote native units.
@@ -171,7 +178,8 @@ pub fn check_band(price_per_lot: u64, oracle: Price, lot_size: u64, band_bps: u1
 /// Change of open interest (sum of long positions, lots) when one account's base goes from
 /// `old` to `new` lots.
 pub fn long_delta(old: i64, new: i64) -> i64 {
-    new.max(0) - old.max(0)
+    // Both are in [0, i64::MAX]: the difference fits.
+    new.max(0).saturating_sub(old.max(0))
 }
 
 /// True when going from `old` to `new` lots does not increase the position or flip its side.
@@ -200,7 +208,7 @@ impl SettleWindow {
         if granted == 0 {
             return Err(RiskError::SettleLimitReached);
         }
-        self.used += granted;
+        self.used = self.used.saturating_add(granted);
         Ok(granted)
     }
 }
@@ -234,8 +242,12 @@ impl Funding {
         if oracle <= Price::ZERO || window_secs <= 0 {
             return Err(RiskError::InvalidParam("oracle and window must be positive"));
         }
-        let premium = Fx::from_num((fill - oracle) / oracle);
-        let w = Fx::from_num(dt.clamp(0, window_secs)) / Fx::from_num(window_secs);
+        let premium = fill
+            .checked_sub(oracle)
+            .and_then(|d| d.checked_div(oracle))
+            .and_then(Fx::checked_from_num)
+            .or_overflow()?;
+        let w = Fx::from_num(dt.clamp(0, window_secs)).checked_div(Fx::from_num(window_secs)).or_overflow()?;
         let step = mul(premium.checked_sub(self.premium_ema).or_overflow()?, w, Round::Down).or_overflow()?;
         self.premium_ema = self.premium_ema.checked_add(step).or_overflow()?;
         Ok(())
@@ -243,7 +255,8 @@ impl Funding {
 
     /// Daily funding rate: the average premium clamped to +/- `max_rate_per_day`.
     pub fn rate(&self, max_rate_per_day: Fx) -> Fx {
-        self.premium_ema.clamp(-max_rate_per_day, max_rate_per_day)
+        let max = max_rate_per_day.abs();
+        self.premium_ema.clamp(max.checked_neg().unwrap_or(Fx::ZERO), max)
     }
 
     /// Accrues funding up to `now` at the oracle `price` (elapsed time capped at MAX_FUNDING_SECS).
@@ -251,7 +264,10 @@ impl Funding {
         let dt = now.saturating_sub(self.last_ts).clamp(0, MAX_FUNDING_SECS);
         self.last_ts = self.last_ts.max(now);
         let per_base_per_day = value(self.rate(max_rate_per_day), price, Round::Down).or_overflow()?;
-        let step = mul(per_base_per_day, Fx::from_num(dt), Round::Down).or_overflow()? / Fx::from_num(SECS_PER_DAY);
+        let step = mul(per_base_per_day, Fx::from_num(dt), Round::Down)
+            .or_overflow()?
+            .checked_div(Fx::from_num(SECS_PER_DAY))
+            .or_overflow()?;
         self.index = self.index.checked_add(step).or_overflow()?;
         Ok(step)
     }

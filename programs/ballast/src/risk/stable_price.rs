@@ -30,7 +30,8 @@ pub fn next_stable_price(
         .checked_mul(dt as i128)
         .and_then(|x| x.checked_mul(1i128 << FX_FRAC))
         .or_overflow()?;
-    let frac = Fx::from_bits(num / (BPS as i128 * 3_600));
+    const BPS_HOURS: i128 = BPS as i128 * 3_600;
+    let frac = Fx::from_bits(num.checked_div(BPS_HOURS).or_overflow()?);
     let down_frac = Fx::ONE.checked_sub(frac.min(Fx::ONE)).or_overflow()?;
     let up_frac = Fx::ONE.checked_add(frac).or_overflow()?;
     let lo = scale(stable, down_frac, Round::Up)?;

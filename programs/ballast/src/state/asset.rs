@@ -384,6 +384,8 @@ const _: () = assert!(core::mem::size_of::<BorrowLimitsConfig>() == 32);
 const _: () = assert!(core::mem::size_of::<PerpMarket>() == 256);
 const _: () = assert!(core::mem::align_of::<PerpMarket>() == 8);
 const _: () = assert!(core::mem::size_of::<Asset>() == 1312);
+/// Asset size on chain including the 8-byte discriminator.
+pub const ASSET_LEN: usize = 8 + core::mem::size_of::<Asset>();
 const _: () = assert!(core::mem::align_of::<Asset>() == 8);
 
 impl PerpMarket {
@@ -552,7 +554,10 @@ impl Asset {
     pub fn record_net_borrow(&mut self, now: i64, delta: u64, repaid: bool) -> Result<()> {
         let delta = i64::try_from(delta).map_err(|_| BallastError::MathOverflow)?;
         let mut w = BorrowWindow { start_ts: self.bank.window_start_ts, net: self.bank.window_net };
-        w.record(&self.bank.limits.limits(), now, if repaid { -delta } else { delta }).map_risk()?;
+        // delta is in [0, i64::MAX]: its negation fits.
+        #[allow(clippy::arithmetic_side_effects)]
+        let signed = if repaid { -delta } else { delta };
+        w.record(&self.bank.limits.limits(), now, signed).map_risk()?;
         self.bank.window_start_ts = w.start_ts;
         self.bank.window_net = w.net;
         Ok(())

@@ -70,15 +70,15 @@ impl InsuranceFund {
             return Ok(amount);
         }
         require!(self.value > 0, crate::error::BallastError::InsuranceFundEmpty);
-        Ok((amount as u128 * self.total_shares as u128 / self.value as u128) as u64)
+        Ok(crate::risk::perp::mul_div_floor(amount, self.total_shares, self.value))
     }
 
     /// Burns `shares` paid out with `pay` (at most their value). Value left once no share remains
     /// (gains during the last staker's cooldown) becomes protocol shares, one per native unit, so
     /// the next staker cannot capture it (S2-18).
     pub fn burn(&mut self, shares: u64, pay: u64) {
-        self.total_shares -= shares;
-        self.value -= pay;
+        self.total_shares = self.total_shares.saturating_sub(shares);
+        self.value = self.value.saturating_sub(pay);
         self.adopt_orphan_value();
     }
 
@@ -96,7 +96,7 @@ impl InsuranceFund {
         if self.total_shares == 0 {
             return 0;
         }
-        (shares as u128 * self.value as u128 / self.total_shares as u128) as u64
+        crate::risk::perp::mul_div_floor(shares, self.value, self.total_shares)
     }
 }
 
@@ -157,4 +157,6 @@ impl LiquidationConfig {
 
 const _: () = assert!(core::mem::size_of::<LiquidationConfig>() == 24);
 const _: () = assert!(core::mem::size_of::<Group>() == 648);
+/// Group size on chain including the 8-byte discriminator.
+pub const GROUP_LEN: usize = 8 + core::mem::size_of::<Group>();
 const _: () = assert!(core::mem::align_of::<Group>() == 8);

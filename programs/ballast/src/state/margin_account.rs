@@ -40,12 +40,13 @@ pub struct PerpPosition {
 
 impl PerpPosition {
     /// The pure position, with base in native units (`lots * base_lot_size`).
-    pub fn pos(&self, base_lot_size: u64) -> PerpPos {
-        PerpPos {
-            base: Fx::from_num(self.base_lots) * Fx::from_num(base_lot_size),
+    pub fn pos(&self, base_lot_size: u64) -> crate::risk::RiskResult<PerpPos> {
+        use crate::risk::OrOverflow;
+        Ok(PerpPos {
+            base: Fx::from_num(self.base_lots).checked_mul(Fx::from_num(base_lot_size)).or_overflow()?,
             quote: self.quote.fx(),
             funding_snapshot: self.funding_snapshot.fx(),
-        }
+        })
     }
 }
 
@@ -283,9 +284,13 @@ impl ActiveAssets {
         }
         let s = &self.items[..self.len];
         if let Err(pos) = s.binary_search(&idx) {
-            self.items.copy_within(pos..self.len, pos + 1);
-            self.items[pos] = idx;
-            self.len += 1;
+            // len < items.len() (checked above), so pos + 1 and len + 1 stay in bounds.
+            #[allow(clippy::arithmetic_side_effects)]
+            {
+                self.items.copy_within(pos..self.len, pos + 1);
+                self.items[pos] = idx;
+                self.len += 1;
+            }
         }
     }
     /// The used entries.

@@ -34,6 +34,8 @@ pub struct Fx128 {
 
 impl Fx128 {
     /// Stores raw bits.
+    // Splitting into the low and high words truncates on purpose.
+    #[allow(clippy::cast_possible_truncation)]
     pub const fn from_bits(bits: i128) -> Self {
         Fx128 { words: [bits as u64, ((bits as u128) >> 64) as u64] }
     }
@@ -79,7 +81,7 @@ pub fn load_pod<'a, T: bytemuck::Pod + anchor_lang::Discriminator + anchor_lang:
         return Err(ErrorCode::AccountDiscriminatorMismatch.into());
     }
     let size = core::mem::size_of::<T>();
-    let body = data.get(disc.len()..disc.len() + size).ok_or(ErrorCode::AccountDidNotDeserialize)?;
+    let body = data.get(disc.len()..disc.len().saturating_add(size)).ok_or(ErrorCode::AccountDidNotDeserialize)?;
     bytemuck::try_from_bytes(body).map_err(|_| ErrorCode::AccountDidNotDeserialize.into())
 }
 
@@ -90,6 +92,8 @@ pub fn load_pod_mut<'a, T: bytemuck::Pod + anchor_lang::Discriminator + anchor_l
 ) -> Result<&'a mut T> {
     load_pod::<T>(owner, data)?;
     let start = T::DISCRIMINATOR.len();
-    let body = data.get_mut(start..start + core::mem::size_of::<T>()).ok_or(ErrorCode::AccountDidNotDeserialize)?;
+    let body = data
+        .get_mut(start..start.saturating_add(core::mem::size_of::<T>()))
+        .ok_or(ErrorCode::AccountDidNotDeserialize)?;
     bytemuck::try_from_bytes_mut(body).map_err(|_| ErrorCode::AccountDidNotDeserialize.into())
 }

@@ -25,3 +25,6 @@ pub struct StubOracle {
 
 const _: () = assert!(core::mem::size_of::<StubOracle>() == 128);
 const _: () = assert!(core::mem::align_of::<StubOracle>() == 8);
+
+/// StubOracle size on chain including the 8-byte discriminator.
+pub const STUB_ORACLE_LEN: usize = 8 + core::mem::size_of::<StubOracle>();
