@@ -608,9 +608,10 @@ pub fn bankrupt_dust(input: &HealthInput, quote: u16, fee_bps: impl Fn(usize, us
         if spot <= Fx::ZERO {
             continue;
         }
+        // Less than one whole native unit: a liquidation moves whole units and cannot take it.
         let deposit = super::num::to_u64_floor(spot).or_overflow()?;
         for k in 0..n {
-            if token(k)? >= Fx::ZERO {
+            if deposit == 0 || token(k)? >= Fx::ZERO {
                 continue;
             }
             let rate = token_rate(input.assets[k].oracle_price, input.assets[j].oracle_price, fee_bps(j, k))?;
@@ -834,6 +835,101 @@ mod tests {
         assert_eq!(bankrupt_dust(&input(2.0, 1_050.0), 0, fee), Ok(0b10));
         assert_eq!(bankrupt_dust(&input(2.0, 1_100.0), 0, fee), Err(RiskError::HasLiquidatablePositions));
         assert_eq!(bankrupt_dust(&input(5.0, 0.0), 0, fee), Ok(0));
+    }
+
+    proptest! {
+        /// S2-19 (acceptance property): over random portfolios (decimals 0 to 9, deposit and borrow
+        /// indexes 1 to 3, prices 1e-8 to 1e5 USD, balances from dust to millions), bankruptcy is
+        /// granted only to accounts with negative equity at oracle prices and nothing a token
+        /// liquidation can take (checked against the liquidation's own cap, max_repay_for_deposit,
+        /// a different code path), and writing off every debt costs the shortfall plus the swept
+        /// dust, which is worth less than one native unit of a debt (with the fee) per deposit.
+        #[test]
+        fn s2_19_bankruptcy_is_granted_only_by_value(
+                legs in prop::collection::vec(
+                    (0u8..=9, -8.0f64..5.0, prop_oneof![0.0f64..3.0, 0.0f64..1e13], any::<bool>(), 1.0f64..3.0),
+                    1..8),
+                fee in 0u32..2_000) {
+            use super::super::bank::BankState;
+            use super::super::health::{health_components, AssetRisk, Exposure};
+            use super::super::params::{RiskFractions, RiskParams};
+            let p = RiskParams {
+                init_down_bps: 2_000, init_up_bps: 2_500, maint_down_bps: 1_000, maint_up_bps: 1_250,
+                risk_group: 0, basis_bps: 0, liquidity_bps: 0, concentration_bps: 0,
+                concentration_threshold: u64::MAX, liquidation_fee_bps: 0,
+            };
+            let mut input = HealthInput::default();
+            for (i, (dec, log_usd, shares, debt, index)) in legs.iter().enumerate() {
+                // Quote native per base native: USD price x 10^6 / 10^decimals.
+                let price = 10f64.powf(*log_usd) * 1e6 / 10f64.powi(*dec as i32);
+                let Some(price) = Price::checked_from_num(price).filter(|p| *p > Price::ZERO) else { return Ok(()) };
+                let mut bank = BankState::default();
+                let idx = Fx::from_num(*index);
+                if *debt { bank.borrow_index = idx } else { bank.deposit_index = idx }
+                let sh = Fx::from_num(*shares);
+                let spot = bank.native(if *debt { -sh } else { sh }).unwrap();
+                let a = AssetRisk {
+                    asset_index: i as u16,
+                    risk_group: i as u16,
+                    oracle_price: price,
+                    stable_price: price,
+                    fr: RiskFractions::from_params(&p),
+                    init_pnl_cap: Fx::ZERO,
+                };
+                input.push(a, Exposure { spot, ..Exposure::default() }).unwrap();
+            }
+            let n = input.len;
+            let Ok(c) = health_components(&input, HealthType::Maint) else { return Ok(()) };
+            let r = bankrupt_dust(&input, u16::MAX, |_, _| fee);
+            // The liquidation's view: some deposit can pay for a step against some debt.
+            let mut seizable = false;
+            for j in 0..n {
+                let dep = super::super::num::to_u64_floor(input.exposures[j].spot.max(Fx::ZERO)).unwrap_or(0);
+                for k in 0..n {
+                    if input.exposures[k].spot >= Fx::ZERO || dep == 0 {
+                        continue;
+                    }
+                    let Ok(rate) = token_rate(input.assets[k].oracle_price, input.assets[j].oracle_price, fee) else { continue };
+                    if rate > Price::ZERO && max_repay_for_deposit(dep, rate).unwrap() > 0 {
+                        seizable = true;
+                    }
+                }
+            }
+            match r {
+                Ok(mask) => {
+                    prop_assert!(c.equity < Fx::ZERO, "a solvent account is never bankrupt: {}", c.equity);
+                    prop_assert!(!seizable, "bankrupt while a liquidation could still take something");
+                    // Writing every debt off costs the shortfall plus the swept dust.
+                    let mut debts = Fx::ZERO;
+                    let mut dust = Fx::ZERO;
+                    let mut bound = Fx::ZERO;
+                    for j in 0..n {
+                        let e = input.exposures[j].spot;
+                        let v = super::super::num::value(e, input.assets[j].oracle_price, Round::Down).unwrap();
+                        if e < Fx::ZERO { debts -= v } else if mask & (1 << j) != 0 { dust += v }
+                    }
+                    for j in 0..n {
+                        if mask & (1 << j) == 0 { continue }
+                        // Less than one unit of some debt with the fee, and less than a unit of its own.
+                        let mut unit = Fx::MAX;
+                        for k in 0..n {
+                            if input.exposures[k].spot < Fx::ZERO {
+                                let one = super::super::num::value(Fx::ONE, input.assets[k].oracle_price, Round::Up).unwrap();
+                                unit = unit.min(mul(one, Fx::ONE + bps_frac(fee, Round::Up), Round::Up).unwrap());
+                            }
+                        }
+                        let own = super::super::num::value(Fx::ONE, input.assets[j].oracle_price, Round::Up).unwrap();
+                        bound += unit.max(own);
+                    }
+                    let shortfall = -c.equity;
+                    prop_assert!((debts - (shortfall + dust)).abs() <= Fx::from_num(1e-6) * (debts + Fx::ONE));
+                    prop_assert!(dust <= bound + Fx::from_num(1e-9), "dust {} above {}", dust, bound);
+                }
+                Err(RiskError::NotInsolvent) => prop_assert!(c.equity >= Fx::ZERO && !seizable),
+                Err(RiskError::HasLiquidatablePositions) => prop_assert!(seizable),
+                Err(e) => prop_assert_eq!(e, RiskError::MathOverflow),
+            }
+        }
     }
 
     /// S2-03: the pairs of the audit (BONK debt against 1 BTC took 1,887,191 loop steps).
