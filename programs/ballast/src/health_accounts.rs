@@ -147,6 +147,7 @@ fn load_one<R: AccountReader + ?Sized>(
     now: i64,
 ) -> Result<LoadedAsset> {
     let total = accounts.count();
+    crate::risk::ops::account_load(2);
     let oracle_i = 2 * i + 1;
     let oracle_key = accounts.key_at(oracle_i);
     accounts.with_data(2 * i, |owner, data| {

@@ -36,9 +36,35 @@ fn heap() -> Result<()> {
     ];
     for (name, prepare) in cases {
         let mut p = prepare()?;
+        let before = ballast::risk::ops::snapshot();
         let (r, h) = measure(|| p.run());
         r?;
+        let ops = ballast::risk::ops::snapshot().since(&before);
         line(name, h, p.main_ix());
+        let accounts = p.ixs.iter().map(|ix| ix.accounts.len() as u64).sum::<u64>();
+        println!(
+            "  estimated compute, {name}: ~{} CU (limit 1,400,000; target < 700,000): {} 128-bit products, {} divisions, \
+             {} bit-by-bit divisions, {} per-asset health terms, {} health-account reads, {accounts} instruction accounts \
+             (weights and method: docs/performance.md)",
+            ops.estimated_cu(accounts),
+            ops.wide_muls,
+            ops.divs,
+            ops.bit_divs,
+            ops.asset_terms,
+            ops.account_loads
+        );
+        if name.starts_with("liquidate_token") {
+            // The searches' bound instead of what this liquidation needed: every further candidate
+            // costs one step evaluation (two entries and their groups, `weights::STEP_EVAL`).
+            use ballast::risk::liquidation::{MAX_KINK_CANDIDATES, MAX_SEARCH_STEPS};
+            let bound = (2 * (2 + MAX_SEARCH_STEPS) + MAX_KINK_CANDIDATES) as u64;
+            let more = bound.saturating_sub(ops.step_evals);
+            let worst = ops.estimated_cu(accounts) + more * ballast::risk::ops::weights::STEP_EVAL;
+            println!(
+                "  estimated compute, {name}, worst case of the searches ({bound} candidate evaluations instead of {}): ~{worst} CU",
+                ops.step_evals
+            );
+        }
     }
     Ok(())
 }

@@ -53,9 +53,8 @@ fn advance(env: &mut Env, secs: i64, prices: &[(u16, f64)]) {
 
 /// S2-19 (critical): a solvent account holding a deposit of less than one index share, worth about
 /// $1,000 (one native unit of a 0-decimal asset whose deposit index grew above 1), borrows against
-/// it and calls resolve_bankruptcy on itself. Bankruptcy is decided by value: the deposit is worth
-/// far more than a unit of the debt, so it is refused (HasLiquidatablePositions; a solvent account
-/// holding only dust gets NotInsolvent, unit-tested in `risk::liquidation`), and nothing changes.
+/// it and calls resolve_bankruptcy on itself. Bankruptcy is decided by value: the account's equity
+/// at oracle prices is positive, so it is refused with NotInsolvent and nothing changes.
 #[test]
 fn s2_19_a_solvent_account_with_a_sub_share_deposit_cannot_be_resolved() {
     const GOLD: u16 = 2;
@@ -77,7 +76,7 @@ fn s2_19_a_solvent_account_with_a_sub_share_deposit_cannot_be_resolved() {
     assert!(shares < Fx::ONE && shares > Fx::ZERO, "a sub-share deposit: {shares}");
     env.borrow(&attacker, USDC, 600_000_000).unwrap();
     let ix = resolve_ix(&mut env, &attacker, USDC, u64::MAX);
-    env.assert_fails_nsc(&[ix], &[], BallastError::HasLiquidatablePositions);
+    env.assert_fails_nsc(&[ix], &[], BallastError::NotInsolvent);
     assert_eq!(env.group_state().insurance.paid_out, 0);
     assert_eq!(env.asset_state(USDC).socialized_loss, 0);
     assert!(balance(&mut env, &attacker, USDC) <= -Fx::from_num(600_000_000u64), "the debt is all there");

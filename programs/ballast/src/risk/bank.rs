@@ -44,6 +44,7 @@ pub fn div_ceil(a: Fx, b: Fx) -> RiskResult<Fx> {
 }
 
 fn div(a: Fx, b: Fx, round: Round) -> RiskResult<Fx> {
+    super::ops::bit_div(1);
     if b <= Fx::ZERO || a < Fx::ZERO {
         return Err(RiskError::MathOverflow);
     }

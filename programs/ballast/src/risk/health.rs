@@ -178,6 +178,7 @@ struct AssetTerms {
 /// One asset's terms. Kept out of the main loop so each stack frame stays small on SBF.
 #[inline(never)]
 fn asset_terms(a: &AssetRisk, e: &Exposure, t: HealthType) -> RiskResult<AssetTerms> {
+    super::ops::asset_term(1);
     let net = add(e.spot, e.perp_base)?;
     let price = a.price_for(t, net);
     let spot_v = value(e.spot, price, Round::Down).or_overflow()?;
@@ -303,6 +304,87 @@ pub fn health_with_group_losses(
     }
     let health = equity.checked_sub(charges).and_then(|h| h.checked_sub(addons)).or_overflow()?;
     Ok(HealthComponents { equity, scenario_charge: charges, addon_charge: addons, health })
+}
+
+/// Health of one input evaluated many times with the exposures of at most two entries changed (the
+/// candidates of a liquidation step): the terms of every other entry and the charges of every
+/// other risk group are computed once. Fixed-point sums are exact, so each evaluation equals
+/// [`health_with_group_losses`] bit for bit (property-tested); it costs two entries and their
+/// groups instead of the whole input.
+#[derive(Clone, Copy, Debug)]
+pub struct StepHealthCache {
+    t: HealthType,
+    touched: [usize; 2],
+    /// Equity minus add-ons of the untouched entries, minus the charges of untouched groups.
+    base: Fx,
+    /// Net values of the untouched entries (touched ones are recomputed).
+    net_values: [Fx; MAX_HEALTH_ASSETS],
+}
+
+/// First entry of `input` in the risk group of entry `i`.
+fn first_member(input: &HealthInput, i: usize) -> usize {
+    let g = input.assets[i].risk_group;
+    input.assets[..i].iter().position(|a| a.risk_group == g).unwrap_or(i)
+}
+
+impl StepHealthCache {
+    /// Caches everything of `input` that does not depend on the entries `touched`.
+    #[inline(never)]
+    pub fn new(input: &HealthInput, t: HealthType, touched: [usize; 2]) -> RiskResult<Self> {
+        let n = input.len.min(MAX_HEALTH_ASSETS);
+        let mut c = StepHealthCache { t, touched, base: Fx::ZERO, net_values: [Fx::ZERO; MAX_HEALTH_ASSETS] };
+        for i in 0..n {
+            let terms = asset_terms(&input.assets[i], &input.exposures[i], t)?;
+            c.net_values[i] = terms.net_value;
+            if !touched.contains(&i) {
+                c.base = c.base.checked_add(terms.equity).and_then(|b| b.checked_sub(terms.addons)).or_overflow()?;
+            }
+        }
+        let touched_groups = [first_member(input, touched[0]), first_member(input, touched[1])];
+        for i in 0..n {
+            if first_member(input, i) != i || touched_groups.contains(&i) {
+                continue;
+            }
+            let (charge, _, _) = group_charge(input, &c.net_values, i, t)?;
+            c.base = c.base.checked_sub(charge).or_overflow()?;
+        }
+        Ok(c)
+    }
+
+    /// Health of `input`, whose entries other than the touched ones are as when cached; writes the
+    /// touched groups' losses into `losses` when given (the other groups' stay zero).
+    #[inline(never)]
+    pub fn health(&self, input: &HealthInput, mut losses: Option<&mut GroupLosses>) -> RiskResult<Fx> {
+        super::ops::step_eval(1);
+        let mut net_values = self.net_values;
+        let mut h = self.base;
+        for (k, &i) in self.touched.iter().enumerate() {
+            if k == 1 && i == self.touched[0] {
+                break;
+            }
+            let terms = asset_terms(&input.assets[i], &input.exposures[i], self.t)?;
+            net_values[i] = terms.net_value;
+            h = h.checked_add(terms.equity).and_then(|v| v.checked_sub(terms.addons)).or_overflow()?;
+        }
+        if let Some(l) = losses.as_deref_mut() {
+            *l = [Fx::ZERO; 2 * MAX_HEALTH_ASSETS];
+        }
+        let groups = [first_member(input, self.touched[0]), first_member(input, self.touched[1])];
+        for (k, &g) in groups.iter().enumerate() {
+            if k == 1 && g == groups[0] {
+                break;
+            }
+            let (charge, down, up) = group_charge(input, &net_values, g, self.t)?;
+            h = h.checked_sub(charge).or_overflow()?;
+            if let Some(l) = losses.as_deref_mut() {
+                let (d, u) = (g.saturating_mul(2), g.saturating_mul(2).saturating_add(1));
+                if let (Some(_), Some(_)) = (l.get(d), l.get(u)) {
+                    (l[d], l[u]) = (down, up);
+                }
+            }
+        }
+        Ok(h)
+    }
 }
 
 /// Health of type `t`.
@@ -584,6 +666,28 @@ mod tests {
             h1.exposures[k].spot += Fx::from_num(extra);
             for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
                 prop_assert!(health(&h1, t).unwrap() >= health(&h0, t).unwrap(), "{:?}", t);
+            }
+        }
+    }
+
+    proptest! {
+        /// The step cache equals the full health, bit for bit, with any two entries changed.
+        #[test]
+        fn step_cache_equals_full_health(v in portfolio(1), shorts in prop::collection::vec(-1e9f64..1e9, 16),
+                a in 0usize..16, b in 0usize..16, da in -1e9f64..1e9, db in -1e9f64..1e9) {
+            let mut h0 = build(&v, 100);
+            for (i, x) in shorts.iter().enumerate().take(h0.len) {
+                if i % 3 == 0 { h0.exposures[i].spot = Fx::from_num(*x); }
+            }
+            let (a, b) = (a % h0.len, b % h0.len);
+            for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
+                let cache = StepHealthCache::new(&h0, t, [a, b]).unwrap();
+                let mut h1 = h0;
+                h1.exposures[a].spot += Fx::from_num(da);
+                h1.exposures[b].spot += Fx::from_num(db);
+                let full = health(&h1, t).unwrap();
+                prop_assert_eq!(cache.health(&h1, None).unwrap(), full);
+                prop_assert_eq!(cache.health(&h0, None).unwrap(), health(&h0, t).unwrap());
             }
         }
     }

@@ -12,7 +12,9 @@
 //! Every search is bounded: [`MAX_SEARCH_STEPS`] health evaluations for a regula-falsi search,
 //! [`MAX_BISECTION_STEPS`] cheap evaluations for an exact bisection over a u64 range.
 
-use super::health::{health_with_group_losses, GroupLosses, HealthInput, HealthType, MAX_HEALTH_ASSETS};
+use super::health::{
+    health_with_group_losses, GroupLosses, HealthInput, HealthType, StepHealthCache, MAX_HEALTH_ASSETS,
+};
 use super::num::{bps_frac, mul, value, wide_mul_u128, Fx, Price, Round, BPS};
 use super::{OrOverflow, RiskError, RiskResult};
 
@@ -36,6 +38,10 @@ fn after_paying(spot: Fx, x: u64) -> RiskResult<Fx> {
     }
     spot.checked_sub(Fx::from_num(x)).or_overflow()
 }
+
+/// Most candidates the kink search of one step evaluates (two groups, three kinks each, three
+/// integers around each).
+pub const MAX_KINK_CANDIDATES: usize = 18;
 
 /// Most steps of a bisection over a u64 range (each halves it).
 pub const MAX_BISECTION_STEPS: usize = 64;
@@ -67,6 +73,7 @@ pub fn token_rate(price_liab: Price, price_asset: Price, fee_bps: u32) -> RiskRe
     }
     let one_plus = Price::ONE.checked_add(Price::from_num(bps_frac(fee_bps, Round::Down))).or_overflow()?;
     let with_fee = price_liab.checked_mul(one_plus).or_overflow()?;
+    super::ops::div(1);
     with_fee.checked_div(price_asset).or_overflow()
 }
 
@@ -199,6 +206,7 @@ fn narrow(
         } else {
             // Linear interpolation to the zero crossing, rounded up.
             let span = Fx::from_num(hi - lo);
+            super::ops::div(1);
             let frac = (-h_lo).checked_div(h_hi.checked_sub(h_lo).or_overflow()?).or_overflow()?;
             let dx = mul(span, frac.abs(), Round::Up).or_overflow()?;
             let dx = super::num::to_u64_ceil(dx).or_overflow()?;
@@ -272,7 +280,7 @@ fn best_kink(
     mut best: (u64, Fx),
     h: &mut impl FnMut(u64, Option<&mut GroupLosses>) -> RiskResult<Fx>,
 ) -> RiskResult<(u64, Fx)> {
-    let mut tried = [0u64; 18];
+    let mut tried = [0u64; MAX_KINK_CANDIDATES];
     let mut n_tried = 0;
     for g in 0..MAX_HEALTH_ASSETS {
         let (d0, u0, dc, uc) = (nets0[2 * g], nets0[2 * g + 1], nets_cap[2 * g], nets_cap[2 * g + 1]);
@@ -302,6 +310,7 @@ fn crossing(cap: u64, a: Fx, b: Fx) -> RiskResult<Option<u64>> {
     if !((a > Fx::ZERO && b < Fx::ZERO) || (a < Fx::ZERO && b > Fx::ZERO)) {
         return Ok(None);
     }
+    super::ops::div(1);
     let frac = a.abs().checked_div(a.abs().checked_add(b.abs()).or_overflow()?).or_overflow()?;
     let x = super::num::to_u64_floor(mul(Fx::from_num(cap), frac, Round::Down).or_overflow()?).or_overflow()?;
     Ok(Some(x))
@@ -338,29 +347,67 @@ pub struct Move {
     pub perp_quote: Fx,
 }
 
-/// Health of type `t` of `input` after `moves`, writing the group losses into `losses` when given;
-/// the input is restored before returning, whatever the outcome.
+/// Health of `input` after `moves` (on the two entries `cache` was built for), writing the touched
+/// groups' losses into `losses` when given; the input is restored before returning, whatever the
+/// outcome.
 #[inline(never)]
 pub fn health_after(
     input: &mut HealthInput,
+    cache: &StepHealthCache,
     moves: &[Move; 2],
-    t: HealthType,
     losses: Option<&mut GroupLosses>,
 ) -> RiskResult<Fx> {
     let saved = [input.exposures[moves[0].entry], input.exposures[moves[1].entry]];
-    let apply = || -> RiskResult<Fx> {
+    let mut apply = || -> RiskResult<()> {
         for m in moves {
             let e = &mut input.exposures[m.entry];
             e.spot = e.spot.checked_add(m.spot).or_overflow()?;
             e.perp_base = e.perp_base.checked_add(m.perp_base).or_overflow()?;
             e.perp_quote = e.perp_quote.checked_add(m.perp_quote).or_overflow()?;
         }
-        Ok(health_with_group_losses(input, t, losses)?.health)
+        Ok(())
     };
-    let r = apply();
+    let r = apply().and_then(|_| cache.health(input, losses));
     input.exposures[moves[1].entry] = saved[1];
     input.exposures[moves[0].entry] = saved[0];
     r
+}
+
+/// The moves of a candidate step of `x` units on the two touched entries.
+type StepMoves<'a> = &'a dyn Fn(u64) -> RiskResult<[Move; 2]>;
+
+/// The liquidated account's side of a step plan: everything for a close-out (unless the account
+/// is solvent and that would not raise its health), else [`amount_to_target`]; `WorseHealth` when
+/// no amount raises health. `touched`: the two entries the step moves.
+#[inline(never)]
+fn step_target(
+    input: &mut HealthInput,
+    touched: [usize; 2],
+    cap: u64,
+    (close_out, must_raise): (bool, bool),
+    moves: StepMoves,
+) -> RiskResult<u64> {
+    let cache = StepHealthCache::new(input, HealthType::LiquidationEnd, touched)?;
+    let mut h = |x: u64, nets: Option<&mut GroupLosses>| health_after(input, &cache, &moves(x)?, nets);
+    if close_out && (!must_raise || h(cap, None)? > h(0, None)?) {
+        return Ok(cap);
+    }
+    match amount_to_target(cap, h)? {
+        0 => Err(RiskError::WorseHealth),
+        x => Ok(x),
+    }
+}
+
+/// The liquidator's side: `x` reduced to what keeps its Init health at least [`CARRY_MARGIN`];
+/// `LiquidatorHealth` when it cannot carry a single unit.
+#[inline(never)]
+fn step_capacity(input: &mut HealthInput, touched: [usize; 2], x: u64, moves: StepMoves) -> RiskResult<u64> {
+    let cache = StepHealthCache::new(input, HealthType::Init, touched)?;
+    let carry = |x: u64| health_after(input, &cache, &moves(x)?, None)?.checked_sub(CARRY_MARGIN).or_overflow();
+    match liquidator_capacity(x, carry)? {
+        0 => Err(RiskError::LiquidatorHealth),
+        x => Ok(x),
+    }
 }
 
 /// What decides a token liquidation step besides the two accounts' health inputs.
@@ -430,37 +477,24 @@ pub fn plan_token_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &Tok
         let y = if x == all_collateral { p.deposit } else { seized(x, rate)? };
         Ok((y, insurance_part(y, seized(x, rate0)?, p.insurance_share_bps)))
     };
-    let mut h = |x: u64, nets: Option<&mut GroupLosses>| {
+    let liqee_moves = |x: u64| -> RiskResult<[Move; 2]> {
         let (y, _) = take(x)?;
-        let moves = [
+        Ok([
             Move { entry: a, spot: Fx::from_num(y).checked_neg().or_overflow()?, ..Move::default() },
             Move { entry: l, spot: Fx::from_num(x), ..Move::default() },
-        ];
-        health_after(liqee, &moves, HealthType::LiquidationEnd, nets)
+        ])
     };
-    let x = if p.close_out && (!p.must_raise || h(cap, None)? > h(0, None)?) {
-        cap
-    } else {
-        let x = amount_to_target(cap, h)?;
-        if x == 0 {
-            return Err(RiskError::WorseHealth);
-        }
-        x
-    };
+    let x = step_target(liqee, [a, l], cap, (p.close_out, p.must_raise), &liqee_moves)?;
     let liqor_l = liqor.exposures[rl].spot;
-    let carry = |x: u64| {
+    let liqor_moves = |x: u64| -> RiskResult<[Move; 2]> {
         let (y, ins) = take(x)?;
         let paid = after_paying(liqor_l, x)?.checked_sub(liqor_l).or_overflow()?;
-        let moves = [
+        Ok([
             Move { entry: ra, spot: Fx::from_num(y.checked_sub(ins).or_overflow()?), ..Move::default() },
             Move { entry: rl, spot: paid, ..Move::default() },
-        ];
-        health_after(liqor, &moves, HealthType::Init, None)?.checked_sub(CARRY_MARGIN).or_overflow()
+        ])
     };
-    let x = liquidator_capacity(x, carry)?;
-    if x == 0 {
-        return Err(RiskError::LiquidatorHealth);
-    }
+    let x = step_capacity(liqor, [ra, rl], x, &liqor_moves)?;
     let (y, ins) = take(x)?;
     Ok(TokenStep { x, y, ins })
 }
@@ -552,27 +586,10 @@ pub fn plan_perp_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &Perp
     if cap == 0 {
         return Err(RiskError::NothingToLiquidate);
     }
-    let mut h = |n: u64, nets: Option<&mut GroupLosses>| {
-        let moves = perp_moves((i, q), n, p.lot_size, price, long, None)?;
-        health_after(liqee, &moves, HealthType::LiquidationEnd, nets)
-    };
-    let lots = if p.close_out && (!p.must_raise || h(cap, None)? > h(0, None)?) {
-        cap
-    } else {
-        let n = amount_to_target(cap, h)?;
-        if n == 0 {
-            return Err(RiskError::WorseHealth);
-        }
-        n
-    };
-    let carry = |n: u64| {
-        let moves = perp_moves((ri, rq), n, p.lot_size, price, long, Some(ins(n)?))?;
-        health_after(liqor, &moves, HealthType::Init, None)?.checked_sub(CARRY_MARGIN).or_overflow()
-    };
-    let lots = liquidator_capacity(lots, carry)?;
-    if lots == 0 {
-        return Err(RiskError::LiquidatorHealth);
-    }
+    let liqee_moves = |n: u64| perp_moves((i, q), n, p.lot_size, price, long, None);
+    let lots = step_target(liqee, [i, q], cap, (p.close_out, p.must_raise), &liqee_moves)?;
+    let liqor_moves = |n: u64| perp_moves((ri, rq), n, p.lot_size, price, long, Some(ins(n)?));
+    let lots = step_capacity(liqor, [ri, rq], lots, &liqor_moves)?;
     Ok(PerpStep { lots, price, long, ins: ins(lots)? })
 }
 

@@ -8,6 +8,7 @@ pub mod health;
 pub mod interest;
 pub mod liquidation;
 pub mod num;
+pub mod ops;
 pub mod params;
 pub mod perp;
 pub mod stable_price;

@@ -60,6 +60,7 @@ pub fn wide_mul_u128(a: u128, b: u128) -> (u128, u128) {
 // is a checked add.
 #[allow(clippy::arithmetic_side_effects)]
 pub fn mul_shift(a: i128, b: i128, shift: u32, round: Round) -> Option<i128> {
+    super::ops::wide_mul(1);
     debug_assert!(shift > 0 && shift < 128);
     let negative = (a < 0) != (b < 0);
     let (hi, lo) = wide_mul_u128(a.unsigned_abs(), b.unsigned_abs());
@@ -162,6 +163,7 @@ pub fn price_from_mantissa(mantissa: u64, expo: i32, quote_decimals: u8, base_de
 
 /// (hi:lo) / d for a 256-bit numerator, returning `None` if the quotient exceeds i128.
 fn div_wide(hi: u128, lo: u128, d: u128) -> Option<i128> {
+    super::ops::bit_div(1);
     if d == 0 || hi >= d {
         return None;
     }

@@ -1,0 +1,125 @@
+//! Operation counters for the compute estimate (S2-05/compute, `ballast metrics`). With the
+//! off-chain feature `op-count` the engine counts the operations that dominate its compute cost on
+//! SBF: 128 x 128-bit products ([`super::num::mul_shift`]), 128-bit divisions, bit-by-bit
+//! 256/128-bit divisions (oracle price conversion), per-asset health terms and health-account
+//! loads. Without the feature (the deployed build: an SBF program cannot write statics) every
+//! function here is empty.
+
+/// Counted operations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpCounts {
+    /// 128 x 128-bit products with a shift (`mul_shift`).
+    pub wide_muls: u64,
+    /// 128-bit divisions.
+    pub divs: u64,
+    /// 256/128-bit divisions done bit by bit (128 steps each).
+    pub bit_divs: u64,
+    /// Per-asset terms of health evaluations (one per asset per evaluation).
+    pub asset_terms: u64,
+    /// Health accounts read (an Asset and its oracle count as two).
+    pub account_loads: u64,
+    /// Liquidation-search evaluations of a step's candidates (two entries each, [`crate::risk::StepHealthCache`]).
+    pub step_evals: u64,
+}
+
+#[cfg(feature = "op-count")]
+mod counters {
+    use core::sync::atomic::AtomicU64;
+    pub static WIDE_MULS: AtomicU64 = AtomicU64::new(0);
+    pub static DIVS: AtomicU64 = AtomicU64::new(0);
+    pub static BIT_DIVS: AtomicU64 = AtomicU64::new(0);
+    pub static ASSET_TERMS: AtomicU64 = AtomicU64::new(0);
+    pub static ACCOUNT_LOADS: AtomicU64 = AtomicU64::new(0);
+    pub static STEP_EVALS: AtomicU64 = AtomicU64::new(0);
+}
+
+macro_rules! counter {
+    ($name:ident, $counter:ident) => {
+        /// Counts one operation (no-op without the `op-count` feature).
+        #[inline(always)]
+        pub fn $name(_n: u64) {
+            #[cfg(feature = "op-count")]
+            counters::$counter.fetch_add(_n, core::sync::atomic::Ordering::Relaxed);
+        }
+    };
+}
+counter!(wide_mul, WIDE_MULS);
+counter!(div, DIVS);
+counter!(bit_div, BIT_DIVS);
+counter!(asset_term, ASSET_TERMS);
+counter!(account_load, ACCOUNT_LOADS);
+counter!(step_eval, STEP_EVALS);
+
+/// The counts so far (all zero without the feature).
+pub fn snapshot() -> OpCounts {
+    #[cfg(feature = "op-count")]
+    {
+        use core::sync::atomic::Ordering::Relaxed;
+        use counters::*;
+        OpCounts {
+            wide_muls: WIDE_MULS.load(Relaxed),
+            divs: DIVS.load(Relaxed),
+            bit_divs: BIT_DIVS.load(Relaxed),
+            asset_terms: ASSET_TERMS.load(Relaxed),
+            account_loads: ACCOUNT_LOADS.load(Relaxed),
+            step_evals: STEP_EVALS.load(Relaxed),
+        }
+    }
+    #[cfg(not(feature = "op-count"))]
+    OpCounts::default()
+}
+
+/// Compute units per operation, estimated from the SBF instruction counts of the code that runs
+/// (1 CU per SBF instruction, the runtime's published cost model; 128-bit arithmetic is compiled to
+/// compiler-rt routines on 64-bit registers). Each weight is rounded up generously.
+pub mod weights {
+    /// `mul_shift`: four 64 x 64 -> 128 products (`__multi3`, about 15 instructions each), the
+    /// carries, the shift and the rounding: about 80 instructions, weighted 150.
+    pub const WIDE_MUL: u64 = 150;
+    /// A 128-bit division (`__divti3`/`__udivti3`: normalisation and a shift-subtract loop): up
+    /// to about 400 instructions, weighted 600.
+    pub const DIV: u64 = 600;
+    /// A bit-by-bit 256/128-bit division: 128 iterations of about 12 instructions, weighted 2,000.
+    pub const BIT_DIV: u64 = 2_000;
+    /// One asset's health terms besides its products (loads, compares, adds, the group scan):
+    /// weighted 200.
+    pub const ASSET_TERM: u64 = 200;
+    /// Reading one health account (owner and discriminator checks, the Pyth account's Borsh
+    /// decoding, the feed and age checks), weighted 1,500.
+    pub const ACCOUNT_LOAD: u64 = 1_500;
+    /// Per instruction account: the entrypoint's deserialisation and Anchor's account checks,
+    /// weighted 300.
+    pub const INSTRUCTION_ACCOUNT: u64 = 300;
+    /// One more evaluation of a liquidation search (for the worst-case bound): two entries' terms
+    /// and their groups' charges, about twelve products: 2 x 200 + 12 x 150.
+    pub const STEP_EVAL: u64 = 2 * ASSET_TERM + 12 * WIDE_MUL;
+}
+
+impl OpCounts {
+    /// Operations between two snapshots.
+    pub fn since(&self, before: &OpCounts) -> OpCounts {
+        OpCounts {
+            wide_muls: self.wide_muls.saturating_sub(before.wide_muls),
+            divs: self.divs.saturating_sub(before.divs),
+            bit_divs: self.bit_divs.saturating_sub(before.bit_divs),
+            asset_terms: self.asset_terms.saturating_sub(before.asset_terms),
+            account_loads: self.account_loads.saturating_sub(before.account_loads),
+            step_evals: self.step_evals.saturating_sub(before.step_evals),
+        }
+    }
+
+    /// Estimated compute units of these operations plus `instruction_accounts` accounts' overhead.
+    pub fn estimated_cu(&self, instruction_accounts: u64) -> u64 {
+        use weights::*;
+        [
+            self.wide_muls.saturating_mul(WIDE_MUL),
+            self.divs.saturating_mul(DIV),
+            self.bit_divs.saturating_mul(BIT_DIV),
+            self.asset_terms.saturating_mul(ASSET_TERM),
+            self.account_loads.saturating_mul(ACCOUNT_LOAD),
+            instruction_accounts.saturating_mul(INSTRUCTION_ACCOUNT),
+        ]
+        .iter()
+        .fold(0u64, |a, b| a.saturating_add(*b))
+    }
+}
