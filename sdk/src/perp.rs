@@ -76,10 +76,17 @@ pub fn block_trade(
     )
 }
 
+/// The group's order domain (`Group.order_domain`), which every signed order commits to: read it
+/// once per group with [`order_domain`].
+pub fn order_domain(t: &mut dyn crate::transport::Transport, group: &Pubkey) -> crate::Result<[u8; 32]> {
+    Ok(crate::decode::group(&crate::transport::require_account(t, group)?)?.order_domain)
+}
+
 /// Signs `order` with the maker's key (the account owner or its trade delegate). The signed bytes
-/// are `order.message(group)` (docs/perps.md, "Order message").
-pub fn sign_order(maker: &Keypair, group: &Pubkey, order: &SignedOrder) -> [u8; 64] {
-    let sig = maker.sign_message(&order.message(group));
+/// are `order.message(group, domain)` (docs/perps.md, "Order message"); `domain` is the group's
+/// [`order_domain`].
+pub fn sign_order(maker: &Keypair, group: &Pubkey, domain: &[u8; 32], order: &SignedOrder) -> [u8; 64] {
+    let sig = maker.sign_message(&order.message(group, domain));
     let mut out = [0u8; 64];
     out.copy_from_slice(sig.as_ref());
     out
@@ -121,6 +128,7 @@ pub fn fill_order(
 #[allow(clippy::too_many_arguments)]
 pub fn fill_order_ixs(
     group: &Pubkey,
+    domain: &[u8; 32],
     quote_index: u16,
     order: &SignedOrder,
     maker_signer: &Pubkey,
@@ -130,7 +138,7 @@ pub fn fill_order_ixs(
     fill_lots: u64,
 ) -> [Instruction; 2] {
     [
-        ed25519_verify(maker_signer, signature, &order.message(group)),
+        ed25519_verify(maker_signer, signature, &order.message(group, domain)),
         fill_order(group, quote_index, order, maker_health, taker, fill_lots),
     ]
 }

@@ -419,11 +419,12 @@ pub fn largest_fill() -> Result<Prepared> {
         nonce: 1,
         max_fee_bps: 5,
     };
-    let sig = sp::sign_order(&maker.kp, &s.group, &order);
+    let domain = sp::order_domain(&mut s.bank, &s.group)?;
+    let sig = sp::sign_order(&maker.kp, &s.group, &domain, &order);
     let maker_health = s.health_keys(&maker.account, &[1, 0])?;
     let health = s.health_keys(&taker.account, &[1, 0])?;
     let party = TradeParty { account: taker.account, authority: taker.kp.pubkey(), health };
-    let ixs = sp::fill_order_ixs(&s.group, 0, &order, &maker.kp.pubkey(), &sig, &maker_health, &party, 10);
+    let ixs = sp::fill_order_ixs(&s.group, &domain, 0, &order, &maker.kp.pubkey(), &sig, &maker_health, &party, 10);
     Prepared::new(s, ixs.to_vec(), vec![taker.kp])
 }
 

@@ -54,11 +54,12 @@ pub struct SignedOrder {
 }
 
 impl SignedOrder {
-    /// The exact bytes the maker signs.
-    pub fn message(&self, group: &Pubkey) -> [u8; ORDER_MESSAGE_LEN] {
+    /// The exact bytes the maker signs. `domain` is the group's `order_domain`, which binds the
+    /// order to the program, the group and the cluster it was created on (S2-15).
+    pub fn message(&self, group: &Pubkey, domain: &[u8; 32]) -> [u8; ORDER_MESSAGE_LEN] {
         let mut m = [0u8; ORDER_MESSAGE_LEN];
         m[0..16].copy_from_slice(ORDER_DOMAIN);
-        m[16..48].copy_from_slice(crate::ID.as_ref());
+        m[16..48].copy_from_slice(domain);
         m[48..80].copy_from_slice(group.as_ref());
         m[80..112].copy_from_slice(self.account.as_ref());
         m[112..114].copy_from_slice(&self.asset_index.to_le_bytes());

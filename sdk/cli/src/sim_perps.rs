@@ -120,10 +120,11 @@ impl Perps {
                     nonce: self.nonce,
                     max_fee_bps: 2,
                 };
-                let sig = sp::sign_order(&maker.kp, &self.group, &order);
+                let domain = sp::order_domain(bank, &self.group)?;
+                let sig = sp::sign_order(&maker.kp, &self.group, &domain, &order);
                 let mh = self.party(bank, maker, idx, markets)?.health;
                 let t = self.party(bank, taker, idx, markets)?;
-                let ixs = sp::fill_order_ixs(&self.group, 0, &order, &maker.kp.pubkey(), &sig, &mh, &t, lots);
+                let ixs = sp::fill_order_ixs(&self.group, &domain, 0, &order, &maker.kp.pubkey(), &sig, &mh, &t, lots);
                 match bank.send(&ixs, payer, &[&taker.kp]) {
                     Ok(()) => self.fills += 1,
                     Err(_) => self.refused += 1, // health rule or limits: the trade is simply not done

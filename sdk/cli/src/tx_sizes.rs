@@ -85,8 +85,8 @@ pub fn print(raws14: &[RawAccount]) -> Result<()> {
             nonce: 1,
             max_fee_bps: 5,
         };
-        let sig = sp::sign_order(&b, &group, &order);
-        let ixs = sp::fill_order_ixs(&group, 0, &order, &b.pubkey(), &sig, health, &pa, 10);
+        let sig = sp::sign_order(&b, &group, &[7; 32], &order);
+        let ixs = sp::fill_order_ixs(&group, &[7; 32], 0, &order, &b.pubkey(), &sig, health, &pa, 10);
         let (bytes, n) = tx_bytes(&ixs, &a.pubkey());
         let v0 = tx_bytes_v0(&ixs, &a.pubkey(), &keys)?;
         println!("  signed-order transaction (ed25519 + fill), {label}: {bytes} bytes legacy, {v0} bytes v0 with the table; {n} account keys");

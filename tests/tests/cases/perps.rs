@@ -272,10 +272,11 @@ fn order(maker: &User, side: u8, size: u64, price: u64, nonce: u64, expiry: i64)
 
 /// The two instructions of a fill, signed by `signer`.
 fn fill_ixs(env: &mut Env, o: &SignedOrder, signer: &Keypair, taker: &User, lots: u64) -> [Instruction; 2] {
-    let sig = sp::sign_order(signer, &env.group, o);
+    let domain = env.group_state().order_domain;
+    let sig = sp::sign_order(signer, &env.group, &domain, o);
     let maker_health = env.health_keys_with(&o.account, &[SOL, USDC]);
     let t = party(env, taker);
-    sp::fill_order_ixs(&env.group, USDC, o, &signer.pubkey(), &sig, &maker_health, &t, lots)
+    sp::fill_order_ixs(&env.group, &domain, USDC, o, &signer.pubkey(), &sig, &maker_health, &t, lots)
 }
 
 fn fill(env: &mut Env, o: &SignedOrder, signer: &Keypair, taker: &User, lots: u64) -> TxResult {
@@ -713,4 +714,31 @@ fn lq_07_outstanding_signed_orders_do_not_block_liquidation() {
     let ixs = fill_ixs(&mut env, &o, &mk, &b, 1_000);
     let kb = b.kp.insecure_clone();
     env.assert_fails_nsc(&ixs, &[&kb], BallastError::HealthMustBePositive);
+}
+
+/// S2-15 (security review): every signed order commits to its group's `order_domain`, a hash of the
+/// program, the group, its creator and the slot and time it was created at. An order signed for the
+/// same group address on another cluster (same creator key and group number, another domain) is
+/// refused with OrderSignatureMismatch and nothing changes; the same order signed for this group
+/// fills.
+#[test]
+fn s2_15_an_order_signed_for_another_cluster_is_refused() {
+    let (mut env, maker, taker) = setup();
+    let domain = env.group_state().order_domain;
+    assert_ne!(domain, [0; 32], "set at create_group");
+    let o = order(&maker, SIDE_SELL, 10, PAR, 1, T0 + 86_400);
+    let other_cluster = {
+        let mut d = domain;
+        d[0] ^= 1;
+        d
+    };
+    let mk = maker.kp.insecure_clone();
+    let sig = sp::sign_order(&mk, &env.group, &other_cluster, &o);
+    let maker_health = env.health_keys_with(&o.account, &[SOL, USDC]);
+    let t = party(&mut env, &taker);
+    let ixs = sp::fill_order_ixs(&env.group, &other_cluster, USDC, &o, &mk.pubkey(), &sig, &maker_health, &t, 10);
+    let tk = taker.kp.insecure_clone();
+    env.assert_fails_nsc(&ixs, &[&tk], BallastError::OrderSignatureMismatch);
+    fill(&mut env, &o, &mk, &taker, 10).unwrap();
+    assert_eq!(perp(&mut env, &taker).0, 10);
 }

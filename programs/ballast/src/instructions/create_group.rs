@@ -46,6 +46,17 @@ pub fn handler(ctx: Context<CreateGroup>, group_num: u32, guardian: Pubkey, time
     g.timelock_secs = timelock_secs;
     g.quote_asset_index = QUOTE_ASSET_INDEX;
     g.liquidation = DEFAULT_LIQUIDATION_CONFIG;
+    let clock = Clock::get()?;
+    let group_key = ctx.accounts.group.key();
+    g.order_domain = solana_sha256_hasher::hashv(&[
+        b"ballast-order-domain",
+        crate::ID.as_ref(),
+        group_key.as_ref(),
+        g.creator.as_ref(),
+        &clock.slot.to_le_bytes(),
+        &clock.unix_timestamp.to_le_bytes(),
+    ])
+    .to_bytes();
     emit!(GroupCreated {
         header: EventHeader::now(ctx.accounts.group.key())?,
         admin: g.admin,

@@ -66,7 +66,7 @@ pub fn handler<'info>(
 fn check_order(ctx: &Context<FillOrder>, order: &SignedOrder, now: i64) -> Result<(u16, u16)> {
     require!(now <= order.expiry, BallastError::OrderExpired);
     require!(order.side == SIDE_BUY || order.side == SIDE_SELL, BallastError::OrderSignatureMismatch);
-    let message = order.message(&ctx.accounts.market.group.key());
+    let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
     let signer = verified_signer(&ctx.accounts.instructions, &message)?;
     let group = ctx.accounts.market.group.key();
     let maker = ctx.accounts.maker.load()?;
@@ -115,7 +115,7 @@ fn execute<'info>(
 #[inline(never)]
 fn use_nonce(ctx: &Context<FillOrder>, order: &SignedOrder, fill_lots: u64) -> Result<()> {
     require!(fill_lots > 0, BallastError::ZeroAmount);
-    let message = order.message(&ctx.accounts.market.group.key());
+    let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
     let info = ctx.accounts.order_record.to_account_info();
     if info.data_is_empty() {
         let maker = ctx.accounts.maker.key();

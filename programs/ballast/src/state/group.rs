@@ -33,8 +33,12 @@ pub struct Group {
     pub liquidation: LiquidationConfig,
     /// The insurance fund.
     pub insurance: InsuranceFund,
+    /// Domain of this group's signed orders (bytes 16..48 of the order message): a hash of the
+    /// program id, the group, its creator and the slot and time of its creation, so that an order
+    /// signed for a group on one cluster cannot be filled on another (S2-15).
+    pub order_domain: [u8; 32],
     /// Reserved for upgrades.
-    pub reserved: [u8; 416],
+    pub reserved: [u8; 384],
 }
 
 /// The insurance fund: a quote-asset token vault, PDA `[INSURANCE_SEED, group]` (authority: the
