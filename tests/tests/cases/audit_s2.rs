@@ -515,3 +515,26 @@ fn s2_21_a_whale_is_liquidated_by_small_liquidators() {
     assert!(steps > 3, "many small steps: {steps}");
     assert!(healths(&mut env, &whale)[2] >= Fx::ZERO);
 }
+
+/// S2-08: a fill weighs in the premium average by its size (against 10% of open interest) as well
+/// as by the idle time before it. After a quiet hour, a one-lot wash trade at the band's edge moves
+/// the average by a hundredth of the premium, not to it; a fill of 10% of open interest moves it
+/// fully.
+#[test]
+fn s2_08_a_one_lot_wash_trade_barely_moves_the_funding_rate() {
+    let (mut env, cp) = perp_env();
+    let (victim, atk1, atk2) = (env.user(5), env.user(6), env.user(7));
+    for u in [&victim, &atk1, &atk2] {
+        env.fund_and_deposit(u, USDC, 10_000_000_000);
+    }
+    block_trade(&mut env, &victim, &atk1, 1_000, PAR).unwrap();
+    advance(&mut env, 2 * 3_600, &[(USDC, 1.0), (SOL, 100.0)]);
+    block_trade(&mut env, &atk2, &atk1, 1, PAR * 1_049 / 1_000).unwrap();
+    let ema = env.asset_state(SOL).perp.premium_ema.fx().to_num::<f64>();
+    assert!(ema > 0.0 && ema <= 0.049 / 100.0 + 1e-9, "one lot moves the premium by a hundredth: {ema}");
+    // A fill of 10% of open interest after another quiet hour moves it to the fill's premium.
+    advance(&mut env, 2 * 3_600, &[(USDC, 1.0), (SOL, 100.0)]);
+    block_trade(&mut env, &atk2, &cp, 100, PAR * 1_049 / 1_000).unwrap();
+    let ema = env.asset_state(SOL).perp.premium_ema.fx().to_num::<f64>();
+    assert!((ema - 0.049).abs() < 1e-6, "a full-size fill sets the premium: {ema}");
+}

@@ -104,7 +104,7 @@ fn load_side(group: &Pubkey, side: &TradeSide, ai: u16, qi: u16, now: i64) -> Re
 #[inline(never)]
 fn update_market(
     asset: &AccountLoader<Asset>,
-    price_per_lot: u64,
+    (price_per_lot, lots): (u64, u64),
     oracle: &crate::oracle::OraclePrice,
     now: i64,
 ) -> Result<(PerpParams, Fx, u8, Price)> {
@@ -118,8 +118,9 @@ fn update_market(
         .zip(Price::checked_from_num(params.base_lot_size))
         .and_then(|(p, l)| p.checked_div(l))
         .ok_or(BallastError::MathOverflow)?;
-    f.observe_fill(fill, oracle.price, now.saturating_sub(a.perp.last_fill_ts), params.funding_window_secs as i64)
-        .map_risk()?;
+    let size_weight = perp::fill_size_weight(lots, a.perp.open_interest);
+    let dt = now.saturating_sub(a.perp.last_fill_ts);
+    f.observe_fill(fill, oracle.price, dt, params.funding_window_secs as i64, size_weight).map_risk()?;
     a.perp.set_funding(&f);
     a.perp.last_fill_ts = now;
     a.observe_price(oracle.price, oracle.publish_time, now)?;
@@ -284,7 +285,7 @@ pub fn clear(
     now: i64,
 ) -> Result<TradeOutcome> {
     let (ai, qi, mut sides, oracle) = prepare(m, &buyer, &seller, lots, price_per_lot, now)?;
-    let (params, index, flags, stable) = update_market(&m.asset, price_per_lot, &oracle, now)?;
+    let (params, index, flags, stable) = update_market(&m.asset, (price_per_lot, lots), &oracle, now)?;
     let fill = price_fill(ai, qi, lots, price_per_lot, &buyer, &seller)?;
     let (bank, moved, open_interest) = settle_trade(m, &buyer, &seller, &fill, &params, index, flags, now)?;
     let (buyer_health, seller_health) = finish(&mut sides, &buyer, &seller, (ai, qi), &bank, index, stable, moved)?;

@@ -152,6 +152,20 @@ pub fn mul_div_floor(a: u64, b: u64, d: u64) -> u64 {
     u64::try_from(q).unwrap_or(u64::MAX)
 }
 
+/// Share of open interest a fill must reach to count fully in the premium average, bps.
+pub const FUNDING_IMPACT_OI_BPS: u64 = 1_000;
+
+/// The size weight of a fill of `lots` in the premium average (S2-08): its size against 10% of the
+/// open interest before it (at least one lot), at most 1. A one-lot wash trade in a market of 1,000
+/// lots moves the average by a hundredth of what a 100-lot fill does.
+pub fn fill_size_weight(lots: u64, open_interest: u64) -> Fx {
+    let impact = mul_div_floor(open_interest, FUNDING_IMPACT_OI_BPS, BPS as u64).max(1);
+    if lots >= impact {
+        return Fx::ONE;
+    }
+    Fx::from_num(lots).checked_div(Fx::from_num(impact)).unwrap_or(Fx::ONE)
+}
+
 /// Splits a fee into (insurance fund, protocol); the insurance share is rounded down.
 pub fn split_fee(fee: u64, insurance_share_bps: u16) -> (u64, u64) {
     let ins = mul_div_floor(fee, insurance_share_bps as u64, BPS as u64);
@@ -236,9 +250,17 @@ pub struct Funding {
 }
 
 impl Funding {
-    /// Folds a fill's premium over the oracle into the average with weight `dt / window`
-    /// (capped at 1).
-    pub fn observe_fill(&mut self, fill: Price, oracle: Price, dt: i64, window_secs: i64) -> RiskResult<()> {
+    /// Folds a fill's premium over the oracle into the average with weight
+    /// `min(dt / window, 1) × size_weight` ([`fill_size_weight`], S2-08: a fill counts by its size
+    /// as well as by the idle time before it).
+    pub fn observe_fill(
+        &mut self,
+        fill: Price,
+        oracle: Price,
+        dt: i64,
+        window_secs: i64,
+        size_weight: Fx,
+    ) -> RiskResult<()> {
         if oracle <= Price::ZERO || window_secs <= 0 {
             return Err(RiskError::InvalidParam("oracle and window must be positive"));
         }
@@ -248,6 +270,7 @@ impl Funding {
             .and_then(Fx::checked_from_num)
             .or_overflow()?;
         let w = Fx::from_num(dt.clamp(0, window_secs)).checked_div(Fx::from_num(window_secs)).or_overflow()?;
+        let w = mul(w, size_weight.clamp(Fx::ZERO, Fx::ONE), Round::Down).or_overflow()?;
         let step = mul(premium.checked_sub(self.premium_ema).or_overflow()?, w, Round::Down).or_overflow()?;
         self.premium_ema = self.premium_ema.checked_add(step).or_overflow()?;
         Ok(())
@@ -297,7 +320,7 @@ mod tests {
     #[test]
     fn funding_moves_from_longs_to_shorts_when_perp_trades_rich() {
         let mut f = Funding::default();
-        f.observe_fill(Price::from_num(101), Price::from_num(100), 3_600, 3_600).unwrap();
+        f.observe_fill(Price::from_num(101), Price::from_num(100), 3_600, 3_600, Fx::ONE).unwrap();
         assert!((f.premium_ema.to_num::<f64>() - 0.01).abs() < 1e-12);
         let cap = Fx::from_num(0.005); // 0.5% per day
         assert_eq!(f.rate(cap), cap);
