@@ -191,14 +191,15 @@ impl Keeper {
         assets: &[Asset],
         now: i64,
     ) -> Result<(LiqStart, Vec<Pubkey>, Vec<Pubkey>)> {
-        let config = decode::group(&require_account(t, &self.group)?)?.liquidation;
+        let g = decode::group(&require_account(t, &self.group)?)?;
+        let limits = (g.liquidation, g.max_liquidation_step);
         let (ee, or) = (self.keys(t, &v.account, &[], assets, now)?, self.keys(t, liqor, extra, assets, now)?);
         let raws = |t: &mut dyn Transport, keys: &[Pubkey]| -> Result<Vec<RawAccount>> {
             keys.iter().map(|k| require_account(t, k)).collect()
         };
         let ee_loaded = health::load(&self.group, &v.account, &[], &raws(t, &ee)?, now)?;
         let or_loaded = health::load(&self.group, liqor, extra, &raws(t, &or)?, now)?;
-        let s = LiqStart::new(config, &v.account, ee_loaded, liqor, or_loaded, now).map_err(program)?;
+        let s = LiqStart::new(limits, &v.account, ee_loaded, liqor, or_loaded, now).map_err(program)?;
         Ok((s, ee, or))
     }
 

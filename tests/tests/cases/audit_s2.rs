@@ -538,3 +538,37 @@ fn s2_08_a_one_lot_wash_trade_barely_moves_the_funding_rate() {
     let ema = env.asset_state(SOL).perp.premium_ema.fx().to_num::<f64>();
     assert!((ema - 0.049).abs() < 1e-6, "a full-size fill sets the premium: {ema}");
 }
+
+/// S2-21, catalogue I-14: with a per-step bound of $100 (`set_liquidation_config`), a request for
+/// everything repays at most $100 per call; the account still reaches its target, in six steps.
+#[test]
+fn s2_21_each_step_is_bounded_by_the_per_call_limit() {
+    let (mut env, liqor, liqee) = setup(10_000_000_000, 600_000_000);
+    let admin = env.admin.insecure_clone();
+    let c = env.group_state().liquidation;
+    let p = ballast::instructions::LiquidationConfigParams {
+        close_out_value: c.close_out_value,
+        fee_ramp_bps_per_hour: c.fee_ramp_bps_per_hour,
+        fee_ramp_cap_bps: c.fee_ramp_cap_bps,
+        insurance_share_bps: c.insurance_share_bps,
+        max_stable_deviation_bps: c.max_stable_deviation_bps,
+        max_step_value: 100_000_000,
+    };
+    let bad = ballast::instructions::LiquidationConfigParams { max_step_value: 0, ..p };
+    let ix = ix::set_liquidation_config(&env.group, &admin.pubkey(), bad);
+    env.assert_fails_nsc(&[ix], &[&admin], BallastError::InvalidConfig);
+    env.send(&[ix::set_liquidation_config(&env.group, &admin.pubkey(), p)], &[&admin]).unwrap();
+    assert_eq!(env.group_state().max_liquidation_step, 100_000_000);
+    advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, 70.0)]);
+    let mut steps = 0;
+    while liquidatable(&mut env, &liqee) {
+        let before = balance(&mut env, &liqee, USDC);
+        liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+        let repaid = balance(&mut env, &liqee, USDC) - before;
+        assert!(repaid > Fx::ZERO && repaid <= Fx::from_num(100_000_000u64), "one step repaid {repaid}");
+        steps += 1;
+        assert!(steps < 20);
+    }
+    assert_eq!(steps, 6, "about $513 to repay in steps of at most $100");
+    assert!(healths(&mut env, &liqee)[2] >= Fx::ZERO);
+}

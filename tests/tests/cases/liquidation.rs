@@ -555,6 +555,7 @@ fn liquidation_config_is_admin_only_and_validated() {
         fee_ramp_cap_bps: 0,
         insurance_share_bps: 0,
         max_stable_deviation_bps: 2_000,
+        max_step_value: 1_000_000_000_000,
     };
     let k = liqor.kp.insecure_clone();
     let ix = ix::set_liquidation_config(&env.group, &liqor.kp.pubkey(), p);

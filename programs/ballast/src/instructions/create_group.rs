@@ -10,7 +10,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::{EventHeader, GroupCreated};
-use crate::state::{Group, DEFAULT_LIQUIDATION_CONFIG};
+use crate::state::{Group, DEFAULT_LIQUIDATION_CONFIG, DEFAULT_MAX_LIQUIDATION_STEP};
 
 /// Accounts of `create_group`.
 #[derive(Accounts)]
@@ -46,6 +46,7 @@ pub fn handler(ctx: Context<CreateGroup>, group_num: u32, guardian: Pubkey, time
     g.timelock_secs = timelock_secs;
     g.quote_asset_index = QUOTE_ASSET_INDEX;
     g.liquidation = DEFAULT_LIQUIDATION_CONFIG;
+    g.max_liquidation_step = DEFAULT_MAX_LIQUIDATION_STEP;
     let clock = Clock::get()?;
     let group_key = ctx.accounts.group.key();
     g.order_domain = solana_sha256_hasher::hashv(&[

@@ -115,6 +115,7 @@ pub fn plan_perp(
         insurance_share_bps: s.config.insurance_share_bps,
         max_lots,
         close_out: s.close_out,
+        max_step_value: s.max_step_value,
         must_raise: !s.insolvent,
     };
     let st = plan_perp_step(&mut s.input, &mut s.liqor_input, &p).map_risk()?;

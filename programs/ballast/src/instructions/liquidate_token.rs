@@ -150,6 +150,7 @@ pub fn plan_token(
         debt,
         max_liab,
         close_out: s.close_out,
+        max_step_value: s.max_step_value,
         must_raise: !s.insolvent,
     };
     let st = plan_token_step(&mut s.input, &mut s.liqor_input, &p).map_risk()?;

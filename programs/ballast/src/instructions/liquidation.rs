@@ -43,6 +43,8 @@ pub struct LiqStart {
     pub elapsed: i64,
     /// The group's liquidation configuration.
     pub config: LiquidationConfig,
+    /// Largest value of one step, quote native units (`Group.max_liquidation_step`).
+    pub max_step_value: u64,
 }
 
 /// Runs the checks before a liquidation and loads both sides. `liqor_extra`: the assets the
@@ -61,14 +63,17 @@ pub fn start<'info>(
 ) -> Result<LiqStart> {
     require!(liqor.key() != liqee.key(), BallastError::SameAccount);
     let group_key = group.key();
-    let config = group.load()?.liquidation;
+    let (config, max_step_value) = {
+        let g = group.load()?;
+        (g.liquidation, g.max_liquidation_step)
+    };
     let (liqee_list, liqor_list) = split_health(remaining, liqee_health_accounts)?;
     let (l, e) = (liqor.load()?, liqee.load()?);
     require!(l.group == group_key && e.group == group_key, BallastError::Unauthorized);
     require!(liqor_authority.key() == l.owner, BallastError::Unauthorized);
     let liqor_loaded = load_health_accounts(&group_key, &l, liqor_extra, liqor_list, now)?;
     let liqee_loaded = load_health_accounts(&group_key, &e, &[], liqee_list, now)?;
-    LiqStart::new(config, &e, liqee_loaded, &l, liqor_loaded, now)
+    LiqStart::new((config, max_step_value), &e, liqee_loaded, &l, liqor_loaded, now)
 }
 
 impl LiqStart {
@@ -77,7 +82,7 @@ impl LiqStart {
     /// the same view from the same bytes.
     #[inline(never)]
     pub fn new(
-        config: LiquidationConfig,
+        (config, max_step_value): (LiquidationConfig, u64),
         liqee: &MarginAccount,
         liqee_loaded: Box<HealthAccounts>,
         liqor: &MarginAccount,
@@ -107,6 +112,7 @@ impl LiqStart {
             liqor_input,
             elapsed: liquidation_elapsed(episode, maint.health < Fx::ZERO, liqee.liquidation_start_ts, now),
             config,
+            max_step_value,
         })
     }
 }

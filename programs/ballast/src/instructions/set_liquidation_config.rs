@@ -17,6 +17,8 @@ pub struct LiquidationConfigParams {
     pub insurance_share_bps: u16,
     /// Largest oracle distance from the stable price at which liquidation proceeds, bps (1..=10,000).
     pub max_stable_deviation_bps: u16,
+    /// Largest value one liquidation step repays or takes over, quote native units (> 0).
+    pub max_step_value: u64,
 }
 
 /// Accounts of `set_liquidation_config`.
@@ -40,6 +42,9 @@ pub fn handler(ctx: Context<SetLiquidationConfig>, p: LiquidationConfigParams) -
         reserved: [0; 4],
     };
     c.validate()?;
-    ctx.accounts.group.load_mut()?.liquidation = c;
+    require!(p.max_step_value > 0, crate::error::BallastError::InvalidConfig);
+    let mut g = ctx.accounts.group.load_mut()?;
+    g.liquidation = c;
+    g.max_liquidation_step = p.max_step_value;
     Ok(())
 }

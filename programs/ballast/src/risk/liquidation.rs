@@ -427,6 +427,8 @@ pub struct TokenStepParams {
     pub debt: u64,
     /// The most the liquidator asks to repay, native L units.
     pub max_liab: u64,
+    /// Largest value of one step, quote native units (catalogue I-14).
+    pub max_step_value: u64,
     /// The account is closed out (below the close-out value, or insolvent): the step takes all it
     /// can instead of stopping at the target.
     pub close_out: bool,
@@ -467,7 +469,9 @@ pub fn plan_token_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &Tok
     let rate = token_rate(pl, pa, p.fee_bps)?;
     let rate0 = token_rate(pl, pa, 0)?;
     let all_collateral = max_repay_for_deposit(p.deposit, rate)?;
-    let cap = p.max_liab.min(p.debt).min(all_collateral);
+    // The per-step bound: the most liability units whose value stays within it (exact).
+    let bounded = max_repay_for_deposit(p.max_step_value, pl)?;
+    let cap = p.max_liab.min(p.debt).min(all_collateral).min(bounded);
     if cap == 0 {
         return Err(RiskError::NothingToLiquidate);
     }
@@ -516,6 +520,8 @@ pub struct PerpStepParams {
     pub insurance_share_bps: u16,
     /// The most lots the liquidator asks to take over.
     pub max_lots: u64,
+    /// Largest value of one step, quote native units (catalogue I-14).
+    pub max_step_value: u64,
     /// The account is closed out: the step takes all it can.
     pub close_out: bool,
     /// The step must raise the account's LiquidationEnd health (see [`TokenStepParams`]).
@@ -582,7 +588,8 @@ pub fn plan_perp_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &Perp
     let long = p.base_lots > 0;
     let price = perp_price_per_lot(oracle, p.lot_size, p.fee_bps, long)?;
     let ins = |n: u64| perp_insurance_part(oracle, p.lot_size, price, n, p.insurance_share_bps);
-    let cap = p.max_lots.min(p.base_lots.unsigned_abs());
+    let bounded = p.max_step_value.checked_div(price).unwrap_or(u64::MAX);
+    let cap = p.max_lots.min(p.base_lots.unsigned_abs()).min(bounded);
     if cap == 0 {
         return Err(RiskError::NothingToLiquidate);
     }

@@ -37,8 +37,11 @@ pub struct Group {
     /// program id, the group, its creator and the slot and time of its creation, so that an order
     /// signed for a group on one cluster cannot be filled on another (S2-15).
     pub order_domain: [u8; 32],
+    /// Largest value one liquidation step repays (token) or takes over (perp), quote native units
+    /// (catalogue I-14, S2-21): a large account is liquidated in bounded steps.
+    pub max_liquidation_step: u64,
     /// Reserved for upgrades.
-    pub reserved: [u8; 384],
+    pub reserved: [u8; 376],
 }
 
 /// The insurance fund: a quote-asset token vault, PDA `[INSURANCE_SEED, group]` (authority: the
@@ -124,6 +127,9 @@ pub struct LiquidationConfig {
     /// Reserved.
     pub reserved: [u8; 4],
 }
+
+/// Default per-step liquidation bound of a new group: $1,000,000.
+pub const DEFAULT_MAX_LIQUIDATION_STEP: u64 = 1_000_000_000_000;
 
 /// Default liquidation configuration of a new group: $10 close-out, +0.5%/h up to +5%, 20% to the
 /// insurance fund, 20% largest oracle/stable deviation.
