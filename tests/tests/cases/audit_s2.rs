@@ -572,3 +572,18 @@ fn s2_21_each_step_is_bounded_by_the_per_call_limit() {
     assert_eq!(steps, 6, "about $513 to repay in steps of at most $100");
     assert!(healths(&mut env, &liqee)[2] >= Fx::ZERO);
 }
+
+/// S2-17: quote borrows created by perp fees are recorded in the quote asset's net-borrow window
+/// (without being refused: they are owed whatever the limits), so later user borrows see them.
+#[test]
+fn s2_17_perp_fee_borrows_count_in_the_net_borrow_window() {
+    let (mut env, cp) = perp_env();
+    let t = env.user(2);
+    env.fund_and_deposit(&t, SOL, 10_000_000_000); // SOL collateral only: fees become a USDC borrow
+    let w0 = env.asset_state(USDC).bank.window_net;
+    block_trade(&mut env, &t, &cp, 100, PAR).unwrap();
+    let owed = -balance(&mut env, &t, USDC);
+    assert!(owed > Fx::ZERO, "the taker fee is a quote borrow");
+    let w1 = env.asset_state(USDC).bank.window_net;
+    assert_eq!(Fx::from_num(w1 - w0), owed.ceil(), "the window records it");
+}
