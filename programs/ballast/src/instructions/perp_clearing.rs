@@ -13,8 +13,9 @@ use anchor_lang::prelude::*;
 use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::{load_health_accounts, HealthAccounts};
 use crate::risk::bank::BankState;
+use crate::risk::num::mul;
 use crate::risk::perp::{self, PerpParams};
-use crate::risk::{health, passes_health_rule, Fx, HealthInput, HealthType, Price};
+use crate::risk::{health, passes_health_rule, Fx, HealthInput, HealthType, Price, Round};
 use crate::state::*;
 
 /// The market accounts of a perp instruction.
@@ -122,7 +123,11 @@ fn update_market(
     let dt = now.saturating_sub(a.perp.last_fill_ts);
     f.observe_fill(fill, oracle.price, dt, params.funding_window_secs as i64, size_weight).map_risk()?;
     a.perp.set_funding(&f);
-    a.perp.last_fill_ts = now;
+    // A fill uses up the idle time in proportion to its size weight, so a stream of tiny fills
+    // cannot keep later fills' time weight near zero (S2-08).
+    let used =
+        mul(Fx::from_num(dt.max(0)), size_weight, Round::Down).and_then(|u| u.checked_to_num::<i64>()).unwrap_or(0);
+    a.perp.last_fill_ts = a.perp.last_fill_ts.saturating_add(used).min(now);
     a.observe_price(oracle.price, oracle.publish_time, now)?;
     Ok((params, f.index, a.perp.flags, a.stable_price.price()))
 }

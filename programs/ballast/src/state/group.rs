@@ -129,7 +129,7 @@ pub struct LiquidationConfig {
 }
 
 /// Default per-step liquidation bound of a new group: $1,000,000.
-pub const DEFAULT_MAX_LIQUIDATION_STEP: u64 = 1_000_000_000_000;
+pub const DEFAULT_MAX_LIQUIDATION_STEP: u64 = crate::risk::liquidation::DEFAULT_MAX_STEP_VALUE;
 
 /// Default liquidation configuration of a new group: $10 close-out, +0.5%/h up to +5%, 20% to the
 /// insurance fund, 20% largest oracle/stable deviation.
