@@ -5,7 +5,7 @@
 
 use crate::harness::*;
 use ballast::error::BallastError;
-use ballast::instructions::{EditAssetParams, ListAssetParams};
+use ballast::instructions::EditAssetParams;
 use ballast::risk::Fx;
 use ballast::state::{OracleKind, ASSET_FLAG_NO_ASSET_LIQUIDATION};
 use ballast_sdk::insurance as ins;
@@ -15,25 +15,11 @@ use solana_sdk::signature::Signer;
 const USDC: u16 = 0;
 const SOL: u16 = 1;
 
-type Tweak = fn(&mut ListAssetParams);
+type Tweak = ListingTweak;
 
-/// USDC ($1, 6 dec) and SOL ($100, 9 dec) plus `extra` listings; a lender with 100,000 USDC, a
-/// liquidator with 50,000 USDC, and a borrower with `sol` lamports that borrows `usdc`.
+/// The harness's liquidation setup plus `extra` listings.
 fn setup_with(sol: u64, usdc: u64, extra: &[(u8, f64, Tweak)]) -> (Env, User, User) {
-    let mut env = Env::new();
-    env.list(6, 1.0, OracleKind::PythPull);
-    env.list(9, 100.0, OracleKind::PythPull);
-    for (dec, price, tweak) in extra {
-        env.list_with(*dec, *price, OracleKind::PythPull, spl(), tweak).unwrap();
-    }
-    let lender = env.user(0);
-    env.fund_and_deposit(&lender, USDC, 100_000_000_000);
-    let liqor = env.user(1);
-    env.fund_and_deposit(&liqor, USDC, 50_000_000_000);
-    let liqee = env.user(2);
-    env.fund_and_deposit(&liqee, SOL, sol);
-    env.borrow(&liqee, USDC, usdc).expect("borrow");
-    (env, liqor, liqee)
+    liquidation_setup(sol, usdc, extra)
 }
 
 fn setup(sol: u64, usdc: u64) -> (Env, User, User) {

@@ -18,17 +18,7 @@ const SOL: u16 = 1;
 /// USDC ($1) and SOL ($100); a lender with 100,000 USDC, a liquidator with 50,000 USDC, and a
 /// borrower with `sol` lamports of SOL who borrows `usdc` native USDC.
 fn setup(sol: u64, usdc: u64) -> (Env, User, User) {
-    let mut env = Env::new();
-    env.list(6, 1.0, OracleKind::PythPull);
-    env.list(9, 100.0, OracleKind::PythPull);
-    let lender = env.user(0);
-    env.fund_and_deposit(&lender, USDC, 100_000_000_000);
-    let liqor = env.user(1);
-    env.fund_and_deposit(&liqor, USDC, 50_000_000_000);
-    let liqee = env.user(2);
-    env.fund_and_deposit(&liqee, SOL, sol);
-    env.borrow(&liqee, USDC, usdc).expect("borrow");
-    (env, liqor, liqee)
+    liquidation_setup(sol, usdc, &[])
 }
 
 /// Moves the clock by `secs`, publishes fresh prices (SOL at `sol`) and refreshes every asset, so

@@ -6,7 +6,9 @@ use ballast::state::ACCOUNT_FLAG_BEING_LIQUIDATED;
 use ballast_sdk::ix;
 use solana_sdk::signature::Signer;
 
-use super::{Env, TxResult, User};
+use super::{spl, Env, TxResult, User};
+use ballast::instructions::ListAssetParams;
+use ballast::state::OracleKind;
 
 /// `liquidate_token` of `liqee` by `liqor`, seizing `asset` and repaying up to `max` of `liab`.
 pub fn liq_ix(env: &mut Env, liqor: &User, liqee: &User, asset: u16, liab: u16, max: u64) -> Instruction {
@@ -77,4 +79,28 @@ pub fn deposit_into(env: &mut Env, from: &User, to: &User, asset: u16, amount: u
     let mut t = env.token_ix(from, asset);
     t.account = to.account;
     ix::deposit(&t, &from.kp.pubkey(), amount)
+}
+
+/// A change to listing parameters.
+pub type ListingTweak = fn(&mut ListAssetParams);
+
+/// USDC (asset 0: $1, 6 decimals) and SOL (asset 1: $100, 9 decimals) plus `extra` listings
+/// (decimals, price, parameter tweak); a lender with 100,000 USDC, a liquidator with 50,000 USDC,
+/// and a borrower with `sol` lamports of SOL that borrows `usdc` native USDC. Returns (env,
+/// liquidator, borrower).
+pub fn liquidation_setup(sol: u64, usdc: u64, extra: &[(u8, f64, ListingTweak)]) -> (Env, User, User) {
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 100.0, OracleKind::PythPull);
+    for (dec, price, tweak) in extra {
+        env.list_with(*dec, *price, OracleKind::PythPull, spl(), tweak).unwrap();
+    }
+    let lender = env.user(0);
+    env.fund_and_deposit(&lender, 0, 100_000_000_000);
+    let liqor = env.user(1);
+    env.fund_and_deposit(&liqor, 0, 50_000_000_000);
+    let liqee = env.user(2);
+    env.fund_and_deposit(&liqee, 1, sol);
+    env.borrow(&liqee, 0, usdc).expect("borrow");
+    (env, liqor, liqee)
 }

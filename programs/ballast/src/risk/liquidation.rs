@@ -373,6 +373,12 @@ pub fn health_after(
     r
 }
 
+/// The entries of two asset indexes in `input` (`NothingToLiquidate` when either is missing).
+fn entries(input: &HealthInput, x: u16, y: u16) -> RiskResult<(usize, usize)> {
+    let find = |i| input.find(i).ok_or(RiskError::NothingToLiquidate);
+    Ok((find(x)?, find(y)?))
+}
+
 /// The moves of a candidate step of `x` units on the two touched entries.
 type StepMoves<'a> = &'a dyn Fn(u64) -> RiskResult<[Move; 2]>;
 
@@ -470,14 +476,8 @@ pub struct TokenStep {
 /// Errors: `NothingToLiquidate` when there is nothing to take, `WorseHealth` when no amount raises
 /// the account's health, `LiquidatorHealth` when the liquidator cannot carry a single unit.
 pub fn plan_token_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &TokenStepParams) -> RiskResult<TokenStep> {
-    let (a, l) = (
-        liqee.find(p.asset).ok_or(RiskError::NothingToLiquidate)?,
-        liqee.find(p.liab).ok_or(RiskError::NothingToLiquidate)?,
-    );
-    let (ra, rl) = (
-        liqor.find(p.asset).ok_or(RiskError::NothingToLiquidate)?,
-        liqor.find(p.liab).ok_or(RiskError::NothingToLiquidate)?,
-    );
+    let (a, l) = entries(liqee, p.asset, p.liab)?;
+    let (ra, rl) = entries(liqor, p.asset, p.liab)?;
     let (pa, pl) = (liqee.assets[a].oracle_price, liqee.assets[l].oracle_price);
     // A rate beyond Price's range: one unit of L seizes more than the deposit could ever hold.
     let rate = match token_rate(pl, pa, p.fee_bps) {
@@ -594,14 +594,8 @@ pub fn plan_perp_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &Perp
     if p.base_lots == 0 {
         return Err(RiskError::NothingToLiquidate);
     }
-    let (i, q) = (
-        liqee.find(p.market).ok_or(RiskError::NothingToLiquidate)?,
-        liqee.find(p.quote).ok_or(RiskError::NothingToLiquidate)?,
-    );
-    let (ri, rq) = (
-        liqor.find(p.market).ok_or(RiskError::NothingToLiquidate)?,
-        liqor.find(p.quote).ok_or(RiskError::NothingToLiquidate)?,
-    );
+    let (i, q) = entries(liqee, p.market, p.quote)?;
+    let (ri, rq) = entries(liqor, p.market, p.quote)?;
     let oracle = liqee.assets[i].oracle_price;
     let long = p.base_lots > 0;
     let price = perp_price_per_lot(oracle, p.lot_size, p.fee_bps, long)?;
