@@ -51,6 +51,10 @@ pub enum BallastEvent {
     InsuranceFeesSwept(InsuranceFeesSwept),
     /// See `ballast::events::BankruptcyResolved`.
     BankruptcyResolved(BankruptcyResolved),
+    /// See `ballast::events::PerpBankruptcyResolved`.
+    PerpBankruptcyResolved(PerpBankruptcyResolved),
+    /// See `ballast::events::BankruptDebtCovered`.
+    BankruptDebtCovered(BankruptDebtCovered),
 }
 
 impl BallastEvent {
@@ -79,6 +83,8 @@ impl BallastEvent {
             BallastEvent::InsuranceUnstaked(e) => &e.header,
             BallastEvent::InsuranceFeesSwept(e) => &e.header,
             BallastEvent::BankruptcyResolved(e) => &e.header,
+            BallastEvent::PerpBankruptcyResolved(e) => &e.header,
+            BallastEvent::BankruptDebtCovered(e) => &e.header,
         }
     }
 }
@@ -116,6 +122,8 @@ pub fn decode(data: &[u8]) -> Option<BallastEvent> {
         .or_else(|| parse(data).map(E::InsuranceUnstaked))
         .or_else(|| parse(data).map(E::InsuranceFeesSwept))
         .or_else(|| parse(data).map(E::BankruptcyResolved))
+        .or_else(|| parse(data).map(E::PerpBankruptcyResolved))
+        .or_else(|| parse(data).map(E::BankruptDebtCovered))
 }
 
 #[cfg(test)]
@@ -234,6 +242,25 @@ mod tests {
                 socialized: 2,
                 debt_left: 1,
             }),
+            E::PerpBankruptcyResolved(PerpBankruptcyResolved {
+                header: header(),
+                account: k(),
+                asset_index: 1,
+                profitable: k(),
+                insurance_paid: 3,
+                socialized: 2,
+                loss_left: 1,
+                loss_index_bits: 1 << 40,
+            }),
+            E::BankruptDebtCovered(BankruptDebtCovered {
+                header: header(),
+                account: k(),
+                asset_index: 1,
+                deliverer: k(),
+                amount: 7,
+                quote_paid: 700,
+                debt_left: 2,
+            }),
         ];
         use BallastEvent as E;
         let count = all.len();
@@ -262,6 +289,8 @@ mod tests {
                 E::InsuranceUnstaked(e) => e.data(),
                 E::InsuranceFeesSwept(e) => e.data(),
                 E::BankruptcyResolved(e) => e.data(),
+                E::PerpBankruptcyResolved(e) => e.data(),
+                E::BankruptDebtCovered(e) => e.data(),
             };
             // Header: version (1) + group (32) + slot (8) + timestamp (8) right after the discriminator.
             assert_eq!(data[8], ballast::constants::EVENT_VERSION);

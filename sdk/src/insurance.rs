@@ -127,3 +127,84 @@ pub fn resolve_bankruptcy(
     ix.accounts.extend(fallbacks.iter().map(|k| AccountMeta::new_readonly(*k, false)));
     ix
 }
+
+/// `resolve_perp_bankruptcy` (permissionless): the perp loss of bankrupt `account` in market
+/// `asset_index` (whose primary oracle is `oracle`): the fund pays `profitable` (a winner of the
+/// market), then the rest is socialized. `health` is the bankrupt account's health keys (with
+/// fallbacks appended). `quote_mint`/`token_program` are the quote asset's.
+#[allow(clippy::too_many_arguments)]
+pub fn resolve_perp_bankruptcy(
+    group: &Pubkey,
+    account: &Pubkey,
+    asset_index: u16,
+    oracle: &Pubkey,
+    profitable: &Pubkey,
+    quote_mint: &Pubkey,
+    token_program: &Pubkey,
+    health: &[Pubkey],
+) -> Instruction {
+    let mut ix = build(
+        ballast::accounts::ResolvePerpBankruptcy {
+            group: *group,
+            asset: pda::asset(group, asset_index).0,
+            oracle: *oracle,
+            account: *account,
+            profitable: *profitable,
+            quote: crate::ix::asset_vault(group, QUOTE_ASSET_INDEX, quote_mint, token_program),
+            insurance_vault: pda::insurance_vault(group).0,
+        },
+        ballast::instruction::ResolvePerpBankruptcy {},
+    );
+    ix.accounts.extend(crate::ix::health_metas(health));
+    ix
+}
+
+/// The accounts of `cover_bankrupt_debt` beyond the group and the bankrupt account.
+pub struct CoverAccounts {
+    /// Asset index of the debt.
+    pub asset_index: u16,
+    /// Mint and token program of the debt's asset.
+    pub mint: Pubkey,
+    /// Token program of the debt's asset.
+    pub token_program: Pubkey,
+    /// The deliverer (signs for `source`).
+    pub deliverer: Pubkey,
+    /// The deliverer's token account of the debt's mint.
+    pub source: Pubkey,
+    /// Quote mint.
+    pub quote_mint: Pubkey,
+    /// Quote token program.
+    pub quote_token_program: Pubkey,
+    /// The deliverer's quote token account (paid by the fund).
+    pub destination: Pubkey,
+}
+
+/// `cover_bankrupt_debt` (permissionless, the deliverer signs): repays up to `max_amount` of
+/// bankrupt `account`'s debt with the deliverer's tokens, the fund pays the deliverer in quote.
+/// `health`: the account's health keys with the quote asset added
+/// (`health::health_account_keys(.., &[QUOTE_ASSET_INDEX], ..)`), fallbacks appended.
+pub fn cover_bankrupt_debt(
+    group: &Pubkey,
+    account: &Pubkey,
+    c: &CoverAccounts,
+    max_amount: u64,
+    health: &[Pubkey],
+) -> Instruction {
+    let mut ix = build(
+        ballast::accounts::CoverBankruptDebt {
+            group: *group,
+            account: *account,
+            bank: crate::ix::asset_vault(group, c.asset_index, &c.mint, &c.token_program),
+            deliverer: c.deliverer,
+            source: c.source,
+            quote: pda::asset(group, QUOTE_ASSET_INDEX).0,
+            quote_mint: c.quote_mint,
+            quote_token_program: c.quote_token_program,
+            insurance_vault: pda::insurance_vault(group).0,
+            destination: c.destination,
+        },
+        ballast::instruction::CoverBankruptDebt { max_amount },
+    );
+    ix.accounts.extend(crate::ix::health_metas(health));
+    ix
+}

@@ -7,8 +7,10 @@ use anchor_lang::prelude::Pubkey;
 use ballast::constants::{FREE_SLOT, QUOTE_ASSET_INDEX};
 use ballast::instructions::liquidation::LiqStart;
 use ballast::instructions::resolve_bankruptcy::check_bankrupt;
+use ballast::instructions::resolve_perp_bankruptcy::check_perp_bankrupt;
 use ballast::instructions::{liquidate_perp, liquidate_token};
-use ballast::risk::{Fx, Price};
+use ballast::risk::perp::{covered_loss, settleable};
+use ballast::risk::{Fx, Price, Round};
 use ballast::state::{Asset, MarginAccount, ASSET_FLAG_NO_ASSET_LIQUIDATION};
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -42,6 +44,12 @@ pub struct Report {
     /// Debt removed by bankruptcy resolutions, per asset index, native units (what the insurance
     /// fund paid plus what depositors bore).
     pub bad_debt: std::collections::BTreeMap<u16, u64>,
+    /// Perp losses of bankrupt accounts resolved, per market: (paid by the insurance fund to
+    /// winners, socialized over the market's open interest), quote native units.
+    pub perp_bad_debt: std::collections::BTreeMap<u16, (u64, u64)>,
+    /// Non-quote debts of bankrupt accounts covered by the insurance fund through the keeper's
+    /// deliveries, per asset: (debt repaid, native units of the asset; quote the fund paid).
+    pub covered: std::collections::BTreeMap<u16, (u64, u64)>,
     /// Actions the program refused (with their error), for the log.
     pub refused: Vec<String>,
     /// Accounts still liquidatable when the run stopped.
@@ -55,6 +63,9 @@ struct View {
     /// Liquidatable by the program's own predicate.
     liquidatable: bool,
     end: Fx,
+    /// Equity at oracle prices and unsettled PnL over every market (what bounds a settlement
+    /// against it, S2-22).
+    equity: (Fx, Fx),
     /// Oracle prices of the account's assets (asset index, price).
     prices: Vec<(u16, Price)>,
     /// Signed native balances (asset index, balance).
@@ -102,6 +113,10 @@ impl Keeper {
         let input = loaded.health_input(&account).map_err(|e| crate::SdkError::Program(e.to_string()))?;
         let h = |ty| ballast::risk::health(&input, ty).map_err(|e| crate::SdkError::Program(format!("{e:?}")));
         let (maint, end) = (h(ballast::risk::HealthType::Maint)?, h(ballast::risk::HealthType::LiquidationEnd)?);
+        let risk_err = |e| crate::SdkError::Program(format!("{e:?}"));
+        let equity =
+            ballast::risk::health_components(&input, ballast::risk::HealthType::Maint).map_err(risk_err)?.equity;
+        let equity = (equity, ballast::risk::perp::total_perp_pnl(&input).map_err(risk_err)?);
         let liquidatable =
             ballast::risk::liquidation::liquidatable(maint, end, account.liquidation_episode_active(now));
         let prices = loaded.items[..loaded.len].iter().map(|a| (a.risk.asset_index, a.risk.oracle_price)).collect();
@@ -113,7 +128,7 @@ impl Keeper {
                 balances.push((a.risk.asset_index, native));
             }
         }
-        Ok(View { key, account, liquidatable, end, prices, balances })
+        Ok(View { key, account, liquidatable, end, equity, prices, balances })
     }
 
     /// Sends `ixs`; `signed` adds the liquidator owner's signature (liquidations need it,
@@ -174,6 +189,7 @@ impl Keeper {
             // resolved as bankrupt.
             let done = (v.liquidatable() && self.liquidate(t, v, &assets, r)?)
                 || (v.end < Fx::ZERO && self.settle_losses(t, v, &views, &assets, r)?)
+                || self.resolve_perps(t, v, &views, &assets, r)?
                 || self.resolve(t, v, &assets, r)?;
             acted |= done;
         }
@@ -265,7 +281,9 @@ impl Keeper {
 
     /// Settles the unsettled perp PnL of an unhealthy account into its quote balance against
     /// counterparties of the same markets (its losses against winners, its gains against losers),
-    /// so that losses can be liquidated as a quote borrow and gains repay its debts.
+    /// so that losses can be liquidated as a quote borrow and gains repay its debts. A loser is
+    /// settled only as far as its collateral covers ([`covered_loss`], the program's bound), so a
+    /// settlement the program would refuse is never sent.
     fn settle_losses(
         &self,
         t: &mut dyn Transport,
@@ -275,24 +293,121 @@ impl Keeper {
         r: &mut Report,
     ) -> Result<bool> {
         let mut acted = false;
+        let now = t.now()?;
+        // What the program would move between a winner and a loser (its own bound, S2-22).
+        let amount = |win: &View, lose: &View, m: u16| -> u64 {
+            let a = &assets[m as usize];
+            let (Some(wp), Some(lp)) = (
+                perp::settlement_pnl(&win.account, a, now, win.price(m), Round::Down),
+                perp::settlement_pnl(&lose.account, a, now, lose.price(m), Round::Up),
+            ) else {
+                return 0;
+            };
+            covered_loss(lp, lose.equity.0, lose.equity.1).map(|c| settleable(wp, c, u64::MAX)).unwrap_or(0)
+        };
         for p in perp::positions(&v.account, assets, |i| v.price(i)) {
             let (m, gain) = (p.asset_index, p.pnl >= Fx::ONE);
             if !gain && p.pnl > -Fx::ONE {
                 continue;
             }
-            let other = views.iter().find(|w| {
-                w.key != v.key
-                    && perp::positions(&w.account, assets, |i| w.price(i))
-                        .iter()
-                        .any(|q| q.asset_index == m && if gain { q.pnl <= -Fx::ONE } else { q.pnl >= Fx::ONE })
-            });
+            let other =
+                views.iter().find(|w| w.key != v.key && if gain { amount(v, w, m) > 0 } else { amount(w, v, m) > 0 });
             if let Some(w) = other {
-                let (win, lose) = if gain { (&v.key, &w.key) } else { (&w.key, &v.key) };
+                let (win, lose) = if gain { (v, w) } else { (w, v) };
+                // The loser's health keys from its bytes now (an earlier step of this round may
+                // have opened or closed one of its positions).
+                let fresh = decode::margin_account(&require_account(t, &lose.key)?)?;
+                let keys = self.keys(t, &fresh, &[], assets, now)?;
                 let oracle = assets[m as usize].oracle.address;
-                let ix = perp::settle_pnl(&self.group, m, QUOTE_ASSET_INDEX, &oracle, win, lose, u64::MAX);
+                let ix =
+                    perp::settle_pnl(&self.group, m, QUOTE_ASSET_INDEX, &oracle, &win.key, &lose.key, u64::MAX, &keys);
                 let ok = self.send(t, &[ix], false, r);
                 r.settlements += ok as u32;
                 acted |= ok;
+            }
+        }
+        Ok(acted)
+    }
+
+    /// For an account whose perp loss no settlement can take any more (the program's own
+    /// predicate, [`check_perp_bankrupt`], on the same bytes): the fund pays the market's largest
+    /// winner, then the rest is socialized.
+    fn resolve_perps(
+        &self,
+        t: &mut dyn Transport,
+        v: &View,
+        views: &[View],
+        assets: &[Asset],
+        r: &mut Report,
+    ) -> Result<bool> {
+        let mut acted = false;
+        let markets: Vec<u16> = v
+            .account
+            .perps
+            .iter()
+            .filter(|p| p.asset_index != FREE_SLOT && p.base_lots == 0 && p.quote.fx() <= -Fx::ONE)
+            .map(|p| p.asset_index)
+            .collect();
+        for m in markets {
+            let now = t.now()?;
+            let acc = decode::margin_account(&require_account(t, &v.key)?)?;
+            let keys = self.keys(t, &acc, &[], assets, now)?;
+            let raws: Vec<RawAccount> = keys.iter().map(|k| require_account(t, k)).collect::<Result<_>>()?;
+            let loaded = health::load(&self.group, &acc, &[], &raws, now)?;
+            let config = decode::group(&require_account(t, &self.group)?)?.liquidation;
+            let Ok((loss, covered)) = check_perp_bankrupt(&acc, &loaded, &config, m, now) else { continue };
+            // The winner with the largest PnL in the market. Without one, the program can only
+            // socialize, which it does only when the account covers nothing and the fund can pay
+            // nothing (its value, the market's cap less what it paid for this bankruptcy).
+            let pnl_in = |w: &View| {
+                perp::positions(&w.account, assets, |i| w.price(i))
+                    .iter()
+                    .find(|q| q.asset_index == m)
+                    .map(|q| q.pnl)
+                    .unwrap_or(Fx::MIN)
+            };
+            let Some(winner) = views.iter().filter(|w| w.key != v.key).max_by_key(|w| pnl_in(w)) else { continue };
+            let g = decode::group(&require_account(t, &self.group)?)?;
+            let fund = if g.insurance.vault == Pubkey::default() { 0 } else { g.insurance.value };
+            let fund_can =
+                loss.min(assets[m as usize].insurance_cap.saturating_sub(acc.bankruptcy_insurance_paid)).min(fund);
+            if pnl_in(winner) < Fx::ONE && (covered > 0 || fund_can > 0) {
+                continue;
+            }
+            let q = &assets[QUOTE_ASSET_INDEX as usize];
+            let oracle = assets[m as usize].oracle.address;
+            let ix = crate::insurance::resolve_perp_bankruptcy(
+                &self.group,
+                &v.key,
+                m,
+                &oracle,
+                &winner.key,
+                &q.mint,
+                &q.token_program,
+                &keys,
+            );
+            // (the account's perp quote in the market, the fund's payouts, its quote balance)
+            let state = |t: &mut dyn Transport| -> Result<(i128, u64, i128)> {
+                let acc = decode::margin_account(&require_account(t, &v.key)?)?;
+                let quote = acc.perp_slot(m).map(|s| acc.perps[s].quote.fx().to_num::<i128>()).unwrap_or(0);
+                let now = t.now()?;
+                let qa = decode::asset(&require_account(t, &pda::asset(&self.group, QUOTE_ASSET_INDEX).0)?)?;
+                let bal = qa.projected_bank(now).map_err(program)?.native(acc.token_indexed(QUOTE_ASSET_INDEX));
+                let bal = bal.map_err(|e| crate::SdkError::Program(format!("{e:?}")))?.to_num::<i128>();
+                Ok((quote, decode::group(&require_account(t, &self.group)?)?.insurance.paid_out, bal))
+            };
+            let (q0, paid0, b0) = state(t)?;
+            if self.send(t, &[ix], false, r) {
+                let (q1, paid1, b1) = state(t)?;
+                let paid = paid1.saturating_sub(paid0);
+                let settled = u64::try_from(b0.saturating_sub(b1)).unwrap_or(0);
+                let resolved = u64::try_from(q1.saturating_sub(q0)).unwrap_or(0);
+                let e = r.perp_bad_debt.entry(m).or_default();
+                e.0 += paid;
+                e.1 += resolved.saturating_sub(paid).saturating_sub(settled);
+                r.settlements += (settled > 0) as u32;
+                r.bankruptcies += 1;
+                acted = true;
             }
         }
         Ok(acted)
@@ -321,6 +436,17 @@ impl Keeper {
                 let bank = asset.projected_bank(now).map_err(program)?;
                 bank.debt(acc.token_indexed(l)).map_err(|e| crate::SdkError::Program(format!("{e:?}")))
             };
+            if l != QUOTE_ASSET_INDEX {
+                let (q0, before) = (decode::group(&require_account(t, &self.group)?)?.insurance.paid_out, debt(t)?);
+                if self.cover(t, v, &acc, l, assets, r)? {
+                    let paid = decode::group(&require_account(t, &self.group)?)?.insurance.paid_out.saturating_sub(q0);
+                    let e = r.covered.entry(l).or_default();
+                    e.0 += before.saturating_sub(debt(t)?);
+                    e.1 += paid;
+                    acted = true;
+                    continue;
+                }
+            }
             let before = debt(t)?;
             let a = &assets[l as usize];
             let ix = crate::insurance::resolve_bankruptcy(
@@ -341,5 +467,56 @@ impl Keeper {
             acted |= ok;
         }
         Ok(acted)
+    }
+
+    /// S2-23: when the keeper's owner holds tokens of a non-quote debt `l` in its associated token
+    /// account (and a quote associated token account to be paid into), it delivers them with
+    /// `cover_bankrupt_debt` so that the fund, not the asset's depositors, bears the debt first.
+    /// True when a delivery was made.
+    fn cover(
+        &self,
+        t: &mut dyn Transport,
+        v: &View,
+        acc: &MarginAccount,
+        l: u16,
+        assets: &[Asset],
+        r: &mut Report,
+    ) -> Result<bool> {
+        let g = decode::group(&require_account(t, &self.group)?)?;
+        if g.insurance.vault == Pubkey::default() || g.insurance.value == 0 {
+            return Ok(false);
+        }
+        let (a, q) = (&assets[l as usize], &assets[QUOTE_ASSET_INDEX as usize]);
+        if a.insurance_cap <= acc.bankruptcy_insurance_paid {
+            return Ok(false);
+        }
+        let owner = self.owner.pubkey();
+        let source = pda::associated_token(&owner, &a.mint, &a.token_program);
+        let destination = pda::associated_token(&owner, &q.mint, &q.token_program);
+        let balance = |t: &mut dyn Transport, k: &Pubkey| -> Result<Option<u64>> {
+            Ok(t.get_account(k)?.filter(|x| x.data.bytes().len() >= 72).map(|x| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&x.data.bytes()[64..72]);
+                u64::from_le_bytes(b)
+            }))
+        };
+        let (Some(have), Some(_)) = (balance(t, &source)?, balance(t, &destination)?) else { return Ok(false) };
+        if have == 0 {
+            return Ok(false);
+        }
+        let now = t.now()?;
+        let keys = self.keys(t, acc, &[QUOTE_ASSET_INDEX], assets, now)?;
+        let c = crate::insurance::CoverAccounts {
+            asset_index: l,
+            mint: a.mint,
+            token_program: a.token_program,
+            deliverer: owner,
+            source,
+            quote_mint: q.mint,
+            quote_token_program: q.token_program,
+            destination,
+        };
+        let ix = crate::insurance::cover_bankrupt_debt(&self.group, &v.key, &c, have, &keys);
+        Ok(self.send(t, &[ix], true, r))
     }
 }

@@ -26,6 +26,14 @@ pub fn margin_account(group: &Pubkey, owner: &Pubkey, account_num: u32) -> (Pubk
     )
 }
 
+/// The SPL associated token account program.
+pub const ASSOCIATED_TOKEN_PROGRAM: Pubkey = Pubkey::from_str_const("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+
+/// Associated token account of `owner` for `mint` under `token_program` (SPL Token or Token-2022).
+pub fn associated_token(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[owner.as_ref(), token_program.as_ref(), mint.as_ref()], &ASSOCIATED_TOKEN_PROGRAM).0
+}
+
 /// InsuranceStake PDA and bump.
 pub fn stake(group: &Pubkey, owner: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[STAKE_SEED, group.as_ref(), owner.as_ref()], &ballast::ID)

@@ -159,7 +159,10 @@ pub fn cancel_order(account: &Pubkey, authority: &Pubkey, nonce: u64) -> Instruc
 }
 
 /// `settle_pnl` (permissionless): up to `max_amount` quote native units from `unprofitable` to
-/// `profitable`. `oracle` is the perp asset's primary oracle.
+/// `profitable`, never more than the loser's collateral covers. `oracle` is the perp asset's
+/// primary oracle; `loser_health` the unprofitable account's health keys
+/// ([`crate::health::health_account_keys`]).
+#[allow(clippy::too_many_arguments)]
 pub fn settle_pnl(
     group: &Pubkey,
     asset_index: u16,
@@ -168,6 +171,7 @@ pub fn settle_pnl(
     profitable: &Pubkey,
     unprofitable: &Pubkey,
     max_amount: u64,
+    loser_health: &[Pubkey],
 ) -> Instruction {
     build(
         ballast::accounts::SettlePnl {
@@ -177,7 +181,7 @@ pub fn settle_pnl(
             unprofitable: *unprofitable,
         },
         ballast::instruction::SettlePnl { max_amount },
-        &[],
+        &crate::ix::health_metas(loser_health),
     )
 }
 
@@ -203,7 +207,7 @@ pub fn positions(account: &MarginAccount, assets: &[Asset], mut price_of: impl F
     for p in account.perps.iter().filter(|p| p.asset_index != FREE_SLOT) {
         let Some(a) = assets.iter().find(|a| a.asset_index == p.asset_index) else { continue };
         let Ok(mut pos) = p.pos(a.perp.base_lot_size) else { continue };
-        if pos.settle_funding(a.perp.funding_index.fx()).is_err() {
+        if pos.settle_funding(a.perp.funding().indexes()).is_err() {
             continue;
         }
         let pnl = pos.pnl(price_of(p.asset_index), Round::Down).unwrap_or(Fx::ZERO);
@@ -216,6 +220,17 @@ pub fn positions(account: &MarginAccount, assets: &[Asset], mut price_of: impl F
         });
     }
     out
+}
+
+/// The PnL `settle_pnl` sees for `account`'s position in `asset`'s market at `now` and oracle
+/// `price`: funding projected to `now` (as the program accrues it) and settled, valued rounded in
+/// direction `round` (the program rounds a winner's down and a loser's up). None without a position.
+pub fn settlement_pnl(account: &MarginAccount, asset: &Asset, now: i64, price: Price, round: Round) -> Option<Fx> {
+    let p = &account.perps[account.perp_slot(asset.asset_index)?];
+    let mut pos = p.pos(asset.perp.base_lot_size).ok()?;
+    let f = asset.perp.projected_funding(now, price).ok()?;
+    pos.settle_funding(f.indexes()).ok()?;
+    pos.pnl(price, round).ok()
 }
 
 /// `liquidate_perp`: the liquidator account `liqor` (its owner signs) takes over up to `max_lots`

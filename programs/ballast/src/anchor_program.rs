@@ -127,8 +127,10 @@ pub mod ballast {
     }
 
     /// Permissionless: settles up to `max_amount` quote native units of perp PnL from a losing
-    /// account to a winning one, through their quote-asset balances, within the market's window limit.
-    pub fn settle_pnl(ctx: Context<SettlePnl>, max_amount: u64) -> Result<()> {
+    /// account to a winning one, through their quote-asset balances: never more than the loser's
+    /// collateral covers, within the market's window limit unless the loser is liquidatable.
+    /// Remaining accounts: the loser's health accounts.
+    pub fn settle_pnl<'info>(ctx: Context<'info, SettlePnl<'info>>, max_amount: u64) -> Result<()> {
         instructions::settle_pnl::handler(ctx, max_amount)
     }
 
@@ -204,6 +206,22 @@ pub mod ballast {
     /// lowers the asset's deposit index.
     pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>, max_amount: u64) -> Result<()> {
         instructions::resolve_bankruptcy::handler(ctx, max_amount)
+    }
+
+    /// Permissionless: resolves a bankrupt account's perp loss in one market once no settlement
+    /// or liquidation can take value from it: the insurance fund pays a winner (up to the market's
+    /// cap over the whole bankruptcy), then the rest is socialized over the market's open
+    /// interest. Remaining accounts: the bankrupt account's health accounts.
+    pub fn resolve_perp_bankruptcy<'info>(ctx: Context<'info, ResolvePerpBankruptcy<'info>>) -> Result<()> {
+        instructions::resolve_perp_bankruptcy::handler(ctx)
+    }
+
+    /// Permissionless: the insurance fund covers a bankrupt account's debt in a non-quote asset. A
+    /// deliverer repays up to `max_amount` native units with its own tokens and the fund pays it in
+    /// quote at the pair's liquidation rate, within the asset's cap over the whole bankruptcy.
+    /// Remaining accounts: the account's health accounts with the quote asset added.
+    pub fn cover_bankrupt_debt<'info>(ctx: Context<'info, CoverBankruptDebt<'info>>, max_amount: u64) -> Result<()> {
+        instructions::cover_bankrupt_debt::handler(ctx, max_amount)
     }
 
     /// Test builds only: admin creates a stub oracle.

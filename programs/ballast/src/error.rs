@@ -202,6 +202,17 @@ pub enum BallastError {
     /// request again (S2-11).
     #[msg("unstake request expired")]
     UnstakeRequestExpired,
+    /// The losing account's collateral covers none of its perp loss (its equity at oracle prices
+    /// is below minus the loss): the rest waits for its liquidation and bankruptcy (S2-22).
+    #[msg("the loser's collateral does not cover its loss")]
+    LossNotCovered,
+    /// The account still has a perp position with base: liquidate it first (perp bankruptcy).
+    #[msg("the account has no bankrupt perp loss in this market")]
+    NoPerpLoss,
+    /// `cover_bankrupt_debt` covers debts in assets other than the quote asset; the fund pays
+    /// quote-asset debts in `resolve_bankruptcy` (S2-23).
+    #[msg("quote debts are covered by resolve_bankruptcy")]
+    QuoteDebtNotCovered,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

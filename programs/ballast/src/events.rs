@@ -389,3 +389,47 @@ pub struct BankruptcyResolved {
     /// Debt left, native units.
     pub debt_left: u64,
 }
+
+/// A perp bankruptcy step: a bankrupt account's perp loss paid by the insurance fund (to a winner)
+/// and socialized over the market's open interest (S2-22).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct PerpBankruptcyResolved {
+    /// Header.
+    pub header: EventHeader,
+    /// The bankrupt account.
+    pub account: Pubkey,
+    /// Asset index of the perp market.
+    pub asset_index: u16,
+    /// The winner the fund paid.
+    pub profitable: Pubkey,
+    /// Paid by the insurance fund to the winner, quote native units.
+    pub insurance_paid: u64,
+    /// Socialized over the market's open interest, quote native units.
+    pub socialized: u64,
+    /// Loss left on the account, quote native units.
+    pub loss_left: u64,
+    /// The market's socialized-loss index after the step, I80F48 bits.
+    pub loss_index_bits: i128,
+}
+
+/// A bankrupt account's debt in a non-quote asset covered by the insurance fund (S2-23): a
+/// deliverer repaid it with its own tokens and the fund paid the deliverer in quote.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct BankruptDebtCovered {
+    /// Header.
+    pub header: EventHeader,
+    /// The bankrupt account.
+    pub account: Pubkey,
+    /// Asset of the debt.
+    pub asset_index: u16,
+    /// Who delivered the tokens and was paid.
+    pub deliverer: Pubkey,
+    /// Debt repaid with the delivered tokens, native units of the asset.
+    pub amount: u64,
+    /// Paid by the insurance fund to the deliverer, quote native units.
+    pub quote_paid: u64,
+    /// Debt left, native units of the asset.
+    pub debt_left: u64,
+}

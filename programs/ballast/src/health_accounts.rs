@@ -13,6 +13,7 @@ use crate::constants::QUOTE_ASSET_INDEX;
 use crate::error::{BallastError, RiskResultExt};
 use crate::oracle::{is_price_invalid, read_oracle, OraclePrice};
 use crate::risk::bank::BankState;
+use crate::risk::perp::PerpIndex;
 use crate::risk::{AssetRisk, Exposure, Fx, HealthInput, Price, RiskFractions, MAX_HEALTH_ASSETS};
 use crate::state::{load_pod, Asset, MarginAccount};
 
@@ -54,8 +55,9 @@ pub struct LoadedAsset {
     pub oracle: OraclePrice,
     /// Perp market view: native base units per lot (zero: no perp market).
     pub perp_lot_size: u64,
-    /// Perp funding index projected to now (what unsettled funding is valued with).
-    pub funding_index: Fx,
+    /// Perp funding and socialized-loss indexes projected to now (what unsettled funding is
+    /// valued with).
+    pub perp_index: PerpIndex,
     /// The asset's liquidation fee, bps.
     pub liquidation_fee_bps: u32,
 }
@@ -117,7 +119,7 @@ impl HealthAccounts {
             return Ok((Fx::ZERO, Fx::ZERO));
         };
         let pos = account.perps[slot].pos(a.perp_lot_size).map_risk()?;
-        let owed = pos.funding_owed(a.funding_index).map_risk()?;
+        let owed = pos.funding_owed(a.perp_index).map_risk()?;
         Ok((pos.base, pos.quote.checked_sub(owed).ok_or(BallastError::MathOverflow)?))
     }
 }
@@ -183,7 +185,7 @@ fn load_one<R: AccountReader + ?Sized>(
             bank,
             oracle: price,
             perp_lot_size: asset.perp.base_lot_size,
-            funding_index: funding.index,
+            perp_index: funding.indexes(),
             liquidation_fee_bps: asset.risk.liquidation_fee_bps as u32,
         })
     })

@@ -152,6 +152,8 @@ impl Crash {
         let fund = ins::fund(&self.group, &markets[0].mint, &anchor_spl::token::ID);
         let mut total = Report::default();
         let mut bad: BTreeMap<u16, u64> = BTreeMap::new();
+        let mut perp_bad: BTreeMap<u16, (u64, u64)> = BTreeMap::new();
+        let mut covered: BTreeMap<u16, (u64, u64)> = BTreeMap::new();
         println!();
         for h in 0..hours {
             *now += 3_600;
@@ -179,10 +181,26 @@ impl Crash {
             for (k, v) in r.bad_debt {
                 *bad.entry(k).or_default() += v;
             }
+            for (k, (f, so)) in r.perp_bad_debt {
+                let e = perp_bad.entry(k).or_default();
+                e.0 += f;
+                e.1 += so;
+            }
+            for (k, (d, q)) in r.covered {
+                let e = covered.entry(k).or_default();
+                e.0 += d;
+                e.1 += q;
+            }
             total.still_liquidatable = r.still_liquidatable;
+            total.refused = r.refused;
         }
         if !total.still_liquidatable.is_empty() {
-            return Err(SdkError::Program(format!("{} accounts left liquidatable", total.still_liquidatable.len())));
+            return Err(SdkError::Program(format!(
+                "{} accounts left liquidatable ({:?}); the keeper's last refusals: {:?}",
+                total.still_liquidatable.len(),
+                total.still_liquidatable,
+                total.refused
+            )));
         }
         let g1 = decode::group(&require_account(bank, &self.group)?)?;
         let paid = g1.insurance.paid_out - g0.insurance.paid_out;
@@ -191,12 +209,19 @@ impl Crash {
             "keeper totals: {} liquidations, {} settlements, {} bankruptcies; no account left liquidatable",
             total.liquidations, total.settlements, total.bankruptcies
         );
+        // What the fund paid for perp losses (to winners) and for non-quote debts (to deliverers);
+        // the rest of its payments repaid quote debts.
+        let perp_paid: u64 = perp_bad.values().map(|v| v.0).sum();
+        let cover_paid: u64 = covered.values().map(|v| v.1).sum();
+        let quote_paid = paid
+            .checked_sub(perp_paid + cover_paid)
+            .ok_or_else(|| SdkError::Program(format!("fund paid {paid} < perp {perp_paid} + covered {cover_paid}")))?;
         let mut bad_usd = 0.0;
         let mut social_usd = 0.0;
         for (i, m) in markets.iter().enumerate() {
             let social = asset(bank, &self.group, i)?.socialized_loss - social0[i];
             let removed = bad.get(&(i as u16)).copied().unwrap_or(0);
-            let fund_part = if i == 0 { paid } else { 0 };
+            let fund_part = if i == 0 { quote_paid } else { 0 };
             let scale = 10f64.powi(m.decimals as i32);
             println!(
                 "{:>5}: bad debt {:.6} = insurance paid {:.6} + socialized {:.6} ({} native units)",
@@ -212,8 +237,29 @@ impl Crash {
                     m.name
                 )));
             }
+            if let Some((debt, q)) = covered.get(&(i as u16)) {
+                println!(
+                    "{:>5}: {:.6} more covered by the fund through deliveries, for {:.2} USDC",
+                    m.name,
+                    *debt as f64 / scale,
+                    *q as f64 / 1e6
+                );
+                bad_usd += *debt as f64 / scale * m.price;
+            }
             bad_usd += removed as f64 / scale * m.price;
             social_usd += social as f64 / scale * m.price;
+        }
+        let mut perp_social_usd = 0.0;
+        for (i, (f, so)) in &perp_bad {
+            println!(
+                "{:>5} perp: bankrupt loss {:.2} = insurance paid {:.2} + socialized over open interest {:.2} (USDC)",
+                markets[*i as usize].name,
+                (f + so) as f64 / 1e6,
+                *f as f64 / 1e6,
+                *so as f64 / 1e6
+            );
+            bad_usd += (f + so) as f64 / 1e6;
+            perp_social_usd += *so as f64 / 1e6;
         }
         let after: Vec<f64> =
             traders.iter().map(|t| equity(bank, &self.group, t, markets, *now)).collect::<Result<_>>()?;
@@ -228,12 +274,14 @@ impl Crash {
             g1.insurance.value as f64 / 1e6
         );
         println!("  depositors (socialized loss):       {:.2}", social_usd);
+        println!("  perp open positions (loss index):   {:.2}", perp_social_usd);
         println!("  liquidator (loss on positions taken over, net of fees): {:.2}", -liqor_gain);
         println!(
-            "bad debt {:.2} USD = insurance paid {:.2} + socialized {:.2}",
+            "bad debt {:.2} USD: insurance paid {:.2}, depositors {:.2}, perp open positions {:.2}",
             bad_usd,
             paid as f64 / 1e6,
-            social_usd
+            social_usd,
+            perp_social_usd
         );
         Ok(())
     }

@@ -169,6 +169,8 @@ impl Perps {
             if views[w] < Fx::from_num(1) || views[l] > Fx::from_num(-1) {
                 return Ok(());
             }
+            let loser = account(bank, &traders[l].account)?;
+            let keys = health::health_account_keys(&self.group, &loser, &[], |k| markets[k as usize].oracle);
             let ix = sp::settle_pnl(
                 &self.group,
                 idx,
@@ -177,6 +179,7 @@ impl Perps {
                 &traders[w].account,
                 &traders[l].account,
                 u64::MAX,
+                &keys,
             );
             if bank.send(&[ix], payer, &[]).is_err() {
                 return Ok(()); // window limit reached

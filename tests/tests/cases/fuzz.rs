@@ -273,6 +273,7 @@ impl World {
             Op::Settle { a, b } => {
                 let (x, y) = ((a % n) as usize, (b % n) as usize);
                 let oracle = self.env.assets[SOL as usize].oracle;
+                let keys = self.env.health_keys(&self.users[y].account, None);
                 let ix = sp::settle_pnl(
                     &self.env.group,
                     SOL,
@@ -281,6 +282,7 @@ impl World {
                     &self.users[x].account,
                     &self.users[y].account,
                     u64::MAX,
+                    &keys,
                 );
                 let _ = self.env.send(&[ix], &[]);
                 allowed.extend([x, y]);
@@ -306,10 +308,15 @@ impl World {
                 let r = k.run(&mut self.env.bank, 1).unwrap();
                 // I-8: what the fund paid plus what depositors bore is exactly the debt removed.
                 let paid = self.env.group_state().insurance.paid_out - paid0;
+                // The fund's payments for perp losses (to winners) and deliveries are not quote
+                // debt it repaid (S2-22, S2-23).
+                let other: u64 =
+                    r.perp_bad_debt.values().map(|v| v.0).sum::<u64>() + r.covered.values().map(|v| v.1).sum::<u64>();
+                prop_assert!(other <= paid, "the fund paid {} < {}", paid, other);
                 for i in [USDC, SOL] {
                     let social = self.env.asset_state(i).socialized_loss - self.social[i as usize];
                     let removed = r.bad_debt.get(&i).copied().unwrap_or(0);
-                    let fund = if i == USDC { paid } else { 0 };
+                    let fund = if i == USDC { paid - other } else { 0 };
                     prop_assert_eq!(removed, fund + social, "I-8 on asset {}", i);
                 }
                 if r.liquidations > 0 {

@@ -12,7 +12,8 @@ use crate::instructions::perp_clearing::*;
 use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::bank::BankState;
 use crate::risk::liquidation::*;
-use crate::risk::{perp, Fx};
+use crate::risk::perp::{self, PerpIndex};
+use crate::risk::Fx;
 use crate::state::*;
 
 /// Accounts of `liquidate_perp`. `remaining_accounts`: the liquidated account's health accounts in
@@ -135,8 +136,8 @@ pub fn plan_perp(
 /// Funding accrued, the position moves from the liquidated account to the liquidator, the
 /// liquidator pays the insurance share. Returns the funding index and the quote bank after.
 #[inline(never)]
-fn apply(a: &LiquidatePerp, st: &PerpLiquidation, now: i64) -> Result<(Fx, BankState)> {
-    let index = a.market.asset.load_mut()?.perp.accrue_funding(now, st.oracle)?.index;
+fn apply(a: &LiquidatePerp, st: &PerpLiquidation, now: i64) -> Result<(PerpIndex, BankState)> {
+    let index = a.market.asset.load_mut()?.perp.accrue_funding(now, st.oracle)?.indexes();
     let cost = perp::notional(st.lots, st.price).map_risk()?;
     let (e_old, e_new) = apply_perp(&mut *a.liqee.load_mut()?, st.ai, st.lot_size, index, !st.long, st.lots, cost)?;
     let (r_old, r_new) = apply_perp(&mut *a.liqor.load_mut()?, st.ai, st.lot_size, index, st.long, st.lots, cost)?;
@@ -156,10 +157,10 @@ fn apply(a: &LiquidatePerp, st: &PerpLiquidation, now: i64) -> Result<(Fx, BankS
 
 /// Both loaded views get the funding index and the quote bank after the step.
 #[inline(never)]
-fn refresh_views(s: &mut LiqStart, st: &PerpLiquidation, index: Fx, bank: &BankState) -> Result<()> {
+fn refresh_views(s: &mut LiqStart, st: &PerpLiquidation, index: PerpIndex, bank: &BankState) -> Result<()> {
     for l in [&mut s.liqee, &mut s.liqor] {
         if let Some(e) = l.get_mut(st.ai) {
-            e.funding_index = index;
+            e.perp_index = index;
         }
         if let Some(e) = l.get_mut(st.qi) {
             e.bank = *bank;

@@ -14,7 +14,7 @@ use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::{load_health_accounts, HealthAccounts};
 use crate::risk::bank::BankState;
 use crate::risk::num::mul;
-use crate::risk::perp::{self, PerpParams};
+use crate::risk::perp::{self, PerpIndex, PerpParams};
 use crate::risk::{health, passes_health_rule, Fx, HealthInput, HealthType, Price, Round};
 use crate::state::*;
 
@@ -108,7 +108,7 @@ fn update_market(
     (price_per_lot, lots): (u64, u64),
     oracle: &crate::oracle::OraclePrice,
     now: i64,
-) -> Result<(PerpParams, Fx, u8, Price)> {
+) -> Result<(PerpParams, PerpIndex, u8, Price)> {
     let mut a = asset.load_mut()?;
     require!(a.perp.enabled(), BallastError::PerpMarketDisabled);
     let params = a.perp.params();
@@ -129,7 +129,7 @@ fn update_market(
         mul(Fx::from_num(dt.max(0)), size_weight, Round::Down).and_then(|u| u.checked_to_num::<i64>()).unwrap_or(0);
     a.perp.last_fill_ts = a.perp.last_fill_ts.saturating_add(used).min(now);
     a.observe_price(oracle.price, oracle.publish_time, now)?;
-    Ok((params, f.index, a.perp.flags, a.stable_price.price()))
+    Ok((params, f.indexes(), a.perp.flags, a.stable_price.price()))
 }
 
 /// Moves one side's perp position by `signed_lots` (buyer positive) for `cost` quote native units
@@ -139,7 +139,7 @@ pub(crate) fn apply_perp(
     account: &mut MarginAccount,
     ai: u16,
     lot_size: u64,
-    index: Fx,
+    index: PerpIndex,
     buy: bool,
     lots: u64,
     cost: u64,
@@ -155,6 +155,9 @@ pub(crate) fn apply_perp(
     } else {
         perp::trade(&mut other, &mut pos, base, Fx::from_num(cost)).map_risk()?;
     }
+    // Funding was settled at `index` just before: an opened or flipped position settles against
+    // its new side's index from now on.
+    pos.rebase(index).map_risk()?;
     let old = p.base_lots;
     let lots = i64::try_from(lots).map_err(|_| BallastError::MathOverflow)?;
     let new = if buy { old.checked_add(lots) } else { old.checked_sub(lots) }.ok_or(BallastError::MathOverflow)?;
@@ -196,11 +199,11 @@ pub fn debit_quote(account: &mut MarginAccount, bank: &mut BankState, qi: u16, a
 }
 
 /// Refreshes a side's loaded view after the trade: new quote bank, funding index and stable price.
-fn refresh(l: &mut Loaded, ai: u16, qi: u16, bank: &BankState, index: Fx, stable: Price) -> Result<()> {
+fn refresh(l: &mut Loaded, ai: u16, qi: u16, bank: &BankState, index: PerpIndex, stable: Price) -> Result<()> {
     let q = l.accounts.get_mut(qi).ok_or(BallastError::InvalidHealthAccounts)?;
     q.bank = *bank;
     let a = l.accounts.get_mut(ai).ok_or(BallastError::InvalidHealthAccounts)?;
-    a.funding_index = index;
+    a.perp_index = index;
     a.risk.stable_price = stable;
     Ok(())
 }
@@ -241,7 +244,7 @@ fn settle_trade(
     seller: &TradeSide,
     f: &Fill,
     params: &PerpParams,
-    index: Fx,
+    index: PerpIndex,
     flags: u8,
     now: i64,
 ) -> Result<(BankState, [i64; 4], u64)> {
@@ -271,7 +274,7 @@ fn trade_side(
     bank: &mut BankState,
     f: &Fill,
     lot_size: u64,
-    index: Fx,
+    index: PerpIndex,
     buy: bool,
 ) -> Result<(i64, i64, u64)> {
     let mut a = account.load_mut()?;
@@ -298,7 +301,7 @@ pub fn clear(
         buyer_fee: fill.buyer_fee,
         seller_fee: fill.seller_fee,
         oracle: oracle.price,
-        funding_index: index,
+        funding_index: index.funding,
         open_interest,
         buyer_health,
         seller_health,
@@ -335,7 +338,7 @@ fn finish(
     seller: &TradeSide,
     (ai, qi): (u16, u16),
     bank: &BankState,
-    index: Fx,
+    index: PerpIndex,
     stable: Price,
     [b_old, b_new, s_old, s_new]: [i64; 4],
 ) -> Result<(Fx, Fx)> {

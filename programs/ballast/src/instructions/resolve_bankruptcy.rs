@@ -18,7 +18,7 @@ use crate::instructions::insurance_vault::pay_from;
 use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::bank::BankState;
 use crate::risk::liquidation::{bankrupt_dust, liquidation_elapsed};
-use crate::risk::Fx;
+use crate::risk::{Fx, HealthInput};
 use crate::state::*;
 
 /// Accounts of `resolve_bankruptcy`. `remaining_accounts`: the account's health accounts in
@@ -112,15 +112,38 @@ pub fn check_bankrupt(
     require!(acc.token_indexed(li) < Fx::ZERO, BallastError::NothingToLiquidate);
     require!(acc.perps.iter().all(is_perp_dust), BallastError::HasLiquidatablePositions);
     let input = loaded.health_input(acc)?;
-    // A bankrupt account is below Maint (its equity is negative), so the ramp applies as it would
-    // in `liquidate_token` now.
+    dust_mask(acc, loaded, &input, config, now, false)
+}
+
+/// [`bankrupt_dust`] on `input` with the fee a token liquidation would charge now (a bankrupt
+/// account is below Maint, so the ramp applies as it would in `liquidate_token`).
+pub fn dust_mask(
+    acc: &MarginAccount,
+    loaded: &HealthAccounts,
+    input: &HealthInput,
+    config: &LiquidationConfig,
+    now: i64,
+    perp_loss_is_debt: bool,
+) -> Result<u16> {
+    let fee = |j: usize, k: usize| pair_fee_bps(acc, loaded, config, now, j, k);
+    bankrupt_dust(input, QUOTE_ASSET_INDEX, perp_loss_is_debt, fee).map_risk()
+}
+
+/// The fee, bps, a token liquidation of the pair (health entries `j` and `k`) of a bankrupt account
+/// would charge now: the pair's base fees with the schedule's ramp (a bankrupt account is below
+/// Maint, so the ramp runs).
+pub fn pair_fee_bps(
+    acc: &MarginAccount,
+    loaded: &HealthAccounts,
+    config: &LiquidationConfig,
+    now: i64,
+    j: usize,
+    k: usize,
+) -> u32 {
     let elapsed = liquidation_elapsed(acc.liquidation_episode_active(now), true, acc.liquidation_start_ts, now);
-    let schedule = config.schedule();
     let items = &loaded.items;
-    let fee = |j: usize, k: usize| {
-        schedule.fee_bps(items[j].liquidation_fee_bps.saturating_add(items[k].liquidation_fee_bps), elapsed)
-    };
-    bankrupt_dust(&input, QUOTE_ASSET_INDEX, fee).map_risk()
+    let base = items[j].liquidation_fee_bps.saturating_add(items[k].liquidation_fee_bps);
+    config.schedule().fee_bps(base, elapsed)
 }
 
 /// Moves every dust deposit of the mask out of the account into its asset's protocol fees (the
@@ -161,29 +184,34 @@ fn sweep_dust<'info>(
 /// The fund pays up to `want` (at most its value) into the quote vault. Returns the amount.
 #[inline(never)]
 fn fund_pays(ctx: &Context<ResolveBankruptcy>, want: u64) -> Result<u64> {
+    let a = &ctx.accounts;
+    fund_pays_into(&a.group, &a.insurance_vault.to_account_info(), &a.bank, want)
+}
+
+/// The insurance fund pays up to `want` quote native units (at most its value) into `bank`'s vault
+/// (the quote asset's). Returns the amount. Nothing when the group has no fund.
+#[inline(never)]
+pub fn fund_pays_into<'info>(
+    group: &AccountLoader<'info, Group>,
+    insurance_vault: &AccountInfo<'info>,
+    bank: &AssetVault<'info>,
+    want: u64,
+) -> Result<u64> {
     let (vault, value) = {
-        let g = ctx.accounts.group.load()?;
+        let g = group.load()?;
         (g.insurance.vault, g.insurance.value)
     };
     if vault == Pubkey::default() || want == 0 {
         return Ok(0);
     }
-    require_keys_eq!(ctx.accounts.insurance_vault.key(), vault, anchor_lang::error::ErrorCode::ConstraintAddress);
+    require_keys_eq!(insurance_vault.key(), vault, anchor_lang::error::ErrorCode::ConstraintAddress);
     // The fund's value never exceeds its vault's balance (donations only add to the balance).
     let pay = want.min(value);
     if pay == 0 {
         return Ok(0);
     }
-    let b = &ctx.accounts.bank;
-    pay_from(
-        &b.asset,
-        &b.token_program,
-        ctx.accounts.insurance_vault.to_account_info(),
-        &b.mint,
-        b.vault.to_account_info(),
-        pay,
-    )?;
-    let mut g = ctx.accounts.group.load_mut()?;
+    pay_from(&bank.asset, &bank.token_program, insurance_vault.clone(), &bank.mint, bank.vault.to_account_info(), pay)?;
+    let mut g = group.load_mut()?;
     g.insurance.value = g.insurance.value.checked_sub(pay).ok_or(BallastError::MathOverflow)?;
     g.insurance.paid_out = g.insurance.paid_out.saturating_add(pay);
     Ok(pay)

@@ -619,13 +619,24 @@ pub fn plan_perp_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &Perp
 /// charge now) is zero, i.e. the deposit is worth less than one native unit of the debt with the
 /// fee. Returns a bit mask of the entries holding such dust (swept when resolving). A deposit can
 /// make a solvent account neither bankrupt (equity stays >= 0) nor unresolvable (dust never blocks).
-pub fn bankrupt_dust(input: &HealthInput, quote: u16, fee_bps: impl Fn(usize, usize) -> u32) -> RiskResult<u16> {
+///
+/// `perp_loss_is_debt` (perp bankruptcy): the account's unsettled perp cash counts in its quote
+/// balance, so a perp loss is a debt that deposits are tested against (settlement turns it into a
+/// quote borrow that a token liquidation can then repay), and a quote deposit nets against it.
+pub fn bankrupt_dust(
+    input: &HealthInput,
+    quote: u16,
+    perp_loss_is_debt: bool,
+    fee_bps: impl Fn(usize, usize) -> u32,
+) -> RiskResult<u16> {
     let n = input.len.min(MAX_HEALTH_ASSETS);
     // Token balances alone: the quote entry also holds perp cash (at most dust here), which is not
     // a token a liquidation can repay or seize.
     let mut perp_cash = Fx::ZERO;
-    for e in &input.exposures[..n] {
-        perp_cash = perp_cash.checked_add(e.perp_quote).or_overflow()?;
+    if !perp_loss_is_debt {
+        for e in &input.exposures[..n] {
+            perp_cash = perp_cash.checked_add(e.perp_quote).or_overflow()?;
+        }
     }
     let token = |j: usize| -> RiskResult<Fx> {
         let e = &input.exposures[j];
@@ -871,17 +882,17 @@ mod tests {
         };
         let fee = |_: usize, _: usize| 1_000u32;
         // 1,050 units of dust (1.05 debt units; a liquidation needs 1,100 for one unit at 10%).
-        assert_eq!(bankrupt_dust(&input(1.0, 1_050.0), 0, fee), Err(RiskError::NotInsolvent));
-        assert_eq!(bankrupt_dust(&input(2.0, 1_050.0), 0, fee), Ok(0b10));
-        assert_eq!(bankrupt_dust(&input(2.0, 1_100.0), 0, fee), Err(RiskError::HasLiquidatablePositions));
-        assert_eq!(bankrupt_dust(&input(5.0, 0.0), 0, fee), Ok(0));
+        assert_eq!(bankrupt_dust(&input(1.0, 1_050.0), 0, false, fee), Err(RiskError::NotInsolvent));
+        assert_eq!(bankrupt_dust(&input(2.0, 1_050.0), 0, false, fee), Ok(0b10));
+        assert_eq!(bankrupt_dust(&input(2.0, 1_100.0), 0, false, fee), Err(RiskError::HasLiquidatablePositions));
+        assert_eq!(bankrupt_dust(&input(5.0, 0.0), 0, false, fee), Ok(0));
         // A debt unit so expensive against the deposit's unit that the liquidation rate leaves
         // Price's range (a 0-decimal $100k token against a 9-decimal $0.10 one): the deposit is
         // dust, never a revert that would block the resolution.
         let mut h = input(1.0, 2.0);
         h.assets[0].oracle_price = Price::from_num(100_000_000_000u64);
         h.assets[1].oracle_price = Price::from_num(0.0001);
-        assert_eq!(bankrupt_dust(&h, 0, fee), Ok(0b10));
+        assert_eq!(bankrupt_dust(&h, 0, false, fee), Ok(0b10));
     }
 
     proptest! {
@@ -927,7 +938,7 @@ mod tests {
             }
             let n = input.len;
             let Ok(c) = health_components(&input, HealthType::Maint) else { return Ok(()) };
-            let r = bankrupt_dust(&input, u16::MAX, |_, _| fee);
+            let r = bankrupt_dust(&input, u16::MAX, false, |_, _| fee);
             // The liquidation's view: some deposit can pay for a step against some debt.
             let mut seizable = false;
             for j in 0..n {

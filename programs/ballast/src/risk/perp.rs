@@ -13,6 +13,16 @@
 //! negative for the market. Longs and shorts are always equal in size (positions only come from
 //! trades between two accounts), so one index serves both sides. The rate is the premium of recent
 //! fills over the oracle, kept as an exponential average, clamped to +/- `max_rate` per day.
+//!
+//! Socialized loss: a second cumulative index L (quote native per base native) that both sides pay
+//! on the size of their position, rounded up with funding. A bankrupt account's perp loss that
+//! neither its collateral nor the insurance fund covers is spread over the market's open interest
+//! this way ([`socialized_loss_per_base`]): every open position, long or short, bears it by size;
+//! the quote asset's depositors do not (S2-22). No per-position field is needed: a position's
+//! snapshot is the index of its side, `F + L` for a long and `F - L` for a short
+//! ([`PerpIndex::side`]), so `base * (side index - snapshot)` charges funding to longs, credits it
+//! to shorts and charges the loss to both; a trade that changes the side re-bases the snapshot at
+//! the same instant ([`PerpPos::rebase`]).
 
 use super::num::{bps_frac, mul, value, Fx, Price, Round, BPS};
 use super::{OrOverflow, RiskError, RiskResult};
@@ -35,8 +45,26 @@ pub struct PerpPos {
     pub base: Fx,
     /// Quote, native quote units (a whole number).
     pub quote: Fx,
-    /// Funding index at the last settlement.
+    /// The index of the position's side at the last settlement ([`PerpIndex::side`]).
     pub funding_snapshot: Fx,
+}
+
+/// A market's two cumulative indexes, quote native per base native.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Zeroable)]
+pub struct PerpIndex {
+    /// Funding: longs pay its increase, shorts receive it.
+    pub funding: Fx,
+    /// Socialized loss: both sides pay its increase on the size of their position.
+    pub loss: Fx,
+}
+
+impl PerpIndex {
+    /// The index a position of `base` settles against: `funding + loss` for a long (and a flat
+    /// position), `funding - loss` for a short.
+    pub fn side(&self, base: Fx) -> RiskResult<Fx> {
+        if base < Fx::ZERO { self.funding.checked_sub(self.loss) } else { self.funding.checked_add(self.loss) }
+            .or_overflow()
+    }
 }
 
 impl PerpPos {
@@ -45,20 +73,30 @@ impl PerpPos {
         value(self.base, price, round).or_overflow()?.checked_add(self.quote).or_overflow()
     }
 
-    /// Funding owed up to `index` (negative: receivable), a whole number rounded against the
-    /// account.
-    pub fn funding_owed(&self, index: Fx) -> RiskResult<Fx> {
-        let delta = index.checked_sub(self.funding_snapshot).or_overflow()?;
+    /// Funding and socialized loss owed up to `index` (negative: receivable), a whole number
+    /// rounded against the account: `base * (side index - snapshot)`, which for a long is
+    /// `base * (ΔF + ΔL)` and for a short `-|base| * ΔF + |base| * ΔL`.
+    pub fn funding_owed(&self, index: PerpIndex) -> RiskResult<Fx> {
+        let delta = index.side(self.base)?.checked_sub(self.funding_snapshot).or_overflow()?;
         mul(self.base, delta, Round::Up).or_overflow()?.checked_ceil().or_overflow()
     }
 
-    /// Applies accrued funding up to `index`: longs pay, shorts receive (rounded against the
-    /// account). Returns the amount paid (negative: received).
-    pub fn settle_funding(&mut self, index: Fx) -> RiskResult<Fx> {
+    /// Applies accrued funding and socialized loss up to `index`: longs pay funding, shorts receive
+    /// it, both pay the loss (rounded against the account). Returns the amount paid (negative:
+    /// received).
+    pub fn settle_funding(&mut self, index: PerpIndex) -> RiskResult<Fx> {
         let paid = self.funding_owed(index)?;
         self.quote = self.quote.checked_sub(paid).or_overflow()?;
-        self.funding_snapshot = index;
+        self.funding_snapshot = index.side(self.base)?;
         Ok(paid)
+    }
+
+    /// Re-bases the snapshot on the side of the current base after a trade that was preceded by
+    /// [`PerpPos::settle_funding`] at the same `index` (nothing is owed in between): a position
+    /// that opened or flipped settles against its new side's index from now on.
+    pub fn rebase(&mut self, index: PerpIndex) -> RiskResult<()> {
+        self.funding_snapshot = index.side(self.base)?;
+        Ok(())
     }
 }
 
@@ -238,11 +276,54 @@ pub fn settleable(positive_pnl: Fx, negative_pnl: Fx, max: u64) -> u64 {
     a.min(b).min(max)
 }
 
+/// Increase of the socialized-loss index that spreads `loss` quote native units over a market of
+/// `open_interest` native base units a side: both sides pay it, so per base native unit it is
+/// `loss / (2 × open_interest)`, rounded up (the market collects at least `loss`). None when there
+/// is no open interest to bear it.
+pub fn socialized_loss_per_base(loss: u64, open_interest: Fx) -> RiskResult<Option<Fx>> {
+    if loss == 0 || open_interest <= Fx::ZERO {
+        return Ok(None);
+    }
+    let both = open_interest.checked_mul(Fx::from_num(2)).or_overflow()?;
+    // Truncated quotient plus one ulp: never below the exact quotient.
+    let per = Fx::from_num(loss).checked_div(both).or_overflow()?.checked_add(Fx::DELTA).or_overflow()?;
+    Ok(Some(per))
+}
+
+/// The negative PnL a settlement may take from a loser in one market (S2-22): its PnL there,
+/// `loss_pnl` (negative), bounded by its token collateral, `equity - total_pnl`: its equity at
+/// oracle prices less its unsettled PnL in every market ([`total_perp_pnl`]). A loser pays winners
+/// only from what it holds in tokens (net of its token debts); an unrealized gain elsewhere must be
+/// settled first. With one market and negative equity this is the loss less the shortfall. The
+/// program's `settle_pnl` and `resolve_perp_bankruptcy` and the keeper all call this.
+pub fn covered_loss(loss_pnl: Fx, equity: Fx, total_pnl: Fx) -> RiskResult<Fx> {
+    let collateral = equity.checked_sub(total_pnl).or_overflow()?.max(Fx::ZERO);
+    Ok(loss_pnl.max(collateral.checked_neg().or_overflow()?))
+}
+
+/// The account's unsettled perp PnL over every market of `input` at oracle prices (funding owed
+/// included in the perp quote), each base value rounded up: what of its equity is not token
+/// collateral.
+pub fn total_perp_pnl(input: &super::HealthInput) -> RiskResult<Fx> {
+    let n = input.len.min(super::MAX_HEALTH_ASSETS);
+    let mut total = Fx::ZERO;
+    for (a, e) in input.assets[..n].iter().zip(&input.exposures[..n]) {
+        if e.perp_base == Fx::ZERO && e.perp_quote == Fx::ZERO {
+            continue;
+        }
+        let v = value(e.perp_base, a.oracle_price, Round::Up).or_overflow()?;
+        total = total.checked_add(v).and_then(|t| t.checked_add(e.perp_quote)).or_overflow()?;
+    }
+    Ok(total)
+}
+
 /// Funding state of a market.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Funding {
     /// Cumulative funding, quote native per base native.
     pub index: Fx,
+    /// Cumulative socialized loss, quote native per base native ([`socialized_loss_per_base`]).
+    pub loss_index: Fx,
     /// Exponential average of (fill price - oracle) / oracle.
     pub premium_ema: Fx,
     /// Last accrual, unix seconds.
@@ -250,6 +331,11 @@ pub struct Funding {
 }
 
 impl Funding {
+    /// The two indexes positions settle against.
+    pub fn indexes(&self) -> PerpIndex {
+        PerpIndex { funding: self.index, loss: self.loss_index }
+    }
+
     /// Folds a fill's premium over the oracle into the average with weight
     /// `min(dt / window, 1) × size_weight` ([`fill_size_weight`], S2-08: a fill counts by its size
     /// as well as by the idle time before it).
@@ -329,8 +415,8 @@ mod tests {
         assert!((f.index.to_num::<f64>() - 0.5 / 24.0).abs() < 1e-9);
         let mut long = PerpPos { base: Fx::from_num(1000), ..Default::default() };
         let mut short = PerpPos { base: Fx::from_num(-1000), ..Default::default() };
-        let paid = long.settle_funding(f.index).unwrap();
-        let received = short.settle_funding(f.index).unwrap();
+        let paid = long.settle_funding(f.indexes()).unwrap();
+        let received = short.settle_funding(f.indexes()).unwrap();
         // 20.83 owed: the long pays 21, the short receives 20 (whole units, against each).
         assert_eq!((paid, received), (Fx::from_num(21), Fx::from_num(-20)));
         assert!(long.quote + short.quote <= Fx::ZERO, "funding never creates value");
@@ -405,10 +491,83 @@ mod tests {
             }
             let before: Fx = pos.iter().map(|p| p.quote).sum();
             for p in pos.iter_mut() {
-                p.settle_funding(Fx::from_num(index) / 7).unwrap();
+                p.settle_funding(PerpIndex { funding: Fx::from_num(index) / 7, loss: Fx::ZERO }).unwrap();
             }
             let after: Fx = pos.iter().map(|p| p.quote).sum();
             prop_assert!(after <= before);
         }
+
+        /// S2-22: a loss socialized over the open interest is collected in full from the positions
+        /// (both sides pay on their size), and at most one quote unit per position more.
+        #[test]
+        fn s2_22_socialized_loss_is_collected_in_full(
+            longs in prop::collection::vec(1u64..1_000_000_000_000, 1..6),
+            shorts_split in prop::collection::vec(1u64..1_000, 1..6),
+            loss in 1u64..1_000_000_000_000,
+        ) {
+            let oi: u64 = longs.iter().sum();
+            // Split the short side in proportion to `shorts_split`, the last short takes the rest.
+            let weight: u64 = shorts_split.iter().sum();
+            let mut shorts: Vec<u64> = shorts_split.iter().map(|w| (oi as u128 * *w as u128 / weight as u128) as u64).collect();
+            let assigned: u64 = shorts[..shorts.len() - 1].iter().sum();
+            *shorts.last_mut().unwrap() = oi - assigned;
+            let mut pos: Vec<PerpPos> = longs.iter().map(|b| PerpPos { base: Fx::from_num(*b), ..Default::default() })
+                .chain(shorts.iter().map(|b| PerpPos { base: -Fx::from_num(*b), ..Default::default() }))
+                .collect();
+            let per = socialized_loss_per_base(loss, Fx::from_num(oi)).unwrap().unwrap();
+            let index = PerpIndex { funding: Fx::ZERO, loss: per };
+            let mut charged = Fx::ZERO;
+            for p in pos.iter_mut() {
+                charged += p.settle_funding(index).unwrap();
+            }
+            prop_assert!(charged >= Fx::from_num(loss), "charged {} < loss {}", charged, loss);
+            prop_assert!(charged <= Fx::from_num(loss) + Fx::from_num(pos.len() as u64 + 1), "charged {}", charged);
+        }
+    }
+
+    /// The side indexes: a long pays funding and the loss, a short receives funding and pays the
+    /// loss; a position that flips after the loss index moved re-bases and is charged only from
+    /// then on.
+    #[test]
+    fn s2_22_a_flip_rebases_on_the_new_side() {
+        let f = |x: i64| Fx::from_num(x);
+        let i0 = PerpIndex::default();
+        let mut p = PerpPos { base: f(10), quote: f(0), funding_snapshot: i0.side(f(10)).unwrap() };
+        let i1 = PerpIndex { funding: f(1), loss: f(1) / 2 };
+        // Long 10: funding 10 x 1 plus loss 10 x 0.5.
+        assert_eq!(p.settle_funding(i1).unwrap(), f(15));
+        // Sells 20 at the same instant: short 10, re-based on the short side.
+        p.base = f(-10);
+        p.rebase(i1).unwrap();
+        assert_eq!(p.funding_owed(i1).unwrap(), f(0));
+        let i2 = PerpIndex { funding: f(2), loss: f(1) };
+        // Short 10: receives funding 10 x 1, pays the loss 10 x 0.5.
+        assert_eq!(p.settle_funding(i2).unwrap(), f(-5));
+        // Without the loss index the long and short sides are the funding index (old snapshots).
+        assert_eq!(PerpIndex { funding: f(3), loss: f(0) }.side(f(-1)).unwrap(), f(3));
+    }
+
+    #[test]
+    fn s2_22_covered_loss_is_the_loss_less_the_shortfall() {
+        let f = |x: i64| Fx::from_num(x);
+        // One market. Solvent: the whole loss is covered.
+        assert_eq!(covered_loss(f(-1_000), f(50), f(-1_000)).unwrap(), f(-1_000));
+        // Equity -300: only 700 of the 1,000 loss is covered.
+        assert_eq!(covered_loss(f(-1_000), f(-300), f(-1_000)).unwrap(), f(-700));
+        assert_eq!(settleable(f(5_000), covered_loss(f(-1_000), f(-300), f(-1_000)).unwrap(), u64::MAX), 700);
+        // Shortfall beyond the loss: nothing moves.
+        assert_eq!(settleable(f(5_000), covered_loss(f(-1_000), f(-1_200), f(-1_000)).unwrap(), u64::MAX), 0);
+        // Two markets losing 1,000 and 800 with 1,500 of tokens (equity -300): the tokens cover
+        // 1,500 in all, whichever market settles first.
+        assert_eq!(covered_loss(f(-1_000), f(-300), f(-1_800)).unwrap(), f(-1_000));
+        assert_eq!(covered_loss(f(-800), f(-300), f(-1_800)).unwrap(), f(-800));
+        // After 1,000 settled in the first market (tokens now 500, total PnL -800):
+        assert_eq!(covered_loss(f(-800), f(-300), f(-800)).unwrap(), f(-500));
+        // An unrealized gain elsewhere is not collateral: 100 of tokens, +2,000 in one market,
+        // -1,000 in another: only 100 moves until the gain is settled.
+        assert_eq!(covered_loss(f(-1_000), f(1_100), f(1_000)).unwrap(), f(-100));
+        // No open interest: nothing to socialize over.
+        assert_eq!(socialized_loss_per_base(10, Fx::ZERO).unwrap(), None);
+        assert_eq!(socialized_loss_per_base(0, f(10)).unwrap(), None);
     }
 }

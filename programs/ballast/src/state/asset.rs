@@ -283,8 +283,10 @@ pub struct Asset {
     /// Perp fees owed to the insurance fund, quote native units, I80F48 bits. Only the quote asset
     /// accrues them; they are a claim on its vault, like `bank.protocol_fees`.
     pub insurance_fees: Fx128,
-    /// Most the insurance fund pays toward one bankruptcy step of a liability in this asset,
-    /// quote native units (only quote-asset liabilities are covered by the fund).
+    /// Most the insurance fund pays toward one bankruptcy for a loss in this asset, quote native
+    /// units: a token debt in the asset, or a perp loss in the asset's market (the per-market cap).
+    /// It bounds everything the fund has paid for the account's bankruptcy so far
+    /// (`MarginAccount.bankruptcy_insurance_paid`).
     pub insurance_cap: u64,
     /// Debt written off against this asset's depositors since listing, native units (reporting).
     pub socialized_loss: u64,
@@ -372,8 +374,11 @@ pub struct PerpMarket {
     pub flags: u8,
     /// Reserved.
     pub reserved0: [u8; 5],
+    /// Cumulative socialized loss, quote native per base native unit, I80F48 bits: both sides pay
+    /// its increase on the size of their position (perp bankruptcy, S2-22).
+    pub loss_index: Fx128,
     /// Reserved for upgrades.
-    pub reserved: [u8; 120],
+    pub reserved: [u8; 104],
 }
 
 const _: () = assert!(core::mem::size_of::<OracleConfig>() == 72);
@@ -429,12 +434,18 @@ impl PerpMarket {
 
     /// Funding state.
     pub fn funding(&self) -> Funding {
-        Funding { index: self.funding_index.fx(), premium_ema: self.premium_ema.fx(), last_ts: self.funding_last_ts }
+        Funding {
+            index: self.funding_index.fx(),
+            loss_index: self.loss_index.fx(),
+            premium_ema: self.premium_ema.fx(),
+            last_ts: self.funding_last_ts,
+        }
     }
 
     /// Writes the funding state.
     pub fn set_funding(&mut self, f: &Funding) {
         self.funding_index = Fx128::from_fx(f.index);
+        self.loss_index = Fx128::from_fx(f.loss_index);
         self.premium_ema = Fx128::from_fx(f.premium_ema);
         self.funding_last_ts = f.last_ts;
     }

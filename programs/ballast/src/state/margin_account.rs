@@ -4,7 +4,7 @@ use anchor_lang::prelude::*;
 
 use super::Fx128;
 use crate::constants::*;
-use crate::risk::perp::PerpPos;
+use crate::risk::perp::{PerpIndex, PerpPos};
 use crate::risk::Fx;
 
 /// A token balance. Free when `asset_index == FREE_SLOT`.
@@ -28,7 +28,9 @@ pub struct PerpPosition {
     /// Quote position, quote native units (a whole number), I80F48 bits: trade cash flows,
     /// realized PnL and settled funding, minus PnL settled into token balances.
     pub quote: Fx128,
-    /// Market funding index at the last funding settlement, I80F48 bits.
+    /// The market's index for the position's side at the last funding settlement (funding plus
+    /// the socialized-loss index for a long or a flat position, funding minus it for a short;
+    /// `risk::perp::PerpIndex::side`), I80F48 bits.
     pub funding_snapshot: Fx128,
     /// Funding paid since the slot opened, quote native units (negative: received). Reporting.
     pub funding_paid: i64,
@@ -154,10 +156,14 @@ impl MarginAccount {
         self.liquidation_last_ts = 0;
     }
 
-    /// Once the account owes nothing, the fund's payments towards its last bankruptcy stop counting
-    /// against the next one.
+    /// Once the account owes nothing (no token debt and no perp position, whose unsettled loss a
+    /// perp bankruptcy may still be resolving), the fund's payments towards its last bankruptcy stop
+    /// counting against the next one. A deposit into a bankrupt account therefore cannot reset the
+    /// cap while a perp loss is being resolved.
     pub fn clear_bankruptcy_if_debt_free(&mut self) {
-        if self.tokens.iter().all(|t| t.asset_index == FREE_SLOT || t.indexed.fx() >= Fx::ZERO) {
+        if self.tokens.iter().all(|t| t.asset_index == FREE_SLOT || t.indexed.fx() >= Fx::ZERO)
+            && self.perps.iter().all(|p| p.asset_index == FREE_SLOT)
+        {
             self.bankruptcy_insurance_paid = 0;
         }
     }
@@ -221,9 +227,9 @@ impl MarginAccount {
         self.perps.iter().position(|p| p.asset_index == asset_index)
     }
 
-    /// Finds or opens the perp slot for `asset_index` with the market's current funding index.
+    /// Finds or opens the perp slot for `asset_index` with the market's current indexes.
     /// Fails when every slot is in use or the account would exceed MAX_ACCOUNT_ASSETS assets.
-    pub fn perp_slot_or_open(&mut self, asset_index: u16, funding_index: Fx) -> Result<usize> {
+    pub fn perp_slot_or_open(&mut self, asset_index: u16, index: PerpIndex) -> Result<usize> {
         if let Some(i) = self.perp_slot(asset_index) {
             return Ok(i);
         }
@@ -238,7 +244,11 @@ impl MarginAccount {
         self.perps[i] = PerpPosition {
             base_lots: 0,
             quote: Fx128::default(),
-            funding_snapshot: Fx128::from_fx(funding_index),
+            // A flat position settles against the long side's index (`PerpIndex::side`); a trade
+            // that makes it short re-bases it.
+            funding_snapshot: Fx128::from_fx(
+                index.funding.checked_add(index.loss).ok_or(crate::error::BallastError::MathOverflow)?,
+            ),
             funding_paid: 0,
             asset_index,
             reserved: [0; 14],

@@ -1,0 +1,338 @@
+//! `resolve_perp_bankruptcy`: permissionless. Resolves the perp loss of a bankrupt account (S2-07,
+//! S2-22). A loser's loss is settled only as far as its collateral covers (`settle_pnl`), so when
+//! a crash leaves an account with a perp loss, no base, only dust deposits besides quote, and
+//! negative equity at oracle prices (the one health loader, the token bankruptcy's own dust
+//! predicate with the loss counted as a quote debt), the rest of its loss is owed to the market's
+//! winners and nobody can pay it from the account. Then, against one winner (`profitable`):
+//! 1. what the account's quote deposit still covers is settled to the winner, as `settle_pnl`
+//!    would (so a deposit made into the account cannot block its resolution);
+//! 2. the insurance fund pays the rest, within the market's cap (the perp asset's
+//!    `insurance_cap`) over the whole bankruptcy (as `resolve_bankruptcy` counts it), by settling
+//!    the winner's positive PnL with quote tokens from the fund: the winner's deposit grows, its
+//!    perp quote and the loser's loss shrink;
+//! 3. what the fund cannot pay (it is empty or the cap is reached) is socialized over the market's
+//!    open interest through the socialized-loss index: every open position, long or short, pays
+//!    `|base| × Δindex` at its next settlement (and at once in its health).
+//!
+//! The unsettled part of a perp loss never reaches the quote asset's depositors. With no open
+//! interest the remainder stays on the account (`loss_left` in the event) until positions open
+//! again.
+
+use anchor_lang::prelude::*;
+
+use crate::constants::QUOTE_ASSET_INDEX;
+use crate::error::{BallastError, RiskResultExt};
+use crate::events::{EventHeader, PerpBankruptcyResolved, PnlSettled};
+use crate::health_accounts::{load_health_accounts, HealthAccounts};
+use crate::instructions::asset_vault::*;
+use crate::instructions::perp_clearing::credit_quote;
+use crate::instructions::resolve_bankruptcy::{dust_mask, fund_pays_into};
+use crate::instructions::settle_pnl::{settle_funding, transfer_pnl};
+use crate::oracle::{oracle_policy, read_oracle_info, Action, OracleNeed};
+use crate::risk::num::to_u64_floor;
+use crate::risk::perp::{covered_loss, socialized_loss_per_base, total_perp_pnl, PerpIndex};
+use crate::risk::{health_components, Fx, HealthType, Price, Round};
+use crate::state::*;
+
+/// Accounts of `resolve_perp_bankruptcy`. `remaining_accounts`: the bankrupt account's health
+/// accounts in canonical order (read only).
+#[derive(Accounts)]
+pub struct ResolvePerpBankruptcy<'info> {
+    /// Group (the fund's accounting, the liquidation fee schedule).
+    #[account(mut)]
+    pub group: AccountLoader<'info, Group>,
+    /// The perp market's asset (funding and the socialized-loss index move).
+    #[account(mut, has_one = group)]
+    pub asset: AccountLoader<'info, Asset>,
+    /// The perp asset's primary oracle.
+    /// CHECK: key, owner, layout and price are checked by `read_oracle`.
+    pub oracle: UncheckedAccount<'info>,
+    /// The bankrupt account.
+    #[account(mut, has_one = group)]
+    pub account: AccountLoader<'info, MarginAccount>,
+    /// A winner of the market: the fund settles its positive PnL. Untouched when the fund pays
+    /// nothing.
+    #[account(mut, constraint = profitable.load()?.group == group.key() @ BallastError::Unauthorized)]
+    pub profitable: AccountLoader<'info, MarginAccount>,
+    /// The group's quote asset with its vault, mint and token program (the fund pays into it).
+    pub quote: AssetVault<'info>,
+    /// The insurance fund's vault (its address must be the group's).
+    /// CHECK: compared with the group's fund vault before use.
+    #[account(mut)]
+    pub insurance_vault: UncheckedAccount<'info>,
+}
+
+/// Resolves the account's perp loss in the asset's market: what its quote deposit still covers is
+/// settled to the winner, then the fund pays the winner up to the winner's PnL, and once the fund
+/// can pay no more the rest is socialized. Fails with NoPerpLoss when the account has no loss
+/// there, HasLiquidatablePositions while a liquidation can still take value from it, NotInsolvent
+/// when its equity is not negative, NothingToSettle when nothing could be moved (the winner has
+/// no PnL and nothing can be socialized).
+pub fn handler<'info>(ctx: Context<'info, ResolvePerpBankruptcy<'info>>) -> Result<()> {
+    debug_assert_eq!(oracle_policy(Action::ResolveBankruptcy), OracleNeed::Valid);
+    let now = Clock::get()?.unix_timestamp;
+    let a = &ctx.accounts;
+    a.quote.check_group(&a.group.key())?;
+    require!(a.quote.asset.load()?.asset_index == QUOTE_ASSET_INDEX, BallastError::NotQuoteAsset);
+    require_keys_neq!(a.account.key(), a.profitable.key(), BallastError::SameAccount);
+    let (ai, index, oi, price) = accrue_market(&ctx, now)?;
+    let r = resolve(&ctx, ai, (index, price), oi, now)?;
+    emit_events(&ctx, ai, price, &r)
+}
+
+/// What one resolution did, quote native units.
+struct Resolution {
+    /// Settled from the account's quote deposit to the winner.
+    settled: u64,
+    /// Paid by the fund to the winner.
+    paid: u64,
+    /// Socialized over the open interest.
+    socialized: u64,
+    /// The market's socialized-loss index after.
+    loss_index: Fx,
+    /// Loss left on the account.
+    left: u64,
+}
+
+/// Checks the predicate, then settles what the account still covers, has the fund pay, and
+/// socializes the rest.
+#[inline(never)]
+fn resolve<'info>(
+    ctx: &Context<'info, ResolvePerpBankruptcy<'info>>,
+    ai: u16,
+    (index, price): (PerpIndex, Price),
+    oi: Fx,
+    now: i64,
+) -> Result<Resolution> {
+    let (loss, covered) = load_perp_bankrupt(ctx, ai, now)?;
+    // What the account's own quote still covers goes to the winner first, as a settlement would
+    // take it: a deposit made into the account cannot block its resolution.
+    let settled = if covered > 0 { settle_covered(ctx, ai, (index, price), covered, now)? } else { 0 };
+    let (paid, socialized, loss_index) = if settled < covered {
+        // The winner could take only part of it: the rest of the collateral waits for another.
+        (0, 0, index.loss)
+    } else {
+        fund_then_socialize(ctx, ai, (index, price), (loss.saturating_sub(settled), oi), now)?
+    };
+    require!(settled > 0 || paid > 0 || socialized > 0, BallastError::NothingToSettle);
+    let left = close_loss(ctx, ai, paid, socialized)?;
+    Ok(Resolution { settled, paid, socialized, loss_index, left })
+}
+
+/// Emits the settlement (if any) and the resolution.
+#[inline(never)]
+fn emit_events(ctx: &Context<ResolvePerpBankruptcy>, ai: u16, price: Price, r: &Resolution) -> Result<()> {
+    let a = &ctx.accounts;
+    if r.settled > 0 {
+        emit!(PnlSettled {
+            header: EventHeader::now(a.group.key())?,
+            asset_index: ai,
+            profitable: a.profitable.key(),
+            unprofitable: a.account.key(),
+            amount: r.settled,
+            oracle_price_bits: price.to_bits(),
+        });
+    }
+    emit!(PerpBankruptcyResolved {
+        header: EventHeader::now(a.group.key())?,
+        account: a.account.key(),
+        asset_index: ai,
+        profitable: a.profitable.key(),
+        insurance_paid: r.paid,
+        socialized: r.socialized,
+        loss_left: r.left,
+        loss_index_bits: r.loss_index.to_bits(),
+    });
+    Ok(())
+}
+
+/// Settles up to `covered` quote native units of the bankrupt account's loss against the winner,
+/// from the account's quote deposit (at most that deposit and the winner's PnL): the same move as
+/// `settle_pnl`. Returns the amount.
+#[inline(never)]
+fn settle_covered(
+    ctx: &Context<ResolvePerpBankruptcy>,
+    ai: u16,
+    (index, price): (PerpIndex, Price),
+    covered: u64,
+    now: i64,
+) -> Result<u64> {
+    let a = &ctx.accounts;
+    let lot = a.asset.load()?.perp.base_lot_size;
+    let mut quote = a.quote.asset.load_mut()?;
+    quote.accrue(now)?;
+    let mut bank = quote.bank.state();
+    let mut win = a.profitable.load_mut()?;
+    let mut lose = a.account.load_mut()?;
+    let Some(ws) = win.perp_slot(ai) else { return Ok(0) };
+    let ls = lose.perp_slot(ai).ok_or(BallastError::NoPerpLoss)?;
+    let win_pnl = settle_funding(&mut win, ws, lot, index, price, Round::Down)?;
+    let deposit = bank.native(lose.token_indexed(QUOTE_ASSET_INDEX)).map_risk()?.max(Fx::ZERO);
+    let amount = to_u64_floor(win_pnl.max(Fx::ZERO))
+        .unwrap_or(u64::MAX)
+        .min(to_u64_floor(deposit).unwrap_or(u64::MAX))
+        .min(covered);
+    if amount == 0 {
+        return Ok(0);
+    }
+    let owed = transfer_pnl((&mut win, ws), (&mut lose, ls), &mut bank, QUOTE_ASSET_INDEX, amount)?;
+    quote.record_owed_borrow(now, owed)?;
+    win.release_perp_slot_if_empty(ws);
+    quote.bank.set_state(&bank);
+    Ok(amount)
+}
+
+/// The fund pays a winner as much of `loss` as it can (its value, the market's cap less what it
+/// paid in this bankruptcy, the winner's PnL); once the fund can pay no more, the rest is
+/// socialized over the open interest `oi`. Returns (paid, socialized, loss index after).
+#[inline(never)]
+fn fund_then_socialize(
+    ctx: &Context<ResolvePerpBankruptcy>,
+    ai: u16,
+    (index, price): (PerpIndex, Price),
+    (loss, oi): (u64, Fx),
+    now: i64,
+) -> Result<(u64, u64, Fx)> {
+    let a = &ctx.accounts;
+    // The market's cap (the perp asset's), over everything the fund paid for this bankruptcy.
+    let room = a.asset.load()?.insurance_cap.saturating_sub(a.account.load()?.bankruptcy_insurance_paid);
+    let fund_value = {
+        let g = a.group.load()?;
+        if g.insurance.vault == Pubkey::default() {
+            0
+        } else {
+            g.insurance.value
+        }
+    };
+    let fund_can = loss.min(room).min(fund_value);
+    let paid = if fund_can > 0 { pay_winner(ctx, ai, (index, price), fund_can, now)? } else { 0 };
+    // Socialize only once the fund can pay no more, so that the choice of winner never shifts a
+    // loss the fund would cover onto the market.
+    let rest = loss.saturating_sub(paid);
+    if paid < fund_can || rest == 0 {
+        return Ok((paid, 0, index.loss));
+    }
+    let Some(per) = socialized_loss_per_base(rest, oi).map_risk()? else {
+        return Ok((paid, 0, index.loss));
+    };
+    let loss_index = index.loss.checked_add(per).ok_or(BallastError::MathOverflow)?;
+    a.asset.load_mut()?.perp.loss_index = Fx128::from_fx(loss_index);
+    Ok((paid, rest, loss_index))
+}
+
+/// Accrues the market's funding at its oracle. Returns (asset index, indexes, open interest a
+/// side in native base units, oracle price).
+#[inline(never)]
+fn accrue_market(ctx: &Context<ResolvePerpBankruptcy>, now: i64) -> Result<(u16, PerpIndex, Fx, Price)> {
+    let mut asset = ctx.accounts.asset.load_mut()?;
+    require!(asset.asset_index != QUOTE_ASSET_INDEX && asset.perp.base_lot_size != 0, BallastError::PerpMarketDisabled);
+    let oracle = read_oracle_info(&asset.oracle, &ctx.accounts.oracle, asset.decimals, now)?;
+    let f = asset.perp.accrue_funding(now, oracle.price)?;
+    let oi = Fx::checked_from_num(asset.perp.open_interest)
+        .zip(Fx::checked_from_num(asset.perp.base_lot_size))
+        .and_then(|(o, l)| o.checked_mul(l))
+        .ok_or(BallastError::MathOverflow)?;
+    Ok((asset.asset_index, f.indexes(), oi, oracle.price))
+}
+
+/// Loads the account's health accounts and checks the perp bankruptcy predicate. Returns (the
+/// loss, what a settlement could still take).
+#[inline(never)]
+fn load_perp_bankrupt<'info>(
+    ctx: &Context<'info, ResolvePerpBankruptcy<'info>>,
+    ai: u16,
+    now: i64,
+) -> Result<(u64, u64)> {
+    let a = &ctx.accounts;
+    let config = a.group.load()?.liquidation;
+    let acc = a.account.load()?;
+    let loaded = load_health_accounts(&a.group.key(), &acc, &[], ctx.remaining_accounts, now)?;
+    check_perp_bankrupt(&acc, &loaded, &config, ai, now)
+}
+
+/// The perp bankruptcy predicate, shared with the keeper. The account's slot in market `ai` has no
+/// base and a loss of at least one quote native unit; no perp position anywhere has base; every
+/// deposit is dust when the unsettled perp cash counts as a quote debt ([`dust_mask`]); equity at
+/// oracle prices is negative. Returns (the loss, what a settlement could still take from it:
+/// [`covered_loss`]), quote native units.
+#[inline(never)]
+pub fn check_perp_bankrupt(
+    acc: &MarginAccount,
+    loaded: &HealthAccounts,
+    config: &LiquidationConfig,
+    ai: u16,
+    now: i64,
+) -> Result<(u64, u64)> {
+    let slot = acc.perp_slot(ai).ok_or(BallastError::NoPerpLoss)?;
+    let p = &acc.perps[slot];
+    require!(p.base_lots == 0, BallastError::HasLiquidatablePositions);
+    // No base: no funding or socialized loss is owed, the PnL is the quote (a whole number).
+    let pnl = p.quote.fx();
+    let loss = pnl.checked_neg().and_then(to_u64_floor).unwrap_or(0);
+    require!(loss > 0, BallastError::NoPerpLoss);
+    let input = loaded.health_input(acc)?;
+    dust_mask(acc, loaded, &input, config, now, true)?;
+    let equity = health_components(&input, HealthType::Maint).map_risk()?.equity;
+    // What a settlement could still take from it (its quote deposit nets against the loss in the
+    // dust test above): the handler settles it to the winner first.
+    let total = total_perp_pnl(&input).map_risk()?;
+    let covered = covered_loss(pnl, equity, total).map_risk()?.min(Fx::ZERO);
+    Ok((loss, covered.checked_neg().and_then(to_u64_floor).unwrap_or(0)))
+}
+
+/// The fund pays up to `want` quote native units to the winner: its positive PnL (after funding)
+/// is settled into its quote balance with tokens from the fund. Returns the amount.
+#[inline(never)]
+fn pay_winner(
+    ctx: &Context<ResolvePerpBankruptcy>,
+    ai: u16,
+    (index, oracle_price): (PerpIndex, Price),
+    want: u64,
+    now: i64,
+) -> Result<u64> {
+    let a = &ctx.accounts;
+    let lot = a.asset.load()?.perp.base_lot_size;
+    let amount = {
+        let mut win = a.profitable.load_mut()?;
+        let Some(ws) = win.perp_slot(ai) else { return Ok(0) };
+        let win_pnl = settle_funding(&mut win, ws, lot, index, oracle_price, Round::Down)?;
+        to_u64_floor(win_pnl.max(Fx::ZERO)).unwrap_or(u64::MAX).min(want)
+    };
+    if amount == 0 {
+        return Ok(0);
+    }
+    let paid = fund_pays_into(&a.group, &a.insurance_vault.to_account_info(), &a.quote, amount)?;
+    if paid == 0 {
+        return Ok(0);
+    }
+    let mut quote = a.quote.asset.load_mut()?;
+    quote.accrue(now)?;
+    let mut bank = quote.bank.state();
+    let mut win = a.profitable.load_mut()?;
+    let ws = win.perp_slot(ai).ok_or(BallastError::NoPerpLoss)?;
+    let q = win.perps[ws].quote.fx().checked_sub(Fx::from_num(paid)).ok_or(BallastError::MathOverflow)?;
+    win.perps[ws].quote = Fx128::from_fx(q);
+    credit_quote(&mut win, &mut bank, QUOTE_ASSET_INDEX, paid)?;
+    win.release_perp_slot_if_empty(ws);
+    quote.bank.set_state(&bank);
+    Ok(paid)
+}
+
+/// Takes `paid + socialized` off the bankrupt account's loss and counts the fund's share in its
+/// bankruptcy. Returns the loss left.
+#[inline(never)]
+fn close_loss(ctx: &Context<ResolvePerpBankruptcy>, ai: u16, paid: u64, socialized: u64) -> Result<u64> {
+    let mut acc = ctx.accounts.account.load_mut()?;
+    let slot = acc.perp_slot(ai).ok_or(BallastError::NoPerpLoss)?;
+    let resolved = Fx::from_num(paid).checked_add(Fx::from_num(socialized)).ok_or(BallastError::MathOverflow)?;
+    let mut q = acc.perps[slot].quote.fx().checked_add(resolved).ok_or(BallastError::MathOverflow)?;
+    require!(q <= Fx::ZERO, BallastError::MathOverflow);
+    if q > -Fx::ONE && (paid > 0 || socialized > 0) {
+        // A sub-unit residue no settlement can move is written off with it (the slot is freed).
+        q = Fx::ZERO;
+    }
+    acc.perps[slot].quote = Fx128::from_fx(q);
+    acc.bankruptcy_insurance_paid = acc.bankruptcy_insurance_paid.saturating_add(paid);
+    acc.release_perp_slot_if_empty(slot);
+    Ok(q.checked_neg().and_then(to_u64_floor).unwrap_or(0))
+}
