@@ -9,7 +9,7 @@ use ballast::instructions::liquidation::LiqStart;
 use ballast::instructions::resolve_bankruptcy::check_bankrupt;
 use ballast::instructions::resolve_perp_bankruptcy::check_perp_bankrupt;
 use ballast::instructions::{liquidate_perp, liquidate_token};
-use ballast::risk::perp::{covered_loss, settleable};
+use ballast::risk::perp::{covered_loss, loser_collateral, settleable};
 use ballast::risk::{Fx, Price, Round};
 use ballast::state::{Asset, MarginAccount, ASSET_FLAG_NO_ASSET_LIQUIDATION};
 use solana_sdk::signature::{Keypair, Signer};
@@ -63,9 +63,9 @@ struct View {
     /// Liquidatable by the program's own predicate.
     liquidatable: bool,
     end: Fx,
-    /// Equity at oracle prices and unsettled PnL over every market (what bounds a settlement
-    /// against it, S2-22).
-    equity: (Fx, Fx),
+    /// Token collateral net of token debts, quote native units (what bounds a settlement against
+    /// it, S2-22: `risk::perp::loser_collateral`).
+    collateral: Fx,
     /// Oracle prices of the account's assets (asset index, price).
     prices: Vec<(u16, Price)>,
     /// Signed native balances (asset index, balance).
@@ -116,7 +116,7 @@ impl Keeper {
         let risk_err = |e| crate::SdkError::Program(format!("{e:?}"));
         let equity =
             ballast::risk::health_components(&input, ballast::risk::HealthType::Maint).map_err(risk_err)?.equity;
-        let equity = (equity, ballast::risk::perp::total_perp_pnl(&input).map_err(risk_err)?);
+        let collateral = loser_collateral(&input, equity, QUOTE_ASSET_INDEX).map_err(risk_err)?.collateral;
         let liquidatable =
             ballast::risk::liquidation::liquidatable(maint, end, account.liquidation_episode_active(now));
         let prices = loaded.items[..loaded.len].iter().map(|a| (a.risk.asset_index, a.risk.oracle_price)).collect();
@@ -128,7 +128,7 @@ impl Keeper {
                 balances.push((a.risk.asset_index, native));
             }
         }
-        Ok(View { key, account, liquidatable, end, equity, prices, balances })
+        Ok(View { key, account, liquidatable, end, collateral, prices, balances })
     }
 
     /// Sends `ixs`; `signed` adds the liquidator owner's signature (liquidations need it,
@@ -292,7 +292,6 @@ impl Keeper {
         assets: &[Asset],
         r: &mut Report,
     ) -> Result<bool> {
-        let mut acted = false;
         let now = t.now()?;
         // What the program would move between a winner and a loser (its own bound, S2-22).
         let amount = |win: &View, lose: &View, m: u16| -> u64 {
@@ -303,7 +302,7 @@ impl Keeper {
             ) else {
                 return 0;
             };
-            covered_loss(lp, lose.equity.0, lose.equity.1).map(|c| settleable(wp, c, u64::MAX)).unwrap_or(0)
+            covered_loss(lp, lose.collateral).map(|c| settleable(wp, c, u64::MAX)).unwrap_or(0)
         };
         for p in perp::positions(&v.account, assets, |i| v.price(i)) {
             let (m, gain) = (p.asset_index, p.pnl >= Fx::ONE);
@@ -323,10 +322,14 @@ impl Keeper {
                     perp::settle_pnl(&self.group, m, QUOTE_ASSET_INDEX, &oracle, &win.key, &lose.key, u64::MAX, &keys);
                 let ok = self.send(t, &[ix], false, r);
                 r.settlements += ok as u32;
-                acted |= ok;
+                if ok {
+                    // The views are from the start of the round: one settlement per account per
+                    // round, the next round sees its new collateral.
+                    return Ok(true);
+                }
             }
         }
-        Ok(acted)
+        Ok(false)
     }
 
     /// For an account whose perp loss no settlement can take any more (the program's own
@@ -355,7 +358,7 @@ impl Keeper {
             let raws: Vec<RawAccount> = keys.iter().map(|k| require_account(t, k)).collect::<Result<_>>()?;
             let loaded = health::load(&self.group, &acc, &[], &raws, now)?;
             let config = decode::group(&require_account(t, &self.group)?)?.liquidation;
-            let Ok((loss, covered)) = check_perp_bankrupt(&acc, &loaded, &config, m, now) else { continue };
+            let Ok(b) = check_perp_bankrupt(&acc, &loaded, &config, m, now) else { continue };
             // The winner with the largest PnL in the market. Without one, the program can only
             // socialize, which it does only when the account covers nothing and the fund can pay
             // nothing (its value, the market's cap less what it paid for this bankruptcy).
@@ -369,9 +372,9 @@ impl Keeper {
             let Some(winner) = views.iter().filter(|w| w.key != v.key).max_by_key(|w| pnl_in(w)) else { continue };
             let g = decode::group(&require_account(t, &self.group)?)?;
             let fund = if g.insurance.vault == Pubkey::default() { 0 } else { g.insurance.value };
-            let fund_can =
-                loss.min(assets[m as usize].insurance_cap.saturating_sub(acc.bankruptcy_insurance_paid)).min(fund);
-            if pnl_in(winner) < Fx::ONE && (covered > 0 || fund_can > 0) {
+            let room = assets[m as usize].insurance_cap.saturating_sub(acc.bankruptcy_insurance_paid);
+            let fund_can = b.loss.min(b.shortfall).min(room).min(fund);
+            if pnl_in(winner) < Fx::ONE && (b.covered > 0 || fund_can > 0) {
                 continue;
             }
             let q = &assets[QUOTE_ASSET_INDEX as usize];

@@ -6,7 +6,8 @@
 //! winners and nobody can pay it from the account. Then, against one winner (`profitable`):
 //! 1. what the account's quote deposit still covers is settled to the winner, as `settle_pnl`
 //!    would (so a deposit made into the account cannot block its resolution);
-//! 2. the insurance fund pays the rest, within the market's cap (the perp asset's
+//! 2. the insurance fund pays the rest (never more than the account's shortfall: a gain it holds
+//!    in another market covers the remainder once settled), within the market's cap (the perp asset's
 //!    `insurance_cap`) over the whole bankruptcy (as `resolve_bankruptcy` counts it), by settling
 //!    the winner's positive PnL with quote tokens from the fund: the winner's deposit grows, its
 //!    perp quote and the loser's loss shrink;
@@ -29,8 +30,8 @@ use crate::instructions::perp_clearing::credit_quote;
 use crate::instructions::resolve_bankruptcy::{dust_mask, fund_pays_into};
 use crate::instructions::settle_pnl::{settle_funding, transfer_pnl};
 use crate::oracle::{oracle_policy, read_oracle_info, Action, OracleNeed};
-use crate::risk::num::to_u64_floor;
-use crate::risk::perp::{covered_loss, socialized_loss_per_base, total_perp_pnl, PerpIndex};
+use crate::risk::num::{to_u64_ceil, to_u64_floor};
+use crate::risk::perp::{covered_loss, loser_collateral, socialized_loss_per_base, PerpIndex};
 use crate::risk::{health_components, Fx, HealthType, Price, Round};
 use crate::state::*;
 
@@ -104,15 +105,18 @@ fn resolve<'info>(
     oi: Fx,
     now: i64,
 ) -> Result<Resolution> {
-    let (loss, covered) = load_perp_bankrupt(ctx, ai, now)?;
+    let b = load_perp_bankrupt(ctx, ai, now)?;
     // What the account's own quote still covers goes to the winner first, as a settlement would
     // take it: a deposit made into the account cannot block its resolution.
-    let settled = if covered > 0 { settle_covered(ctx, ai, (index, price), covered, now)? } else { 0 };
-    let (paid, socialized, loss_index) = if settled < covered {
+    let settled = if b.covered > 0 { settle_covered(ctx, ai, (index, price), b.covered, now)? } else { 0 };
+    let (paid, socialized, loss_index) = if settled < b.covered {
         // The winner could take only part of it: the rest of the collateral waits for another.
         (0, 0, index.loss)
     } else {
-        fund_then_socialize(ctx, ai, (index, price), (loss.saturating_sub(settled), oi), now)?
+        // Never more than the shortfall (settlement leaves equity unchanged): a gain the account
+        // holds in another market covers the rest once it is settled.
+        let rest = b.loss.saturating_sub(settled).min(b.shortfall);
+        fund_then_socialize(ctx, ai, (index, price), (rest, oi), now)?
     };
     require!(settled > 0 || paid > 0 || socialized > 0, BallastError::NothingToSettle);
     let left = close_loss(ctx, ai, paid, socialized)?;
@@ -235,14 +239,13 @@ fn accrue_market(ctx: &Context<ResolvePerpBankruptcy>, now: i64) -> Result<(u16,
     Ok((asset.asset_index, f.indexes(), oi, oracle.price))
 }
 
-/// Loads the account's health accounts and checks the perp bankruptcy predicate. Returns (the
-/// loss, what a settlement could still take).
+/// Loads the account's health accounts and checks the perp bankruptcy predicate.
 #[inline(never)]
 fn load_perp_bankrupt<'info>(
     ctx: &Context<'info, ResolvePerpBankruptcy<'info>>,
     ai: u16,
     now: i64,
-) -> Result<(u64, u64)> {
+) -> Result<PerpBankruptcy> {
     let a = &ctx.accounts;
     let config = a.group.load()?.liquidation;
     let acc = a.account.load()?;
@@ -253,8 +256,8 @@ fn load_perp_bankrupt<'info>(
 /// The perp bankruptcy predicate, shared with the keeper. The account's slot in market `ai` has no
 /// base and a loss of at least one quote native unit; no perp position anywhere has base; every
 /// deposit is dust when the unsettled perp cash counts as a quote debt ([`dust_mask`]); equity at
-/// oracle prices is negative. Returns (the loss, what a settlement could still take from it:
-/// [`covered_loss`]), quote native units.
+/// oracle prices is negative. Returns the loss, what a settlement could still take from it
+/// ([`covered_loss`]) and the shortfall.
 #[inline(never)]
 pub fn check_perp_bankrupt(
     acc: &MarginAccount,
@@ -262,7 +265,7 @@ pub fn check_perp_bankrupt(
     config: &LiquidationConfig,
     ai: u16,
     now: i64,
-) -> Result<(u64, u64)> {
+) -> Result<PerpBankruptcy> {
     let slot = acc.perp_slot(ai).ok_or(BallastError::NoPerpLoss)?;
     let p = &acc.perps[slot];
     require!(p.base_lots == 0, BallastError::HasLiquidatablePositions);
@@ -273,11 +276,34 @@ pub fn check_perp_bankrupt(
     let input = loaded.health_input(acc)?;
     dust_mask(acc, loaded, &input, config, now, true)?;
     let equity = health_components(&input, HealthType::Maint).map_risk()?.equity;
-    // What a settlement could still take from it (its quote deposit nets against the loss in the
-    // dust test above): the handler settles it to the winner first.
-    let total = total_perp_pnl(&input).map_risk()?;
-    let covered = covered_loss(pnl, equity, total).map_risk()?.min(Fx::ZERO);
-    Ok((loss, covered.checked_neg().and_then(to_u64_floor).unwrap_or(0)))
+    let c = loser_collateral(&input, equity, QUOTE_ASSET_INDEX).map_risk()?;
+    // What a settlement could still take from it: its collateral, at most its whole quote deposit
+    // (dust elsewhere cannot be settled). The handler settles it to the winner first.
+    let deposit = match loaded.get(QUOTE_ASSET_INDEX) {
+        Some(q) => q.bank.native(acc.token_indexed(QUOTE_ASSET_INDEX)).map_risk()?.max(Fx::ZERO),
+        None => Fx::ZERO,
+    };
+    // (The collateral is a converted figure a few ulps below an exact deposit; a tolerance of
+    // 2^-20 native units keeps an exact deposit from being left behind by the floor below.)
+    let tolerance = Fx::from_bits(1 << 28);
+    let collateral = c.collateral.checked_add(tolerance).ok_or(BallastError::MathOverflow)?;
+    let covered = covered_loss(pnl, collateral.min(deposit)).map_risk()?;
+    Ok(PerpBankruptcy {
+        loss,
+        covered: covered.checked_neg().and_then(to_u64_floor).unwrap_or(0),
+        shortfall: to_u64_ceil(c.shortfall).unwrap_or(u64::MAX),
+    })
+}
+
+/// What [`check_perp_bankrupt`] finds, quote native units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PerpBankruptcy {
+    /// The account's loss in the market.
+    pub loss: u64,
+    /// What a settlement could still take from its quote deposit.
+    pub covered: u64,
+    /// What its equity lacks (rounded up): the fund and the market never cover more.
+    pub shortfall: u64,
 }
 
 /// The fund pays up to `want` quote native units to the winner: its positive PnL (after funding)

@@ -6,20 +6,21 @@
 //!
 //! The loser's health accounts come as remaining accounts and are loaded with the one loader:
 //! - a settlement never takes more than the loser's token collateral covers (its equity at oracle
-//!   prices less its unsettled PnL in every market, [`covered_loss`], S2-22): the rest stays unsettled until liquidation
+//!   prices less its unsettled PnL in every market, [`loser_collateral`], [`covered_loss`], S2-22): the rest stays unsettled until liquidation
 //!   and `resolve_perp_bankruptcy` decide it, so winners are never paid by the quote depositors;
 //! - a liquidatable loser (the liquidation's own predicate) settles outside the window, which throttles winners'
 //!   realisation of PnL and must not throttle the liquidation of losses (S2-07).
 
 use anchor_lang::prelude::*;
 
+use crate::constants::QUOTE_ASSET_INDEX;
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{EventHeader, PnlSettled};
 use crate::health_accounts::load_health_accounts;
 use crate::instructions::perp_clearing::*;
 use crate::oracle::{oracle_policy, read_oracle_info, Action, OracleNeed};
 use crate::risk::liquidation::liquidatable;
-use crate::risk::perp::{covered_loss, settleable, total_perp_pnl, PerpIndex, SettleWindow};
+use crate::risk::perp::{covered_loss, loser_collateral, settleable, PerpIndex, SettleWindow};
 use crate::risk::{health, health_components, Fx, HealthType, Price, Round};
 use crate::state::*;
 
@@ -52,11 +53,12 @@ pub fn handler<'info>(ctx: Context<'info, SettlePnl<'info>>, max_amount: u64) ->
     let (ai, qi) = m.indexes()?;
     require_keys_neq!(ctx.accounts.profitable.key(), ctx.accounts.unprofitable.key(), BallastError::SameAccount);
     let (oracle, index, lot, mut window, limit, secs) = accrue_market(m, &ctx.accounts.oracle, now)?;
-    let (equity, liquidatable) = loser_state(&ctx, now)?;
+    let (collateral, liquidatable) = loser_state(&ctx, now)?;
     // S2-07: a liquidatable loser's loss is realised at once, whatever the window holds.
     let limit = if liquidatable { None } else { Some((limit, secs)) };
     let accounts = (&ctx.accounts.profitable, &ctx.accounts.unprofitable);
-    let amount = move_pnl(m, accounts, (ai, qi), lot, index, oracle, &mut window, (limit, equity, now), max_amount)?;
+    let amount =
+        move_pnl(m, accounts, (ai, qi), lot, index, oracle, &mut window, (limit, collateral, now), max_amount)?;
     {
         let mut a = m.asset.load_mut()?;
         a.perp.settle_window_start = window.start_ts;
@@ -89,23 +91,21 @@ fn accrue_market(
     Ok((oracle.price, f.indexes(), a.perp.base_lot_size, w, a.perp.settle_limit, a.perp.settle_window_secs))
 }
 
-/// The loser's equity at oracle prices with its unsettled PnL over every market, and whether it is
-/// liquidatable (the liquidation's own
+/// The loser's token collateral (`loser_collateral`) and whether it is liquidatable (the liquidation's own
 /// predicate: below Maint, or in a running episode below the LiquidationEnd target), from its
 /// health accounts (the one loader; funding projected to now, as `move_pnl` settles it).
 #[inline(never)]
-fn loser_state<'info>(ctx: &Context<'info, SettlePnl<'info>>, now: i64) -> Result<((Fx, Fx), bool)> {
+fn loser_state<'info>(ctx: &Context<'info, SettlePnl<'info>>, now: i64) -> Result<(Fx, bool)> {
     let acc = ctx.accounts.unprofitable.load()?;
     let loaded = load_health_accounts(&ctx.accounts.market.group.key(), &acc, &[], ctx.remaining_accounts, now)?;
     let input = loaded.health_input(&acc)?;
     let c = health_components(&input, HealthType::Maint).map_risk()?;
     let end = health(&input, HealthType::LiquidationEnd).map_risk()?;
-    let total = total_perp_pnl(&input).map_risk()?;
-    Ok(((c.equity, total), liquidatable(c.health, end, acc.liquidation_episode_active(now))))
+    let collateral = loser_collateral(&input, c.equity, QUOTE_ASSET_INDEX).map_risk()?.collateral;
+    Ok((collateral, liquidatable(c.health, end, acc.liquidation_episode_active(now))))
 }
 
-/// Settles both positions' funding, bounds the loser's side by what its collateral covers
-/// (`equity`), takes the settleable amount from the window when `limit` is given, and moves it
+/// Settles both positions' funding, bounds the loser's side by its token `collateral`, takes the settleable amount from the window when `limit` is given, and moves it
 /// between the perp quotes and the quote balances. Returns the amount.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -117,7 +117,7 @@ fn move_pnl(
     index: PerpIndex,
     oracle: Price,
     window: &mut SettleWindow,
-    (limit, equity, now): (Option<(u64, u32)>, (Fx, Fx), i64),
+    (limit, collateral, now): (Option<(u64, u32)>, Fx, i64),
     max_amount: u64,
 ) -> Result<u64> {
     let mut quote = m.quote.load_mut()?;
@@ -129,7 +129,7 @@ fn move_pnl(
     let ls = lose.perp_slot(ai).ok_or(BallastError::NothingToSettle)?;
     let win_pnl = settle_funding(&mut win, ws, lot, index, oracle, Round::Down)?;
     let lose_pnl = settle_funding(&mut lose, ls, lot, index, oracle, Round::Up)?;
-    let amount = settle_amount((win_pnl, lose_pnl, equity), window, limit, now, max_amount)?;
+    let amount = settle_amount((win_pnl, lose_pnl, collateral), window, limit, now, max_amount)?;
     let owed = transfer_pnl((&mut win, ws), (&mut lose, ls), &mut bank, qi, amount)?;
     quote.record_owed_borrow(now, owed)?;
     win.release_perp_slot_if_empty(ws);
@@ -161,14 +161,14 @@ pub(crate) fn transfer_pnl(
 /// collateral covers, `max_amount` and, when `limit` is given, what is left of the window.
 #[inline(never)]
 fn settle_amount(
-    (win_pnl, lose_pnl, (equity, total)): (Fx, Fx, (Fx, Fx)),
+    (win_pnl, lose_pnl, collateral): (Fx, Fx, Fx),
     window: &mut SettleWindow,
     limit: Option<(u64, u32)>,
     now: i64,
     max_amount: u64,
 ) -> Result<u64> {
     require!(settleable(win_pnl, lose_pnl, max_amount) > 0, BallastError::NothingToSettle);
-    let want = settleable(win_pnl, covered_loss(lose_pnl, equity, total).map_risk()?, max_amount);
+    let want = settleable(win_pnl, covered_loss(lose_pnl, collateral).map_risk()?, max_amount);
     require!(want > 0, BallastError::LossNotCovered);
     Ok(match limit {
         Some((limit, secs)) => window.take(limit, secs, now, want).map_risk()?,

@@ -291,30 +291,58 @@ pub fn socialized_loss_per_base(loss: u64, open_interest: Fx) -> RiskResult<Opti
 }
 
 /// The negative PnL a settlement may take from a loser in one market (S2-22): its PnL there,
-/// `loss_pnl` (negative), bounded by its token collateral, `equity - total_pnl`: its equity at
-/// oracle prices less its unsettled PnL in every market ([`total_perp_pnl`]). A loser pays winners
-/// only from what it holds in tokens (net of its token debts); an unrealized gain elsewhere must be
-/// settled first. With one market and negative equity this is the loss less the shortfall. The
-/// program's `settle_pnl` and `resolve_perp_bankruptcy` and the keeper all call this.
-pub fn covered_loss(loss_pnl: Fx, equity: Fx, total_pnl: Fx) -> RiskResult<Fx> {
-    let collateral = equity.checked_sub(total_pnl).or_overflow()?.max(Fx::ZERO);
-    Ok(loss_pnl.max(collateral.checked_neg().or_overflow()?))
+/// `loss_pnl` (negative, quote native units), bounded by its token `collateral`
+/// ([`loser_collateral`]). A loser pays winners only from what it holds in tokens (net of its token
+/// debts); an unrealized gain elsewhere must be settled first. With one market and negative equity
+/// this is the loss less the shortfall. The program's `settle_pnl` and `resolve_perp_bankruptcy`
+/// and the keeper all call this.
+pub fn covered_loss(loss_pnl: Fx, collateral: Fx) -> RiskResult<Fx> {
+    Ok(loss_pnl.max(collateral.max(Fx::ZERO).checked_neg().or_overflow()?))
 }
 
-/// The account's unsettled perp PnL over every market of `input` at oracle prices (funding owed
-/// included in the perp quote), each base value rounded up: what of its equity is not token
-/// collateral.
-pub fn total_perp_pnl(input: &super::HealthInput) -> RiskResult<Fx> {
+/// A perp loser's position for settlement and perp bankruptcy, quote native units.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoserCollateral {
+    /// Its token collateral net of token debts: equity less the unsettled PnL of every market,
+    /// rounded down, never negative.
+    pub collateral: Fx,
+    /// What its equity lacks: `-equity`, rounded up; zero when solvent.
+    pub shortfall: Fx,
+}
+
+/// [`LoserCollateral`] of an account with `equity` (Maint, at oracle prices) and engine input
+/// `input`. Equity counts each market's base at the asset's oracle price and perp cash as a balance
+/// of the `quote` asset at its oracle price; the unsettled PnL is valued the same way here (base
+/// values rounded up, so the collateral is not overstated) and both figures are converted to quote
+/// native units at the quote asset's price, so a quote asset away from 1 misstates neither.
+pub fn loser_collateral(input: &super::HealthInput, equity: Fx, quote: u16) -> RiskResult<LoserCollateral> {
     let n = input.len.min(super::MAX_HEALTH_ASSETS);
-    let mut total = Fx::ZERO;
+    let mut pnl_value = Fx::ZERO;
+    let mut cash = Fx::ZERO;
     for (a, e) in input.assets[..n].iter().zip(&input.exposures[..n]) {
-        if e.perp_base == Fx::ZERO && e.perp_quote == Fx::ZERO {
-            continue;
+        if e.perp_base != Fx::ZERO {
+            pnl_value =
+                pnl_value.checked_add(value(e.perp_base, a.oracle_price, Round::Up).or_overflow()?).or_overflow()?;
         }
-        let v = value(e.perp_base, a.oracle_price, Round::Up).or_overflow()?;
-        total = total.checked_add(v).and_then(|t| t.checked_add(e.perp_quote)).or_overflow()?;
+        cash = cash.checked_add(e.perp_quote).or_overflow()?;
     }
-    Ok(total)
+    let q = input.find(quote).map(|i| input.assets[i].oracle_price).unwrap_or(Price::ONE);
+    if q <= Price::ZERO {
+        return Err(RiskError::InvalidParam("quote price must be positive"));
+    }
+    pnl_value = pnl_value.checked_add(value(cash, q, Round::Up).or_overflow()?).or_overflow()?;
+    // The price truncated to Fx's precision (never above q) and one ulp above it (never below):
+    // the collateral is divided by the larger, the shortfall by the smaller, both against the
+    // account.
+    let q_down = Fx::checked_from_num(q).or_overflow()?;
+    let q_up = q_down.checked_add(Fx::DELTA).or_overflow()?;
+    let collateral = equity.checked_sub(pnl_value).or_overflow()?.max(Fx::ZERO).checked_div(q_up).or_overflow()?;
+    // Truncated quotient plus one ulp: never below the exact shortfall.
+    let shortfall = match equity.checked_neg().or_overflow()? {
+        s if s > Fx::ZERO => s.checked_div(q_down).and_then(|x| x.checked_add(Fx::DELTA)).or_overflow()?,
+        _ => Fx::ZERO,
+    };
+    Ok(LoserCollateral { collateral, shortfall })
 }
 
 /// Funding state of a market.
@@ -549,23 +577,41 @@ mod tests {
 
     #[test]
     fn s2_22_covered_loss_is_the_loss_less_the_shortfall() {
+        use super::super::health::{AssetRisk, Exposure, HealthInput};
         let f = |x: i64| Fx::from_num(x);
-        // One market. Solvent: the whole loss is covered.
-        assert_eq!(covered_loss(f(-1_000), f(50), f(-1_000)).unwrap(), f(-1_000));
-        // Equity -300: only 700 of the 1,000 loss is covered.
-        assert_eq!(covered_loss(f(-1_000), f(-300), f(-1_000)).unwrap(), f(-700));
-        assert_eq!(settleable(f(5_000), covered_loss(f(-1_000), f(-300), f(-1_000)).unwrap(), u64::MAX), 700);
-        // Shortfall beyond the loss: nothing moves.
-        assert_eq!(settleable(f(5_000), covered_loss(f(-1_000), f(-1_200), f(-1_000)).unwrap(), u64::MAX), 0);
-        // Two markets losing 1,000 and 800 with 1,500 of tokens (equity -300): the tokens cover
-        // 1,500 in all, whichever market settles first.
-        assert_eq!(covered_loss(f(-1_000), f(-300), f(-1_800)).unwrap(), f(-1_000));
-        assert_eq!(covered_loss(f(-800), f(-300), f(-1_800)).unwrap(), f(-800));
-        // After 1,000 settled in the first market (tokens now 500, total PnL -800):
-        assert_eq!(covered_loss(f(-800), f(-300), f(-800)).unwrap(), f(-500));
-        // An unrealized gain elsewhere is not collateral: 100 of tokens, +2,000 in one market,
-        // -1,000 in another: only 100 moves until the gain is settled.
-        assert_eq!(covered_loss(f(-1_000), f(1_100), f(1_000)).unwrap(), f(-100));
+        // One market, 100 of collateral: a 1,000 loss is covered up to 100.
+        assert_eq!(covered_loss(f(-1_000), f(100)).unwrap(), f(-100));
+        assert_eq!(settleable(f(5_000), covered_loss(f(-1_000), f(100)).unwrap(), u64::MAX), 100);
+        assert_eq!(covered_loss(f(-1_000), f(5_000)).unwrap(), f(-1_000));
+        assert_eq!(settleable(f(5_000), covered_loss(f(-1_000), f(0)).unwrap(), u64::MAX), 0);
+        // The collateral from an engine input: quote (index 0) at price q, SOL (index 1) at 2 quote
+        // per native unit. 1,500 quote of tokens, long 100 SOL with -700 of perp cash, and a flat
+        // -1,000 in another market folded into the quote entry's perp cash.
+        let input = |q: f64| {
+            let mut h = HealthInput::new_boxed();
+            let quote = AssetRisk { asset_index: 0, oracle_price: Price::from_num(q), ..Default::default() };
+            let sol = AssetRisk { asset_index: 1, oracle_price: Price::from_num(2), ..Default::default() };
+            h.push(quote, Exposure { spot: f(1_500) - f(1_700), perp_base: f(0), perp_quote: f(-1_000) }).unwrap();
+            h.push(sol, Exposure { spot: f(0), perp_base: f(100), perp_quote: f(-700) }).unwrap();
+            h
+        };
+        for q in [1.0, 0.9, 1.1] {
+            let h = input(q);
+            let qp = Price::from_num(q);
+            // Equity as health computes it: spot (perp cash included) at q, the base at 2.
+            let equity = value(f(-200), qp, Round::Down).unwrap() + f(200);
+            let c = loser_collateral(&h, equity, 0).unwrap();
+            // The tokens, 1,500 quote units, whatever q is (to a few ulps of the conversion).
+            assert!((c.collateral - f(1_500)).abs() < Fx::from_num(0.001), "q {q}: {}", c.collateral);
+            assert!(c.collateral <= f(1_500));
+            // The shortfall is what the equity lacks in quote units (at 1.1 the perp cash, a
+            // debt in quote units, outweighs: equity -20, a shortfall of 20 / 1.1).
+            let want = (-equity).max(Fx::ZERO) / Fx::from_num(q);
+            assert!(c.shortfall >= want && c.shortfall - want < Fx::from_num(0.001), "q {q}: {}", c.shortfall);
+        }
+        // Insolvent: equity -300 at q = 1 is a shortfall of 300 (rounded up).
+        let c = loser_collateral(&input(1.0), f(-300), 0).unwrap();
+        assert!(c.shortfall >= f(300) && c.shortfall < f(300) + Fx::from_num(0.001));
         // No open interest: nothing to socialize over.
         assert_eq!(socialized_loss_per_base(10, Fx::ZERO).unwrap(), None);
         assert_eq!(socialized_loss_per_base(0, f(10)).unwrap(), None);
