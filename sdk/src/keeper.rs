@@ -371,9 +371,8 @@ impl Keeper {
             };
             let Some(winner) = views.iter().filter(|w| w.key != v.key).max_by_key(|w| pnl_in(w)) else { continue };
             let g = decode::group(&require_account(t, &self.group)?)?;
-            let fund = if g.insurance.vault == Pubkey::default() { 0 } else { g.insurance.value };
-            let room = assets[m as usize].insurance_cap.saturating_sub(acc.bankruptcy_insurance_paid);
-            let fund_can = b.loss.min(b.shortfall).min(room).min(fund);
+            let cap = assets[m as usize].insurance_cap;
+            let fund_can = b.loss.min(b.shortfall).min(g.insurance.can_pay(cap, acc.bankruptcy_insurance_paid));
             if pnl_in(winner) < Fx::ONE && (b.covered > 0 || fund_can > 0) {
                 continue;
             }
@@ -486,11 +485,8 @@ impl Keeper {
         r: &mut Report,
     ) -> Result<bool> {
         let g = decode::group(&require_account(t, &self.group)?)?;
-        if g.insurance.vault == Pubkey::default() || g.insurance.value == 0 {
-            return Ok(false);
-        }
         let (a, q) = (&assets[l as usize], &assets[QUOTE_ASSET_INDEX as usize]);
-        if a.insurance_cap <= acc.bankruptcy_insurance_paid {
+        if g.insurance.can_pay(a.insurance_cap, acc.bankruptcy_insurance_paid) == 0 {
             return Ok(false);
         }
         let owner = self.owner.pubkey();

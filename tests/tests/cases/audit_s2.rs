@@ -419,6 +419,23 @@ fn liquidatable(env: &mut Env, u: &User) -> bool {
     ballast::risk::liquidation::liquidatable(h[1], h[2], episode)
 }
 
+/// `liquidate_perp` of all of `t`'s SOL perp (the program takes the planned part) by `liqor`.
+fn liquidate_perp_ix(env: &mut Env, liqor: &User, t: &User) -> solana_sdk::instruction::Instruction {
+    let ee = env.health_keys(&t.account, None);
+    let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
+    ballast_sdk::perp::liquidate_perp(
+        &env.group,
+        SOL,
+        USDC,
+        &liqor.account,
+        &liqor.kp.pubkey(),
+        &t.account,
+        u64::MAX,
+        &ee,
+        &or,
+    )
+}
+
 fn maint_equity(env: &mut Env, u: &User) -> Fx {
     let acc = env.margin_account(&u.account);
     let raw = env.health_raw(&u.account);
@@ -447,19 +464,7 @@ fn s2_20_a_basis_trade_is_liquidated_to_its_target() {
     let liqor = env.user(3);
     env.fund_and_deposit(&liqor, USDC, 300_000_000);
     // Asked for the whole 3,000 lots, the program takes the planned part, and health rises.
-    let ee = env.health_keys(&t.account, None);
-    let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
-    let ix = ballast_sdk::perp::liquidate_perp(
-        &env.group,
-        SOL,
-        USDC,
-        &liqor.account,
-        &liqor.kp.pubkey(),
-        &t.account,
-        u64::MAX,
-        &ee,
-        &or,
-    );
+    let ix = liquidate_perp_ix(&mut env, &liqor, &t);
     let k = liqor.kp.insecure_clone();
     env.send(&[ix], &[&k]).expect("a planned partial takeover");
     let lots = perp_lots(&mut env, &t);
@@ -787,19 +792,7 @@ fn s2_22_a_deposit_cannot_reset_the_cap_or_block_a_perp_bankruptcy() {
         if perp_lots(&mut env, &t) == 0 {
             break;
         }
-        let ee = env.health_keys(&t.account, None);
-        let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
-        let ix = ballast_sdk::perp::liquidate_perp(
-            &env.group,
-            SOL,
-            USDC,
-            &liqor.account,
-            &liqor.kp.pubkey(),
-            &t.account,
-            u64::MAX,
-            &ee,
-            &or,
-        );
+        let ix = liquidate_perp_ix(&mut env, &liqor, &t);
         env.send(&[ix], &[&k]).unwrap();
     }
     assert_eq!(perp_lots(&mut env, &t), 0);

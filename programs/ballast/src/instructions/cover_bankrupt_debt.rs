@@ -112,10 +112,11 @@ fn check_accounts(a: &CoverBankruptDebt) -> Result<u16> {
 #[inline(never)]
 fn load_cover<'info>(ctx: &Context<'info, CoverBankruptDebt<'info>>, li: u16, now: i64) -> Result<(Price, u64, u64)> {
     let a = &ctx.accounts;
-    let (config, vault, value) = {
+    let (config, fund) = {
         let g = a.group.load()?;
-        (g.liquidation, g.insurance.vault, g.insurance.value)
+        (g.liquidation, g.insurance)
     };
+    let vault = fund.vault;
     require!(vault != Pubkey::default(), BallastError::InsuranceFundEmpty);
     require_keys_eq!(a.insurance_vault.key(), vault, anchor_lang::error::ErrorCode::ConstraintAddress);
     let acc = a.account.load()?;
@@ -127,7 +128,7 @@ fn load_cover<'info>(ctx: &Context<'info, CoverBankruptDebt<'info>>, li: u16, no
         asset.accrue(now)?;
         (asset.bank.state().debt(acc.token_indexed(li)).map_risk()?, asset.insurance_cap)
     };
-    let avail = cap.saturating_sub(acc.bankruptcy_insurance_paid).min(value);
+    let avail = fund.can_pay(cap, acc.bankruptcy_insurance_paid);
     Ok((rate, debt, avail))
 }
 

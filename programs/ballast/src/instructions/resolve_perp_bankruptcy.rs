@@ -199,16 +199,8 @@ fn fund_then_socialize(
 ) -> Result<(u64, u64, Fx)> {
     let a = &ctx.accounts;
     // The market's cap (the perp asset's), over everything the fund paid for this bankruptcy.
-    let room = a.asset.load()?.insurance_cap.saturating_sub(a.account.load()?.bankruptcy_insurance_paid);
-    let fund_value = {
-        let g = a.group.load()?;
-        if g.insurance.vault == Pubkey::default() {
-            0
-        } else {
-            g.insurance.value
-        }
-    };
-    let fund_can = loss.min(room).min(fund_value);
+    let cap = a.asset.load()?.insurance_cap;
+    let fund_can = loss.min(a.group.load()?.insurance.can_pay(cap, a.account.load()?.bankruptcy_insurance_paid));
     let paid = if fund_can > 0 { pay_winner(ctx, ai, (index, price), fund_can, now)? } else { 0 };
     // Socialize only once the fund can pay no more, so that the choice of winner never shifts a
     // loss the fund would cover onto the market.

@@ -70,6 +70,16 @@ pub struct InsuranceFund {
 }
 
 impl InsuranceFund {
+    /// Quote native units the fund can still pay toward a bankruptcy under a cap of `cap` when it
+    /// has already paid `already_paid` for it: its value within the cap's room, nothing before the
+    /// fund exists. The one rule `resolve_perp_bankruptcy`, `cover_bankrupt_debt` and the keeper use.
+    pub fn can_pay(&self, cap: u64, already_paid: u64) -> u64 {
+        if self.vault == Pubkey::default() {
+            return 0;
+        }
+        self.value.min(cap.saturating_sub(already_paid))
+    }
+
     /// Shares worth `amount` at the current share price, rounded down (against the staker). Fails
     /// with InsuranceFundEmpty when shares exist but the fund holds nothing (catalogue IB-07).
     pub fn shares_for(&self, amount: u64) -> Result<u64> {
