@@ -4,89 +4,115 @@
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use ballast::events::*;
 
-/// Every Ballast event.
-#[derive(Clone, Debug, PartialEq)]
-pub enum BallastEvent {
-    /// A group was created.
-    GroupCreated(GroupCreated),
-    /// An asset was listed.
-    AssetListed(AssetListed),
-    /// An asset was edited.
-    AssetEdited(AssetEdited),
-    /// An asset's stable price was refreshed.
-    AssetRefreshed(AssetRefreshed),
-    /// A margin account was created.
-    AccountCreated(AccountCreated),
-    /// A margin account was closed.
-    AccountClosed(AccountClosed),
-    /// A delegate was set.
-    DelegateSet(DelegateSet),
-    /// Tokens were deposited.
-    Deposited(Deposited),
-    /// Tokens were withdrawn.
-    Withdrew(Withdrew),
-    /// A stub oracle was set (test builds).
-    StubOracleSet(StubOracleSet),
-    /// A borrow was repaid.
-    Repaid(Repaid),
-    /// Protocol fees were withdrawn.
-    FeesWithdrawn(FeesWithdrawn),
-    /// A perp market was configured.
-    PerpMarketSet(PerpMarketSet),
-    /// A perp trade was cleared.
-    PerpTraded(PerpTraded),
-    /// A signed order's nonce was cancelled.
-    OrderCancelled(OrderCancelled),
-    /// Perp PnL was settled.
-    PnlSettled(PnlSettled),
-    /// A liquidation step.
-    Liquidated(Liquidated),
-    /// See `ballast::events::InsuranceStaked`.
-    InsuranceStaked(InsuranceStaked),
-    /// See `ballast::events::UnstakeRequested`.
-    UnstakeRequested(UnstakeRequested),
-    /// See `ballast::events::InsuranceUnstaked`.
-    InsuranceUnstaked(InsuranceUnstaked),
-    /// See `ballast::events::InsuranceFeesSwept`.
-    InsuranceFeesSwept(InsuranceFeesSwept),
-    /// See `ballast::events::BankruptcyResolved`.
-    BankruptcyResolved(BankruptcyResolved),
-    /// See `ballast::events::PerpBankruptcyResolved`.
-    PerpBankruptcyResolved(PerpBankruptcyResolved),
-    /// See `ballast::events::BankruptDebtCovered`.
-    BankruptDebtCovered(BankruptDebtCovered),
+/// Declares the SDK's event list once: the enum, `header()`, `name()`, `data()`, [`decode`] and
+/// the list of names checked against the IDL all come from this one list.
+macro_rules! events {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// Every Ballast event.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum BallastEvent {
+            $($(#[$doc])* $name($name),)*
+        }
+
+        impl BallastEvent {
+            /// The names of every event, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
+
+            /// The common header.
+            pub fn header(&self) -> &EventHeader {
+                match self {
+                    $(BallastEvent::$name(e) => &e.header,)*
+                }
+            }
+
+            /// The event's name, as in the IDL.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(BallastEvent::$name(_) => stringify!($name),)*
+                }
+            }
+
+            /// Discriminator and Borsh body, as the program logs it (`Program data:` base64-decoded).
+            pub fn data(&self) -> Vec<u8> {
+                use anchor_lang::Event;
+                match self {
+                    $(BallastEvent::$name(e) => e.data(),)*
+                }
+            }
+        }
+
+        /// Decodes an event; `None` for bytes that are not exactly one Ballast event.
+        pub fn decode(data: &[u8]) -> Option<BallastEvent> {
+            let d = data.get(..8)?;
+            $(
+                if d == $name::DISCRIMINATOR {
+                    return parse::<$name>(data).map(BallastEvent::$name);
+                }
+            )*
+            None
+        }
+    };
 }
 
-impl BallastEvent {
-    /// The common header.
-    pub fn header(&self) -> &EventHeader {
-        match self {
-            BallastEvent::GroupCreated(e) => &e.header,
-            BallastEvent::AssetListed(e) => &e.header,
-            BallastEvent::AssetEdited(e) => &e.header,
-            BallastEvent::AssetRefreshed(e) => &e.header,
-            BallastEvent::AccountCreated(e) => &e.header,
-            BallastEvent::AccountClosed(e) => &e.header,
-            BallastEvent::DelegateSet(e) => &e.header,
-            BallastEvent::Deposited(e) => &e.header,
-            BallastEvent::Withdrew(e) => &e.header,
-            BallastEvent::StubOracleSet(e) => &e.header,
-            BallastEvent::Repaid(e) => &e.header,
-            BallastEvent::FeesWithdrawn(e) => &e.header,
-            BallastEvent::PerpMarketSet(e) => &e.header,
-            BallastEvent::PerpTraded(e) => &e.header,
-            BallastEvent::OrderCancelled(e) => &e.header,
-            BallastEvent::PnlSettled(e) => &e.header,
-            BallastEvent::Liquidated(e) => &e.header,
-            BallastEvent::InsuranceStaked(e) => &e.header,
-            BallastEvent::UnstakeRequested(e) => &e.header,
-            BallastEvent::InsuranceUnstaked(e) => &e.header,
-            BallastEvent::InsuranceFeesSwept(e) => &e.header,
-            BallastEvent::BankruptcyResolved(e) => &e.header,
-            BallastEvent::PerpBankruptcyResolved(e) => &e.header,
-            BallastEvent::BankruptDebtCovered(e) => &e.header,
-        }
-    }
+events! {
+    /// A group was created.
+    GroupCreated,
+    /// An asset was listed.
+    AssetListed,
+    /// An asset was edited (with the changed values).
+    AssetEdited,
+    /// An asset's stable price was refreshed.
+    AssetRefreshed,
+    /// A margin account was created.
+    AccountCreated,
+    /// A margin account was closed.
+    AccountClosed,
+    /// A delegate was set.
+    DelegateSet,
+    /// Tokens were deposited.
+    Deposited,
+    /// Tokens were withdrawn.
+    Withdrew,
+    /// A stub oracle was set (test builds).
+    StubOracleSet,
+    /// A borrow was repaid.
+    Repaid,
+    /// Protocol fees were withdrawn.
+    FeesWithdrawn,
+    /// A perp market was configured (with its parameters).
+    PerpMarketSet,
+    /// A perp trade was cleared.
+    PerpTraded,
+    /// A signed order's nonce was cancelled.
+    OrderCancelled,
+    /// Perp PnL was settled.
+    PnlSettled,
+    /// A liquidation step as v0.1.0 emitted it (no longer emitted: see `TokenLiquidated`, `PerpLiquidated`).
+    Liquidated,
+    /// Quote tokens were staked in the insurance fund.
+    InsuranceStaked,
+    /// An unstake was requested.
+    UnstakeRequested,
+    /// Insurance fund shares were burned and paid.
+    InsuranceUnstaked,
+    /// Fees owed to the insurance fund were swept into its vault.
+    InsuranceFeesSwept,
+    /// A bankrupt account's token debt was resolved.
+    BankruptcyResolved,
+    /// A bankrupt account's perp loss was resolved.
+    PerpBankruptcyResolved,
+    /// A bankrupt account's non-quote debt was covered by a delivery.
+    BankruptDebtCovered,
+    /// A token liquidation step.
+    TokenLiquidated,
+    /// A perp liquidation step.
+    PerpLiquidated,
+    /// The group's liquidation configuration was set.
+    LiquidationConfigSet,
+    /// The group's insurance fund was created.
+    InsuranceFundCreated,
+    /// A pending unstake request was cancelled.
+    UnstakeCancelled,
 }
 
 fn parse<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
@@ -96,41 +122,24 @@ fn parse<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
     slice.is_empty().then_some(v)
 }
 
-/// Decodes an event; `None` for bytes that are not exactly one Ballast event.
-pub fn decode(data: &[u8]) -> Option<BallastEvent> {
-    use BallastEvent as E;
-    parse(data)
-        .map(E::GroupCreated)
-        .or_else(|| parse(data).map(E::AssetListed))
-        .or_else(|| parse(data).map(E::AssetEdited))
-        .or_else(|| parse(data).map(E::AssetRefreshed))
-        .or_else(|| parse(data).map(E::AccountCreated))
-        .or_else(|| parse(data).map(E::AccountClosed))
-        .or_else(|| parse(data).map(E::DelegateSet))
-        .or_else(|| parse(data).map(E::Deposited))
-        .or_else(|| parse(data).map(E::Withdrew))
-        .or_else(|| parse(data).map(E::StubOracleSet))
-        .or_else(|| parse(data).map(E::Repaid))
-        .or_else(|| parse(data).map(E::FeesWithdrawn))
-        .or_else(|| parse(data).map(E::PerpMarketSet))
-        .or_else(|| parse(data).map(E::PerpTraded))
-        .or_else(|| parse(data).map(E::OrderCancelled))
-        .or_else(|| parse(data).map(E::PnlSettled))
-        .or_else(|| parse(data).map(E::Liquidated))
-        .or_else(|| parse(data).map(E::InsuranceStaked))
-        .or_else(|| parse(data).map(E::UnstakeRequested))
-        .or_else(|| parse(data).map(E::InsuranceUnstaked))
-        .or_else(|| parse(data).map(E::InsuranceFeesSwept))
-        .or_else(|| parse(data).map(E::BankruptcyResolved))
-        .or_else(|| parse(data).map(E::PerpBankruptcyResolved))
-        .or_else(|| parse(data).map(E::BankruptDebtCovered))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use anchor_lang::prelude::Pubkey;
-    use anchor_lang::Event;
+
+    /// The SDK's event list is exactly the IDL's (both ways): a new program event that is not
+    /// added to `events!` fails here.
+    #[test]
+    fn every_idl_event_is_decoded() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../idl/ballast.json");
+        let idl: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut idl_names: Vec<&str> =
+            idl["events"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+        idl_names.sort();
+        let mut sdk = BallastEvent::NAMES.to_vec();
+        sdk.sort();
+        assert_eq!(sdk, idl_names);
+    }
 
     fn header() -> EventHeader {
         EventHeader {
@@ -163,7 +172,16 @@ mod tests {
                 oracle_kind: 1,
                 price_bits: 1 << 90,
             }),
-            E::AssetEdited(AssetEdited { header: header(), asset: k(), asset_index: 2 }),
+            E::AssetEdited(AssetEdited {
+                header: header(),
+                asset: k(),
+                asset_index: 2,
+                changes: ballast::instructions::edit_asset::EditAssetParams {
+                    deposit_cap: Some(5),
+                    flags: Some(4),
+                    ..Default::default()
+                },
+            }),
             E::AssetRefreshed(AssetRefreshed {
                 header: header(),
                 asset_index: 1,
@@ -193,7 +211,18 @@ mod tests {
             E::StubOracleSet(StubOracleSet { header: header(), oracle: k(), price: -3, expo: -8 }),
             E::Repaid(Repaid { header: header(), account: k(), asset_index: 1, payer: k(), amount: 9, debt_after: 0 }),
             E::FeesWithdrawn(FeesWithdrawn { header: header(), asset_index: 2, amount: 77, fees_left_bits: 5 }),
-            E::PerpMarketSet(PerpMarketSet { header: header(), asset_index: 1, base_lot_size: 1_000, flags: 1 }),
+            E::PerpMarketSet(PerpMarketSet {
+                header: header(),
+                asset_index: 1,
+                base_lot_size: 1_000,
+                flags: 1,
+                params: ballast::state::PerpMarketParams {
+                    base_lot_size: 1_000,
+                    flags: 1,
+                    settle_limit: 9,
+                    ..Default::default()
+                },
+            }),
             E::PerpTraded(PerpTraded {
                 header: header(),
                 asset_index: 1,
@@ -261,37 +290,56 @@ mod tests {
                 quote_paid: 700,
                 debt_left: 2,
             }),
+            E::TokenLiquidated(TokenLiquidated {
+                header: header(),
+                liqee: k(),
+                liqor: k(),
+                asset_index: 1,
+                liab_index: 0,
+                liab_repaid: 10,
+                asset_seized: 3,
+                to_insurance: 1,
+                fee_bps: 550,
+                liqee_end_health_after_bits: -7,
+            }),
+            E::PerpLiquidated(PerpLiquidated {
+                header: header(),
+                liqee: k(),
+                liqor: k(),
+                asset_index: 1,
+                lots: 4,
+                long: true,
+                price_per_lot: 990,
+                to_insurance: 2,
+                fee_bps: 100,
+                oracle_price_bits: 1 << 80,
+                liqee_end_health_after_bits: 3,
+            }),
+            E::LiquidationConfigSet(LiquidationConfigSet {
+                header: header(),
+                config: ballast::instructions::set_liquidation_config::LiquidationConfigParams {
+                    close_out_value: 1,
+                    fee_ramp_bps_per_hour: 2,
+                    fee_ramp_cap_bps: 3,
+                    insurance_share_bps: 4,
+                    max_stable_deviation_bps: 5,
+                    max_step_value: 6,
+                },
+            }),
+            E::InsuranceFundCreated(InsuranceFundCreated { header: header(), vault: k(), cooldown_secs: 600 }),
+            E::UnstakeCancelled(UnstakeCancelled { header: header(), owner: k(), shares: 8 }),
         ];
         use BallastEvent as E;
+        // Every declared event has an example here.
+        let mut names: Vec<&str> = all.iter().map(|e| e.name()).collect();
+        names.sort();
+        let mut declared = BallastEvent::NAMES.to_vec();
+        declared.sort();
+        assert_eq!(names, declared, "one example per event");
         let count = all.len();
         let mut discriminators = Vec::new();
         for ev in all {
-            let data = match &ev {
-                E::GroupCreated(e) => e.data(),
-                E::AssetListed(e) => e.data(),
-                E::AssetEdited(e) => e.data(),
-                E::AssetRefreshed(e) => e.data(),
-                E::AccountCreated(e) => e.data(),
-                E::AccountClosed(e) => e.data(),
-                E::DelegateSet(e) => e.data(),
-                E::Deposited(e) => e.data(),
-                E::Withdrew(e) => e.data(),
-                E::StubOracleSet(e) => e.data(),
-                E::Repaid(e) => e.data(),
-                E::FeesWithdrawn(e) => e.data(),
-                E::PerpMarketSet(e) => e.data(),
-                E::PerpTraded(e) => e.data(),
-                E::OrderCancelled(e) => e.data(),
-                E::PnlSettled(e) => e.data(),
-                E::Liquidated(e) => e.data(),
-                E::InsuranceStaked(e) => e.data(),
-                E::UnstakeRequested(e) => e.data(),
-                E::InsuranceUnstaked(e) => e.data(),
-                E::InsuranceFeesSwept(e) => e.data(),
-                E::BankruptcyResolved(e) => e.data(),
-                E::PerpBankruptcyResolved(e) => e.data(),
-                E::BankruptDebtCovered(e) => e.data(),
-            };
+            let data = ev.data();
             // Header: version (1) + group (32) + slot (8) + timestamp (8) right after the discriminator.
             assert_eq!(data[8], ballast::constants::EVENT_VERSION);
             assert_eq!(&data[9..41], ev.header().group.as_ref());

@@ -5,12 +5,12 @@
 
 use anchor_lang::prelude::Pubkey;
 use ballast::constants::{FREE_SLOT, QUOTE_ASSET_INDEX};
-use ballast::instructions::liquidation::LiqStart;
-use ballast::instructions::resolve_bankruptcy::check_bankrupt;
-use ballast::instructions::resolve_perp_bankruptcy::check_perp_bankrupt;
-use ballast::instructions::{liquidate_perp, liquidate_token};
 use ballast::risk::perp::{covered_loss, loser_collateral, settleable};
 use ballast::risk::{Fx, Price, Round};
+use ballast::shared::bankruptcy::check_bankrupt;
+use ballast::shared::bankruptcy::check_perp_bankrupt;
+use ballast::shared::liquidation::LiqStart;
+use ballast::shared::liquidation::{plan_perp, plan_token};
 use ballast::state::{Asset, MarginAccount, ASSET_FLAG_NO_ASSET_LIQUIDATION};
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -173,7 +173,10 @@ impl Keeper {
     fn round(&self, t: &mut dyn Transport, r: &mut Report) -> Result<bool> {
         let assets = self.assets(t)?;
         let now = t.now()?;
-        let keys = t.margin_accounts(&self.group)?;
+        let mut keys = t.margin_accounts(&self.group)?;
+        // A fixed order (the bank returns accounts in no particular order), so that a run is
+        // reproducible.
+        keys.sort();
         r.scanned = keys.len();
         let mut views = Vec::new();
         // Every account is a possible settlement counterparty (the liquidator's taken-over positions
@@ -237,7 +240,7 @@ impl Keeper {
             let (m, q) = (p.asset_index, QUOTE_ASSET_INDEX);
             let Ok((mut s, ee, or)) = self.start(t, v, &liqor, &[m, q], assets, now) else { continue };
             let fee = assets[m as usize].risk.liquidation_fee_bps as u32;
-            let Ok(step) = liquidate_perp::plan_perp(&mut s, &v.account, m, q, fee, lot(m), u64::MAX) else { continue };
+            let Ok(step) = plan_perp(&mut s, &v.account, m, q, fee, lot(m), u64::MAX) else { continue };
             let ix =
                 perp::liquidate_perp(&self.group, m, q, &self.liqor, &self.owner.pubkey(), &v.key, step.lots, &ee, &or);
             if self.send(t, &[ix], true, r) {
@@ -258,7 +261,7 @@ impl Keeper {
                     continue;
                 }
                 let fee = asset.risk.liquidation_fee_bps as u32 + liab.risk.liquidation_fee_bps as u32;
-                let Ok(step) = liquidate_token::plan_token(&mut s, &v.account, *a, *l, fee, u64::MAX) else { continue };
+                let Ok(step) = plan_token(&mut s, &v.account, *a, *l, fee, u64::MAX) else { continue };
                 let ix = ix::liquidate_token(
                     &self.group,
                     &self.liqor,
@@ -309,22 +312,25 @@ impl Keeper {
             if !gain && p.pnl > -Fx::ONE {
                 continue;
             }
-            let other =
-                views.iter().find(|w| w.key != v.key && if gain { amount(v, w, m) > 0 } else { amount(w, v, m) > 0 });
-            if let Some(w) = other {
-                let (win, lose) = if gain { (v, w) } else { (w, v) };
-                // The loser's health keys from its bytes now (an earlier step of this round may
-                // have opened or closed one of its positions).
-                let fresh = decode::margin_account(&require_account(t, &lose.key)?)?;
-                let keys = self.keys(t, &fresh, &[], assets, now)?;
+            // Candidates from the round's views; each is re-checked on both accounts' bytes now,
+            // since an earlier step of this round may have settled either side already.
+            let candidates =
+                views.iter().filter(|w| w.key != v.key && if gain { amount(v, w, m) > 0 } else { amount(w, v, m) > 0 });
+            for w in candidates {
+                let (win_key, lose_key) = if gain { (v.key, w.key) } else { (w.key, v.key) };
+                let win = self.view(t, win_key, assets, now)?;
+                let lose = self.view(t, lose_key, assets, now)?;
+                if amount(&win, &lose, m) == 0 {
+                    continue;
+                }
+                let keys = self.keys(t, &lose.account, &[], assets, now)?;
                 let oracle = assets[m as usize].oracle.address;
                 let ix =
                     perp::settle_pnl(&self.group, m, QUOTE_ASSET_INDEX, &oracle, &win.key, &lose.key, u64::MAX, &keys);
                 let ok = self.send(t, &[ix], false, r);
                 r.settlements += ok as u32;
                 if ok {
-                    // The views are from the start of the round: one settlement per account per
-                    // round, the next round sees its new collateral.
+                    // One settlement per account per round: the next round sees its new collateral.
                     return Ok(true);
                 }
             }

@@ -96,3 +96,106 @@ mod tests {
         assert!(!ixs.contains(&"set_stub_oracle"), "the default IDL must not expose the stub oracle");
     }
 }
+
+/// Checks that `current` only appends to `baseline` (a released IDL): every error keeps its code,
+/// name and message and new codes come after the last released one; every event keeps its
+/// discriminator and its released fields, in order and with their types, new fields only at the
+/// end. Returns the violations.
+pub fn append_only_violations(baseline: &serde_json::Value, current: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    let list = |v: &Value, k: &str| v[k].as_array().cloned().unwrap_or_default();
+    let errors = list(current, "errors");
+    let max_released = list(baseline, "errors").iter().filter_map(|e| e["code"].as_u64()).max().unwrap_or(0);
+    for old in list(baseline, "errors") {
+        match errors.iter().find(|e| e["code"] == old["code"]) {
+            Some(e) if e["name"] == old["name"] && e["msg"] == old["msg"] => {}
+            Some(e) => out.push(format!("error {} changed: {} -> {}", old["code"], old["name"], e["name"])),
+            None => out.push(format!("error {} ({}) removed", old["code"], old["name"])),
+        }
+    }
+    for e in &errors {
+        let known = list(baseline, "errors").iter().any(|o| o["code"] == e["code"]);
+        if !known && e["code"].as_u64().unwrap_or(0) <= max_released {
+            out.push(format!("new error {} ({}) inserted among released codes", e["code"], e["name"]));
+        }
+    }
+    let fields = |idl: &Value, name: &Value| -> Option<Vec<Value>> {
+        let t = list(idl, "types").into_iter().find(|t| t["name"] == *name)?;
+        t["type"]["fields"].as_array().cloned()
+    };
+    for old in list(baseline, "events") {
+        let Some(new) = list(current, "events").into_iter().find(|e| e["name"] == old["name"]) else {
+            out.push(format!("event {} removed", old["name"]));
+            continue;
+        };
+        if new["discriminator"] != old["discriminator"] {
+            out.push(format!("event {} changed its discriminator", old["name"]));
+        }
+        let (Some(of), Some(nf)) = (fields(baseline, &old["name"]), fields(current, &old["name"])) else {
+            out.push(format!("event {} has no field list", old["name"]));
+            continue;
+        };
+        let strip = |f: &Value| (f["name"].clone(), f["type"].clone());
+        if nf.len() < of.len() || of.iter().zip(&nf).any(|(a, b)| strip(a) != strip(b)) {
+            out.push(format!("event {}: released fields changed (only appending is allowed)", old["name"]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod append_only {
+    use super::*;
+
+    fn read(p: &Path) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).expect("readable IDL")).expect("JSON")
+    }
+
+    /// Every released IDL under idl/released: the committed IDL only appends error codes and event
+    /// fields to it (error codes and event layouts are ABI for every client and indexer).
+    #[test]
+    fn error_codes_and_event_layouts_are_append_only() {
+        let current = read(&idl_path());
+        let dir = root().join("idl").join("released");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("idl/released exists") {
+            let path = entry.unwrap().path();
+            let v = append_only_violations(&read(&path), &current);
+            assert!(v.is_empty(), "{} -> idl/ballast.json: {v:#?}", path.display());
+            checked += 1;
+        }
+        assert!(checked > 0, "no released IDL to compare with");
+    }
+
+    /// The check itself catches a renamed error, an inserted code, a removed event field and a
+    /// reordered one.
+    #[test]
+    fn the_append_only_check_catches_changes() {
+        let base: serde_json::Value = serde_json::json!({
+            "errors": [{"code": 6000, "name": "A", "msg": "a"}, {"code": 6001, "name": "B", "msg": "b"}],
+            "events": [{"name": "E", "discriminator": [1]}],
+            "types": [{"name": "E", "type": {"fields": [{"name": "x", "type": "u64"}, {"name": "y", "type": "u8"}]}}]
+        });
+        assert!(append_only_violations(&base, &base).is_empty());
+        let mut appended = base.clone();
+        appended["errors"].as_array_mut().unwrap().push(serde_json::json!({"code": 6002, "name": "C", "msg": "c"}));
+        appended["types"][0]["type"]["fields"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"name": "z", "type": "u8"}));
+        assert!(append_only_violations(&base, &appended).is_empty());
+        let mut renamed = base.clone();
+        renamed["errors"][1]["name"] = "Bee".into();
+        assert_eq!(append_only_violations(&base, &renamed).len(), 1);
+        let mut reordered = base.clone();
+        reordered["types"][0]["type"]["fields"].as_array_mut().unwrap().swap(0, 1);
+        assert_eq!(append_only_violations(&base, &reordered).len(), 1);
+        let mut removed = base.clone();
+        removed["types"][0]["type"]["fields"].as_array_mut().unwrap().pop();
+        assert_eq!(append_only_violations(&base, &removed).len(), 1);
+        let mut gone = base.clone();
+        gone["errors"].as_array_mut().unwrap().remove(0);
+        assert_eq!(append_only_violations(&base, &gone).len(), 1);
+    }
+}

@@ -75,6 +75,8 @@ pub struct AssetEdited {
     pub asset: Pubkey,
     /// Asset index.
     pub asset_index: u16,
+    /// The edit as sent: every field that is `Some` was set to that value.
+    pub changes: crate::instructions::edit_asset::EditAssetParams,
 }
 
 /// An asset's stable price was refreshed from its oracle.
@@ -229,6 +231,8 @@ pub struct PerpMarketSet {
     pub base_lot_size: u64,
     /// PERP_FLAG_* bits.
     pub flags: u8,
+    /// The market's whole configuration after the change.
+    pub params: crate::state::PerpMarketParams,
 }
 
 /// A perp trade was cleared.
@@ -291,7 +295,9 @@ pub struct PnlSettled {
     pub oracle_price_bits: i128,
 }
 
-/// A liquidation step.
+/// A liquidation step, as v0.1.0 emitted it. No longer emitted: superseded by [`TokenLiquidated`]
+/// and [`PerpLiquidated`], whose fields each have one unit (this one mixed lots and prices for
+/// perps). Kept so that the layout of a released event never disappears from the IDL.
 #[event]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Liquidated {
@@ -432,4 +438,93 @@ pub struct BankruptDebtCovered {
     pub quote_paid: u64,
     /// Debt left, native units of the asset.
     pub debt_left: u64,
+}
+
+/// A token liquidation step: the liquidator repaid part of the liquidated account's borrow in L
+/// and received its deposit in A.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenLiquidated {
+    /// Header.
+    pub header: EventHeader,
+    /// Liquidated account.
+    pub liqee: Pubkey,
+    /// Liquidator account.
+    pub liqor: Pubkey,
+    /// Asset A, seized.
+    pub asset_index: u16,
+    /// Asset L, repaid.
+    pub liab_index: u16,
+    /// Liability repaid, native units of L.
+    pub liab_repaid: u64,
+    /// Asset seized from the liquidated account, native units of A.
+    pub asset_seized: u64,
+    /// Of the seized asset, the insurance fund's share, native units of A.
+    pub to_insurance: u64,
+    /// Fee applied, bps (base plus the time ramp).
+    pub fee_bps: u32,
+    /// Liquidated account's LiquidationEnd health after, quote native units, I80F48 bits.
+    pub liqee_end_health_after_bits: i128,
+}
+
+/// A perp liquidation step: the liquidator took over part of the liquidated account's position.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct PerpLiquidated {
+    /// Header.
+    pub header: EventHeader,
+    /// Liquidated account.
+    pub liqee: Pubkey,
+    /// Liquidator account.
+    pub liqor: Pubkey,
+    /// The perp market's asset index.
+    pub asset_index: u16,
+    /// Lots taken over.
+    pub lots: u64,
+    /// True when the liquidated position was long (the liquidator bought it).
+    pub long: bool,
+    /// Price per lot of the takeover, quote native units (the oracle less or plus the fee).
+    pub price_per_lot: u64,
+    /// Insurance fund's share of the fee, quote native units.
+    pub to_insurance: u64,
+    /// Fee applied, bps (base plus the time ramp).
+    pub fee_bps: u32,
+    /// Oracle price, quote native per base native, I48F80 bits.
+    pub oracle_price_bits: i128,
+    /// Liquidated account's LiquidationEnd health after, quote native units, I80F48 bits.
+    pub liqee_end_health_after_bits: i128,
+}
+
+/// The group's liquidation configuration was set (the new values).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiquidationConfigSet {
+    /// Header.
+    pub header: EventHeader,
+    /// The configuration as set.
+    pub config: crate::instructions::set_liquidation_config::LiquidationConfigParams,
+}
+
+/// The group's insurance fund was created.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct InsuranceFundCreated {
+    /// Header.
+    pub header: EventHeader,
+    /// The fund's quote token vault.
+    pub vault: Pubkey,
+    /// Seconds between an unstake request and its withdrawal.
+    pub cooldown_secs: u32,
+}
+
+/// A pending unstake request was cancelled.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnstakeCancelled {
+    /// Header.
+    pub header: EventHeader,
+    /// Staker.
+    pub owner: Pubkey,
+    /// Shares the request named (they stay staked).
+    pub shares: u64,
 }

@@ -23,14 +23,20 @@ pub mod instructions;
 pub mod oracle;
 pub mod order;
 pub mod pda_init;
-pub mod risk;
+pub mod shared;
 pub mod state;
 pub mod token;
+pub mod transitions;
+
+/// The pure risk engine (crate `ballast-risk`, no Anchor or Solana dependency).
+pub use ballast_risk as risk;
 
 // Anchor's generated `accounts` module names each instruction's client accounts as
 // `crate::__client_accounts_*`: the glob import puts them at the crate root.
 #[allow(unused_imports)]
 use instructions::*;
+#[allow(unused_imports)]
+use shared::*;
 
 declare_id!("3tfEkPsD98rzfgvUgPsg5nC3bfBMVUWibKNbrhwKXh3k");
 

@@ -138,7 +138,7 @@ pub fn max_account_with_perps(n: usize, perps: usize, now: i64) -> (Pubkey, Box<
             acc.perps[slot].quote =
                 Fx128::from_fx(ballast::risk::Fx::from_num(if i % 2 == 0 { -499_000_000i64 } else { 401_000_000 }));
         }
-        a.stable_price = Fx128::from_price(ballast::risk::Price::from_num(1));
+        a.stable_price = Price128::from_price(ballast::risk::Price::from_num(1));
         raws.push(raw_of(pda::asset(&group, idx).0, &a));
         let (owner, data) =
             pyth_pull(feed, OracleQuote::from_decimal(1.0 + i as f64, 10, now), VerificationLevel::Full);

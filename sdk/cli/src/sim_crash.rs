@@ -192,7 +192,7 @@ impl Crash {
                 e.1 += q;
             }
             total.still_liquidatable = r.still_liquidatable;
-            total.refused = r.refused;
+            total.refused.extend(r.refused);
         }
         if !total.still_liquidatable.is_empty() {
             return Err(SdkError::Program(format!(
@@ -202,12 +202,24 @@ impl Crash {
                 total.refused
             )));
         }
+        // The keeper plans with the program's own code and sends only what it accepts: a rejected
+        // transaction is a disagreement between the two (architecture issue: 0 rejected).
+        if !total.refused.is_empty() {
+            return Err(SdkError::Program(format!(
+                "the program rejected {} keeper transactions: {:?}",
+                total.refused.len(),
+                total.refused
+            )));
+        }
         let g1 = decode::group(&require_account(bank, &self.group)?)?;
         let paid = g1.insurance.paid_out - g0.insurance.paid_out;
         println!();
         println!(
-            "keeper totals: {} liquidations, {} settlements, {} bankruptcies; no account left liquidatable",
-            total.liquidations, total.settlements, total.bankruptcies
+            "keeper totals: {} liquidations, {} settlements, {} bankruptcies; {} rejected keeper transactions; no account left liquidatable",
+            total.liquidations,
+            total.settlements,
+            total.bankruptcies,
+            total.refused.len()
         );
         // What the fund paid for perp losses (to winners) and for non-quote debts (to deliverers);
         // the rest of its payments repaid quote debts.

@@ -6,8 +6,8 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::PerpTraded;
-use crate::instructions::perp_clearing::*;
 use crate::oracle::{oracle_policy, Action, OracleNeed};
+use crate::shared::perp_clearing::*;
 use crate::state::*;
 
 /// Accounts of `block_trade`. `remaining_accounts`: the buyer's health accounts in canonical order

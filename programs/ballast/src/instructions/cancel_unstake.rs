@@ -2,15 +2,18 @@
 
 use anchor_lang::prelude::*;
 
-use crate::error::BallastError;
 use crate::instructions::request_unstake::UnstakeRequest;
+use crate::transitions;
 
 /// Cancels the pending request.
 pub fn handler(ctx: Context<UnstakeRequest>) -> Result<()> {
     let mut s = ctx.accounts.stake.load_mut()?;
-    require!(s.pending_shares > 0, BallastError::InvalidUnstakeRequest);
-    s.pending_shares = 0;
-    s.pending_value = 0;
-    s.request_ts = 0;
+    let shares = s.pending_shares;
+    transitions::insurance::cancel_unstake(&mut s)?;
+    emit!(crate::events::UnstakeCancelled {
+        header: crate::events::EventHeader::now(s.group)?,
+        owner: s.owner,
+        shares
+    });
     Ok(())
 }

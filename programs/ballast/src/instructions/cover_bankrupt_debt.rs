@@ -5,7 +5,7 @@
 //! (the oracle value plus the pair's liquidation fee, rounded down; both prices within the
 //! liquidation's stable-price band, S2-12), within the asset's insurance cap over the whole
 //! bankruptcy. The account must be bankrupt by the token bankruptcy's own
-//! predicate (`resolve_bankruptcy::check_bankrupt`: the one loader, negative equity, nothing a
+//! predicate (`shared::bankruptcy::check_bankrupt`: the one loader, negative equity, nothing a
 //! liquidation can take). Whatever the fund cannot cover is then written off by
 //! `resolve_bankruptcy` against the asset's depositors.
 
@@ -16,14 +16,15 @@ use crate::constants::QUOTE_ASSET_INDEX;
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{BankruptDebtCovered, EventHeader};
 use crate::health_accounts::{load_health_accounts, HealthAccounts};
-use crate::instructions::asset_vault::*;
-use crate::instructions::liquidation::priced;
-use crate::instructions::resolve_bankruptcy::{check_bankrupt, pair_fee_bps};
 use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::liquidation::{max_repay_for_deposit, seized, token_rate};
-use crate::risk::{Fx, Price};
+use crate::risk::Price;
+use crate::shared::asset_vault::*;
+use crate::shared::bankruptcy::{check_bankrupt, pair_fee_bps};
+use crate::shared::liquidation::priced;
 use crate::state::*;
 use crate::token::pay_from;
+use crate::transitions;
 
 /// Accounts of `cover_bankrupt_debt`. `remaining_accounts`: the bankrupt account's health accounts
 /// in canonical order with the quote asset added (`extra = [quote]`), read only.
@@ -71,7 +72,7 @@ pub fn handler<'info>(ctx: Context<'info, CoverBankruptDebt<'info>>, max_amount:
     let now = Clock::get()?.unix_timestamp;
     let li = check_accounts(ctx.accounts)?;
     let (rate, debt, avail) = load_cover(&ctx, li, now)?;
-    let (received, paid, left) = deliver(ctx.accounts, li, (rate, debt, avail), max_amount, now)?;
+    let (received, paid, left) = deliver(ctx.accounts, (rate, debt, avail), max_amount, now)?;
     let accounts = &ctx.accounts;
     emit!(BankruptDebtCovered {
         header: EventHeader::now(accounts.group.key())?,
@@ -125,8 +126,7 @@ fn load_cover<'info>(ctx: &Context<'info, CoverBankruptDebt<'info>>, li: u16, no
     let rate = cover_rate(&acc, &loaded, &config, li, now)?;
     let (debt, cap) = {
         let mut asset = a.bank.asset.load_mut()?;
-        asset.accrue(now)?;
-        (asset.bank.state().debt(acc.token_indexed(li)).map_risk()?, asset.insurance_cap)
+        (transitions::token::debt(&acc, &mut asset, now)?, asset.insurance_cap)
     };
     let avail = fund.can_pay(cap, acc.bankruptcy_insurance_paid);
     Ok((rate, debt, avail))
@@ -137,7 +137,6 @@ fn load_cover<'info>(ctx: &Context<'info, CoverBankruptDebt<'info>>, li: u16, no
 #[inline(never)]
 fn deliver(
     accounts: &mut CoverBankruptDebt,
-    li: u16,
     (rate, debt, avail): (Price, u64, u64),
     max_amount: u64,
     now: i64,
@@ -152,7 +151,7 @@ fn deliver(
     // A delivery worth less than one quote unit would be a gift: refused.
     require!(paid > 0, BallastError::ZeroAmount);
     require!(paid <= avail, BallastError::MathOverflow);
-    let left = repay(accounts, li, received, paid, now)?;
+    let left = repay(accounts, received, paid, now)?;
     fund_pays(accounts, paid)?;
     Ok((received, paid, left))
 }
@@ -184,27 +183,9 @@ fn cover_rate(
 /// Repays `received` of the account's debt in `li`, counts `paid` against its bankruptcy, and
 /// clears its liquidation state once it owes nothing. Returns the debt left.
 #[inline(never)]
-fn repay(a: &CoverBankruptDebt, li: u16, received: u64, paid: u64, now: i64) -> Result<u64> {
+fn repay(a: &CoverBankruptDebt, received: u64, paid: u64, now: i64) -> Result<u64> {
     let mut asset = a.bank.asset.load_mut()?;
-    asset.accrue(now)?;
-    let mut bank = asset.bank.state();
-    let mut acc = a.account.load_mut()?;
-    let slot = acc.token_slot(li).ok_or(BallastError::NothingToLiquidate)?;
-    let mut pos = acc.tokens[slot].indexed.fx();
-    let out = bank.deposit(&mut pos, received).map_risk()?;
-    if out.repaid > 0 {
-        asset.record_net_borrow(now, out.repaid, true)?;
-    }
-    let left = bank.debt(pos).map_risk()?;
-    acc.tokens[slot].indexed = Fx128::from_fx(pos);
-    acc.release_token_slot_if_empty(slot);
-    acc.bankruptcy_insurance_paid = acc.bankruptcy_insurance_paid.saturating_add(paid);
-    if acc.tokens.iter().all(|t| t.asset_index == crate::constants::FREE_SLOT || t.indexed.fx() >= Fx::ZERO) {
-        acc.end_liquidation_episode();
-    }
-    acc.clear_bankruptcy_if_debt_free();
-    asset.bank.set_state(&bank);
-    Ok(left)
+    transitions::bankruptcy::cover_debt(&mut *a.account.load_mut()?, &mut asset, received, paid, now)
 }
 
 /// The fund pays `paid` quote native units to the deliverer.
@@ -213,6 +194,9 @@ fn fund_pays(a: &CoverBankruptDebt, paid: u64) -> Result<()> {
     if paid == 0 {
         return Ok(());
     }
+    // `paid` is within what the fund can pay (`InsuranceFund::can_pay`), so all of it is paid.
+    let pay = transitions::insurance::fund_payout(&mut a.group.load_mut()?.insurance, paid)?;
+    require!(pay == paid, BallastError::InsuranceFundEmpty);
     pay_from(
         &a.quote,
         &a.quote_token_program,
@@ -220,9 +204,5 @@ fn fund_pays(a: &CoverBankruptDebt, paid: u64) -> Result<()> {
         &a.quote_mint,
         a.destination.to_account_info(),
         paid,
-    )?;
-    let mut g = a.group.load_mut()?;
-    g.insurance.value = g.insurance.value.checked_sub(paid).ok_or(BallastError::MathOverflow)?;
-    g.insurance.paid_out = g.insurance.paid_out.saturating_add(paid);
-    Ok(())
+    )
 }

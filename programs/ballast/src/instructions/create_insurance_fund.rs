@@ -73,5 +73,10 @@ pub fn handler(ctx: Context<CreateInsuranceFund>, cooldown_secs: u32) -> Result<
     g.insurance.vault = vault.key();
     g.insurance.vault_bump = ctx.bumps.vault;
     g.insurance.cooldown_secs = cooldown_secs;
+    emit!(crate::events::InsuranceFundCreated {
+        header: crate::events::EventHeader::now(group_key)?,
+        vault: vault.key(),
+        cooldown_secs,
+    });
     Ok(())
 }

@@ -4,12 +4,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
-use crate::error::{BallastError, RiskResultExt};
+use crate::error::BallastError;
 use crate::events::{Deposited, EventHeader};
-use crate::instructions::asset_vault::*;
 use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::Fx;
+use crate::shared::asset_vault::*;
 use crate::state::*;
+use crate::transitions;
 
 /// Accounts of `deposit`.
 #[derive(Accounts)]
@@ -43,7 +44,7 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let received =
         accounts.bank.pull(accounts.source.to_account_info(), accounts.depositor.to_account_info(), amount)?;
     require!(received > 0, BallastError::ZeroAmount);
-    let (group, position) = credit(&accounts.account, &accounts.bank.asset, asset_index, received)?;
+    let (group, position) = credit(&accounts.account, &accounts.bank.asset, received)?;
     emit!(Deposited {
         header: EventHeader::now(group)?,
         account: accounts.account.key(),
@@ -55,34 +56,11 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     Ok(())
 }
 
-/// Credits `received` native units to the account's position and the bank's totals, within the
-/// deposit cap. Returns the group and the position after, in shares.
+/// Loads both accounts and runs the deposit transition. Returns the group and the position after.
 #[inline(never)]
-fn credit(
-    account: &AccountLoader<MarginAccount>,
-    asset: &AccountLoader<Asset>,
-    asset_index: u16,
-    received: u64,
-) -> Result<(Pubkey, Fx)> {
+fn credit(account: &AccountLoader<MarginAccount>, asset: &AccountLoader<Asset>, received: u64) -> Result<(Pubkey, Fx)> {
     let now = Clock::get()?.unix_timestamp;
     let mut asset = asset.load_mut()?;
-    asset.accrue(now)?;
-    let mut bank = asset.bank.state();
-    let mut account = account.load_mut()?;
-    let slot = account.token_slot_or_open(asset_index)?;
-    let mut position = account.tokens[slot].indexed.fx();
-    let out = bank.deposit(&mut position, received).map_risk()?;
-    if out.repaid > 0 {
-        asset.record_net_borrow(now, out.repaid, true)?;
-    }
-    if out.deposited > 0 {
-        // A pure repayment is never blocked by the deposit cap.
-        let total = bank.total_deposits().map_risk()?;
-        require!(total <= Fx::from_num(asset.bank.deposit_cap), BallastError::DepositCapExceeded);
-    }
-    account.tokens[slot].indexed = Fx128::from_fx(position);
-    account.release_token_slot_if_empty(slot);
-    account.clear_bankruptcy_if_debt_free();
-    asset.bank.set_state(&bank);
-    Ok((asset.group, position))
+    let out = transitions::token::deposit(&mut *account.load_mut()?, &mut asset, received, now)?;
+    Ok((asset.group, out.position))
 }

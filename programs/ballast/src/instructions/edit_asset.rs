@@ -68,7 +68,7 @@ fn set_risk(asset: &mut Asset, v: RiskConfig, remaining: &[AccountInfo]) -> Resu
 /// Applies the changes and validates the whole resulting configuration.
 pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
     let mut asset = ctx.accounts.asset.load_mut()?;
-    let p = params;
+    let p = params.clone();
     if let Some(v) = p.name {
         asset.name = v;
     }
@@ -105,6 +105,7 @@ pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
         header: EventHeader::now(ctx.accounts.group.key())?,
         asset: ctx.accounts.asset.key(),
         asset_index: asset.asset_index,
+        changes: params,
     });
     Ok(())
 }

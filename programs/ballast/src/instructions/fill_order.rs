@@ -8,10 +8,10 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::PerpTraded;
-use crate::instructions::perp_clearing::*;
 use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::order::{verified_signer, SignedOrder, SIDE_BUY, SIDE_SELL};
 use crate::pda_init::{create_pda_account, write_discriminator};
+use crate::shared::perp_clearing::*;
 use crate::state::*;
 
 /// Accounts of `fill_order`. `remaining_accounts`: the maker's health accounts in canonical order

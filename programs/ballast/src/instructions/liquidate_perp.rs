@@ -5,16 +5,15 @@
 
 use anchor_lang::prelude::*;
 
-use crate::error::{BallastError, RiskResultExt};
-use crate::events::{EventHeader, Liquidated};
-use crate::instructions::liquidation::*;
-use crate::instructions::perp_clearing::*;
+use crate::events::{EventHeader, PerpLiquidated};
 use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::bank::BankState;
-use crate::risk::liquidation::*;
-use crate::risk::perp::{self, PerpIndex};
+use crate::risk::perp::PerpIndex;
 use crate::risk::Fx;
+use crate::shared::liquidation::*;
+use crate::shared::perp_clearing::*;
 use crate::state::*;
+use crate::transitions;
 
 /// Accounts of `liquidate_perp`. `remaining_accounts`: the liquidated account's health accounts in
 /// canonical order, then the liquidator's (with the perp asset and the quote asset added).
@@ -32,28 +31,7 @@ pub struct LiquidatePerp<'info> {
     pub liqee: AccountLoader<'info, MarginAccount>,
 }
 
-/// The amounts of one perp liquidation.
-#[derive(Clone, Copy, Debug)]
-pub struct PerpLiquidation {
-    /// Asset index of the market's underlying.
-    pub ai: u16,
-    /// Asset index of the quote asset.
-    pub qi: u16,
-    /// Lots taken over.
-    pub lots: u64,
-    /// Price per lot, quote native units.
-    pub price: u64,
-    /// True when the liquidated position is long (the liquidator buys it).
-    pub long: bool,
-    /// Insurance share of the fee, quote native units.
-    pub ins: u64,
-    /// Fee with its ramp, bps.
-    pub fee_bps: u32,
-    /// Native base units per lot.
-    pub lot_size: u64,
-    /// Oracle price used, quote native per base native.
-    pub oracle: crate::risk::Price,
-}
+pub use crate::transitions::liquidation::PerpLiquidation;
 
 /// Takes over up to `max_lots` lots, reduced by the planner to the position, to what brings
 /// LiquidationEnd health to 0 (or raises it most) and to what the liquidator can carry.
@@ -90,69 +68,21 @@ pub fn handler<'info>(
     emit_step(a, &step, end_after)
 }
 
-/// Fee with its ramp and the position; the lots, price and insurance share come from the planner
-/// ([`plan_perp_step`]). The keeper calls this same function on the same bytes. `fee_base`: the
-/// market asset's liquidation fee, bps; `lot_size`: its native base units per lot.
-#[inline(never)]
-pub fn plan_perp(
-    s: &mut LiqStart,
-    liqee: &MarginAccount,
-    ai: u16,
-    qi: u16,
-    fee_base: u32,
-    lot_size: u64,
-    max_lots: u64,
-) -> Result<PerpLiquidation> {
-    let oracle = priced(&s.liqee, ai, s.config.max_stable_deviation_bps)?.risk.oracle_price;
-    let base_lots = liqee.perp_slot(ai).map(|i| liqee.perps[i].base_lots).unwrap_or(0);
-    require!(base_lots != 0, BallastError::NothingToLiquidate);
-    let fee_bps = s.config.schedule().fee_bps(fee_base, s.elapsed);
-    let p = PerpStepParams {
-        market: ai,
-        quote: qi,
-        lot_size,
-        base_lots,
-        fee_bps,
-        insurance_share_bps: s.config.insurance_share_bps,
-        max_lots,
-        close_out: s.close_out,
-        max_step_value: s.max_step_value,
-        must_raise: !s.insolvent,
-    };
-    let st = plan_perp_step(&mut s.input, &mut s.liqor_input, &p).map_risk()?;
-    Ok(PerpLiquidation {
-        ai,
-        qi,
-        lots: st.lots,
-        price: st.price,
-        long: st.long,
-        ins: st.ins,
-        fee_bps,
-        lot_size,
-        oracle,
-    })
-}
-
-/// Funding accrued, the position moves from the liquidated account to the liquidator, the
-/// liquidator pays the insurance share. Returns the funding index and the quote bank after.
+/// Loads the market and both accounts and runs the step ([`transitions::liquidation::perp_step`]).
+/// Returns the funding index and the quote bank after.
 #[inline(never)]
 fn apply(a: &LiquidatePerp, st: &PerpLiquidation, now: i64) -> Result<(PerpIndex, BankState)> {
-    let index = a.market.asset.load_mut()?.perp.accrue_funding(now, st.oracle)?.indexes();
-    let cost = perp::notional(st.lots, st.price).map_risk()?;
-    let (e_old, e_new) = apply_perp(&mut *a.liqee.load_mut()?, st.ai, st.lot_size, index, !st.long, st.lots, cost)?;
-    let (r_old, r_new) = apply_perp(&mut *a.liqor.load_mut()?, st.ai, st.lot_size, index, st.long, st.lots, cost)?;
-    let delta =
-        perp::long_delta(e_old, e_new).checked_add(perp::long_delta(r_old, r_new)).ok_or(BallastError::MathOverflow)?;
-    a.market.asset.load_mut()?.perp.record_fill(delta, 0, u64::MAX)?;
+    let mut asset = a.market.asset.load_mut()?;
     let mut quote = a.market.quote.load_mut()?;
-    quote.accrue(now)?;
-    let mut bank = quote.bank.state();
-    let owed = debit_quote(&mut *a.liqor.load_mut()?, &mut bank, st.qi, st.ins)?;
-    quote.record_owed_borrow(now, owed)?;
-    quote.bank.set_state(&bank);
-    let ins = quote.insurance_fees.fx().checked_add(Fx::from_num(st.ins)).ok_or(BallastError::MathOverflow)?;
-    quote.insurance_fees = Fx128::from_fx(ins);
-    Ok((index, bank))
+    let out = transitions::liquidation::perp_step(
+        &mut asset,
+        &mut quote,
+        &mut *a.liqee.load_mut()?,
+        &mut *a.liqor.load_mut()?,
+        st,
+        now,
+    )?;
+    Ok((out.index, out.bank))
 }
 
 /// Both loaded views get the funding index and the quote bank after the step.
@@ -171,17 +101,17 @@ fn refresh_views(s: &mut LiqStart, st: &PerpLiquidation, index: PerpIndex, bank:
 
 #[inline(never)]
 fn emit_step(a: &LiquidatePerp, st: &PerpLiquidation, end_after: Fx) -> Result<()> {
-    emit!(Liquidated {
+    emit!(PerpLiquidated {
         header: EventHeader::now(a.market.group.key())?,
         liqee: a.liqee.key(),
         liqor: a.liqor.key(),
         asset_index: st.ai,
-        liab_index: st.qi,
-        perp: true,
-        liab_amount: st.lots,
-        asset_amount: st.price,
+        lots: st.lots,
+        long: st.long,
+        price_per_lot: st.price,
         to_insurance: st.ins,
         fee_bps: st.fee_bps,
+        oracle_price_bits: st.oracle.to_bits(),
         liqee_end_health_after_bits: end_after.to_bits(),
     });
     Ok(())

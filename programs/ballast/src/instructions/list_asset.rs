@@ -235,7 +235,7 @@ fn init_asset(
 
     debug_assert_eq!(oracle_policy(Action::ListAsset), OracleNeed::Valid);
     let price = read_oracle_info(&asset.oracle, &ctx.accounts.oracle, asset.decimals, now)?;
-    asset.stable_price = Fx128::from_price(price.price);
+    asset.stable_price = Price128::from_price(price.price);
     asset.stable_updated_ts = now;
     asset.last_publish_time = price.publish_time;
     Ok((price.price.to_bits(), asset.mint, asset.decimals, asset.oracle.address, asset.oracle.kind))

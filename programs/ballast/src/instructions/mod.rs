@@ -2,7 +2,6 @@
 //! Every module names its entry point `handler`; lib.rs calls each by its full path.
 #![allow(ambiguous_glob_reexports)]
 
-pub mod asset_vault;
 pub mod block_trade;
 pub mod cancel_order;
 pub mod cancel_unstake;
@@ -17,12 +16,9 @@ pub mod create_stub_oracle;
 pub mod deposit;
 pub mod edit_asset;
 pub mod fill_order;
-pub mod insurance_vault;
 pub mod liquidate_perp;
 pub mod liquidate_token;
-pub mod liquidation;
 pub mod list_asset;
-pub mod perp_clearing;
 pub mod refresh_asset;
 pub mod repay;
 pub mod request_unstake;
@@ -41,7 +37,6 @@ pub mod withdraw_fees;
 pub mod withdraw_protocol_insurance;
 pub mod withdraw_unstake;
 
-pub use asset_vault::*;
 pub use block_trade::*;
 pub use cancel_order::*;
 pub use check_health::*;
@@ -55,12 +50,9 @@ pub use create_stub_oracle::*;
 pub use deposit::*;
 pub use edit_asset::*;
 pub use fill_order::*;
-pub use insurance_vault::*;
 pub use liquidate_perp::*;
 pub use liquidate_token::*;
-pub use liquidation::*;
 pub use list_asset::*;
-pub use perp_clearing::*;
 pub use refresh_asset::*;
 pub use repay::*;
 pub use request_unstake::*;

@@ -5,11 +5,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
-use crate::error::{BallastError, RiskResultExt};
+use crate::error::BallastError;
 use crate::events::{EventHeader, Repaid};
-use crate::instructions::asset_vault::*;
 use crate::oracle::{oracle_policy, Action, OracleNeed};
+use crate::shared::asset_vault::*;
 use crate::state::*;
+use crate::transitions;
 
 /// Accounts of `repay`.
 #[derive(Accounts)]
@@ -40,7 +41,7 @@ pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let received = accounts.bank.pull(accounts.source.to_account_info(), accounts.payer.to_account_info(), pay)?;
     require!(received > 0 && received <= debt, BallastError::InsufficientBalance);
-    let (group, remaining) = apply(&accounts.account, &accounts.bank.asset, asset_index, received, now)?;
+    let (group, remaining) = apply(&accounts.account, &accounts.bank.asset, received, now)?;
     emit!(Repaid {
         header: EventHeader::now(group)?,
         account: accounts.account.key(),
@@ -60,33 +61,19 @@ fn accrue_and_debt(
     now: i64,
 ) -> Result<(u16, u64)> {
     let mut a = asset.load_mut()?;
-    a.accrue(now)?;
-    let acc = account.load()?;
-    Ok((a.asset_index, a.bank.state().debt(acc.token_indexed(a.asset_index)).map_risk()?))
+    let debt = transitions::token::debt(&*account.load()?, &mut a, now)?;
+    Ok((a.asset_index, debt))
 }
 
-/// Applies the repayment to the position, the bank and the net-borrow window. Returns the group
-/// and the debt left, native units.
+/// Runs the repay transition. Returns the group and the debt left, native units.
 #[inline(never)]
 fn apply(
     account: &AccountLoader<MarginAccount>,
     asset: &AccountLoader<Asset>,
-    asset_index: u16,
     received: u64,
     now: i64,
 ) -> Result<(Pubkey, u64)> {
     let mut asset = asset.load_mut()?;
-    let mut bank = asset.bank.state();
-    let mut account = account.load_mut()?;
-    let slot = account.token_slot(asset_index).ok_or(BallastError::InsufficientBalance)?;
-    let mut position = account.tokens[slot].indexed.fx();
-    let out = bank.deposit(&mut position, received).map_risk()?;
-    require!(out.deposited == 0, BallastError::InsufficientBalance);
-    asset.record_net_borrow(now, out.repaid, true)?;
-    account.tokens[slot].indexed = Fx128::from_fx(position);
-    account.release_token_slot_if_empty(slot);
-    account.clear_bankruptcy_if_debt_free();
-    asset.bank.set_state(&bank);
-    let remaining = bank.debt(position).map_risk()?;
+    let remaining = transitions::token::repay(&mut *account.load_mut()?, &mut asset, received, now)?;
     Ok((asset.group, remaining))
 }

@@ -3,9 +3,9 @@
 
 use anchor_lang::prelude::*;
 
-use crate::error::BallastError;
 use crate::events::{EventHeader, UnstakeRequested};
 use crate::state::*;
+use crate::transitions;
 
 /// Accounts of `request_unstake` and `cancel_unstake`.
 #[derive(Accounts)]
@@ -22,12 +22,8 @@ pub struct UnstakeRequest<'info> {
 /// Requests `shares` (one request at a time).
 pub fn handler(ctx: Context<UnstakeRequest>, shares: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let value = ctx.accounts.group.load()?.insurance.value_of(shares);
     let mut s = ctx.accounts.stake.load_mut()?;
-    require!(shares > 0 && shares <= s.shares && s.pending_shares == 0, BallastError::InvalidUnstakeRequest);
-    s.pending_shares = shares;
-    s.pending_value = value;
-    s.request_ts = now;
+    let value = transitions::insurance::request_unstake(&ctx.accounts.group.load()?.insurance, &mut s, shares, now)?;
     emit!(UnstakeRequested { header: EventHeader::now(s.group)?, owner: s.owner, shares, value });
     Ok(())
 }

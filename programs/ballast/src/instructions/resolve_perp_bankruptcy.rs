@@ -22,18 +22,17 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::QUOTE_ASSET_INDEX;
-use crate::error::{BallastError, RiskResultExt};
+use crate::error::BallastError;
 use crate::events::{EventHeader, PerpBankruptcyResolved, PnlSettled};
-use crate::health_accounts::{load_health_accounts, HealthAccounts};
-use crate::instructions::asset_vault::*;
-use crate::instructions::perp_clearing::credit_quote;
-use crate::instructions::resolve_bankruptcy::{dust_mask, fund_pays_into};
-use crate::instructions::settle_pnl::{settle_funding, transfer_pnl};
+use crate::health_accounts::load_health_accounts;
 use crate::oracle::{oracle_policy, read_oracle_info, Action, OracleNeed};
-use crate::risk::num::{to_u64_ceil, to_u64_floor};
-use crate::risk::perp::{covered_loss, loser_collateral, socialized_loss_per_base, PerpIndex};
-use crate::risk::{health_components, Fx, HealthType, Price, Round};
+use crate::risk::perp::PerpIndex;
+use crate::risk::{Fx, Price};
+use crate::shared::asset_vault::*;
+use crate::shared::bankruptcy::fund_pays_into;
+use crate::shared::bankruptcy::{check_perp_bankrupt, PerpBankruptcy};
 use crate::state::*;
+use crate::transitions;
 
 /// Accounts of `resolve_perp_bankruptcy`. `remaining_accounts`: the bankrupt account's health
 /// accounts in canonical order (read only).
@@ -163,27 +162,16 @@ fn settle_covered(
 ) -> Result<u64> {
     let a = &ctx.accounts;
     let lot = a.asset.load()?.perp.base_lot_size;
-    let mut quote = a.quote.asset.load_mut()?;
-    quote.accrue(now)?;
-    let mut bank = quote.bank.state();
-    let mut win = a.profitable.load_mut()?;
-    let mut lose = a.account.load_mut()?;
-    let Some(ws) = win.perp_slot(ai) else { return Ok(0) };
-    let ls = lose.perp_slot(ai).ok_or(BallastError::NoPerpLoss)?;
-    let win_pnl = settle_funding(&mut win, ws, lot, index, price, Round::Down)?;
-    let deposit = bank.native(lose.token_indexed(QUOTE_ASSET_INDEX)).map_risk()?.max(Fx::ZERO);
-    let amount = to_u64_floor(win_pnl.max(Fx::ZERO))
-        .unwrap_or(u64::MAX)
-        .min(to_u64_floor(deposit).unwrap_or(u64::MAX))
-        .min(covered);
-    if amount == 0 {
-        return Ok(0);
-    }
-    let owed = transfer_pnl((&mut win, ws), (&mut lose, ls), &mut bank, QUOTE_ASSET_INDEX, amount)?;
-    quote.record_owed_borrow(now, owed)?;
-    win.release_perp_slot_if_empty(ws);
-    quote.bank.set_state(&bank);
-    Ok(amount)
+    transitions::bankruptcy::settle_from_deposit(
+        &mut *a.quote.asset.load_mut()?,
+        &mut *a.profitable.load_mut()?,
+        &mut *a.account.load_mut()?,
+        ai,
+        lot,
+        (index, price),
+        covered,
+        now,
+    )
 }
 
 /// The fund pays a winner as much of `loss` as it can (its value, the market's cap less what it
@@ -208,12 +196,9 @@ fn fund_then_socialize(
     if paid < fund_can || rest == 0 {
         return Ok((paid, 0, index.loss));
     }
-    let Some(per) = socialized_loss_per_base(rest, oi).map_risk()? else {
-        return Ok((paid, 0, index.loss));
-    };
-    let loss_index = index.loss.checked_add(per).ok_or(BallastError::MathOverflow)?;
-    a.asset.load_mut()?.perp.loss_index = Fx128::from_fx(loss_index);
-    Ok((paid, rest, loss_index))
+    let (loss_index, socialized) =
+        transitions::bankruptcy::socialize_perp_loss(&mut *a.asset.load_mut()?, index, rest, oi)?;
+    Ok((paid, if socialized { rest } else { 0 }, loss_index))
 }
 
 /// Accrues the market's funding at its oracle. Returns (asset index, indexes, open interest a
@@ -245,59 +230,6 @@ fn load_perp_bankrupt<'info>(
     check_perp_bankrupt(&acc, &loaded, &config, ai, now)
 }
 
-/// The perp bankruptcy predicate, shared with the keeper. The account's slot in market `ai` has no
-/// base and a loss of at least one quote native unit; no perp position anywhere has base; every
-/// deposit is dust when the unsettled perp cash counts as a quote debt ([`dust_mask`]); equity at
-/// oracle prices is negative. Returns the loss, what a settlement could still take from it
-/// ([`covered_loss`]) and the shortfall.
-#[inline(never)]
-pub fn check_perp_bankrupt(
-    acc: &MarginAccount,
-    loaded: &HealthAccounts,
-    config: &LiquidationConfig,
-    ai: u16,
-    now: i64,
-) -> Result<PerpBankruptcy> {
-    let slot = acc.perp_slot(ai).ok_or(BallastError::NoPerpLoss)?;
-    let p = &acc.perps[slot];
-    require!(p.base_lots == 0, BallastError::HasLiquidatablePositions);
-    // No base: no funding or socialized loss is owed, the PnL is the quote (a whole number).
-    let pnl = p.quote.fx();
-    let loss = pnl.checked_neg().and_then(to_u64_floor).unwrap_or(0);
-    require!(loss > 0, BallastError::NoPerpLoss);
-    let input = loaded.health_input(acc)?;
-    dust_mask(acc, loaded, &input, config, now, true)?;
-    let equity = health_components(&input, HealthType::Maint).map_risk()?.equity;
-    let c = loser_collateral(&input, equity, QUOTE_ASSET_INDEX).map_risk()?;
-    // What a settlement could still take from it: its collateral, at most its whole quote deposit
-    // (dust elsewhere cannot be settled). The handler settles it to the winner first.
-    let deposit = match loaded.get(QUOTE_ASSET_INDEX) {
-        Some(q) => q.bank.native(acc.token_indexed(QUOTE_ASSET_INDEX)).map_risk()?.max(Fx::ZERO),
-        None => Fx::ZERO,
-    };
-    // (The collateral is a converted figure a few ulps below an exact deposit; a tolerance of
-    // 2^-20 native units keeps an exact deposit from being left behind by the floor below.)
-    let tolerance = Fx::from_bits(1 << 28);
-    let collateral = c.collateral.checked_add(tolerance).ok_or(BallastError::MathOverflow)?;
-    let covered = covered_loss(pnl, collateral.min(deposit)).map_risk()?;
-    Ok(PerpBankruptcy {
-        loss,
-        covered: covered.checked_neg().and_then(to_u64_floor).unwrap_or(0),
-        shortfall: to_u64_ceil(c.shortfall).unwrap_or(u64::MAX),
-    })
-}
-
-/// What [`check_perp_bankrupt`] finds, quote native units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PerpBankruptcy {
-    /// The account's loss in the market.
-    pub loss: u64,
-    /// What a settlement could still take from its quote deposit.
-    pub covered: u64,
-    /// What its equity lacks (rounded up): the fund and the market never cover more.
-    pub shortfall: u64,
-}
-
 /// The fund pays up to `want` quote native units to the winner: its positive PnL (after funding)
 /// is settled into its quote balance with tokens from the fund. Returns the amount.
 #[inline(never)]
@@ -310,12 +242,8 @@ fn pay_winner(
 ) -> Result<u64> {
     let a = &ctx.accounts;
     let lot = a.asset.load()?.perp.base_lot_size;
-    let amount = {
-        let mut win = a.profitable.load_mut()?;
-        let Some(ws) = win.perp_slot(ai) else { return Ok(0) };
-        let win_pnl = settle_funding(&mut win, ws, lot, index, oracle_price, Round::Down)?;
-        to_u64_floor(win_pnl.max(Fx::ZERO)).unwrap_or(u64::MAX).min(want)
-    };
+    let amount =
+        transitions::bankruptcy::winner_claim(&mut *a.profitable.load_mut()?, ai, lot, (index, oracle_price), want)?;
     if amount == 0 {
         return Ok(0);
     }
@@ -323,16 +251,13 @@ fn pay_winner(
     if paid == 0 {
         return Ok(0);
     }
-    let mut quote = a.quote.asset.load_mut()?;
-    quote.accrue(now)?;
-    let mut bank = quote.bank.state();
-    let mut win = a.profitable.load_mut()?;
-    let ws = win.perp_slot(ai).ok_or(BallastError::NoPerpLoss)?;
-    let q = win.perps[ws].quote.fx().checked_sub(Fx::from_num(paid)).ok_or(BallastError::MathOverflow)?;
-    win.perps[ws].quote = Fx128::from_fx(q);
-    credit_quote(&mut win, &mut bank, QUOTE_ASSET_INDEX, paid)?;
-    win.release_perp_slot_if_empty(ws);
-    quote.bank.set_state(&bank);
+    transitions::bankruptcy::credit_winner(
+        &mut *a.quote.asset.load_mut()?,
+        &mut *a.profitable.load_mut()?,
+        ai,
+        paid,
+        now,
+    )?;
     Ok(paid)
 }
 
@@ -340,17 +265,5 @@ fn pay_winner(
 /// bankruptcy. Returns the loss left.
 #[inline(never)]
 fn close_loss(ctx: &Context<ResolvePerpBankruptcy>, ai: u16, paid: u64, socialized: u64) -> Result<u64> {
-    let mut acc = ctx.accounts.account.load_mut()?;
-    let slot = acc.perp_slot(ai).ok_or(BallastError::NoPerpLoss)?;
-    let resolved = Fx::from_num(paid).checked_add(Fx::from_num(socialized)).ok_or(BallastError::MathOverflow)?;
-    let mut q = acc.perps[slot].quote.fx().checked_add(resolved).ok_or(BallastError::MathOverflow)?;
-    require!(q <= Fx::ZERO, BallastError::MathOverflow);
-    if q > -Fx::ONE && (paid > 0 || socialized > 0) {
-        // A sub-unit residue no settlement can move is written off with it (the slot is freed).
-        q = Fx::ZERO;
-    }
-    acc.perps[slot].quote = Fx128::from_fx(q);
-    acc.bankruptcy_insurance_paid = acc.bankruptcy_insurance_paid.saturating_add(paid);
-    acc.release_perp_slot_if_empty(slot);
-    Ok(q.checked_neg().and_then(to_u64_floor).unwrap_or(0))
+    transitions::bankruptcy::close_perp_loss(&mut *ctx.accounts.account.load_mut()?, ai, paid, socialized)
 }

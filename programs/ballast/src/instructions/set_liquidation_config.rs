@@ -46,5 +46,9 @@ pub fn handler(ctx: Context<SetLiquidationConfig>, p: LiquidationConfigParams) -
     let mut g = ctx.accounts.group.load_mut()?;
     g.liquidation = c;
     g.max_liquidation_step = p.max_step_value;
+    emit!(crate::events::LiquidationConfigSet {
+        header: crate::events::EventHeader::now(ctx.accounts.group.key())?,
+        config: p
+    });
     Ok(())
 }

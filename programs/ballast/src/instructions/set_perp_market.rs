@@ -31,9 +31,7 @@ pub fn handler(ctx: Context<SetPerpMarket>, params: PerpMarketParams) -> Result<
     require!(first || asset.perp.base_lot_size == params.base_lot_size, BallastError::InvalidConfig);
     asset.perp.set_params(&params);
     if first {
-        asset.perp.funding_last_ts = now;
-        asset.perp.last_fill_ts = now;
-        asset.perp.settle_window_start = now;
+        crate::transitions::perp::start_market_clocks(&mut asset.perp, now);
     }
     // A failure here aborts the transaction, so no partial configuration is ever stored.
     asset.validate_config()?;
@@ -42,6 +40,7 @@ pub fn handler(ctx: Context<SetPerpMarket>, params: PerpMarketParams) -> Result<
         asset_index: asset.asset_index,
         base_lot_size: params.base_lot_size,
         flags: params.flags,
+        params,
     });
     Ok(())
 }

@@ -6,9 +6,10 @@ use anchor_spl::token_interface::TokenAccount;
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::{EventHeader, InsuranceStaked};
-use crate::instructions::insurance_vault::*;
 use crate::pda_init::{create_pda_account, write_discriminator};
+use crate::shared::insurance_vault::*;
 use crate::state::*;
+use crate::transitions;
 
 /// Accounts of `stake`.
 #[derive(Accounts)]
@@ -38,17 +39,12 @@ pub fn handler(ctx: Context<Stake>, amount: u64) -> Result<()> {
     let from = ctx.accounts.source.to_account_info();
     let authority = ctx.accounts.owner.to_account_info();
     let received = ctx.accounts.fund.pull(from, authority, amount)?;
-    let shares = ctx.accounts.fund.group.load()?.insurance.shares_for(received)?;
-    require!(shares > 0, BallastError::ZeroAmount);
-    {
-        let mut g = ctx.accounts.fund.group.load_mut()?;
-        g.insurance.value = g.insurance.value.checked_add(received).ok_or(BallastError::MathOverflow)?;
-        g.insurance.total_shares = g.insurance.total_shares.checked_add(shares).ok_or(BallastError::MathOverflow)?;
-    }
-    let info = ctx.accounts.stake.to_account_info();
-    let mut data = info.try_borrow_mut_data()?;
-    let s: &mut InsuranceStake = bytemuck::from_bytes_mut(&mut data[8..INSURANCE_STAKE_LEN]);
-    s.shares = s.shares.checked_add(shares).ok_or(BallastError::MathOverflow)?;
+    let shares = {
+        let info = ctx.accounts.stake.to_account_info();
+        let mut data = info.try_borrow_mut_data()?;
+        let s: &mut InsuranceStake = bytemuck::from_bytes_mut(&mut data[8..INSURANCE_STAKE_LEN]);
+        transitions::insurance::stake(&mut ctx.accounts.fund.group.load_mut()?.insurance, s, received)?
+    };
     emit!(InsuranceStaked {
         header: EventHeader::now(ctx.accounts.fund.group.key())?,
         owner: ctx.accounts.owner.key(),

@@ -5,12 +5,9 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
-use crate::error::BallastError;
 use crate::events::{EventHeader, InsuranceFeesSwept};
-use crate::instructions::insurance_vault::*;
-use crate::risk::num::to_u64_floor;
-use crate::risk::Fx;
-use crate::state::*;
+use crate::shared::insurance_vault::*;
+use crate::transitions;
 
 /// Accounts of `sweep_insurance_fees`.
 #[derive(Accounts)]
@@ -25,13 +22,12 @@ pub struct SweepInsuranceFees<'info> {
 /// Sweeps the whole native units of the claim.
 pub fn handler(ctx: Context<SweepInsuranceFees>) -> Result<()> {
     ctx.accounts.fund.check()?;
-    let amount = {
-        let q = ctx.accounts.fund.quote.load()?;
-        require_keys_eq!(ctx.accounts.quote_vault.key(), q.vault, anchor_lang::error::ErrorCode::ConstraintAddress);
-        to_u64_floor(q.insurance_fees.fx()).ok_or(BallastError::MathOverflow)?
-    };
-    require!(amount > 0, BallastError::ZeroAmount);
     let f = &ctx.accounts.fund;
+    let amount = {
+        let mut q = f.quote.load_mut()?;
+        require_keys_eq!(ctx.accounts.quote_vault.key(), q.vault, anchor_lang::error::ErrorCode::ConstraintAddress);
+        transitions::insurance::sweep_fees(&mut f.group.load_mut()?.insurance, &mut q)?
+    };
     pay_from(
         &f.quote,
         &f.token_program,
@@ -40,14 +36,6 @@ pub fn handler(ctx: Context<SweepInsuranceFees>) -> Result<()> {
         f.vault.to_account_info(),
         amount,
     )?;
-    {
-        let mut q = f.quote.load_mut()?;
-        let left = q.insurance_fees.fx().checked_sub(Fx::from_num(amount)).ok_or(BallastError::MathOverflow)?;
-        q.insurance_fees = Fx128::from_fx(left);
-    }
-    let mut g = f.group.load_mut()?;
-    g.insurance.value = g.insurance.value.checked_add(amount).ok_or(BallastError::MathOverflow)?;
-    g.insurance.adopt_orphan_value();
     emit!(InsuranceFeesSwept { header: EventHeader::now(f.group.key())?, amount });
     Ok(())
 }

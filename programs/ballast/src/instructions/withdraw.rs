@@ -8,11 +8,11 @@ use crate::constants::*;
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{EventHeader, Withdrew};
 use crate::health_accounts::{load_health_accounts, HealthAccounts};
-use crate::instructions::asset_vault::*;
 use crate::oracle::{oracle_policy, Action, OracleNeed};
-use crate::risk::bank::BankState;
 use crate::risk::{health, passes_health_rule, Fx, HealthType};
+use crate::shared::asset_vault::*;
 use crate::state::*;
+use crate::transitions;
 
 /// Accounts of `withdraw`. `remaining_accounts`: the health accounts in canonical order
 /// (see `health_accounts`).
@@ -78,8 +78,8 @@ fn authorize_and_load<'info>(
     load_health_accounts(&ctx.accounts.group.key(), &account, &[asset_index], ctx.remaining_accounts, now)
 }
 
-/// Applies the withdrawal to the asset and the account, then checks Init health. Returns the
-/// amount to send and Init health after.
+/// Runs the withdrawal transition, then checks Init health. Returns the amount to send and Init
+/// health after.
 #[inline(never)]
 fn apply(
     account: &AccountLoader<MarginAccount>,
@@ -91,52 +91,14 @@ fn apply(
     now: i64,
 ) -> Result<(u64, Fx)> {
     let mut account = account.load_mut()?;
-    let slot = match account.token_slot(asset_index) {
-        Some(slot) => slot,
-        None if allow_borrow => account.token_slot_or_open(asset_index)?,
-        None => return err!(BallastError::InsufficientBalance),
-    };
     let mut asset = asset.load_mut()?;
-    asset.accrue(now)?;
     let entry = loaded.get_mut(asset_index).ok_or(BallastError::InvalidHealthAccounts)?;
-    asset.observe_price(entry.oracle.price, entry.oracle.publish_time, now)?;
-    let mut bank = asset.bank.state();
-    let mut position = account.tokens[slot].indexed.fx();
-    let amount = if amount == u64::MAX { bank.withdrawable(position).map_risk()? } else { amount };
-    require!(amount > 0, BallastError::ZeroAmount);
-    take(&mut asset, &mut bank, &mut position, amount, allow_borrow, now)?;
-    asset.bank.set_state(&bank);
-    account.tokens[slot].indexed = Fx128::from_fx(position);
-    account.release_token_slot_if_empty(slot);
-    entry.bank = bank;
+    let out = transitions::token::withdraw(&mut account, &mut asset, &entry.oracle, amount, allow_borrow, now)?;
+    entry.bank = out.bank;
     entry.risk.stable_price = asset.stable_price.price();
     let init = init_health(loaded, &account)?;
-    // Init health >= 0 implies LiquidationEnd health >= 0: any liquidation episode is over (S2-01).
-    account.end_liquidation_episode();
-    Ok((amount, init))
-}
-
-/// Takes `amount` out of `position`: from the deposit, then as a borrow when allowed and the asset
-/// is borrowable, within the asset's borrow limits.
-#[inline(never)]
-fn take(
-    asset: &mut Asset,
-    bank: &mut BankState,
-    position: &mut Fx,
-    amount: u64,
-    allow_borrow: bool,
-    now: i64,
-) -> Result<()> {
-    let borrowing = allow_borrow && amount > bank.withdrawable(*position).map_risk()?;
-    if borrowing {
-        require!(asset.flags & ASSET_FLAG_BORROWABLE != 0, BallastError::BorrowingDisabled);
-    }
-    let out = bank.withdraw(position, amount, borrowing).map_risk()?;
-    if out.borrowed > 0 {
-        bank.check_borrow(&asset.bank.limits.limits(), *position).map_risk()?;
-        asset.record_net_borrow(now, out.borrowed, false)?;
-    }
-    Ok(())
+    transitions::liquidation::end_episode_if_healthy(&mut account, init);
+    Ok((out.amount, init))
 }
 
 /// Init health of the account after the change; fails with HealthMustBePositive below zero.

@@ -3,12 +3,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
-use crate::error::BallastError;
 use crate::events::{EventHeader, FeesWithdrawn};
-use crate::instructions::asset_vault::*;
-use crate::risk::num::to_u64_floor;
-use crate::risk::Fx;
+use crate::shared::asset_vault::*;
 use crate::state::*;
+use crate::transitions;
+use crate::transitions::insurance::FeesTaken;
 
 /// Accounts of `withdraw_fees`.
 #[derive(Accounts)]
@@ -29,17 +28,9 @@ pub struct WithdrawFees<'info> {
 pub fn handler(ctx: Context<WithdrawFees>, amount: u64) -> Result<()> {
     ctx.accounts.bank.check_group(&ctx.accounts.group.key())?;
     let now = Clock::get()?.unix_timestamp;
-    let (amount, asset_index, left) = {
+    let (FeesTaken { amount, left }, asset_index) = {
         let mut a = ctx.accounts.bank.asset.load_mut()?;
-        a.accrue(now)?;
-        let fees = a.bank.protocol_fees.fx();
-        let available = to_u64_floor(fees).ok_or(BallastError::MathOverflow)?;
-        let amount = if amount == u64::MAX { available } else { amount };
-        require!(amount > 0, BallastError::ZeroAmount);
-        require!(amount <= available, BallastError::InsufficientFees);
-        let left = fees.checked_sub(Fx::from_num(amount)).ok_or(BallastError::MathOverflow)?;
-        a.bank.protocol_fees = Fx128::from_fx(left);
-        (amount, a.asset_index, left)
+        (transitions::insurance::take_protocol_fees(&mut a, amount, now)?, a.asset_index)
     };
     ctx.accounts.bank.pay(ctx.accounts.destination.to_account_info(), amount)?;
     emit!(FeesWithdrawn {

@@ -5,7 +5,9 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
 use crate::error::BallastError;
-use crate::instructions::insurance_vault::*;
+use crate::shared::insurance_vault::*;
+use crate::transitions;
+use crate::transitions::insurance::Unstaked;
 
 /// Accounts of `withdraw_protocol_insurance`.
 #[derive(Accounts)]
@@ -23,14 +25,7 @@ pub struct WithdrawProtocolInsurance<'info> {
 /// Burns `shares` of the protocol's shares and pays their value.
 pub fn handler(ctx: Context<WithdrawProtocolInsurance>, shares: u64) -> Result<()> {
     ctx.accounts.fund.check()?;
-    let pay = {
-        let mut g = ctx.accounts.fund.group.load_mut()?;
-        require!(shares > 0 && shares <= g.insurance.protocol_shares, BallastError::InsufficientBalance);
-        let pay = g.insurance.value_of(shares);
-        g.insurance.protocol_shares =
-            g.insurance.protocol_shares.checked_sub(shares).ok_or(BallastError::MathOverflow)?;
-        g.insurance.burn(shares, pay);
-        pay
-    };
+    let Unstaked { pay, .. } =
+        transitions::insurance::withdraw_protocol_shares(&mut ctx.accounts.fund.group.load_mut()?.insurance, shares)?;
     ctx.accounts.fund.pay_out(ctx.accounts.destination.to_account_info(), ctx.accounts.admin.key(), shares, pay)
 }

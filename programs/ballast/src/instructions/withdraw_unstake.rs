@@ -7,10 +7,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
-use crate::constants::UNSTAKE_WINDOW_SECS;
 use crate::error::BallastError;
-use crate::instructions::insurance_vault::*;
+use crate::shared::insurance_vault::*;
 use crate::state::*;
+use crate::transitions;
+use crate::transitions::insurance::Unstaked;
 
 /// Accounts of `withdraw_unstake`.
 #[derive(Accounts)]
@@ -32,21 +33,10 @@ pub struct WithdrawUnstake<'info> {
 pub fn handler(ctx: Context<WithdrawUnstake>) -> Result<()> {
     ctx.accounts.fund.check()?;
     let now = Clock::get()?.unix_timestamp;
-    let (shares, pay) = {
-        let mut g = ctx.accounts.fund.group.load_mut()?;
-        let mut s = ctx.accounts.stake.load_mut()?;
-        require!(s.pending_shares > 0, BallastError::UnstakeCooldown);
-        let ripe = s.request_ts.saturating_add(g.insurance.cooldown_secs as i64);
-        require!(now >= ripe, BallastError::UnstakeCooldown);
-        require!(now <= ripe.saturating_add(UNSTAKE_WINDOW_SECS), BallastError::UnstakeRequestExpired);
-        let shares = s.pending_shares;
-        let pay = g.insurance.value_of(shares).min(s.pending_value);
-        g.insurance.burn(shares, pay);
-        s.shares = s.shares.checked_sub(shares).ok_or(BallastError::MathOverflow)?;
-        s.pending_shares = 0;
-        s.pending_value = 0;
-        s.request_ts = 0;
-        (shares, pay)
-    };
+    let Unstaked { shares, pay } = transitions::insurance::withdraw_unstake(
+        &mut ctx.accounts.fund.group.load_mut()?.insurance,
+        &mut *ctx.accounts.stake.load_mut()?,
+        now,
+    )?;
     ctx.accounts.fund.pay_out(ctx.accounts.destination.to_account_info(), ctx.accounts.owner.key(), shares, pay)
 }

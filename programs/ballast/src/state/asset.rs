@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use super::Fx128;
+use super::{Fx128, Price128};
 use crate::error::{BallastError, RiskResultExt};
 use crate::oracle::validate_oracle_config;
 use crate::risk::bank::{BankState, BorrowLimits, BorrowWindow};
@@ -263,7 +263,7 @@ pub struct Asset {
     /// Risk parameters.
     pub risk: RiskConfig,
     /// Stable price, quote native per base native, I48F80 bits.
-    pub stable_price: Fx128,
+    pub stable_price: Price128,
     /// When the stable price was last updated, unix seconds.
     pub stable_updated_ts: i64,
     /// Publish time of the newest oracle price this asset has used, unix seconds.
@@ -600,7 +600,7 @@ impl Asset {
             self.stable_growth_bps_per_hour,
         )
         .map_risk()?;
-        self.stable_price = Fx128::from_price(next);
+        self.stable_price = Price128::from_price(next);
         self.stable_updated_ts = now;
         self.last_publish_time = self.last_publish_time.max(publish_time);
         Ok(())

@@ -22,9 +22,9 @@ use anchor_lang::prelude::*;
 
 use crate::risk::{Fx, Price};
 
-/// A 128-bit fixed-point number stored as two little-endian `u64` words (low word first), so that
-/// its alignment is 8 on every target. Holds the raw bits of an [`Fx`] (I80F48) or a [`Price`]
-/// (I48F80); each field's doc comment says which.
+/// A 128-bit fixed-point amount stored as two little-endian `u64` words (low word first), so that
+/// its alignment is 8 on every target. Holds the raw bits of an [`Fx`] (I80F48: native units,
+/// shares, indexes); prices (I48F80) are stored as [`Price128`].
 #[zero_copy]
 #[derive(Default, Debug, PartialEq, Eq)]
 pub struct Fx128 {
@@ -51,18 +51,40 @@ impl Fx128 {
     pub fn fx(&self) -> Fx {
         Fx::from_bits(self.bits())
     }
-    /// Stores an I48F80 price.
-    pub fn from_price(p: Price) -> Self {
-        Self::from_bits(p.to_bits())
-    }
-    /// Reads an I48F80 price.
-    pub fn price(&self) -> Price {
-        Price::from_bits(self.bits())
-    }
 }
 
 const _: () = assert!(core::mem::size_of::<Fx128>() == 16);
 const _: () = assert!(core::mem::align_of::<Fx128>() == 8);
+
+/// A stored price: an I48F80 (quote native units per base native unit) as two little-endian
+/// 64-bit words, the layout of [`Fx128`]. A distinct type, so that a stored price cannot be read
+/// as an I80F48 amount, nor an amount as a price: the two fixed-point formats differ and a mix-up
+/// would compile silently with one storage type.
+#[zero_copy]
+#[derive(Default, Debug, PartialEq, Eq)]
+pub struct Price128 {
+    /// Low and high words of the I48F80 bits.
+    pub words: [u64; 2],
+}
+
+impl Price128 {
+    /// Stores an I48F80 price.
+    pub fn from_price(p: Price) -> Self {
+        let Fx128 { words } = Fx128::from_bits(p.to_bits());
+        Price128 { words }
+    }
+    /// Reads an I48F80 price.
+    pub fn price(&self) -> Price {
+        Price::from_bits(Fx128 { words: self.words }.bits())
+    }
+    /// Raw bits (for events).
+    pub fn bits(&self) -> i128 {
+        Fx128 { words: self.words }.bits()
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<Price128>() == 16);
+const _: () = assert!(core::mem::align_of::<Price128>() == 8);
 
 /// Reads a zero-copy account of type `T` from raw account bytes (discriminator included), checking
 /// owner and discriminator like Anchor's `AccountLoader`. Shared by the health loader and the SDK.

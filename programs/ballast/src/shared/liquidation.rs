@@ -14,11 +14,15 @@ use anchor_lang::prelude::*;
 
 use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::{load_health_accounts, HealthAccounts, LoadedAsset};
-use crate::instructions::perp_clearing::split_health;
-use crate::risk::liquidation::{deviates, gross_value, liquidatable, liquidation_elapsed};
+use crate::risk::liquidation::{
+    deviates, gross_value, liquidatable, liquidation_elapsed, plan_perp_step, plan_token_step, PerpStepParams,
+    TokenStepParams,
+};
 use crate::risk::num::value;
 use crate::risk::{health, health_components, Fx, HealthInput, HealthType, Round};
+use crate::shared::perp_clearing::split_health;
 use crate::state::*;
+use crate::transitions::liquidation::{PerpLiquidation, TokenLiquidation};
 
 /// Both sides of a liquidation, loaded and checked.
 pub struct LiqStart {
@@ -166,14 +170,91 @@ pub fn finish(
     s.liqee.fill_input(&e, &mut s.input)?;
     let end_after = health(&s.input, HealthType::LiquidationEnd).map_risk()?;
     require!(end_after > s.end_before || s.insolvent, BallastError::WorseHealthPostLiquidation);
-    if end_after >= Fx::ZERO {
-        e.end_liquidation_episode();
-    } else {
-        if !s.episode {
-            e.flags |= ACCOUNT_FLAG_BEING_LIQUIDATED;
-            e.liquidation_start_ts = now;
-        }
-        e.liquidation_last_ts = now;
-    }
+    crate::transitions::liquidation::track_episode(&mut e, end_after, s.episode, now);
     Ok((end_after, liqor_init))
+}
+
+/// Computes the step with the planner ([`plan_token_step`]): fee with its ramp, the liquidated
+/// account's deposit of A and debt in L, and both sides' engine inputs. The keeper calls this same
+/// function on the same bytes. `fee_base`: both assets' liquidation fees, bps.
+#[inline(never)]
+pub fn plan_token(
+    s: &mut LiqStart,
+    liqee: &MarginAccount,
+    ai: u16,
+    li: u16,
+    fee_base: u32,
+    max_liab: u64,
+) -> Result<TokenLiquidation> {
+    let (deposit, debt) = positions(s, liqee, ai, li)?;
+    let fee_bps = s.config.schedule().fee_bps(fee_base, s.elapsed);
+    let p = TokenStepParams {
+        asset: ai,
+        liab: li,
+        fee_bps,
+        insurance_share_bps: s.config.insurance_share_bps,
+        deposit,
+        debt,
+        max_liab,
+        close_out: s.close_out,
+        max_step_value: s.max_step_value,
+        must_raise: !s.insolvent,
+    };
+    let st = plan_token_step(&mut s.input, &mut s.liqor_input, &p).map_risk()?;
+    Ok(TokenLiquidation { ai, li, x: st.x, y: st.y, ins: st.ins, fee_bps })
+}
+
+/// The liquidated account's whole deposit of A and debt in L (A and L priced near their stable
+/// prices).
+#[inline(never)]
+fn positions(s: &LiqStart, e: &MarginAccount, ai: u16, li: u16) -> Result<(u64, u64)> {
+    let dev = s.config.max_stable_deviation_bps;
+    let (ea, el) = (priced(&s.liqee, ai, dev)?, priced(&s.liqee, li, dev)?);
+    let deposit = ea.bank.withdrawable(e.token_indexed(ai)).map_risk()?;
+    let debt = el.bank.debt(e.token_indexed(li)).map_risk()?;
+    require!(deposit > 0 && debt > 0, BallastError::NothingToLiquidate);
+    Ok((deposit, debt))
+}
+
+/// Fee with its ramp and the position; the lots, price and insurance share come from the planner
+/// ([`plan_perp_step`]). The keeper calls this same function on the same bytes. `fee_base`: the
+/// market asset's liquidation fee, bps; `lot_size`: its native base units per lot.
+#[inline(never)]
+pub fn plan_perp(
+    s: &mut LiqStart,
+    liqee: &MarginAccount,
+    ai: u16,
+    qi: u16,
+    fee_base: u32,
+    lot_size: u64,
+    max_lots: u64,
+) -> Result<PerpLiquidation> {
+    let oracle = priced(&s.liqee, ai, s.config.max_stable_deviation_bps)?.risk.oracle_price;
+    let base_lots = liqee.perp_slot(ai).map(|i| liqee.perps[i].base_lots).unwrap_or(0);
+    require!(base_lots != 0, BallastError::NothingToLiquidate);
+    let fee_bps = s.config.schedule().fee_bps(fee_base, s.elapsed);
+    let p = PerpStepParams {
+        market: ai,
+        quote: qi,
+        lot_size,
+        base_lots,
+        fee_bps,
+        insurance_share_bps: s.config.insurance_share_bps,
+        max_lots,
+        close_out: s.close_out,
+        max_step_value: s.max_step_value,
+        must_raise: !s.insolvent,
+    };
+    let st = plan_perp_step(&mut s.input, &mut s.liqor_input, &p).map_risk()?;
+    Ok(PerpLiquidation {
+        ai,
+        qi,
+        lots: st.lots,
+        price: st.price,
+        long: st.long,
+        ins: st.ins,
+        fee_bps,
+        lot_size,
+        oracle,
+    })
 }

@@ -18,7 +18,7 @@ pub struct OpCounts {
     pub asset_terms: u64,
     /// Health accounts read (an Asset and its oracle count as two).
     pub account_loads: u64,
-    /// Liquidation-search evaluations of a step's candidates (two entries each, [`crate::risk::StepHealthCache`]).
+    /// Liquidation-search evaluations of a step's candidates (two entries each, [`crate::StepHealthCache`]).
     pub step_evals: u64,
 }
 

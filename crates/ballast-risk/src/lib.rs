@@ -1,7 +1,21 @@
 //! The pure risk engine: health, scenario margining, stable prices and bank accounting.
 //!
-//! Nothing in this module depends on Anchor or Solana. The program, the SDK and the keeper call the
-//! same functions, so off-chain health equals on-chain health bit for bit.
+//! This crate depends on `fixed` and `bytemuck` only: no Anchor or Solana crate, so the compiler
+//! checks the engine's purity and `cargo test -p ballast-risk` builds in seconds. The program
+//! (which re-exports it as `ballast::risk`), the SDK and the keeper call the same functions, so
+//! off-chain health equals on-chain health bit for bit.
+//!
+//! The engine runs on chain: every function is SBF-ready (no per-position heap allocation, no
+//! recursion, no unbounded loops) and uses checked arithmetic only.
+
+// S2-14: the `fixed` crate's `*`, `/` and `from_num` only debug-assert overflow and wrap in release
+// (what `anchor build` deploys), and integer operators panic or wrap: the engine uses checked
+// operations only, and truncating casts are refused. Exceptions are narrow and commented. Unit
+// tests (cfg(test)) are exempt.
+#![warn(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
+#![warn(clippy::large_stack_frames)]
+#![cfg_attr(test, allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation))]
+#![warn(missing_docs)]
 
 pub mod bank;
 pub mod health;

@@ -379,8 +379,8 @@ fn entries(input: &HealthInput, x: u16, y: u16) -> RiskResult<(usize, usize)> {
     Ok((find(x)?, find(y)?))
 }
 
-/// The moves of a candidate step of `x` units on the two touched entries.
-type StepMoves<'a> = &'a dyn Fn(u64) -> RiskResult<[Move; 2]>;
+/// The moves of an action (or a candidate liquidation step) of `x` units on the two touched entries.
+pub type StepMoves<'a> = &'a dyn Fn(u64) -> RiskResult<[Move; 2]>;
 
 /// The liquidated account's side of a step plan: everything for a close-out (unless the account
 /// is solvent and that would not raise its health), else [`amount_to_target`]; `WorseHealth` when
@@ -408,12 +408,29 @@ fn step_target(
 /// `LiquidatorHealth` when it cannot carry a single unit.
 #[inline(never)]
 fn step_capacity(input: &mut HealthInput, touched: [usize; 2], x: u64, moves: StepMoves) -> RiskResult<u64> {
-    let cache = StepHealthCache::new(input, HealthType::Init, touched)?;
-    let carry = |x: u64| health_after(input, &cache, &moves(x)?, None)?.checked_sub(CARRY_MARGIN).or_overflow();
-    match liquidator_capacity(x, carry)? {
+    match max_size(input, HealthType::Init, CARRY_MARGIN, touched, x, moves)? {
         0 => Err(RiskError::LiquidatorHealth),
         x => Ok(x),
     }
+}
+
+/// The largest amount in `[0, cap]` after which health of type `t` stays at least `target`, for
+/// `moves(x)` linear in `x` on the two entries `touched` (the same entry twice for a one-entry
+/// action): the liquidator's capacity, and the SDK's largest withdrawal, borrow and trade for a
+/// target health. Health is concave in such an amount ([`amount_to_target`]), so the amounts that
+/// keep it at the target form an interval `[0, b]`; the search returns `b`, or a smaller amount
+/// known to keep the target when it runs out of steps. 0 when health is already below the target.
+pub fn max_size(
+    input: &mut HealthInput,
+    t: HealthType,
+    target: Fx,
+    touched: [usize; 2],
+    cap: u64,
+    moves: StepMoves,
+) -> RiskResult<u64> {
+    let cache = StepHealthCache::new(input, t, touched)?;
+    let above = |x: u64| health_after(input, &cache, &moves(x)?, None)?.checked_sub(target).or_overflow();
+    liquidator_capacity(cap, above)
 }
 
 /// The per-step bound in force: a group that never set one (zero, as before the field existed)
