@@ -3,7 +3,8 @@
 
 use anchor_lang::prelude::Pubkey;
 use ballast::health_accounts::{load_health_accounts, AccountReader, HealthAccounts};
-use ballast::risk::{health_components, HealthComponents, HealthType};
+use ballast::risk::liquidation::{max_size, Move};
+use ballast::risk::{health_components, Fx, HealthComponents, HealthType};
 use ballast::state::{Asset, MarginAccount};
 
 use crate::decode::RawAccount;
@@ -131,4 +132,125 @@ pub fn compute_all(
     let input = loaded.health_input(account).map_err(|e| SdkError::Program(e.to_string()))?;
     let h = |t| health_components(&input, t).map_err(|e| SdkError::Program(format!("{e:?}")));
     Ok([h(HealthType::Init)?, h(HealthType::Maint)?, h(HealthType::LiquidationEnd)?])
+}
+
+/// An account read through a transport with everything its health needs: the one-call entry point
+/// for clients ([`fetch`]). Health and the largest actions are computed by the program's own
+/// loader and engine on these bytes.
+pub struct Fetched {
+    /// The margin account's address.
+    pub key: Pubkey,
+    /// The margin account.
+    pub account: Box<MarginAccount>,
+    /// Its health accounts in canonical order (fallback oracles where a primary is down).
+    pub keys: Vec<Pubkey>,
+    /// The loaded health accounts (prices checked, interest and funding projected to `now`).
+    pub loaded: Box<HealthAccounts>,
+    /// The clock the view was loaded at, unix seconds.
+    pub now: i64,
+}
+
+/// Reads the margin account `key` of `group`, its Assets and oracles (plus those of `extra`, the
+/// assets an instruction would add) through `t`, and loads them as the program would now.
+pub fn fetch(t: &mut dyn crate::transport::Transport, group: &Pubkey, key: &Pubkey, extra: &[u16]) -> Result<Fetched> {
+    use crate::transport::require_account;
+    let now = t.now()?;
+    let account = crate::decode::margin_account(&require_account(t, key)?)?;
+    let g = crate::decode::group(&require_account(t, group)?)?;
+    let assets: Vec<Asset> = (0..g.num_assets)
+        .map(|i| crate::decode::asset(&require_account(t, &pda::asset(group, i).0)?))
+        .collect::<Result<_>>()?;
+    let keys = health_account_keys_with_fallbacks(t, group, &account, extra, &assets, now)?;
+    let raws: Vec<RawAccount> = keys.iter().map(|k| require_account(t, k)).collect::<Result<_>>()?;
+    let loaded = load(group, &account, extra, &raws, now)?;
+    Ok(Fetched { key: *key, account, keys, loaded, now })
+}
+
+fn risk_err(e: ballast::risk::RiskError) -> SdkError {
+    SdkError::Program(format!("{e:?}"))
+}
+
+/// Largest size the solvers try: large enough for any real balance, small enough that no
+/// product of it overflows.
+const MAX_SOLVE: u64 = 1 << 60;
+
+impl Fetched {
+    /// Health of type `t` with its components.
+    pub fn health(&self, t: HealthType) -> Result<HealthComponents> {
+        let input = self.loaded.health_input(&self.account).map_err(|e| SdkError::Program(e.to_string()))?;
+        health_components(&input, t).map_err(risk_err)
+    }
+
+    /// The largest `withdraw` of `asset_index`, native units, after which Init health stays at
+    /// least `target` (quote native units; 0 is the program's rule). Beyond the deposit it borrows
+    /// when `allow_borrow` is set. Health only: the asset's borrow cap, utilization cap,
+    /// net-borrow window, minimum borrow and the vault's tokens may allow less (the program checks
+    /// them; `decode::asset` has them).
+    pub fn max_withdraw(&self, asset_index: u16, allow_borrow: bool, target: Fx) -> Result<u64> {
+        let mut input = self.loaded.health_input(&self.account).map_err(|e| SdkError::Program(e.to_string()))?;
+        let entry = input
+            .find(asset_index)
+            .ok_or_else(|| SdkError::Program(format!("asset {asset_index} not in the health list")))?;
+        let bank = self.loaded.get(asset_index).ok_or_else(|| SdkError::Program("asset not loaded".into()))?.bank;
+        let position = self.account.token_indexed(asset_index);
+        let before = bank.native(position).map_err(risk_err)?;
+        let deposit = bank.withdrawable(position).map_err(risk_err)?;
+        let cap = if allow_borrow { MAX_SOLVE } else { deposit };
+        // The exact balance after withdrawing x (shares rounded as the program rounds them).
+        let moves = |x: u64| -> ballast::risk::RiskResult<[Move; 2]> {
+            if x == 0 {
+                return Ok([Move { entry, ..Move::default() }; 2]);
+            }
+            let (mut b, mut pos) = (bank, position);
+            b.withdraw(&mut pos, x, x > deposit)?;
+            let spot = b.native(pos)?.checked_sub(before).ok_or(ballast::risk::RiskError::MathOverflow)?;
+            Ok([Move { entry, spot, ..Move::default() }, Move { entry, ..Move::default() }])
+        };
+        max_size(&mut input, HealthType::Init, target, [entry, entry], cap, &moves).map_err(risk_err)
+    }
+
+    /// The largest new borrow of `asset_index` (beyond the deposit), native units, for a target Init
+    /// health: [`Self::max_withdraw`] with borrowing less what the deposit covers.
+    pub fn max_borrow(&self, asset_index: u16, target: Fx) -> Result<u64> {
+        let bank = self.loaded.get(asset_index).ok_or_else(|| SdkError::Program("asset not loaded".into()))?.bank;
+        let deposit = bank.withdrawable(self.account.token_indexed(asset_index)).map_err(risk_err)?;
+        Ok(self.max_withdraw(asset_index, true, target)?.saturating_sub(deposit))
+    }
+
+    /// The largest perp trade in market `asset_index`, lots, bought when `buy`, at `price_per_lot`
+    /// (quote native units) with a fee of `fee_bps`, after which Init health stays at least
+    /// `target`. The account's health list must hold the perp asset and the quote asset (fetch
+    /// with `extra = [asset_index, quote]`). Health only: open-interest caps and the price band
+    /// may allow less.
+    pub fn max_perp_trade(
+        &self,
+        asset_index: u16,
+        buy: bool,
+        price_per_lot: u64,
+        fee_bps: u16,
+        target: Fx,
+    ) -> Result<u64> {
+        let mut input = self.loaded.health_input(&self.account).map_err(|e| SdkError::Program(e.to_string()))?;
+        let missing = |i: u16| SdkError::Program(format!("asset {i} not in the health list"));
+        let q = ballast::constants::QUOTE_ASSET_INDEX;
+        let (i, qi) =
+            (input.find(asset_index).ok_or_else(|| missing(asset_index))?, input.find(q).ok_or_else(|| missing(q))?);
+        let lot = self.loaded.get(asset_index).ok_or_else(|| missing(asset_index))?.perp_lot_size;
+        if price_per_lot == 0 || lot == 0 {
+            return Err(SdkError::Program("no price or no perp market".into()));
+        }
+        let cap = (MAX_SOLVE / price_per_lot).min(MAX_SOLVE / lot);
+        let overflow = ballast::risk::RiskError::MathOverflow;
+        let moves = |x: u64| -> ballast::risk::RiskResult<[Move; 2]> {
+            let cost = ballast::risk::perp::notional(x, price_per_lot)?;
+            let fee = Fx::from_num(ballast::risk::perp::fee(cost, fee_bps)?);
+            let (base, cash) = (Fx::from_num(x).checked_mul(Fx::from_num(lot)).ok_or(overflow)?, Fx::from_num(cost));
+            let (base, cash) = if buy { (base, -cash) } else { (-base, cash) };
+            Ok([
+                Move { entry: i, perp_base: base, perp_quote: cash, ..Move::default() },
+                Move { entry: qi, spot: cash.checked_sub(fee).ok_or(overflow)?, ..Move::default() },
+            ])
+        };
+        max_size(&mut input, HealthType::Init, target, [i, qi], cap, &moves).map_err(risk_err)
+    }
 }

@@ -386,3 +386,32 @@ fn mr_11_borrows_are_limited_by_accounted_deposits() {
     env.assert_fails_nsc(&[ix], &[&kp], BallastError::UtilizationCapExceeded);
     env.borrow(&b, 1, 1_000).unwrap();
 }
+
+/// The SDK's one-call solvers give exactly the program's limits: `fetch` reads the account and its
+/// health accounts, `max_borrow` is the largest borrow the program accepts (one more unit fails
+/// with HealthMustBePositive and changes nothing), and `max_withdraw` the largest withdrawal after it.
+#[test]
+fn sdk_max_borrow_and_max_withdraw_are_the_programs_limits() {
+    let (mut env, _lender, b) = setup();
+    let f = ballast_sdk::health::fetch(&mut env.bank, &env.group, &b.account, &[1]).unwrap();
+    let m = f.max_borrow(1, Fx::ZERO).unwrap();
+    // 1,000 USDC x 0.8 / (150 x 1.25) = 4.2666 SOL.
+    assert!((m as f64 / 1e9 - 4.266_666).abs() < 1e-5, "{m}");
+    let ix = env.borrow_ix(&b, 1, m + 1);
+    let kp = b.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&kp], BallastError::HealthMustBePositive);
+    env.borrow(&b, 1, m).unwrap();
+    // Half the debt repaid: the USDC that can leave now.
+    env.mint_to(&env.assets[1].mint.clone(), &env.assets[1].token_program.clone(), &b.token(1), m);
+    env.repay(&b, 1, m / 2).unwrap();
+    let f = ballast_sdk::health::fetch(&mut env.bank, &env.group, &b.account, &[]).unwrap();
+    let w = f.max_withdraw(0, false, Fx::ZERO).unwrap();
+    assert!(w > 0 && w < 1_000_000_000, "{w}");
+    let ix = env.withdraw_ix(&b, 0, w + 1);
+    env.assert_fails_nsc(&[ix], &[&kp], BallastError::HealthMustBePositive);
+    env.withdraw(&b, 0, w).unwrap();
+    // A target above zero keeps that much Init health.
+    let f = ballast_sdk::health::fetch(&mut env.bank, &env.group, &b.account, &[]).unwrap();
+    assert_eq!(f.max_withdraw(0, false, Fx::from_num(1)).unwrap(), 0);
+    assert_eq!(f.max_withdraw(0, false, Fx::ZERO).unwrap(), 0);
+}

@@ -745,3 +745,23 @@ fn s2_15_an_order_signed_for_another_cluster_is_refused() {
     fill(&mut env, &o, &mk, &taker, 10).unwrap();
     assert_eq!(perp(&mut env, &taker).0, 10);
 }
+
+/// The SDK's `max_perp_trade` is the largest trade the program accepts for the trader: one more
+/// lot fails with HealthMustBePositive and changes nothing.
+#[test]
+fn sdk_max_perp_trade_is_the_programs_limit() {
+    let (mut env, a, b) = setup();
+    // The seller is rich, so the buyer's health is the limit.
+    env.fund_and_deposit(&b, USDC, 10_000_000_000_000);
+    let fee = market_params().taker_fee_bps;
+    let f = ballast_sdk::health::fetch(&mut env.bank, &env.group, &a.account, &[SOL, USDC]).unwrap();
+    let m = f.max_perp_trade(SOL, true, PAR, fee, Fx::ZERO).unwrap();
+    assert!(m > 1_000, "10,000 USDC carries more than 1,000 lots of $1: {m}");
+    let ix = block_ix(&mut env, &a, &b, m + 1, PAR);
+    let (ka, kb) = (a.kp.insecure_clone(), b.kp.insecure_clone());
+    env.assert_fails_nsc(&[ix], &[&ka, &kb], BallastError::HealthMustBePositive);
+    block(&mut env, &a, &b, m, PAR).unwrap();
+    let f = ballast_sdk::health::fetch(&mut env.bank, &env.group, &a.account, &[SOL, USDC]).unwrap();
+    assert_eq!(f.max_perp_trade(SOL, true, PAR, fee, Fx::ZERO).unwrap(), 0);
+    assert!(f.max_perp_trade(SOL, false, PAR, fee, Fx::ZERO).unwrap() >= m, "selling back reduces risk");
+}
