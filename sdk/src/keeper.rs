@@ -5,7 +5,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use ballast::constants::{FREE_SLOT, QUOTE_ASSET_INDEX};
-use ballast::risk::perp::{covered_loss, loser_collateral, settleable};
+use ballast::risk::perp::{covered_loss, loser_collateral, settleable, SettleWindow};
 use ballast::risk::{Fx, Price, Round};
 use ballast::shared::bankruptcy::check_bankrupt;
 use ballast::shared::bankruptcy::check_perp_bankrupt;
@@ -318,9 +318,16 @@ impl Keeper {
                 views.iter().filter(|w| w.key != v.key && if gain { amount(v, w, m) > 0 } else { amount(w, v, m) > 0 });
             for w in candidates {
                 let (win_key, lose_key) = if gain { (v.key, w.key) } else { (w.key, v.key) };
-                let win = self.view(t, win_key, assets, now)?;
-                let lose = self.view(t, lose_key, assets, now)?;
-                if amount(&win, &lose, m) == 0 {
+                // An account that cannot be read now (closed, an oracle down) is skipped, as at the
+                // start of the round.
+                let (Ok(win), Ok(lose)) = (self.view(t, win_key, assets, now), self.view(t, lose_key, assets, now))
+                else {
+                    continue;
+                };
+                // A loser that is not liquidatable settles within the market's window (the
+                // program's rule): the window as it stands now, read from the asset's bytes.
+                let room = if lose.liquidatable() { u64::MAX } else { self.settle_room(t, m, now)? };
+                if amount(&win, &lose, m).min(room) == 0 {
                     continue;
                 }
                 let keys = self.keys(t, &lose.account, &[], assets, now)?;
@@ -336,6 +343,14 @@ impl Keeper {
             }
         }
         Ok(false)
+    }
+
+    /// What market `m`'s settle window still grants now, quote native units (the program's
+    /// `SettleWindow::take` on the asset's current bytes).
+    fn settle_room(&self, t: &mut dyn Transport, m: u16, now: i64) -> Result<u64> {
+        let a = decode::asset(&require_account(t, &pda::asset(&self.group, m).0)?)?;
+        let mut w = SettleWindow { start_ts: a.perp.settle_window_start, used: a.perp.settle_window_used };
+        Ok(w.take(a.perp.settle_limit, a.perp.settle_window_secs, now, u64::MAX).unwrap_or(0))
     }
 
     /// For an account whose perp loss no settlement can take any more (the program's own

@@ -140,8 +140,43 @@ pub fn append_only_violations(baseline: &serde_json::Value, current: &serde_json
         if nf.len() < of.len() || of.iter().zip(&nf).any(|(a, b)| strip(a) != strip(b)) {
             out.push(format!("event {}: released fields changed (only appending is allowed)", old["name"]));
         }
+        // A type nested in a released field sits mid-record: it may not change at all.
+        let mut nested = Vec::new();
+        for f in &of {
+            referenced_types(&f["type"], &mut nested);
+        }
+        let mut i = 0;
+        while i < nested.len() {
+            let name = nested[i].clone();
+            i += 1;
+            let find = |idl: &Value| list(idl, "types").into_iter().find(|t| t["name"] == name.as_str());
+            let (Some(a), b) = (find(baseline), find(current)) else { continue };
+            if b.as_ref().map(|b| &b["type"]) != Some(&a["type"]) {
+                out.push(format!("event {}: nested type {name} changed", old["name"]));
+            }
+            referenced_types(&a["type"], &mut nested);
+        }
     }
     out
+}
+
+/// Names of the defined types `v` (an IDL type or type definition) refers to, appended to `out`
+/// once each.
+fn referenced_types(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let Some(serde_json::Value::Object(d)) = m.get("defined") {
+                if let Some(n) = d.get("name").and_then(|n| n.as_str()) {
+                    if !out.iter().any(|o| o == n) {
+                        out.push(n.to_string());
+                    }
+                }
+            }
+            m.values().for_each(|x| referenced_types(x, out));
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| referenced_types(x, out)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -197,5 +232,22 @@ mod append_only {
         let mut gone = base.clone();
         gone["errors"].as_array_mut().unwrap().remove(0);
         assert_eq!(append_only_violations(&base, &gone).len(), 1);
+        // A type nested in a released event may not change, not even by appending.
+        let mut with_nested = base.clone();
+        with_nested["types"][0]["type"]["fields"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"name": "c", "type": {"defined": {"name": "Cfg"}}}));
+        with_nested["types"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"name": "Cfg", "type": {"fields": [{"name": "a", "type": "u8"}]}}));
+        assert!(append_only_violations(&with_nested, &with_nested).is_empty());
+        let mut grown = with_nested.clone();
+        grown["types"][1]["type"]["fields"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"name": "b", "type": "u8"}));
+        assert_eq!(append_only_violations(&with_nested, &grown).len(), 1);
     }
 }

@@ -63,8 +63,10 @@ pub const PYTH_LEGACY_DEVNET: Pubkey = pubkey!("gSbePebfvPy7tRqimPoVecS2UsBvYv46
 /// Owner of Pyth pull `PriceUpdateV2` accounts (the Pyth receiver program).
 pub const PYTH_RECEIVER: Pubkey = pyth_solana_receiver_sdk::ID;
 
-/// Version written into every event header.
-pub const EVENT_VERSION: u8 = 1;
+/// Version written into every event header. 1: v0.1.0. 2: `AssetEdited` and `PerpMarketSet` carry
+/// trailing fields (the new values), liquidations emit `TokenLiquidated` and `PerpLiquidated`
+/// instead of `Liquidated`; a decoder tells the layouts apart by this byte.
+pub const EVENT_VERSION: u8 = 2;
 
 /// Seed of a signed order's fill record: `[ORDER_SEED, maker account, nonce (u64 LE)]`.
 pub const ORDER_SEED: &[u8] = b"order";

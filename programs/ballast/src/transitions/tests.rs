@@ -187,7 +187,7 @@ fn do_trade(
 fn fill_market_checks_the_band_and_the_enabled_flag() {
     let mut base = asset(BASE, Fx::ONE, Fx::ONE);
     base.perp.price_band_bps = 100;
-    assert!(fill_market(&mut base.clone(), 2 * LOT, 1, &oracle(1), NOW).is_err());
+    assert!(is(err(fill_market(&mut base.clone(), 2 * LOT, 1, &oracle(1), NOW)), BallastError::PriceOutsideBand));
     let m = fill_market(&mut base, LOT, 1, &oracle(1), NOW).unwrap();
     assert_eq!(m.params.base_lot_size, LOT);
     base.perp.flags = 0;
@@ -280,7 +280,40 @@ fn token_step_moves_debt_and_collateral_and_pays_the_fund() {
     assert_eq!(out.bank_a.total_deposits().unwrap(), Fx::from_num(490));
     // Seizing more than the deposit never creates a borrow.
     let st = TokenLiquidation { ai: 2, li: 0, x: 1, y: 391, ins: 0, fee_bps: 0 };
-    assert!(token_step(&mut sol, &mut q, &mut liqee, &mut liqor, &st, NOW).is_err());
+    assert!(is(err(token_step(&mut sol, &mut q, &mut liqee, &mut liqor, &st, NOW)), BallastError::InsufficientBalance));
+}
+
+#[test]
+fn token_step_lets_the_liquidator_borrow_only_within_the_liabilitys_limits() {
+    let (mut q, mut sol) = (asset(0, Fx::ONE, Fx::ONE), asset(2, Fx::ONE, Fx::ONE));
+    let (mut liqee, mut liqor, mut lender) = (account(), account(), account());
+    deposit(&mut lender, &mut q, 10_000, NOW).unwrap();
+    deposit(&mut liqee, &mut sol, 500, NOW).unwrap();
+    withdraw(&mut liqee, &mut q, &oracle(1), 1_000, true, NOW).unwrap();
+    // The liquidator holds no quote: paying 400 of it is a borrow.
+    let st = TokenLiquidation { ai: 2, li: 0, x: 400, y: 110, ins: 10, fee_bps: 100 };
+    q.flags = 0;
+    assert!(is(
+        err(token_step(&mut sol.clone(), &mut q.clone(), &mut liqee.clone(), &mut liqor.clone(), &st, NOW)),
+        BallastError::BorrowingDisabled
+    ));
+    q.flags = ASSET_FLAG_BORROWABLE;
+    q.bank.limits.min_borrow = 401;
+    assert!(is(
+        err(token_step(&mut sol.clone(), &mut q.clone(), &mut liqee.clone(), &mut liqor.clone(), &st, NOW)),
+        BallastError::BorrowTooSmall
+    ));
+    q.bank.limits.min_borrow = 0;
+    q.bank.limits.net_borrow_limit = 1_399;
+    // The liquidated account's borrow of 1,000 already counts in the window.
+    assert!(is(
+        err(token_step(&mut sol.clone(), &mut q.clone(), &mut liqee.clone(), &mut liqor.clone(), &st, NOW)),
+        BallastError::NetBorrowLimitExceeded
+    ));
+    q.bank.limits.net_borrow_limit = u64::MAX;
+    token_step(&mut sol, &mut q, &mut liqee, &mut liqor, &st, NOW).unwrap();
+    assert_eq!(native(&liqor, &q), Fx::from_num(-400));
+    assert_eq!(q.bank.window_net, 1_400, "the liquidated account's borrow and the liquidator's");
 }
 
 #[test]
@@ -323,6 +356,18 @@ fn write_off_pays_then_socializes_and_ends_the_episode() {
     assert_eq!(a.flags & ACCOUNT_FLAG_BEING_LIQUIDATED, 0);
     assert_eq!(a.bankruptcy_insurance_paid, 0, "debt-free: the cap's count restarts");
     assert!(native(&lender, &q) <= Fx::from_num(9_300));
+}
+
+#[test]
+fn write_off_counts_the_fund_payment_while_debt_remains() {
+    let mut q = asset(0, Fx::ONE, Fx::ONE);
+    let (mut a, mut lender) = (account(), account());
+    deposit(&mut lender, &mut q, 10_000, NOW).unwrap();
+    withdraw(&mut a, &mut q, &oracle(1), 1_000, true, NOW).unwrap();
+    let out = write_off_token(&mut a, &mut q, 300, 0).unwrap();
+    assert_eq!((out.socialized, out.debt_left), (0, 700));
+    assert_eq!(a.bankruptcy_insurance_paid, 300);
+    assert_eq!(q.socialized_loss, 0);
 }
 
 #[test]
@@ -439,34 +484,40 @@ enum Op {
     Withdraw { who: usize, asset: usize, amount: u64, borrow: bool },
     Repay { who: usize, asset: usize, amount: u64 },
     Trade { buyer: usize, seller: usize, lots: u64, price: u64 },
-    Settle { win: usize, lose: usize, price: u64 },
+    Settle { win: usize, lose: usize, price: u64, liquidatable: bool, collateral: u64 },
     Liquidate { liqee: usize, liqor: usize, x: u64, y: u64 },
+    PerpLiquidate { liqee: usize, liqor: usize, lots: u64, price: u64, ins: u64 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let who = 0..3usize;
+    let amount = 1..100_000u64;
     prop_oneof![
-        (who.clone(), 0..2usize, 1..100_000u64).prop_map(|(who, asset, amount)| Op::Deposit { who, asset, amount }),
-        (who.clone(), 0..2usize, 1..100_000u64, any::<bool>()).prop_map(|(who, asset, amount, borrow)| Op::Withdraw {
+        (who.clone(), 0..2usize, amount.clone()).prop_map(|(who, asset, amount)| Op::Deposit { who, asset, amount }),
+        (who.clone(), 0..2usize, amount.clone(), any::<bool>()).prop_map(|(who, asset, amount, borrow)| Op::Withdraw {
             who,
             asset,
             amount,
             borrow
         }),
-        (who.clone(), 0..2usize, 1..100_000u64).prop_map(|(who, asset, amount)| Op::Repay { who, asset, amount }),
+        (who.clone(), 0..2usize, amount).prop_map(|(who, asset, amount)| Op::Repay { who, asset, amount }),
         (who.clone(), who.clone(), 1..20u64, 1..50u64).prop_map(|(buyer, seller, lots, price)| Op::Trade {
             buyer,
             seller,
             lots,
             price
         }),
-        (who.clone(), who.clone(), 1..50u64).prop_map(|(win, lose, price)| Op::Settle { win, lose, price }),
-        (who.clone(), who, 1..5_000u64, 1..5_000u64).prop_map(|(liqee, liqor, x, y)| Op::Liquidate {
+        (who.clone(), who.clone(), 1..50u64, any::<bool>(), 0..100_000u64).prop_map(
+            |(win, lose, price, liquidatable, collateral)| Op::Settle { win, lose, price, liquidatable, collateral }
+        ),
+        (who.clone(), who.clone(), 1..5_000u64, 1..5_000u64).prop_map(|(liqee, liqor, x, y)| Op::Liquidate {
             liqee,
             liqor,
             x,
             y
         }),
+        (who.clone(), who, 1..20u64, 1..50u64, 0..500u64)
+            .prop_map(|(liqee, liqor, lots, price, ins)| Op::PerpLiquidate { liqee, liqor, lots, price, ins }),
     ]
 }
 
@@ -519,7 +570,7 @@ impl World {
                 let f = Fill::price(BASE, 0, lots, price * LOT, 10, 5)?;
                 trade(base, q, b, s, &f, &m, NOW)?;
             }
-            Op::Settle { win, lose, price } => {
+            Op::Settle { win, lose, price, liquidatable, collateral } => {
                 if win == lose {
                     return Err(BallastError::SameAccount.into());
                 }
@@ -529,8 +580,8 @@ impl World {
                     ai: BASE,
                     index: base.perp.funding().indexes(),
                     oracle: Price::from_num(price),
-                    collateral: Fx::from_num(1_000_000_000u64),
-                    liquidatable: true,
+                    collateral: Fx::from_num(collateral),
+                    liquidatable,
                     max_amount: u64::MAX,
                 };
                 settle(base, q, w, l, &req, NOW)?;
@@ -544,12 +595,36 @@ impl World {
                 let st = TokenLiquidation { ai: BASE, li: 0, x, y, ins: y / 10, fee_bps: 0 };
                 token_step(base, q, e, r, &st, NOW)?;
             }
+            Op::PerpLiquidate { liqee, liqor, lots, price, ins } => {
+                if liqee == liqor {
+                    return Err(BallastError::SameAccount.into());
+                }
+                let (e, r) = pair(&mut self.accounts, liqee, liqor);
+                let held = e.perp_slot(BASE).map(|s| e.perps[s].base_lots).unwrap_or(0);
+                if held == 0 || lots > held.unsigned_abs() {
+                    return Err(BallastError::NothingToLiquidate.into());
+                }
+                let (q, base) = pair(&mut self.assets, 0, 1);
+                let st = PerpLiquidation {
+                    ai: BASE,
+                    qi: 0,
+                    lots,
+                    price: price * LOT,
+                    long: held > 0,
+                    ins,
+                    fee_bps: 0,
+                    lot_size: LOT,
+                    oracle: Price::from_num(price),
+                };
+                perp_step(base, q, e, r, &st, NOW)?;
+            }
         }
         Ok(())
     }
 
-    /// The invariants every transition keeps.
-    fn check(&self) {
+    /// The invariants every transition keeps; `steps` transitions have been applied, each of which
+    /// may leave the vault at most one native unit of rounding above the claims on it.
+    fn check(&self, steps: u64) {
         for (k, a) in self.assets.iter().enumerate() {
             let bank = a.bank.state();
             let (mut dep, mut bor, mut claims) = (Fx::ZERO, Fx::ZERO, Fx::ZERO);
@@ -568,7 +643,13 @@ impl World {
             // Tokens: the vault covers every claim on it (deposits less borrows, fees), rounding
             // always against the accounts.
             let owed = claims + a.bank.protocol_fees.fx() + a.insurance_fees.fx();
-            assert!(Fx::from_num(self.vault[k]) >= owed, "asset {k}: vault {} < claims {owed}", self.vault[k]);
+            let vault = Fx::from_num(self.vault[k]);
+            assert!(vault >= owed, "asset {k}: vault {} < claims {owed}", self.vault[k]);
+            // ... and nothing is lost: the surplus is rounding only.
+            assert!(
+                vault - owed <= Fx::from_num(steps),
+                "asset {k}: vault {vault} exceeds claims {owed} by more than rounding"
+            );
         }
         // Perps: every long has a short, every quote paid is received.
         let lots: i64 = self
@@ -617,12 +698,15 @@ proptest! {
             assets: [asset(0, di, bi), asset(BASE, di, bi)],
             vault: [0, 0],
         };
+        let mut steps = 0;
         for op in &ops {
             let before = w.clone();
             if w.apply(op).is_err() {
                 w = before;
+            } else {
+                steps += 1;
             }
-            w.check();
+            w.check(steps);
         }
     }
 }
