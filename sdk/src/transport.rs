@@ -37,18 +37,27 @@ pub fn require_account(t: &mut dyn Transport, key: &Pubkey) -> Result<RawAccount
     t.get_account(key)?.ok_or_else(|| SdkError::AccountNotFound(key.to_string()))
 }
 
-fn tx_error(e: TransactionError) -> SdkError {
+/// Maps a failed transaction's error to [`SdkError::Transaction`]: its custom code, the failing
+/// instruction and that instruction's program (`programs[i]` is the program of top-level
+/// instruction `i`).
+fn tx_error(e: TransactionError, programs: &[Pubkey]) -> SdkError {
     use solana_sdk::instruction::InstructionError;
     let (code, instruction) = match &e {
         TransactionError::InstructionError(i, InstructionError::Custom(c)) => (Some(*c), Some(*i)),
         TransactionError::InstructionError(i, _) => (None, Some(*i)),
         _ => (None, None),
     };
+    let program = instruction.and_then(|i| programs.get(i as usize).copied());
     let message = match code {
         Some(c) => format!("{e:?} ({})", crate::error_name(c)),
         None => format!("{e:?}"),
     };
-    SdkError::Transaction { message, code, instruction }
+    SdkError::Transaction { message, code, instruction, program, error: e }
+}
+
+/// The program of every top-level instruction of `ixs`.
+fn programs_of(ixs: &[Instruction]) -> Vec<Pubkey> {
+    ixs.iter().map(|i| i.program_id).collect()
 }
 
 /// The program entry point as a builtin. Anchor 1.x ties the three `entry` arguments to one
@@ -196,7 +205,7 @@ impl Transport for EmbeddedBank {
     }
 
     fn send(&mut self, ixs: &[Instruction], payer: &Keypair, signers: &[&Keypair]) -> Result<()> {
-        self.process(ixs, payer, signers).map_err(tx_error)
+        self.process(ixs, payer, signers).map_err(|e| tx_error(e, &programs_of(ixs)))
     }
 
     fn now(&mut self) -> Result<i64> {
@@ -281,7 +290,7 @@ impl Transport for RpcTransport {
         all.extend(compute_budget_ixs(self.priority_micro_lamports));
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
         self.client.send_and_confirm_transaction(&tx).map(|_| ()).map_err(|e| match e.get_transaction_error() {
-            Some(te) => tx_error(te),
+            Some(te) => tx_error(te, &programs_of(ixs)),
             None => SdkError::Transport(e.to_string()),
         })
     }
