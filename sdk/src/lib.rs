@@ -7,9 +7,23 @@
 //! * [`decode`]: account decoding from raw bytes; [`events`]: event decoding;
 //! * [`health`]: the canonical health-account list and off-chain health computed by the
 //!   program's own risk code;
-//! * [`transport`]: a [`transport::Transport`] over an embedded in-process bank or an RPC node;
+//! * [`transport`]: a [`transport::Transport`] over an RPC node (`RpcTransport`, feature `rpc`, on
+//!   by default) or an embedded in-process bank (`EmbeddedBank`, feature `embedded`);
+//! * [`keeper`]: the liquidation keeper, over any transport;
 //! * [`oracle_accounts`]: encoders for Pyth accounts (simulation and tests);
-//! * [`migrate`]: bootstraps a group from a TOML config.
+//! * [`migrate`]: bootstraps a group from a TOML config;
+//! * `scenario` (feature `embedded`): reproducible scenarios on the embedded bank.
+//!
+//! # Features
+//! * `rpc` (default): `transport::RpcTransport`, over `solana-rpc-client` and its HTTP stack
+//!   (reqwest, hyper, rustls, tokio).
+//! * `embedded`: `transport::EmbeddedBank` (the program as a builtin of `solana-program-test`,
+//!   which compiles a whole validator runtime, and a tokio runtime), the `scenario` module and
+//!   `migrate::install_dry_run_fixtures`. Off by default: building instructions, decoding
+//!   accounts, computing health and the RPC transport do not need it.
+//!
+//! `default-features = false` leaves the pure part: PDAs, builders, decoding, health, events,
+//! lending projections, the keeper logic and the [`transport::Transport`] trait.
 //!
 //! Program errors: [`SdkError::program_error`] gives a failed transaction's
 //! [`ballast::error::BallastError`]; [`ballast_error`] and [`error_name`] map a raw code.
@@ -26,6 +40,7 @@ pub mod migrate;
 pub mod oracle_accounts;
 pub mod pda;
 pub mod perp;
+#[cfg(feature = "embedded")]
 pub mod scenario;
 pub mod transport;
 
