@@ -236,7 +236,9 @@ pub fn run(t: &mut dyn Transport, admin: &Keypair, cfg: &Config) -> Result<Pubke
 }
 
 /// Writes fixture mints (6 decimals) and fresh Pyth pull prices of 1.0 at the config's mint and
-/// oracle addresses into an embedded bank, so that [`run`] can be rehearsed without a network.
+/// oracle addresses into an embedded bank, so that [`run`] can be rehearsed without a network
+/// (feature `embedded`).
+#[cfg(feature = "embedded")]
 pub fn install_dry_run_fixtures(bank: &mut crate::transport::EmbeddedBank, cfg: &Config) -> Result<()> {
     use anchor_lang::solana_program::program_pack::Pack;
     use anchor_spl::token_2022::spl_token_2022 as t22;

@@ -116,10 +116,6 @@ pub fn perp_params(base_lot_size: u64) -> PerpMarketParams {
     }
 }
 
-fn tx_err(e: solana_sdk::transaction::TransactionError) -> SdkError {
-    SdkError::Transport(format!("{e:?}"))
-}
-
 impl Scenario {
     /// A group with one 6-decimal asset per price (USD per token; asset 0 is the quote asset), each
     /// its own risk group: init 20% down / 25% up, maint half, 5% liquidation fee, borrowable.
@@ -127,10 +123,10 @@ impl Scenario {
         let mut bank = EmbeddedBank::new();
         let payer = bank.payer();
         let admin = Keypair::new();
-        bank.set_unix_timestamp(T0);
+        bank.set_unix_timestamp(T0)?;
         let group = pda::group(&admin.pubkey(), 0).0;
         let create = ix::create_group(&admin.pubkey(), &payer.pubkey(), 0, &admin.pubkey(), 86_400);
-        bank.process(&[create], &payer, &[&admin]).map_err(tx_err)?;
+        bank.send(&[create], &payer, &[&admin])?;
         let mut s = Scenario { bank, payer, admin, group, assets: Vec::new() };
         for (i, p) in prices.iter().enumerate() {
             s.list(i as u16, *p)?;
@@ -224,15 +220,19 @@ impl Scenario {
         keys.extend(signers.iter().copied());
         let tx = solana_sdk::transaction::VersionedTransaction::try_new(VersionedMessage::V0(msg), &keys)
             .map_err(|e| SdkError::Transport(e.to_string()))?;
-        self.bank
-            .block_on(self.bank.ctx.banks_client.process_transaction(tx))
-            .map_err(|e| SdkError::Transport(e.to_string()))
+        match self.bank.block_on(self.bank.ctx.banks_client.process_transaction(tx)) {
+            Ok(()) => Ok(()),
+            Err(solana_program_test::BanksClientError::TransactionError(e)) => {
+                Err(crate::transport::tx_error(e, &crate::transport::programs_of(&all)))
+            }
+            Err(e) => Err(SdkError::Transport(e.to_string())),
+        }
     }
 
     /// Sends `ixs` paid by the payer and signed by `signers`.
     pub fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<()> {
         let payer = self.payer.insecure_clone();
-        self.bank.process(ixs, &payer, signers).map_err(tx_err)
+        self.bank.send(ixs, &payer, signers)
     }
 
     /// Publishes a fresh price (USD per token, 0.1% confidence) for asset `index`.
@@ -246,7 +246,7 @@ impl Scenario {
 
     /// Moves the clock to `t`, publishes `price_of(i)` for every asset and refreshes it.
     pub fn reprice(&mut self, t: i64, price_of: impl Fn(u16) -> f64) -> Result<()> {
-        self.bank.set_unix_timestamp(t);
+        self.bank.set_unix_timestamp(t)?;
         for i in 0..self.assets.len() as u16 {
             self.set_price(i, price_of(i))?;
             let o = self.assets[i as usize].oracle;

@@ -157,7 +157,7 @@ impl Crash {
         println!();
         for h in 0..hours {
             *now += 3_600;
-            bank.set_unix_timestamp(*now);
+            bank.set_unix_timestamp(*now)?;
             markets[1].price *= 0.8;
             markets[2].price *= 0.85;
             for (i, m) in markets.iter().enumerate() {

@@ -62,10 +62,6 @@ impl Rng {
     }
 }
 
-fn err(e: solana_sdk::transaction::TransactionError) -> SdkError {
-    SdkError::Transport(format!("{e:?}"))
-}
-
 /// Publishes `m.price` on the market's oracle at `now`.
 pub fn set_price(bank: &mut EmbeddedBank, m: &Market, now: i64) {
     let q = OracleQuote::from_decimal(m.price, 10, now);
@@ -82,7 +78,7 @@ pub fn run(a: Args) -> Result<()> {
     let payer = bank.payer();
     let admin = Keypair::new();
     let mut now = 1_700_000_000;
-    bank.set_unix_timestamp(now);
+    bank.set_unix_timestamp(now)?;
     let mut rng = Rng(a.seed.max(1));
     println!("ballast simulate: {} traders, {} steps, seed {}", a.traders, a.steps, a.seed);
 
@@ -203,12 +199,11 @@ pub fn run(a: Args) -> Result<()> {
     let mut traders = Vec::new();
     for _ in 0..a.traders {
         let kp = Keypair::new();
-        bank.process(
+        bank.send(
             &[solana_system_interface::instruction::transfer(&payer.pubkey(), &kp.pubkey(), 100_000_000)],
             &payer,
             &[],
-        )
-        .map_err(err)?;
+        )?;
         bank.send(&[ix::create_account(&group, &kp.pubkey(), &payer.pubkey(), 0)], &payer, &[&kp])?;
         let account = pda::margin_account(&group, &kp.pubkey(), 0).0;
         let mut tokens = Vec::new();
@@ -320,7 +315,7 @@ pub fn run(a: Args) -> Result<()> {
     let mut deposits = 0u32;
     for step in 0..a.steps {
         now += 3_600;
-        bank.set_unix_timestamp(now);
+        bank.set_unix_timestamp(now)?;
         for m in markets.iter_mut() {
             let shock = (rng.unit() - 0.5) * 2.0 * m.vol;
             m.price *= 1.0 + shock;

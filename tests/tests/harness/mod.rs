@@ -17,12 +17,11 @@ use ballast_sdk::transport::{EmbeddedBank, Transport};
 use ballast_sdk::{ix, pda};
 use pyth_solana_receiver_sdk::price_update::VerificationLevel;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::TransactionError;
 
 /// Start of time in every test.
 pub const T0: i64 = 1_700_000_000;
 
-pub type TxResult = std::result::Result<(), TransactionError>;
+pub type TxResult = ballast_sdk::Result<()>;
 
 /// A listed asset as the tests know it.
 #[derive(Clone, Debug)]
@@ -69,20 +68,10 @@ pub fn t2022() -> Pubkey {
 pub fn assert_code(r: TxResult, code: impl Into<u32>) {
     let code = code.into();
     match r {
-        Err(TransactionError::InstructionError(_, solana_sdk::instruction::InstructionError::Custom(c)))
-            if c == code => {}
-        other => panic!(
-            "expected {} ({code}), got {:?}",
-            ballast_sdk::error_name(code),
-            other.map_err(|e| {
-                if let TransactionError::InstructionError(_, solana_sdk::instruction::InstructionError::Custom(c)) = &e
-                {
-                    format!("{e:?} = {}", ballast_sdk::error_name(*c))
-                } else {
-                    format!("{e:?}")
-                }
-            })
-        ),
+        Err(e) if e.code() == Some(code) => {}
+        other => {
+            panic!("expected {} ({code}), got {:?}", ballast_sdk::error_name(code), other.map_err(|e| e.to_string()))
+        }
     }
 }
 
@@ -92,20 +81,16 @@ impl Env {
         let mut bank = EmbeddedBank::new();
         let payer = bank.payer();
         let admin = Keypair::new();
-        bank.set_unix_timestamp(T0);
+        bank.set_unix_timestamp(T0).unwrap();
         let group = pda::group(&admin.pubkey(), 0).0;
-        bank.process(
-            &[ix::create_group(&admin.pubkey(), &payer.pubkey(), 0, &admin.pubkey(), 86_400)],
-            &payer,
-            &[&admin],
-        )
-        .expect("create group");
+        bank.send(&[ix::create_group(&admin.pubkey(), &payer.pubkey(), 0, &admin.pubkey(), 86_400)], &payer, &[&admin])
+            .expect("create group");
         Env { bank, payer, admin, group, assets: Vec::new() }
     }
 
     pub fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
         let payer = self.payer.insecure_clone();
-        self.bank.process(ixs, &payer, signers)
+        self.bank.send(ixs, &payer, signers)
     }
 
     pub fn now(&mut self) -> i64 {
@@ -113,7 +98,7 @@ impl Env {
     }
 
     pub fn set_time(&mut self, t: i64) {
-        self.bank.set_unix_timestamp(t);
+        self.bank.set_unix_timestamp(t).unwrap();
     }
 
     // ---- tokens ----
@@ -236,7 +221,7 @@ impl Env {
         kind: OracleKind,
         token_program: Pubkey,
         tweak: impl FnOnce(&mut ListAssetParams),
-    ) -> std::result::Result<TestAsset, TransactionError> {
+    ) -> ballast_sdk::Result<TestAsset> {
         let mint = self.create_mint(decimals, token_program, false);
         self.list_mint(mint, decimals, price, kind, token_program, tweak)
     }
@@ -249,7 +234,7 @@ impl Env {
         kind: OracleKind,
         token_program: Pubkey,
         tweak: impl FnOnce(&mut ListAssetParams),
-    ) -> std::result::Result<TestAsset, TransactionError> {
+    ) -> ballast_sdk::Result<TestAsset> {
         let index = self.assets.len() as u16;
         let oracle = Pubkey::new_unique();
         let feed_id = [index as u8 + 1; 32];
