@@ -10,6 +10,9 @@ use ballast::state::{Asset, MarginAccount};
 use crate::decode::RawAccount;
 use crate::{pda, Result, SdkError};
 
+/// The oracle policy's proof for an off-chain health evaluation (`Action::CheckHealth`).
+const HEALTH: ballast::oracle::Priced = ballast::oracle::Priced::of(ballast::oracle::Action::CheckHealth);
+
 /// A list of raw accounts the program's loader can read.
 pub struct RawList<'a>(pub &'a [RawAccount]);
 
@@ -105,7 +108,8 @@ pub fn load(
     accounts: &[RawAccount],
     now: i64,
 ) -> Result<Box<HealthAccounts>> {
-    load_health_accounts(group, account, extra, &RawList(accounts), now).map_err(|e| SdkError::Program(e.to_string()))
+    load_health_accounts(HEALTH, group, account, extra, &RawList(accounts), now)
+        .map_err(|e| SdkError::Program(e.to_string()))
 }
 
 /// Health of type `t` with components, from raw accounts in canonical order.

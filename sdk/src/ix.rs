@@ -265,33 +265,62 @@ pub fn set_liquidation_config(
     )
 }
 
-/// `liquidate_token`: the liquidator account `liqor` (its owner `liqor_owner` signs) repays up to
-/// `max_liab` of `liqee`'s borrow in `liab_index` and seizes `asset_index`. `liqee_health`: the
-/// liquidated account's canonical health keys; `liqor_health`: the liquidator's, with both assets
-/// as extras.
-#[allow(clippy::too_many_arguments)]
-pub fn liquidate_token(
-    group: &Pubkey,
-    liqor: &Pubkey,
-    liqor_owner: &Pubkey,
-    liqee: &Pubkey,
-    asset_index: u16,
-    liab_index: u16,
-    max_liab: u64,
-    liqee_health: &[Pubkey],
-    liqor_health: &[Pubkey],
-) -> Instruction {
-    let remaining = two_health_lists(liqee_health, liqor_health);
+/// Who liquidates whom: the accounts of `liquidate_token` and `liquidate_perp`.
+#[derive(Clone, Copy, Debug)]
+pub struct LiquidationParties<'a> {
+    /// Group.
+    pub group: Pubkey,
+    /// The liquidator's margin account.
+    pub liqor: Pubkey,
+    /// Its owner, who signs.
+    pub liqor_owner: Pubkey,
+    /// The liquidated account.
+    pub liqee: Pubkey,
+    /// The liquidated account's canonical health keys ([`crate::health::health_account_keys`]).
+    pub liqee_health: &'a [Pubkey],
+    /// The liquidator's, with the step's two assets as extras.
+    pub liqor_health: &'a [Pubkey],
+}
+
+impl LiquidationParties<'_> {
+    /// The remaining accounts (the liquidated account's list, then the liquidator's) and the length
+    /// of the first list. A list longer than 255 keys is sent as 255: the program refuses it
+    /// (no transaction holds that many accounts anyway).
+    pub(crate) fn remaining(&self) -> (Vec<AccountMeta>, u8) {
+        (
+            two_health_lists(self.liqee_health, self.liqor_health),
+            u8::try_from(self.liqee_health.len()).unwrap_or(u8::MAX),
+        )
+    }
+}
+
+/// `liquidate_token`: the liquidator repays up to `max_liab` native units of the liquidated
+/// account's borrow in `liab_index` and seizes its deposit in `asset_index` (the program sizes the
+/// step: the keeper computes the same size with `shared::liquidation::plan_token`).
+///
+/// ```
+/// use anchor_lang::prelude::Pubkey;
+/// use ballast_sdk::ix::{liquidate_token, LiquidationParties};
+///
+/// let (group, liqor, owner, liqee) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+/// let (liqee_health, liqor_health) = (vec![Pubkey::new_unique(); 4], vec![Pubkey::new_unique(); 4]);
+/// let parties = LiquidationParties { group, liqor, liqor_owner: owner, liqee, liqee_health: &liqee_health, liqor_health: &liqor_health };
+/// let ix = liquidate_token(&parties, 1, 0, u64::MAX);
+/// assert_eq!(ix.program_id, ballast_sdk::PROGRAM_ID);
+/// assert_eq!(ix.accounts.len(), 6 + 8);
+/// ```
+pub fn liquidate_token(p: &LiquidationParties, asset_index: u16, liab_index: u16, max_liab: u64) -> Instruction {
+    let (remaining, liqee_health_accounts) = p.remaining();
     build(
         ballast::accounts::LiquidateToken {
-            group: *group,
-            liqor: *liqor,
-            liqor_authority: *liqor_owner,
-            liqee: *liqee,
-            asset: pda::asset(group, asset_index).0,
-            liab: pda::asset(group, liab_index).0,
+            group: p.group,
+            liqor: p.liqor,
+            liqor_authority: p.liqor_owner,
+            liqee: p.liqee,
+            asset: pda::asset(&p.group, asset_index).0,
+            liab: pda::asset(&p.group, liab_index).0,
         },
-        ballast::instruction::LiquidateToken { max_liab, liqee_health_accounts: liqee_health.len() as u8 },
+        ballast::instruction::LiquidateToken { max_liab, liqee_health_accounts },
         &remaining,
     )
 }

@@ -241,8 +241,18 @@ impl Keeper {
             let Ok((mut s, ee, or)) = self.start(t, v, &liqor, &[m, q], assets, now) else { continue };
             let fee = assets[m as usize].risk.liquidation_fee_bps as u32;
             let Ok(step) = plan_perp(&mut s, &v.account, m, q, fee, lot(m), u64::MAX) else { continue };
-            let ix =
-                perp::liquidate_perp(&self.group, m, q, &self.liqor, &self.owner.pubkey(), &v.key, step.lots, &ee, &or);
+            let ix = perp::liquidate_perp(
+                &crate::ix::LiquidationParties {
+                    group: self.group,
+                    liqor: self.liqor,
+                    liqor_owner: self.owner.pubkey(),
+                    liqee: v.key,
+                    liqee_health: &ee,
+                    liqor_health: &or,
+                },
+                m,
+                step.lots,
+            );
             if self.send(t, &[ix], true, r) {
                 r.liquidations += 1;
                 return Ok(true);
@@ -263,15 +273,17 @@ impl Keeper {
                 let fee = asset.risk.liquidation_fee_bps as u32 + liab.risk.liquidation_fee_bps as u32;
                 let Ok(step) = plan_token(&mut s, &v.account, *a, *l, fee, u64::MAX) else { continue };
                 let ix = ix::liquidate_token(
-                    &self.group,
-                    &self.liqor,
-                    &self.owner.pubkey(),
-                    &v.key,
+                    &crate::ix::LiquidationParties {
+                        group: self.group,
+                        liqor: self.liqor,
+                        liqor_owner: self.owner.pubkey(),
+                        liqee: v.key,
+                        liqee_health: &ee,
+                        liqor_health: &or,
+                    },
                     *a,
                     *l,
                     step.x,
-                    &ee,
-                    &or,
                 );
                 if self.send(t, &[ix], true, r) {
                     r.liquidations += 1;
@@ -332,8 +344,17 @@ impl Keeper {
                 }
                 let keys = self.keys(t, &lose.account, &[], assets, now)?;
                 let oracle = assets[m as usize].oracle.address;
-                let ix =
-                    perp::settle_pnl(&self.group, m, QUOTE_ASSET_INDEX, &oracle, &win.key, &lose.key, u64::MAX, &keys);
+                let ix = perp::settle_pnl(
+                    &crate::perp::SettleAccounts {
+                        group: self.group,
+                        asset_index: m,
+                        oracle,
+                        profitable: win.key,
+                        unprofitable: lose.key,
+                        loser_health: &keys,
+                    },
+                    u64::MAX,
+                );
                 let ok = self.send(t, &[ix], false, r);
                 r.settlements += ok as u32;
                 if ok {

@@ -4,7 +4,7 @@
 use anchor_lang::prelude::{AccountMeta, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{system_program, InstructionData, ToAccountMetas};
-use ballast::constants::FREE_SLOT;
+use ballast::constants::{FREE_SLOT, QUOTE_ASSET_INDEX};
 use ballast::order::SignedOrder;
 use ballast::risk::{Fx, Price, Round};
 use ballast::state::PerpMarketParams;
@@ -158,30 +158,52 @@ pub fn cancel_order(account: &Pubkey, authority: &Pubkey, nonce: u64) -> Instruc
     )
 }
 
-/// `settle_pnl` (permissionless): up to `max_amount` quote native units from `unprofitable` to
-/// `profitable`, never more than the loser's collateral covers. `oracle` is the perp asset's
-/// primary oracle; `loser_health` the unprofitable account's health keys
-/// ([`crate::health::health_account_keys`]).
-#[allow(clippy::too_many_arguments)]
-pub fn settle_pnl(
-    group: &Pubkey,
-    asset_index: u16,
-    quote_index: u16,
-    oracle: &Pubkey,
-    profitable: &Pubkey,
-    unprofitable: &Pubkey,
-    max_amount: u64,
-    loser_health: &[Pubkey],
-) -> Instruction {
+/// The accounts of a `settle_pnl` in the market of `asset_index` (the quote is the group's).
+#[derive(Clone, Copy, Debug)]
+pub struct SettleAccounts<'a> {
+    /// Group.
+    pub group: Pubkey,
+    /// The perp market's asset index.
+    pub asset_index: u16,
+    /// The perp asset's primary oracle.
+    pub oracle: Pubkey,
+    /// The account with a gain.
+    pub profitable: Pubkey,
+    /// The account with a loss.
+    pub unprofitable: Pubkey,
+    /// The unprofitable account's canonical health keys ([`crate::health::health_account_keys`]).
+    pub loser_health: &'a [Pubkey],
+}
+
+/// `settle_pnl` (permissionless): up to `max_amount` quote native units from the unprofitable
+/// account to the profitable one, never more than the loser's collateral covers.
+///
+/// ```
+/// use anchor_lang::prelude::Pubkey;
+/// use ballast_sdk::perp::{settle_pnl, SettleAccounts};
+///
+/// let keys = vec![Pubkey::new_unique(); 4];
+/// let a = SettleAccounts {
+///     group: Pubkey::new_unique(),
+///     asset_index: 1,
+///     oracle: Pubkey::new_unique(),
+///     profitable: Pubkey::new_unique(),
+///     unprofitable: Pubkey::new_unique(),
+///     loser_health: &keys,
+/// };
+/// let ix = settle_pnl(&a, u64::MAX);
+/// assert_eq!(ix.program_id, ballast_sdk::PROGRAM_ID);
+/// ```
+pub fn settle_pnl(a: &SettleAccounts, max_amount: u64) -> Instruction {
     build(
         ballast::accounts::SettlePnl {
-            market: market(group, asset_index, quote_index),
-            oracle: *oracle,
-            profitable: *profitable,
-            unprofitable: *unprofitable,
+            market: market(&a.group, a.asset_index, QUOTE_ASSET_INDEX),
+            oracle: a.oracle,
+            profitable: a.profitable,
+            unprofitable: a.unprofitable,
         },
         ballast::instruction::SettlePnl { max_amount },
-        &crate::ix::health_metas(loser_health),
+        &crate::ix::health_metas(a.loser_health),
     )
 }
 
@@ -233,30 +255,38 @@ pub fn settlement_pnl(account: &MarginAccount, asset: &Asset, now: i64, price: P
     pos.pnl(price, round).ok()
 }
 
-/// `liquidate_perp`: the liquidator account `liqor` (its owner signs) takes over up to `max_lots`
-/// of `liqee`'s perp position in `asset_index`. `liqee_health`: the liquidated account's canonical
-/// health keys; `liqor_health`: the liquidator's, with the perp and quote assets as extras.
-#[allow(clippy::too_many_arguments)]
-pub fn liquidate_perp(
-    group: &Pubkey,
-    asset_index: u16,
-    quote_index: u16,
-    liqor: &Pubkey,
-    liqor_owner: &Pubkey,
-    liqee: &Pubkey,
-    max_lots: u64,
-    liqee_health: &[Pubkey],
-    liqor_health: &[Pubkey],
-) -> Instruction {
-    let remaining = two_health_lists(liqee_health, liqor_health);
+/// `liquidate_perp`: the liquidator takes over up to `max_lots` of the liquidated account's
+/// position in the market of `asset_index` (the program sizes the step: the keeper computes the
+/// same size with `shared::liquidation::plan_perp`). The liquidator's health list holds the perp
+/// and quote assets as extras.
+///
+/// ```
+/// use anchor_lang::prelude::Pubkey;
+/// use ballast_sdk::ix::LiquidationParties;
+/// use ballast_sdk::perp::liquidate_perp;
+///
+/// let keys = vec![Pubkey::new_unique(); 4];
+/// let p = LiquidationParties {
+///     group: Pubkey::new_unique(),
+///     liqor: Pubkey::new_unique(),
+///     liqor_owner: Pubkey::new_unique(),
+///     liqee: Pubkey::new_unique(),
+///     liqee_health: &keys,
+///     liqor_health: &keys,
+/// };
+/// let ix = liquidate_perp(&p, 1, 10);
+/// assert_eq!(ix.program_id, ballast_sdk::PROGRAM_ID);
+/// ```
+pub fn liquidate_perp(p: &crate::ix::LiquidationParties, asset_index: u16, max_lots: u64) -> Instruction {
+    let (remaining, liqee_health_accounts) = p.remaining();
     build(
         ballast::accounts::LiquidatePerp {
-            market: market(group, asset_index, quote_index),
-            liqor: *liqor,
-            liqor_authority: *liqor_owner,
-            liqee: *liqee,
+            market: market(&p.group, asset_index, QUOTE_ASSET_INDEX),
+            liqor: p.liqor,
+            liqor_authority: p.liqor_owner,
+            liqee: p.liqee,
         },
-        ballast::instruction::LiquidatePerp { max_lots, liqee_health_accounts: liqee_health.len() as u8 },
+        ballast::instruction::LiquidatePerp { max_lots, liqee_health_accounts },
         &remaining,
     )
 }

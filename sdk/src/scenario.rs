@@ -381,8 +381,19 @@ pub fn largest_liquidation() -> Result<Prepared> {
     })?;
     let ee = s.health_keys(&liqee.account, &[])?;
     let or = s.health_keys(&liqor.account, &[1, 0])?;
-    let ix =
-        ix::liquidate_token(&s.group, &liqor.account, &liqor.kp.pubkey(), &liqee.account, 1, 0, u64::MAX, &ee, &or);
+    let ix = ix::liquidate_token(
+        &crate::ix::LiquidationParties {
+            group: s.group,
+            liqor: liqor.account,
+            liqor_owner: liqor.kp.pubkey(),
+            liqee: liqee.account,
+            liqee_health: &ee,
+            liqor_health: &or,
+        },
+        1,
+        0,
+        u64::MAX,
+    );
     Prepared::new(s, vec![ix], vec![liqor.kp])
 }
 

@@ -193,8 +193,11 @@ fn load_one<R: AccountReader + ?Sized>(
 
 /// Loads the health accounts of `account` (plus `extra`, the assets the instruction adds a
 /// position in) from `accounts`, checking canonical order, ownership, group, oracle keys and prices.
+/// `_priced` is the oracle policy's proof that the action reads prices
+/// ([`crate::oracle::Priced`]).
 #[allow(clippy::arithmetic_side_effects)] // account counts: n <= 16, lists < 48 accounts
 pub fn load_health_accounts<R: AccountReader + ?Sized>(
+    _priced: crate::oracle::Priced,
     group: &Pubkey,
     account: &MarginAccount,
     extra: &[u16],

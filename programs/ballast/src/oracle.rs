@@ -47,6 +47,8 @@ pub enum Action {
     Liquidate,
     /// Resolve a bankruptcy: insolvency and dust are decided by value (S2-19).
     ResolveBankruptcy,
+    /// Evaluate health: `check_health`, and every off-chain evaluation of the SDK and the keeper.
+    CheckHealth,
 }
 
 /// What an action requires of the oracles of the account's assets.
@@ -69,7 +71,30 @@ pub const fn oracle_policy(action: Action) -> OracleNeed {
         | Action::Trade
         | Action::SettlePnl
         | Action::Liquidate
-        | Action::ResolveBankruptcy => OracleNeed::Valid,
+        | Action::ResolveBankruptcy
+        | Action::CheckHealth => OracleNeed::Valid,
+    }
+}
+
+/// Proof that an action's oracle policy reads prices: the key the health loader
+/// ([`crate::health_accounts::load_health_accounts`]) and the oracle reader ([`read_oracle_info`])
+/// require, so the table decides who may read a price. Build it in a const context,
+/// `const { Priced::of(Action::Withdraw) }`: for an action whose policy reads no price
+/// (`OracleNeed::None`) that does not compile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Priced(Action);
+
+impl Priced {
+    /// The proof for `action`; panics (a compile error in a const context) unless the table says
+    /// the action reads valid prices.
+    pub const fn of(action: Action) -> Self {
+        assert!(matches!(oracle_policy(action), OracleNeed::Valid), "this action's oracle policy reads no price");
+        Priced(action)
+    }
+
+    /// The action.
+    pub const fn action(&self) -> Action {
+        self.0
     }
 }
 
@@ -214,7 +239,13 @@ pub fn validate_oracle_config(cfg: &OracleConfig) -> Result<()> {
 }
 
 /// Reads an asset's price from an `AccountInfo`.
-pub fn read_oracle_info(cfg: &OracleConfig, info: &AccountInfo, decimals: u8, now: i64) -> Result<OraclePrice> {
+pub fn read_oracle_info(
+    _priced: Priced,
+    cfg: &OracleConfig,
+    info: &AccountInfo,
+    decimals: u8,
+    now: i64,
+) -> Result<OraclePrice> {
     let data = info.try_borrow_data()?;
     read_oracle(cfg, info.key, info.owner, &data, decimals, now)
 }
@@ -266,5 +297,32 @@ mod tests {
         assert_eq!(oracle_policy(Action::Deposit), OracleNeed::None);
         assert_eq!(oracle_policy(Action::RepayInFull), OracleNeed::None);
         assert_eq!(oracle_policy(Action::Withdraw), OracleNeed::Valid);
+    }
+
+    /// The table drives who may read a price: the loader's proof exists for every action that
+    /// reads prices and for none that does not (in a const context the refusal is a compile error).
+    #[test]
+    fn only_actions_that_read_prices_get_the_loaders_proof() {
+        use Action::*;
+        let all = [
+            Deposit,
+            RepayInFull,
+            Withdraw,
+            CloseAccount,
+            RefreshAsset,
+            ListAsset,
+            Trade,
+            SettlePnl,
+            Liquidate,
+            ResolveBankruptcy,
+            CheckHealth,
+        ];
+        for a in all {
+            let proof = std::panic::catch_unwind(|| Priced::of(a));
+            match oracle_policy(a) {
+                OracleNeed::Valid => assert_eq!(proof.unwrap().action(), a),
+                OracleNeed::None => assert!(proof.is_err(), "{a:?} reads no price"),
+            }
+        }
     }
 }

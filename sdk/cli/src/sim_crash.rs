@@ -28,6 +28,7 @@ fn usd(x: ballast::risk::Fx) -> f64 {
 
 /// A token account of `owner` for `mint`, funded with `amount`.
 fn funded_token(
+    keys: &mut crate::simulate::Rng,
     bank: &mut EmbeddedBank,
     payer: &Keypair,
     admin: &Keypair,
@@ -35,7 +36,7 @@ fn funded_token(
     owner: &Pubkey,
     amount: u64,
 ) -> Result<Pubkey> {
-    let tok = Keypair::new();
+    let tok = keys.keypair();
     bank.send(
         &[
             solana_system_interface::instruction::create_account(
@@ -81,6 +82,7 @@ impl Crash {
         group: Pubkey,
         markets: &[Market],
         now: i64,
+        keys: &mut crate::simulate::Rng,
     ) -> Result<Crash> {
         let usdc = markets[0].mint;
         bank.send(
@@ -98,17 +100,17 @@ impl Crash {
         let fund = ins::fund(&group, &usdc, &anchor_spl::token::ID);
         let mut stakers = Vec::new();
         for _ in 0..3 {
-            let kp = Keypair::new();
+            let kp = keys.keypair();
             bank.send(
                 &[solana_system_interface::instruction::transfer(&payer.pubkey(), &kp.pubkey(), 100_000_000)],
                 payer,
                 &[],
             )?;
-            let tok = funded_token(bank, payer, admin, &usdc, &kp.pubkey(), 2_000_000_000)?;
+            let tok = funded_token(keys, bank, payer, admin, &usdc, &kp.pubkey(), 2_000_000_000)?;
             bank.send(&[ins::stake(fund, &kp.pubkey(), &tok, 2_000_000_000)], payer, &[&kp])?;
             stakers.push(kp);
         }
-        let owner = Keypair::new();
+        let owner = keys.keypair();
         bank.send(
             &[solana_system_interface::instruction::transfer(&payer.pubkey(), &owner.pubkey(), 100_000_000)],
             payer,
@@ -116,7 +118,7 @@ impl Crash {
         )?;
         bank.send(&[ix::create_account(&group, &owner.pubkey(), &payer.pubkey(), 0)], payer, &[&owner])?;
         let liqor = pda::margin_account(&group, &owner.pubkey(), 0).0;
-        let tok = funded_token(bank, payer, admin, &usdc, &owner.pubkey(), 2_000_000_000_000)?;
+        let tok = funded_token(keys, bank, payer, admin, &usdc, &owner.pubkey(), 2_000_000_000_000)?;
         let tia = ix::TokenIxAccounts {
             group,
             account: liqor,

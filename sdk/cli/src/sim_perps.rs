@@ -172,14 +172,15 @@ impl Perps {
             let loser = account(bank, &traders[l].account)?;
             let keys = health::health_account_keys(&self.group, &loser, &[], |k| markets[k as usize].oracle);
             let ix = sp::settle_pnl(
-                &self.group,
-                idx,
-                0,
-                &markets[idx as usize].oracle,
-                &traders[w].account,
-                &traders[l].account,
+                &ballast_sdk::perp::SettleAccounts {
+                    group: self.group,
+                    asset_index: idx,
+                    oracle: markets[idx as usize].oracle,
+                    profitable: traders[w].account,
+                    unprofitable: traders[l].account,
+                    loser_health: &keys,
+                },
                 u64::MAX,
-                &keys,
             );
             if bank.send(&[ix], payer, &[]).is_err() {
                 return Ok(()); // window limit reached

@@ -60,6 +60,15 @@ impl Rng {
     pub fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
+    /// A keypair drawn from the sequence: every address of a run (owners, mints, token accounts,
+    /// hence margin accounts and the keeper's scan order) follows from the seed.
+    pub fn keypair(&mut self) -> Keypair {
+        let mut secret = [0u8; 32];
+        for chunk in secret.chunks_mut(8) {
+            chunk.copy_from_slice(&self.next().to_le_bytes());
+        }
+        Keypair::new_from_array(secret)
+    }
 }
 
 /// Publishes `m.price` on the market's oracle at `now`.
@@ -76,7 +85,9 @@ pub fn set_price(bank: &mut EmbeddedBank, m: &Market, now: i64) {
 pub fn run(a: Args) -> Result<()> {
     let mut bank = EmbeddedBank::new();
     let payer = bank.payer();
-    let admin = Keypair::new();
+    // Addresses come from their own sequence, so that the market path is the seed's as before.
+    let mut keys = Rng(a.seed.max(1) ^ 0x6b65_7973);
+    let admin = keys.keypair();
     let mut now = 1_700_000_000;
     bank.set_unix_timestamp(now)?;
     let mut rng = Rng(a.seed.max(1));
@@ -118,7 +129,7 @@ pub fn run(a: Args) -> Result<()> {
     ];
     let shocks = [(500u16, 500u16), (2_500, 3_000), (1_500, 2_000)];
     for (i, m) in markets.iter_mut().enumerate() {
-        let mint = Keypair::new();
+        let mint = keys.keypair();
         bank.send(
             &[
                 solana_system_interface::instruction::create_account(
@@ -198,7 +209,7 @@ pub fn run(a: Args) -> Result<()> {
     pb.set_message("creating traders");
     let mut traders = Vec::new();
     for _ in 0..a.traders {
-        let kp = Keypair::new();
+        let kp = keys.keypair();
         bank.send(
             &[solana_system_interface::instruction::transfer(&payer.pubkey(), &kp.pubkey(), 100_000_000)],
             &payer,
@@ -208,7 +219,7 @@ pub fn run(a: Args) -> Result<()> {
         let account = pda::margin_account(&group, &kp.pubkey(), 0).0;
         let mut tokens = Vec::new();
         for (i, m) in markets.iter().enumerate() {
-            let tok = Keypair::new();
+            let tok = keys.keypair();
             bank.send(
                 &[
                     solana_system_interface::instruction::create_account(
@@ -305,7 +316,7 @@ pub fn run(a: Args) -> Result<()> {
     }
 
     // The insurance fund (stakers) and the keeper's liquidator, before the path.
-    let crash = crate::sim_crash::Crash::setup(&mut bank, &payer, &admin, group, &markets, now)?;
+    let crash = crate::sim_crash::Crash::setup(&mut bank, &payer, &admin, group, &markets, now, &mut keys)?;
 
     // Perps on SOL and BTC: makers quote signed orders, takers fill them, pairs block-trade.
     let mut perps = crate::sim_perps::Perps::enable(&mut bank, &payer, &admin, group, &markets)?;

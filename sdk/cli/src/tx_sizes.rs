@@ -43,15 +43,17 @@ pub fn largest_liquidation(k: usize) -> Result<(usize, usize)> {
     let liqor: Vec<Pubkey> = [0, 1].into_iter().chain(k..n).flat_map(pair).collect();
     let payer = Keypair::new();
     let liq = ballast_sdk::ix::liquidate_token(
-        &group,
-        &Pubkey::new_unique(),
-        &payer.pubkey(),
-        &Pubkey::new_unique(),
+        &ballast_sdk::ix::LiquidationParties {
+            group,
+            liqor: Pubkey::new_unique(),
+            liqor_owner: payer.pubkey(),
+            liqee: Pubkey::new_unique(),
+            liqee_health: &liqee,
+            liqor_health: &liqor,
+        },
         1,
         0,
         u64::MAX,
-        &liqee,
-        &liqor,
     );
     let budget = solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(1_400_000);
     let alt = AddressLookupTableAccount { key: Pubkey::new_unique(), addresses: keys };

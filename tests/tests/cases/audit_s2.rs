@@ -239,15 +239,17 @@ fn s2_02_a_dust_deposit_of_a_group_member_cannot_make_an_account_liquidatable() 
     let ee = env.health_keys_with(&victim.account, &[MSOL]);
     let or = env.health_keys_with(&attacker.account, &[SOL, USDC]);
     let liq = ix::liquidate_token(
-        &env.group,
-        &attacker.account,
-        &attacker.kp.pubkey(),
-        &victim.account,
+        &ballast_sdk::ix::LiquidationParties {
+            group: env.group,
+            liqor: attacker.account,
+            liqor_owner: attacker.kp.pubkey(),
+            liqee: victim.account,
+            liqee_health: &ee,
+            liqor_health: &or,
+        },
         SOL,
         USDC,
         u64::MAX,
-        &ee,
-        &or,
     );
     let (k, kd) = (attacker.kp.insecure_clone(), depositor.kp.insecure_clone());
     env.assert_fails_nsc(&[dep.clone(), liq], &[&k, &kd], BallastError::NotLiquidatable);
@@ -424,15 +426,16 @@ fn liquidate_perp_ix(env: &mut Env, liqor: &User, t: &User) -> solana_sdk::instr
     let ee = env.health_keys(&t.account, None);
     let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
     ballast_sdk::perp::liquidate_perp(
-        &env.group,
+        &ballast_sdk::ix::LiquidationParties {
+            group: env.group,
+            liqor: liqor.account,
+            liqor_owner: liqor.kp.pubkey(),
+            liqee: t.account,
+            liqee_health: &ee,
+            liqor_health: &or,
+        },
         SOL,
-        USDC,
-        &liqor.account,
-        &liqor.kp.pubkey(),
-        &t.account,
         u64::MAX,
-        &ee,
-        &or,
     )
 }
 
@@ -599,7 +602,17 @@ fn perp_pnl(env: &mut Env, u: &User) -> Fx {
 fn settle(env: &mut Env, win: &User, lose: &User) -> solana_sdk::instruction::Instruction {
     let oracle = env.assets[SOL as usize].oracle;
     let keys = env.health_keys(&lose.account, None);
-    ballast_sdk::perp::settle_pnl(&env.group, SOL, USDC, &oracle, &win.account, &lose.account, u64::MAX, &keys)
+    ballast_sdk::perp::settle_pnl(
+        &ballast_sdk::perp::SettleAccounts {
+            group: env.group,
+            asset_index: SOL,
+            oracle,
+            profitable: win.account,
+            unprofitable: lose.account,
+            loser_health: &keys,
+        },
+        u64::MAX,
+    )
 }
 
 /// S2-07: the audit's path (20 SOL of collateral, long 30 SOL of perps at $100, SOL at $70, $60,

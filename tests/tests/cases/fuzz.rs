@@ -275,14 +275,15 @@ impl World {
                 let oracle = self.env.assets[SOL as usize].oracle;
                 let keys = self.env.health_keys(&self.users[y].account, None);
                 let ix = sp::settle_pnl(
-                    &self.env.group,
-                    SOL,
-                    USDC,
-                    &oracle,
-                    &self.users[x].account,
-                    &self.users[y].account,
+                    &ballast_sdk::perp::SettleAccounts {
+                        group: self.env.group,
+                        asset_index: SOL,
+                        oracle,
+                        profitable: self.users[x].account,
+                        unprofitable: self.users[y].account,
+                        loser_health: &keys,
+                    },
                     u64::MAX,
-                    &keys,
                 );
                 let _ = self.env.send(&[ix], &[]);
                 allowed.extend([x, y]);

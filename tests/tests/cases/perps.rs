@@ -452,7 +452,17 @@ fn pnl_setup() -> (Env, User, User) {
 fn settle_ix(env: &mut Env, win: &User, lose: &User, max: u64) -> Instruction {
     let oracle = env.assets[SOL as usize].oracle;
     let keys = env.health_keys(&lose.account, None);
-    sp::settle_pnl(&env.group, SOL, USDC, &oracle, &win.account, &lose.account, max, &keys)
+    sp::settle_pnl(
+        &ballast_sdk::perp::SettleAccounts {
+            group: env.group,
+            asset_index: SOL,
+            oracle,
+            profitable: win.account,
+            unprofitable: lose.account,
+            loser_health: &keys,
+        },
+        max,
+    )
 }
 
 fn equity(env: &mut Env, u: &User) -> Fx {
@@ -585,15 +595,16 @@ fn lq_13_perp_position_taken_over_at_oracle_minus_fee() {
     let ee = env.health_keys(&liqee.account, None);
     let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
     let ix = sp::liquidate_perp(
-        &env.group,
+        &ballast_sdk::ix::LiquidationParties {
+            group: env.group,
+            liqor: liqor.account,
+            liqor_owner: liqor.kp.pubkey(),
+            liqee: liqee.account,
+            liqee_health: &ee,
+            liqor_health: &or,
+        },
         SOL,
-        USDC,
-        &liqor.account,
-        &liqor.kp.pubkey(),
-        &liqee.account,
         u64::MAX,
-        &ee,
-        &or,
     );
     let k = liqor.kp.insecure_clone();
     env.send(&[ix], &[&k]).unwrap();
@@ -681,7 +692,17 @@ fn ib_11_winners_cannot_withdraw_before_losers_settle() {
     // Only what a loser settles becomes withdrawable, within the window limit.
     let oracle = env.assets[SOL as usize].oracle;
     let keys = env.health_keys(&b.account, None);
-    let settle = sp::settle_pnl(&env.group, SOL, USDC, &oracle, &a.account, &b.account, u64::MAX, &keys);
+    let settle = sp::settle_pnl(
+        &ballast_sdk::perp::SettleAccounts {
+            group: env.group,
+            asset_index: SOL,
+            oracle,
+            profitable: a.account,
+            unprofitable: b.account,
+            loser_health: &keys,
+        },
+        u64::MAX,
+    );
     env.send(&[settle], &[]).unwrap();
     assert_eq!(usdc(&mut env, &a) - deposit, Fx::from_num(30_000_000));
     env.withdraw(&a, USDC, deposit.to_num::<u64>() + 30_000_000).expect("settled PnL is withdrawable");
@@ -702,15 +723,16 @@ fn lq_07_outstanding_signed_orders_do_not_block_liquidation() {
     let ee = env.health_keys(&liqee.account, None);
     let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
     let ix = sp::liquidate_perp(
-        &env.group,
+        &ballast_sdk::ix::LiquidationParties {
+            group: env.group,
+            liqor: liqor.account,
+            liqor_owner: liqor.kp.pubkey(),
+            liqee: liqee.account,
+            liqee_health: &ee,
+            liqor_health: &or,
+        },
         SOL,
-        USDC,
-        &liqor.account,
-        &liqor.kp.pubkey(),
-        &liqee.account,
         u64::MAX,
-        &ee,
-        &or,
     );
     let k = liqor.kp.insecure_clone();
     env.send(&[ix], &[&k]).unwrap();

@@ -14,7 +14,19 @@ use ballast::state::OracleKind;
 pub fn liq_ix(env: &mut Env, liqor: &User, liqee: &User, asset: u16, liab: u16, max: u64) -> Instruction {
     let ee = env.health_keys(&liqee.account, None);
     let or = env.health_keys_with(&liqor.account, &[asset, liab]);
-    ix::liquidate_token(&env.group, &liqor.account, &liqor.kp.pubkey(), &liqee.account, asset, liab, max, &ee, &or)
+    ix::liquidate_token(
+        &ballast_sdk::ix::LiquidationParties {
+            group: env.group,
+            liqor: liqor.account,
+            liqor_owner: liqor.kp.pubkey(),
+            liqee: liqee.account,
+            liqee_health: &ee,
+            liqor_health: &or,
+        },
+        asset,
+        liab,
+        max,
+    )
 }
 
 /// Sends [`liq_ix`] signed by the liquidator.

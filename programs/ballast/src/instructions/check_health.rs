@@ -6,6 +6,7 @@ use anchor_lang::prelude::*;
 
 use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::load_health_accounts;
+use crate::oracle::{Action, Priced};
 use crate::risk::{health, Fx, HealthType};
 use crate::state::*;
 
@@ -30,7 +31,14 @@ pub fn handler<'info>(ctx: Context<'info, CheckHealth<'info>>, health_type: u8, 
     };
     let now = Clock::get()?.unix_timestamp;
     let account = ctx.accounts.account.load()?;
-    let loaded = load_health_accounts(&ctx.accounts.group.key(), &account, &[], ctx.remaining_accounts, now)?;
+    let loaded = load_health_accounts(
+        const { Priced::of(Action::CheckHealth) },
+        &ctx.accounts.group.key(),
+        &account,
+        &[],
+        ctx.remaining_accounts,
+        now,
+    )?;
     let input = loaded.health_input(&account)?;
     let h = health(&input, t).map_risk()?;
     require!(h >= Fx::from_bits(min_health_bits), BallastError::HealthBelowMinimum);

@@ -16,7 +16,7 @@ use crate::constants::QUOTE_ASSET_INDEX;
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{BankruptDebtCovered, EventHeader};
 use crate::health_accounts::{load_health_accounts, HealthAccounts};
-use crate::oracle::{oracle_policy, Action, OracleNeed};
+use crate::oracle::{Action, Priced};
 use crate::risk::liquidation::{max_repay_for_deposit, seized, token_rate};
 use crate::risk::Price;
 use crate::shared::asset_vault::*;
@@ -68,7 +68,6 @@ pub struct CoverBankruptDebt<'info> {
 /// for a quote-asset debt (`resolve_bankruptcy` pays those directly), InsuranceFundEmpty when the
 /// fund or its cap leaves nothing to pay, and with the bankruptcy predicate's errors.
 pub fn handler<'info>(ctx: Context<'info, CoverBankruptDebt<'info>>, max_amount: u64) -> Result<()> {
-    debug_assert_eq!(oracle_policy(Action::ResolveBankruptcy), OracleNeed::Valid);
     let now = Clock::get()?.unix_timestamp;
     let li = check_accounts(ctx.accounts)?;
     let (rate, debt, avail) = load_cover(&ctx, li, now)?;
@@ -121,7 +120,14 @@ fn load_cover<'info>(ctx: &Context<'info, CoverBankruptDebt<'info>>, li: u16, no
     require!(vault != Pubkey::default(), BallastError::InsuranceFundEmpty);
     require_keys_eq!(a.insurance_vault.key(), vault, anchor_lang::error::ErrorCode::ConstraintAddress);
     let acc = a.account.load()?;
-    let loaded = load_health_accounts(&a.group.key(), &acc, &[QUOTE_ASSET_INDEX], ctx.remaining_accounts, now)?;
+    let loaded = load_health_accounts(
+        const { Priced::of(Action::ResolveBankruptcy) },
+        &a.group.key(),
+        &acc,
+        &[QUOTE_ASSET_INDEX],
+        ctx.remaining_accounts,
+        now,
+    )?;
     check_bankrupt(&acc, &loaded, &config, li, now)?;
     let rate = cover_rate(&acc, &loaded, &config, li, now)?;
     let (debt, cap) = {

@@ -6,7 +6,6 @@ use anchor_spl::token_interface::TokenAccount;
 
 use crate::error::BallastError;
 use crate::events::{Deposited, EventHeader};
-use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::Fx;
 use crate::shared::asset_vault::*;
 use crate::state::*;
@@ -32,14 +31,9 @@ pub struct Deposit<'info> {
 /// Deposits `amount` native units. The credit is what the vault actually received (a transfer fee
 /// would be deducted, catalogue AV-20), checked against the deposit cap.
 pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
-    ctx.accounts.bank.check_group(&ctx.accounts.group.key())?;
-    debug_assert_eq!(oracle_policy(Action::Deposit), OracleNeed::None);
-    require!(amount > 0, BallastError::ZeroAmount);
-    let (asset_index, flags) = {
-        let a = ctx.accounts.bank.asset.load()?;
-        (a.asset_index, a.flags)
-    };
-    require!(flags & ASSET_FLAG_DEPOSITS_DISABLED == 0, BallastError::DepositsDisabled);
+    // Reads no price: `oracle_policy(Action::Deposit)` is `None`, so this handler cannot build the
+    // `Priced` proof the health loader requires.
+    let asset_index = ctx.accounts.validate(amount)?;
     let accounts = &mut *ctx.accounts;
     let received =
         accounts.bank.pull(accounts.source.to_account_info(), accounts.depositor.to_account_info(), amount)?;
@@ -54,6 +48,18 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         indexed_after_bits: position.to_bits(),
     });
     Ok(())
+}
+
+impl Deposit<'_> {
+    /// What the account constraints cannot check: the asset belongs to the group, the amount is
+    /// positive, the asset accepts deposits. Returns the asset index.
+    pub fn validate(&self, amount: u64) -> Result<u16> {
+        self.bank.check_group(&self.group.key())?;
+        require!(amount > 0, BallastError::ZeroAmount);
+        let a = self.bank.asset.load()?;
+        require!(a.flags & ASSET_FLAG_DEPOSITS_DISABLED == 0, BallastError::DepositsDisabled);
+        Ok(a.asset_index)
+    }
 }
 
 /// Loads both accounts and runs the deposit transition. Returns the group and the position after.

@@ -8,7 +8,6 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::PerpTraded;
-use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::order::{verified_signer, SignedOrder, SIDE_BUY, SIDE_SELL};
 use crate::pda_init::{create_pda_account, write_discriminator};
 use crate::shared::perp_clearing::*;
@@ -53,7 +52,6 @@ pub fn handler<'info>(
     fill_lots: u64,
     maker_health_accounts: u8,
 ) -> Result<()> {
-    debug_assert_eq!(oracle_policy(Action::Trade), OracleNeed::Valid);
     let now = Clock::get()?.unix_timestamp;
     let (maker_fee, taker_fee) = check_order(&ctx, &order, now)?;
     use_nonce(&ctx, &order, fill_lots)?;

@@ -6,7 +6,6 @@
 use anchor_lang::prelude::*;
 
 use crate::events::{EventHeader, PerpLiquidated};
-use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::bank::BankState;
 use crate::risk::perp::PerpIndex;
 use crate::risk::Fx;
@@ -40,7 +39,6 @@ pub fn handler<'info>(
     max_lots: u64,
     liqee_health_accounts: u8,
 ) -> Result<()> {
-    debug_assert_eq!(oracle_policy(Action::Liquidate), OracleNeed::Valid);
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     let (ai, qi) = a.market.indexes()?;

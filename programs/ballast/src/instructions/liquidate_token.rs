@@ -6,7 +6,6 @@ use anchor_lang::prelude::*;
 
 use crate::error::BallastError;
 use crate::events::{EventHeader, TokenLiquidated};
-use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::risk::bank::BankState;
 use crate::risk::Fx;
 use crate::shared::liquidation::*;
@@ -45,9 +44,8 @@ pub fn handler<'info>(
     max_liab: u64,
     liqee_health_accounts: u8,
 ) -> Result<()> {
-    debug_assert_eq!(oracle_policy(Action::Liquidate), OracleNeed::Valid);
     let now = Clock::get()?.unix_timestamp;
-    let (ai, li, fee_base, locked) = pair(ctx.accounts)?;
+    let TokenPair { ai, li, fee_base_bps: fee_base, locked } = ctx.accounts.validate()?;
     let a = &ctx.accounts;
     let mut s = start(
         &a.group,
@@ -72,15 +70,29 @@ pub fn handler<'info>(
     emit_step(a, &step, end_after)
 }
 
-/// Asset and liability indexes, the base fee (both assets' liquidation fees) and whether A is
-/// flagged `ASSET_FLAG_NO_ASSET_LIQUIDATION`; A must differ from L.
-#[inline(never)]
-fn pair(a: &LiquidateToken) -> Result<(u16, u16, u32, bool)> {
-    let (asset, liab) = (a.asset.load()?, a.liab.load()?);
-    require!(asset.asset_index != liab.asset_index, BallastError::SameAsset);
-    let fee = (asset.risk.liquidation_fee_bps as u32).saturating_add(liab.risk.liquidation_fee_bps as u32);
-    let locked = asset.flags & ASSET_FLAG_NO_ASSET_LIQUIDATION != 0;
-    Ok((asset.asset_index, liab.asset_index, fee, locked))
+/// The pair a token liquidation acts on.
+pub struct TokenPair {
+    /// Asset A, seized.
+    pub ai: u16,
+    /// Asset L, repaid.
+    pub li: u16,
+    /// Both assets' liquidation fees, bps (before the time ramp).
+    pub fee_base_bps: u32,
+    /// A is flagged `ASSET_FLAG_NO_ASSET_LIQUIDATION` (seized from insolvent accounts only).
+    pub locked: bool,
+}
+
+impl LiquidateToken<'_> {
+    /// What the account constraints cannot check: A differs from L. The liquidator's authority
+    /// and both accounts' state are checked by `shared::liquidation::start`.
+    #[inline(never)]
+    pub fn validate(&self) -> Result<TokenPair> {
+        let (asset, liab) = (self.asset.load()?, self.liab.load()?);
+        require!(asset.asset_index != liab.asset_index, BallastError::SameAsset);
+        let fee = (asset.risk.liquidation_fee_bps as u32).saturating_add(liab.risk.liquidation_fee_bps as u32);
+        let locked = asset.flags & ASSET_FLAG_NO_ASSET_LIQUIDATION != 0;
+        Ok(TokenPair { ai: asset.asset_index, li: liab.asset_index, fee_base_bps: fee, locked })
+    }
 }
 
 /// Both sides' loaded views get the banks of A and L after the step.

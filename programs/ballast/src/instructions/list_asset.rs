@@ -14,7 +14,7 @@ use anchor_spl::token_interface::{initialize_account3, InitializeAccount3, Mint,
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::{AssetListed, EventHeader};
-use crate::oracle::{oracle_policy, read_oracle_info, Action, OracleNeed};
+use crate::oracle::{read_oracle_info, Action, Priced};
 use crate::pda_init::{create_pda_account, write_discriminator};
 use crate::risk::bank::BankState;
 use crate::state::*;
@@ -233,8 +233,13 @@ fn init_asset(
     asset.bank.last_accrual_ts = now;
     asset.validate_config()?;
 
-    debug_assert_eq!(oracle_policy(Action::ListAsset), OracleNeed::Valid);
-    let price = read_oracle_info(&asset.oracle, &ctx.accounts.oracle, asset.decimals, now)?;
+    let price = read_oracle_info(
+        const { Priced::of(Action::ListAsset) },
+        &asset.oracle,
+        &ctx.accounts.oracle,
+        asset.decimals,
+        now,
+    )?;
     asset.stable_price = Price128::from_price(price.price);
     asset.stable_updated_ts = now;
     asset.last_publish_time = price.publish_time;

@@ -4,7 +4,7 @@
 use anchor_lang::prelude::*;
 
 use crate::events::{AssetRefreshed, EventHeader};
-use crate::oracle::{oracle_policy, read_oracle_info, Action, OracleNeed};
+use crate::oracle::{read_oracle_info, Action, Priced};
 use crate::state::*;
 
 /// Accounts of `refresh_asset`.
@@ -20,11 +20,16 @@ pub struct RefreshAsset<'info> {
 
 /// Accrues interest, then updates the stable price and the last used publish time.
 pub fn handler(ctx: Context<RefreshAsset>) -> Result<()> {
-    debug_assert_eq!(oracle_policy(Action::RefreshAsset), OracleNeed::Valid);
     let now = Clock::get()?.unix_timestamp;
     let mut asset = ctx.accounts.asset.load_mut()?;
     asset.accrue(now)?;
-    let price = read_oracle_info(&asset.oracle, &ctx.accounts.oracle, asset.decimals, now)?;
+    let price = read_oracle_info(
+        const { Priced::of(Action::RefreshAsset) },
+        &asset.oracle,
+        &ctx.accounts.oracle,
+        asset.decimals,
+        now,
+    )?;
     asset.observe_price(price.price, price.publish_time, now)?;
     asset.perp.accrue_funding(now, price.price)?;
     emit!(AssetRefreshed {

@@ -7,7 +7,6 @@ use anchor_spl::token_interface::TokenAccount;
 
 use crate::error::BallastError;
 use crate::events::{EventHeader, Repaid};
-use crate::oracle::{oracle_policy, Action, OracleNeed};
 use crate::shared::asset_vault::*;
 use crate::state::*;
 use crate::transitions;
@@ -31,9 +30,9 @@ pub struct Repay<'info> {
 
 /// Repays `min(amount, debt)` native units; `u64::MAX` repays the whole debt, leaving no dust.
 pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
-    ctx.accounts.bank.check_group(&ctx.accounts.group.key())?;
-    debug_assert_eq!(oracle_policy(Action::RepayInFull), OracleNeed::None);
-    require!(amount > 0, BallastError::ZeroAmount);
+    // Reads no price: `oracle_policy(Action::RepayInFull)` is `None`, so this handler cannot build the
+    // `Priced` proof the health loader requires.
+    ctx.accounts.validate(amount)?;
     let now = Clock::get()?.unix_timestamp;
     let (asset_index, debt) = accrue_and_debt(&ctx.accounts.account, &ctx.accounts.bank.asset, now)?;
     require!(debt > 0, BallastError::InsufficientBalance);
@@ -51,6 +50,16 @@ pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
         debt_after: remaining,
     });
     Ok(())
+}
+
+impl Repay<'_> {
+    /// What the account constraints cannot check: the asset belongs to the group and the amount is
+    /// positive.
+    pub fn validate(&self, amount: u64) -> Result<()> {
+        self.bank.check_group(&self.group.key())?;
+        require!(amount > 0, BallastError::ZeroAmount);
+        Ok(())
+    }
 }
 
 /// Accrues the asset's interest and returns its index and the account's debt in it, native units.

@@ -13,7 +13,7 @@ use crate::constants::QUOTE_ASSET_INDEX;
 use crate::error::BallastError;
 use crate::events::{BankruptcyResolved, EventHeader};
 use crate::health_accounts::{load_health_accounts, HealthAccounts};
-use crate::oracle::{oracle_policy, Action, OracleNeed};
+use crate::oracle::{Action, Priced};
 use crate::shared::asset_vault::*;
 use crate::shared::bankruptcy::{check_bankrupt, fund_pays_into};
 use crate::state::*;
@@ -41,7 +41,6 @@ pub struct ResolveBankruptcy<'info> {
 
 /// Resolves up to `max_amount` native units of the account's debt in the bank's asset.
 pub fn handler<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>, max_amount: u64) -> Result<()> {
-    debug_assert_eq!(oracle_policy(Action::ResolveBankruptcy), OracleNeed::Valid);
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     a.bank.check_group(&a.group.key())?;
@@ -83,7 +82,14 @@ fn load_bankrupt<'info>(
     let a = &ctx.accounts;
     let config = a.group.load()?.liquidation;
     let acc = a.account.load()?;
-    let loaded = load_health_accounts(&a.group.key(), &acc, &[], ctx.remaining_accounts, now)?;
+    let loaded = load_health_accounts(
+        const { Priced::of(Action::ResolveBankruptcy) },
+        &a.group.key(),
+        &acc,
+        &[],
+        ctx.remaining_accounts,
+        now,
+    )?;
     let dust = check_bankrupt(&acc, &loaded, &config, li, now)?;
     Ok((loaded, dust))
 }

@@ -25,7 +25,7 @@ use crate::constants::QUOTE_ASSET_INDEX;
 use crate::error::BallastError;
 use crate::events::{EventHeader, PerpBankruptcyResolved, PnlSettled};
 use crate::health_accounts::load_health_accounts;
-use crate::oracle::{oracle_policy, read_oracle_info, Action, OracleNeed};
+use crate::oracle::{read_oracle_info, Action, Priced};
 use crate::risk::perp::PerpIndex;
 use crate::risk::{Fx, Price};
 use crate::shared::asset_vault::*;
@@ -69,7 +69,6 @@ pub struct ResolvePerpBankruptcy<'info> {
 /// when its equity is not negative, NothingToSettle when nothing could be moved (the winner has
 /// no PnL and nothing can be socialized).
 pub fn handler<'info>(ctx: Context<'info, ResolvePerpBankruptcy<'info>>) -> Result<()> {
-    debug_assert_eq!(oracle_policy(Action::ResolveBankruptcy), OracleNeed::Valid);
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     a.quote.check_group(&a.group.key())?;
@@ -207,7 +206,13 @@ fn fund_then_socialize(
 fn accrue_market(ctx: &Context<ResolvePerpBankruptcy>, now: i64) -> Result<(u16, PerpIndex, Fx, Price)> {
     let mut asset = ctx.accounts.asset.load_mut()?;
     require!(asset.asset_index != QUOTE_ASSET_INDEX && asset.perp.base_lot_size != 0, BallastError::PerpMarketDisabled);
-    let oracle = read_oracle_info(&asset.oracle, &ctx.accounts.oracle, asset.decimals, now)?;
+    let oracle = read_oracle_info(
+        const { Priced::of(Action::ResolveBankruptcy) },
+        &asset.oracle,
+        &ctx.accounts.oracle,
+        asset.decimals,
+        now,
+    )?;
     let f = asset.perp.accrue_funding(now, oracle.price)?;
     let oi = Fx::checked_from_num(asset.perp.open_interest)
         .zip(Fx::checked_from_num(asset.perp.base_lot_size))
@@ -226,7 +231,14 @@ fn load_perp_bankrupt<'info>(
     let a = &ctx.accounts;
     let config = a.group.load()?.liquidation;
     let acc = a.account.load()?;
-    let loaded = load_health_accounts(&a.group.key(), &acc, &[], ctx.remaining_accounts, now)?;
+    let loaded = load_health_accounts(
+        const { Priced::of(Action::ResolveBankruptcy) },
+        &a.group.key(),
+        &acc,
+        &[],
+        ctx.remaining_accounts,
+        now,
+    )?;
     check_perp_bankrupt(&acc, &loaded, &config, ai, now)
 }
 

@@ -17,7 +17,7 @@ use crate::constants::QUOTE_ASSET_INDEX;
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{EventHeader, PnlSettled};
 use crate::health_accounts::load_health_accounts;
-use crate::oracle::{oracle_policy, read_oracle_info, Action, OracleNeed};
+use crate::oracle::{read_oracle_info, Action, Priced};
 use crate::risk::liquidation::liquidatable;
 use crate::risk::perp::{loser_collateral, PerpIndex};
 use crate::risk::{health, health_components, Fx, HealthType, Price};
@@ -49,11 +49,9 @@ pub struct SettlePnl<'info> {
 /// LossNotCovered when the loser's collateral covers none of its loss, SettleLimitReached when the
 /// window is used up.
 pub fn handler<'info>(ctx: Context<'info, SettlePnl<'info>>, max_amount: u64) -> Result<()> {
-    debug_assert_eq!(oracle_policy(Action::SettlePnl), OracleNeed::Valid);
     let now = Clock::get()?.unix_timestamp;
     let m = &ctx.accounts.market;
-    let (ai, _quote_index) = m.indexes()?;
-    require_keys_neq!(ctx.accounts.profitable.key(), ctx.accounts.unprofitable.key(), BallastError::SameAccount);
+    let ai = ctx.accounts.validate()?;
     let (oracle, index) = accrue_market(m, &ctx.accounts.oracle, now)?;
     let (collateral, liquidatable) = loser_state(&ctx, now)?;
     let settlement = Settlement { ai, index, oracle, collateral, liquidatable, max_amount };
@@ -69,11 +67,22 @@ pub fn handler<'info>(ctx: Context<'info, SettlePnl<'info>>, max_amount: u64) ->
     Ok(())
 }
 
+impl SettlePnl<'_> {
+    /// What the account constraints cannot check: the market's assets (the quote asset is the
+    /// group's and differs from the perp asset) and two different accounts. Returns the perp
+    /// asset's index.
+    pub fn validate(&self) -> Result<u16> {
+        let (ai, _quote_index) = self.market.indexes()?;
+        require_keys_neq!(self.profitable.key(), self.unprofitable.key(), BallastError::SameAccount);
+        Ok(ai)
+    }
+}
+
 /// Accrues the market's funding at its oracle. Returns the oracle price and the indexes.
 #[inline(never)]
 fn accrue_market(m: &PerpMarketAccounts, oracle_info: &AccountInfo, now: i64) -> Result<(Price, PerpIndex)> {
     let mut a = m.asset.load_mut()?;
-    let oracle = read_oracle_info(&a.oracle, oracle_info, a.decimals, now)?;
+    let oracle = read_oracle_info(const { Priced::of(Action::SettlePnl) }, &a.oracle, oracle_info, a.decimals, now)?;
     let f = a.perp.accrue_funding(now, oracle.price)?;
     Ok((oracle.price, f.indexes()))
 }
@@ -84,7 +93,14 @@ fn accrue_market(m: &PerpMarketAccounts, oracle_info: &AccountInfo, now: i64) ->
 #[inline(never)]
 fn loser_state<'info>(ctx: &Context<'info, SettlePnl<'info>>, now: i64) -> Result<(Fx, bool)> {
     let acc = ctx.accounts.unprofitable.load()?;
-    let loaded = load_health_accounts(&ctx.accounts.market.group.key(), &acc, &[], ctx.remaining_accounts, now)?;
+    let loaded = load_health_accounts(
+        const { Priced::of(Action::SettlePnl) },
+        &ctx.accounts.market.group.key(),
+        &acc,
+        &[],
+        ctx.remaining_accounts,
+        now,
+    )?;
     let input = loaded.health_input(&acc)?;
     let c = health_components(&input, HealthType::Maint).map_risk()?;
     let end = health(&input, HealthType::LiquidationEnd).map_risk()?;

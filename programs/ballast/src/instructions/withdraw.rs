@@ -8,7 +8,7 @@ use crate::constants::*;
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{EventHeader, Withdrew};
 use crate::health_accounts::{load_health_accounts, HealthAccounts};
-use crate::oracle::{oracle_policy, Action, OracleNeed};
+use crate::oracle::{Action, Priced};
 use crate::risk::{health, passes_health_rule, Fx, HealthType};
 use crate::shared::asset_vault::*;
 use crate::state::*;
@@ -37,16 +37,9 @@ pub struct Withdraw<'info> {
 /// cap, net-borrow window and minimum size), and fails with InsufficientBalance otherwise. Fails
 /// with HealthMustBePositive if Init health would end below zero.
 pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64, allow_borrow: bool) -> Result<()> {
-    ctx.accounts.bank.check_group(&ctx.accounts.group.key())?;
-    debug_assert_eq!(oracle_policy(Action::Withdraw), OracleNeed::Valid);
-    require!(amount > 0, BallastError::ZeroAmount);
+    let asset_index = ctx.accounts.validate(amount)?;
     let now = Clock::get()?.unix_timestamp;
     let group_key = ctx.accounts.group.key();
-    let (asset_index, flags) = {
-        let a = ctx.accounts.bank.asset.load()?;
-        (a.asset_index, a.flags)
-    };
-    require!(flags & ASSET_FLAG_WITHDRAWALS_DISABLED == 0, BallastError::WithdrawalsDisabled);
     let mut loaded = authorize_and_load(&ctx, asset_index, now)?;
     let (sent, health_after) =
         apply(&ctx.accounts.account, &ctx.accounts.bank.asset, &mut loaded, asset_index, amount, allow_borrow, now)?;
@@ -62,6 +55,19 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64, allow_b
     Ok(())
 }
 
+impl Withdraw<'_> {
+    /// What the account constraints cannot check: the asset belongs to the group, the amount is
+    /// positive, the asset allows withdrawals. Returns the asset index. (The signer's authority
+    /// is checked with the account loaded, in `authorize_and_load`.)
+    pub fn validate(&self, amount: u64) -> Result<u16> {
+        self.bank.check_group(&self.group.key())?;
+        require!(amount > 0, BallastError::ZeroAmount);
+        let a = self.bank.asset.load()?;
+        require!(a.flags & ASSET_FLAG_WITHDRAWALS_DISABLED == 0, BallastError::WithdrawalsDisabled);
+        Ok(a.asset_index)
+    }
+}
+
 /// Authorizes the signer, then reads every health account (the asset itself included) before
 /// anything changes. Only shared borrows are held while the list is read.
 #[inline(never)]
@@ -75,7 +81,14 @@ fn authorize_and_load<'info>(
     if ctx.accounts.authority.key() != account.owner {
         require_keys_eq!(ctx.accounts.destination.owner, account.owner, BallastError::Unauthorized);
     }
-    load_health_accounts(&ctx.accounts.group.key(), &account, &[asset_index], ctx.remaining_accounts, now)
+    load_health_accounts(
+        const { Priced::of(Action::Withdraw) },
+        &ctx.accounts.group.key(),
+        &account,
+        &[asset_index],
+        ctx.remaining_accounts,
+        now,
+    )
 }
 
 /// Runs the withdrawal transition, then checks Init health. Returns the amount to send and Init

@@ -14,6 +14,7 @@ use anchor_lang::prelude::*;
 
 use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::{load_health_accounts, HealthAccounts, LoadedAsset};
+use crate::oracle::{Action, Priced};
 use crate::risk::liquidation::{
     deviates, gross_value, liquidatable, liquidation_elapsed, plan_perp_step, plan_token_step, PerpStepParams,
     TokenStepParams,
@@ -75,8 +76,10 @@ pub fn start<'info>(
     let (l, e) = (liqor.load()?, liqee.load()?);
     require!(l.group == group_key && e.group == group_key, BallastError::Unauthorized);
     require!(liqor_authority.key() == l.owner, BallastError::Unauthorized);
-    let liqor_loaded = load_health_accounts(&group_key, &l, liqor_extra, liqor_list, now)?;
-    let liqee_loaded = load_health_accounts(&group_key, &e, &[], liqee_list, now)?;
+    let liqor_loaded =
+        load_health_accounts(const { Priced::of(Action::Liquidate) }, &group_key, &l, liqor_extra, liqor_list, now)?;
+    let liqee_loaded =
+        load_health_accounts(const { Priced::of(Action::Liquidate) }, &group_key, &e, &[], liqee_list, now)?;
     LiqStart::new((config, max_step_value), &e, liqee_loaded, &l, liqor_loaded, now)
 }
 

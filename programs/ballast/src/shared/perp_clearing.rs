@@ -13,6 +13,7 @@ use anchor_lang::prelude::*;
 use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::{load_health_accounts, HealthAccounts};
 use crate::oracle::OraclePrice;
+use crate::oracle::{Action, Priced};
 use crate::risk::bank::BankState;
 use crate::risk::perp::PerpIndex;
 use crate::risk::{health, passes_health_rule, Fx, HealthInput, HealthType, Price};
@@ -96,7 +97,8 @@ struct Loaded {
 #[inline(never)]
 fn load_side(group: &Pubkey, side: &TradeSide, ai: u16, qi: u16, now: i64) -> Result<Loaded> {
     let account = side.account.load()?;
-    let accounts = load_health_accounts(group, &account, &[ai, qi], side.health, now)?;
+    let accounts =
+        load_health_accounts(const { Priced::of(Action::Trade) }, group, &account, &[ai, qi], side.health, now)?;
     let input = accounts.health_input(&account)?;
     let pre_init = health(&input, HealthType::Init).map_risk()?;
     Ok(Loaded { accounts, input, pre_init })
