@@ -131,6 +131,18 @@ impl Keeper {
         Ok(View { key, account, liquidatable, end, collateral, prices, balances })
     }
 
+    /// The parties of a liquidation of `liqee` by this keeper, with both health lists.
+    fn parties<'a>(&self, liqee: &Pubkey, ee: &'a [Pubkey], or: &'a [Pubkey]) -> crate::ix::LiquidationParties<'a> {
+        crate::ix::LiquidationParties {
+            group: self.group,
+            liqor: self.liqor,
+            liqor_owner: self.owner.pubkey(),
+            liqee: *liqee,
+            liqee_health: ee,
+            liqor_health: or,
+        }
+    }
+
     /// Sends `ixs`; `signed` adds the liquidator owner's signature (liquidations need it,
     /// settlements and bankruptcy resolutions are permissionless).
     fn send(
@@ -241,18 +253,7 @@ impl Keeper {
             let Ok((mut s, ee, or)) = self.start(t, v, &liqor, &[m, q], assets, now) else { continue };
             let fee = assets[m as usize].risk.liquidation_fee_bps as u32;
             let Ok(step) = plan_perp(&mut s, &v.account, m, q, fee, lot(m), u64::MAX) else { continue };
-            let ix = perp::liquidate_perp(
-                &crate::ix::LiquidationParties {
-                    group: self.group,
-                    liqor: self.liqor,
-                    liqor_owner: self.owner.pubkey(),
-                    liqee: v.key,
-                    liqee_health: &ee,
-                    liqor_health: &or,
-                },
-                m,
-                step.lots,
-            );
+            let ix = perp::liquidate_perp(&self.parties(&v.key, &ee, &or), m, step.lots);
             if self.send(t, &[ix], true, r) {
                 r.liquidations += 1;
                 return Ok(true);
@@ -272,19 +273,7 @@ impl Keeper {
                 }
                 let fee = asset.risk.liquidation_fee_bps as u32 + liab.risk.liquidation_fee_bps as u32;
                 let Ok(step) = plan_token(&mut s, &v.account, *a, *l, fee, u64::MAX) else { continue };
-                let ix = ix::liquidate_token(
-                    &crate::ix::LiquidationParties {
-                        group: self.group,
-                        liqor: self.liqor,
-                        liqor_owner: self.owner.pubkey(),
-                        liqee: v.key,
-                        liqee_health: &ee,
-                        liqor_health: &or,
-                    },
-                    *a,
-                    *l,
-                    step.x,
-                );
+                let ix = ix::liquidate_token(&self.parties(&v.key, &ee, &or), *a, *l, step.x);
                 if self.send(t, &[ix], true, r) {
                     r.liquidations += 1;
                     return Ok(true);

@@ -421,24 +421,6 @@ fn liquidatable(env: &mut Env, u: &User) -> bool {
     ballast::risk::liquidation::liquidatable(h[1], h[2], episode)
 }
 
-/// `liquidate_perp` of all of `t`'s SOL perp (the program takes the planned part) by `liqor`.
-fn liquidate_perp_ix(env: &mut Env, liqor: &User, t: &User) -> solana_sdk::instruction::Instruction {
-    let ee = env.health_keys(&t.account, None);
-    let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
-    ballast_sdk::perp::liquidate_perp(
-        &ballast_sdk::ix::LiquidationParties {
-            group: env.group,
-            liqor: liqor.account,
-            liqor_owner: liqor.kp.pubkey(),
-            liqee: t.account,
-            liqee_health: &ee,
-            liqor_health: &or,
-        },
-        SOL,
-        u64::MAX,
-    )
-}
-
 fn maint_equity(env: &mut Env, u: &User) -> Fx {
     let acc = env.margin_account(&u.account);
     let raw = env.health_raw(&u.account);
@@ -467,7 +449,7 @@ fn s2_20_a_basis_trade_is_liquidated_to_its_target() {
     let liqor = env.user(3);
     env.fund_and_deposit(&liqor, USDC, 300_000_000);
     // Asked for the whole 3,000 lots, the program takes the planned part, and health rises.
-    let ix = liquidate_perp_ix(&mut env, &liqor, &t);
+    let ix = liq_perp_ix(&mut env, &liqor, &t, SOL);
     let k = liqor.kp.insecure_clone();
     env.send(&[ix], &[&k]).expect("a planned partial takeover");
     let lots = perp_lots(&mut env, &t);
@@ -600,19 +582,7 @@ fn perp_pnl(env: &mut Env, u: &User) -> Fx {
 }
 
 fn settle(env: &mut Env, win: &User, lose: &User) -> solana_sdk::instruction::Instruction {
-    let oracle = env.assets[SOL as usize].oracle;
-    let keys = env.health_keys(&lose.account, None);
-    ballast_sdk::perp::settle_pnl(
-        &ballast_sdk::perp::SettleAccounts {
-            group: env.group,
-            asset_index: SOL,
-            oracle,
-            profitable: win.account,
-            unprofitable: lose.account,
-            loser_health: &keys,
-        },
-        u64::MAX,
-    )
+    settle_ix(env, SOL, win, lose, u64::MAX)
 }
 
 /// S2-07: the audit's path (20 SOL of collateral, long 30 SOL of perps at $100, SOL at $70, $60,
@@ -805,7 +775,7 @@ fn s2_22_a_deposit_cannot_reset_the_cap_or_block_a_perp_bankruptcy() {
         if perp_lots(&mut env, &t) == 0 {
             break;
         }
-        let ix = liquidate_perp_ix(&mut env, &liqor, &t);
+        let ix = liq_perp_ix(&mut env, &liqor, &t, SOL);
         env.send(&[ix], &[&k]).unwrap();
     }
     assert_eq!(perp_lots(&mut env, &t), 0);

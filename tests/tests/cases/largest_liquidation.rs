@@ -102,19 +102,7 @@ fn largest_liquidation_fits_one_transaction_with_a_lookup_table() {
     let ee = env.health_keys(&liqee.account, None);
     let or = env.health_keys_with(&liqor.account, &[1, 0]);
     assert_eq!((ee.len(), or.len()), (28, 28));
-    let liq = ix::liquidate_token(
-        &ballast_sdk::ix::LiquidationParties {
-            group: env.group,
-            liqor: liqor.account,
-            liqor_owner: liqor.kp.pubkey(),
-            liqee: liqee.account,
-            liqee_health: &ee,
-            liqor_health: &or,
-        },
-        1,
-        0,
-        u64::MAX,
-    );
+    let liq = ix::liquidate_token(&parties(&env, &liqor, &liqee, &ee, &or), 1, 0, u64::MAX);
     let budget = solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(1_400_000);
     let raw_table = env.bank.get_account(&table).unwrap().expect("lookup table");
     let addresses = AddressLookupTable::deserialize(raw_table.data.bytes()).unwrap().addresses.to_vec();

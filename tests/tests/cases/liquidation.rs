@@ -128,21 +128,7 @@ fn lq_03_step_that_lowers_health_is_rejected() {
         env.send(&[ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
     }
     assert!(healths(&mut env, &liqee)[1] < Fx::ZERO);
-    let ee = env.health_keys(&liqee.account, None);
-    let or = env.health_keys_with(&liqor.account, &[1, 2]);
-    let ix = ix::liquidate_token(
-        &ballast_sdk::ix::LiquidationParties {
-            group: env.group,
-            liqor: liqor.account,
-            liqor_owner: liqor.kp.pubkey(),
-            liqee: liqee.account,
-            liqee_health: &ee,
-            liqor_health: &or,
-        },
-        1,
-        2,
-        u64::MAX,
-    );
+    let ix = liq_ix(&mut env, &liqor, &liqee, 1, 2, u64::MAX);
     let k = liqor.kp.insecure_clone();
     env.assert_fails_nsc(&[ix], &[&k], BallastError::WorseHealthPostLiquidation);
 }

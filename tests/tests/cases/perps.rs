@@ -449,22 +449,6 @@ fn pnl_setup() -> (Env, User, User) {
     (env, a, b)
 }
 
-fn settle_ix(env: &mut Env, win: &User, lose: &User, max: u64) -> Instruction {
-    let oracle = env.assets[SOL as usize].oracle;
-    let keys = env.health_keys(&lose.account, None);
-    sp::settle_pnl(
-        &ballast_sdk::perp::SettleAccounts {
-            group: env.group,
-            asset_index: SOL,
-            oracle,
-            profitable: win.account,
-            unprofitable: lose.account,
-            loser_health: &keys,
-        },
-        max,
-    )
-}
-
 fn equity(env: &mut Env, u: &User) -> Fx {
     let raw = env.health_raw(&u.account);
     let acc = env.margin_account(&u.account);
@@ -479,10 +463,10 @@ fn settle_pnl_moves_exactly_the_settled_amount_within_the_window() {
     let (ua, ub) = (usdc(&mut env, &a), usdc(&mut env, &b));
     let (qa, qb) = (perp(&mut env, &a).1, perp(&mut env, &b).1);
     // Wrong direction: the loser has nothing to be paid.
-    let ix = settle_ix(&mut env, &b, &a, u64::MAX);
+    let ix = settle_ix(&mut env, SOL, &b, &a, u64::MAX);
     env.assert_fails_nsc(&[ix], &[], BallastError::NothingToSettle);
     // $100 of PnL, a $30 window limit: the request is reduced to the limit.
-    let ix = settle_ix(&mut env, &a, &b, u64::MAX);
+    let ix = settle_ix(&mut env, SOL, &a, &b, u64::MAX);
     env.send(&[ix], &[]).unwrap();
     let moved = Fx::from_num(30_000_000);
     assert_eq!(usdc(&mut env, &a) - ua, moved);
@@ -492,13 +476,13 @@ fn settle_pnl_moves_exactly_the_settled_amount_within_the_window() {
     assert_eq!(equity(&mut env, &a), ea, "settlement leaves equity unchanged");
     assert_eq!(equity(&mut env, &b), eb);
     // The window is used up.
-    let ix = settle_ix(&mut env, &a, &b, u64::MAX);
+    let ix = settle_ix(&mut env, SOL, &a, &b, u64::MAX);
     env.assert_fails_nsc(&[ix], &[], BallastError::SettleLimitReached);
     // The next window settles more; an explicit maximum is honoured.
     env.set_time(T0 + 2 * 3_600);
     env.set_price(USDC, 1.0);
     env.set_price(SOL, 110.0);
-    let ix = settle_ix(&mut env, &a, &b, 12_345);
+    let ix = settle_ix(&mut env, SOL, &a, &b, 12_345);
     env.send(&[ix], &[]).unwrap();
     assert_eq!(usdc(&mut env, &a) - ua, Fx::from_num(30_012_345));
     assert_i7(&mut env, &[&a, &b], false);
@@ -527,7 +511,7 @@ fn px_03_unrealized_pnl_is_not_withdrawable_and_settles_within_limits() {
     assert_eq!(h[1].addon_charge, Fx::ZERO, "Maint counts the PnL");
     // Settled within the limit, it can be withdrawn; the rest waits for the next window.
     let fee = 1_000 * PAR * 10 / 10_000;
-    let ix = settle_ix(&mut env, &a, &b, u64::MAX);
+    let ix = settle_ix(&mut env, SOL, &a, &b, u64::MAX);
     env.send(&[ix], &[]).unwrap();
     env.withdraw(&a, USDC, 30_000_000).expect("withdraw settled PnL");
     assert_eq!(usdc(&mut env, &a), Fx::from_num(10_000_000_000 - fee));
@@ -592,20 +576,7 @@ fn lq_13_perp_position_taken_over_at_oracle_minus_fee() {
     let oi = env.asset_state(SOL).perp.open_interest;
     let ins_before = env.asset_state(USDC).insurance_fees.fx();
     let (q_liqee, q_liqor) = (perp(&mut env, &liqee).1, perp(&mut env, &liqor).1);
-    let ee = env.health_keys(&liqee.account, None);
-    let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
-    let ix = sp::liquidate_perp(
-        &ballast_sdk::ix::LiquidationParties {
-            group: env.group,
-            liqor: liqor.account,
-            liqor_owner: liqor.kp.pubkey(),
-            liqee: liqee.account,
-            liqee_health: &ee,
-            liqor_health: &or,
-        },
-        SOL,
-        u64::MAX,
-    );
+    let ix = liq_perp_ix(&mut env, &liqor, &liqee, SOL);
     let k = liqor.kp.insecure_clone();
     env.send(&[ix], &[&k]).unwrap();
     let after = health(&mut env, &liqee);
@@ -720,20 +691,7 @@ fn lq_07_outstanding_signed_orders_do_not_block_liquidation() {
     let mk = liqee.kp.insecure_clone();
     reprice(&mut env, T0 + 2 * 3_600, 60.0);
     let o = order(&liqee, SIDE_BUY, 1_000, PAR * 60 / 100, 1, T0 + 86_400);
-    let ee = env.health_keys(&liqee.account, None);
-    let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
-    let ix = sp::liquidate_perp(
-        &ballast_sdk::ix::LiquidationParties {
-            group: env.group,
-            liqor: liqor.account,
-            liqor_owner: liqor.kp.pubkey(),
-            liqee: liqee.account,
-            liqee_health: &ee,
-            liqor_health: &or,
-        },
-        SOL,
-        u64::MAX,
-    );
+    let ix = liq_perp_ix(&mut env, &liqor, &liqee, SOL);
     let k = liqor.kp.insecure_clone();
     env.send(&[ix], &[&k]).unwrap();
     let ixs = fill_ixs(&mut env, &o, &mk, &b, 1_000);

@@ -1,5 +1,6 @@
 //! Liquidation and bankruptcy helpers shared by the liquidation, audit and keeper tests.
 
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use ballast::risk::Fx;
 use ballast::state::ACCOUNT_FLAG_BEING_LIQUIDATED;
@@ -14,19 +15,48 @@ use ballast::state::OracleKind;
 pub fn liq_ix(env: &mut Env, liqor: &User, liqee: &User, asset: u16, liab: u16, max: u64) -> Instruction {
     let ee = env.health_keys(&liqee.account, None);
     let or = env.health_keys_with(&liqor.account, &[asset, liab]);
-    ix::liquidate_token(
-        &ballast_sdk::ix::LiquidationParties {
-            group: env.group,
-            liqor: liqor.account,
-            liqor_owner: liqor.kp.pubkey(),
-            liqee: liqee.account,
-            liqee_health: &ee,
-            liqor_health: &or,
-        },
-        asset,
-        liab,
-        max,
-    )
+    ix::liquidate_token(&parties(env, liqor, liqee, &ee, &or), asset, liab, max)
+}
+
+/// `liquidate_perp` of up to all of `liqee`'s perp position in market `asset` by `liqor` (the
+/// program takes the planned part); the quote is the group's (asset 0).
+pub fn liq_perp_ix(env: &mut Env, liqor: &User, liqee: &User, asset: u16) -> Instruction {
+    let ee = env.health_keys(&liqee.account, None);
+    let or = env.health_keys_with(&liqor.account, &[asset, ballast::constants::QUOTE_ASSET_INDEX]);
+    ballast_sdk::perp::liquidate_perp(&parties(env, liqor, liqee, &ee, &or), asset, u64::MAX)
+}
+
+/// `settle_pnl` of up to `max` quote native units of market `asset` from `lose` to `win`.
+pub fn settle_ix(env: &mut Env, asset: u16, win: &User, lose: &User, max: u64) -> Instruction {
+    let oracle = env.assets[asset as usize].oracle;
+    let keys = env.health_keys(&lose.account, None);
+    let a = ballast_sdk::perp::SettleAccounts {
+        group: env.group,
+        asset_index: asset,
+        oracle,
+        profitable: win.account,
+        unprofitable: lose.account,
+        loser_health: &keys,
+    };
+    ballast_sdk::perp::settle_pnl(&a, max)
+}
+
+/// The parties of a liquidation of `liqee` by `liqor` with their health lists.
+pub fn parties<'a>(
+    env: &Env,
+    liqor: &User,
+    liqee: &User,
+    ee: &'a [Pubkey],
+    or: &'a [Pubkey],
+) -> ballast_sdk::ix::LiquidationParties<'a> {
+    ballast_sdk::ix::LiquidationParties {
+        group: env.group,
+        liqor: liqor.account,
+        liqor_owner: liqor.kp.pubkey(),
+        liqee: liqee.account,
+        liqee_health: ee,
+        liqor_health: or,
+    }
 }
 
 /// Sends [`liq_ix`] signed by the liquidator.
