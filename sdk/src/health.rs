@@ -100,6 +100,62 @@ pub fn health_account_keys_with_fallbacks(
     Ok(keys)
 }
 
+/// Health keys for several instructions on one account in one transaction. The program reads each
+/// instruction's health list against the account as the instructions before it left it: a deposit
+/// into an asset the account did not hold puts that asset in every later list, a whole withdrawal
+/// or repayment takes it out. Record those changes in order and ask for each instruction's keys.
+///
+/// ```
+/// use anchor_lang::prelude::Pubkey;
+/// use ballast::state::{Asset, MarginAccount};
+/// use ballast_sdk::health::KeyPlan;
+///
+/// let group = Pubkey::new_unique();
+/// let mut account: Box<MarginAccount> = bytemuck::zeroed_box();
+/// account.init_slots();
+/// let assets: Vec<Asset> = vec![];
+/// let mut plan = KeyPlan::new(&group, &account, &assets);
+/// assert!(plan.keys(&[0]).len() == 2); // a withdrawal of asset 0 on its own
+/// plan.opens(1).unwrap(); // an earlier deposit of asset 1 in the same transaction
+/// assert!(plan.keys(&[0]).len() == 4); // the withdrawal's list now holds asset 1 as well
+/// ```
+pub struct KeyPlan<'a> {
+    group: Pubkey,
+    account: Box<MarginAccount>,
+    assets: &'a [Asset],
+}
+
+impl<'a> KeyPlan<'a> {
+    /// A plan starting from the account as it is (`assets`: the group's, for the oracle keys).
+    pub fn new(group: &Pubkey, account: &MarginAccount, assets: &'a [Asset]) -> Self {
+        let mut copy: Box<MarginAccount> = bytemuck::zeroed_box();
+        *copy = *account;
+        KeyPlan { group: *group, account: copy, assets }
+    }
+
+    /// An earlier instruction opens a token position in `asset` (a deposit, or a borrow of an
+    /// asset the account does not hold). Fails as the program would when every slot is taken.
+    pub fn opens(&mut self, asset: u16) -> Result<&mut Self> {
+        self.account.token_slot_or_open(asset).map_err(|e| SdkError::Program(e.to_string()))?;
+        Ok(self)
+    }
+
+    /// An earlier instruction closes the token position in `asset` (a whole withdrawal or
+    /// repayment).
+    pub fn closes(&mut self, asset: u16) -> &mut Self {
+        if let Some(slot) = self.account.token_slot(asset) {
+            self.account.tokens[slot].indexed = ballast::state::Fx128::default();
+            self.account.release_token_slot_if_empty(slot);
+        }
+        self
+    }
+
+    /// The canonical health keys of the next instruction, which adds positions in `extra`.
+    pub fn keys(&self, extra: &[u16]) -> Vec<Pubkey> {
+        health_account_keys_from_assets(&self.group, &self.account, extra, self.assets)
+    }
+}
+
 /// Loads the health accounts from raw accounts in canonical order, exactly as the program does.
 pub fn load(
     group: &Pubkey,

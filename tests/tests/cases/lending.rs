@@ -2,6 +2,7 @@
 //! fees. Catalogue AV-17, AV-18, AV-19, MR-01, MR-02, MR-04, MR-05, MR-09, MR-11.
 
 use crate::harness::*;
+use anchor_lang::prelude::Pubkey;
 use ballast::error::BallastError;
 use ballast::instructions::EditAssetParams;
 use ballast::risk::interest::{MAX_ACCRUAL_SECS, SECS_PER_YEAR};
@@ -414,4 +415,27 @@ fn sdk_max_borrow_and_max_withdraw_are_the_programs_limits() {
     let f = ballast_sdk::health::fetch(&mut env.bank, &env.group, &b.account, &[]).unwrap();
     assert_eq!(f.max_withdraw(0, false, Fx::from_num(1)).unwrap(), 0);
     assert_eq!(f.max_withdraw(0, false, Fx::ZERO).unwrap(), 0);
+}
+
+/// Health keys for a sequence of instructions in one transaction: a deposit into a new asset then
+/// a withdrawal needs the new asset in the withdrawal's list. `KeyPlan` gives that list; the list
+/// computed from the account before the transaction is refused and changes nothing.
+#[test]
+fn health_keys_for_a_sequence_of_instructions_in_one_transaction() {
+    let (mut env, _lender, b) = setup();
+    let sol = env.assets[1].clone();
+    env.mint_to(&sol.mint, &sol.token_program, &b.token(1), 1_000_000_000);
+    let deposit = ix::deposit(&env.token_ix(&b, 1), &b.kp.pubkey(), 1_000_000_000);
+    let assets: Vec<_> = (0..2).map(|i| env.asset_state(i)).collect();
+    let acc = env.margin_account(&b.account);
+    let stale = ballast_sdk::health::health_account_keys_from_assets(&env.group, &acc, &[0], &assets);
+    let mut plan = ballast_sdk::health::KeyPlan::new(&env.group, &acc, &assets);
+    let planned = plan.opens(1).unwrap().keys(&[0]);
+    assert_eq!((stale.len(), planned.len()), (2, 4));
+    let kp = b.kp.insecure_clone();
+    let withdraw = |keys: &[Pubkey]| ix::withdraw(&env.token_ix(&b, 0), &kp.pubkey(), 100_000_000, false, keys);
+    let (bad, good) = (withdraw(&stale), withdraw(&planned));
+    env.assert_fails_nsc(&[deposit.clone(), bad], &[&kp], BallastError::InvalidHealthAccounts);
+    env.send(&[deposit, good], &[&kp]).unwrap();
+    assert_eq!(env.token_balance(&b.token(0)), 100_000_000);
 }
