@@ -33,7 +33,7 @@ pub fn project(asset: &Asset, now: i64) -> Result<BankState> {
 pub fn rates(asset: &Asset, now: i64) -> Result<Rates> {
     let bank = project(asset, now)?;
     let u = bank.utilization().map_err(err)?;
-    let p = asset.interest.params();
+    let p = asset.interest;
     let r = p.borrow_rate(u).map_err(err)?;
     let fee = p.fee_bps as f64 / 10_000.0;
     let (u, r) = (u.to_num::<f64>(), r.to_num::<f64>());

@@ -254,20 +254,32 @@ impl BankState {
     }
 }
 
-/// Borrow limits of an asset (native units, bps, seconds).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BorrowLimits {
+/// Borrow limits of an asset (native units, bps, seconds): the one definition of the set, stored
+/// in the Asset account and sent by `list_asset` and `edit_asset` as is (see
+/// [`crate::params::RiskConfig`] for the `anchor` feature).
+#[cfg_attr(feature = "anchor", anchor_lang::zero_copy)]
+#[cfg_attr(not(feature = "anchor"), derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable), repr(C))]
+#[cfg_attr(feature = "anchor", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct BorrowLimitsConfig {
     /// Total borrows at most this, native units.
     pub borrow_cap: u64,
-    /// Total borrows at most this share of total deposits, bps (accounted amounts, never the vault).
-    pub util_cap_bps: u16,
     /// Net new borrows per window at most this, native units.
     pub net_borrow_limit: u64,
-    /// Window length, seconds.
-    pub net_borrow_window_secs: u32,
     /// A borrow position must be zero or at least this, native units.
     pub min_borrow: u64,
+    /// Net-borrow window length, seconds (at least 1).
+    pub net_borrow_window_secs: u32,
+    /// Total borrows at most this share of total deposits, bps (accounted amounts, never the vault).
+    pub util_cap_bps: u16,
+    /// Reserved for upgrades (zero).
+    pub reserved: u16,
 }
+
+const _: () = assert!(core::mem::size_of::<BorrowLimitsConfig>() == 32);
+
+/// The engine's name for [`BorrowLimitsConfig`].
+pub type BorrowLimits = BorrowLimitsConfig;
 
 /// Net borrows in the current window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

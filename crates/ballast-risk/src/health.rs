@@ -417,6 +417,7 @@ mod tests {
             concentration_bps: 0,
             concentration_threshold: u64::MAX,
             liquidation_fee_bps: 0,
+            reserved: [0; 6],
         }
     }
 

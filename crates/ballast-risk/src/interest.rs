@@ -16,22 +16,34 @@ pub const MAX_ACCRUAL_SECS: i64 = 3_600;
 /// Seconds per year used by the rates.
 pub const SECS_PER_YEAR: i64 = 31_536_000;
 
-/// The curve, in basis points (rates per year).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct InterestParams {
+/// The interest curve of an asset, in basis points (rates per year): the one definition of the
+/// set, stored in the Asset account and sent by `list_asset` and `edit_asset` as is (see
+/// [`crate::params::RiskConfig`] for the `anchor` feature).
+#[cfg_attr(feature = "anchor", anchor_lang::zero_copy)]
+#[cfg_attr(not(feature = "anchor"), derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable), repr(C))]
+#[cfg_attr(feature = "anchor", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct InterestConfig {
     /// First kink, utilization bps.
     pub util0_bps: u16,
-    /// Rate at the first kink, bps per year.
-    pub rate0_bps: u32,
     /// Second kink, utilization bps.
     pub util1_bps: u16,
+    /// Rate at the first kink, bps per year.
+    pub rate0_bps: u32,
     /// Rate at the second kink, bps per year.
     pub rate1_bps: u32,
     /// Rate at 100% utilization, bps per year.
     pub max_rate_bps: u32,
     /// Protocol share of interest, bps.
     pub fee_bps: u16,
+    /// Reserved for upgrades (zero).
+    pub reserved: [u8; 14],
 }
+
+const _: () = assert!(core::mem::size_of::<InterestConfig>() == 32);
+
+/// The engine's name for [`InterestConfig`].
+pub type InterestParams = InterestConfig;
 
 impl InterestParams {
     /// Bounds: 0 < util0 < util1 <= 100%, rates non-decreasing, max <= `max_rate_bound`, fee <= 50%.
@@ -137,6 +149,7 @@ pub(crate) fn test_curve() -> InterestParams {
         rate1_bps: 1_000,
         max_rate_bps: 15_000,
         fee_bps: 1_000,
+        reserved: [0; 14],
     }
 }
 

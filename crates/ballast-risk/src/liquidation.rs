@@ -881,6 +881,7 @@ mod tests {
             concentration_bps: 0,
             concentration_threshold: u64::MAX,
             liquidation_fee_bps: 500,
+            reserved: [0; 6],
         };
         let input = |debt: f64, dep: f64| {
             let mut h = HealthInput::default();
@@ -932,6 +933,7 @@ mod tests {
                 init_down_bps: 2_000, init_up_bps: 2_500, maint_down_bps: 1_000, maint_up_bps: 1_250,
                 risk_group: 0, basis_bps: 0, liquidity_bps: 0, concentration_bps: 0,
                 concentration_threshold: u64::MAX, liquidation_fee_bps: 0,
+                reserved: [0; 6],
             };
             let mut input = HealthInput::default();
             for (i, (dec, log_usd, shares, debt, index)) in legs.iter().enumerate() {

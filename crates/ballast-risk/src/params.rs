@@ -4,9 +4,17 @@ use super::num::{bps_frac, Fx, Round, BPS};
 use super::{RiskError, RiskResult};
 
 /// Risk parameters of one asset as configured by governance, in basis points (10_000 = 100%)
-/// and native token units. Stored inside the Asset account by the program.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RiskParams {
+/// and native token units: the one definition of the set. The program stores it in the Asset
+/// account as is and takes it as an instruction argument (`list_asset`, `edit_asset`); with the
+/// `anchor` feature it is an Anchor zero-copy type (and in the IDL), without it a plain `Pod`
+/// struct of the same layout (32 bytes, asserted below).
+#[cfg_attr(feature = "anchor", anchor_lang::zero_copy)]
+#[cfg_attr(not(feature = "anchor"), derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable), repr(C))]
+#[cfg_attr(feature = "anchor", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RiskConfig {
+    /// Concentration threshold, native token units of |net exposure|.
+    pub concentration_threshold: u64,
     /// Init scenario: price move down, bps. 10_000 gives the asset no collateral value.
     pub init_down_bps: u16,
     /// Init scenario: price move up, bps (liability side).
@@ -23,11 +31,17 @@ pub struct RiskParams {
     pub liquidity_bps: u16,
     /// Concentration charge rate on value above the threshold, bps.
     pub concentration_bps: u16,
-    /// Concentration threshold, native token units of |net exposure|.
-    pub concentration_threshold: u64,
-    /// Liquidation fee paid to liquidators, bps (used by the liquidation issue).
+    /// Liquidation fee paid to liquidators, bps.
     pub liquidation_fee_bps: u16,
+    /// Reserved for upgrades (zero).
+    pub reserved: [u8; 6],
 }
+
+const _: () = assert!(core::mem::size_of::<RiskConfig>() == 32);
+const _: () = assert!(core::mem::align_of::<RiskConfig>() == 8);
+
+/// The engine's name for [`RiskConfig`]: one type, stored, sent and computed with.
+pub type RiskParams = RiskConfig;
 
 /// Upper bound of any single shock or charge, bps.
 pub const MAX_SHOCK_BPS: u16 = 10_000;
@@ -124,6 +138,7 @@ mod tests {
             concentration_bps: 0,
             concentration_threshold: u64::MAX,
             liquidation_fee_bps: 500,
+            reserved: [0; 6],
         }
     }
 

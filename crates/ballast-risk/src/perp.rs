@@ -113,9 +113,13 @@ pub fn trade(buyer: &mut PerpPos, seller: &mut PerpPos, base: Fx, cost: Fx) -> R
     Ok(())
 }
 
-/// Configurable parameters of a perp market (units in the field docs).
+/// Configurable parameters of a perp market (units in the field docs): the one definition of
+/// the set, the argument of `set_perp_market` and the engine's input (the program stores the
+/// fields inside `PerpMarket` beside the market's state). With the `anchor` feature it is an
+/// Anchor (Borsh) type, in the IDL.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PerpParams {
+#[cfg_attr(feature = "anchor", derive(anchor_lang::AnchorSerialize, anchor_lang::AnchorDeserialize))]
+pub struct PerpMarketParams {
     /// Native base units per lot; positions and order sizes are whole lots.
     pub base_lot_size: u64,
     /// Largest distance of a trade price from the oracle, bps. At most the maint shocks
@@ -139,9 +143,14 @@ pub struct PerpParams {
     pub settle_window_secs: u32,
     /// Positive unrealized PnL counted in Init health per account, quote native units.
     pub init_pnl_cap: u64,
+    /// Market flags: bit 1 trading enabled, bit 2 reduce-only (positions may only shrink).
+    pub flags: u8,
 }
 
-impl PerpParams {
+/// The engine's name for [`PerpMarketParams`].
+pub type PerpParams = PerpMarketParams;
+
+impl PerpMarketParams {
     /// Checks every bound; `maint_down_bps` / `maint_up_bps` are the asset's maint shocks.
     pub fn validate(&self, maint_down_bps: u16, maint_up_bps: u16) -> RiskResult<()> {
         if self.base_lot_size == 0 {
@@ -490,6 +499,7 @@ mod tests {
             settle_limit: 1_000_000,
             settle_window_secs: 3_600,
             init_pnl_cap: 0,
+            flags: 1,
         };
         assert!(ok.validate(1_000, 1_000).is_ok());
         assert!(ok.validate(400, 1_000).is_err(), "OR-13: band wider than the maint shock");

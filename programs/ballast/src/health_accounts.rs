@@ -131,7 +131,7 @@ pub fn asset_risk(asset: &Asset, oracle_price: Price) -> AssetRisk {
         risk_group: asset.risk.risk_group,
         oracle_price,
         stable_price: asset.stable_price.price(),
-        fr: RiskFractions::from_params(&asset.risk.params()),
+        fr: RiskFractions::from_params(&asset.risk),
         init_pnl_cap: Fx::from_num(asset.perp.init_pnl_cap),
     }
 }

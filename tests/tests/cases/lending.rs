@@ -89,7 +89,7 @@ fn interest_follows_the_curve_at_several_utilizations() {
         let a0 = env.asset_state(1);
         let bank0 = a0.bank.state();
         let u = bank0.utilization().unwrap();
-        let expect_rate = a0.interest.params().borrow_rate(u).unwrap().to_num::<f64>();
+        let expect_rate = a0.interest.borrow_rate(u).unwrap().to_num::<f64>();
         env.set_time(T0 + 3_600);
         env.set_price(0, 1.0);
         env.set_price(1, 1.0);

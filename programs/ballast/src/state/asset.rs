@@ -6,11 +6,10 @@ use anchor_lang::prelude::*;
 use super::{Fx128, Price128};
 use crate::error::{BallastError, RiskResultExt};
 use crate::oracle::validate_oracle_config;
-use crate::risk::bank::{BankState, BorrowLimits, BorrowWindow};
-use crate::risk::interest::InterestParams;
+use crate::risk::bank::{BankState, BorrowWindow};
 use crate::risk::perp::{Funding, PerpParams};
 use crate::risk::stable_price::{next_stable_price, STABLE_GROWTH_BOUNDS};
-use crate::risk::{Price, RiskParams};
+use crate::risk::Price;
 
 /// Highest rate of the interest curve, bps per year (1000%).
 pub const MAX_INTEREST_RATE_BPS: u32 = 100_000;
@@ -64,85 +63,9 @@ impl OracleConfig {
     }
 }
 
-/// Risk parameters as stored (see [`RiskParams`] for meaning and bounds).
-#[zero_copy]
-#[derive(Debug, Default, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
-pub struct RiskConfig {
-    /// Concentration threshold, native token units of |net exposure|.
-    pub concentration_threshold: u64,
-    /// Init down shock, bps.
-    pub init_down_bps: u16,
-    /// Init up shock, bps.
-    pub init_up_bps: u16,
-    /// Maint down shock, bps.
-    pub maint_down_bps: u16,
-    /// Maint up shock, bps.
-    pub maint_up_bps: u16,
-    /// Risk group id (the asset's own index when alone).
-    pub risk_group: u16,
-    /// Basis charge, bps.
-    pub basis_bps: u16,
-    /// Liquidity charge, bps.
-    pub liquidity_bps: u16,
-    /// Concentration charge rate, bps.
-    pub concentration_bps: u16,
-    /// Liquidation fee, bps.
-    pub liquidation_fee_bps: u16,
-    /// Reserved.
-    pub reserved: [u8; 6],
-}
-
-impl RiskConfig {
-    /// The pure engine's view.
-    pub fn params(&self) -> RiskParams {
-        RiskParams {
-            init_down_bps: self.init_down_bps,
-            init_up_bps: self.init_up_bps,
-            maint_down_bps: self.maint_down_bps,
-            maint_up_bps: self.maint_up_bps,
-            risk_group: self.risk_group,
-            basis_bps: self.basis_bps,
-            liquidity_bps: self.liquidity_bps,
-            concentration_bps: self.concentration_bps,
-            concentration_threshold: self.concentration_threshold,
-            liquidation_fee_bps: self.liquidation_fee_bps,
-        }
-    }
-}
-
-/// Interest curve (used by the lending issue): kinked utilization curve, rates in bps per year.
-#[zero_copy]
-#[derive(Debug, Default, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
-pub struct InterestConfig {
-    /// First kink, utilization bps.
-    pub util0_bps: u16,
-    /// Second kink, utilization bps.
-    pub util1_bps: u16,
-    /// Rate at the first kink, bps per year.
-    pub rate0_bps: u32,
-    /// Rate at the second kink, bps per year.
-    pub rate1_bps: u32,
-    /// Rate at 100% utilization, bps per year.
-    pub max_rate_bps: u32,
-    /// Protocol share of interest, bps.
-    pub fee_bps: u16,
-    /// Reserved.
-    pub reserved: [u8; 14],
-}
-
-impl InterestConfig {
-    /// The pure engine's view.
-    pub fn params(&self) -> InterestParams {
-        InterestParams {
-            util0_bps: self.util0_bps,
-            rate0_bps: self.rate0_bps,
-            util1_bps: self.util1_bps,
-            rate1_bps: self.rate1_bps,
-            max_rate_bps: self.max_rate_bps,
-            fee_bps: self.fee_bps,
-        }
-    }
-}
+pub use crate::risk::bank::BorrowLimitsConfig;
+pub use crate::risk::interest::InterestConfig;
+pub use crate::risk::RiskConfig;
 
 /// Lending state of the asset's bank.
 #[zero_copy]
@@ -168,37 +91,6 @@ pub struct BankStore {
     pub window_net: i64,
     /// Borrow limits.
     pub limits: BorrowLimitsConfig,
-}
-
-/// Borrow limits as stored and as passed to listing and edits (native units, bps, seconds).
-#[zero_copy]
-#[derive(Debug, Default, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
-pub struct BorrowLimitsConfig {
-    /// Total borrows at most this, native units.
-    pub borrow_cap: u64,
-    /// Net new borrows per window at most this, native units.
-    pub net_borrow_limit: u64,
-    /// A borrow position must be zero or at least this, native units.
-    pub min_borrow: u64,
-    /// Net-borrow window length, seconds (at least 1).
-    pub net_borrow_window_secs: u32,
-    /// Total borrows at most this share of total deposits, bps.
-    pub util_cap_bps: u16,
-    /// Reserved.
-    pub reserved: u16,
-}
-
-impl BorrowLimitsConfig {
-    /// The pure engine's view.
-    pub fn limits(&self) -> BorrowLimits {
-        BorrowLimits {
-            borrow_cap: self.borrow_cap,
-            util_cap_bps: self.util_cap_bps,
-            net_borrow_limit: self.net_borrow_limit,
-            net_borrow_window_secs: self.net_borrow_window_secs,
-            min_borrow: self.min_borrow,
-        }
-    }
 }
 
 impl BankStore {
@@ -294,34 +186,7 @@ pub struct Asset {
     pub reserved: [u8; 224],
 }
 
-/// Perp market configuration (units as in [`PerpMarket`]); the argument of `set_perp_market`.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PerpMarketParams {
-    /// Native base units per lot. Fixed once set (positions are stored in lots).
-    pub base_lot_size: u64,
-    /// Largest distance of a trade price from the oracle, bps (at most the maint shocks).
-    pub price_band_bps: u16,
-    /// Taker fee (both sides of a block trade), bps of notional, at most 1000.
-    pub taker_fee_bps: u16,
-    /// Maker fee of a signed order, bps of notional, at most 1000.
-    pub maker_fee_bps: u16,
-    /// Share of fees paid to the insurance fund, bps.
-    pub insurance_fee_share_bps: u16,
-    /// Open-interest cap, lots.
-    pub max_open_interest: u64,
-    /// Funding rate clamp, bps per day, at most 1000.
-    pub max_funding_bps_per_day: u16,
-    /// Premium averaging window, seconds (60 ..= 604800).
-    pub funding_window_secs: u32,
-    /// Positive PnL settled per window, quote native units.
-    pub settle_limit: u64,
-    /// Settle window, seconds.
-    pub settle_window_secs: u32,
-    /// Positive unrealized PnL counted in Init health per account, quote native units.
-    pub init_pnl_cap: u64,
-    /// PERP_FLAG_* bits (ENABLED, REDUCE_ONLY).
-    pub flags: u8,
-}
+pub use crate::risk::perp::PerpMarketParams;
 
 /// Perp market flag: trading enabled.
 pub const PERP_FLAG_ENABLED: u8 = 1;
@@ -413,6 +278,7 @@ impl PerpMarket {
             settle_limit: self.settle_limit,
             settle_window_secs: self.settle_window_secs,
             init_pnl_cap: self.init_pnl_cap,
+            flags: self.flags,
         }
     }
 
@@ -523,10 +389,10 @@ impl Asset {
         } else {
             require!(self.fallback_oracle == OracleConfig::default(), BallastError::InvalidConfig);
         }
-        self.risk.params().validate().map_risk()?;
+        self.risk.validate().map_risk()?;
         let (lo, hi) = STABLE_GROWTH_BOUNDS;
         require!((lo..=hi).contains(&self.stable_growth_bps_per_hour), BallastError::InvalidConfig);
-        self.interest.params().validate(MAX_INTEREST_RATE_BPS).map_risk()?;
+        self.interest.validate(MAX_INTEREST_RATE_BPS).map_risk()?;
         let l = &self.bank.limits;
         require!(
             l.util_cap_bps <= 10_000 && l.net_borrow_window_secs >= 1 && l.reserved == 0,
@@ -545,7 +411,7 @@ impl Asset {
     /// charged beyond that) and adds the protocol's share to `protocol_fees`.
     pub fn accrue(&mut self, now: i64) -> Result<crate::risk::interest::Accrual> {
         let mut bank = self.bank.state();
-        let a = bank.accrue(&self.interest.params(), now.saturating_sub(self.bank.last_accrual_ts)).map_risk()?;
+        let a = bank.accrue(&self.interest, now.saturating_sub(self.bank.last_accrual_ts)).map_risk()?;
         self.bank.set_state(&bank);
         let fees = self.bank.protocol_fees.fx().checked_add(a.fee).ok_or(BallastError::MathOverflow)?;
         self.bank.protocol_fees = Fx128::from_fx(fees);
@@ -556,7 +422,7 @@ impl Asset {
     /// The bank state projected to `now` without writing it (what health uses).
     pub fn projected_bank(&self, now: i64) -> Result<BankState> {
         let mut bank = self.bank.state();
-        bank.accrue(&self.interest.params(), now.saturating_sub(self.bank.last_accrual_ts)).map_risk()?;
+        bank.accrue(&self.interest, now.saturating_sub(self.bank.last_accrual_ts)).map_risk()?;
         Ok(bank)
     }
 
@@ -568,7 +434,7 @@ impl Asset {
         // delta is in [0, i64::MAX]: its negation fits.
         #[allow(clippy::arithmetic_side_effects)]
         let signed = if repaid { -delta } else { delta };
-        w.record(&self.bank.limits.limits(), now, signed).map_risk()?;
+        w.record(&self.bank.limits, now, signed).map_risk()?;
         self.bank.window_start_ts = w.start_ts;
         self.bank.window_net = w.net;
         Ok(())
@@ -583,7 +449,7 @@ impl Asset {
         }
         let delta = i64::try_from(borrowed).map_err(|_| BallastError::MathOverflow)?;
         let mut w = BorrowWindow { start_ts: self.bank.window_start_ts, net: self.bank.window_net };
-        w.record_owed(&self.bank.limits.limits(), now, delta).map_risk()?;
+        w.record_owed(&self.bank.limits, now, delta).map_risk()?;
         self.bank.window_start_ts = w.start_ts;
         self.bank.window_net = w.net;
         Ok(())

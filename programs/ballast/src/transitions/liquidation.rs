@@ -64,7 +64,7 @@ pub fn token_step(
         bank_a.withdraw(pos, st.y, false).map_risk().map(|_| ())
     })?;
     // The liquidator.
-    let limits = liab.bank.limits.limits();
+    let limits = liab.bank.limits;
     let borrowable = liab.flags & ASSET_FLAG_BORROWABLE != 0;
     let borrowed = update_token(liqor, st.li, Slot::OpenIfMissing, |pos| {
         let borrowed = bank_l.withdraw(pos, st.x, true).map_risk()?.borrowed;

@@ -74,7 +74,7 @@ pub fn withdraw(
     asset.observe_price(oracle.price, oracle.publish_time, now)?;
     let mut bank = asset.bank.state();
     let borrowable = asset.flags & ASSET_FLAG_BORROWABLE != 0;
-    let limits = asset.bank.limits.limits();
+    let limits = asset.bank.limits;
     let (amount, borrowed) = update_token(account, asset.asset_index, slot, |pos| {
         let amount = if amount == u64::MAX { bank.withdrawable(*pos).map_risk()? } else { amount };
         require!(amount > 0, BallastError::ZeroAmount);
