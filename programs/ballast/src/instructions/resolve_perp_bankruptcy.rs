@@ -26,13 +26,13 @@ use crate::error::BallastError;
 use crate::events::{EventHeader, PerpBankruptcyResolved, PnlSettled};
 use crate::health_accounts::load_health_accounts;
 use crate::oracle::{read_oracle_info, Action, Priced};
-use crate::risk::perp::PerpIndex;
-use crate::risk::{Fx, Price};
+use crate::risk::Fx;
 use crate::shared::asset_vault::*;
 use crate::shared::bankruptcy::fund_pays_into;
 use crate::shared::bankruptcy::{check_perp_bankrupt, PerpBankruptcy};
 use crate::state::*;
 use crate::transitions;
+use crate::transitions::bankruptcy::MarketAt;
 
 /// Accounts of `resolve_perp_bankruptcy`. `remaining_accounts`: the bankrupt account's health
 /// accounts in canonical order (read only).
@@ -74,9 +74,27 @@ pub fn handler<'info>(ctx: Context<'info, ResolvePerpBankruptcy<'info>>) -> Resu
     a.quote.check_group(&a.group.key())?;
     require!(a.quote.asset.load()?.asset_index == QUOTE_ASSET_INDEX, BallastError::NotQuoteAsset);
     require_keys_neq!(a.account.key(), a.profitable.key(), BallastError::SameAccount);
-    let (ai, index, oi, price) = accrue_market(&ctx, now)?;
-    let r = resolve(&ctx, ai, (index, price), oi, now)?;
-    emit_events(&ctx, ai, price, &r)
+    let m = accrue_market(&ctx, now)?;
+    let r = resolve(&ctx, &m, now)?;
+    emit_events(&ctx, &m.at, &r)
+}
+
+/// The market accrued to now.
+struct AccruedMarket {
+    /// Asset index, lot size, indexes and oracle price.
+    at: MarketAt,
+    /// Open interest a side, native base units (what a socialized loss is spread over).
+    open_interest: Fx,
+}
+
+/// What the fund paid and the market bore, quote native units, and the loss index after.
+struct FundAndMarket {
+    /// Paid by the fund to the winner.
+    paid: u64,
+    /// Socialized over the open interest.
+    socialized: u64,
+    /// The market's socialized-loss index after.
+    loss_index: Fx,
 }
 
 /// What one resolution did, quote native units.
@@ -98,23 +116,22 @@ struct Resolution {
 #[inline(never)]
 fn resolve<'info>(
     ctx: &Context<'info, ResolvePerpBankruptcy<'info>>,
-    ai: u16,
-    (index, price): (PerpIndex, Price),
-    oi: Fx,
+    m: &AccruedMarket,
     now: i64,
 ) -> Result<Resolution> {
+    let ai = m.at.ai;
     let b = load_perp_bankrupt(ctx, ai, now)?;
     // What the account's own quote still covers goes to the winner first, as a settlement would
     // take it: a deposit made into the account cannot block its resolution.
-    let settled = if b.covered > 0 { settle_covered(ctx, ai, (index, price), b.covered, now)? } else { 0 };
-    let (paid, socialized, loss_index) = if settled < b.covered {
+    let settled = if b.covered > 0 { settle_covered(ctx, &m.at, b.covered, now)? } else { 0 };
+    let FundAndMarket { paid, socialized, loss_index } = if settled < b.covered {
         // The winner could take only part of it: the rest of the collateral waits for another.
-        (0, 0, index.loss)
+        FundAndMarket { paid: 0, socialized: 0, loss_index: m.at.index.loss }
     } else {
         // Never more than the shortfall (settlement leaves equity unchanged): a gain the account
         // holds in another market covers the rest once it is settled.
         let rest = b.loss.saturating_sub(settled).min(b.shortfall);
-        fund_then_socialize(ctx, ai, (index, price), (rest, oi), now)?
+        fund_then_socialize(ctx, m, rest, now)?
     };
     require!(settled > 0 || paid > 0 || socialized > 0, BallastError::NothingToSettle);
     let left = close_loss(ctx, ai, paid, socialized)?;
@@ -123,8 +140,9 @@ fn resolve<'info>(
 
 /// Emits the settlement (if any) and the resolution.
 #[inline(never)]
-fn emit_events(ctx: &Context<ResolvePerpBankruptcy>, ai: u16, price: Price, r: &Resolution) -> Result<()> {
+fn emit_events(ctx: &Context<ResolvePerpBankruptcy>, m: &MarketAt, r: &Resolution) -> Result<()> {
     let a = &ctx.accounts;
+    let (ai, price) = (m.ai, m.price);
     if r.settled > 0 {
         emit!(PnlSettled {
             header: EventHeader::now(a.group.key())?,
@@ -152,22 +170,13 @@ fn emit_events(ctx: &Context<ResolvePerpBankruptcy>, ai: u16, price: Price, r: &
 /// from the account's quote deposit (at most that deposit and the winner's PnL): the same move as
 /// `settle_pnl`. Returns the amount.
 #[inline(never)]
-fn settle_covered(
-    ctx: &Context<ResolvePerpBankruptcy>,
-    ai: u16,
-    (index, price): (PerpIndex, Price),
-    covered: u64,
-    now: i64,
-) -> Result<u64> {
+fn settle_covered(ctx: &Context<ResolvePerpBankruptcy>, m: &MarketAt, covered: u64, now: i64) -> Result<u64> {
     let a = &ctx.accounts;
-    let lot = a.asset.load()?.perp.base_lot_size;
     transitions::bankruptcy::settle_from_deposit(
         &mut *a.quote.asset.load_mut()?,
         &mut *a.profitable.load_mut()?,
         &mut *a.account.load_mut()?,
-        ai,
-        lot,
-        (index, price),
+        m,
         covered,
         now,
     )
@@ -175,35 +184,33 @@ fn settle_covered(
 
 /// The fund pays a winner as much of `loss` as it can (its value, the market's cap less what it
 /// paid in this bankruptcy, the winner's PnL); once the fund can pay no more, the rest is
-/// socialized over the open interest `oi`. Returns (paid, socialized, loss index after).
+/// socialized over the market's open interest.
 #[inline(never)]
 fn fund_then_socialize(
     ctx: &Context<ResolvePerpBankruptcy>,
-    ai: u16,
-    (index, price): (PerpIndex, Price),
-    (loss, oi): (u64, Fx),
+    m: &AccruedMarket,
+    loss: u64,
     now: i64,
-) -> Result<(u64, u64, Fx)> {
+) -> Result<FundAndMarket> {
     let a = &ctx.accounts;
     // The market's cap (the perp asset's), over everything the fund paid for this bankruptcy.
     let cap = a.asset.load()?.insurance_cap;
     let fund_can = loss.min(a.group.load()?.insurance.can_pay(cap, a.account.load()?.bankruptcy_insurance_paid));
-    let paid = if fund_can > 0 { pay_winner(ctx, ai, (index, price), fund_can, now)? } else { 0 };
+    let paid = if fund_can > 0 { pay_winner(ctx, &m.at, fund_can, now)? } else { 0 };
     // Socialize only once the fund can pay no more, so that the choice of winner never shifts a
     // loss the fund would cover onto the market.
     let rest = loss.saturating_sub(paid);
     if paid < fund_can || rest == 0 {
-        return Ok((paid, 0, index.loss));
+        return Ok(FundAndMarket { paid, socialized: 0, loss_index: m.at.index.loss });
     }
-    let (loss_index, socialized) =
-        transitions::bankruptcy::socialize_perp_loss(&mut *a.asset.load_mut()?, index, rest, oi)?;
-    Ok((paid, if socialized { rest } else { 0 }, loss_index))
+    let (loss_index, done) =
+        transitions::bankruptcy::socialize_perp_loss(&mut *a.asset.load_mut()?, m.at.index, rest, m.open_interest)?;
+    Ok(FundAndMarket { paid, socialized: if done { rest } else { 0 }, loss_index })
 }
 
-/// Accrues the market's funding at its oracle. Returns (asset index, indexes, open interest a
-/// side in native base units, oracle price).
+/// Accrues the market's funding at its oracle.
 #[inline(never)]
-fn accrue_market(ctx: &Context<ResolvePerpBankruptcy>, now: i64) -> Result<(u16, PerpIndex, Fx, Price)> {
+fn accrue_market(ctx: &Context<ResolvePerpBankruptcy>, now: i64) -> Result<AccruedMarket> {
     let mut asset = ctx.accounts.asset.load_mut()?;
     require!(asset.asset_index != QUOTE_ASSET_INDEX && asset.perp.base_lot_size != 0, BallastError::PerpMarketDisabled);
     let oracle = read_oracle_info(
@@ -218,7 +225,8 @@ fn accrue_market(ctx: &Context<ResolvePerpBankruptcy>, now: i64) -> Result<(u16,
         .zip(Fx::checked_from_num(asset.perp.base_lot_size))
         .and_then(|(o, l)| o.checked_mul(l))
         .ok_or(BallastError::MathOverflow)?;
-    Ok((asset.asset_index, f.indexes(), oi, oracle.price))
+    let at = MarketAt { ai: asset.asset_index, lot: asset.perp.base_lot_size, index: f.indexes(), price: oracle.price };
+    Ok(AccruedMarket { at, open_interest: oi })
 }
 
 /// Loads the account's health accounts and checks the perp bankruptcy predicate.
@@ -245,17 +253,9 @@ fn load_perp_bankrupt<'info>(
 /// The fund pays up to `want` quote native units to the winner: its positive PnL (after funding)
 /// is settled into its quote balance with tokens from the fund. Returns the amount.
 #[inline(never)]
-fn pay_winner(
-    ctx: &Context<ResolvePerpBankruptcy>,
-    ai: u16,
-    (index, oracle_price): (PerpIndex, Price),
-    want: u64,
-    now: i64,
-) -> Result<u64> {
+fn pay_winner(ctx: &Context<ResolvePerpBankruptcy>, m: &MarketAt, want: u64, now: i64) -> Result<u64> {
     let a = &ctx.accounts;
-    let lot = a.asset.load()?.perp.base_lot_size;
-    let amount =
-        transitions::bankruptcy::winner_claim(&mut *a.profitable.load_mut()?, ai, lot, (index, oracle_price), want)?;
+    let amount = transitions::bankruptcy::winner_claim(&mut *a.profitable.load_mut()?, m, want)?;
     if amount == 0 {
         return Ok(0);
     }
@@ -266,7 +266,7 @@ fn pay_winner(
     transitions::bankruptcy::credit_winner(
         &mut *a.quote.asset.load_mut()?,
         &mut *a.profitable.load_mut()?,
-        ai,
+        m.ai,
         paid,
         now,
     )?;

@@ -80,25 +80,36 @@ pub fn cover_debt(account: &mut MarginAccount, asset: &mut Asset, received: u64,
     Ok(left)
 }
 
-/// Settles up to `covered` quote native units of a bankrupt account's loss in market `ai` against
+/// A perp market at the moment of a resolution: its asset index, lot size, indexes accrued to now
+/// and oracle price.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketAt {
+    /// Perp asset index.
+    pub ai: u16,
+    /// Native base units per lot.
+    pub lot: u64,
+    /// Funding and loss indexes, accrued to now.
+    pub index: PerpIndex,
+    /// Oracle price, quote native per base native.
+    pub price: Price,
+}
+
+/// Settles up to `covered` quote native units of a bankrupt account's loss in market `m` against
 /// the winner, from the account's quote deposit (at most that deposit and the winner's PnL after
 /// funding): the same move as `settle_pnl`. Returns the amount; 0 when the winner holds no position.
-#[allow(clippy::too_many_arguments)]
 pub fn settle_from_deposit(
     quote: &mut Asset,
     win: &mut MarginAccount,
     lose: &mut MarginAccount,
-    ai: u16,
-    lot: u64,
-    (index, price): (PerpIndex, Price),
+    m: &MarketAt,
     covered: u64,
     now: i64,
 ) -> Result<u64> {
     quote.accrue(now)?;
     let mut bank = quote.bank.state();
-    let Some(ws) = win.perp_slot(ai) else { return Ok(0) };
-    let ls = lose.perp_slot(ai).ok_or(BallastError::NoPerpLoss)?;
-    let win_pnl = settle_funding(win, ws, lot, index, price, Round::Down)?;
+    let Some(ws) = win.perp_slot(m.ai) else { return Ok(0) };
+    let ls = lose.perp_slot(m.ai).ok_or(BallastError::NoPerpLoss)?;
+    let win_pnl = settle_funding(win, ws, m.lot, m.index, m.price, Round::Down)?;
     let deposit = bank.native(lose.token_indexed(QUOTE_ASSET_INDEX)).map_risk()?.max(Fx::ZERO);
     let amount = to_u64_floor(win_pnl.max(Fx::ZERO))
         .unwrap_or(u64::MAX)
@@ -114,17 +125,11 @@ pub fn settle_from_deposit(
     Ok(amount)
 }
 
-/// The winner's positive PnL in market `ai` after funding, quote native units rounded down, at
+/// The winner's positive PnL in market `m` after funding, quote native units rounded down, at
 /// most `want`: what the fund may pay it. 0 when it holds no position.
-pub fn winner_claim(
-    win: &mut MarginAccount,
-    ai: u16,
-    lot: u64,
-    (index, price): (PerpIndex, Price),
-    want: u64,
-) -> Result<u64> {
-    let Some(ws) = win.perp_slot(ai) else { return Ok(0) };
-    let win_pnl = settle_funding(win, ws, lot, index, price, Round::Down)?;
+pub fn winner_claim(win: &mut MarginAccount, m: &MarketAt, want: u64) -> Result<u64> {
+    let Some(ws) = win.perp_slot(m.ai) else { return Ok(0) };
+    let win_pnl = settle_funding(win, ws, m.lot, m.index, m.price, Round::Down)?;
     Ok(to_u64_floor(win_pnl.max(Fx::ZERO)).unwrap_or(u64::MAX).min(want))
 }
 

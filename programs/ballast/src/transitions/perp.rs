@@ -164,7 +164,6 @@ pub struct Traded {
 /// moves within `params.max_open_interest`, a reduce-only market only shrinks positions, and the
 /// fees are split between the protocol and the insurance fund. `asset` is the perp asset, `quote`
 /// the quote asset (interest accrued here).
-#[allow(clippy::too_many_arguments)]
 pub fn trade(
     asset: &mut Asset,
     quote: &mut Asset,

@@ -392,13 +392,13 @@ fn perp_bankruptcy_steps_settle_pay_socialize_and_close() {
     deposit(&mut c, &mut q, 1_000_000, NOW).unwrap();
     do_trade(&mut s, &mut c, &mut base, &mut q, 5, 30);
     let idx = base.perp.funding().indexes();
-    let px = (idx, Price::from_num(30));
+    let px = MarketAt { ai: BASE, lot: LOT, index: idx, price: Price::from_num(30) };
     // The loser holds only 1,000 of quote (the rest withdrawn).
     let keep = native(&s, &q).to_num::<u64>() - 1_000;
     withdraw(&mut s, &mut q, &oracle(1), keep, false, NOW).unwrap();
-    let settled = settle_from_deposit(&mut q, &mut b, &mut s, BASE, LOT, px, u64::MAX, NOW).unwrap();
+    let settled = settle_from_deposit(&mut q, &mut b, &mut s, &px, u64::MAX, NOW).unwrap();
     assert_eq!(settled, 1_000);
-    let claim = winner_claim(&mut b, BASE, LOT, px, 1_500).unwrap();
+    let claim = winner_claim(&mut b, &px, 1_500).unwrap();
     assert_eq!(claim, 1_500);
     credit_winner(&mut q, &mut b, BASE, claim, NOW).unwrap();
     let oi = Fx::from_num(base.perp.open_interest * LOT);
