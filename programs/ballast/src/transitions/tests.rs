@@ -623,7 +623,8 @@ impl World {
     }
 
     /// The invariants every transition keeps; `steps` transitions have been applied, each of which
-    /// may leave the vault at most one native unit of rounding above the claims on it.
+    /// may leave the vault at most one native unit of rounding per balance it changes (two at
+    /// most) above the claims on it.
     fn check(&self, steps: u64) {
         for (k, a) in self.assets.iter().enumerate() {
             let bank = a.bank.state();
@@ -645,9 +646,13 @@ impl World {
             let owed = claims + a.bank.protocol_fees.fx() + a.insurance_fees.fx();
             let vault = Fx::from_num(self.vault[k]);
             assert!(vault >= owed, "asset {k}: vault {} < claims {owed}", self.vault[k]);
-            // ... and nothing is lost: the surplus is rounding only.
+            // ... and nothing is lost: the surplus is rounding only. A transition changes at most
+            // two balances (a settlement debits the loser and credits the winner), and each change
+            // may round by less than one native unit against its account: a winner's credit that
+            // repays a borrow of 1.000000000000004 units takes 2, a loser's debit of a balance of
+            // 0.999999999999996 units borrows the whole amount (proptest regression 849a72d7).
             assert!(
-                vault - owed <= Fx::from_num(steps),
+                vault - owed <= Fx::from_num(2 * steps),
                 "asset {k}: vault {vault} exceeds claims {owed} by more than rounding"
             );
         }
