@@ -1,7 +1,13 @@
-//! The liquidation keeper: scans every margin account of a group through a [`Transport`], computes
+//! The liquidation keeper: sweeps every margin account of a group through a [`Transport`], computes
 //! health with the program's own code, and liquidates, settles and resolves bankruptcies until
 //! nothing is left to do. `ballast keeper` runs it on the embedded bank or over RPC; `ballast
 //! simulate` runs it after the crash.
+//!
+//! Each round refreshes an [`AccountCache`] (batched reads, newest slot kept), loads every Asset and
+//! oracle once into a [`PriceBook`], and evaluates all accounts from their cached bytes in parallel;
+//! accounts holding the assets whose prices moved most are acted on first. Every action is then
+//! planned on freshly read bytes with the program's own planner, so nothing is sent that the
+//! program would refuse.
 
 use anchor_lang::prelude::Pubkey;
 use ballast::constants::{FREE_SLOT, QUOTE_ASSET_INDEX};
@@ -15,6 +21,7 @@ use ballast::state::{Asset, MarginAccount, ASSET_FLAG_NO_ASSET_LIQUIDATION};
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::decode::{self, RawAccount};
+use crate::sweep::{AccountCache, PriceBook};
 use crate::transport::{require_account, Transport};
 use crate::{health, ix, pda, perp, Result};
 
@@ -54,6 +61,21 @@ pub struct Report {
     pub refused: Vec<String>,
     /// Accounts still liquidatable when the run stopped.
     pub still_liquidatable: Vec<Pubkey>,
+    /// Account evaluations made by the sweeps of the run (one per account per round, plus the
+    /// final check).
+    pub evaluated: u64,
+    /// Wall time of those evaluations (from cached bytes, all cores), nanoseconds.
+    pub sweep_nanos: u64,
+}
+
+impl Report {
+    /// Accounts evaluated per second by the sweeps (0 when nothing was timed).
+    pub fn evals_per_sec(&self) -> f64 {
+        if self.sweep_nanos == 0 {
+            return 0.0;
+        }
+        self.evaluated as f64 * 1e9 / self.sweep_nanos as f64
+    }
 }
 
 /// One account as the keeper sees it.
@@ -73,6 +95,35 @@ struct View {
 }
 
 impl View {
+    /// The view of `account` from its built health input and its loaded assets (index, oracle
+    /// price, bank projected to now), with the program's predicates.
+    fn new<'a>(
+        key: Pubkey,
+        account: Box<MarginAccount>,
+        input: &mut ballast::risk::HealthInput,
+        entries: impl Iterator<Item = (u16, Price, &'a ballast::risk::bank::BankState)>,
+        now: i64,
+    ) -> Result<View> {
+        let risk_err = |e| crate::SdkError::Program(format!("{e:?}"));
+        let h = |ty| ballast::risk::health(input, ty).map_err(risk_err);
+        let (maint, end) = (h(ballast::risk::HealthType::Maint)?, h(ballast::risk::HealthType::LiquidationEnd)?);
+        let equity =
+            ballast::risk::health_components(input, ballast::risk::HealthType::Maint).map_err(risk_err)?.equity;
+        let collateral = loser_collateral(input, equity, QUOTE_ASSET_INDEX).map_err(risk_err)?.collateral;
+        let liquidatable =
+            ballast::risk::liquidation::liquidatable(maint, end, account.liquidation_episode_active(now));
+        let mut prices = Vec::new();
+        let mut balances = Vec::new();
+        for (i, price, bank) in entries {
+            prices.push((i, price));
+            let pos = account.token_indexed(i);
+            if pos != Fx::ZERO {
+                balances.push((i, bank.native(pos).map_err(risk_err)?));
+            }
+        }
+        Ok(View { key, account, liquidatable, end, collateral, prices, balances })
+    }
+
     fn liquidatable(&self) -> bool {
         self.liquidatable
     }
@@ -110,25 +161,50 @@ impl Keeper {
         let keys = self.keys(t, &account, &[], assets, now)?;
         let raws: Vec<RawAccount> = keys.iter().map(|k| require_account(t, k)).collect::<Result<_>>()?;
         let loaded = health::load(&self.group, &account, &[], &raws, now)?;
-        let input = loaded.health_input(&account).map_err(|e| crate::SdkError::Program(e.to_string()))?;
-        let h = |ty| ballast::risk::health(&input, ty).map_err(|e| crate::SdkError::Program(format!("{e:?}")));
-        let (maint, end) = (h(ballast::risk::HealthType::Maint)?, h(ballast::risk::HealthType::LiquidationEnd)?);
-        let risk_err = |e| crate::SdkError::Program(format!("{e:?}"));
-        let equity =
-            ballast::risk::health_components(&input, ballast::risk::HealthType::Maint).map_err(risk_err)?.equity;
-        let collateral = loser_collateral(&input, equity, QUOTE_ASSET_INDEX).map_err(risk_err)?.collateral;
-        let liquidatable =
-            ballast::risk::liquidation::liquidatable(maint, end, account.liquidation_episode_active(now));
-        let prices = loaded.items[..loaded.len].iter().map(|a| (a.risk.asset_index, a.risk.oracle_price)).collect();
-        let mut balances = Vec::new();
-        for a in &loaded.items[..loaded.len] {
-            let pos = account.token_indexed(a.risk.asset_index);
-            if pos != Fx::ZERO {
-                let native = a.bank.native(pos).map_err(|e| crate::SdkError::Program(format!("{e:?}")))?;
-                balances.push((a.risk.asset_index, native));
+        let mut input = loaded.health_input(&account).map_err(program)?;
+        let entries = loaded.items[..loaded.len].iter().map(|a| (a.risk.asset_index, a.risk.oracle_price, &a.bank));
+        View::new(key, account, &mut input, entries, now)
+    }
+
+    /// Every account of `keys` evaluated against `book` from the cache's bytes, in parallel (an
+    /// account that cannot be evaluated, as the program could not load it, is left out).
+    fn views(book: &PriceBook, cache: &AccountCache, keys: &[Pubkey]) -> Vec<View> {
+        use rayon::prelude::*;
+        let one = |input: &mut Box<ballast::risk::HealthInput>, key: &Pubkey| -> Result<View> {
+            let raw = cache.get(key).ok_or_else(|| crate::SdkError::AccountNotFound(key.to_string()))?;
+            let account = decode::margin_account(raw)?;
+            book.fill_input(&account, input)?;
+            let list = account.active_assets(&[]);
+            let mut entries = Vec::with_capacity(list.len);
+            for &i in list.as_slice() {
+                let e = book.entry(i)?;
+                entries.push((i, e.risk.oracle_price, &e.bank));
             }
-        }
-        Ok(View { key, account, liquidatable, end, collateral, prices, balances })
+            View::new(*key, account, input, entries.into_iter(), book.now)
+        };
+        keys.par_iter()
+            .map_init(ballast::risk::HealthInput::new_boxed, |input, key| one(input, key).ok())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// One sweep: refreshes `cache`, loads the price book, and evaluates every account but the
+    /// liquidator's own in priority order (accounts holding the assets that moved most first),
+    /// counting the evaluations and their time in `r`.
+    fn sweep(&self, t: &mut dyn Transport, cache: &mut AccountCache, r: &mut Report) -> Result<Vec<View>> {
+        let now = t.now()?;
+        cache.refresh(t)?;
+        let book = cache.book(now);
+        let moves = cache.moves(&book);
+        let order = cache.priority(&moves);
+        let started = std::time::Instant::now();
+        let views = Self::views(&book, cache, &order);
+        r.sweep_nanos += started.elapsed().as_nanos() as u64;
+        r.evaluated += order.len() as u64;
+        r.scanned = order.len();
+        Ok(views)
     }
 
     /// The parties of a liquidation of `liqee` by this keeper, with both health lists.
@@ -162,42 +238,32 @@ impl Keeper {
         }
     }
 
-    /// Runs rounds until one does nothing (at most `max_rounds`).
+    /// Runs rounds until one does nothing (at most `max_rounds`), with a fresh cache.
     pub fn run(&self, t: &mut dyn Transport, max_rounds: usize) -> Result<Report> {
+        self.run_with(t, max_rounds, &mut AccountCache::new(self.group))
+    }
+
+    /// [`Self::run`] with a cache kept across runs, so that the first sweep of a run already knows
+    /// which prices moved since the previous one.
+    pub fn run_with(&self, t: &mut dyn Transport, max_rounds: usize, cache: &mut AccountCache) -> Result<Report> {
         let mut r = Report::default();
         for _ in 0..max_rounds {
-            if !self.round(t, &mut r)? {
+            if !self.round(t, cache, &mut r)? {
                 break;
             }
         }
-        let assets = self.assets(t)?;
-        let now = t.now()?;
-        r.still_liquidatable.clear();
-        for key in t.margin_accounts(&self.group)? {
-            if key != self.liqor && self.view(t, key, &assets, now).map(|v| v.liquidatable()).unwrap_or(false) {
-                r.still_liquidatable.push(key);
-            }
-        }
+        let views = self.sweep(t, cache, &mut r)?;
+        r.still_liquidatable =
+            views.iter().filter(|v| v.key != self.liqor && v.liquidatable()).map(|v| v.key).collect();
         Ok(r)
     }
 
-    /// One pass over every account; true when anything was done.
-    fn round(&self, t: &mut dyn Transport, r: &mut Report) -> Result<bool> {
+    /// One sweep over every account, then actions in priority order; true when anything was done.
+    fn round(&self, t: &mut dyn Transport, cache: &mut AccountCache, r: &mut Report) -> Result<bool> {
         let assets = self.assets(t)?;
-        let now = t.now()?;
-        let mut keys = t.margin_accounts(&self.group)?;
-        // A fixed order (the bank returns accounts in no particular order), so that a run is
-        // reproducible.
-        keys.sort();
-        r.scanned = keys.len();
-        let mut views = Vec::new();
         // Every account is a possible settlement counterparty (the liquidator's taken-over positions
         // included); the liquidator itself is never acted on.
-        for key in keys {
-            if let Ok(v) = self.view(t, key, &assets, now) {
-                views.push(v);
-            }
-        }
+        let views = self.sweep(t, cache, r)?;
         let mut acted = false;
         for v in views.iter().filter(|v| v.key != self.liqor) {
             // Liquidate while there is something to take; an account left with debts only is
@@ -216,7 +282,7 @@ impl Keeper {
     fn start(
         &self,
         t: &mut dyn Transport,
-        v: &View,
+        liqee: &MarginAccount,
         liqor: &MarginAccount,
         extra: &[u16],
         assets: &[Asset],
@@ -224,13 +290,13 @@ impl Keeper {
     ) -> Result<(LiqStart, Vec<Pubkey>, Vec<Pubkey>)> {
         let g = decode::group(&require_account(t, &self.group)?)?;
         let limits = (g.liquidation, g.max_liquidation_step);
-        let (ee, or) = (self.keys(t, &v.account, &[], assets, now)?, self.keys(t, liqor, extra, assets, now)?);
+        let (ee, or) = (self.keys(t, liqee, &[], assets, now)?, self.keys(t, liqor, extra, assets, now)?);
         let raws = |t: &mut dyn Transport, keys: &[Pubkey]| -> Result<Vec<RawAccount>> {
             keys.iter().map(|k| require_account(t, k)).collect()
         };
-        let ee_loaded = health::load(&self.group, &v.account, &[], &raws(t, &ee)?, now)?;
+        let ee_loaded = health::load(&self.group, liqee, &[], &raws(t, &ee)?, now)?;
         let or_loaded = health::load(&self.group, liqor, extra, &raws(t, &or)?, now)?;
-        let s = LiqStart::new(limits, &v.account, ee_loaded, liqor, or_loaded, now).map_err(program)?;
+        let s = LiqStart::new(limits, liqee, ee_loaded, liqor, or_loaded, now).map_err(program)?;
         Ok((s, ee, or))
     }
 
@@ -241,18 +307,19 @@ impl Keeper {
     /// liquidator can carry) is never sent.
     fn liquidate(&self, t: &mut dyn Transport, v: &View, assets: &[Asset], r: &mut Report) -> Result<bool> {
         let liqor = decode::margin_account(&require_account(t, &self.liqor)?)?;
+        // The sweep's bytes chose this account; the plan uses the bytes as they are now.
+        let liqee = decode::margin_account(&require_account(t, &v.key)?)?;
         let now = t.now()?;
         let lot = |i: u16| assets[i as usize].perp.base_lot_size;
-        let mut perps: Vec<_> =
-            v.account.perps.iter().filter(|p| p.asset_index != FREE_SLOT && p.base_lots != 0).collect();
+        let mut perps: Vec<_> = liqee.perps.iter().filter(|p| p.asset_index != FREE_SLOT && p.base_lots != 0).collect();
         perps.sort_by_key(|p| {
             std::cmp::Reverse(Fx::from_num(p.base_lots.unsigned_abs()).saturating_mul(Fx::from_num(lot(p.asset_index))))
         });
         for p in perps {
             let (m, q) = (p.asset_index, QUOTE_ASSET_INDEX);
-            let Ok((mut s, ee, or)) = self.start(t, v, &liqor, &[m, q], assets, now) else { continue };
+            let Ok((mut s, ee, or)) = self.start(t, &liqee, &liqor, &[m, q], assets, now) else { continue };
             let fee = assets[m as usize].risk.liquidation_fee_bps as u32;
-            let Ok(step) = plan_perp(&mut s, &v.account, m, q, fee, lot(m), u64::MAX) else { continue };
+            let Ok(step) = plan_perp(&mut s, &liqee, m, q, fee, lot(m), u64::MAX) else { continue };
             let ix = perp::liquidate_perp(&self.parties(&v.key, &ee, &or), m, step.lots);
             if self.send(t, &[ix], true, r) {
                 r.liquidations += 1;
@@ -266,13 +333,13 @@ impl Keeper {
         deposits.sort_by_key(|x| std::cmp::Reverse(value(x)));
         for (l, _) in &liabs {
             for (a, _) in deposits.iter().filter(|(a, _)| a != l) {
-                let Ok((mut s, ee, or)) = self.start(t, v, &liqor, &[*a, *l], assets, now) else { continue };
+                let Ok((mut s, ee, or)) = self.start(t, &liqee, &liqor, &[*a, *l], assets, now) else { continue };
                 let (asset, liab) = (&assets[*a as usize], &assets[*l as usize]);
                 if asset.flags & ASSET_FLAG_NO_ASSET_LIQUIDATION != 0 && !s.insolvent {
                     continue;
                 }
                 let fee = asset.risk.liquidation_fee_bps as u32 + liab.risk.liquidation_fee_bps as u32;
-                let Ok(step) = plan_token(&mut s, &v.account, *a, *l, fee, u64::MAX) else { continue };
+                let Ok(step) = plan_token(&mut s, &liqee, *a, *l, fee, u64::MAX) else { continue };
                 let ix = ix::liquidate_token(&self.parties(&v.key, &ee, &or), *a, *l, step.x);
                 if self.send(t, &[ix], true, r) {
                     r.liquidations += 1;

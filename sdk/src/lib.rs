@@ -42,6 +42,8 @@ pub mod pda;
 pub mod perp;
 #[cfg(feature = "embedded")]
 pub mod scenario;
+pub mod sweep;
+pub mod synthetic;
 pub mod transport;
 
 pub use ballast;

@@ -5,7 +5,7 @@
 //! both (catalogue MR-05). Every conversion rounds against the account: deposits credit shares
 //! rounded down, withdrawals remove shares rounded up, balances are read rounded down.
 
-use super::num::{mul, to_u64_ceil, to_u64_floor, Fx, Round, FX_FRAC};
+use super::num::{div_wide, mul, to_u64_ceil, to_u64_floor, Fx, Round, FX_FRAC};
 use super::{OrOverflow, RiskError, RiskResult};
 
 /// The lending state of an asset's bank.
@@ -44,28 +44,13 @@ pub fn div_ceil(a: Fx, b: Fx) -> RiskResult<Fx> {
 }
 
 fn div(a: Fx, b: Fx, round: Round) -> RiskResult<Fx> {
-    super::ops::bit_div(1);
     if b <= Fx::ZERO || a < Fx::ZERO {
         return Err(RiskError::MathOverflow);
     }
-    // (a << 48) / b with a 256-bit numerator.
+    // (a << 48) / b with a 256-bit numerator, exactly (no bit-by-bit loop).
     let a = a.to_bits() as u128;
     let b = b.to_bits() as u128;
-    let (hi, lo) = (a >> (128 - FX_FRAC), a << FX_FRAC);
-    if hi >= b {
-        return Err(RiskError::MathOverflow);
-    }
-    let mut rem = hi;
-    let mut q: u128 = 0;
-    for i in (0..128).rev() {
-        let carry = rem >> 127;
-        rem = (rem << 1) | ((lo >> i) & 1);
-        q <<= 1;
-        if carry == 1 || rem >= b {
-            rem = rem.wrapping_sub(b);
-            q |= 1;
-        }
-    }
+    let (mut q, rem) = div_wide(a >> (128 - FX_FRAC), a << FX_FRAC, b).or_overflow()?;
     if round == Round::Up && rem != 0 {
         q = q.checked_add(1).or_overflow()?;
     }

@@ -181,13 +181,17 @@ fn asset_terms(a: &AssetRisk, e: &Exposure, t: HealthType) -> RiskResult<AssetTe
     super::ops::asset_term(1);
     let net = add(e.spot, e.perp_base)?;
     let price = a.price_for(t, net);
-    let spot_v = value(e.spot, price, Round::Down).or_overflow()?;
-    let perp_v = value(e.perp_base, price, Round::Down).or_overflow()?;
+    // A zero amount is worth exactly zero: its product is skipped (same result, one product less).
+    let worth = |amount: Fx| if amount == Fx::ZERO { Some(Fx::ZERO) } else { value(amount, price, Round::Down) };
+    let spot_v = worth(e.spot).or_overflow()?;
+    let perp_v = worth(e.perp_base).or_overflow()?;
     let net_value = add(spot_v, perp_v)?;
     let mut addons = Fx::ZERO;
     if a.fr.liquidity != Fx::ZERO {
         let gross = add(abs(spot_v)?, abs(perp_v)?)?;
-        addons = add(addons, mul(gross, a.fr.liquidity, Round::Up).or_overflow()?)?;
+        if gross != Fx::ZERO {
+            addons = add(addons, mul(gross, a.fr.liquidity, Round::Up).or_overflow()?)?;
+        }
     }
     if a.fr.basis != Fx::ZERO {
         addons = add(addons, mul(abs(net_value)?, a.fr.basis, Round::Up).or_overflow()?)?;
@@ -219,6 +223,22 @@ fn pnl_above_cap(perp_value: Fx, perp_quote: Fx, cap: Fx) -> RiskResult<Fx> {
     Ok(pnl.checked_sub(cap).or_overflow()?.max(Fx::ZERO))
 }
 
+/// The risk group of every entry, in input order (a compact copy the group scans read).
+type Groups = [u16; MAX_HEALTH_ASSETS];
+
+fn groups_of(input: &HealthInput) -> Groups {
+    let mut g = [0u16; MAX_HEALTH_ASSETS];
+    for (slot, a) in g.iter_mut().zip(&input.assets[..input.len.min(MAX_HEALTH_ASSETS)]) {
+        *slot = a.risk_group;
+    }
+    g
+}
+
+/// Below these bounds (net value 2^68 quote native units, shock 16) a group side cannot overflow:
+/// each product is under 2^72 and a sum of at most 16 under 2^76, within `Fx`'s 2^79.
+const SAFE_NET: fixed::types::U80F48 = fixed::types::U80F48::from_bits(1u128 << (68 + 48));
+const SAFE_SHOCK: fixed::types::U80F48 = fixed::types::U80F48::from_bits(16u128 << 48);
+
 /// Scenario charge of the risk group of asset `i` (which is the group's first member in the input),
 /// with the group's losses in its down and up scenarios.
 ///
@@ -226,28 +246,57 @@ fn pnl_above_cap(perp_value: Fx, perp_quote: Fx, cap: Fx) -> RiskResult<Fx> {
 /// scenario `−v × up`; the charge is the worse of the two losses, floored at zero. Listing and edits
 /// keep every member on its leader's shocks (`Asset::check_group`, S2-02), so hedges inside a group
 /// net exactly and health is monotone in every deposit.
+///
+/// When `both` is false and every member is on the same side (all long or all short), only the
+/// side that can be the maximum is computed: the other is a sum of terms of the opposite sign, so
+/// the charge is the same (the skipped side is then reported as zero), provided it cannot overflow
+/// (`SAFE_NET`, `SAFE_SHOCK`; otherwise both are computed and any overflow is an error as before).
+/// Callers that need both losses (the liquidation search) pass `both`. A group with one member
+/// (the common case) reads that member only.
 #[inline(never)]
 #[allow(clippy::needless_range_loop)] // `j` indexes two parallel arrays (assets and their net values)
 fn group_charge(
     input: &HealthInput,
+    groups: &Groups,
     net_values: &[Fx; MAX_HEALTH_ASSETS],
     i: usize,
     t: HealthType,
+    both: bool,
 ) -> RiskResult<(Fx, Fx, Fx)> {
     let n = input.len.min(MAX_HEALTH_ASSETS);
-    let g = input.assets[i].risk_group;
+    let g = groups[i];
+    // Members are entries i.. of group g; none after i: a one-member group.
+    let last = if groups[i.saturating_add(1).min(n)..n].contains(&g) { n } else { i.saturating_add(1) };
+    let (mut longs, mut shorts, mut small) = (false, false, true);
+    for j in i..last {
+        if groups[j] == g {
+            let v = net_values[j];
+            longs |= v > Fx::ZERO;
+            shorts |= v < Fx::ZERO;
+            let sh = input.assets[j].shocks(t);
+            small &=
+                v.unsigned_abs() < SAFE_NET && sh.down.unsigned_abs() < SAFE_SHOCK && sh.up.unsigned_abs() < SAFE_SHOCK;
+        }
+    }
+    // A side is skipped only when it cannot overflow, so that the result and every error are the
+    // ones of computing both.
+    let (down_side, up_side) = (both || !small || longs, both || !small || shorts);
     let mut loss_down = Fx::ZERO;
     let mut loss_up = Fx::ZERO;
-    for j in i..n {
-        if input.assets[j].risk_group != g || net_values[j] == Fx::ZERO {
+    for j in i..last {
+        if groups[j] != g || net_values[j] == Fx::ZERO {
             continue;
         }
         let sh = input.assets[j].shocks(t);
-        // Down move: a long loses value*down (rounded up: larger loss, smaller gain for a short).
-        loss_down = add(loss_down, mul(net_values[j], sh.down, Round::Up).or_overflow()?)?;
-        // Up move: a short loses -value*up (value*up rounded down: larger loss).
-        let up = mul(net_values[j], sh.up, Round::Down).and_then(|x| x.checked_neg()).or_overflow()?;
-        loss_up = add(loss_up, up)?;
+        if down_side {
+            // Down move: a long loses value*down (rounded up: larger loss, smaller gain for a short).
+            loss_down = add(loss_down, mul(net_values[j], sh.down, Round::Up).or_overflow()?)?;
+        }
+        if up_side {
+            // Up move: a short loses -value*up (value*up rounded down: larger loss).
+            let up = mul(net_values[j], sh.up, Round::Down).and_then(|x| x.checked_neg()).or_overflow()?;
+            loss_up = add(loss_up, up)?;
+        }
     }
     Ok((loss_down.max(loss_up).max(Fx::ZERO), loss_down, loss_up))
 }
@@ -283,16 +332,18 @@ pub fn health_with_group_losses(
         net_values[i] = terms.net_value;
     }
     // Scenario charges per risk group. n <= 16, so the quadratic scan beats any map.
+    let groups = groups_of(input);
     let mut charges = Fx::ZERO;
     if let Some(l) = losses.as_deref_mut() {
         *l = [Fx::ZERO; 2 * MAX_HEALTH_ASSETS];
     }
+    let both = losses.is_some();
     for i in 0..n {
-        let g = input.assets[i].risk_group;
-        if input.assets[..i].iter().any(|a| a.risk_group == g) {
+        let g = groups[i];
+        if groups[..i].contains(&g) {
             continue; // group already charged
         }
-        let (charge, down, up) = group_charge(input, &net_values, i, t)?;
+        let (charge, down, up) = group_charge(input, &groups, &net_values, i, t, both)?;
         charges = add(charges, charge)?;
         if let Some(l) = losses.as_deref_mut() {
             // i < 16: the indexes stay below 32.
@@ -341,11 +392,12 @@ impl StepHealthCache {
             }
         }
         let touched_groups = [first_member(input, touched[0]), first_member(input, touched[1])];
+        let groups = groups_of(input);
         for i in 0..n {
             if first_member(input, i) != i || touched_groups.contains(&i) {
                 continue;
             }
-            let (charge, _, _) = group_charge(input, &c.net_values, i, t)?;
+            let (charge, _, _) = group_charge(input, &groups, &c.net_values, i, t, false)?;
             c.base = c.base.checked_sub(charge).or_overflow()?;
         }
         Ok(c)
@@ -370,11 +422,13 @@ impl StepHealthCache {
             *l = [Fx::ZERO; 2 * MAX_HEALTH_ASSETS];
         }
         let groups = [first_member(input, self.touched[0]), first_member(input, self.touched[1])];
+        let all_groups = groups_of(input);
+        let both = losses.is_some();
         for (k, &g) in groups.iter().enumerate() {
             if k == 1 && g == groups[0] {
                 break;
             }
-            let (charge, down, up) = group_charge(input, &net_values, g, self.t)?;
+            let (charge, down, up) = group_charge(input, &all_groups, &net_values, g, self.t, both)?;
             h = h.checked_sub(charge).or_overflow()?;
             if let Some(l) = losses.as_deref_mut() {
                 let (d, u) = (g.saturating_mul(2), g.saturating_mul(2).saturating_add(1));
@@ -667,6 +721,105 @@ mod tests {
             h1.exposures[k].spot += Fx::from_num(extra);
             for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
                 prop_assert!(health(&h1, t).unwrap() >= health(&h0, t).unwrap(), "{:?}", t);
+            }
+        }
+    }
+
+    /// The engine before issue 11 (every product computed, both scenario sides of every group),
+    /// kept as the reference the faster engine must equal bit for bit.
+    #[allow(clippy::needless_range_loop)] // written as the engine was, indexes and all
+    fn reference_health(input: &HealthInput, t: HealthType) -> RiskResult<(HealthComponents, GroupLosses)> {
+        let n = input.len;
+        let (mut equity, mut addons) = (Fx::ZERO, Fx::ZERO);
+        let mut net_values = [Fx::ZERO; MAX_HEALTH_ASSETS];
+        for i in 0..n {
+            let (a, e) = (&input.assets[i], &input.exposures[i]);
+            let net = add(e.spot, e.perp_base)?;
+            let price = a.price_for(t, net);
+            let spot_v = value(e.spot, price, Round::Down).or_overflow()?;
+            let perp_v = value(e.perp_base, price, Round::Down).or_overflow()?;
+            let net_value = add(spot_v, perp_v)?;
+            let mut ad = mul(add(abs(spot_v)?, abs(perp_v)?)?, a.fr.liquidity, Round::Up).or_overflow()?;
+            ad = add(ad, mul(abs(net_value)?, a.fr.basis, Round::Up).or_overflow()?)?;
+            ad = add(ad, concentration_charge(a, net, price)?)?;
+            if t == HealthType::Init && (e.perp_base != Fx::ZERO || e.perp_quote != Fx::ZERO) {
+                ad = add(ad, pnl_above_cap(perp_v, e.perp_quote, a.init_pnl_cap)?)?;
+            }
+            equity = add(equity, net_value)?;
+            addons = add(addons, ad)?;
+            net_values[i] = net_value;
+        }
+        let mut losses = [Fx::ZERO; 2 * MAX_HEALTH_ASSETS];
+        let mut charges = Fx::ZERO;
+        for i in 0..n {
+            let g = input.assets[i].risk_group;
+            if input.assets[..i].iter().any(|a| a.risk_group == g) {
+                continue;
+            }
+            let (mut down, mut up) = (Fx::ZERO, Fx::ZERO);
+            for j in i..n {
+                if input.assets[j].risk_group != g || net_values[j] == Fx::ZERO {
+                    continue;
+                }
+                let sh = input.assets[j].shocks(t);
+                down = add(down, mul(net_values[j], sh.down, Round::Up).or_overflow()?)?;
+                up = add(up, mul(net_values[j], sh.up, Round::Down).and_then(|x| x.checked_neg()).or_overflow()?)?;
+            }
+            charges = add(charges, down.max(up).max(Fx::ZERO))?;
+            (losses[2 * i], losses[2 * i + 1]) = (down, up);
+        }
+        let health = equity.checked_sub(charges).and_then(|h| h.checked_sub(addons)).or_overflow()?;
+        Ok((HealthComponents { equity, scenario_charge: charges, addon_charge: addons, health }, losses))
+    }
+
+    proptest! {
+        /// Issue 11: the engine (products of zero skipped, one scenario side for one-sided groups)
+        /// equals the reference bit for bit, components and group losses, for every health type,
+        /// on mixed long/short, spot/perp portfolios sharing risk groups, zeros included.
+        #[test]
+        fn engine_equals_the_reference_bit_for_bit(
+                v in prop::collection::vec((0.001f64..1e4, 0.001f64..1e4, -1e9f64..1e9, -1e7f64..1e7, 0u8..4, 0u16..4, 0u16..300, 0u16..300), 1..=MAX_HEALTH_ASSETS),
+                groups in prop::collection::vec((0u16..=9000, 0u16..=20000), 4)) {
+            let mut h = HealthInput::default();
+            for (i, (price, stable, x, b, zero, g, liq, basis)) in v.iter().enumerate() {
+                let (d, u) = groups[*g as usize];
+                let mut p = params(d, u);
+                p.liquidity_bps = if *zero == 3 { 0 } else { *liq };
+                p.basis_bps = *basis;
+                let mut a = asset(i as u16, *g, *price, &p);
+                a.stable_price = Price::from_num(*stable);
+                a.init_pnl_cap = Fx::from_num(1000);
+                // Some entries with no spot, some with no perp, some empty.
+                let spot = if *zero == 0 { Fx::ZERO } else { Fx::from_num(*x) };
+                let base = if *zero == 1 || *zero == 3 { Fx::ZERO } else { Fx::from_num(*b) };
+                let quote = if base == Fx::ZERO { Fx::ZERO } else { Fx::from_num(-*b * price) };
+                h.push(a, Exposure { spot, perp_base: base, perp_quote: quote }).unwrap();
+            }
+            for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
+                let (want, want_losses) = reference_health(&h, t).unwrap();
+                prop_assert_eq!(health_components(&h, t).unwrap(), want);
+                let mut losses = [Fx::ZERO; 2 * MAX_HEALTH_ASSETS];
+                prop_assert_eq!(health_with_group_losses(&h, t, Some(&mut losses)).unwrap(), want);
+                prop_assert_eq!(losses, want_losses);
+            }
+        }
+    }
+
+    /// A one-sided group whose skipped side would overflow (a long of 2^77 quote with a 500% up
+    /// shock) is an overflow error, as when both sides were computed; just under the bound the
+    /// skipped side is exact and both engines agree.
+    #[test]
+    fn skipped_group_side_that_would_overflow_is_an_error_as_before() {
+        let p = params(100, 50_000);
+        for (bits, fails) in [(1i128 << (77 + 48), true), (1i128 << (67 + 48), false)] {
+            let mut h = HealthInput::default();
+            let x = Exposure { spot: Fx::from_bits(bits), ..Default::default() };
+            h.push(asset(0, 0, 1.0, &p), x).unwrap();
+            let want = reference_health(&h, HealthType::Init);
+            assert_eq!(want.is_err(), fails);
+            assert_eq!(health_components(&h, HealthType::Init).is_err(), fails);
+            if let Ok((w, _)) = want {
+                assert_eq!(health_components(&h, HealthType::Init).unwrap(), w);
             }
         }
     }

@@ -712,7 +712,14 @@ pub fn episode_active(flagged: bool, last_step_ts: i64, now: i64) -> bool {
 /// The one liquidatability predicate (program, keeper, SDK): Maint health below zero, or a running
 /// episode whose LiquidationEnd target is not reached yet.
 pub fn liquidatable(maint: Fx, end: Fx, episode_active: bool) -> bool {
-    maint < Fx::ZERO || (episode_active && end < Fx::ZERO)
+    liquidatable_with(maint, episode_active, || Ok(end)).unwrap_or(true)
+}
+
+/// [`liquidatable`] with LiquidationEnd health computed by `end` only when the answer depends on it
+/// (a running episode with Maint health not below zero): what a sweep calls, so most accounts cost
+/// one health evaluation.
+pub fn liquidatable_with(maint: Fx, episode_active: bool, end: impl FnOnce() -> RiskResult<Fx>) -> RiskResult<bool> {
+    Ok(maint < Fx::ZERO || (episode_active && end()? < Fx::ZERO))
 }
 
 /// Seconds the fee ramps over: how long the running episode has lasted, while the account is below

@@ -1,8 +1,8 @@
 //! Operation counters for the compute estimate (S2-05/compute, `ballast metrics`). With the
 //! off-chain feature `op-count` the engine counts the operations that dominate its compute cost on
-//! SBF: 128 x 128-bit products ([`super::num::mul_shift`]), 128-bit divisions, bit-by-bit
-//! 256/128-bit divisions (oracle price conversion), per-asset health terms and health-account
-//! loads. Without the feature (the deployed build: an SBF program cannot write statics) every
+//! SBF: 128 x 128-bit products ([`super::num::mul_shift`]), 128-bit divisions (the oracle price
+//! conversion and bank share conversions, [`super::num::div_wide`]), per-asset health terms and
+//! health-account loads. Without the feature (the deployed build: an SBF program cannot write statics) every
 //! function here is empty.
 
 /// Counted operations.
@@ -12,8 +12,6 @@ pub struct OpCounts {
     pub wide_muls: u64,
     /// 128-bit divisions.
     pub divs: u64,
-    /// 256/128-bit divisions done bit by bit (128 steps each).
-    pub bit_divs: u64,
     /// Per-asset terms of health evaluations (one per asset per evaluation).
     pub asset_terms: u64,
     /// Health accounts read (an Asset and its oracle count as two).
@@ -27,10 +25,18 @@ mod counters {
     use core::sync::atomic::AtomicU64;
     pub static WIDE_MULS: AtomicU64 = AtomicU64::new(0);
     pub static DIVS: AtomicU64 = AtomicU64::new(0);
-    pub static BIT_DIVS: AtomicU64 = AtomicU64::new(0);
     pub static ASSET_TERMS: AtomicU64 = AtomicU64::new(0);
     pub static ACCOUNT_LOADS: AtomicU64 = AtomicU64::new(0);
     pub static STEP_EVALS: AtomicU64 = AtomicU64::new(0);
+    /// Counting is on only while a measurement asks for it ([`super::set_counting`]), so that
+    /// throughput measurements in the same binary do not pay for shared atomic writes.
+    pub static COUNTING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+}
+
+/// Turns counting on or off (with the `op-count` feature; a no-op without it). Off by default.
+pub fn set_counting(_on: bool) {
+    #[cfg(feature = "op-count")]
+    counters::COUNTING.store(_on, core::sync::atomic::Ordering::Relaxed);
 }
 
 macro_rules! counter {
@@ -39,13 +45,14 @@ macro_rules! counter {
         #[inline(always)]
         pub fn $name(_n: u64) {
             #[cfg(feature = "op-count")]
-            counters::$counter.fetch_add(_n, core::sync::atomic::Ordering::Relaxed);
+            if counters::COUNTING.load(core::sync::atomic::Ordering::Relaxed) {
+                counters::$counter.fetch_add(_n, core::sync::atomic::Ordering::Relaxed);
+            }
         }
     };
 }
 counter!(wide_mul, WIDE_MULS);
 counter!(div, DIVS);
-counter!(bit_div, BIT_DIVS);
 counter!(asset_term, ASSET_TERMS);
 counter!(account_load, ACCOUNT_LOADS);
 counter!(step_eval, STEP_EVALS);
@@ -59,7 +66,6 @@ pub fn snapshot() -> OpCounts {
         OpCounts {
             wide_muls: WIDE_MULS.load(Relaxed),
             divs: DIVS.load(Relaxed),
-            bit_divs: BIT_DIVS.load(Relaxed),
             asset_terms: ASSET_TERMS.load(Relaxed),
             account_loads: ACCOUNT_LOADS.load(Relaxed),
             step_evals: STEP_EVALS.load(Relaxed),
@@ -79,14 +85,16 @@ pub mod weights {
     /// A 128-bit division (`__divti3`/`__udivti3`: normalisation and a shift-subtract loop): up
     /// to about 400 instructions, weighted 600.
     pub const DIV: u64 = 600;
-    /// A bit-by-bit 256/128-bit division: 128 iterations of about 12 instructions, weighted 2,000.
-    pub const BIT_DIV: u64 = 2_000;
     /// One asset's health terms besides its products (loads, compares, adds, the group scan):
     /// weighted 200.
     pub const ASSET_TERM: u64 = 200;
-    /// Reading one health account (owner and discriminator checks, the Pyth account's Borsh
-    /// decoding, the feed and age checks), weighted 1,500.
-    pub const ACCOUNT_LOAD: u64 = 1_500;
+    /// Reading one health account besides its counted products and divisions: owner and
+    /// discriminator checks, the Asset's group and index checks and its copy into the loaded
+    /// entry, the Pyth account's fields at fixed offsets (no Borsh decoding since issue 11), the
+    /// feed, age and confidence checks. Counted natively with callgrind at about 300 x86-64
+    /// instructions per account (docs/performance.md); SBF has simpler instructions (no memory
+    /// operands, no conditional moves), so the count is doubled: weighted 600.
+    pub const ACCOUNT_LOAD: u64 = 600;
     /// Per instruction account: the entrypoint's deserialisation and Anchor's account checks,
     /// weighted 300.
     pub const INSTRUCTION_ACCOUNT: u64 = 300;
@@ -101,7 +109,6 @@ impl OpCounts {
         OpCounts {
             wide_muls: self.wide_muls.saturating_sub(before.wide_muls),
             divs: self.divs.saturating_sub(before.divs),
-            bit_divs: self.bit_divs.saturating_sub(before.bit_divs),
             asset_terms: self.asset_terms.saturating_sub(before.asset_terms),
             account_loads: self.account_loads.saturating_sub(before.account_loads),
             step_evals: self.step_evals.saturating_sub(before.step_evals),
@@ -114,7 +121,6 @@ impl OpCounts {
         [
             self.wide_muls.saturating_mul(WIDE_MUL),
             self.divs.saturating_mul(DIV),
-            self.bit_divs.saturating_mul(BIT_DIV),
             self.asset_terms.saturating_mul(ASSET_TERM),
             self.account_loads.saturating_mul(ACCOUNT_LOAD),
             instruction_accounts.saturating_mul(INSTRUCTION_ACCOUNT),

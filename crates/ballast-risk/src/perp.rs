@@ -410,19 +410,37 @@ impl Funding {
         let dt = now.saturating_sub(self.last_ts).clamp(0, MAX_FUNDING_SECS);
         self.last_ts = self.last_ts.max(now);
         let per_base_per_day = value(self.rate(max_rate_per_day), price, Round::Down).or_overflow()?;
-        let step = mul(per_base_per_day, Fx::from_num(dt), Round::Down)
-            .or_overflow()?
-            .checked_div(Fx::from_num(SECS_PER_DAY))
-            .or_overflow()?;
+        let step = per_day_to_step(mul(per_base_per_day, Fx::from_num(dt), Round::Down).or_overflow()?);
         self.index = self.index.checked_add(step).or_overflow()?;
         Ok(step)
     }
+}
+
+/// `x / SECS_PER_DAY`, truncated toward zero as fixed-point division truncates: dividing a
+/// fixed-point number by a whole number divides its bits by that number, so one integer division
+/// of the bits gives exactly `x.checked_div(Fx::from_num(SECS_PER_DAY))` (tested), without the
+/// 256-bit division.
+fn per_day_to_step(x: Fx) -> Fx {
+    // SECS_PER_DAY is a non-zero constant: the division cannot overflow or trap.
+    #[allow(clippy::arithmetic_side_effects)]
+    Fx::from_bits(x.to_bits() / SECS_PER_DAY as i128)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// Issue 11: the integer division of the bits equals fixed-point division by a day.
+        #[test]
+        fn per_day_step_equals_fixed_division(bits in any::<i128>(), small in -(1i128 << 70)..(1i128 << 70)) {
+            for b in [bits, small, 0, 1, -1, i128::MAX, i128::MIN + 1] {
+                let x = Fx::from_bits(b);
+                prop_assert_eq!(Some(per_day_to_step(x)), x.checked_div(Fx::from_num(SECS_PER_DAY)));
+            }
+        }
+    }
 
     #[test]
     fn open_add_reduce_flip_close() {

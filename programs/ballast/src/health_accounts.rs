@@ -97,31 +97,46 @@ impl HealthAccounts {
     /// Rebuilds `input` in place from the account's positions, as [`Self::health_input`] does:
     /// two-sided instructions reuse one allocation per side (the SBF heap never frees, S2-05).
     pub fn fill_input(&self, account: &MarginAccount, input: &mut HealthInput) -> Result<()> {
-        input.len = 0;
-        let mut perp_cash = Fx::ZERO;
-        for a in &self.items[..self.len] {
-            let spot = a.bank.native(account.token_indexed(a.risk.asset_index)).map_risk()?;
-            let (perp_base, perp_quote) = self.perp_exposure(account, a)?;
-            perp_cash = perp_cash.checked_add(perp_quote).ok_or(BallastError::MathOverflow)?;
-            input.push(a.risk, Exposure { spot, perp_base, perp_quote }).map_risk()?;
-        }
-        if perp_cash != Fx::ZERO {
-            let q = input.find(QUOTE_ASSET_INDEX).ok_or(BallastError::InvalidHealthAccounts)?;
-            let spot = input.exposures[q].spot.checked_add(perp_cash).ok_or(BallastError::MathOverflow)?;
-            input.exposures[q].spot = spot;
-        }
-        Ok(())
+        fill_input_from(self.items[..self.len].iter(), account, input)
     }
+}
 
-    /// (base in native units, quote with funding owed) of the account's perp position in `a`.
-    fn perp_exposure(&self, account: &MarginAccount, a: &LoadedAsset) -> Result<(Fx, Fx)> {
-        let Some(slot) = account.perp_slot(a.risk.asset_index) else {
-            return Ok((Fx::ZERO, Fx::ZERO));
-        };
-        let pos = account.perps[slot].pos(a.perp_lot_size).map_risk()?;
-        let owed = pos.funding_owed(a.perp_index).map_risk()?;
-        Ok((pos.base, pos.quote.checked_sub(owed).ok_or(BallastError::MathOverflow)?))
+/// Builds the risk engine's input from loaded entries in canonical order (the one place positions
+/// become exposures): token balances at the projected indexes; perp positions with their unsettled
+/// funding at the projected funding index. Perp cash (quote plus funding) is in quote-asset native
+/// units, so it is added to the quote asset's balance: it is valued at the quote asset's price and
+/// nets with quote deposits and borrows in the quote asset's risk group, exactly as it will after
+/// settlement. [`HealthAccounts::fill_input`] passes its own entries; an off-chain sweep passes
+/// entries it loaded once for every account.
+pub fn fill_input_from<'a>(
+    entries: impl Iterator<Item = &'a LoadedAsset>,
+    account: &MarginAccount,
+    input: &mut HealthInput,
+) -> Result<()> {
+    input.len = 0;
+    let mut perp_cash = Fx::ZERO;
+    for a in entries {
+        let spot = a.bank.native(account.token_indexed(a.risk.asset_index)).map_risk()?;
+        let (perp_base, perp_quote) = perp_exposure(account, a)?;
+        perp_cash = perp_cash.checked_add(perp_quote).ok_or(BallastError::MathOverflow)?;
+        input.push(a.risk, Exposure { spot, perp_base, perp_quote }).map_risk()?;
     }
+    if perp_cash != Fx::ZERO {
+        let q = input.find(QUOTE_ASSET_INDEX).ok_or(BallastError::InvalidHealthAccounts)?;
+        let spot = input.exposures[q].spot.checked_add(perp_cash).ok_or(BallastError::MathOverflow)?;
+        input.exposures[q].spot = spot;
+    }
+    Ok(())
+}
+
+/// (base in native units, quote with funding owed) of the account's perp position in `a`.
+fn perp_exposure(account: &MarginAccount, a: &LoadedAsset) -> Result<(Fx, Fx)> {
+    let Some(slot) = account.perp_slot(a.risk.asset_index) else {
+        return Ok((Fx::ZERO, Fx::ZERO));
+    };
+    let pos = account.perps[slot].pos(a.perp_lot_size).map_risk()?;
+    let owed = pos.funding_owed(a.perp_index).map_risk()?;
+    Ok((pos.base, pos.quote.checked_sub(owed).ok_or(BallastError::MathOverflow)?))
 }
 
 /// The risk view of an asset at a given oracle price.
@@ -134,6 +149,50 @@ pub fn asset_risk(asset: &Asset, oracle_price: Price) -> AssetRisk {
         fr: RiskFractions::from_params(&asset.risk),
         init_pnl_cap: Fx::from_num(asset.perp.init_pnl_cap),
     }
+}
+
+/// The price of `asset`: the primary oracle's (`primary`), or, when that price is unusable and the
+/// asset has a fallback oracle, the fallback's (`read_fallback`, given the primary's error), marked
+/// `from_fallback`. The one fallback rule of the loader and of the SDK's per-sweep price cache.
+pub fn price_or_fallback(
+    asset: &Asset,
+    primary: Result<OraclePrice>,
+    read_fallback: impl FnOnce(Error) -> Result<OraclePrice>,
+) -> Result<OraclePrice> {
+    match primary {
+        Ok(p) => Ok(p),
+        Err(e) if is_price_invalid(&e) && asset.fallback_oracle.is_set() => {
+            let mut p = read_fallback(e)?;
+            p.from_fallback = true;
+            Ok(p)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The Asset at a health-list position must be of the group and the expected index.
+pub fn check_asset(group: &Pubkey, asset: &Asset, want: u16) -> Result<()> {
+    if asset.group != *group || asset.asset_index != want {
+        return err!(BallastError::InvalidHealthAccounts);
+    }
+    Ok(())
+}
+
+/// A checked Asset (`group` and index `want`) at a validated price, its bank indexes and perp
+/// funding projected to `now`: one entry of a health check. Borrows are valued with the interest
+/// owed so far.
+pub fn loaded_asset(group: &Pubkey, asset: &Asset, want: u16, price: OraclePrice, now: i64) -> Result<LoadedAsset> {
+    check_asset(group, asset, want)?;
+    let bank = asset.projected_bank(now)?;
+    let funding = asset.perp.projected_funding(now, price.price)?;
+    Ok(LoadedAsset {
+        risk: asset_risk(asset, price.price),
+        bank,
+        oracle: price,
+        perp_lot_size: asset.perp.base_lot_size,
+        perp_index: funding.indexes(),
+        liquidation_fee_bps: asset.risk.liquidation_fee_bps as u32,
+    })
 }
 
 /// Loads the `i`-th pair of the list (asset index `want`), using the next trailing account as its
@@ -154,40 +213,23 @@ fn load_one<R: AccountReader + ?Sized>(
     let oracle_key = accounts.key_at(oracle_i);
     accounts.with_data(2 * i, |owner, data| {
         let asset: &Asset = load_pod(owner, data)?;
-        if asset.group != *group || asset.asset_index != want {
-            return err!(BallastError::InvalidHealthAccounts);
-        }
+        check_asset(group, asset, want)?;
         let primary = accounts.with_data(oracle_i, |o_owner, o_data| {
             read_oracle(&asset.oracle, &oracle_key, o_owner, o_data, asset.decimals, now)
         });
-        let price = match primary {
-            Ok(p) => p,
-            Err(e) if is_price_invalid(&e) && asset.fallback_oracle.is_set() => {
-                // The next trailing account must be this asset's fallback.
-                if *next_fallback >= total || accounts.key_at(*next_fallback) != asset.fallback_oracle.address {
-                    return Err(e);
-                }
-                let fb_key = accounts.key_at(*next_fallback);
-                let mut p = accounts.with_data(*next_fallback, |f_owner, f_data| {
-                    read_oracle(&asset.fallback_oracle, &fb_key, f_owner, f_data, asset.decimals, now)
-                })?;
-                *next_fallback += 1;
-                p.from_fallback = true;
-                p
+        let price = price_or_fallback(asset, primary, |e| {
+            // The next trailing account must be this asset's fallback.
+            if *next_fallback >= total || accounts.key_at(*next_fallback) != asset.fallback_oracle.address {
+                return Err(e);
             }
-            Err(e) => return Err(e),
-        };
-        // Indexes projected to now: borrows are valued with the interest owed so far.
-        let bank = asset.projected_bank(now)?;
-        let funding = asset.perp.projected_funding(now, price.price)?;
-        Ok(LoadedAsset {
-            risk: asset_risk(asset, price.price),
-            bank,
-            oracle: price,
-            perp_lot_size: asset.perp.base_lot_size,
-            perp_index: funding.indexes(),
-            liquidation_fee_bps: asset.risk.liquidation_fee_bps as u32,
-        })
+            let fb_key = accounts.key_at(*next_fallback);
+            let p = accounts.with_data(*next_fallback, |f_owner, f_data| {
+                read_oracle(&asset.fallback_oracle, &fb_key, f_owner, f_data, asset.decimals, now)
+            })?;
+            *next_fallback += 1;
+            Ok(p)
+        })?;
+        loaded_asset(group, asset, want, price, now)
     })
 }
 

@@ -4,12 +4,12 @@
 //! ([`oracle_policy`]) and in docs/oracles.md.
 
 use anchor_lang::prelude::*;
-use anchor_lang::AccountDeserialize;
-use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
+use anchor_lang::Discriminator;
+use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
 
 use crate::constants::*;
 use crate::error::BallastError;
-use crate::risk::num::{conf_from_mantissa, price_from_mantissa};
+use crate::risk::num::oracle_price;
 use crate::risk::Price;
 use crate::state::{OracleConfig, OracleKind};
 
@@ -160,26 +160,68 @@ fn validate(cfg: &OracleConfig, raw: &RawPrice, decimals: u8, now: i64) -> Resul
     if (raw.conf as i128) * 10_000 > (raw.price as i128) * cfg.max_conf_bps as i128 {
         return err!(BallastError::OracleConfidence);
     }
-    let price = price_from_mantissa(raw.price as u64, raw.expo, QUOTE_DECIMALS, decimals)
+    // One conversion: the confidence is only range-checked (the ratio was checked above).
+    let price = oracle_price(raw.price as u64, raw.conf, raw.expo, QUOTE_DECIMALS, decimals)
         .ok_or(BallastError::OraclePriceOutOfRange)?;
-    // The confidence conversion is only a range check here; the ratio was checked above.
-    conf_from_mantissa(raw.conf, raw.expo, QUOTE_DECIMALS, decimals).ok_or(BallastError::OraclePriceOutOfRange)?;
     Ok(OraclePrice { price, publish_time: raw.publish_time, from_fallback: false })
 }
 
+/// Byte layout of a Pyth pull `PriceUpdateV2` account (Anchor discriminator, then Borsh): the
+/// write authority, the verification level (`Partial { num_signatures: u8 }` = tag 0 and one
+/// byte, `Full` = tag 1), then the price message and the posted slot.
+mod pull_layout {
+    /// Offset of the verification level's tag.
+    pub const LEVEL: usize = 8 + 32;
+    /// Tag of `VerificationLevel::Full`.
+    pub const FULL: u8 = 1;
+    /// Tag of `VerificationLevel::Partial`.
+    pub const PARTIAL: u8 = 0;
+    /// Offset of the price message of a `Full` update.
+    pub const MESSAGE: usize = LEVEL + 1;
+    /// Price message (feed id 32, price 8, conf 8, exponent 4, publish time 8, previous publish
+    /// time 8, EMA price 8, EMA conf 8) and posted slot (8).
+    pub const TAIL: usize = 84 + 8;
+}
+
+/// Reads a Pyth pull account at fixed offsets, with no copy: the same result as Anchor's
+/// `PriceUpdateV2::try_deserialize` followed by the checks below, for every input (a differential
+/// test holds it to that): too short, a wrong discriminator or an unknown verification tag is
+/// `OracleInvalidData`, a partial verification `OracleVerificationLevel` (Borsh would have parsed
+/// it), another feed `OracleFeedMismatch`.
 fn read_pyth_pull(cfg: &OracleConfig, owner: &Pubkey, data: &[u8]) -> Result<RawPrice> {
+    use pull_layout::*;
     if *owner != PYTH_RECEIVER {
         return err!(BallastError::OracleWrongOwner);
     }
-    let update = PriceUpdateV2::try_deserialize(&mut &data[..]).map_err(|_| BallastError::OracleInvalidData)?;
-    if update.verification_level != VerificationLevel::Full {
+    if data.get(..8) != Some(PriceUpdateV2::DISCRIMINATOR) {
+        return err!(BallastError::OracleInvalidData);
+    }
+    let message = match data.get(LEVEL) {
+        Some(&FULL) => MESSAGE,
+        Some(&PARTIAL) => MESSAGE + 1,
+        _ => return err!(BallastError::OracleInvalidData),
+    };
+    // Every field of the account must be there, as Borsh requires.
+    let m = data.get(message..message.saturating_add(TAIL)).ok_or(BallastError::OracleInvalidData)?;
+    if message != MESSAGE {
         return err!(BallastError::OracleVerificationLevel);
     }
-    let m = &update.price_message;
-    if m.feed_id != cfg.feed_id {
+    if m[..32] != cfg.feed_id {
         return err!(BallastError::OracleFeedMismatch);
     }
-    Ok(RawPrice { price: m.price, conf: m.conf, expo: m.exponent, publish_time: m.publish_time })
+    let word = |at: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&m[at..at.saturating_add(8)]);
+        b
+    };
+    let mut expo = [0u8; 4];
+    expo.copy_from_slice(&m[48..52]);
+    Ok(RawPrice {
+        price: i64::from_le_bytes(word(32)),
+        conf: u64::from_le_bytes(word(40)),
+        expo: i32::from_le_bytes(expo),
+        publish_time: i64::from_le_bytes(word(52)),
+    })
 }
 
 fn read_pyth_legacy(owner: &Pubkey, data: &[u8]) -> Result<RawPrice> {
@@ -262,6 +304,98 @@ mod tests {
             max_conf_bps: 100,
             kind: kind as u8,
             reserved: 0,
+        }
+    }
+
+    /// The Borsh reader the fixed-offset one replaced (issue 11), kept as the reference.
+    fn borsh_pull(cfg: &OracleConfig, owner: &Pubkey, data: &[u8]) -> Result<RawPrice> {
+        use anchor_lang::AccountDeserialize;
+        use pyth_solana_receiver_sdk::price_update::VerificationLevel;
+        if *owner != PYTH_RECEIVER {
+            return err!(BallastError::OracleWrongOwner);
+        }
+        let update = PriceUpdateV2::try_deserialize(&mut &data[..]).map_err(|_| BallastError::OracleInvalidData)?;
+        if update.verification_level != VerificationLevel::Full {
+            return err!(BallastError::OracleVerificationLevel);
+        }
+        let m = &update.price_message;
+        if m.feed_id != cfg.feed_id {
+            return err!(BallastError::OracleFeedMismatch);
+        }
+        Ok(RawPrice { price: m.price, conf: m.conf, expo: m.exponent, publish_time: m.publish_time })
+    }
+
+    fn same(a: Result<RawPrice>, b: Result<RawPrice>) -> bool {
+        match (a, b) {
+            (Ok(x), Ok(y)) => (x.price, x.conf, x.expo, x.publish_time) == (y.price, y.conf, y.expo, y.publish_time),
+            (Err(x), Err(y)) => x == y,
+            _ => false,
+        }
+    }
+
+    /// Issue 11: the fixed-offset Pyth pull reader returns what Anchor's Borsh deserialization and
+    /// the checks returned, on valid accounts of both verification levels and on 200,000 mutated,
+    /// truncated and extended ones.
+    #[test]
+    fn pull_reader_equals_the_borsh_reader() {
+        use anchor_lang::AccountSerialize;
+        use pyth_solana_receiver_sdk::price_update::PriceFeedMessage;
+        use pyth_solana_receiver_sdk::price_update::VerificationLevel;
+        let c = cfg(OracleKind::PythPull);
+        let mut seed = 7u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut accounts = Vec::new();
+        for level in [VerificationLevel::Full, VerificationLevel::Partial { num_signatures: 5 }] {
+            for feed in [[1u8; 32], [2u8; 32]] {
+                let update = PriceUpdateV2 {
+                    write_authority: Pubkey::new_unique(),
+                    verification_level: level,
+                    price_message: PriceFeedMessage {
+                        feed_id: feed,
+                        price: -12_345_678_901,
+                        conf: 42_000,
+                        exponent: -8,
+                        publish_time: 1_700_000_000,
+                        prev_publish_time: 1_699_999_999,
+                        ema_price: 1,
+                        ema_conf: 2,
+                    },
+                    posted_slot: 9,
+                };
+                let mut data = Vec::new();
+                update.try_serialize(&mut data).unwrap();
+                accounts.push(data);
+            }
+        }
+        let owners = [PYTH_RECEIVER, Pubkey::new_unique()];
+        for data in &accounts {
+            for owner in &owners {
+                assert!(same(read_pyth_pull(&c, owner, data), borsh_pull(&c, owner, data)));
+            }
+            for len in 0..data.len() + 3 {
+                let mut d = data.clone();
+                d.resize(len, 0xAB);
+                assert!(same(read_pyth_pull(&c, &PYTH_RECEIVER, &d), borsh_pull(&c, &PYTH_RECEIVER, &d)), "len {len}");
+            }
+        }
+        for _ in 0..200_000 {
+            let mut d = accounts[(next() % 4) as usize].clone();
+            for _ in 0..1 + next() % 3 {
+                let at = (next() as usize) % d.len();
+                // Bias towards the discriminator, the level tag and the feed id.
+                let at = if next() % 2 == 0 { at % 80 } else { at };
+                d[at] = if next() % 3 == 0 { (next() % 3) as u8 } else { next() as u8 };
+            }
+            if next() % 4 == 0 {
+                let len = (next() as usize) % (d.len() + 4);
+                d.resize(len, 0);
+            }
+            assert!(same(read_pyth_pull(&c, &PYTH_RECEIVER, &d), borsh_pull(&c, &PYTH_RECEIVER, &d)), "{d:?}");
         }
     }
 

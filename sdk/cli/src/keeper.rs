@@ -45,11 +45,26 @@ pub fn run(a: Args) -> Result<()> {
     let liqor = pda::margin_account(&group, &owner.pubkey(), a.account_num).0;
     let keeper = Keeper { group, liqor, owner, payer };
     let mut t = RpcTransport::new(&a.url);
+    // One cache for the life of the keeper: reads are batched and each sweep knows which prices
+    // moved since the last one.
+    let mut cache = ballast_sdk::sweep::AccountCache::new(group);
     loop {
-        let r = keeper.run(&mut t, a.rounds)?;
+        let r = match keeper.run_with(&mut t, a.rounds, &mut cache) {
+            Ok(r) => r,
+            // A single run: its error is the command's. Looping: an RPC hiccup (a node behind,
+            // a timeout) must not stop liquidations; the next run starts from the same cache.
+            Err(e) if a.interval == 0 => return Err(e),
+            Err(e) => {
+                eprintln!("keeper run failed, retrying in {} s: {e}", a.interval);
+                std::thread::sleep(std::time::Duration::from_secs(a.interval));
+                continue;
+            }
+        };
         println!(
-            "scanned {} accounts: {} liquidations, {} settlements, {} bankruptcies, {} refused, {} still liquidatable",
+            "scanned {} accounts ({} evaluations, {:.0} accounts/s): {} liquidations, {} settlements, {} bankruptcies, {} refused, {} still liquidatable",
             r.scanned,
+            r.evaluated,
+            r.evals_per_sec(),
             r.liquidations,
             r.settlements,
             r.bankruptcies,

@@ -1,16 +1,10 @@
 //! `ballast metrics`: the figures design.md asks for, measured here (a benchmark, not a test).
 
-use std::time::Instant;
-
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::Discriminator;
 use ballast::constants::*;
 use ballast::risk::{HealthType, MAX_HEALTH_ASSETS};
 use ballast::state::*;
-use ballast_sdk::decode::RawAccount;
-use ballast_sdk::oracle_accounts::{pyth_pull, OracleQuote};
-use ballast_sdk::{health, pda, Result};
-use pyth_solana_receiver_sdk::price_update::VerificationLevel;
+use ballast_sdk::{health, Result};
 
 /// Builds one of the largest instructions' scenarios.
 type Prepare = fn() -> Result<ballast_sdk::scenario::Prepared>;
@@ -36,20 +30,21 @@ fn heap() -> Result<()> {
     ];
     for (name, prepare) in cases {
         let mut p = prepare()?;
+        ballast::risk::ops::set_counting(true);
         let before = ballast::risk::ops::snapshot();
         let (r, h) = measure(|| p.run());
-        r?;
         let ops = ballast::risk::ops::snapshot().since(&before);
+        ballast::risk::ops::set_counting(false);
+        r?;
         line(name, h, p.main_ix());
         let accounts = p.ixs.iter().map(|ix| ix.accounts.len() as u64).sum::<u64>();
         println!(
             "  estimated compute, {name}: ~{} CU (limit 1,400,000; target < 700,000): {} 128-bit products, {} divisions, \
-             {} bit-by-bit divisions, {} per-asset health terms, {} health-account reads, {accounts} instruction accounts \
+             {} per-asset health terms, {} health-account reads, {accounts} instruction accounts \
              (weights and method: docs/performance.md)",
             ops.estimated_cu(accounts),
             ops.wide_muls,
             ops.divs,
-            ops.bit_divs,
             ops.asset_terms,
             ops.account_loads
         );
@@ -72,79 +67,20 @@ fn heap() -> Result<()> {
 /// Options of `metrics`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Seconds to spend measuring health throughput.
-    #[arg(long, default_value_t = 2.0)]
+    /// Seconds per round of each throughput measurement.
+    #[arg(long, default_value_t = 0.5)]
     pub seconds: f64,
-}
-
-fn raw_of<T: bytemuck::Pod + Discriminator>(key: Pubkey, value: &T) -> RawAccount {
-    let mut data = T::DISCRIMINATOR.to_vec();
-    data.extend_from_slice(bytemuck::bytes_of(value));
-    RawAccount::new(key, ballast::ID, 0, &data)
+    /// Rounds of each throughput measurement (min, median and max are printed).
+    #[arg(long, default_value_t = 5)]
+    pub rounds: usize,
+    /// Accounts in the synthetic book swept on all cores.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub book: usize,
 }
 
 /// A margin account with a deposit in each of `n` assets, and its health accounts as raw bytes.
-pub fn max_account(n: usize, now: i64) -> (Pubkey, Box<MarginAccount>, Vec<RawAccount>) {
-    max_account_with_perps(n, 0, now)
-}
-
-/// A margin account with a deposit in each of `n` assets and a perp position in the first `perps`
-/// of them (assets 1.., the quote asset 0 has no perp), and its health accounts as raw bytes.
-pub fn max_account_with_perps(n: usize, perps: usize, now: i64) -> (Pubkey, Box<MarginAccount>, Vec<RawAccount>) {
-    let group = Pubkey::new_unique();
-    let mut acc: Box<MarginAccount> = Box::new(bytemuck::Zeroable::zeroed());
-    acc.group = group;
-    acc.init_slots();
-    let mut raws = Vec::new();
-    for i in 0..n {
-        let idx = i as u16;
-        acc.tokens[i].asset_index = idx;
-        acc.tokens[i].indexed = Fx128::from_fx(ballast::risk::Fx::from_num(1_000_000_000u64 + i as u64));
-        let oracle = Pubkey::new_unique();
-        let feed = [i as u8 + 1; 32];
-        let mut a: Asset = bytemuck::Zeroable::zeroed();
-        a.group = group;
-        a.asset_index = idx;
-        a.decimals = 6;
-        a.oracle = OracleConfig {
-            address: oracle,
-            feed_id: feed,
-            max_age_secs: 60,
-            max_conf_bps: 500,
-            kind: OracleKind::PythPull as u8,
-            reserved: 0,
-        };
-        a.risk = RiskConfig {
-            concentration_threshold: u64::MAX,
-            init_down_bps: 2_000,
-            init_up_bps: 2_500,
-            maint_down_bps: 1_000,
-            maint_up_bps: 1_250,
-            risk_group: idx,
-            basis_bps: 0,
-            liquidity_bps: 10,
-            concentration_bps: 0,
-            liquidation_fee_bps: 250,
-            reserved: [0; 6],
-        };
-        a.bank.set_state(&ballast::risk::bank::BankState::default());
-        if i >= 1 && i <= perps {
-            a.perp.base_lot_size = 1_000;
-            a.perp.flags = PERP_FLAG_ENABLED;
-            a.perp.init_pnl_cap = 1_000_000;
-            let slot = i - 1;
-            acc.perps[slot].asset_index = idx;
-            acc.perps[slot].base_lots = if i % 2 == 0 { 500_000 } else { -400_000 };
-            acc.perps[slot].quote =
-                Fx128::from_fx(ballast::risk::Fx::from_num(if i % 2 == 0 { -499_000_000i64 } else { 401_000_000 }));
-        }
-        a.stable_price = Price128::from_price(ballast::risk::Price::from_num(1));
-        raws.push(raw_of(pda::asset(&group, idx).0, &a));
-        let (owner, data) =
-            pyth_pull(feed, OracleQuote::from_decimal(1.0 + i as f64, 10, now), VerificationLevel::Full);
-        raws.push(RawAccount::new(oracle, owner, 0, &data));
-    }
-    (group, acc, raws)
+pub fn max_account(n: usize, now: i64) -> (Pubkey, Box<MarginAccount>, Vec<ballast_sdk::decode::RawAccount>) {
+    ballast_sdk::synthetic::account_with_perps(n, 0, now)
 }
 
 /// Prints the figures.
@@ -157,11 +93,11 @@ pub fn run(a: Args) -> Result<()> {
     println!("  Asset size:                                 {} bytes", 8 + core::mem::size_of::<Asset>());
     println!("  Group size:                                 {} bytes", 8 + core::mem::size_of::<Group>());
     let n = MAX_TOKEN_POSITIONS.min(MAX_HEALTH_ASSETS);
-    let (group, acc, raws) = max_account(n, now);
+    let (_, _, raws) = max_account(n, now);
     println!("  health-check accounts, {n} token positions: {} (2 per underlying: Asset + oracle)", raws.len());
     let (_, _, raws14) = max_account(14, now);
     println!("  health-check accounts, 14 underlyings:      {} (target 2K + 2 = 30)", raws14.len());
-    let (g14, a14, raws14p) = max_account_with_perps(14, MAX_PERP_POSITIONS, now);
+    let (g14, a14, raws14p) = ballast_sdk::synthetic::account_with_perps(14, MAX_PERP_POSITIONS, now);
     health::compute(&g14, &a14, &raws14p, now, HealthType::Init)?;
     println!(
         "  health check, 14 tokens + 8 perps on 14 underlyings: {} remaining + 2 fixed = {} accounts (target 2 x 14 + 2 = 30; a token slot is one per underlying, so 16 tokens need 16)",
@@ -176,25 +112,64 @@ pub fn run(a: Args) -> Result<()> {
         );
     }
 
-    // Throughput: full path from raw bytes (decode, oracle parse and checks, engine), one core.
-    let h = health::compute(&group, &acc, &raws, now, HealthType::Init)?;
-    let start = Instant::now();
-    let mut evals = 0u64;
-    let mut sink = ballast::risk::Fx::ZERO;
-    while start.elapsed().as_secs_f64() < a.seconds {
-        for _ in 0..100 {
-            let c = health::compute(&group, &acc, &raws, now, HealthType::Init)?;
-            sink = sink.max(c.health);
-            evals += 1;
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    assert_eq!(sink, h.health);
-    println!(
-        "  off-chain health from raw bytes:            {:.0} evaluations/s on one core ({} positions each; target >= 50,000 for 32)",
-        evals as f64 / secs,
-        n
-    );
-    println!("  divisions by a variable per position in health: 0 (fractions precomputed per asset)");
+    per_position(now)?;
+    throughput(&a);
     Ok(())
+}
+
+/// Estimated compute units of one Init health check of `acc` (the program's loader and engine on
+/// its health accounts `raws`, counted operations weighted as in docs/performance.md, plus the
+/// remaining accounts' entrypoint cost).
+fn health_cu(group: &Pubkey, acc: &MarginAccount, raws: &[ballast_sdk::decode::RawAccount], now: i64) -> Result<u64> {
+    use ballast::risk::ops;
+    ops::set_counting(true);
+    let before = ops::snapshot();
+    let r = health::compute(group, acc, raws, now, HealthType::Init);
+    let counted = ops::snapshot().since(&before);
+    ops::set_counting(false);
+    r?;
+    Ok(counted.estimated_cu(raws.len() as u64))
+}
+
+/// Estimated on-chain cost per position of a health check (issue 11): the marginal cost of token
+/// positions (16 against 8 tokens), of perp positions on underlyings the account already holds
+/// (14 tokens + 8 perps against 14 tokens) and of perp positions on new underlyings (quote + 8
+/// perps against quote only, each adding an Asset and an oracle to read).
+fn per_position(now: i64) -> Result<()> {
+    use ballast_sdk::synthetic::{Market, Shape};
+    let m = Market::new(16, now);
+    let cu = |tokens: usize, perps: usize| -> Result<u64> {
+        let acc = m.account(Shape { tokens, perps }, 0);
+        health_cu(&m.group, &acc, &m.health_accounts(&acc), now)
+    };
+    let (t8, t16, t14, t14p8, q, qp8) = (cu(8, 0)?, cu(16, 0)?, cu(14, 0)?, cu(14, 8)?, cu(1, 0)?, cu(1, 8)?);
+    println!("  estimated compute of an Init health check: 8 tokens ~{t8} CU, 16 tokens ~{t16} CU, 14 tokens + 8 perps ~{t14p8} CU");
+    println!(
+        "  estimated compute per position of a health check: token ~{} CU (target <= 1,000; Mango v4 asserts < 3,350), \
+         perp on a held underlying ~{} CU, perp on a new underlying ~{} CU (target <= 1,500; Mango v4 asserts < 4,800)",
+        (t16 - t8) / 8,
+        (t14p8 - t14) / 8,
+        (qp8 - q) / 8
+    );
+    Ok(())
+}
+
+/// Off-chain throughput per shape (issue 11), min / median / max over `a.rounds` rounds.
+fn throughput(a: &Args) {
+    use ballast_sdk::synthetic::timing::{full_path, million, sweep_core};
+    use ballast_sdk::synthetic::SHAPES;
+    println!("Off-chain health throughput, one core unless said (docs/performance.md says what each loop includes)");
+    for shape in SHAPES {
+        let f = full_path(shape, a.rounds, a.seconds);
+        let s = sweep_core(shape, a.rounds, a.seconds);
+        println!(
+            "  {:<20} full path from raw bytes: {f} evals/s; sweep, oracles and assets cached: {s} accounts/s",
+            shape.label()
+        );
+    }
+    let (secs, workers) = million(a.book, a.rounds);
+    println!(
+        "  sweep of {} accounts of mixed shapes on {workers} workers (price book included): {secs} s",
+        ballast_sdk::synthetic::timing::group(a.book as u64)
+    );
 }

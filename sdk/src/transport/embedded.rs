@@ -221,14 +221,19 @@ impl Transport for EmbeddedBank {
     }
 
     fn margin_accounts(&mut self, group: &Pubkey) -> Result<Vec<Pubkey>> {
+        Ok(self.margin_account_data(group, 0)?.1.into_iter().map(|r| r.key).collect())
+    }
+
+    fn slot(&mut self) -> Result<u64> {
+        self.rt.block_on(self.ctx.banks_client.get_root_slot()).map_err(|e| SdkError::Transport(e.to_string()))
+    }
+
+    /// The accounts this bank has seen in transactions that are margin accounts of `group`.
+    fn margin_account_data(&mut self, group: &Pubkey, min_slot: u64) -> Result<(u64, Vec<RawAccount>)> {
+        let slot = self.slot()?.max(min_slot);
         let keys: Vec<Pubkey> = self.seen.iter().copied().collect();
         let raws = self.get_accounts(&keys)?;
-        Ok(keys
-            .into_iter()
-            .zip(raws)
-            .filter(|(_, r)| r.as_ref().is_some_and(|r| is_margin_account_of(r, group)))
-            .map(|(k, _)| k)
-            .collect())
+        Ok((slot, raws.into_iter().flatten().filter(|r| is_margin_account_of(r, group)).collect()))
     }
 }
 

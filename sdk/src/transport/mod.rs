@@ -46,6 +46,24 @@ pub trait Transport {
     fn now(&mut self) -> Result<i64>;
     /// Every margin account of `group` (what a keeper scans).
     fn margin_accounts(&mut self, group: &Pubkey) -> Result<Vec<Pubkey>>;
+    /// The slot the cluster has processed (what cached reads are stamped with).
+    fn slot(&mut self) -> Result<u64>;
+    /// Reads many accounts, in order, with a slot at which they were at least as new. Over RPC
+    /// one `getMultipleAccounts` call and its context slot; the default reads the slot first.
+    fn get_accounts_at(&mut self, keys: &[Pubkey]) -> Result<(u64, Vec<Option<RawAccount>>)> {
+        let slot = self.slot()?;
+        Ok((slot, self.get_accounts(keys)?))
+    }
+    /// Every margin account of `group` with its bytes and a slot at which they were at least as
+    /// new, never older than `min_slot` (a cache passes the newest slot it has seen, so that a
+    /// lagging node cannot hand it older bytes stamped as newer). Over RPC one filtered
+    /// `getProgramAccounts` with that minimum context slot; the default reads the keys, then the
+    /// accounts in batches.
+    fn margin_account_data(&mut self, group: &Pubkey, min_slot: u64) -> Result<(u64, Vec<RawAccount>)> {
+        let slot = self.slot()?.max(min_slot);
+        let keys = self.margin_accounts(group)?;
+        Ok((slot, self.get_accounts(&keys)?.into_iter().flatten().collect()))
+    }
 }
 
 /// The outcome of a dry run ([`Transport::simulate`]).

@@ -62,14 +62,63 @@ impl Transport for RpcTransport {
     }
 
     fn get_accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<RawAccount>>> {
+        Ok(self.get_accounts_at(keys)?.1)
+    }
+
+    /// `getMultipleAccounts` in batches of 100 (the node's limit); the slot is the oldest batch's
+    /// context slot.
+    fn get_accounts_at(&mut self, keys: &[Pubkey]) -> Result<(u64, Vec<Option<RawAccount>>)> {
         let mut out = Vec::with_capacity(keys.len());
+        let mut slot = u64::MAX;
         for chunk in keys.chunks(100) {
-            let r = self.client.get_multiple_accounts(chunk).map_err(transport)?;
-            for (k, a) in chunk.iter().zip(r) {
+            let r = self.client.get_multiple_accounts_with_commitment(chunk, self.client.commitment());
+            let r = r.map_err(transport)?;
+            slot = slot.min(r.context.slot);
+            for (k, a) in chunk.iter().zip(r.value) {
                 out.push(a.map(|a| RawAccount::new(*k, a.owner, a.lamports, &a.data)));
             }
         }
-        Ok(out)
+        if slot == u64::MAX {
+            slot = self.slot()?;
+        }
+        Ok((slot, out))
+    }
+
+    fn slot(&mut self) -> Result<u64> {
+        self.client.get_slot().map_err(transport)
+    }
+
+    /// One `getProgramAccounts` with the margin-account size and group filters, base64 data, at a
+    /// context slot of at least `min_slot` (the result is stamped `min_slot`: a lower bound of
+    /// when the node read it). A node still behind that slot is asked again, up to three times.
+    fn margin_account_data(&mut self, group: &Pubkey, min_slot: u64) -> Result<(u64, Vec<RawAccount>)> {
+        use solana_rpc_client::api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
+        let config = RpcProgramAccountsConfig {
+            filters: Some(margin_filters(group)),
+            account_config: RpcAccountInfoConfig {
+                encoding: Some(solana_rpc_client::api::response::UiAccountEncoding::Base64),
+                min_context_slot: Some(min_slot),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut tries = 0;
+        loop {
+            // The typed variant is deprecated in favour of the UI-account one, which would need the
+            // account-decoder crate to decode base64 again; this one decodes it.
+            #[allow(deprecated)]
+            match self.client.get_program_accounts_with_config(&ballast::ID, config.clone()) {
+                Ok(accounts) => {
+                    let raws = accounts.into_iter().map(|(k, a)| RawAccount::new(k, a.owner, a.lamports, &a.data));
+                    return Ok((min_slot, raws.collect()));
+                }
+                Err(e) if tries < 3 && e.to_string().contains("inimum context slot") => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(400));
+                }
+                Err(e) => return Err(transport(e)),
+            }
+        }
     }
 
     /// Appends the compute-budget instructions ([`compute_budget_ixs`]), signs under the latest
@@ -100,17 +149,20 @@ impl Transport for RpcTransport {
 
     fn margin_accounts(&mut self, group: &Pubkey) -> Result<Vec<Pubkey>> {
         use solana_rpc_client::api::config::RpcProgramAccountsConfig;
-        use solana_rpc_client::api::filter::{Memcmp, RpcFilterType};
-        let config = RpcProgramAccountsConfig {
-            filters: Some(vec![
-                RpcFilterType::DataSize(ballast::state::MARGIN_ACCOUNT_LEN as u64),
-                RpcFilterType::Memcmp(Memcmp::new_base58_encoded(8, group.as_ref())),
-            ]),
-            ..Default::default()
-        };
+        let config = RpcProgramAccountsConfig { filters: Some(margin_filters(group)), ..Default::default() };
         let accounts = self.client.get_program_ui_accounts_with_config(&ballast::ID, config).map_err(transport)?;
         Ok(accounts.into_iter().map(|(k, _)| k).collect())
     }
+}
+
+/// The `getProgramAccounts` filters of a group's margin accounts: their size, and the group at
+/// offset 8 (after the discriminator).
+fn margin_filters(group: &Pubkey) -> Vec<solana_rpc_client::api::filter::RpcFilterType> {
+    use solana_rpc_client::api::filter::{Memcmp, RpcFilterType};
+    vec![
+        RpcFilterType::DataSize(ballast::state::MARGIN_ACCOUNT_LEN as u64),
+        RpcFilterType::Memcmp(Memcmp::new_base58_encoded(8, group.as_ref())),
+    ]
 }
 
 #[cfg(test)]
