@@ -234,10 +234,45 @@ fn groups_of(input: &HealthInput) -> Groups {
     g
 }
 
+/// Bit masks over the first `n` entries: `(later, shared)`, where bit `j` of `later` is set when
+/// an earlier entry is in the same risk group as entry `j`, and bit `i` of `shared` when any other
+/// entry is. One pass over the pairs (n <= 16: at most 120 comparisons).
+#[allow(clippy::arithmetic_side_effects)] // i < j < 16: shifts below 16, indexes in range
+fn group_masks(groups: &Groups, n: usize) -> (u32, u32) {
+    let (mut later, mut shared) = (0u32, 0u32);
+    for i in 0..n {
+        for j in i + 1..n {
+            if groups[i] == groups[j] {
+                later |= 1 << j;
+                shared |= (1 << i) | (1 << j);
+            }
+        }
+    }
+    (later, shared)
+}
+
 /// Below these bounds (net value 2^68 quote native units, shock 16) a group side cannot overflow:
 /// each product is under 2^72 and a sum of at most 16 under 2^76, within `Fx`'s 2^79.
 const SAFE_NET: fixed::types::U80F48 = fixed::types::U80F48::from_bits(1u128 << (68 + 48));
 const SAFE_SHOCK: fixed::types::U80F48 = fixed::types::U80F48::from_bits(16u128 << 48);
+
+/// [`group_charge`] of a one-member group of net value `v` when its losses are not needed: the
+/// charge only, the same value and the same errors.
+#[inline]
+fn single_charge(v: Fx, sh: Shocks) -> RiskResult<Fx> {
+    if v == Fx::ZERO {
+        return Ok(Fx::ZERO);
+    }
+    let small = v.unsigned_abs() < SAFE_NET && sh.down.unsigned_abs() < SAFE_SHOCK && sh.up.unsigned_abs() < SAFE_SHOCK;
+    let down = || mul(v, sh.down, Round::Up).or_overflow();
+    let up = || mul(v, sh.up, Round::Down).and_then(|x| x.checked_neg()).or_overflow();
+    let (loss_down, loss_up) = match (small, v > Fx::ZERO) {
+        (true, true) => (down()?, Fx::ZERO),
+        (true, false) => (Fx::ZERO, up()?),
+        (false, _) => (down()?, up()?),
+    };
+    Ok(loss_down.max(loss_up).max(Fx::ZERO))
+}
 
 /// Scenario charge of the risk group of asset `i` (which is the group's first member in the input),
 /// with the group's losses in its down and up scenarios.
@@ -316,6 +351,7 @@ pub fn health_components(input: &HealthInput, t: HealthType) -> RiskResult<Healt
 /// `losses` when given.
 #[inline(never)]
 #[allow(clippy::needless_range_loop)] // `i` indexes parallel arrays (assets, exposures, losses)
+#[allow(clippy::arithmetic_side_effects)] // `1 << i` with i < 16 in a u32 mask
 pub fn health_with_group_losses(
     input: &HealthInput,
     t: HealthType,
@@ -338,10 +374,15 @@ pub fn health_with_group_losses(
         *l = [Fx::ZERO; 2 * MAX_HEALTH_ASSETS];
     }
     let both = losses.is_some();
+    let (later, shared) = group_masks(&groups, n);
     for i in 0..n {
-        let g = groups[i];
-        if groups[..i].contains(&g) {
+        if later & (1 << i) != 0 {
             continue; // group already charged
+        }
+        if !both && shared & (1 << i) == 0 {
+            // A one-member group (the common case): its charge from its own net value.
+            charges = add(charges, single_charge(net_values[i], input.assets[i].shocks(t))?)?;
+            continue;
         }
         let (charge, down, up) = group_charge(input, &groups, &net_values, i, t, both)?;
         charges = add(charges, charge)?;

@@ -9,7 +9,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::constants::QUOTE_ASSET_INDEX;
+use crate::constants::{MAX_PERP_POSITIONS, MAX_TOKEN_POSITIONS, QUOTE_ASSET_INDEX};
 use crate::error::{BallastError, RiskResultExt};
 use crate::oracle::{is_price_invalid, read_oracle, OraclePrice};
 use crate::risk::bank::BankState;
@@ -115,9 +115,18 @@ pub fn fill_input_from<'a>(
 ) -> Result<()> {
     input.len = 0;
     let mut perp_cash = Fx::ZERO;
+    // The slots' asset indexes, compact: each entry's slot is found in them as `token_slot` and
+    // `perp_slot` find it (the first match).
+    let tokens: [u16; MAX_TOKEN_POSITIONS] = core::array::from_fn(|i| account.tokens[i].asset_index);
+    let perps: [u16; MAX_PERP_POSITIONS] = core::array::from_fn(|i| account.perps[i].asset_index);
     for a in entries {
-        let spot = a.bank.native(account.token_indexed(a.risk.asset_index)).map_risk()?;
-        let (perp_base, perp_quote) = perp_exposure(account, a)?;
+        let ai = a.risk.asset_index;
+        let shares = tokens.iter().position(|&t| t == ai).map_or(Fx::ZERO, |s| account.tokens[s].indexed.fx());
+        let spot = a.bank.native(shares).map_risk()?;
+        let (perp_base, perp_quote) = match perps.iter().position(|&p| p == ai) {
+            Some(slot) => perp_exposure(account, slot, a)?,
+            None => (Fx::ZERO, Fx::ZERO),
+        };
         perp_cash = perp_cash.checked_add(perp_quote).ok_or(BallastError::MathOverflow)?;
         input.push(a.risk, Exposure { spot, perp_base, perp_quote }).map_risk()?;
     }
@@ -129,11 +138,9 @@ pub fn fill_input_from<'a>(
     Ok(())
 }
 
-/// (base in native units, quote with funding owed) of the account's perp position in `a`.
-fn perp_exposure(account: &MarginAccount, a: &LoadedAsset) -> Result<(Fx, Fx)> {
-    let Some(slot) = account.perp_slot(a.risk.asset_index) else {
-        return Ok((Fx::ZERO, Fx::ZERO));
-    };
+/// (base in native units, quote with funding owed) of the account's perp position in `a`, in
+/// perp slot `slot`.
+fn perp_exposure(account: &MarginAccount, slot: usize, a: &LoadedAsset) -> Result<(Fx, Fx)> {
     let pos = account.perps[slot].pos(a.perp_lot_size).map_risk()?;
     let owed = pos.funding_owed(a.perp_index).map_risk()?;
     Ok((pos.base, pos.quote.checked_sub(owed).ok_or(BallastError::MathOverflow)?))

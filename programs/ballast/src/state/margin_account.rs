@@ -293,6 +293,15 @@ impl ActiveAssets {
             return; // unreachable: capacity is every slot plus two extras
         }
         let s = &self.items[..self.len];
+        if s.last().is_none_or(|&last| idx > last) {
+            // Ascending input (token slots usually are): append without a search.
+            self.items[self.len] = idx;
+            #[allow(clippy::arithmetic_side_effects)] // len < items.len(), checked above
+            {
+                self.len += 1;
+            }
+            return;
+        }
         if let Err(pos) = s.binary_search(&idx) {
             // len < items.len() (checked above), so pos + 1 and len + 1 stay in bounds.
             #[allow(clippy::arithmetic_side_effects)]
@@ -306,5 +315,31 @@ impl ActiveAssets {
     /// The used entries.
     pub fn as_slice(&self) -> &[u16] {
         &self.items[..self.len]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Issue 11: inserting in any order (ascending runs take the append path) gives the
+        /// sorted, duplicate-free list.
+        #[test]
+        fn active_assets_are_sorted_and_unique(idx in prop::collection::vec(0u16..40, 0..34), ascending in any::<bool>()) {
+            let mut idx = idx;
+            if ascending {
+                idx.sort();
+            }
+            let mut a = ActiveAssets::default();
+            for &i in &idx {
+                a.insert(i);
+            }
+            let mut want = idx.clone();
+            want.sort();
+            want.dedup();
+            prop_assert_eq!(a.as_slice(), &want[..]);
+        }
     }
 }
