@@ -847,15 +847,22 @@ mod tests {
     }
 
     /// A one-sided group whose skipped side would overflow (a long of 2^77 quote with a 500% up
-    /// shock) is an overflow error, as when both sides were computed; just under the bound the
-    /// skipped side is exact and both engines agree.
+    /// shock, a short with a 500% down shock) is an overflow error, as when both sides were
+    /// computed; just under the bound the skipped side is exact and both engines agree.
     #[test]
     fn skipped_group_side_that_would_overflow_is_an_error_as_before() {
-        let p = params(100, 50_000);
-        for (bits, fails) in [(1i128 << (77 + 48), true), (1i128 << (67 + 48), false)] {
+        // A long whose up side overflows, a short whose down side overflows (500% shocks).
+        let (up, down) = (params(100, 50_000), params(50_000, 100));
+        let cases = [
+            (&up, 1i128 << (77 + 48), true),
+            (&up, 1i128 << (67 + 48), false),
+            (&down, -(1i128 << (77 + 48)), true),
+            (&down, -(1i128 << (67 + 48)), false),
+        ];
+        for (p, bits, fails) in cases {
             let mut h = HealthInput::default();
             let x = Exposure { spot: Fx::from_bits(bits), ..Default::default() };
-            h.push(asset(0, 0, 1.0, &p), x).unwrap();
+            h.push(asset(0, 0, 1.0, p), x).unwrap();
             let want = reference_health(&h, HealthType::Init);
             assert_eq!(want.is_err(), fails);
             assert_eq!(health_components(&h, HealthType::Init).is_err(), fails);
