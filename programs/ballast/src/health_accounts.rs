@@ -242,17 +242,34 @@ fn load_one<R: AccountReader + ?Sized>(
 
 /// Loads the health accounts of `account` (plus `extra`, the assets the instruction adds a
 /// position in) from `accounts`, checking canonical order, ownership, group, oracle keys and prices.
-/// `_priced` is the oracle policy's proof that the action reads prices
+/// `priced` is the oracle policy's proof that the action reads prices
 /// ([`crate::oracle::Priced`]).
-#[allow(clippy::arithmetic_side_effects)] // account counts: n <= 16, lists < 48 accounts
 pub fn load_health_accounts<R: AccountReader + ?Sized>(
-    _priced: crate::oracle::Priced,
+    priced: crate::oracle::Priced,
     group: &Pubkey,
     account: &MarginAccount,
     extra: &[u16],
     accounts: &R,
     now: i64,
 ) -> Result<Box<HealthAccounts>> {
+    let mut out: Box<HealthAccounts> = bytemuck::zeroed_box();
+    load_health_accounts_into(&mut out, priced, group, account, extra, accounts, now)?;
+    Ok(out)
+}
+
+/// [`load_health_accounts`] into an existing `out` (what it calls; an off-chain caller can reuse
+/// one buffer): `out.len` is 0 on failure.
+#[allow(clippy::arithmetic_side_effects)] // account counts: n <= 16, lists < 48 accounts
+pub fn load_health_accounts_into<R: AccountReader + ?Sized>(
+    out: &mut HealthAccounts,
+    _priced: crate::oracle::Priced,
+    group: &Pubkey,
+    account: &MarginAccount,
+    extra: &[u16],
+    accounts: &R,
+    now: i64,
+) -> Result<()> {
+    out.len = 0;
     let required = account.active_assets(extra);
     let n = required.len;
     if n > MAX_HEALTH_ASSETS {
@@ -266,15 +283,21 @@ pub fn load_health_accounts<R: AccountReader + ?Sized>(
     if total < 2 * n || total > 3 * n {
         return err!(BallastError::InvalidHealthAccounts);
     }
-    let mut out: Box<HealthAccounts> = bytemuck::zeroed_box();
     let mut next_fallback = 2 * n;
     for (i, &want) in required.as_slice().iter().enumerate() {
-        out.items[i] = load_one(group, accounts, i, want, &mut next_fallback, now)?;
+        match load_one(group, accounts, i, want, &mut next_fallback, now) {
+            Ok(item) => out.items[i] = item,
+            Err(e) => {
+                out.len = 0;
+                return Err(e);
+            }
+        }
         out.len = i + 1;
     }
     // Every trailing account must have been used as a fallback.
     if next_fallback != total {
+        out.len = 0;
         return err!(BallastError::InvalidHealthAccounts);
     }
-    Ok(out)
+    Ok(())
 }
