@@ -229,7 +229,7 @@ impl Crash {
             total.refused.len()
         );
         println!(
-            "keeper sweeps: {} account evaluations from cached bytes, {:.0} accounts/s (wall time of the parallel evaluations; varies by machine)",
+            "keeper sweeps: {} account evaluations from cached bytes, {:.0} accounts/s (wall time of the evaluations: Maint, LiquidationEnd and collateral per account; varies by machine)",
             total.evaluated,
             total.evals_per_sec()
         );
