@@ -200,9 +200,9 @@ impl Keeper {
             .collect()
     }
 
-    /// One sweep: refreshes `cache`, loads the price book, and evaluates every account but the
-    /// liquidator's own in priority order (accounts holding the assets that moved most first),
-    /// counting the evaluations and their time in `r`.
+    /// One sweep: refreshes `cache`, loads the price book, and evaluates every account (the
+    /// liquidator's own too: it is a settlement counterparty) in priority order (accounts holding
+    /// the assets that moved most first), counting the evaluations and their time in `r`.
     fn sweep(&self, t: &mut dyn Transport, cache: &mut AccountCache, r: &mut Report) -> Result<Vec<View>> {
         let now = t.now()?;
         cache.refresh(t)?;
