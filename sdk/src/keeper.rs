@@ -141,11 +141,6 @@ fn program(e: anchor_lang::error::Error) -> crate::SdkError {
 }
 
 impl Keeper {
-    fn assets(&self, t: &mut dyn Transport) -> Result<Vec<Asset>> {
-        let g = decode::group(&require_account(t, &self.group)?)?;
-        (0..g.num_assets).map(|i| decode::asset(&require_account(t, &pda::asset(&self.group, i).0)?)).collect()
-    }
-
     /// The health keys of `acc` (plus `extra`), with the fallback oracle of every asset whose
     /// primary price is currently unusable.
     fn keys(
@@ -270,10 +265,11 @@ impl Keeper {
 
     /// One sweep over every account, then actions in priority order; true when anything was done.
     fn round(&self, t: &mut dyn Transport, cache: &mut AccountCache, r: &mut Report) -> Result<bool> {
-        let assets = self.assets(t)?;
         // Every account is a possible settlement counterparty (the liquidator's taken-over positions
         // included); the liquidator itself is never acted on.
         let views = self.sweep(t, cache, r)?;
+        // The Assets as the sweep read them (one batched read per round, not one call per asset).
+        let assets = cache.assets()?;
         let mut acted = false;
         for v in views.iter().filter(|v| v.key != self.liqor) {
             // Liquidate while there is something to take; an account left with debts only is

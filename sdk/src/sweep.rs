@@ -284,6 +284,14 @@ impl AccountCache {
         }
     }
 
+    /// The group's Assets as of the last refresh, by index.
+    pub fn assets(&self) -> Result<Vec<Asset>> {
+        self.asset_keys
+            .iter()
+            .map(|k| decode::asset(self.get(k).ok_or_else(|| SdkError::AccountNotFound(k.to_string()))?))
+            .collect()
+    }
+
     /// The margin accounts of the last refresh, sorted by address.
     pub fn margin_accounts(&self) -> &[Pubkey] {
         &self.margin
