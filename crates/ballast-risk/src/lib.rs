@@ -23,6 +23,7 @@ pub mod interest;
 pub mod liquidation;
 pub mod num;
 pub mod ops;
+pub mod options;
 pub mod params;
 pub mod perp;
 pub mod stable_price;
