@@ -205,6 +205,12 @@ fn asset_terms(a: &AssetRisk, e: &Exposure, t: HealthType) -> RiskResult<AssetTe
     Ok(AssetTerms { net_value, equity: net_value, addons })
 }
 
+/// Net value of one entry's linear exposure (spot + perp base) at the price of health type `t`,
+/// the value [`health_with_group_losses`] shocks in its scenarios, quote native units.
+pub(crate) fn linear_net_value(a: &AssetRisk, e: &Exposure, t: HealthType) -> RiskResult<Fx> {
+    asset_terms(a, e, t).map(|terms| terms.net_value)
+}
+
 /// Concentration charge: (|net| - threshold) x price x rate when positive.
 #[inline(never)]
 fn concentration_charge(a: &AssetRisk, net: Fx, price: Price) -> RiskResult<Fx> {
@@ -256,6 +262,21 @@ fn group_masks(groups: &Groups, n: usize) -> (u32, u32) {
 const SAFE_NET: fixed::types::U80F48 = fixed::types::U80F48::from_bits(1u128 << (68 + 48));
 const SAFE_SHOCK: fixed::types::U80F48 = fixed::types::U80F48::from_bits(16u128 << 48);
 
+/// Loss of a linear exposure of net value `v` when its price falls by the fraction `down`: a long
+/// loses `v × down`, rounded up (a larger loss, a smaller gain for a short). The one formula of
+/// every scenario loss: the two-point charges here and the options grid (`options::grid`).
+#[inline]
+pub(crate) fn loss_down(v: Fx, down: Fx) -> RiskResult<Fx> {
+    mul(v, down, Round::Up).or_overflow()
+}
+
+/// Loss of a linear exposure of net value `v` when its price rises by the fraction `up`: a short
+/// loses `-v × up` (`v × up` rounded down: a larger loss).
+#[inline]
+pub(crate) fn loss_up(v: Fx, up: Fx) -> RiskResult<Fx> {
+    mul(v, up, Round::Down).and_then(|x| x.checked_neg()).or_overflow()
+}
+
 /// [`group_charge`] of a one-member group of net value `v` when its losses are not needed: the
 /// charge only, the same value and the same errors.
 #[inline]
@@ -264,8 +285,8 @@ fn single_charge(v: Fx, sh: Shocks) -> RiskResult<Fx> {
         return Ok(Fx::ZERO);
     }
     let small = v.unsigned_abs() < SAFE_NET && sh.down.unsigned_abs() < SAFE_SHOCK && sh.up.unsigned_abs() < SAFE_SHOCK;
-    let down = || mul(v, sh.down, Round::Up).or_overflow();
-    let up = || mul(v, sh.up, Round::Down).and_then(|x| x.checked_neg()).or_overflow();
+    let down = || loss_down(v, sh.down);
+    let up = || loss_up(v, sh.up);
     let (loss_down, loss_up) = match (small, v > Fx::ZERO) {
         (true, true) => (down()?, Fx::ZERO),
         (true, false) => (Fx::ZERO, up()?),
@@ -316,24 +337,21 @@ fn group_charge(
     // A side is skipped only when it cannot overflow, so that the result and every error are the
     // ones of computing both.
     let (down_side, up_side) = (both || !small || longs, both || !small || shorts);
-    let mut loss_down = Fx::ZERO;
-    let mut loss_up = Fx::ZERO;
+    let mut loss_down_sum = Fx::ZERO;
+    let mut loss_up_sum = Fx::ZERO;
     for j in i..last {
         if groups[j] != g || net_values[j] == Fx::ZERO {
             continue;
         }
         let sh = input.assets[j].shocks(t);
         if down_side {
-            // Down move: a long loses value*down (rounded up: larger loss, smaller gain for a short).
-            loss_down = add(loss_down, mul(net_values[j], sh.down, Round::Up).or_overflow()?)?;
+            loss_down_sum = add(loss_down_sum, loss_down(net_values[j], sh.down)?)?;
         }
         if up_side {
-            // Up move: a short loses -value*up (value*up rounded down: larger loss).
-            let up = mul(net_values[j], sh.up, Round::Down).and_then(|x| x.checked_neg()).or_overflow()?;
-            loss_up = add(loss_up, up)?;
+            loss_up_sum = add(loss_up_sum, loss_up(net_values[j], sh.up)?)?;
         }
     }
-    Ok((loss_down.max(loss_up).max(Fx::ZERO), loss_down, loss_up))
+    Ok((loss_down_sum.max(loss_up_sum).max(Fx::ZERO), loss_down_sum, loss_up_sum))
 }
 
 /// Each risk group's losses in its down and up scenarios, at entries `2i` and `2i + 1` for the group
@@ -414,7 +432,7 @@ pub struct StepHealthCache {
 }
 
 /// First entry of `input` in the risk group of entry `i`.
-fn first_member(input: &HealthInput, i: usize) -> usize {
+pub(crate) fn first_member(input: &HealthInput, i: usize) -> usize {
     let g = input.assets[i].risk_group;
     input.assets[..i].iter().position(|a| a.risk_group == g).unwrap_or(i)
 }

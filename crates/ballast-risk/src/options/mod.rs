@@ -25,7 +25,9 @@
 //! expiry, one Q.48 division per volatility (`1 / s` is not cached: `d1` is one division), two
 //! table lookups of degree 10 per price. No loop depends on the input.
 
+pub mod efficiency;
 pub mod fixed;
+pub mod grid;
 mod tables;
 
 use crate::num::{div_wide, mul_shift, Fx, Price, Round, PRICE_FRAC};
@@ -69,8 +71,6 @@ pub struct Black76 {
 /// The intermediate quantities of a valuation, Q.48 (`i64`, see [`fixed`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Terms {
-    /// `K / F`.
-    pub k: i64,
     /// `sqrt(T)`, T in years.
     pub sqrt_t: i64,
     /// `σ sqrt(T)`; zero: intrinsic value only.
@@ -132,6 +132,15 @@ impl Black76 {
     /// The valuation's intermediate terms.
     pub fn terms(&self) -> RiskResult<Terms> {
         self.validate()?;
+        let (ln_k, sqrt_t) = self.log_moneyness_and_root_time()?;
+        self.terms_at(ln_k, sqrt_t)
+    }
+
+    /// The parts of [`Self::terms`] that depend on the strike, the forward and the time only:
+    /// `ln(K / F)` (`None` when `K / F` is below 2^-48: deep in the money, worth its intrinsic
+    /// value to the last bit) and `sqrt(T)` (T in years). The scenario grid computes them once per
+    /// option and moves `ln(K / F)` by `-ln(1 + move)` per price scenario.
+    pub fn log_moneyness_and_root_time(&self) -> RiskResult<(Option<i64>, i64)> {
         let k = self.moneyness()?;
         let years = if self.seconds <= 0 {
             0
@@ -141,15 +150,24 @@ impl Black76 {
                 .or_overflow()?
         };
         let sqrt_t = fixed::sqrt(years).or_overflow()?;
+        let ln_k = if k == 0 { None } else { Some(fixed::ln(k).or_overflow()?) };
+        Ok((ln_k, sqrt_t))
+    }
+
+    /// The terms from `ln(K / F)` and `sqrt(T)` (see [`Self::log_moneyness_and_root_time`]) and
+    /// this valuation's volatility. The caller guarantees `K / F <= MAX_MONEYNESS`.
+    pub fn terms_at(&self, ln_k: Option<i64>, sqrt_t: i64) -> RiskResult<Terms> {
         let vol = i64::try_from(self.vol.to_bits()).ok().or_overflow()?;
         let s = fixed::mul(vol, sqrt_t).or_overflow()?;
-        if s <= 0 || k == 0 {
-            // Expired, zero volatility, or a strike below 2^-48 of the forward (deep in the
-            // money: N(d1) = N(d2) = 1 to the last bit): intrinsic value.
-            let (d, n) = if k < ONE { (CLAMP_D, ONE) } else { (-CLAMP_D, 0) };
-            return Ok(Terms { k, sqrt_t, s: s.max(0), d1: d, d2: d, n1: n, n2: n });
-        }
-        let ln_k = fixed::ln(k).or_overflow()?;
+        let ln_k = match ln_k {
+            Some(l) if s > 0 => l,
+            _ => {
+                // Expired, zero volatility, or a strike below 2^-48 of the forward (deep in the
+                // money: N(d1) = N(d2) = 1 to the last bit): intrinsic value.
+                let (d, n) = if self.strike < self.forward { (CLAMP_D, ONE) } else { (-CLAMP_D, 0) };
+                return Ok(Terms { sqrt_t, s: s.max(0), d1: d, d2: d, n1: n, n2: n });
+            }
+        };
         // d1 = -ln k / s + s / 2 in i128 (|ln k| < 49, s >= 2^-48: below 2^103), then clamped.
         let d1 = (i128::from(ln_k).checked_neg().or_overflow()? << FRAC)
             .checked_div(i128::from(s))
@@ -158,7 +176,7 @@ impl Black76 {
         let d2 = d1.checked_sub(i128::from(s)).or_overflow()?;
         let clamp = |d: i128| i64::try_from(d.clamp(i128::from(-CLAMP_D), i128::from(CLAMP_D))).unwrap_or(CLAMP_D);
         let (d1, d2) = (clamp(d1), clamp(d2));
-        Ok(Terms { k, sqrt_t, s, d1, d2, n1: norm_cdf(d1), n2: norm_cdf(d2) })
+        Ok(Terms { sqrt_t, s, d1, d2, n1: norm_cdf(d1), n2: norm_cdf(d2) })
     }
 
     /// The option's price per base native unit, quote native per base native: [`Round::Down`]

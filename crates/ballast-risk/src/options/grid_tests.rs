@@ -1,0 +1,317 @@
+//! The scenario grid: soundness against an independent f64 revaluation, the linear engine
+//! unchanged without options, expiry at intrinsic value, the short-option minimum, extreme moves,
+//! the volatility scaling, Greeks, errors, and the capital-efficiency table.
+
+use super::super::efficiency::{self, Leg, PRICE, SIZE};
+use super::*;
+use crate::params::{RiskFractions, RiskParams};
+use crate::Exposure;
+use proptest::prelude::*;
+
+fn ncdf(x: f64) -> f64 {
+    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Black-76 in f64 per unit; intrinsic when expired or at zero volatility.
+fn bs(kind: OptionKind, f: f64, k: f64, vol: f64, seconds: i64) -> f64 {
+    let years = seconds.max(0) as f64 / super::super::SECONDS_PER_YEAR as f64;
+    let s = vol * years.sqrt();
+    if s == 0.0 || f == 0.0 {
+        return match kind {
+            OptionKind::Call => (f - k).max(0.0),
+            OptionKind::Put => (k - f).max(0.0),
+        };
+    }
+    let d1 = (f / k).ln() / s + s / 2.0;
+    let d2 = d1 - s;
+    match kind {
+        OptionKind::Call => f * ncdf(d1) - k * ncdf(d2),
+        OptionKind::Put => k * ncdf(-d2) - f * ncdf(-d1),
+    }
+}
+
+fn params(down: u16, up: u16) -> RiskParams {
+    RiskParams {
+        init_down_bps: down,
+        init_up_bps: up,
+        maint_down_bps: down / 2,
+        maint_up_bps: up / 2,
+        risk_group: 0,
+        liquidation_fee_bps: 100,
+        concentration_threshold: u64::MAX,
+        ..Default::default()
+    }
+}
+
+fn asset(index: u16, group: u16, price: f64, p: &RiskParams) -> AssetRisk {
+    AssetRisk {
+        asset_index: index,
+        risk_group: group,
+        oracle_price: Price::from_num(price),
+        stable_price: Price::from_num(price),
+        fr: RiskFractions::from_params(p),
+        init_pnl_cap: Fx::ZERO,
+    }
+}
+
+fn cfg() -> GridConfig {
+    GridConfig::new(&OptionRiskConfig::DEFAULT).unwrap()
+}
+
+fn f(x: Fx) -> f64 {
+    x.to_num::<f64>()
+}
+
+/// The worst loss of the options and linear exposures of one group over the 27 main scenarios,
+/// revalued independently in f64 (the volatility scaling from its formula).
+fn f64_worst_main_loss(input: &HealthInput, book: &OptionBook, group: u16, t: HealthType) -> f64 {
+    let c = OptionRiskConfig::DEFAULT;
+    let (vu, vd) = match t {
+        HealthType::Maint => (c.maint_vol_up_bps, c.maint_vol_down_bps),
+        _ => (c.init_vol_up_bps, c.init_vol_down_bps),
+    };
+    let (vu, vd, power) = (vu as f64 / 1e4, vd as f64 / 1e4, c.vol_power_bps as f64 / 1e4);
+    let mut worst = 0f64;
+    for side in [-1.0f64, 1.0] {
+        for q in 0..=4 {
+            let x = q as f64 / 4.0;
+            for v in 0..3 {
+                let mut loss = 0.0;
+                for j in 0..input.len {
+                    let a = &input.assets[j];
+                    if a.risk_group != group {
+                        continue;
+                    }
+                    let sh = a.shocks(t);
+                    let mv = if side < 0.0 { -(x * f(sh.down)).min(1.0) } else { x * f(sh.up) };
+                    let e = &input.exposures[j];
+                    let price = a.price_for(t, e.spot + e.perp_base).to_num::<f64>();
+                    loss -= (f(e.spot) + f(e.perp_base)) * price * mv;
+                    for o in book.used().iter().filter(|o| o.entry == j) {
+                        let fwd = a.oracle_price.to_num::<f64>();
+                        let lam = (30.0 * 86_400.0 / (o.seconds.max(86_400) as f64)).powf(power);
+                        let vol = f(o.vol);
+                        let vol_s = [vol * (1.0 - vd * lam).max(0.0), vol, (vol * (1.0 + vu * lam)).min(10.0)][v];
+                        let k = o.strike.to_num::<f64>();
+                        let now = bs(o.kind, fwd, k, vol, o.seconds);
+                        let after = bs(o.kind, fwd * (1.0 + mv), k, vol_s, o.seconds);
+                        loss += f(o.size) * (now - after);
+                    }
+                }
+                worst = worst.max(loss);
+            }
+        }
+    }
+    worst
+}
+
+#[test]
+fn without_options_the_figure_is_the_linear_engine_bit_for_bit() {
+    let p = params(2_000, 3_000);
+    let mut input = HealthInput::new_boxed();
+    input.push(asset(0, 0, 1.0, &p), Exposure { spot: Fx::from_num(-5_000), ..Default::default() }).unwrap();
+    input
+        .push(
+            asset(1, 1, 150.0, &p),
+            Exposure { spot: Fx::from_num(40), perp_base: Fx::from_num(-7), ..Default::default() },
+        )
+        .unwrap();
+    for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
+        let ph = portfolio_health(&input, &OptionBook::default(), &cfg(), t).unwrap();
+        assert_eq!(ph.linear, health_components(&input, t).unwrap());
+        assert_eq!(ph.health, ph.linear.health);
+        assert_eq!((ph.option_equity, ph.grid_charges, ph.replaced_charges), (Fx::ZERO, Fx::ZERO, Fx::ZERO));
+    }
+}
+
+#[test]
+fn vol_scale_follows_its_formula() {
+    let power = cfg().power;
+    let scale = |secs: i64| vol_scale(secs, power).unwrap() as f64 / fixed::ONE as f64;
+    assert!((scale(30 * 86_400) - 1.0).abs() < 1e-12);
+    assert!((scale(86_400) - 30f64.powf(0.3)).abs() < 1e-12);
+    // The floor: an hour scales like a day.
+    assert_eq!(vol_scale(3_600, power).unwrap(), vol_scale(86_400, power).unwrap());
+    let year = super::super::SECONDS_PER_YEAR;
+    assert!((scale(year) - (30.0 * 86_400.0 / year as f64).powf(0.3)).abs() < 1e-12);
+    assert_eq!(vol_scale(0, power).unwrap(), fixed::ONE);
+}
+
+#[test]
+fn an_expired_option_is_margined_at_intrinsic_value_under_the_grid() {
+    // A long call struck at 90% that expired unsettled: worth 10% of the price exactly, and
+    // under the down scenarios it loses as the price falls (to zero once below the strike).
+    let (input, mut book) = efficiency::build(&[Leg::Option(OptionKind::Call, 90, 0, SIZE)]).unwrap();
+    book.positions[0].seconds = -60;
+    let ph = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    assert_eq!(ph.option_equity, Fx::from(SIZE * PRICE / 10));
+    // Worst: the 20% fall puts the strike above the price: the whole intrinsic value is lost.
+    assert_eq!(ph.grid_charges, ph.option_equity);
+    assert_eq!(ph.health, Fx::ZERO);
+}
+
+#[test]
+fn a_far_out_of_the_money_short_pays_at_least_the_short_option_minimum() {
+    let (input, book) = efficiency::build(&[Leg::Option(OptionKind::Call, 400, 7, -SIZE)]).unwrap();
+    let ph = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    // 0.5% of 100 units at 150 = 75 quote native units, rounded up.
+    let minimum = Fx::from(75);
+    assert!(ph.grid_charges >= minimum && ph.grid_charges - minimum < Fx::from_num(1e-9), "{}", ph.grid_charges);
+}
+
+#[test]
+fn extreme_moves_charge_far_out_of_the_money_short_puts() {
+    // A short put at 50%: the main grid (down 20%) barely moves it, the extreme move (down 60%)
+    // puts it 10% in the money; counted at 33%.
+    let legs = [Leg::Option(OptionKind::Put, 50, 30, -SIZE)];
+    let (input, book) = efficiency::build(&legs).unwrap();
+    let ph = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    let main = f64_worst_main_loss(&input, &book, 0, HealthType::Init);
+    // At -60% and vol up (45% x 1 at 30 days): the put's value per unit in f64.
+    let fwd = 0.4 * PRICE as f64;
+    let extreme = 0.33
+        * SIZE as f64
+        * (bs(OptionKind::Put, fwd, 75.0, 0.6 * 1.45, 30 * 86_400)
+            - bs(OptionKind::Put, 150.0, 75.0, 0.6, 30 * 86_400));
+    assert!(extreme > 4.0 * main, "the fixture must exercise the extreme move: {extreme} vs {main}");
+    assert!((f(ph.grid_charges) - extreme).abs() < 1e-6 * extreme, "{} vs {extreme}", ph.grid_charges);
+}
+
+#[test]
+fn collar_worked_example_of_the_docs() {
+    // docs/risk-model.md: 100 units at 150, long 90% put, short 110% call, 30 days, 60% vol.
+    let legs =
+        [Leg::Spot(SIZE), Leg::Option(OptionKind::Put, 90, 30, SIZE), Leg::Option(OptionKind::Call, 110, 30, -SIZE)];
+    let (input, book) = efficiency::build(&legs).unwrap();
+    let ph = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    let worst = f64_worst_main_loss(&input, &book, 0, HealthType::Init);
+    let req = f(ph.requirement().unwrap());
+    // The requirement is the grid's worst loss (no add-ons, no extreme move binds), to 1e-9.
+    assert!((req - worst).abs() < 1e-9 * 15_000.0, "{req} vs {worst}");
+    // Spot alone needs 3,000 (20% of 15,000); the collar caps the loss near 10% plus the premium.
+    assert!(req < 1_700.0 && req > 1_000.0, "{req}");
+    // The linear two-point charge it replaces is the spot's 3,000 (the shock rounded up by 2^-48).
+    assert!((f(ph.replaced_charges) - 3_000.0).abs() < 1e-9, "{}", ph.replaced_charges);
+}
+
+fn naked_spot(rows: &[efficiency::Row]) -> Fx {
+    rows.iter().find(|r| r.portfolio.name == "naked long spot").unwrap().ballast
+}
+
+#[test]
+fn capital_efficiency_table_hedges_need_half_the_weighted_sum() {
+    let rows = efficiency::table().unwrap();
+    for r in &rows {
+        let (b, a, w) = (f(r.ballast), f(r.isolated), f(r.weighted_sum));
+        eprintln!("{:<36} ballast {b:>10.2} isolated {a:>10.2} weighted {w:>10.2}", r.portfolio.name);
+        assert!(b <= a + 1e-9, "{}: never above isolated margin", r.portfolio.name);
+    }
+    let get = |name: &str| rows.iter().find(|r| r.portfolio.name.starts_with(name)).unwrap();
+    for name in ["spot + short perp", "collar", "calendar"] {
+        let r = get(name);
+        assert!(f(r.ballast) <= 0.5 * f(r.weighted_sum), "{name}: {} vs {}", r.ballast, r.weighted_sum);
+    }
+    for r in &rows {
+        assert!(r.ballast <= r.weighted_sum, "{}: never above the weighted sum", r.portfolio.name);
+        let hedged = ["spot + short perp", "collar", "calendar"];
+        assert_eq!(r.portfolio.hedged, hedged.iter().any(|n| r.portfolio.name.starts_with(n)), "{}", r.portfolio.name);
+    }
+    // A covered call's downside is the spot's (only the premium offsets it, and the extreme move
+    // counts the whole portfolio as SPAN does): it needs less than the spot alone, not half.
+    assert!(get("covered call").ballast < naked_spot(&rows));
+    // The naked spot is charged alike by all three.
+    let naked = get("naked");
+    assert_eq!(naked.ballast, naked.isolated);
+    assert_eq!(naked.ballast, naked.weighted_sum);
+}
+
+#[test]
+fn errors_are_specific() {
+    let (input, mut book) = efficiency::build(&[Leg::Option(OptionKind::Call, 100, 30, SIZE)]).unwrap();
+    book.positions[0].entry = 3;
+    assert_eq!(portfolio_health(&input, &book, &cfg(), HealthType::Init), Err(RiskError::InvalidParam("option entry")));
+    book.positions[0].entry = 0;
+    book.positions[0].strike = Price::ZERO;
+    assert_eq!(portfolio_health(&input, &book, &cfg(), HealthType::Init), Err(RiskError::InvalidParam("strike")));
+    book.positions[0].strike = Price::from_num(PRICE * 100);
+    assert_eq!(portfolio_health(&input, &book, &cfg(), HealthType::Init), Err(RiskError::InvalidParam("moneyness")));
+    let bad = OptionRiskConfig { maint_vol_up_bps: 5_000, ..OptionRiskConfig::DEFAULT };
+    assert!(matches!(GridConfig::new(&bad), Err(RiskError::InvalidParam(_))));
+    let bad = OptionRiskConfig { extreme_multiple: 0, ..OptionRiskConfig::DEFAULT };
+    assert!(matches!(GridConfig::new(&bad), Err(RiskError::InvalidParam(_))));
+    let bad = OptionRiskConfig { extreme_weight_bps: 3_400, ..OptionRiskConfig::DEFAULT };
+    assert!(matches!(GridConfig::new(&bad), Err(RiskError::InvalidParam(_))));
+    let mut full = OptionBook::default();
+    for _ in 0..MAX_OPTION_POSITIONS {
+        full.push(book.positions[0]).unwrap();
+    }
+    assert_eq!(full.push(book.positions[0]), Err(RiskError::TooManyAssets));
+}
+
+#[test]
+fn greeks_of_a_covered_call_net_the_spot() {
+    let legs = [Leg::Spot(SIZE), Leg::Option(OptionKind::Call, 110, 30, -SIZE)];
+    let (input, book) = efficiency::build(&legs).unwrap();
+    let mut all = [UnderlyingGreeks::default(); MAX_HEALTH_ASSETS];
+    account_greeks(&input, &book, &mut all).unwrap();
+    let g = all[0];
+    let years = 30.0 * 86_400.0 / super::super::SECONDS_PER_YEAR as f64;
+    let s = 0.6 * years.sqrt();
+    let d1 = (1.0f64 / 1.1).ln() / s + s / 2.0;
+    let pdf = (-d1 * d1 / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    assert!((f(g.delta) - SIZE as f64 * (1.0 - ncdf(d1))).abs() < 1e-9);
+    assert!((f(g.gamma) + SIZE as f64 * pdf / s).abs() < 1e-9);
+    assert!((f(g.vega) + SIZE as f64 * 150.0 * pdf * years.sqrt()).abs() < 1e-7);
+    assert!(f(g.theta) > 0.0, "a short option earns time decay");
+}
+
+fn kind_of(b: bool) -> OptionKind {
+    if b {
+        OptionKind::Call
+    } else {
+        OptionKind::Put
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The soundness bound of the issue: over random portfolios of spot, perps and up to six
+    /// options on two underlyings, the requirement is never below the worst loss over the main
+    /// grid (revalued independently in f64), Init health is at most Maint health, and the group
+    /// charge is at least the two ends of the linear grid would give with the options at rest.
+    #[test]
+    fn requirement_is_never_below_the_worst_grid_loss(
+        spots in prop::collection::vec(-1_000i64..1_000, 2),
+        perps in prop::collection::vec(-1_000i64..1_000, 2),
+        opts in prop::collection::vec((0usize..2, any::<bool>(), 40u32..250, 0i64..400, -500i64..500, 10u32..250), 0..6),
+    ) {
+        let p = params(2_000, 2_500);
+        let mut input = HealthInput::new_boxed();
+        input.push(asset(0, 0, 150.0, &p), Exposure { spot: Fx::from(spots[0]), perp_base: Fx::from(perps[0]), ..Default::default() }).unwrap();
+        input.push(asset(1, 1, 0.25, &p), Exposure { spot: Fx::from(spots[1]), perp_base: Fx::from(perps[1]), ..Default::default() }).unwrap();
+        let mut book = OptionBook::default();
+        let mut gross = 0.0;
+        for &(entry, call, pct, days, size, vol) in &opts {
+            let fwd = input.assets[entry].oracle_price;
+            book.push(OptionEntry {
+                entry,
+                kind: kind_of(call),
+                strike: fwd.checked_mul_int(i128::from(pct)).unwrap().checked_div_int(100).unwrap(),
+                seconds: days * 86_400 + 3_600,
+                size: Fx::from(size),
+                vol: Fx::from_num(vol as f64 / 100.0),
+            }).unwrap();
+            gross += size.unsigned_abs() as f64 * fwd.to_num::<f64>() * pct as f64 / 100.0;
+        }
+        for j in 0..2 {
+            gross += (spots[j].unsigned_abs() + perps[j].unsigned_abs()) as f64 * input.assets[j].oracle_price.to_num::<f64>();
+        }
+        let init = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+        let maint = portfolio_health(&input, &book, &cfg(), HealthType::Maint).unwrap();
+        prop_assert!(init.health <= maint.health);
+        let worst: f64 = (0..2).map(|g| f64_worst_main_loss(&input, &book, g, HealthType::Init)).sum();
+        let req = f(init.requirement().unwrap());
+        prop_assert!(req >= worst - 1e-9 * gross - 1e-9, "requirement {} below worst loss {}", req, worst);
+    }
+}
