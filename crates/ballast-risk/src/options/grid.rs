@@ -559,6 +559,84 @@ fn grid_worst(c: &GroupCtx, cfg: &GridConfig) -> RiskResult<Fx> {
     Ok(worst)
 }
 
+/// Hypothetical market moves of a what-if.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WhatIfShock {
+    /// Relative price move per input entry (-0.1: 10% down), applied to its oracle and stable
+    /// prices (at least -1).
+    pub price_moves: [Fx; MAX_HEALTH_ASSETS],
+    /// Relative volatility move of every option (0.2: σ × 1.2; at least -1, capped at 1,000%).
+    pub vol_move: Fx,
+}
+
+impl Default for WhatIfShock {
+    fn default() -> Self {
+        WhatIfShock { price_moves: [Fx::ZERO; MAX_HEALTH_ASSETS], vol_move: Fx::ZERO }
+    }
+}
+
+/// Init and Maint health of a what-if, quote native units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WhatIfHealth {
+    /// Init health after the shock.
+    pub init: Fx,
+    /// Maint health after the shock.
+    pub maint: Fx,
+}
+
+/// The what-if of the options issue: `input` and `book` (with any hypothetical trades already
+/// applied by the caller, through the same state transitions as the real ones) moved by `shock`
+/// into `input_out` and `book_out`, and their Init and Maint health. The account's Greeks after the
+/// shock are [`account_greeks`] of the outputs. The program's what-if instruction and the SDK call
+/// this one function, so their figures are the same bits.
+pub fn what_if(
+    input: &HealthInput,
+    book: &OptionBook,
+    cfg: &GridConfig,
+    shock: &WhatIfShock,
+    input_out: &mut HealthInput,
+    book_out: &mut OptionBook,
+) -> RiskResult<WhatIfHealth> {
+    let n = input.len.min(MAX_HEALTH_ASSETS);
+    // Entry by entry: a whole-struct copy would put 4 KB on the stack.
+    input_out.len = input.len;
+    for (d, s) in input_out.assets.iter_mut().zip(&input.assets) {
+        *d = *s;
+    }
+    for (d, s) in input_out.exposures.iter_mut().zip(&input.exposures) {
+        *d = *s;
+    }
+    for (a, &m) in input_out.assets[..n].iter_mut().zip(&shock.price_moves) {
+        let factor = Fx::ONE.checked_add(m).or_overflow()?;
+        if factor < Fx::ZERO {
+            return Err(RiskError::InvalidParam("what-if price move below -100%"));
+        }
+        a.oracle_price = scale_price(a.oracle_price, factor, Round::Down).or_overflow()?;
+        a.stable_price = scale_price(a.stable_price, factor, Round::Down).or_overflow()?;
+    }
+    book_out.len = book.len;
+    for (d, s) in book_out.positions.iter_mut().zip(&book.positions) {
+        *d = *s;
+    }
+    let vol_factor = Fx::ONE.checked_add(shock.vol_move).or_overflow()?;
+    if vol_factor < Fx::ZERO {
+        return Err(RiskError::InvalidParam("what-if vol move below -100%"));
+    }
+    for o in book_out.positions.iter_mut().take(book_out.len.min(MAX_OPTION_POSITIONS)) {
+        o.vol = mul(o.vol, vol_factor, Round::Down).or_overflow()?.min(Fx::from(MAX_VOL));
+    }
+    init_and_maint(input_out, book_out, cfg)
+}
+
+/// Init and Maint health (kept out of [`what_if`]'s frame).
+#[inline(never)]
+fn init_and_maint(input: &HealthInput, book: &OptionBook, cfg: &GridConfig) -> RiskResult<WhatIfHealth> {
+    Ok(WhatIfHealth {
+        init: portfolio_health(input, book, cfg, HealthType::Init)?.health,
+        maint: portfolio_health(input, book, cfg, HealthType::Maint)?.health,
+    })
+}
+
 /// Sensitivities of an account to one underlying, summed over its positions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UnderlyingGreeks {

@@ -265,6 +265,50 @@ fn greeks_of_a_covered_call_net_the_spot() {
     assert!(f(g.theta) > 0.0, "a short option earns time decay");
 }
 
+#[test]
+fn px_06_a_short_option_premium_cannot_be_withdrawn_after_an_adverse_move() {
+    // Quote cash (entry 0, no shocks) of 3,000 holds the premium of 100 short calls at 100% of
+    // 150, 30 days, 60% vol, plus collateral.
+    let (under, mut book) = efficiency::build(&[Leg::Option(OptionKind::Call, 100, 30, -SIZE)]).unwrap();
+    let quote = AssetRisk {
+        asset_index: 1,
+        risk_group: 1,
+        oracle_price: Price::ONE,
+        stable_price: Price::ONE,
+        ..Default::default()
+    };
+    let cash = |x: Fx| Exposure { spot: x, ..Default::default() };
+    let premium = -portfolio_health(&under, &book, &cfg(), HealthType::Init).unwrap().option_equity;
+    let collateral = Fx::from(1_500);
+    let account = |c: Fx| {
+        let mut input = HealthInput::new_boxed();
+        input.push(under.assets[0], under.exposures[0]).unwrap();
+        input.push(quote, cash(c)).unwrap();
+        input
+    };
+    let before = account(premium + collateral);
+    let h = |i: &HealthInput, b: &OptionBook| portfolio_health(i, b, &cfg(), HealthType::Init).unwrap().health;
+    // The short is margined on its worst scenario, not on the premium received.
+    assert!(h(&before, &book) < collateral);
+    // The price rises 10% and volatility 20%: the what-if the program would report.
+    let mut shock = WhatIfShock::default();
+    shock.price_moves[0] = Fx::from_num(0.1);
+    shock.vol_move = Fx::from_num(0.2);
+    let (mut moved, mut moved_book) = (HealthInput::new_boxed(), OptionBook::default());
+    let w = what_if(&before, &book, &cfg(), &shock, &mut moved, &mut moved_book).unwrap();
+    assert!(w.init < h(&before, &book) && w.maint >= w.init);
+    // Withdrawing the premium after the move: Init health below zero and not a risk-reducing
+    // action, so the health rule refuses it (the program's check_health applies the same rule).
+    let mut after = *moved;
+    after.exposures[1] = cash(collateral);
+    let post = h(&after, &moved_book);
+    assert!(post < Fx::ZERO, "{post}");
+    assert!(!crate::passes_health_rule(post, None));
+    // The what-if is the same figure as computing the moved account directly.
+    book.positions[0].vol = moved_book.positions[0].vol;
+    assert_eq!(w.init, h(&moved, &book));
+}
+
 fn kind_of(b: bool) -> OptionKind {
     if b {
         OptionKind::Call

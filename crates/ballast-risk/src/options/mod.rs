@@ -28,6 +28,8 @@
 pub mod efficiency;
 pub mod fixed;
 pub mod grid;
+pub mod settle;
+pub mod smile;
 mod tables;
 
 use crate::num::{div_wide, mul_shift, Fx, Price, Round, PRICE_FRAC};
@@ -116,6 +118,16 @@ impl Black76 {
         Ok(())
     }
 
+    /// `ln(K / F)` in Q.48 (`None` when `K / F` is below 2^-48); errors as [`Self::terms`].
+    pub fn log_moneyness(&self) -> RiskResult<Option<i64>> {
+        self.validate()?;
+        let k = self.moneyness()?;
+        if k == 0 {
+            return Ok(None);
+        }
+        fixed::ln(k).or_overflow().map(Some)
+    }
+
     /// `K / F` in Q.48, rounded down.
     fn moneyness(&self) -> RiskResult<i64> {
         // Both positive (validated): (K * 2^48) / F as a 256/128-bit division.
@@ -141,7 +153,6 @@ impl Black76 {
     /// value to the last bit) and `sqrt(T)` (T in years). The scenario grid computes them once per
     /// option and moves `ln(K / F)` by `-ln(1 + move)` per price scenario.
     pub fn log_moneyness_and_root_time(&self) -> RiskResult<(Option<i64>, i64)> {
-        let k = self.moneyness()?;
         let years = if self.seconds <= 0 {
             0
         } else {
@@ -150,8 +161,7 @@ impl Black76 {
                 .or_overflow()?
         };
         let sqrt_t = fixed::sqrt(years).or_overflow()?;
-        let ln_k = if k == 0 { None } else { Some(fixed::ln(k).or_overflow()?) };
-        Ok((ln_k, sqrt_t))
+        Ok((self.log_moneyness()?, sqrt_t))
     }
 
     /// The terms from `ln(K / F)` and `sqrt(T)` (see [`Self::log_moneyness_and_root_time`]) and
