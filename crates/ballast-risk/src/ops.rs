@@ -18,6 +18,9 @@ pub struct OpCounts {
     pub account_loads: u64,
     /// Liquidation-search evaluations of a step's candidates (two entries each, [`crate::StepHealthCache`]).
     pub step_evals: u64,
+    /// Option valuations of the scenario grid (one Black-76 price in one scenario,
+    /// `options::grid`), besides their counted products.
+    pub option_evals: u64,
 }
 
 #[cfg(feature = "op-count")]
@@ -28,6 +31,7 @@ mod counters {
     pub static ASSET_TERMS: AtomicU64 = AtomicU64::new(0);
     pub static ACCOUNT_LOADS: AtomicU64 = AtomicU64::new(0);
     pub static STEP_EVALS: AtomicU64 = AtomicU64::new(0);
+    pub static OPTION_EVALS: AtomicU64 = AtomicU64::new(0);
     /// Counting is on only while a measurement asks for it ([`super::set_counting`]), so that
     /// throughput measurements in the same binary do not pay for shared atomic writes.
     pub static COUNTING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
@@ -56,6 +60,7 @@ counter!(div, DIVS);
 counter!(asset_term, ASSET_TERMS);
 counter!(account_load, ACCOUNT_LOADS);
 counter!(step_eval, STEP_EVALS);
+counter!(option_eval, OPTION_EVALS);
 
 /// The counts so far (all zero without the feature).
 pub fn snapshot() -> OpCounts {
@@ -69,6 +74,7 @@ pub fn snapshot() -> OpCounts {
             asset_terms: ASSET_TERMS.load(Relaxed),
             account_loads: ACCOUNT_LOADS.load(Relaxed),
             step_evals: STEP_EVALS.load(Relaxed),
+            option_evals: OPTION_EVALS.load(Relaxed),
         }
     }
     #[cfg(not(feature = "op-count"))]
@@ -101,6 +107,12 @@ pub mod weights {
     /// One more evaluation of a liquidation search (for the worst-case bound): two entries' terms
     /// and their groups' charges, about twelve products: 2 x 200 + 12 x 150.
     pub const STEP_EVAL: u64 = 2 * ASSET_TERM + 12 * WIDE_MUL;
+    /// One option valuation of the scenario grid besides its `mul_shift` products (counted as
+    /// [`WIDE_MUL`]): two normal-CDF tables of degree 10 (each ten 64 x 64 -> 128 products via
+    /// `__multi3` with a shift and checks, about 300 instructions), the `d1` product (about 60),
+    /// a third of the price point's `ln` (degree 8, about 270) and the branching: about 800
+    /// instructions, weighted 1,000.
+    pub const OPTION_EVAL: u64 = 1_000;
 }
 
 impl OpCounts {
@@ -112,6 +124,7 @@ impl OpCounts {
             asset_terms: self.asset_terms.saturating_sub(before.asset_terms),
             account_loads: self.account_loads.saturating_sub(before.account_loads),
             step_evals: self.step_evals.saturating_sub(before.step_evals),
+            option_evals: self.option_evals.saturating_sub(before.option_evals),
         }
     }
 
@@ -124,6 +137,7 @@ impl OpCounts {
             self.asset_terms.saturating_mul(ASSET_TERM),
             self.account_loads.saturating_mul(ACCOUNT_LOAD),
             instruction_accounts.saturating_mul(INSTRUCTION_ACCOUNT),
+            self.option_evals.saturating_mul(OPTION_EVAL),
         ]
         .iter()
         .fold(0u64, |a, b| a.saturating_add(*b))

@@ -113,7 +113,50 @@ pub fn run(a: Args) -> Result<()> {
     }
 
     per_position(now)?;
+    options(now, &a)?;
     throughput(&a);
+    Ok(())
+}
+
+/// The options issue's figures: the capital-efficiency table (Init requirements under Ballast's
+/// grid against isolated margin per leg and a weighted sum with the same shocks), and the largest
+/// account with options (14 tokens + 8 perps + 8 options on 14 underlyings): its estimated compute
+/// and its off-chain throughput from raw bytes.
+fn options(now: i64, a: &Args) -> Result<()> {
+    use ballast::risk::ops;
+    use ballast::risk::options::efficiency::{table, PRICE, SIZE};
+    use ballast::risk::options::grid::{GridConfig, OptionRiskConfig};
+    use ballast_sdk::synthetic::{option_vol, timing::full_path_options, with_options, Market, Shape};
+    let rows = table().map_err(|e| ballast_sdk::SdkError::Program(format!("{e:?}")))?;
+    println!(
+        "Options: Init requirement, quote native units ({SIZE} units per leg at {PRICE}, 60% vol, shocks 20%, default option config; docs/risk-model.md)"
+    );
+    println!("  {:<36} {:>10} {:>14} {:>14} {:>12}", "portfolio", "Ballast", "(a) isolated", "(b) weighted", "vs (b)");
+    for r in rows {
+        let (b, i, w) = (r.ballast.to_num::<f64>(), r.isolated.to_num::<f64>(), r.weighted_sum.to_num::<f64>());
+        let less = if w > 0.0 { format!("{:.0}% less", 100.0 * (1.0 - b / w)) } else { "-".into() };
+        println!("  {:<36} {b:>10.2} {i:>14.2} {w:>14.2} {less:>12}", r.portfolio.name);
+    }
+    let m = Market::new(16, now);
+    let mut acc = m.account(Shape { tokens: 14, perps: 8 }, 0);
+    let raws = m.health_accounts(&acc);
+    let linear = health_cu(&m.group, &acc, &raws, now)?;
+    with_options(&mut acc, 8, now);
+    let cfg =
+        GridConfig::new(&OptionRiskConfig::DEFAULT).map_err(|e| ballast_sdk::SdkError::Program(format!("{e:?}")))?;
+    ops::set_counting(true);
+    let before = ops::snapshot();
+    let r = health::compute_with_options(&m.group, &acc, &raws, now, HealthType::Init, &cfg, option_vol);
+    let counted = ops::snapshot().since(&before);
+    ops::set_counting(false);
+    r?;
+    let with = counted.estimated_cu(raws.len() as u64);
+    println!(
+        "  14 tokens + 8 perps + 8 options on 14 underlyings: Init health check ~{with} CU estimated ({} option valuations; the same account without options ~{linear} CU)",
+        counted.option_evals
+    );
+    let f = full_path_options(a.rounds, a.seconds);
+    println!("  same account, full path from raw bytes with the options grid: {f} evals/s per core (target >= 50,000)");
     Ok(())
 }
 

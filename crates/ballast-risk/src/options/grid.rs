@@ -25,15 +25,28 @@
 //!   minimum (CME) is `short_minimum × F × |size|` summed over the group's short options.
 //!
 //! Health = the linear engine's health + the replaced two-point charges + the options' value now −
-//! the grid charges. Without options the figure is the linear engine's, bit for bit. Because the
-//! 27 main scenarios include both ends of the linear grid at flat volatility, the requirement is
-//! never below the worst loss over those scenarios (the soundness bound, property-tested).
+//! the grid charges. Without options the figure is the linear engine's, bit for bit. The
+//! requirement is never below the worst loss over the 27 main scenarios (the soundness bound,
+//! property-tested). Like every discrete grid (SPAN's, Deribit's), it sees losses at its points
+//! only: a loss that peaks between two points (a short-dated long straddle whose strike sits
+//! between them) is bounded by the neighbouring points, not computed.
 //!
-//! The forward of every option is the underlying's oracle price under every health type (the
-//! Init stable-price guard applies to linear exposures only; an option's Init value is bounded by
-//! the down scenarios at the oracle price). Cost per option: 31 Black-76 valuations (two Q.48
-//! normal CDFs and one 128-bit division each), one `ln` per price point, no heap, no recursion, no
-//! loop whose length depends on anything but the fixed grid and the number of positions.
+//! **Init covers Maint.** Init and LiquidationEnd revalue over their own scenarios and over
+//! Maint's (the Maint shocks and Maint volatility moves), so their requirement is at least Maint's
+//! and Init <= LiquidationEnd <= Maint holds with options as without.
+//!
+//! **Forward.** Under Init an option is valued at the underlying's price for the sign of its delta
+//! (`AssetRisk::price_for`: min(oracle, stable) for a long call or a short put, the max for a long
+//! put or a short call), so the stable-price guard (OR-09) bounds options as it bounds spot; Maint
+//! and LiquidationEnd use the oracle. A strike above 64 times a forward (now or in a scenario) is
+//! valued at the no-arbitrage bounds against the account (a long call at 0, a short call at the
+//! forward, puts by parity): health is always a number, so such an account stays liquidatable.
+//!
+//! Cost per option: 31 Black-76 valuations per scenario set (Maint: one set; Init and
+//! LiquidationEnd: two, 62), each one product for `d1`, two Q.48 normal-CDF tables and a few
+//! 128-bit products, plus one `ln` per price point; no division per valuation (`1 / s` is cached
+//! per volatility scenario), no heap, no recursion, no loop whose length depends on anything but
+//! the fixed grid and the number of positions.
 
 use super::{fixed, Black76, OptionKind, MAX_MONEYNESS, MAX_VOL};
 use crate::health::{
@@ -317,6 +330,13 @@ struct GroupGrid {
     charge: Fx,
 }
 
+/// Volatility scenarios of [`Prepared::spreads`]: Init down, Maint down, flat, Maint up, Init up.
+const VOL_INIT_DOWN: usize = 0;
+const VOL_MAINT_DOWN: usize = 1;
+const VOL_FLAT: usize = 2;
+const VOL_MAINT_UP: usize = 3;
+const VOL_INIT_UP: usize = 4;
+
 /// One option of a group, prepared for its scenarios (`used` false: not in the group).
 #[derive(Clone, Copy, Default)]
 struct Prepared {
@@ -325,8 +345,10 @@ struct Prepared {
     deep: bool,
     ln_k: i64,
     sqrt_t: i64,
-    /// Volatility in the down, flat and up scenarios, Q.48 (at most 10).
-    vols: [i64; 3],
+    /// The forward the option is valued at (see [`option_forward`]).
+    forward: Price,
+    /// Volatility per scenario (`VOL_*`), Q.48 (at most 10).
+    vols: [i64; 5],
     /// Value now, against the account.
     now: Fx,
 }
@@ -346,25 +368,56 @@ fn position_value(size: Fx, price: Price) -> RiskResult<Fx> {
     value(size, price, Round::Down).or_overflow()
 }
 
-fn prepare(o: &OptionEntry, a: &AssetRisk, vs: VolShocks, power: i64) -> RiskResult<Prepared> {
-    let b = Black76 { forward: a.oracle_price, strike: o.strike, vol: o.vol, seconds: o.seconds };
-    let now_price = b.price(o.kind, against(o.size))?; // validates forward, strike, vol, moneyness
-    let (ln_k, sqrt_t) = b.log_moneyness_and_root_time()?;
-    let scale = Fx::from_bits(i128::from(vol_scale(o.seconds, power)?));
-    let max_vol = Fx::from(MAX_VOL);
-    let up = Fx::ONE.checked_add(mul(vs.up, scale, Round::Up).or_overflow()?).or_overflow()?;
-    let down = Fx::ONE.checked_sub(mul(vs.down, scale, Round::Up).or_overflow()?).or_overflow()?.max(Fx::ZERO);
-    let vol_up = mul(o.vol, up, Round::Up).or_overflow()?.min(max_vol);
-    let vol_down = mul(o.vol, down, Round::Down).or_overflow()?;
+/// The forward an option is valued at under health type `t`: the underlying's price for the sign
+/// of the position's delta ([`AssetRisk::price_for`]), so that under Init a long call or a short put
+/// (long delta) is valued at min(oracle, stable) and a long put or a short call at the max: the
+/// stable-price guard (OR-09) bounds option values as it bounds spot. Maint and LiquidationEnd:
+/// the oracle.
+fn option_forward(o: &OptionEntry, a: &AssetRisk, t: HealthType) -> Price {
+    let long_delta = (o.kind == OptionKind::Call) == (o.size >= Fx::ZERO);
+    a.price_for(t, if long_delta { Fx::ONE } else { Fx::NEG_ONE })
+}
+
+/// The option's volatility moved by `shock` scaled by `scale`: `σ (1 + shock λ)` (at most
+/// MAX_VOL) for a rise, `σ max(1 - shock λ, 0)` for a fall.
+fn moved_vol(vol: Fx, shock: Fx, scale: Fx, up: bool) -> RiskResult<Fx> {
+    let m = mul(shock, scale, Round::Up).or_overflow()?;
+    if up {
+        let f = Fx::ONE.checked_add(m).or_overflow()?;
+        Ok(mul(vol, f, Round::Up).or_overflow()?.min(Fx::from(MAX_VOL)))
+    } else {
+        let f = Fx::ONE.checked_sub(m).or_overflow()?.max(Fx::ZERO);
+        mul(vol, f, Round::Down).or_overflow()
+    }
+}
+
+fn prepare(o: &OptionEntry, a: &AssetRisk, t: HealthType, cfg: &GridConfig, ln_max_k: i64) -> RiskResult<Prepared> {
+    let forward = option_forward(o, a, t);
+    let b = Black76 { forward, strike: o.strike, vol: o.vol, seconds: o.seconds };
+    // Validates forward, strike and vol; a strike beyond MAX_MONEYNESS is valued at the bounds.
+    let ln_k = b.log_moneyness_unbounded()?;
+    let sqrt_t = Black76::root_years(o.seconds)?;
+    let scale = Fx::from_bits(i128::from(vol_scale(o.seconds, cfg.power)?));
     let q48 = |v: Fx| i64::try_from(v.to_bits()).ok().or_overflow();
-    Ok(Prepared {
+    let mut p = Prepared {
         used: true,
         deep: ln_k.is_none(),
         ln_k: ln_k.unwrap_or(0),
         sqrt_t,
-        vols: [q48(vol_down)?, q48(o.vol)?, q48(vol_up)?],
-        now: position_value(o.size, now_price)?,
-    })
+        forward,
+        vols: [
+            q48(moved_vol(o.vol, cfg.init.down, scale, false)?)?,
+            q48(moved_vol(o.vol, cfg.maint.down, scale, false)?)?,
+            q48(o.vol)?,
+            q48(moved_vol(o.vol, cfg.maint.up, scale, true)?)?,
+            q48(moved_vol(o.vol, cfg.init.up, scale, true)?)?,
+        ],
+        now: Fx::ZERO,
+    };
+    // Now: the no-move scenario at flat volatility, through the scenario path itself.
+    let flat = Black76::spread(o.vol, sqrt_t)?;
+    p.now = scenario_value(o, &p, Move { factor: Fx::ONE, ln: Some(0) }, flat, ln_max_k)?;
+    Ok(p)
 }
 
 /// A price scenario of an entry: the forward's factor `1 + move` and its logarithm (`None` when
@@ -375,11 +428,11 @@ struct Move {
     ln: Option<i64>,
 }
 
-/// Value of option `o` (prepared as `p`, underlying price `forward0`) after its underlying moved
-/// by `mv`, at volatility index `v`.
-fn scenario_value(o: &OptionEntry, forward0: Price, p: &Prepared, mv: Move, v: usize, ln_max_k: i64) -> RiskResult<Fx> {
+/// Value of option `o` (prepared as `p`) after its underlying moved by `mv`, at the volatility
+/// whose `σ sqrt(T)` and `1 / s` are `spread` ([`Black76::spread`]).
+fn scenario_value(o: &OptionEntry, p: &Prepared, mv: Move, spread: (i64, i128), ln_max_k: i64) -> RiskResult<Fx> {
     let round = against(o.size);
-    let forward = scale_price(forward0, mv.factor, Round::Down).or_overflow()?;
+    let forward = scale_price(p.forward, mv.factor, Round::Down).or_overflow()?;
     let k = o.strike.to_bits();
     let price = match (mv.ln, forward > Price::ZERO) {
         (Some(ln_f), true) => {
@@ -390,13 +443,9 @@ fn scenario_value(o: &OptionEntry, forward0: Price, p: &Prepared, mv: Move, v: u
                 let call = if round == Round::Down { 0 } else { forward.to_bits() };
                 option_bits(o.kind, call, forward.to_bits(), k)?
             } else {
-                let b = Black76 {
-                    forward,
-                    strike: o.strike,
-                    vol: Fx::from_bits(i128::from(p.vols[v])),
-                    seconds: o.seconds,
-                };
-                let terms = b.terms_at(ln_k, p.sqrt_t)?;
+                // The volatility is in `spread` (the valuation's `vol` is not read).
+                let b = Black76 { forward, strike: o.strike, vol: Fx::ZERO, seconds: o.seconds };
+                let terms = b.terms_with(ln_k, p.sqrt_t, spread.0, spread.1)?;
                 b.price_from(&terms, o.kind, round)?.to_bits()
             }
         }
@@ -442,7 +491,6 @@ fn log_move(factor: Fx) -> RiskResult<Move> {
 struct GroupCtx<'a> {
     input: &'a HealthInput,
     book: &'a OptionBook,
-    t: HealthType,
     group: u16,
     prepared: [Prepared; MAX_OPTION_POSITIONS],
     /// Linear net values of the group's members (zero elsewhere).
@@ -450,44 +498,69 @@ struct GroupCtx<'a> {
     ln_max_k: i64,
 }
 
-/// The group's losses at one price point in the vol down, flat and up scenarios.
+/// One set of scenarios: the price shocks of a health type and its three volatility scenarios.
+#[derive(Clone, Copy)]
+struct ScenarioSet {
+    /// Whose price shocks (`AssetRisk::shocks`).
+    shocks: HealthType,
+    /// Volatility scenarios: down, flat, up (`VOL_*`).
+    vols: [usize; 3],
+}
+
+/// `σ sqrt(T)` and `1 / s` of every prepared option in the three volatility scenarios of a set.
+type SetSpreads = [[(i64, i128); 3]; MAX_OPTION_POSITIONS];
+
+/// The group's losses at one price point of `set` in its vol down, flat and up scenarios
+/// (`extreme`: the down one is not needed and is zero).
 #[inline(never)]
-fn point_losses(c: &GroupCtx, down_side: bool, x: Fx) -> RiskResult<[Fx; 3]> {
+fn point_losses(
+    c: &GroupCtx,
+    set: ScenarioSet,
+    spreads: &SetSpreads,
+    down_side: bool,
+    x: Fx,
+    extreme: bool,
+) -> RiskResult<[Fx; 3]> {
     let n = c.input.len.min(MAX_HEALTH_ASSETS);
     let mut linear = Fx::ZERO;
     for (a, &v) in c.input.assets[..n].iter().zip(&c.nets) {
         if a.risk_group != c.group || v == Fx::ZERO {
             continue;
         }
-        let sh = a.shocks(c.t);
+        let sh = a.shocks(set.shocks);
         let (m, _) = side_move(if down_side { sh.down } else { sh.up }, x, down_side)?;
         let l = if down_side { loss_down(v, m)? } else { loss_up(v, m)? };
         linear = linear.checked_add(l).or_overflow()?;
     }
     let mut losses = [linear; 3];
-    for (p, o) in c.prepared.iter().zip(c.book.used()) {
+    if extreme {
+        losses[0] = Fx::ZERO;
+    }
+    for ((p, o), sp) in c.prepared.iter().zip(c.book.used()).zip(spreads) {
         if !p.used {
             continue;
         }
-        let a = &c.input.assets[o.entry];
-        let sh = a.shocks(c.t);
+        let sh = c.input.assets[o.entry].shocks(set.shocks);
         let (_, factor) = side_move(if down_side { sh.down } else { sh.up }, x, down_side)?;
         let mv = log_move(factor)?;
-        for (v, loss) in losses.iter_mut().enumerate() {
-            let after = scenario_value(o, a.oracle_price, p, mv, v, c.ln_max_k)?;
+        for (k, (loss, &spread)) in losses.iter_mut().zip(sp).enumerate() {
+            if extreme && k == 0 {
+                continue;
+            }
+            crate::ops::option_eval(1);
+            let after = scenario_value(o, p, mv, spread, c.ln_max_k)?;
             *loss = loss.checked_add(p.now.checked_sub(after).or_overflow()?).or_overflow()?;
         }
     }
     Ok(losses)
 }
 
-/// Prepares the group's options and linear net values; returns the options' value now and the
-/// short-option minimum of the group.
+/// Prepares the group's options and linear net values for health type `t`; returns the options'
+/// value now and the short-option minimum of the group.
 #[inline(never)]
-fn fill_group(c: &mut GroupCtx, cfg: &GridConfig) -> RiskResult<(Fx, Fx)> {
-    let (input, book, t, group) = (c.input, c.book, c.t, c.group);
+fn fill_group(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType) -> RiskResult<(Fx, Fx)> {
+    let (input, book, group, ln_max_k) = (c.input, c.book, c.group, c.ln_max_k);
     let n = input.len.min(MAX_HEALTH_ASSETS);
-    let vs = cfg.vol_shocks(t);
     let mut option_equity = Fx::ZERO;
     let mut short_minimum = Fx::ZERO;
     for (slot, o) in c.prepared.iter_mut().zip(book.used()) {
@@ -495,10 +568,10 @@ fn fill_group(c: &mut GroupCtx, cfg: &GridConfig) -> RiskResult<(Fx, Fx)> {
         if a.risk_group != group {
             continue;
         }
-        *slot = prepare(o, a, vs, cfg.power)?;
+        *slot = prepare(o, a, t, cfg, ln_max_k)?;
         option_equity = option_equity.checked_add(slot.now).or_overflow()?;
         if o.size < Fx::ZERO {
-            let notional = value(o.size.checked_abs().or_overflow()?, a.oracle_price, Round::Up).or_overflow()?;
+            let notional = value(o.size.checked_abs().or_overflow()?, slot.forward, Round::Up).or_overflow()?;
             let m = mul(notional, cfg.short_minimum, Round::Up).or_overflow()?;
             short_minimum = short_minimum.checked_add(m).or_overflow()?;
         }
@@ -523,33 +596,49 @@ fn group_grid(
     let mut c = GroupCtx {
         input,
         book,
-        t,
         group,
         prepared: [Prepared::default(); MAX_OPTION_POSITIONS],
         nets: [Fx::ZERO; MAX_HEALTH_ASSETS],
         ln_max_k: fixed::ln(MAX_MONEYNESS.checked_shl(fixed::FRAC).or_overflow()?).or_overflow()?,
     };
-    let (option_equity, short_minimum) = fill_group(&mut c, cfg)?;
-    let worst = grid_worst(&c, cfg)?;
+    let (option_equity, short_minimum) = fill_group(&mut c, cfg, t)?;
+    let maint = ScenarioSet { shocks: HealthType::Maint, vols: [VOL_MAINT_DOWN, VOL_FLAT, VOL_MAINT_UP] };
+    let mut worst = grid_worst(&c, cfg, maint)?;
+    if t != HealthType::Maint {
+        // Init and LiquidationEnd revalue over their own (wider) scenarios and over Maint's as
+        // well: the requirement is then at least Maint's, so Init <= LiquidationEnd <= Maint
+        // holds with options (a loss between the wider grid's points is not missed where Maint
+        // would see it).
+        let init = ScenarioSet { shocks: HealthType::Init, vols: [VOL_INIT_DOWN, VOL_FLAT, VOL_INIT_UP] };
+        worst = worst.max(grid_worst(&c, cfg, init)?);
+    }
     Ok(GroupGrid { option_equity, charge: worst.max(short_minimum) })
 }
 
-/// The group's worst weighted scenario loss over the grid (floored at zero).
+/// The group's worst weighted scenario loss over one scenario set (floored at zero).
 #[inline(never)]
-fn grid_worst(c: &GroupCtx, cfg: &GridConfig) -> RiskResult<Fx> {
+fn grid_worst(c: &GroupCtx, cfg: &GridConfig, set: ScenarioSet) -> RiskResult<Fx> {
     // Points per side: x = 0 (down side only: the no-move point once), 1/4, 1/2, 3/4, 1 at the
     // three volatilities; the extreme multiple at vol flat and up, weighted.
+    let mut spreads: SetSpreads = [[(0, 0); 3]; MAX_OPTION_POSITIONS];
+    for (sp, p) in spreads.iter_mut().zip(&c.prepared) {
+        if p.used {
+            for (s, &v) in sp.iter_mut().zip(&set.vols) {
+                *s = Black76::spread(Fx::from_bits(i128::from(p.vols[v])), p.sqrt_t)?;
+            }
+        }
+    }
     let quarter = Fx::from_bits(1i128 << 46);
     let mut worst = Fx::ZERO;
     for down_side in [true, false] {
         let mut x = if down_side { Fx::ZERO } else { quarter };
         while x <= Fx::ONE {
-            for loss in point_losses(c, down_side, x)? {
+            for loss in point_losses(c, set, &spreads, down_side, x, false)? {
                 worst = worst.max(loss);
             }
             x = x.checked_add(quarter).or_overflow()?;
         }
-        let [_, flat, up] = point_losses(c, down_side, cfg.extreme_multiple)?;
+        let [_, flat, up] = point_losses(c, set, &spreads, down_side, cfg.extreme_multiple, true)?;
         for loss in [flat, up] {
             if loss > Fx::ZERO {
                 worst = worst.max(mul(loss, cfg.extreme_weight, Round::Up).or_overflow()?);
@@ -664,7 +753,14 @@ pub fn account_greeks(
     }
     for o in book.used() {
         let a = input.assets[..n].get(o.entry).ok_or(RiskError::InvalidParam("option entry"))?;
-        let g = Black76 { forward: a.oracle_price, strike: o.strike, vol: o.vol, seconds: o.seconds }.greeks(o.kind)?;
+        let b = Black76 { forward: a.oracle_price, strike: o.strike, vol: o.vol, seconds: o.seconds };
+        let g = if b.beyond_domain()? {
+            // K > 64 F: the limits as K / F grows (a call has no sensitivity, a put is -1 delta).
+            let delta = if o.kind == OptionKind::Put { Fx::NEG_ONE } else { Fx::ZERO };
+            super::Greeks { delta, gamma: Fx::ZERO, vega: Price::ZERO, theta: Price::ZERO }
+        } else {
+            b.greeks(o.kind)?
+        };
         let s = &mut out[o.entry];
         let prod = |x: Fx| mul(o.size, x, Round::Down).or_overflow();
         s.delta = s.delta.checked_add(prod(g.delta)?).or_overflow()?;

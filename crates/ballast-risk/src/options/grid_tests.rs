@@ -233,8 +233,9 @@ fn errors_are_specific() {
     book.positions[0].entry = 0;
     book.positions[0].strike = Price::ZERO;
     assert_eq!(portfolio_health(&input, &book, &cfg(), HealthType::Init), Err(RiskError::InvalidParam("strike")));
-    book.positions[0].strike = Price::from_num(PRICE * 100);
-    assert_eq!(portfolio_health(&input, &book, &cfg(), HealthType::Init), Err(RiskError::InvalidParam("moneyness")));
+    book.positions[0].strike = Price::from_num(PRICE);
+    book.positions[0].vol = Fx::from(11);
+    assert_eq!(portfolio_health(&input, &book, &cfg(), HealthType::Init), Err(RiskError::InvalidParam("vol")));
     let bad = OptionRiskConfig { maint_vol_up_bps: 5_000, ..OptionRiskConfig::DEFAULT };
     assert!(matches!(GridConfig::new(&bad), Err(RiskError::InvalidParam(_))));
     let bad = OptionRiskConfig { extreme_multiple: 0, ..OptionRiskConfig::DEFAULT };
@@ -304,9 +305,102 @@ fn px_06_a_short_option_premium_cannot_be_withdrawn_after_an_adverse_move() {
     let post = h(&after, &moved_book);
     assert!(post < Fx::ZERO, "{post}");
     assert!(!crate::passes_health_rule(post, None));
-    // The what-if is the same figure as computing the moved account directly.
-    book.positions[0].vol = moved_book.positions[0].vol;
-    assert_eq!(w.init, h(&moved, &book));
+    // The what-if is the same figure as moving the account by hand: prices up 10%, vol x 1.2.
+    let mut by_hand = HealthInput::new_boxed();
+    let mut a = under.assets[0];
+    a.oracle_price = Price::from_num(165);
+    a.stable_price = Price::from_num(165);
+    by_hand.push(a, under.exposures[0]).unwrap();
+    by_hand.push(quote, cash(premium + collateral)).unwrap();
+    book.positions[0].vol = efficiency::vol() * Fx::from_num(1.2);
+    assert!((f(w.init) - f(h(&by_hand, &book))).abs() < 1e-9, "{} vs {}", w.init, h(&by_hand, &book));
+    assert!((moved.assets[0].oracle_price.to_num::<f64>() - 165.0).abs() < 1e-12);
+}
+
+#[test]
+fn init_revalues_over_the_maint_scenarios_too() {
+    // A one-day long straddle struck at 92.5% (audit finding of the review): its loss peaks at
+    // the -7.5% move, a Maint point (quarters of 10%) between two Init points (quarters of 20%).
+    let p = params(2_000, 2_500);
+    let mut input = HealthInput::new_boxed();
+    input.push(asset(0, 0, 100.0, &p), Exposure::default()).unwrap();
+    let mut book = OptionBook::default();
+    for kind in [OptionKind::Call, OptionKind::Put] {
+        let o = OptionEntry {
+            entry: 0,
+            kind,
+            strike: Price::from_num(92.5),
+            seconds: 86_400,
+            size: Fx::from(100),
+            vol: Fx::from_num(0.2),
+        };
+        book.push(o).unwrap();
+    }
+    let [init, liq_end, maint] = [HealthType::Init, HealthType::LiquidationEnd, HealthType::Maint]
+        .map(|t| portfolio_health(&input, &book, &cfg(), t).unwrap());
+    assert!(init.health <= liq_end.health && liq_end.health <= maint.health);
+    assert!(init.grid_charges >= maint.grid_charges);
+    // The Maint grid sees the straddle lose most of its value at -7.5%.
+    assert!(f(maint.grid_charges) > 0.9 * f(maint.option_equity), "{} of {}", maint.grid_charges, maint.option_equity);
+}
+
+#[test]
+fn or_09_init_values_an_option_at_the_stable_price_for_its_delta() {
+    // A deep in-the-money long call behaves like spot: after a one-slot spike of the oracle to
+    // 1,500 (stable still 150) Init values it at the stable price, as it would the spot.
+    let p = params(2_000, 2_500);
+    let mut a = asset(0, 0, 1_500.0, &p);
+    a.stable_price = Price::from_num(150);
+    let mut input = HealthInput::new_boxed();
+    input.push(a, Exposure::default()).unwrap();
+    let mut book = OptionBook::default();
+    book.push(OptionEntry {
+        entry: 0,
+        kind: OptionKind::Call,
+        strike: Price::ONE,
+        seconds: 30 * 86_400,
+        size: Fx::from(100),
+        vol: Fx::from_num(0.6),
+    })
+    .unwrap();
+    let init = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    // Within the pricer's bracket (2^-36 of the forward per unit).
+    assert!((f(init.option_equity) - 14_900.0).abs() < 1e-5, "{}", init.option_equity);
+    let maint = portfolio_health(&input, &book, &cfg(), HealthType::Maint).unwrap();
+    assert!((f(maint.option_equity) - 149_900.0).abs() < 1e-5, "{}", maint.option_equity);
+    // A short call is the other way round: Init values the liability at the higher price.
+    book.positions[0].size = Fx::from(-100);
+    let short = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    assert!((f(short.option_equity) + 149_900.0).abs() < 1e-5, "{}", short.option_equity);
+}
+
+#[test]
+fn a_strike_beyond_64_times_the_price_is_valued_at_the_bounds_and_stays_liquidatable() {
+    // The underlying fell from 150 to 2 under a short call struck at 150 (ratio 75): health is a
+    // number (the call owes at most the forward), so the account can still be liquidated.
+    let p = params(2_000, 2_500);
+    let mut input = HealthInput::new_boxed();
+    input.push(asset(0, 0, 2.0, &p), Exposure::default()).unwrap();
+    input.push(asset(1, 1, 1.0, &params(0, 0)), Exposure { spot: Fx::from(-10), ..Default::default() }).unwrap();
+    let mut book = OptionBook::default();
+    let o = OptionEntry {
+        entry: 0,
+        kind: OptionKind::Call,
+        strike: Price::from_num(150),
+        seconds: 30 * 86_400,
+        size: Fx::from(-100),
+        vol: Fx::from_num(0.6),
+    };
+    book.push(o).unwrap();
+    let maint = portfolio_health(&input, &book, &cfg(), HealthType::Maint).unwrap();
+    assert_eq!(maint.option_equity, Fx::from(-200), "a short call beyond the domain owes the forward");
+    assert!(maint.health < Fx::ZERO);
+    book.positions[0].size = Fx::from(100);
+    let long = portfolio_health(&input, &book, &cfg(), HealthType::Maint).unwrap();
+    assert_eq!(long.option_equity, Fx::ZERO, "a long call beyond the domain is worth nothing");
+    let mut g = [UnderlyingGreeks::default(); MAX_HEALTH_ASSETS];
+    account_greeks(&input, &book, &mut g).unwrap();
+    assert_eq!(g[0].delta, Fx::ZERO);
 }
 
 fn kind_of(b: bool) -> OptionKind {
@@ -321,41 +415,50 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     /// The soundness bound of the issue: over random portfolios of spot, perps and up to six
-    /// options on two underlyings, the requirement is never below the worst loss over the main
-    /// grid (revalued independently in f64), Init health is at most Maint health, and the group
-    /// charge is at least the two ends of the linear grid would give with the options at rest.
+    /// options on three underlyings (two of them one risk group), some expiring within hours,
+    /// the requirement is never below the worst loss over the main grid of Init and of Maint
+    /// (revalued independently in f64), and Init <= LiquidationEnd <= Maint.
     #[test]
     fn requirement_is_never_below_the_worst_grid_loss(
-        spots in prop::collection::vec(-1_000i64..1_000, 2),
-        perps in prop::collection::vec(-1_000i64..1_000, 2),
-        opts in prop::collection::vec((0usize..2, any::<bool>(), 40u32..250, 0i64..400, -500i64..500, 10u32..250), 0..6),
+        spots in prop::collection::vec(-1_000i64..1_000, 3),
+        perps in prop::collection::vec(-1_000i64..1_000, 3),
+        opts in prop::collection::vec((0usize..3, any::<bool>(), 40u32..250, 0i64..400, -500i64..500, 10u32..250, any::<bool>()), 0..6),
     ) {
         let p = params(2_000, 2_500);
         let mut input = HealthInput::new_boxed();
         input.push(asset(0, 0, 150.0, &p), Exposure { spot: Fx::from(spots[0]), perp_base: Fx::from(perps[0]), ..Default::default() }).unwrap();
         input.push(asset(1, 1, 0.25, &p), Exposure { spot: Fx::from(spots[1]), perp_base: Fx::from(perps[1]), ..Default::default() }).unwrap();
+        // A second member of group 0 (a liquid-staked twin: the leader's shocks).
+        input.push(asset(2, 0, 160.0, &p), Exposure { spot: Fx::from(spots[2]), perp_base: Fx::from(perps[2]), ..Default::default() }).unwrap();
         let mut book = OptionBook::default();
         let mut gross = 0.0;
-        for &(entry, call, pct, days, size, vol) in &opts {
+        for &(entry, call, pct, days, size, vol, short_dated) in &opts {
             let fwd = input.assets[entry].oracle_price;
             book.push(OptionEntry {
                 entry,
                 kind: kind_of(call),
                 strike: fwd.checked_mul_int(i128::from(pct)).unwrap().checked_div_int(100).unwrap(),
-                seconds: days * 86_400 + 3_600,
+                seconds: if short_dated { (days % 48) * 1_800 + 600 } else { days * 86_400 + 3_600 },
                 size: Fx::from(size),
                 vol: Fx::from_num(vol as f64 / 100.0),
             }).unwrap();
             gross += size.unsigned_abs() as f64 * fwd.to_num::<f64>() * pct as f64 / 100.0;
         }
-        for j in 0..2 {
+        for j in 0..3 {
             gross += (spots[j].unsigned_abs() + perps[j].unsigned_abs()) as f64 * input.assets[j].oracle_price.to_num::<f64>();
         }
-        let init = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
-        let maint = portfolio_health(&input, &book, &cfg(), HealthType::Maint).unwrap();
-        prop_assert!(init.health <= maint.health);
-        let worst: f64 = (0..2).map(|g| f64_worst_main_loss(&input, &book, g, HealthType::Init)).sum();
-        let req = f(init.requirement().unwrap());
-        prop_assert!(req >= worst - 1e-9 * gross - 1e-9, "requirement {} below worst loss {}", req, worst);
+        let [init, liq_end, maint] = [HealthType::Init, HealthType::LiquidationEnd, HealthType::Maint]
+            .map(|t| portfolio_health(&input, &book, &cfg(), t).unwrap());
+        prop_assert!(init.health <= liq_end.health && liq_end.health <= maint.health);
+        // The pricer's error is 2^-36 of the forward per unit: 1e-10 of the gross notional bounds
+        // the f64 reference's disagreement with room to spare.
+        let tol = 1e-10 * gross + 1e-9;
+        for (t, h) in [(HealthType::Init, &init), (HealthType::Maint, &maint)] {
+            let worst: f64 = (0..2).map(|g| f64_worst_main_loss(&input, &book, g, t)).sum();
+            let req = f(h.requirement().unwrap());
+            prop_assert!(req >= worst - tol, "{:?}: requirement {} below worst loss {}", t, req, worst);
+        }
+        let init_worst: f64 = (0..2).map(|g| f64_worst_main_loss(&input, &book, g, HealthType::Maint)).sum();
+        prop_assert!(f(init.requirement().unwrap()) >= init_worst - tol, "Init covers the Maint grid");
     }
 }

@@ -22,8 +22,8 @@
 //! or zero volatility) the price is the intrinsic value, exactly.
 //!
 //! Cost: one 256/128-bit division (`k`), one square root and one logarithm per option and
-//! expiry, one Q.48 division per volatility (`1 / s` is not cached: `d1` is one division), two
-//! table lookups of degree 10 per price. No loop depends on the input.
+//! expiry, one division per volatility (`1 / s`, which the grid caches per volatility scenario),
+//! one product and two table lookups of degree 10 per price. No loop depends on the input.
 
 pub mod efficiency;
 pub mod fixed;
@@ -105,7 +105,8 @@ pub struct Greeks {
 const CLAMP_D: i64 = 9 * ONE;
 
 impl Black76 {
-    fn validate(&self) -> RiskResult<()> {
+    /// Checks the forward and strike (positive) and the volatility (in [0, MAX_VOL]).
+    pub fn validate(&self) -> RiskResult<()> {
         if self.forward <= Price::ZERO {
             return Err(RiskError::InvalidParam("forward"));
         }
@@ -130,15 +131,38 @@ impl Black76 {
 
     /// `K / F` in Q.48, rounded down.
     fn moneyness(&self) -> RiskResult<i64> {
-        // Both positive (validated): (K * 2^48) / F as a 256/128-bit division.
-        let kb = self.strike.to_bits() as u128;
-        let fb = self.forward.to_bits() as u128;
-        let (hi, lo) = (kb >> (128 - FRAC), kb << FRAC);
-        let (q, _) = div_wide(hi, lo, fb).ok_or(RiskError::InvalidParam("moneyness"))?;
-        if q > (MAX_MONEYNESS as u128) << FRAC {
-            return Err(RiskError::InvalidParam("moneyness"));
+        match self.moneyness_bits() {
+            Some(q) if q <= (MAX_MONEYNESS as u128) << FRAC => i64::try_from(q).ok().or_overflow(), // below 2^54
+            _ => Err(RiskError::InvalidParam("moneyness")),
         }
-        i64::try_from(q).ok().or_overflow() // below 2^54
+    }
+
+    /// `K / F` in Q.48 as a `u128`, rounded down; `None` beyond 2^128 (forward and strike
+    /// validated positive).
+    fn moneyness_bits(&self) -> Option<u128> {
+        // (K * 2^48) / F as a 256/128-bit division.
+        let kb = u128::try_from(self.strike.to_bits()).ok()?;
+        let fb = u128::try_from(self.forward.to_bits()).ok()?;
+        let (hi, lo) = (kb >> (128 - FRAC), kb << FRAC);
+        div_wide(hi, lo, fb).map(|(q, _)| q)
+    }
+
+    /// Whether `K / F` exceeds [`MAX_MONEYNESS`], where the pricer's error bound is not proven
+    /// (the grid then values the option at its no-arbitrage bounds, against the account).
+    pub fn beyond_domain(&self) -> RiskResult<bool> {
+        self.validate()?;
+        Ok(self.moneyness_bits().is_none_or(|q| q > (MAX_MONEYNESS as u128) << FRAC))
+    }
+
+    /// `ln(K / F)` in Q.48 for any valid forward and strike: `None` when `K / F` is below 2^-48;
+    /// a ratio above 2^14 is taken as 2^14 (far beyond [`MAX_MONEYNESS`]).
+    pub fn log_moneyness_unbounded(&self) -> RiskResult<Option<i64>> {
+        self.validate()?;
+        let q = self.moneyness_bits().unwrap_or(u128::MAX).min(1u128 << (14 + FRAC));
+        if q == 0 {
+            return Ok(None);
+        }
+        fixed::ln(i64::try_from(q).ok().or_overflow()?).or_overflow().map(Some)
     }
 
     /// The valuation's intermediate terms.
@@ -153,22 +177,44 @@ impl Black76 {
     /// value to the last bit) and `sqrt(T)` (T in years). The scenario grid computes them once per
     /// option and moves `ln(K / F)` by `-ln(1 + move)` per price scenario.
     pub fn log_moneyness_and_root_time(&self) -> RiskResult<(Option<i64>, i64)> {
-        let years = if self.seconds <= 0 {
-            0
-        } else {
-            i64::try_from((i128::from(self.seconds) << FRAC).checked_div(i128::from(SECONDS_PER_YEAR)).or_overflow()?)
+        Ok((self.log_moneyness()?, Self::root_years(self.seconds)?))
+    }
+
+    /// `sqrt(T)` in Q.48 with `T = seconds / SECONDS_PER_YEAR` (zero when expired).
+    pub fn root_years(seconds: i64) -> RiskResult<i64> {
+        if seconds <= 0 {
+            return Ok(0);
+        }
+        let years =
+            i64::try_from((i128::from(seconds) << FRAC).checked_div(i128::from(SECONDS_PER_YEAR)).or_overflow()?)
                 .ok()
-                .or_overflow()?
-        };
-        let sqrt_t = fixed::sqrt(years).or_overflow()?;
-        Ok((self.log_moneyness()?, sqrt_t))
+                .or_overflow()?;
+        fixed::sqrt(years).or_overflow()
     }
 
     /// The terms from `ln(K / F)` and `sqrt(T)` (see [`Self::log_moneyness_and_root_time`]) and
     /// this valuation's volatility. The caller guarantees `K / F <= MAX_MONEYNESS`.
     pub fn terms_at(&self, ln_k: Option<i64>, sqrt_t: i64) -> RiskResult<Terms> {
-        let vol = i64::try_from(self.vol.to_bits()).ok().or_overflow()?;
+        let (s, inv_s) = Self::spread(self.vol, sqrt_t)?;
+        self.terms_with(ln_k, sqrt_t, s, inv_s)
+    }
+
+    /// `s = σ sqrt(T)` (Q.48) and `1 / s` (Q.48 in an `i128`: `2^96 / s`, zero when `s` is), the
+    /// per-volatility parts of [`Self::terms_at`]: the scenario grid computes them once per option
+    /// and volatility scenario, so each price scenario multiplies instead of dividing.
+    pub fn spread(vol: Fx, sqrt_t: i64) -> RiskResult<(i64, i128)> {
+        let vol = i64::try_from(vol.to_bits()).ok().or_overflow()?;
         let s = fixed::mul(vol, sqrt_t).or_overflow()?;
+        if s <= 0 {
+            return Ok((s.max(0), 0));
+        }
+        // 2^96 / s with s >= 1 (bits): at most 2^96.
+        Ok((s, (1i128 << 96).checked_div(i128::from(s)).or_overflow()?))
+    }
+
+    /// The terms from `ln(K / F)`, `sqrt(T)`, `s` and `1 / s` ([`Self::spread`]); this
+    /// valuation's `vol` is not read.
+    pub fn terms_with(&self, ln_k: Option<i64>, sqrt_t: i64, s: i64, inv_s: i128) -> RiskResult<Terms> {
         let ln_k = match ln_k {
             Some(l) if s > 0 => l,
             _ => {
@@ -178,11 +224,11 @@ impl Black76 {
                 return Ok(Terms { sqrt_t, s: s.max(0), d1: d, d2: d, n1: n, n2: n });
             }
         };
-        // d1 = -ln k / s + s / 2 in i128 (|ln k| < 49, s >= 2^-48: below 2^103), then clamped.
-        let d1 = (i128::from(ln_k).checked_neg().or_overflow()? << FRAC)
-            .checked_div(i128::from(s))
-            .and_then(|q| q.checked_add(i128::from(s / 2)))
-            .or_overflow()?;
+        // d1 = -ln k × (1 / s) + s / 2, the product rounded toward minus infinity; a product
+        // beyond i128 (|ln k| near 49 and s near 2^-48) is far beyond the clamp either way.
+        let far = if ln_k < 0 { i128::from(CLAMP_D) } else { i128::from(-CLAMP_D) };
+        let q = i128::from(ln_k).checked_neg().and_then(|l| l.checked_mul(inv_s)).map(|p| p >> FRAC).unwrap_or(far);
+        let d1 = q.checked_add(i128::from(s / 2)).or_overflow()?;
         let d2 = d1.checked_sub(i128::from(s)).or_overflow()?;
         let clamp = |d: i128| i64::try_from(d.clamp(i128::from(-CLAMP_D), i128::from(CLAMP_D))).unwrap_or(CLAMP_D);
         let (d1, d2) = (clamp(d1), clamp(d2));

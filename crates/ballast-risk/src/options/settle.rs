@@ -2,10 +2,11 @@
 //!
 //! The rule resists a one-slot oracle move: the settle crank records the oracle's price at most
 //! [`MAX_SAMPLES`] times during a window that opens at expiry; once the window has closed, the
-//! settlement price is the **median** of the valid samples (within the window, confidence at most
-//! `max_conf_bps` of the price), provided at least `min_samples` are valid. One manipulated print
-//! moves the median by at most one rank: with `min_samples >= 3` an attacker must hold the oracle
-//! for about half of the window to move the result. An expired, unsettled position stays margined
+//! settlement price is the **median** of the valid samples: within the window, in time order, each
+//! at least `min_spacing_secs` after the last one counted, confidence at most `max_conf_bps` of the
+//! price; at least `min_samples` must be valid. A manipulated price held for less than one spacing
+//! yields one sample and moves the median by at most one rank; to move it further an attacker must
+//! hold the oracle for about half of the samples' span. An expired, unsettled position stays margined
 //! at its intrinsic value under the scenario grid ([`super::grid`]) until settled.
 
 use crate::num::{bps_frac, scale_price, value, Fx, Price, Round};
@@ -36,6 +37,9 @@ pub struct SettlementRule {
     pub min_samples: u8,
     /// Largest confidence of a valid sample, bps of its price.
     pub max_conf_bps: u16,
+    /// Least time between two counted samples, seconds: samples must be spread over the window,
+    /// so holding the oracle for one slot yields one sample.
+    pub min_spacing_secs: i64,
 }
 
 impl SettlementRule {
@@ -43,6 +47,11 @@ impl SettlementRule {
     pub fn validate(&self) -> RiskResult<()> {
         if self.window_secs <= 0 || self.min_samples == 0 || usize::from(self.min_samples) > MAX_SAMPLES {
             return Err(RiskError::InvalidParam("settlement: need window > 0 and 1 <= min_samples <= 16"));
+        }
+        // min_samples spaced samples must fit in the window.
+        let span = self.min_spacing_secs.checked_mul(i64::from(self.min_samples).saturating_sub(1)).or_overflow()?;
+        if self.min_spacing_secs <= 0 || span > self.window_secs {
+            return Err(RiskError::InvalidParam("settlement: need 0 < min_spacing x (min_samples - 1) <= window"));
         }
         Ok(())
     }
@@ -68,9 +77,10 @@ pub fn settlement_price(
     }
     let mut valid = [Price::ZERO; MAX_SAMPLES];
     let mut n = 0usize;
+    let mut next_ts = expiry; // the earliest time the next counted sample may have
     for s in samples {
-        if s.ts < expiry || s.ts > end || s.price <= Price::ZERO {
-            continue;
+        if s.ts < next_ts || s.ts > end || s.price <= Price::ZERO {
+            continue; // outside the window, too close to the last counted one, or out of order
         }
         let limit =
             scale_price(s.price, bps_frac(u32::from(rule.max_conf_bps), Round::Down), Round::Down).or_overflow()?;
@@ -85,6 +95,7 @@ pub fn settlement_price(
         }
         valid[i] = s.price;
         n = n.saturating_add(1);
+        next_ts = s.ts.checked_add(rule.min_spacing_secs).or_overflow()?;
     }
     if n < usize::from(rule.min_samples) {
         return Ok(None);
@@ -117,7 +128,7 @@ mod tests {
     const EXPIRY: i64 = 1_800_000_000;
 
     fn rule() -> SettlementRule {
-        SettlementRule { window_secs: 600, min_samples: 5, max_conf_bps: 100 }
+        SettlementRule { window_secs: 600, min_samples: 5, max_conf_bps: 100, min_spacing_secs: 60 }
     }
 
     fn sample(ts: i64, price: f64) -> PriceSample {
@@ -161,6 +172,11 @@ mod tests {
         assert!(matches!(settlement_price(&many, EXPIRY, EXPIRY + 600, &rule()), Err(RiskError::InvalidParam(_))));
         let bad = SettlementRule { min_samples: 0, ..rule() };
         assert!(matches!(settlement_price(&s, EXPIRY, EXPIRY + 600, &bad), Err(RiskError::InvalidParam(_))));
+        let bad = SettlementRule { min_spacing_secs: 151, ..rule() };
+        assert!(matches!(settlement_price(&s, EXPIRY, EXPIRY + 600, &bad), Err(RiskError::InvalidParam(_))));
+        // Sixteen prints in the expiry slot count once: not enough samples.
+        let burst = vec![sample(EXPIRY, 130.0); 16];
+        assert_eq!(settlement_price(&burst, EXPIRY, EXPIRY + 600, &rule()).unwrap(), None);
     }
 
     #[test]
