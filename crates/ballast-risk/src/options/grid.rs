@@ -22,7 +22,8 @@
 //!   minus its value in the scenario (Black-76 at the scenario's forward and volatility, each value
 //!   rounded against the account: longs down, shorts up);
 //! * **group charge** = max(0, worst scenario loss, short-option minimum), where the short-option
-//!   minimum (CME) is `short_minimum × F × |size|` summed over the group's short options.
+//!   minimum (CME) is `short_minimum × F × |size|` summed over the group's short options, with
+//!   `F` the higher of oracle and stable price under Init (the oracle otherwise).
 //!
 //! Health = the linear engine's health + the replaced two-point charges + the options' value now −
 //! the grid charges. Without options the figure is the linear engine's, bit for bit. The
@@ -38,9 +39,14 @@
 //! **Forward.** Under Init an option is valued at the underlying's price for the sign of its delta
 //! (`AssetRisk::price_for`: min(oracle, stable) for a long call or a short put, the max for a long
 //! put or a short call), so the stable-price guard (OR-09) bounds options as it bounds spot; Maint
-//! and LiquidationEnd use the oracle. A strike above 64 times a forward (now or in a scenario) is
-//! valued at the no-arbitrage bounds against the account (a long call at 0, a short call at the
-//! forward, puts by parity): health is always a number, so such an account stays liquidatable.
+//! and LiquidationEnd use the oracle. The grid prices strikes up to 2^14 times the forward with
+//! the formula and an error term of 2^-30 of the forward (three times it under Init, see
+//! [`GRID_PRICE_ERROR`]); beyond, a long call is valued at 0 and a short call at
+//! `F (N(d1) + error)`, puts by parity: health is always a number, so an account whose underlying
+//! collapsed stays liquidatable, and every Init value is at most the Maint value of the same
+//! scenario, so Init <= LiquidationEnd <= Maint (property-tested with stable prices apart from the
+//! oracle; at the 2^14 edge itself, where Init and Maint may fall on different sides, the
+//! ordering holds only to within the error term).
 //!
 //! Cost per option: 31 Black-76 valuations per scenario set (Maint: one set; Init and
 //! LiquidationEnd: two, 62), each one product for `d1`, two Q.48 normal-CDF tables and a few
@@ -48,12 +54,12 @@
 //! per volatility scenario), no heap, no recursion, no loop whose length depends on anything but
 //! the fixed grid and the number of positions.
 
-use super::{fixed, Black76, OptionKind, MAX_MONEYNESS, MAX_VOL};
+use super::{fixed, Black76, OptionKind, MAX_VOL};
 use crate::health::{
     first_member, health_components, health_with_group_losses, linear_net_value, loss_down, loss_up, AssetRisk,
     GroupLosses, HealthComponents, HealthInput, HealthType, MAX_HEALTH_ASSETS,
 };
-use crate::num::{bps_frac, mul, scale_price, value, Fx, Price, Round};
+use crate::num::{bps_frac, mul, mul_shift, scale_price, value, Fx, Price, Round};
 use crate::{OrOverflow, RiskError, RiskResult};
 
 /// Option positions one health computation takes (the MarginAccount's option slots).
@@ -351,7 +357,22 @@ struct Prepared {
     vols: [i64; 5],
     /// Value now, against the account.
     now: Fx,
+    /// The valuation's error term, Q.48 of the forward ([`GRID_PRICE_ERROR`], three times it
+    /// under Init).
+    error: i64,
 }
+
+/// Largest `K / F` the grid prices with the formula (2^14; `Black76::log_moneyness_unbounded`
+/// caps there).
+pub const GRID_MAX_MONEYNESS: i64 = 1 << 14;
+
+/// Error bound of the grid's valuations, Q.48 of the forward (2^-30): for strikes up to 2^14
+/// times the forward, the normal tables' error (6 ulps each) times `1 + K / F`, far below the
+/// issue's 1e-6. Init uses three times it, so that with its forwards chosen against the account
+/// every Init value is at most the Maint one for the same scenario although the approximation
+/// is not exactly monotone in the forward (the true value moves the right way; each side's
+/// approximation is within one error of it).
+pub const GRID_PRICE_ERROR: i64 = 1 << 18;
 
 /// Rounding of an option's price against the account: a long's value down, a short's up.
 fn against(size: Fx) -> Round {
@@ -394,7 +415,7 @@ fn moved_vol(vol: Fx, shock: Fx, scale: Fx, up: bool) -> RiskResult<Fx> {
 fn prepare(o: &OptionEntry, a: &AssetRisk, t: HealthType, cfg: &GridConfig, ln_max_k: i64) -> RiskResult<Prepared> {
     let forward = option_forward(o, a, t);
     let b = Black76 { forward, strike: o.strike, vol: o.vol, seconds: o.seconds };
-    // Validates forward, strike and vol; a strike beyond MAX_MONEYNESS is valued at the bounds.
+    // Validates forward, strike and vol; a strike beyond GRID_MAX_MONEYNESS is valued at bounds.
     let ln_k = b.log_moneyness_unbounded()?;
     let sqrt_t = Black76::root_years(o.seconds)?;
     let scale = Fx::from_bits(i128::from(vol_scale(o.seconds, cfg.power)?));
@@ -405,6 +426,7 @@ fn prepare(o: &OptionEntry, a: &AssetRisk, t: HealthType, cfg: &GridConfig, ln_m
         ln_k: ln_k.unwrap_or(0),
         sqrt_t,
         forward,
+        error: if t == HealthType::Init { GRID_PRICE_ERROR.saturating_mul(3) } else { GRID_PRICE_ERROR },
         vols: [
             q48(moved_vol(o.vol, cfg.init.down, scale, false)?)?,
             q48(moved_vol(o.vol, cfg.maint.down, scale, false)?)?,
@@ -437,16 +459,25 @@ fn scenario_value(o: &OptionEntry, p: &Prepared, mv: Move, spread: (i64, i128), 
     let price = match (mv.ln, forward > Price::ZERO) {
         (Some(ln_f), true) => {
             let ln_k = if p.deep { None } else { Some(p.ln_k.checked_sub(ln_f).or_overflow()?) };
+            let b = Black76 { forward, strike: o.strike, vol: Fx::ZERO, seconds: o.seconds };
+            // The volatility is in `spread` (the valuation's `vol` is not read).
+            let terms = b.terms_with(ln_k, p.sqrt_t, spread.0, spread.1)?;
             if ln_k.is_some_and(|l| l > ln_max_k) {
-                // Beyond the pricer's proven domain (K > 64 F): the no-arbitrage bounds, against
-                // the account (a long call worth nothing, a short call owing the forward).
-                let call = if round == Round::Down { 0 } else { forward.to_bits() };
+                // Beyond K = 2^14 F, where the error bound is not proven: bounds against the
+                // account. A long call is worth at least 0; a short call owes at most
+                // F (N(d1) + error) (the call is F N(d1) - K N(d2) with K N(d2) >= 0; a ratio
+                // capped at 2^15 only raises N(d1)). Puts by parity.
+                let call = if round == Round::Down {
+                    0
+                } else {
+                    let n1 = terms.n1.checked_add(p.error).or_overflow()?;
+                    mul_shift(forward.to_bits(), i128::from(n1), fixed::FRAC, Round::Up)
+                        .or_overflow()?
+                        .min(forward.to_bits())
+                };
                 option_bits(o.kind, call, forward.to_bits(), k)?
             } else {
-                // The volatility is in `spread` (the valuation's `vol` is not read).
-                let b = Black76 { forward, strike: o.strike, vol: Fx::ZERO, seconds: o.seconds };
-                let terms = b.terms_with(ln_k, p.sqrt_t, spread.0, spread.1)?;
-                b.price_from(&terms, o.kind, round)?.to_bits()
+                b.price_with_error(&terms, o.kind, round, p.error)?.to_bits()
             }
         }
         // The underlying is worth nothing: a call is worth 0 and a put its strike, exactly.
@@ -571,7 +602,10 @@ fn fill_group(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType) -> RiskResult<(
         *slot = prepare(o, a, t, cfg, ln_max_k)?;
         option_equity = option_equity.checked_add(slot.now).or_overflow()?;
         if o.size < Fx::ZERO {
-            let notional = value(o.size.checked_abs().or_overflow()?, slot.forward, Round::Up).or_overflow()?;
+            // At the higher of oracle and stable under Init (the oracle otherwise), so that the
+            // minimum under Init is at least Maint's.
+            let price = a.price_for(t, Fx::NEG_ONE);
+            let notional = value(o.size.checked_abs().or_overflow()?, price, Round::Up).or_overflow()?;
             let m = mul(notional, cfg.short_minimum, Round::Up).or_overflow()?;
             short_minimum = short_minimum.checked_add(m).or_overflow()?;
         }
@@ -599,7 +633,7 @@ fn group_grid(
         group,
         prepared: [Prepared::default(); MAX_OPTION_POSITIONS],
         nets: [Fx::ZERO; MAX_HEALTH_ASSETS],
-        ln_max_k: fixed::ln(MAX_MONEYNESS.checked_shl(fixed::FRAC).or_overflow()?).or_overflow()?,
+        ln_max_k: fixed::ln(GRID_MAX_MONEYNESS.checked_shl(fixed::FRAC).or_overflow()?).or_overflow()?,
     };
     let (option_equity, short_minimum) = fill_group(&mut c, cfg, t)?;
     let maint = ScenarioSet { shocks: HealthType::Maint, vols: [VOL_MAINT_DOWN, VOL_FLAT, VOL_MAINT_UP] };

@@ -155,10 +155,11 @@ impl Black76 {
     }
 
     /// `ln(K / F)` in Q.48 for any valid forward and strike: `None` when `K / F` is below 2^-48;
-    /// a ratio above 2^14 is taken as 2^14 (far beyond [`MAX_MONEYNESS`]).
+    /// a ratio above 2^15 is taken as 2^15 (beyond what the grid prices with the formula,
+    /// `grid::GRID_MAX_MONEYNESS`, so the grid bounds it).
     pub fn log_moneyness_unbounded(&self) -> RiskResult<Option<i64>> {
         self.validate()?;
-        let q = self.moneyness_bits().unwrap_or(u128::MAX).min(1u128 << (14 + FRAC));
+        let q = self.moneyness_bits().unwrap_or(u128::MAX).min(1u128 << (15 + FRAC));
         if q == 0 {
             return Ok(None);
         }
@@ -246,18 +247,25 @@ impl Black76 {
 
     /// [`Self::price`] from terms already computed (both kinds and directions share them).
     pub fn price_from(&self, t: &Terms, kind: OptionKind, round: Round) -> RiskResult<Price> {
+        self.price_with_error(t, kind, round, PRICE_ERROR)
+    }
+
+    /// [`Self::price_from`] with the error term `error` (Q.48, times `F`) in place of
+    /// [`PRICE_ERROR`]: the scenario grid uses a larger one that holds for every moneyness it
+    /// prices ([`grid`]).
+    pub fn price_with_error(&self, t: &Terms, kind: OptionKind, round: Round, error: i64) -> RiskResult<Price> {
         let f = self.forward.to_bits();
         let k = self.strike.to_bits();
         let intrinsic_call = f.checked_sub(k).or_overflow()?.max(0);
         let call = if t.s == 0 {
             intrinsic_call
         } else {
-            // F N(d1) - K N(d2) -/+ F PRICE_ERROR, each product rounded in the direction asked
+            // F N(d1) - K N(d2) -/+ F error, each product rounded in the direction asked
             // (the strike's term the other way). K enters exactly, not through the rounded k.
             let against = if round == Round::Up { Round::Down } else { Round::Up };
             let long = mul_shift(f, t.n1 as i128, FRAC, round).or_overflow()?;
             let strike_leg = mul_shift(k, t.n2 as i128, FRAC, against).or_overflow()?;
-            let err = mul_shift(f, PRICE_ERROR as i128, FRAC, Round::Up).or_overflow()?;
+            let err = mul_shift(f, i128::from(error), FRAC, Round::Up).or_overflow()?;
             let err = if round == Round::Up { err } else { err.checked_neg().or_overflow()? };
             long.checked_sub(strike_leg).and_then(|x| x.checked_add(err)).or_overflow()?.clamp(intrinsic_call, f)
         };

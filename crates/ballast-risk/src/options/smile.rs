@@ -66,7 +66,7 @@ impl VolSmile {
 
     /// The volatility of strike `strike` at forward `forward`, a fraction.
     pub fn vol(&self, forward: Price, strike: Price) -> RiskResult<Fx> {
-        let m = Black76 { forward, strike, vol: Fx::ZERO, seconds: 0 }.log_moneyness()?;
+        let m = Black76 { forward, strike, vol: Fx::ZERO, seconds: 0 }.log_moneyness_unbounded()?;
         // A strike below 2^-48 of the forward: the smile at the far left of any listed band.
         let m = Fx::from_bits(i128::from(m.unwrap_or(FAR_LEFT)));
         let atm = bps_frac(self.atm_vol_bps, Round::Down);
@@ -100,12 +100,14 @@ impl VolSmile {
         Ok(())
     }
 
-    /// Whether `new` lowers any volatility input (ATM, floor or curvature), which lowers the
-    /// margin of short options: such an update is the one to timelock.
+    /// Whether `new` can lower the volatility of some strike (a lower ATM, floor or curvature, or
+    /// any change of skew, which lowers one side of the smile), which lowers the margin of short
+    /// options there: such an update is the one to timelock.
     pub fn lowers_margin(&self, new: &VolSmile) -> bool {
         new.atm_vol_bps < self.atm_vol_bps
             || new.min_vol_bps < self.min_vol_bps
             || new.curvature_bps < self.curvature_bps
+            || new.skew_bps != self.skew_bps
     }
 }
 
@@ -152,5 +154,9 @@ mod tests {
         assert!(s.check_update(&VolSmile { expiry: 2, ..s }, 1_000).is_err());
         assert!(s.lowers_margin(&VolSmile { atm_vol_bps: 5_900, ..s }));
         assert!(!s.lowers_margin(&VolSmile { atm_vol_bps: 6_100, ..s }));
+        // A flatter skew lowers the volatility of low strikes.
+        assert!(s.lowers_margin(&VolSmile { skew_bps: -1_400, ..s }));
+        // Beyond 64 times the forward the smile still answers (floored here).
+        assert!(s.vol(Price::from_num(1), Price::from_num(100)).is_ok());
     }
 }
