@@ -6,7 +6,9 @@
 //! at least `min_spacing_secs` after the last one counted, confidence at most `max_conf_bps` of the
 //! price; at least `min_samples` must be valid. A manipulated price held for less than one spacing
 //! yields one sample and moves the median by at most one rank; to move it further an attacker must
-//! hold the oracle for about half of the samples' span. An expired, unsettled position stays margined
+//! hold the oracle for about half of the samples' span. The crank that records samples must apply
+//! the same spacing when it records (one sample per `min_spacing_secs`), or a burst of prints in
+//! one slot could fill the 16 slots, count once, and leave the expiry unsettled. An expired, unsettled position stays margined
 //! at its intrinsic value under the scenario grid ([`super::grid`]) until settled.
 
 use crate::num::{bps_frac, scale_price, value, Fx, Price, Round};
