@@ -512,13 +512,15 @@ pub fn passes_health_rule(post_init: Fx, pre_if_risk_reducing: Option<Fx>) -> bo
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::num::bps_frac;
     use super::super::params::RiskParams;
     use super::*;
     use proptest::prelude::*;
 
-    fn params(down: u16, up: u16) -> RiskParams {
+    /// Risk parameters with shocks `down` and `up` (maint half of them), no add-ons (shared with
+    /// the options grid's tests).
+    pub(crate) fn params(down: u16, up: u16) -> RiskParams {
         RiskParams {
             init_down_bps: down,
             init_up_bps: up,
@@ -534,7 +536,8 @@ mod tests {
         }
     }
 
-    fn asset(index: u16, group: u16, price: f64, p: &RiskParams) -> AssetRisk {
+    /// An asset priced `price` (oracle and stable) in `group` with parameters `p`.
+    pub(crate) fn asset(index: u16, group: u16, price: f64, p: &RiskParams) -> AssetRisk {
         AssetRisk {
             asset_index: index,
             risk_group: group,

@@ -4,7 +4,7 @@
 
 use super::super::efficiency::{self, Leg, PRICE, SIZE};
 use super::*;
-use crate::params::{RiskFractions, RiskParams};
+use crate::health::tests::{asset, params};
 use crate::Exposure;
 use proptest::prelude::*;
 
@@ -27,30 +27,6 @@ fn bs(kind: OptionKind, f: f64, k: f64, vol: f64, seconds: i64) -> f64 {
     match kind {
         OptionKind::Call => f * ncdf(d1) - k * ncdf(d2),
         OptionKind::Put => k * ncdf(-d2) - f * ncdf(-d1),
-    }
-}
-
-fn params(down: u16, up: u16) -> RiskParams {
-    RiskParams {
-        init_down_bps: down,
-        init_up_bps: up,
-        maint_down_bps: down / 2,
-        maint_up_bps: up / 2,
-        risk_group: 0,
-        liquidation_fee_bps: 100,
-        concentration_threshold: u64::MAX,
-        ..Default::default()
-    }
-}
-
-fn asset(index: u16, group: u16, price: f64, p: &RiskParams) -> AssetRisk {
-    AssetRisk {
-        asset_index: index,
-        risk_group: group,
-        oracle_price: Price::from_num(price),
-        stable_price: Price::from_num(price),
-        fr: RiskFractions::from_params(p),
-        init_pnl_cap: Fx::ZERO,
     }
 }
 
