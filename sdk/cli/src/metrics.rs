@@ -30,11 +30,7 @@ fn heap() -> Result<()> {
     ];
     for (name, prepare) in cases {
         let mut p = prepare()?;
-        ballast::risk::ops::set_counting(true);
-        let before = ballast::risk::ops::snapshot();
-        let (r, h) = measure(|| p.run());
-        let ops = ballast::risk::ops::snapshot().since(&before);
-        ballast::risk::ops::set_counting(false);
+        let ((r, h), ops) = counted(|| measure(|| p.run()));
         r?;
         line(name, h, p.main_ix());
         let accounts = p.ixs.iter().map(|ix| ix.accounts.len() as u64).sum::<u64>();
@@ -123,7 +119,6 @@ pub fn run(a: Args) -> Result<()> {
 /// account with options (14 tokens + 8 perps + 8 options on 14 underlyings): its estimated compute
 /// and its off-chain throughput from raw bytes.
 fn options(now: i64, a: &Args) -> Result<()> {
-    use ballast::risk::ops;
     use ballast::risk::options::efficiency::{table, PRICE, SIZE};
     use ballast::risk::options::grid::{GridConfig, OptionRiskConfig};
     use ballast_sdk::synthetic::{option_vol, timing::full_path_options, with_options, Market, Shape};
@@ -144,16 +139,13 @@ fn options(now: i64, a: &Args) -> Result<()> {
     with_options(&mut acc, 8, now);
     let cfg =
         GridConfig::new(&OptionRiskConfig::DEFAULT).map_err(|e| ballast_sdk::SdkError::Program(format!("{e:?}")))?;
-    ops::set_counting(true);
-    let before = ops::snapshot();
-    let r = health::compute_with_options(&m.group, &acc, &raws, now, HealthType::Init, &cfg, option_vol);
-    let counted = ops::snapshot().since(&before);
-    ops::set_counting(false);
+    let (r, ops) =
+        counted(|| health::compute_with_options(&m.group, &acc, &raws, now, HealthType::Init, &cfg, option_vol));
     r?;
-    let with = counted.estimated_cu(raws.len() as u64);
+    let with = ops.estimated_cu(raws.len() as u64);
     println!(
         "  14 tokens + 8 perps + 8 options on 14 underlyings: Init health check ~{with} CU estimated ({} option valuations; the same account without options ~{linear} CU)",
-        counted.option_evals
+        ops.option_evals
     );
     let f = full_path_options(a.rounds, a.seconds);
     println!("  same account, full path from raw bytes with the options grid: {f} evals/s per core (target >= 50,000)");
@@ -164,14 +156,20 @@ fn options(now: i64, a: &Args) -> Result<()> {
 /// its health accounts `raws`, counted operations weighted as in docs/performance.md, plus the
 /// remaining accounts' entrypoint cost).
 fn health_cu(group: &Pubkey, acc: &MarginAccount, raws: &[ballast_sdk::decode::RawAccount], now: i64) -> Result<u64> {
+    let (r, ops) = counted(|| health::compute(group, acc, raws, now, HealthType::Init));
+    r?;
+    Ok(ops.estimated_cu(raws.len() as u64))
+}
+
+/// Runs `f` with the engine's operation counters on; its result and the operations it counted.
+fn counted<T>(f: impl FnOnce() -> T) -> (T, ballast::risk::ops::OpCounts) {
     use ballast::risk::ops;
     ops::set_counting(true);
     let before = ops::snapshot();
-    let r = health::compute(group, acc, raws, now, HealthType::Init);
-    let counted = ops::snapshot().since(&before);
+    let r = f();
+    let counts = ops::snapshot().since(&before);
     ops::set_counting(false);
-    r?;
-    Ok(counted.estimated_cu(raws.len() as u64))
+    (r, counts)
 }
 
 /// Estimated on-chain cost per position of a health check (issue 11): the marginal cost of token

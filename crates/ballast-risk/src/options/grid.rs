@@ -177,14 +177,6 @@ impl GridConfig {
             short_minimum: up(c.short_minimum_bps),
         })
     }
-
-    /// The volatility shocks of health type `t` (as price shocks: Maint its own, the others Init).
-    pub fn vol_shocks(&self, t: HealthType) -> VolShocks {
-        match t {
-            HealthType::Maint => self.maint,
-            HealthType::Init | HealthType::LiquidationEnd => self.init,
-        }
-    }
 }
 
 /// `(30 days / max(seconds, 1 day)) ^ power`, Q.48 (one `ln` and one `exp`); 1 for an expired

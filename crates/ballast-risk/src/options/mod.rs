@@ -169,16 +169,9 @@ impl Black76 {
     /// The valuation's intermediate terms.
     pub fn terms(&self) -> RiskResult<Terms> {
         self.validate()?;
-        let (ln_k, sqrt_t) = self.log_moneyness_and_root_time()?;
-        self.terms_at(ln_k, sqrt_t)
-    }
-
-    /// The parts of [`Self::terms`] that depend on the strike, the forward and the time only:
-    /// `ln(K / F)` (`None` when `K / F` is below 2^-48: deep in the money, worth its intrinsic
-    /// value to the last bit) and `sqrt(T)` (T in years). The scenario grid computes them once per
-    /// option and moves `ln(K / F)` by `-ln(1 + move)` per price scenario.
-    pub fn log_moneyness_and_root_time(&self) -> RiskResult<(Option<i64>, i64)> {
-        Ok((self.log_moneyness()?, Self::root_years(self.seconds)?))
+        let (ln_k, sqrt_t) = (self.log_moneyness()?, Self::root_years(self.seconds)?);
+        let (s, inv_s) = Self::spread(self.vol, sqrt_t)?;
+        self.terms_with(ln_k, sqrt_t, s, inv_s)
     }
 
     /// `sqrt(T)` in Q.48 with `T = seconds / SECONDS_PER_YEAR` (zero when expired).
@@ -193,15 +186,8 @@ impl Black76 {
         fixed::sqrt(years).or_overflow()
     }
 
-    /// The terms from `ln(K / F)` and `sqrt(T)` (see [`Self::log_moneyness_and_root_time`]) and
-    /// this valuation's volatility. The caller guarantees `K / F <= MAX_MONEYNESS`.
-    pub fn terms_at(&self, ln_k: Option<i64>, sqrt_t: i64) -> RiskResult<Terms> {
-        let (s, inv_s) = Self::spread(self.vol, sqrt_t)?;
-        self.terms_with(ln_k, sqrt_t, s, inv_s)
-    }
-
     /// `s = σ sqrt(T)` (Q.48) and `1 / s` (Q.48 in an `i128`: `2^96 / s`, zero when `s` is), the
-    /// per-volatility parts of [`Self::terms_at`]: the scenario grid computes them once per option
+    /// per-volatility parts of [`Self::terms`]: the scenario grid computes them once per option
     /// and volatility scenario, so each price scenario multiplies instead of dividing.
     pub fn spread(vol: Fx, sqrt_t: i64) -> RiskResult<(i64, i128)> {
         let vol = i64::try_from(vol.to_bits()).ok().or_overflow()?;
