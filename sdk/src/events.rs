@@ -113,6 +113,14 @@ events! {
     InsuranceFundCreated,
     /// A pending unstake request was cancelled.
     UnstakeCancelled,
+    /// An asset's option market was configured.
+    OptionMarketSet,
+    /// An option expiry was listed or its smile updated.
+    OptionExpirySet,
+    /// An option trade was cleared.
+    OptionTraded,
+    /// A liquidator took over option contracts.
+    OptionLiquidated,
 }
 
 fn parse<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
@@ -328,6 +336,46 @@ mod tests {
             }),
             E::InsuranceFundCreated(InsuranceFundCreated { header: header(), vault: k(), cooldown_secs: 600 }),
             E::UnstakeCancelled(UnstakeCancelled { header: header(), owner: k(), shares: 8 }),
+            E::OptionMarketSet(OptionMarketSet {
+                header: header(),
+                asset_index: 1,
+                params: crate::options::default_params(10_000_000),
+            }),
+            E::OptionExpirySet(OptionExpirySet {
+                header: header(),
+                asset_index: 1,
+                slot: 2,
+                smile: crate::options::flat_smile(1_800_000_000, 6_000),
+                listed: true,
+            }),
+            E::OptionTraded(OptionTraded {
+                header: header(),
+                asset_index: 1,
+                expiry: 1_800_000_000,
+                strike_bits: 1 << 70,
+                kind: 1,
+                buyer: k(),
+                seller: k(),
+                contracts: 10,
+                premium: 700_000,
+                fee: 3,
+                model_value_bits: 5 << 48,
+                open_interest: 10,
+            }),
+            E::OptionLiquidated(OptionLiquidated {
+                header: header(),
+                liqee: k(),
+                liqor: k(),
+                asset_index: 1,
+                expiry: 1_800_000_000,
+                strike_bits: 1 << 70,
+                kind: 0,
+                contracts: 4,
+                liqee_long: false,
+                cash: 99,
+                fee: 1,
+                end_health_bits: -7,
+            }),
         ];
         use BallastEvent as E;
         // Every declared event has an example here.

@@ -217,25 +217,6 @@ pub fn compute(
     })
 }
 
-/// Health of type `t` with the options grid (`ballast::risk::options::grid`), from raw accounts in
-/// canonical order: the account's option slots priced at volatilities `vol`, on the same loader
-/// and engine as [`compute`] (without options the figure is [`compute`]'s).
-pub fn compute_with_options(
-    group: &Pubkey,
-    account: &MarginAccount,
-    accounts: &[RawAccount],
-    now: i64,
-    t: HealthType,
-    cfg: &ballast::risk::options::grid::GridConfig,
-    vol: impl Fn(&ballast::state::OptionPosition) -> Fx,
-) -> Result<ballast::risk::options::grid::PortfolioHealth> {
-    with_input(group, account, accounts, now, |input| {
-        let book = crate::options::option_book(account, input, now, vol)?;
-        ballast::risk::options::grid::portfolio_health(input, &book, cfg, t)
-            .map_err(|e| SdkError::Program(format!("{e:?}")))
-    })
-}
-
 /// Init, Maint and LiquidationEnd health at once.
 pub fn compute_all(
     group: &Pubkey,

@@ -215,6 +215,11 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     LossNotCovered,
     NoPerpLoss,
     QuoteDebtNotCovered,
+    OptionMarketDisabled,
+    OptionSeriesInvalid,
+    OptionsLiquidateFirst,
+    ShortOptionsFirst,
+    LiquidationBeyondTarget,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

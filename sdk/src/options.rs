@@ -1,47 +1,172 @@
-//! Options off chain: the engine's option book from a margin account's option slots, and health
-//! with the scenario grid (`ballast::risk::options`), on the same loader and engine as
-//! [`crate::health`].
-//!
-//! No instruction opens option positions yet (docs/options.md): these functions serve
-//! `ballast metrics` and integrators preparing for options. Volatilities come from the caller
-//! until the volatility surface is stored per asset.
+//! Options: instruction builders for `set_option_market`, `set_option_expiry`, `trade_option` and
+//! `liquidate_option`, the default market parameters, and position views. Health with options is
+//! [`crate::health::compute`] itself: the program's loader builds the option book from the
+//! Assets' option surfaces (docs/options.md).
 
-use ballast::constants::FREE_SLOT;
-use ballast::risk::options::grid::{OptionBook, OptionEntry};
-use ballast::risk::options::OptionKind;
-use ballast::risk::{Fx, HealthInput, Price};
-use ballast::state::{MarginAccount, OptionPosition};
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{InstructionData, ToAccountMetas};
+use ballast::constants::{FREE_SLOT, QUOTE_ASSET_INDEX};
+use ballast::instructions::OptionOrder;
+use ballast::risk::options::grid::OptionRiskConfig;
+use ballast::risk::options::smile::VolSmile;
+use ballast::risk::Price;
+use ballast::state::{MarginAccount, OptionMarketParams, OptionPosition, OPTION_FLAG_ENABLED};
 
-use crate::{Result, SdkError};
+use crate::ix::two_health_lists;
+use crate::pda;
+use crate::perp::{market, TradeParty};
 
-/// The option book of `account` at time `now` (seconds to expiry from its slots), each position's
-/// underlying found in `input` and its volatility given by `vol`. Errors: an option on an asset
-/// missing from `input`, or a kind other than 0 (call) or 1 (put).
-pub fn option_book(
-    account: &MarginAccount,
-    input: &HealthInput,
-    now: i64,
-    vol: impl Fn(&OptionPosition) -> Fx,
-) -> Result<OptionBook> {
-    let mut book = OptionBook::default();
-    for o in account.options.iter().filter(|o| o.asset_index != FREE_SLOT) {
-        let entry = input.find(o.asset_index).ok_or_else(|| {
-            SdkError::Program(format!("option on asset {} without its health accounts", o.asset_index))
-        })?;
-        let kind = match o.kind {
-            0 => OptionKind::Call,
-            1 => OptionKind::Put,
-            k => return Err(SdkError::Program(format!("option kind {k}"))),
-        };
-        book.push(OptionEntry {
-            entry,
-            kind,
-            strike: Price::from_bits(o.strike.bits()),
-            seconds: o.expiry.saturating_sub(now),
-            size: Fx::from(o.size),
-            vol: vol(o),
-        })
-        .map_err(|e| SdkError::Program(format!("{e:?}")))?;
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction { program_id: ballast::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+}
+
+/// Default option market parameters for a contract of `contract_size` base native units: strikes
+/// from 20% to 500% of the price, premium band 5% of the price, fee 3 bps and liquidation fee 10 bps
+/// of the underlying's notional, smile changes of at most 10% per update, settlement the median of
+/// at least 5 samples spaced 60 s apart over 30 minutes with confidence within 1%, the default
+/// grid ([`OptionRiskConfig::DEFAULT`]), enabled.
+pub fn default_params(contract_size: u64) -> OptionMarketParams {
+    OptionMarketParams {
+        contract_size,
+        max_open_interest: 1_000_000_000,
+        max_expiry_open_interest: 500_000_000,
+        min_strike_bps: 2_000,
+        max_strike_bps: 50_000,
+        settle_window_secs: 1_800,
+        settle_spacing_secs: 60,
+        max_vol_change_bps: 1_000,
+        price_band_bps: 500,
+        taker_fee_bps: 3,
+        liquidation_fee_bps: 10,
+        settle_max_conf_bps: 100,
+        settle_min_samples: 5,
+        flags: OPTION_FLAG_ENABLED,
+        risk: OptionRiskConfig::DEFAULT,
     }
-    Ok(book)
+}
+
+/// A flat smile: `atm_vol_bps` at every strike (floor 1%) for `expiry`.
+pub fn flat_smile(expiry: i64, atm_vol_bps: u32) -> VolSmile {
+    VolSmile { expiry, atm_vol_bps, min_vol_bps: 100, skew_bps: 0, curvature_bps: 0 }
+}
+
+/// `set_option_market` (admin).
+pub fn set_option_market(group: &Pubkey, admin: &Pubkey, asset_index: u16, params: OptionMarketParams) -> Instruction {
+    build(
+        ballast::accounts::SetOptionMarket { group: *group, admin: *admin, asset: pda::asset(group, asset_index).0 },
+        ballast::instruction::SetOptionMarket { params },
+    )
+}
+
+/// `set_option_expiry` (admin): lists `smile.expiry` in slot `slot`, or updates its smile.
+pub fn set_option_expiry(group: &Pubkey, admin: &Pubkey, asset_index: u16, slot: u8, smile: VolSmile) -> Instruction {
+    build(
+        ballast::accounts::SetOptionExpiry { group: *group, admin: *admin, asset: pda::asset(group, asset_index).0 },
+        ballast::instruction::SetOptionExpiry { slot, smile },
+    )
+}
+
+/// An option order: `contracts` of (expiry, strike, kind) at `premium_per_contract` quote native
+/// units. `strike` is quote native per base native.
+pub fn order(expiry: i64, strike: Price, kind: u8, contracts: u64, premium_per_contract: u64) -> OptionOrder {
+    OptionOrder { expiry, strike_bits: strike.to_bits(), kind, contracts, premium_per_contract }
+}
+
+/// `trade_option`: `buyer` buys from `seller`; both authorities sign. Each party's health keys must
+/// include the underlying and the quote asset as extras.
+pub fn trade_option(
+    group: &Pubkey,
+    asset_index: u16,
+    buyer: &TradeParty,
+    seller: &TradeParty,
+    order: OptionOrder,
+) -> Instruction {
+    let remaining = two_health_lists(&buyer.health, &seller.health);
+    let mut metas = ballast::accounts::TradeOption {
+        market: market(group, asset_index, QUOTE_ASSET_INDEX),
+        buyer: buyer.account,
+        buyer_authority: buyer.authority,
+        seller: seller.account,
+        seller_authority: seller.authority,
+    }
+    .to_account_metas(None);
+    metas.extend_from_slice(&remaining);
+    let data = ballast::instruction::TradeOption { order, buyer_health_accounts: buyer.health.len() as u8 };
+    Instruction { program_id: ballast::ID, accounts: metas, data: data.data() }
+}
+
+/// `liquidate_option`: takes over up to `contracts` of the liquidated account's option in `slot`.
+pub fn liquidate_option(p: &crate::ix::LiquidationParties, asset_index: u16, slot: u8, contracts: u64) -> Instruction {
+    let (remaining, liqee_health_accounts) = p.remaining();
+    let mut metas = ballast::accounts::LiquidateOption {
+        market: market(&p.group, asset_index, QUOTE_ASSET_INDEX),
+        liqor: p.liqor,
+        liqor_authority: p.liqor_owner,
+        liqee: p.liqee,
+    }
+    .to_account_metas(None);
+    metas.extend_from_slice(&remaining);
+    let data = ballast::instruction::LiquidateOption { slot, contracts, liqee_health_accounts };
+    Instruction { program_id: ballast::ID, accounts: metas, data: data.data() }
+}
+
+/// The account's used option slots: (slot, position).
+pub fn positions(account: &MarginAccount) -> Vec<(usize, OptionPosition)> {
+    account.options.iter().enumerate().filter(|(_, o)| o.asset_index != FREE_SLOT).map(|(i, o)| (i, *o)).collect()
+}
+
+/// The slot a liquidator takes first: a short option if the account holds any (the program
+/// refuses longs before shorts), else its first long.
+pub fn liquidation_slot(account: &MarginAccount) -> Option<usize> {
+    let used = positions(account);
+    used.iter().find(|(_, o)| o.size < 0).or_else(|| used.first()).map(|(i, _)| *i)
+}
+
+/// The most contracts of `liqee`'s option in `slot` one `liquidate_option` step may take: the
+/// program accepts `k` contracts when `k` is 1 or LiquidationEnd health after `k - 1` is still
+/// negative (unless the account is closed out), so this is the fewest contracts that bring it to 0
+/// (all of them if none do), found by bisection on the program's own
+/// [`end_after_take_over`](ballast::transitions::option::end_after_take_over). `fee_bps`: the
+/// step's fee with its ramp (`LiquidationConfig::schedule().fee_bps`). `raws`: the liquidated
+/// account's health accounts in canonical order.
+pub fn liquidation_contracts(
+    group: &Pubkey,
+    liqee: &MarginAccount,
+    raws: &[crate::decode::RawAccount],
+    now: i64,
+    slot: usize,
+    fee_bps: u32,
+) -> crate::Result<u64> {
+    use ballast::transitions::option::{end_after_take_over, Series, TakeOverPrice};
+    let program = |e: anchor_lang::error::Error| crate::SdkError::Program(e.to_string());
+    let o = liqee.options.get(slot).filter(|o| o.asset_index != FREE_SLOT && o.size != 0);
+    let o = o.ok_or_else(|| crate::SdkError::Program(format!("option slot {slot} is empty")))?;
+    let loaded = crate::health::load(group, liqee, &[], raws, now)?;
+    let surface = loaded.options.as_deref().and_then(|s| s.get(o.asset_index)).copied();
+    let surface = surface.ok_or_else(|| crate::SdkError::Program("no option surface".into()))?;
+    let entry = loaded.get(o.asset_index).ok_or_else(|| crate::SdkError::Program("no underlying".into()))?.risk;
+    let series = Series { asset_index: o.asset_index, expiry: o.expiry, strike: o.strike.price(), kind: o.kind };
+    let long = o.size > 0;
+    let price = TakeOverPrice { surface: &surface, series: &series, long, entry: &entry, fee_bps, now };
+    let end = |k: u64| -> crate::Result<ballast::risk::Fx> {
+        let mut input = loaded.health_input(liqee).map_err(program)?;
+        let (cash, _) = price.cash(k).map_err(program)?;
+        end_after_take_over(&mut input, &price, k, cash, QUOTE_ASSET_INDEX).map_err(program)
+    };
+    let held = o.size.unsigned_abs();
+    if end(held)? < ballast::risk::Fx::ZERO {
+        return Ok(held);
+    }
+    // end(lo) < 0 <= end(hi); the answer is the first k with end(k) >= 0.
+    let (mut lo, mut hi) = (0u64, held);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if end(mid)? < ballast::risk::Fx::ZERO {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(hi)
 }

@@ -101,6 +101,16 @@ impl Market {
                 a.perp.base_lot_size = 1_000;
                 a.perp.flags = PERP_FLAG_ENABLED;
                 a.perp.init_pnl_cap = 1_000_000;
+                // An option market with one listed expiry, `7 i` days out, flat 60% smile.
+                a.option.contract_size = 1;
+                a.option_risk = ballast::risk::options::grid::OptionRiskConfig::DEFAULT;
+                a.option.expiries[0].smile = ballast::risk::options::smile::VolSmile {
+                    expiry: now + 7 * 86_400 * i as i64,
+                    atm_vol_bps: OPTION_VOL_BPS,
+                    min_vol_bps: 100,
+                    skew_bps: 0,
+                    curvature_bps: 0,
+                };
             }
             a.stable_price = Price128::from_price(Price::from_num(1));
             m.assets.push(raw_of(pda::asset(&group, idx).0, &a));
@@ -143,15 +153,14 @@ impl Market {
     }
 }
 
-/// The volatility of every synthetic option series: 60%.
-pub fn option_vol(_: &ballast::state::OptionPosition) -> Fx {
-    Fx::from_num(0.6)
-}
+/// The volatility of every synthetic option series: 60% (a flat smile, [`Market::new`]).
+pub const OPTION_VOL_BPS: u32 = 6_000;
 
 /// Writes `n` (at most 8) option positions into `acc` on assets `1..=n` (underlyings the shapes
 /// of [`SHAPES`] hold): calls and puts in turn, long and short in turn, struck at 90% to 110% of
-/// the price, expiring 7 to 56 days after `now`, of 2e8 base native units (a fifth of a deposit).
-/// No instruction opens options yet: this fills the account's slots directly for measurements.
+/// the price, expiring 7 to 56 days after `now` (asset `i` lists `now + 7 i` days), of 2e8
+/// contracts of one base native unit (a fifth of a deposit). This fills the account's slots
+/// directly for measurements; `trade_option` opens them on chain.
 pub fn with_options(acc: &mut MarginAccount, n: usize, now: i64) {
     for (slot, o) in acc.options.iter_mut().enumerate().take(n) {
         let asset = slot + 1;
@@ -159,7 +168,7 @@ pub fn with_options(acc: &mut MarginAccount, n: usize, now: i64) {
         o.asset_index = asset as u16;
         o.kind = (slot % 2) as u8;
         o.size = if slot % 4 < 2 { 200_000_000 } else { -200_000_000 };
-        o.strike = Fx128::from_bits(Price::from_num(price * (0.9 + 0.05 * (slot % 5) as f64)).to_bits());
+        o.strike = Price128::from_price(Price::from_num(price * (0.9 + 0.05 * (slot % 5) as f64)));
         o.expiry = now + 7 * 86_400 * (slot as i64 + 1);
     }
 }
@@ -319,21 +328,16 @@ pub mod timing {
 
     /// The full path of [`full_path`] for the largest account with options: 14 tokens, 8 perps and
     /// 8 options ([`super::with_options`]) on 14 underlyings, Init health with the options grid
-    /// ([`crate::health::compute_with_options`]).
+    /// (the loader builds the option book from the Assets' surfaces).
     pub fn full_path_options(rounds: usize, secs: f64) -> Spread {
         let m = Market::new(16, NOW);
         let mut acc = m.account(Shape { tokens: 14, perps: 8 }, 0);
         super::with_options(&mut acc, 8, NOW);
         let raws = m.health_accounts(&acc);
         let raw = super::raw_of(anchor_lang::prelude::Pubkey::new_unique(), &*acc);
-        let cfg =
-            ballast::risk::options::grid::GridConfig::new(&ballast::risk::options::grid::OptionRiskConfig::DEFAULT)
-                .expect("default option config");
         rates(rounds, secs, 1, || {
             let a: &MarginAccount = load_pod(&raw.owner, raw.data.bytes()).expect("margin account");
-            let h =
-                crate::health::compute_with_options(&m.group, a, &raws, NOW, HealthType::Init, &cfg, super::option_vol)
-                    .expect("health");
+            let h = crate::health::compute(&m.group, a, &raws, NOW, HealthType::Init).expect("health");
             black_box(h);
         })
     }

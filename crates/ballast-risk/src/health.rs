@@ -95,9 +95,10 @@ pub struct Exposure {
     pub perp_quote: Fx,
 }
 
-/// Plain input of a health computation: assets and the account's exposure to each, same order.
-/// Large (about 3 KB): create it with [`HealthInput::new_boxed`], directly on the heap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Zeroable)]
+/// Plain input of a health computation: assets and the account's exposure to each, same order,
+/// and the account's option positions. Large (about 4 KB): create it with
+/// [`HealthInput::new_boxed`], directly on the heap.
+#[derive(Debug, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct HealthInput {
     /// Number of used entries.
     pub len: usize,
@@ -105,6 +106,18 @@ pub struct HealthInput {
     pub assets: [AssetRisk; MAX_HEALTH_ASSETS],
     /// Exposures, `len` entries used.
     pub exposures: [Exposure; MAX_HEALTH_ASSETS],
+    /// The account's option positions (each names its underlying's entry), boxed on its own so
+    /// that an account without options carries one word (the SBF heap is 32 KiB and never frees:
+    /// fill it in place once allocated). `None` or empty: the linear engine alone, bit for bit.
+    pub options: Option<Box<crate::options::grid::OptionBook>>,
+}
+
+/// A copy, for tests only (the program never copies an input: it is about 4 KB).
+#[cfg(test)]
+impl Clone for HealthInput {
+    fn clone(&self) -> Self {
+        HealthInput { len: self.len, assets: self.assets, exposures: self.exposures, options: self.options.clone() }
+    }
 }
 
 /// Stack-built empty input, for tests only; programs use [`HealthInput::new_boxed`].
@@ -115,11 +128,17 @@ impl Default for HealthInput {
             len: 0,
             assets: [AssetRisk::default(); MAX_HEALTH_ASSETS],
             exposures: [Exposure::default(); MAX_HEALTH_ASSETS],
+            options: None,
         }
     }
 }
 
 impl HealthInput {
+    /// True when the input holds option positions.
+    pub fn has_options(&self) -> bool {
+        self.options.as_ref().is_some_and(|b| b.len > 0)
+    }
+
     /// An empty input allocated zeroed on the heap (no stack temporary; SBF frames are 4 KiB).
     pub fn new_boxed() -> Box<Self> {
         bytemuck::zeroed_box()
@@ -360,13 +379,29 @@ fn group_charge(
 /// other, which is what the liquidation search looks for.
 pub type GroupLosses = [Fx; 2 * MAX_HEALTH_ASSETS];
 
-/// Computes health of type `t` with its components.
+/// Computes health of type `t` with its components: the linear engine's figure when the input
+/// holds no option, else the portfolio figure with the option grid
+/// ([`crate::options::grid::portfolio_health`]): equity includes the options' value, and the
+/// scenario charge is the linear one with each option-holding group's two-point charge replaced by
+/// its grid charge.
 pub fn health_components(input: &HealthInput, t: HealthType) -> RiskResult<HealthComponents> {
-    health_with_group_losses(input, t, None)
+    let Some(book) = input.options.as_deref().filter(|b| b.len > 0) else {
+        return health_with_group_losses(input, t, None);
+    };
+    let p = crate::options::grid::portfolio_health(input, book, t)?;
+    let scenario_charge = p
+        .linear
+        .scenario_charge
+        .checked_sub(p.replaced_charges)
+        .and_then(|c| c.checked_add(p.grid_charges))
+        .or_overflow()?;
+    Ok(HealthComponents { equity: p.equity()?, scenario_charge, addon_charge: p.linear.addon_charge, health: p.health })
 }
 
-/// Computes health of type `t` with its components, writing every risk group's scenario losses into
-/// `losses` when given.
+/// Computes the **linear** health of type `t` (spot, borrows, perps: `input.options` is not read)
+/// with its components, writing every risk group's scenario losses into `losses` when given. The
+/// liquidation search runs on it, so it refuses accounts holding options
+/// ([`crate::RiskError::OptionsFirst`]).
 #[inline(never)]
 #[allow(clippy::needless_range_loop)] // `i` indexes parallel arrays (assets, exposures, losses)
 #[allow(clippy::arithmetic_side_effects)] // `1 << i` with i < 16 in a u32 mask
@@ -678,7 +713,7 @@ pub(crate) mod tests {
         #[test]
         fn health_monotone_in_prices_long_only(v in portfolio(1), k in 0usize..16, bump in 1.0f64..2.0, liq in 0u16..500) {
             let h0 = build(&v, liq);
-            let mut h1 = h0;
+            let mut h1 = h0.clone();
             let k = k % h1.len;
             h1.assets[k].oracle_price = Price::from_num(v.0[k].0 * bump);
             h1.assets[k].stable_price = h1.assets[k].oracle_price;
@@ -690,7 +725,7 @@ pub(crate) mod tests {
         #[test]
         fn health_monotone_in_prices_short_only(v in portfolio(-1), k in 0usize..16, bump in 1.0f64..2.0, liq in 0u16..500) {
             let h0 = build(&v, liq);
-            let mut h1 = h0;
+            let mut h1 = h0.clone();
             let k = k % h1.len;
             h1.assets[k].oracle_price = Price::from_num(v.0[k].0 * bump);
             h1.assets[k].stable_price = h1.assets[k].oracle_price;
@@ -779,7 +814,7 @@ pub(crate) mod tests {
                 h0.push(asset(i as u16, *g, *price, &params(*d, *u)), spot(*x)).unwrap();
             }
             let k = k % h0.len;
-            let mut h1 = h0;
+            let mut h1 = h0.clone();
             h1.exposures[k].spot += Fx::from_num(extra);
             for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
                 prop_assert!(health(&h1, t).unwrap() >= health(&h0, t).unwrap(), "{:?}", t);
@@ -905,7 +940,7 @@ pub(crate) mod tests {
             let (a, b) = (a % h0.len, b % h0.len);
             for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
                 let cache = StepHealthCache::new(&h0, t, [a, b]).unwrap();
-                let mut h1 = h0;
+                let mut h1 = h0.clone();
                 h1.exposures[a].spot += Fx::from_num(da);
                 h1.exposures[b].spot += Fx::from_num(db);
                 let full = health(&h1, t).unwrap();

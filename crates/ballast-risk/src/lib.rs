@@ -68,6 +68,9 @@ pub enum RiskError {
     NotInsolvent,
     /// The account still holds something a liquidation can take.
     HasLiquidatablePositions,
+    /// The account holds option positions: they are liquidated first, before its tokens and perps
+    /// (the token and perp liquidation search and bankruptcy resolution run on linear health).
+    OptionsFirst,
 }
 
 /// Result type of the pure engine.

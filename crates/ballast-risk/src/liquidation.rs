@@ -493,6 +493,7 @@ pub struct TokenStep {
 /// Errors: `NothingToLiquidate` when there is nothing to take, `WorseHealth` when no amount raises
 /// the account's health, `LiquidatorHealth` when the liquidator cannot carry a single unit.
 pub fn plan_token_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &TokenStepParams) -> RiskResult<TokenStep> {
+    options_first(liqee)?;
     let (a, l) = entries(liqee, p.asset, p.liab)?;
     let (ra, rl) = entries(liqor, p.asset, p.liab)?;
     let (pa, pl) = (liqee.assets[a].oracle_price, liqee.assets[l].oracle_price);
@@ -603,11 +604,23 @@ fn perp_moves(
     ])
 }
 
+/// An account holding options is liquidated option by option first ([`RiskError::OptionsFirst`]):
+/// the token and perp searches and bankruptcy resolution run on linear health. (A liquidator's own
+/// options are not refused: its capacity is searched on its linear health and its full Init health,
+/// with the grid, is checked after the step.)
+fn options_first(liqee: &HealthInput) -> RiskResult<()> {
+    if liqee.has_options() {
+        return Err(RiskError::OptionsFirst);
+    }
+    Ok(())
+}
+
 /// Plans a perp liquidation step the same way as [`plan_token_step`]: the price per lot at the
 /// oracle moved by the fee against the account; the cap by the request and the position; the lots
 /// reaching LiquidationEnd health 0 or raising it most; reduced to what the liquidator can carry.
 /// `liqor` must hold entries for the market and the quote asset.
 pub fn plan_perp_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &PerpStepParams) -> RiskResult<PerpStep> {
+    options_first(liqee)?;
     if p.base_lots == 0 {
         return Err(RiskError::NothingToLiquidate);
     }
@@ -646,6 +659,7 @@ pub fn bankrupt_dust(
     perp_loss_is_debt: bool,
     fee_bps: impl Fn(usize, usize) -> u32,
 ) -> RiskResult<u16> {
+    options_first(input)?;
     let n = input.len.min(MAX_HEALTH_ASSETS);
     // Token balances alone: the quote entry also holds perp cash (at most dust here), which is not
     // a token a liquidation can repay or seize.

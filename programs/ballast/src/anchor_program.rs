@@ -164,6 +164,47 @@ pub mod ballast {
         instructions::liquidate_perp::handler(ctx, max_lots, liqee_health_accounts)
     }
 
+    /// Admin: configures, enables, sets reduce-only or disables the options on a (non-quote) asset
+    /// that leads its risk group, with their grid parameters. The contract size is fixed once set.
+    pub fn set_option_market(ctx: Context<SetOptionMarket>, params: state::OptionMarketParams) -> Result<()> {
+        instructions::set_option_market::handler(ctx, params)
+    }
+
+    /// Admin: lists an expiry in slot `slot` of an asset's option market, or updates the listed
+    /// expiry's volatility smile within the market's per-update change limit.
+    pub fn set_option_expiry(
+        ctx: Context<SetOptionExpiry>,
+        slot: u8,
+        smile: crate::risk::options::smile::VolSmile,
+    ) -> Result<()> {
+        instructions::set_option_expiry::handler(ctx, slot, smile)
+    }
+
+    /// Both owners (or trade delegates) sign: `buyer` buys `order.contracts` of a series from
+    /// `seller` for a premium inside the band around the model value. Both pay the fee and must
+    /// pass the health rule with the option grid. Remaining accounts: the buyer's health accounts,
+    /// then the seller's; `buyer_health_accounts` says where they split.
+    pub fn trade_option<'info>(
+        ctx: Context<'info, TradeOption<'info>>,
+        order: OptionOrder,
+        buyer_health_accounts: u8,
+    ) -> Result<()> {
+        instructions::trade_option::handler(ctx, order, buyer_health_accounts)
+    }
+
+    /// Liquidator (its account's owner signs): takes over up to `contracts` of the liquidated
+    /// account's option in slot `slot` at the model value moved by the fee against it; short
+    /// options first; never more than LiquidationEnd health 0 needs. Remaining accounts: the
+    /// liquidated account's health accounts, then the liquidator's (underlying and quote added).
+    pub fn liquidate_option<'info>(
+        ctx: Context<'info, LiquidateOption<'info>>,
+        slot: u8,
+        contracts: u64,
+        liqee_health_accounts: u8,
+    ) -> Result<()> {
+        instructions::liquidate_option::handler(ctx, slot, contracts, liqee_health_accounts)
+    }
+
     /// Admin: creates the insurance fund's quote-asset vault; `cooldown_secs` is the unstake cooldown.
     pub fn create_insurance_fund(ctx: Context<CreateInsuranceFund>, cooldown_secs: u32) -> Result<()> {
         instructions::create_insurance_fund::handler(ctx, cooldown_secs)

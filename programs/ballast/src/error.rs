@@ -213,6 +213,26 @@ pub enum BallastError {
     /// quote-asset debts in `resolve_bankruptcy` (S2-23).
     #[msg("quote debts are covered by resolve_bankruptcy")]
     QuoteDebtNotCovered,
+    /// The underlying's option market is not enabled (or not configured) for positions that open
+    /// or grow.
+    #[msg("option market disabled")]
+    OptionMarketDisabled,
+    /// The option series cannot be traded: its expiry is not listed, has passed or is settled, its
+    /// kind is not 0 (call) or 1 (put), or the strike of a position that opens or grows is outside
+    /// the band around the oracle.
+    #[msg("option series not tradable")]
+    OptionSeriesInvalid,
+    /// The account holds option positions: liquidate them first (`liquidate_option`); token and
+    /// perp liquidation and bankruptcy resolution wait until none are left.
+    #[msg("liquidate the account's options first")]
+    OptionsLiquidateFirst,
+    /// The account holds short option positions: those are liquidated before its long ones.
+    #[msg("liquidate the account's short options first")]
+    ShortOptionsFirst,
+    /// One contract fewer would already bring the account to its LiquidationEnd target: the step
+    /// takes more than needed.
+    #[msg("the liquidation step is larger than needed")]
+    LiquidationBeyondTarget,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the
@@ -238,6 +258,7 @@ pub fn risk_err(e: RiskError) -> Error {
         RiskError::LiquidatorHealth => BallastError::HealthMustBePositive,
         RiskError::NotInsolvent => BallastError::NotInsolvent,
         RiskError::HasLiquidatablePositions => BallastError::HasLiquidatablePositions,
+        RiskError::OptionsFirst => BallastError::OptionsLiquidateFirst,
     };
     error!(code)
 }

@@ -528,3 +528,91 @@ pub struct UnstakeCancelled {
     /// Shares the request named (they stay staked).
     pub shares: u64,
 }
+
+/// An asset's option market was configured.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionMarketSet {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset index of the underlying.
+    pub asset_index: u16,
+    /// The configuration as sent.
+    pub params: crate::state::OptionMarketParams,
+}
+
+/// An expiry was listed in an option market, or its volatility smile updated.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionExpirySet {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset index of the underlying.
+    pub asset_index: u16,
+    /// Expiry slot.
+    pub slot: u8,
+    /// The smile (its `expiry` is the expiry, unix seconds).
+    pub smile: crate::risk::options::smile::VolSmile,
+    /// True when the expiry was newly listed in the slot.
+    pub listed: bool,
+}
+
+/// An option trade was cleared.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionTraded {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset index of the underlying.
+    pub asset_index: u16,
+    /// Expiry, unix seconds.
+    pub expiry: i64,
+    /// Strike, quote native per base native, I48F80 bits.
+    pub strike_bits: i128,
+    /// 0 call, 1 put.
+    pub kind: u8,
+    /// Buying margin account.
+    pub buyer: Pubkey,
+    /// Selling margin account.
+    pub seller: Pubkey,
+    /// Contracts traded.
+    pub contracts: u64,
+    /// Premium paid by the buyer, quote native units.
+    pub premium: u64,
+    /// Fee each side paid, quote native units.
+    pub fee: u64,
+    /// Model value of the contracts bought, quote native units, I80F48 bits.
+    pub model_value_bits: i128,
+    /// Open interest of the underlying after, contracts.
+    pub open_interest: u64,
+}
+
+/// A liquidator took over option contracts.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionLiquidated {
+    /// Header.
+    pub header: EventHeader,
+    /// Liquidated margin account.
+    pub liqee: Pubkey,
+    /// Liquidator margin account.
+    pub liqor: Pubkey,
+    /// Asset index of the underlying.
+    pub asset_index: u16,
+    /// Expiry, unix seconds.
+    pub expiry: i64,
+    /// Strike, I48F80 bits.
+    pub strike_bits: i128,
+    /// 0 call, 1 put.
+    pub kind: u8,
+    /// Contracts taken over.
+    pub contracts: u64,
+    /// True when the liquidated position was long.
+    pub liqee_long: bool,
+    /// Quote native units paid (by the liquidator for a long, to it for a short).
+    pub cash: u64,
+    /// Fee charged, quote native units (included in `cash`).
+    pub fee: u64,
+    /// The liquidated account's LiquidationEnd health after, I80F48 bits.
+    pub end_health_bits: i128,
+}

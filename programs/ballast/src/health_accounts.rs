@@ -6,16 +6,27 @@
 //! account then its primary oracle account. After those pairs, optionally, fallback oracle accounts
 //! for assets whose primary is currently invalid, in the same ascending order. Anything missing,
 //! duplicated, out of order, foreign or mismatched is rejected.
+//!
+//! Options: while reading each Asset, the loader keeps the option surface (contract size, grid
+//! parameters, listed expiries' smiles and settlement prices) of every underlying the account holds
+//! options on and of every extra asset with an option market; building the engine's input turns the
+//! account's option slots into the engine's option book with them: each series' volatility from its
+//! expiry's smile at the oracle, its seconds to expiry from the loader's `now`, and a settled
+//! series' value as quote cash.
 
 use anchor_lang::prelude::*;
 
-use crate::constants::{MAX_PERP_POSITIONS, MAX_TOKEN_POSITIONS, QUOTE_ASSET_INDEX};
+use crate::constants::{FREE_SLOT, MAX_OPTION_POSITIONS, MAX_PERP_POSITIONS, MAX_TOKEN_POSITIONS, QUOTE_ASSET_INDEX};
 use crate::error::{BallastError, RiskResultExt};
 use crate::oracle::{is_price_invalid, read_oracle, OraclePrice};
 use crate::risk::bank::BankState;
+use crate::risk::options::grid::{OptionEntry, OptionRiskConfig};
+use crate::risk::options::settle::settlement_value;
+use crate::risk::options::smile::VolSmile;
+use crate::risk::options::OptionKind;
 use crate::risk::perp::PerpIndex;
 use crate::risk::{AssetRisk, Exposure, Fx, HealthInput, Price, RiskFractions, MAX_HEALTH_ASSETS};
-use crate::state::{load_pod, Asset, MarginAccount};
+use crate::state::{load_pod, Asset, MarginAccount, OptionPosition, MAX_OPTION_EXPIRIES};
 
 /// Largest `remaining_accounts` a health check can need: two per asset plus one fallback each.
 pub const MAX_HEALTH_ACCOUNTS: usize = 3 * MAX_HEALTH_ASSETS;
@@ -62,6 +73,73 @@ pub struct LoadedAsset {
     pub liquidation_fee_bps: u32,
 }
 
+/// What health needs of one underlying's options (a copy of its Asset's option market).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Zeroable)]
+pub struct OptionSurface {
+    /// Asset index of the underlying.
+    pub asset_index: u16,
+    /// Base native units per contract.
+    pub contract_size: u64,
+    /// The grid's parameters.
+    pub risk: OptionRiskConfig,
+    /// Listed expiries' smiles (`expiry` 0: free slot).
+    pub smiles: [VolSmile; MAX_OPTION_EXPIRIES],
+    /// Settlement prices, quote native per base native (zero: not settled).
+    pub settlement: [Price; MAX_OPTION_EXPIRIES],
+}
+
+impl OptionSurface {
+    /// The surface of `asset`'s option market.
+    pub fn of(asset: &Asset) -> Self {
+        let m = &asset.option;
+        OptionSurface {
+            asset_index: asset.asset_index,
+            contract_size: m.contract_size,
+            risk: asset.option_risk,
+            smiles: core::array::from_fn(|i| m.expiries[i].smile),
+            settlement: core::array::from_fn(|i| m.expiries[i].settlement_price.price()),
+        }
+    }
+
+    /// The expiry slot of a position's expiry; InvalidHealthAccounts when it is not listed (an
+    /// expiry is only unlisted once no position is left in it).
+    pub fn slot(&self, expiry: i64) -> Result<usize> {
+        if expiry == 0 {
+            return err!(BallastError::InvalidHealthAccounts);
+        }
+        self.smiles.iter().position(|s| s.expiry == expiry).ok_or_else(|| error!(BallastError::InvalidHealthAccounts))
+    }
+}
+
+/// Most option surfaces one health check keeps: one per option slot and one for the asset an
+/// option trade adds.
+pub const MAX_OPTION_SURFACES: usize = MAX_OPTION_POSITIONS + 1;
+
+/// The option surfaces of one health check (boxed on its own: only accounts that hold or trade
+/// options allocate it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Zeroable)]
+pub struct OptionSurfaces {
+    /// Number of entries.
+    pub len: usize,
+    /// Entries.
+    pub items: [OptionSurface; MAX_OPTION_SURFACES],
+}
+
+impl OptionSurfaces {
+    /// The surface of an underlying.
+    pub fn get(&self, asset_index: u16) -> Option<&OptionSurface> {
+        self.items[..self.len.min(MAX_OPTION_SURFACES)].iter().find(|s| s.asset_index == asset_index)
+    }
+
+    /// Adds a surface (TooManyPositions beyond [`MAX_OPTION_SURFACES`]).
+    pub fn push(&mut self, s: OptionSurface) -> Result<()> {
+        let slot = self.items.get_mut(self.len).ok_or(BallastError::TooManyPositions)?;
+        *slot = s;
+        self.len = self.len.checked_add(1).ok_or(BallastError::MathOverflow)?;
+        Ok(())
+    }
+}
+
 /// All assets of one health check, in canonical order. About 5 KB: always boxed, allocated zeroed
 /// on the heap.
 #[derive(Debug, PartialEq, Eq, bytemuck::Zeroable)]
@@ -70,6 +148,11 @@ pub struct HealthAccounts {
     pub len: usize,
     /// Entries, ascending asset index.
     pub items: [LoadedAsset; MAX_HEALTH_ASSETS],
+    /// The time the accounts were loaded at (options' seconds to expiry count from it).
+    pub now: i64,
+    /// Option surfaces of the underlyings the account holds options on and of the extra assets
+    /// with an option market (`None`: none).
+    pub options: Option<Box<OptionSurfaces>>,
 }
 
 impl HealthAccounts {
@@ -97,8 +180,80 @@ impl HealthAccounts {
     /// Rebuilds `input` in place from the account's positions, as [`Self::health_input`] does:
     /// two-sided instructions reuse one allocation per side (the SBF heap never frees, S2-05).
     pub fn fill_input(&self, account: &MarginAccount, input: &mut HealthInput) -> Result<()> {
-        fill_input_from(self.items[..self.len].iter(), account, input)
+        let surfaces = self.options.as_deref();
+        fill_input_from(self.items[..self.len].iter(), account, input)?;
+        fill_options(account, |ai| surfaces.and_then(|s| s.get(ai)), self.now, input)
     }
+
+    /// Keeps `asset`'s option surface when the account holds options on it or `extra` names it
+    /// and it has an option market (called by the loader for every asset it reads).
+    pub fn keep_surface(&mut self, account: &MarginAccount, extra: &[u16], asset: &Asset) -> Result<()> {
+        let ai = asset.asset_index;
+        let held = account.options.iter().any(|o| o.asset_index == ai);
+        if !(held || extra.contains(&ai) && asset.option.contract_size != 0) {
+            return Ok(());
+        }
+        let surfaces = self.options.get_or_insert_with(bytemuck::zeroed_box);
+        if surfaces.get(ai).is_none() {
+            surfaces.push(OptionSurface::of(asset))?;
+        }
+        Ok(())
+    }
+}
+
+/// Adds the account's option slots to `input` (after [`fill_input_from`] built its entries): each
+/// unsettled series becomes an option-book entry (its volatility from its expiry's smile at the
+/// underlying's oracle price, its seconds to expiry from `now`, its size in base native units); a
+/// settled series' value at its settlement price ([`settlement_value`], against the holder) is
+/// quote cash, as it will be once the position is settled. `surface` gives an underlying's option
+/// surface. The book is written in place into `input.options` (allocated the first time).
+pub fn fill_options<'s>(
+    account: &MarginAccount,
+    surface: impl Fn(u16) -> Option<&'s OptionSurface>,
+    now: i64,
+    input: &mut HealthInput,
+) -> Result<()> {
+    if let Some(b) = input.options.as_deref_mut() {
+        b.len = 0;
+    }
+    let mut cash = Fx::ZERO;
+    for o in account.options.iter().filter(|o| o.asset_index != FREE_SLOT) {
+        let s = surface(o.asset_index).ok_or(BallastError::InvalidHealthAccounts)?;
+        let entry = input.find(o.asset_index).ok_or(BallastError::InvalidHealthAccounts)?;
+        let (e, settled) = option_entry(o, s, entry, &input.assets[entry], now)?;
+        match settled {
+            Some(v) => cash = cash.checked_add(v).ok_or(BallastError::MathOverflow)?,
+            None => input.options.get_or_insert_with(bytemuck::zeroed_box).push(e).map_risk()?,
+        }
+    }
+    if cash != Fx::ZERO {
+        let q = input.find(QUOTE_ASSET_INDEX).ok_or(BallastError::InvalidHealthAccounts)?;
+        input.exposures[q].spot = input.exposures[q].spot.checked_add(cash).ok_or(BallastError::MathOverflow)?;
+    }
+    Ok(())
+}
+
+/// The engine's entry of option slot `o` on input entry `entry` (asset `a`), or its settled value
+/// when its expiry has a settlement price.
+pub fn option_entry(
+    o: &OptionPosition,
+    s: &OptionSurface,
+    entry: usize,
+    a: &AssetRisk,
+    now: i64,
+) -> Result<(OptionEntry, Option<Fx>)> {
+    let slot = s.slot(o.expiry)?;
+    let kind = OptionKind::from_u8(o.kind).ok_or(BallastError::InvalidHealthAccounts)?;
+    let strike = o.strike.price();
+    let size = Fx::from_num(o.size).checked_mul(Fx::from_num(s.contract_size)).ok_or(BallastError::MathOverflow)?;
+    let settle = s.settlement[slot];
+    if settle > Price::ZERO {
+        let v = settlement_value(kind, strike, settle, size).map_risk()?;
+        return Ok((OptionEntry { entry, kind, strike, seconds: 0, size, vol: Fx::ZERO, risk: s.risk }, Some(v)));
+    }
+    let vol = s.smiles[slot].vol(a.oracle_price, strike).map_risk()?;
+    let seconds = o.expiry.checked_sub(now).ok_or(BallastError::MathOverflow)?;
+    Ok((OptionEntry { entry, kind, strike, seconds, size, vol, risk: s.risk }, None))
 }
 
 /// Builds the risk engine's input from loaded entries in canonical order (the one place positions
@@ -213,6 +368,7 @@ fn load_one<R: AccountReader + ?Sized>(
     want: u16,
     next_fallback: &mut usize,
     now: i64,
+    keep: &mut dyn FnMut(&Asset) -> Result<()>,
 ) -> Result<LoadedAsset> {
     let total = accounts.count();
     crate::risk::ops::account_load(2);
@@ -221,6 +377,7 @@ fn load_one<R: AccountReader + ?Sized>(
     accounts.with_data(2 * i, |owner, data| {
         let asset: &Asset = load_pod(owner, data)?;
         check_asset(group, asset, want)?;
+        keep(asset)?;
         let primary = accounts.with_data(oracle_i, |o_owner, o_data| {
             read_oracle(&asset.oracle, &oracle_key, o_owner, o_data, asset.decimals, now)
         });
@@ -270,6 +427,10 @@ pub fn load_health_accounts_into<R: AccountReader + ?Sized>(
     now: i64,
 ) -> Result<()> {
     out.len = 0;
+    out.now = now;
+    if let Some(s) = out.options.as_deref_mut() {
+        s.len = 0;
+    }
     let required = account.active_assets(extra);
     let n = required.len;
     if n > MAX_HEALTH_ASSETS {
@@ -285,7 +446,11 @@ pub fn load_health_accounts_into<R: AccountReader + ?Sized>(
     }
     let mut next_fallback = 2 * n;
     for (i, &want) in required.as_slice().iter().enumerate() {
-        match load_one(group, accounts, i, want, &mut next_fallback, now) {
+        let loaded = {
+            let mut keep = |asset: &Asset| out.keep_surface(account, extra, asset);
+            load_one(group, accounts, i, want, &mut next_fallback, now, &mut keep)
+        };
+        match loaded {
             Ok(item) => out.items[i] = item,
             Err(e) => {
                 out.len = 0;

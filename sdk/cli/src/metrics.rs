@@ -120,8 +120,7 @@ pub fn run(a: Args) -> Result<()> {
 /// and its off-chain throughput from raw bytes.
 fn options(now: i64, a: &Args) -> Result<()> {
     use ballast::risk::options::efficiency::{table, PRICE, SIZE};
-    use ballast::risk::options::grid::{GridConfig, OptionRiskConfig};
-    use ballast_sdk::synthetic::{option_vol, timing::full_path_options, with_options, Market, Shape};
+    use ballast_sdk::synthetic::{timing::full_path_options, with_options, Market, Shape};
     let rows = table().map_err(|e| ballast_sdk::SdkError::Program(format!("{e:?}")))?;
     println!(
         "Options: Init requirement, quote native units ({SIZE} units per leg at {PRICE}, 60% vol, shocks 20%, default option config; docs/risk-model.md)"
@@ -137,10 +136,7 @@ fn options(now: i64, a: &Args) -> Result<()> {
     let raws = m.health_accounts(&acc);
     let linear = health_cu(&m.group, &acc, &raws, now)?;
     with_options(&mut acc, 8, now);
-    let cfg =
-        GridConfig::new(&OptionRiskConfig::DEFAULT).map_err(|e| ballast_sdk::SdkError::Program(format!("{e:?}")))?;
-    let (r, ops) =
-        counted(|| health::compute_with_options(&m.group, &acc, &raws, now, HealthType::Init, &cfg, option_vol));
+    let (r, ops) = counted(|| health::compute(&m.group, &acc, &raws, now, HealthType::Init));
     r?;
     let with = ops.estimated_cu(raws.len() as u64);
     println!(

@@ -9,6 +9,7 @@ mod largest_liquidation;
 mod lending;
 mod liquidation;
 mod migrate;
+mod options;
 mod oracles;
 mod perps;
 mod tokens;

@@ -18,7 +18,7 @@
 //!   collateral). Neither Mango v4 nor Drift v2 margins options; this is what their per-position
 //!   weighting gives with Ballast's shocks.
 
-use super::grid::{portfolio_health, GridConfig, OptionBook, OptionEntry, OptionRiskConfig};
+use super::grid::{portfolio_health, OptionBook, OptionEntry};
 use super::OptionKind;
 use crate::health::{AssetRisk, Exposure, HealthInput, HealthType};
 use crate::num::{bps_frac, Fx, Price, Round};
@@ -131,6 +131,7 @@ pub fn build(legs: &[Leg]) -> RiskResult<(Box<HealthInput>, OptionBook)> {
                 seconds: days.checked_mul(DAY).or_overflow()?,
                 size: Fx::from(size),
                 vol: vol(),
+                risk: super::grid::OptionRiskConfig::DEFAULT,
             })?,
         }
     }
@@ -141,20 +142,20 @@ pub fn build(legs: &[Leg]) -> RiskResult<(Box<HealthInput>, OptionBook)> {
 
 /// Ballast's Init requirement of `legs`, quote native units.
 #[allow(clippy::large_stack_frames)] // off-chain fixture (module doc)
-pub fn ballast_requirement(legs: &[Leg], cfg: &GridConfig) -> RiskResult<Fx> {
+pub fn ballast_requirement(legs: &[Leg]) -> RiskResult<Fx> {
     let (input, book) = build(legs)?;
-    portfolio_health(&input, &book, cfg, HealthType::Init)?.requirement()
+    portfolio_health(&input, &book, HealthType::Init)?.requirement()
 }
 
 /// (a): the isolated requirement of one leg (see the module doc).
 #[allow(clippy::large_stack_frames)] // off-chain fixture (module doc)
-pub fn isolated_requirement(leg: Leg, cfg: &GridConfig) -> RiskResult<Fx> {
+pub fn isolated_requirement(leg: Leg) -> RiskResult<Fx> {
     match leg {
         Leg::Option(_, _, _, size) if size > 0 => {
             let (input, book) = build(&[leg])?;
-            Ok(portfolio_health(&input, &book, cfg, HealthType::Init)?.option_equity)
+            Ok(portfolio_health(&input, &book, HealthType::Init)?.option_equity)
         }
-        _ => ballast_requirement(&[leg], cfg),
+        _ => ballast_requirement(&[leg]),
     }
 }
 
@@ -174,15 +175,14 @@ pub struct Row {
 /// The table of the six portfolios under the default option configuration.
 #[allow(clippy::large_stack_frames)] // off-chain fixture (module doc)
 pub fn table() -> RiskResult<[Row; 6]> {
-    let cfg = GridConfig::new(&OptionRiskConfig::DEFAULT)?;
     let mut rows = [Row { portfolio: PORTFOLIOS[0], ballast: Fx::ZERO, isolated: Fx::ZERO, weighted_sum: Fx::ZERO }; 6];
     for (row, p) in rows.iter_mut().zip(PORTFOLIOS) {
         let (mut isolated, mut weighted_sum) = (Fx::ZERO, Fx::ZERO);
         for &leg in p.legs {
-            isolated = isolated.checked_add(isolated_requirement(leg, &cfg)?).or_overflow()?;
-            weighted_sum = weighted_sum.checked_add(ballast_requirement(&[leg], &cfg)?).or_overflow()?;
+            isolated = isolated.checked_add(isolated_requirement(leg)?).or_overflow()?;
+            weighted_sum = weighted_sum.checked_add(ballast_requirement(&[leg])?).or_overflow()?;
         }
-        *row = Row { portfolio: p, ballast: ballast_requirement(p.legs, &cfg)?, isolated, weighted_sum };
+        *row = Row { portfolio: p, ballast: ballast_requirement(p.legs)?, isolated, weighted_sum };
     }
     Ok(rows)
 }

@@ -56,8 +56,8 @@
 
 use super::{fixed, Black76, OptionKind, MAX_VOL};
 use crate::health::{
-    first_member, health_components, health_with_group_losses, linear_net_value, loss_down, loss_up, AssetRisk,
-    GroupLosses, HealthComponents, HealthInput, HealthType, MAX_HEALTH_ASSETS,
+    first_member, health_with_group_losses, linear_net_value, loss_down, loss_up, AssetRisk, GroupLosses,
+    HealthComponents, HealthInput, HealthType, MAX_HEALTH_ASSETS,
 };
 use crate::num::{bps_frac, mul, mul_shift, scale_price, value, Fx, Price, Round};
 use crate::{OrOverflow, RiskError, RiskResult};
@@ -71,8 +71,10 @@ pub const VOL_FLOOR_SECS: i64 = 86_400;
 
 /// Governance's option risk parameters, basis points (10,000 = 100%). 16 bytes, `Pod`: the
 /// program will store it per group as is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-#[repr(C)]
+#[cfg_attr(feature = "anchor", anchor_lang::zero_copy)]
+#[cfg_attr(not(feature = "anchor"), derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable), repr(C))]
+#[cfg_attr(feature = "anchor", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct OptionRiskConfig {
     /// Init (and LiquidationEnd) relative volatility rise at 30 days to expiry, bps.
     pub init_vol_up_bps: u16,
@@ -138,7 +140,7 @@ impl OptionRiskConfig {
 }
 
 /// Relative volatility shocks at 30 days, fractions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct VolShocks {
     /// Relative rise.
     pub up: Fx,
@@ -147,7 +149,7 @@ pub struct VolShocks {
 }
 
 /// [`OptionRiskConfig`] as fractions, built once per computation (every shock rounded up).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct GridConfig {
     /// Init and LiquidationEnd volatility shocks.
     pub init: VolShocks,
@@ -191,7 +193,7 @@ pub fn vol_scale(seconds: i64, power: i64) -> RiskResult<i64> {
 }
 
 /// One option position as the engine sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct OptionEntry {
     /// Index of the underlying in the [`HealthInput`] (its asset must be there, with a zero
     /// exposure if the account holds none).
@@ -206,6 +208,9 @@ pub struct OptionEntry {
     pub size: Fx,
     /// The series' implied volatility from the asset's surface, fraction.
     pub vol: Fx,
+    /// The underlying's grid parameters. Options are listed on risk-group leaders only, so every
+    /// option of a group has the same underlying and parameters; the grid uses the first one's.
+    pub risk: OptionRiskConfig,
 }
 
 impl OptionEntry {
@@ -216,11 +221,12 @@ impl OptionEntry {
         seconds: 0,
         size: Fx::ZERO,
         vol: Fx::ZERO,
+        risk: OptionRiskConfig::DEFAULT,
     };
 }
 
 /// An account's option positions, `len` used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Zeroable)]
 pub struct OptionBook {
     /// Number of used entries.
     pub len: usize,
@@ -279,14 +285,9 @@ impl PortfolioHealth {
 /// Health of type `t` of the linear exposures in `input` and the options in `book`, with the
 /// grid of `cfg`. Errors: [`RiskError::InvalidParam`] for an option naming no input entry or with
 /// an invalid strike, volatility or moneyness (see [`Black76`]); overflow.
-pub fn portfolio_health(
-    input: &HealthInput,
-    book: &OptionBook,
-    cfg: &GridConfig,
-    t: HealthType,
-) -> RiskResult<PortfolioHealth> {
+pub fn portfolio_health(input: &HealthInput, book: &OptionBook, t: HealthType) -> RiskResult<PortfolioHealth> {
     if book.len == 0 {
-        let linear = health_components(input, t)?;
+        let linear = health_with_group_losses(input, t, None)?;
         return Ok(PortfolioHealth { linear, health: linear.health, ..Default::default() });
     }
     if book.len > MAX_OPTION_POSITIONS {
@@ -308,10 +309,7 @@ pub fn portfolio_health(
         done[leader] = true;
         let (d, u) = (leader.saturating_mul(2), leader.saturating_mul(2).saturating_add(1));
         let two_point = losses[d].max(losses[u]).max(Fx::ZERO);
-        let g = group_grid(input, book, cfg, t, input.assets[leader].risk_group)?;
-        out.replaced_charges = out.replaced_charges.checked_add(two_point).or_overflow()?;
-        out.option_equity = out.option_equity.checked_add(g.option_equity).or_overflow()?;
-        out.grid_charges = out.grid_charges.checked_add(g.charge).or_overflow()?;
+        add_group(&mut out, input, book, t, input.assets[leader].risk_group, two_point)?;
     }
     out.health = linear
         .health
@@ -320,6 +318,37 @@ pub fn portfolio_health(
         .and_then(|h| h.checked_sub(out.grid_charges))
         .or_overflow()?;
     Ok(out)
+}
+
+/// Adds risk group `group`'s grid to `out`: its two-point charge `two_point` replaced, its options'
+/// value now and its grid charge (out of [`portfolio_health`]'s frame).
+#[inline(never)]
+fn add_group(
+    out: &mut PortfolioHealth,
+    input: &HealthInput,
+    book: &OptionBook,
+    t: HealthType,
+    group: u16,
+    two_point: Fx,
+) -> RiskResult<()> {
+    let cfg = group_config(input, book, group)?;
+    let g = group_grid(input, book, &cfg, t, group)?;
+    out.replaced_charges = out.replaced_charges.checked_add(two_point).or_overflow()?;
+    out.option_equity = out.option_equity.checked_add(g.option_equity).or_overflow()?;
+    out.grid_charges = out.grid_charges.checked_add(g.charge).or_overflow()?;
+    Ok(())
+}
+
+/// The grid parameters of risk group `group`: those of its first option (see
+/// [`OptionEntry::risk`]). Errors: InvalidParam when they are out of bounds.
+#[inline(never)]
+fn group_config(input: &HealthInput, book: &OptionBook, group: u16) -> RiskResult<GridConfig> {
+    let o = book
+        .used()
+        .iter()
+        .find(|o| input.assets.get(o.entry).is_some_and(|a| a.risk_group == group))
+        .ok_or(RiskError::InvalidParam("option entry"))?;
+    GridConfig::new(&o.risk)
 }
 
 /// The grid of one risk group.
@@ -365,6 +394,16 @@ pub const GRID_MAX_MONEYNESS: i64 = 1 << 14;
 /// is not exactly monotone in the forward (the true value moves the right way; each side's
 /// approximation is within one error of it).
 pub const GRID_PRICE_ERROR: i64 = 1 << 18;
+
+/// Value now of the option position `o` (its size signed) on `a` at the oracle price and the
+/// series' volatility, rounded against the holder: exactly what the grid counts in Maint equity
+/// (every strike valued, beyond [`GRID_MAX_MONEYNESS`] at a bound). Trades' price bands and
+/// liquidations' prices use it, so they price options with the health engine's own valuation.
+pub fn value_now(o: &OptionEntry, a: &AssetRisk) -> RiskResult<Fx> {
+    let cfg = GridConfig::new(&o.risk)?;
+    let ln_max_k = fixed::ln(GRID_MAX_MONEYNESS.checked_shl(fixed::FRAC).or_overflow()?).or_overflow()?;
+    Ok(prepare(o, a, HealthType::Maint, &cfg, ln_max_k)?.now)
+}
 
 /// Rounding of an option's price against the account: a long's value down, a short's up.
 fn against(size: Fx) -> Round {
@@ -707,7 +746,6 @@ pub struct WhatIfHealth {
 pub fn what_if(
     input: &HealthInput,
     book: &OptionBook,
-    cfg: &GridConfig,
     shock: &WhatIfShock,
     input_out: &mut HealthInput,
     book_out: &mut OptionBook,
@@ -740,15 +778,15 @@ pub fn what_if(
     for o in book_out.positions.iter_mut().take(book_out.len.min(MAX_OPTION_POSITIONS)) {
         o.vol = mul(o.vol, vol_factor, Round::Down).or_overflow()?.min(Fx::from(MAX_VOL));
     }
-    init_and_maint(input_out, book_out, cfg)
+    init_and_maint(input_out, book_out)
 }
 
 /// Init and Maint health (kept out of [`what_if`]'s frame).
 #[inline(never)]
-fn init_and_maint(input: &HealthInput, book: &OptionBook, cfg: &GridConfig) -> RiskResult<WhatIfHealth> {
+fn init_and_maint(input: &HealthInput, book: &OptionBook) -> RiskResult<WhatIfHealth> {
     Ok(WhatIfHealth {
-        init: portfolio_health(input, book, cfg, HealthType::Init)?.health,
-        maint: portfolio_health(input, book, cfg, HealthType::Maint)?.health,
+        init: portfolio_health(input, book, HealthType::Init)?.health,
+        maint: portfolio_health(input, book, HealthType::Maint)?.health,
     })
 }
 

@@ -5,7 +5,7 @@
 use super::super::efficiency::{self, Leg, PRICE, SIZE};
 use super::*;
 use crate::health::tests::{asset, params};
-use crate::Exposure;
+use crate::{health_components, Exposure};
 use proptest::prelude::*;
 
 fn ncdf(x: f64) -> f64 {
@@ -93,7 +93,7 @@ fn without_options_the_figure_is_the_linear_engine_bit_for_bit() {
         )
         .unwrap();
     for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
-        let ph = portfolio_health(&input, &OptionBook::default(), &cfg(), t).unwrap();
+        let ph = portfolio_health(&input, &OptionBook::default(), t).unwrap();
         assert_eq!(ph.linear, health_components(&input, t).unwrap());
         assert_eq!(ph.health, ph.linear.health);
         assert_eq!((ph.option_equity, ph.grid_charges, ph.replaced_charges), (Fx::ZERO, Fx::ZERO, Fx::ZERO));
@@ -119,7 +119,7 @@ fn an_expired_option_is_margined_at_intrinsic_value_under_the_grid() {
     // under the down scenarios it loses as the price falls (to zero once below the strike).
     let (input, mut book) = efficiency::build(&[Leg::Option(OptionKind::Call, 90, 0, SIZE)]).unwrap();
     book.positions[0].seconds = -60;
-    let ph = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    let ph = portfolio_health(&input, &book, HealthType::Init).unwrap();
     assert_eq!(ph.option_equity, Fx::from(SIZE * PRICE / 10));
     // Worst: the 20% fall puts the strike above the price: the whole intrinsic value is lost.
     assert_eq!(ph.grid_charges, ph.option_equity);
@@ -129,7 +129,7 @@ fn an_expired_option_is_margined_at_intrinsic_value_under_the_grid() {
 #[test]
 fn a_far_out_of_the_money_short_pays_at_least_the_short_option_minimum() {
     let (input, book) = efficiency::build(&[Leg::Option(OptionKind::Call, 400, 7, -SIZE)]).unwrap();
-    let ph = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    let ph = portfolio_health(&input, &book, HealthType::Init).unwrap();
     // 0.5% of 100 units at 150 = 75 quote native units, rounded up.
     let minimum = Fx::from(75);
     assert!(ph.grid_charges >= minimum && ph.grid_charges - minimum < Fx::from_num(1e-9), "{}", ph.grid_charges);
@@ -141,7 +141,7 @@ fn extreme_moves_charge_far_out_of_the_money_short_puts() {
     // puts it 10% in the money; counted at 33%.
     let legs = [Leg::Option(OptionKind::Put, 50, 30, -SIZE)];
     let (input, book) = efficiency::build(&legs).unwrap();
-    let ph = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    let ph = portfolio_health(&input, &book, HealthType::Init).unwrap();
     let main = f64_worst_main_loss(&input, &book, 0, HealthType::Init);
     // At -60% and vol up (45% x 1 at 30 days): the put's value per unit in f64.
     let fwd = 0.4 * PRICE as f64;
@@ -154,12 +154,46 @@ fn extreme_moves_charge_far_out_of_the_money_short_puts() {
 }
 
 #[test]
+fn an_input_carrying_its_options_gives_the_portfolio_figure_everywhere() {
+    // `health` and `health_components` (what every program path calls) read the input's own
+    // option book and grid: the same figure as `portfolio_health`, equity including the options.
+    let legs =
+        [Leg::Spot(SIZE), Leg::Option(OptionKind::Put, 90, 30, SIZE), Leg::Option(OptionKind::Call, 110, 30, -SIZE)];
+    let (mut input, book) = efficiency::build(&legs).unwrap();
+    input.options = Some(Box::new(book));
+    for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
+        let ph = portfolio_health(&input, &book, t).unwrap();
+        let c = health_components(&input, t).unwrap();
+        assert_eq!(c.health, ph.health);
+        assert_eq!(crate::health(&input, t).unwrap(), ph.health);
+        assert_eq!(c.equity, ph.equity().unwrap());
+        assert_eq!(c.equity.checked_sub(c.scenario_charge + c.addon_charge).unwrap(), c.health);
+    }
+    // The liquidation search and bankruptcy resolution refuse it: options are liquidated first.
+    let mut liqor = HealthInput::new_boxed();
+    let p = crate::liquidation::PerpStepParams {
+        market: 0,
+        quote: 0,
+        lot_size: 1,
+        base_lots: 1,
+        fee_bps: 0,
+        insurance_share_bps: 0,
+        max_lots: 1,
+        close_out: false,
+        max_step_value: 1,
+        must_raise: true,
+    };
+    assert_eq!(crate::liquidation::plan_perp_step(&mut input, &mut liqor, &p), Err(crate::RiskError::OptionsFirst));
+    assert_eq!(crate::liquidation::bankrupt_dust(&input, 0, false, |_, _| 0), Err(crate::RiskError::OptionsFirst));
+}
+
+#[test]
 fn collar_worked_example_of_the_docs() {
     // docs/risk-model.md: 100 units at 150, long 90% put, short 110% call, 30 days, 60% vol.
     let legs =
         [Leg::Spot(SIZE), Leg::Option(OptionKind::Put, 90, 30, SIZE), Leg::Option(OptionKind::Call, 110, 30, -SIZE)];
     let (input, book) = efficiency::build(&legs).unwrap();
-    let ph = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    let ph = portfolio_health(&input, &book, HealthType::Init).unwrap();
     let worst = f64_worst_main_loss(&input, &book, 0, HealthType::Init);
     let req = f(ph.requirement().unwrap());
     // The requirement is the grid's worst loss (no add-ons, no extreme move binds), within the
@@ -206,13 +240,13 @@ fn capital_efficiency_table_hedges_need_half_the_weighted_sum() {
 fn errors_are_specific() {
     let (input, mut book) = efficiency::build(&[Leg::Option(OptionKind::Call, 100, 30, SIZE)]).unwrap();
     book.positions[0].entry = 3;
-    assert_eq!(portfolio_health(&input, &book, &cfg(), HealthType::Init), Err(RiskError::InvalidParam("option entry")));
+    assert_eq!(portfolio_health(&input, &book, HealthType::Init), Err(RiskError::InvalidParam("option entry")));
     book.positions[0].entry = 0;
     book.positions[0].strike = Price::ZERO;
-    assert_eq!(portfolio_health(&input, &book, &cfg(), HealthType::Init), Err(RiskError::InvalidParam("strike")));
+    assert_eq!(portfolio_health(&input, &book, HealthType::Init), Err(RiskError::InvalidParam("strike")));
     book.positions[0].strike = Price::from_num(PRICE);
     book.positions[0].vol = Fx::from(11);
-    assert_eq!(portfolio_health(&input, &book, &cfg(), HealthType::Init), Err(RiskError::InvalidParam("vol")));
+    assert_eq!(portfolio_health(&input, &book, HealthType::Init), Err(RiskError::InvalidParam("vol")));
     let bad = OptionRiskConfig { maint_vol_up_bps: 5_000, ..OptionRiskConfig::DEFAULT };
     assert!(matches!(GridConfig::new(&bad), Err(RiskError::InvalidParam(_))));
     let bad = OptionRiskConfig { extreme_multiple: 0, ..OptionRiskConfig::DEFAULT };
@@ -256,7 +290,7 @@ fn px_06_a_short_option_premium_cannot_be_withdrawn_after_an_adverse_move() {
         ..Default::default()
     };
     let cash = |x: Fx| Exposure { spot: x, ..Default::default() };
-    let premium = -portfolio_health(&under, &book, &cfg(), HealthType::Init).unwrap().option_equity;
+    let premium = -portfolio_health(&under, &book, HealthType::Init).unwrap().option_equity;
     let collateral = Fx::from(1_500);
     let account = |c: Fx| {
         let mut input = HealthInput::new_boxed();
@@ -265,7 +299,7 @@ fn px_06_a_short_option_premium_cannot_be_withdrawn_after_an_adverse_move() {
         input
     };
     let before = account(premium + collateral);
-    let h = |i: &HealthInput, b: &OptionBook| portfolio_health(i, b, &cfg(), HealthType::Init).unwrap().health;
+    let h = |i: &HealthInput, b: &OptionBook| portfolio_health(i, b, HealthType::Init).unwrap().health;
     // The short is margined on its worst scenario, not on the premium received.
     assert!(h(&before, &book) < collateral);
     // The price rises 10% and volatility 20%: the what-if the program would report.
@@ -273,11 +307,11 @@ fn px_06_a_short_option_premium_cannot_be_withdrawn_after_an_adverse_move() {
     shock.price_moves[0] = Fx::from_num(0.1);
     shock.vol_move = Fx::from_num(0.2);
     let (mut moved, mut moved_book) = (HealthInput::new_boxed(), OptionBook::default());
-    let w = what_if(&before, &book, &cfg(), &shock, &mut moved, &mut moved_book).unwrap();
+    let w = what_if(&before, &book, &shock, &mut moved, &mut moved_book).unwrap();
     assert!(w.init < h(&before, &book) && w.maint >= w.init);
     // Withdrawing the premium after the move: Init health below zero and not a risk-reducing
     // action, so the health rule refuses it (the program's check_health applies the same rule).
-    let mut after = *moved;
+    let mut after = moved.clone();
     after.exposures[1] = cash(collateral);
     let post = h(&after, &moved_book);
     assert!(post < Fx::ZERO, "{post}");
@@ -310,11 +344,12 @@ fn init_revalues_over_the_maint_scenarios_too() {
             seconds: 86_400,
             size: Fx::from(100),
             vol: Fx::from_num(0.2),
+            risk: OptionRiskConfig::DEFAULT,
         };
         book.push(o).unwrap();
     }
     let [init, liq_end, maint] = [HealthType::Init, HealthType::LiquidationEnd, HealthType::Maint]
-        .map(|t| portfolio_health(&input, &book, &cfg(), t).unwrap());
+        .map(|t| portfolio_health(&input, &book, t).unwrap());
     assert!(init.health <= liq_end.health && liq_end.health <= maint.health);
     assert!(init.grid_charges >= maint.grid_charges);
     // The Maint grid sees the straddle lose most of its value at -7.5%.
@@ -338,16 +373,17 @@ fn or_09_init_values_an_option_at_the_stable_price_for_its_delta() {
         seconds: 30 * 86_400,
         size: Fx::from(100),
         vol: Fx::from_num(0.6),
+        risk: OptionRiskConfig::DEFAULT,
     })
     .unwrap();
-    let init = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    let init = portfolio_health(&input, &book, HealthType::Init).unwrap();
     // Within the grid's error term (3 x 2^-30 of the forward per unit under Init).
     assert!((f(init.option_equity) - 14_900.0).abs() < 1e-3, "{}", init.option_equity);
-    let maint = portfolio_health(&input, &book, &cfg(), HealthType::Maint).unwrap();
+    let maint = portfolio_health(&input, &book, HealthType::Maint).unwrap();
     assert!((f(maint.option_equity) - 149_900.0).abs() < 1e-3, "{}", maint.option_equity);
     // A short call is the other way round: Init values the liability at the higher price.
     book.positions[0].size = Fx::from(-100);
-    let short = portfolio_health(&input, &book, &cfg(), HealthType::Init).unwrap();
+    let short = portfolio_health(&input, &book, HealthType::Init).unwrap();
     assert!((f(short.option_equity) + 149_900.0).abs() < 1e-3, "{}", short.option_equity);
 }
 
@@ -370,9 +406,10 @@ fn a_collapsed_underlying_keeps_health_a_number_and_the_account_liquidatable() {
             seconds: 30 * 86_400,
             size: Fx::from(-100),
             vol: Fx::from_num(0.6),
+            risk: OptionRiskConfig::DEFAULT,
         };
         book.push(o).unwrap();
-        let maint = portfolio_health(&input, &book, &cfg(), HealthType::Maint).unwrap();
+        let maint = portfolio_health(&input, &book, HealthType::Maint).unwrap();
         assert!(
             maint.option_equity <= Fx::ZERO && maint.option_equity > Fx::from_num(-0.001),
             "{}",
@@ -380,7 +417,7 @@ fn a_collapsed_underlying_keeps_health_a_number_and_the_account_liquidatable() {
         );
         assert!(maint.health < Fx::ZERO);
         book.positions[0].size = Fx::from(100);
-        let long = portfolio_health(&input, &book, &cfg(), HealthType::Maint).unwrap();
+        let long = portfolio_health(&input, &book, HealthType::Maint).unwrap();
         assert!(long.option_equity >= Fx::ZERO && long.option_equity < Fx::from_num(0.001));
         if price < 0.01 {
             assert_eq!(long.option_equity, Fx::ZERO, "beyond 2^14 times the price a long call is valued at 0");
@@ -429,6 +466,7 @@ proptest! {
                 seconds: if short_dated { (days % 48) * 1_800 + 600 } else { days * 86_400 + 3_600 },
                 size: Fx::from(size),
                 vol: Fx::from_num(vol as f64 / 100.0),
+                risk: OptionRiskConfig::DEFAULT,
             }).unwrap();
             gross += size.unsigned_abs() as f64 * fwd.to_num::<f64>() * pct as f64 / 100.0;
         }
@@ -436,7 +474,7 @@ proptest! {
             gross += (spots[j].unsigned_abs() + perps[j].unsigned_abs()) as f64 * input.assets[j].oracle_price.to_num::<f64>();
         }
         let [init, liq_end, maint] = [HealthType::Init, HealthType::LiquidationEnd, HealthType::Maint]
-            .map(|t| portfolio_health(&input, &book, &cfg(), t).unwrap());
+            .map(|t| portfolio_health(&input, &book, t).unwrap());
         prop_assert!(init.health <= liq_end.health && liq_end.health <= maint.health);
         // The grid's valuations are within 3 x 2^-30 of the forward per unit (Init): 1e-8 of the
         // gross notional bounds the f64 reference's disagreement with room to spare.
@@ -476,10 +514,11 @@ proptest! {
                 seconds: hours * 3_600 + 60,
                 size: Fx::from(size),
                 vol: Fx::from_num(vol as f64 / 100.0),
+                risk: OptionRiskConfig::DEFAULT,
             }).unwrap();
         }
         let [init, liq_end, maint] = [HealthType::Init, HealthType::LiquidationEnd, HealthType::Maint]
-            .map(|t| portfolio_health(&input, &book, &cfg(), t).unwrap());
+            .map(|t| portfolio_health(&input, &book, t).unwrap());
         prop_assert!(init.health <= liq_end.health, "init {} > liquidation end {}", init.health, liq_end.health);
         prop_assert!(liq_end.health <= maint.health, "liquidation end {} > maint {}", liq_end.health, maint.health);
     }

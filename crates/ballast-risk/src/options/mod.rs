@@ -50,11 +50,27 @@ pub const MAX_VOL: i64 = 10;
 
 /// Call or put.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum OptionKind {
     /// The right to receive `F - K` at expiry.
-    Call,
+    Call = 0,
     /// The right to receive `K - F` at expiry.
-    Put,
+    Put = 1,
+}
+
+// SAFETY: `OptionKind` is `repr(u8)` and its zero discriminant is `Call`, so the all-zero byte
+// pattern is a valid value (what a zeroed `HealthInput` holds in its unused option entries).
+unsafe impl bytemuck::Zeroable for OptionKind {}
+
+impl OptionKind {
+    /// The kind stored as `0` (call) or `1` (put); `None` otherwise.
+    pub fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            0 => Some(OptionKind::Call),
+            1 => Some(OptionKind::Put),
+            _ => None,
+        }
+    }
 }
 
 /// The inputs of one Black-76 valuation.

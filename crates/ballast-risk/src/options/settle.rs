@@ -106,8 +106,8 @@ pub fn settlement_price(
 }
 
 /// What a position of `size` (long positive) receives at settlement price `settle`, quote native
-/// units: the intrinsic value times the size, rounded down in magnitude, so the long receives
-/// exactly what the short pays (negative for a short).
+/// units: the intrinsic value times the size, rounded against the holder (a long's down, a
+/// short's liability up), so longs never receive more than shorts pay (negative for a short).
 pub fn settlement_value(kind: OptionKind, strike: Price, settle: Price, size: Fx) -> RiskResult<Fx> {
     let intrinsic = match kind {
         OptionKind::Call => settle.checked_sub(strike),
@@ -115,7 +115,8 @@ pub fn settlement_value(kind: OptionKind, strike: Price, settle: Price, size: Fx
     }
     .or_overflow()?
     .max(Price::ZERO);
-    let magnitude = value(size.checked_abs().or_overflow()?, intrinsic, Round::Down).or_overflow()?;
+    let round = if size < Fx::ZERO { Round::Up } else { Round::Down };
+    let magnitude = value(size.checked_abs().or_overflow()?, intrinsic, round).or_overflow()?;
     if size < Fx::ZERO {
         magnitude.checked_neg().or_overflow()
     } else {
@@ -188,6 +189,12 @@ mod tests {
         let short = settlement_value(OptionKind::Call, k, p, Fx::from_num(-7)).unwrap();
         assert_eq!(long, Fx::from_num(24.5));
         assert_eq!(long, -short);
+        // Inexact products round against each holder: the long receives at most what the short
+        // pays, one 2^-48 apart.
+        let odd = Price::from_num(100) + Price::from_bits(1);
+        let long = settlement_value(OptionKind::Call, k, odd + Price::from_num(3), Fx::from_num(1) / 3).unwrap();
+        let short = settlement_value(OptionKind::Call, k, odd + Price::from_num(3), -Fx::from_num(1) / 3).unwrap();
+        assert_eq!(-short - long, Fx::from_bits(1));
         assert_eq!(settlement_value(OptionKind::Put, k, p, Fx::from_num(7)).unwrap(), Fx::ZERO);
         // Pin risk: exactly at the strike both kinds settle at zero.
         assert_eq!(settlement_value(OptionKind::Call, k, k, Fx::from_num(-7)).unwrap(), Fx::ZERO);

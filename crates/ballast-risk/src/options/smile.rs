@@ -12,8 +12,10 @@ use crate::{OrOverflow, RiskError, RiskResult};
 
 /// One expiry's smile, basis points (10,000 = 100% volatility, or 1.00 per unit of `m`). 24 bytes,
 /// `Pod`: stored per listed expiry in the Asset.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-#[repr(C)]
+#[cfg_attr(feature = "anchor", anchor_lang::zero_copy)]
+#[cfg_attr(not(feature = "anchor"), derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable), repr(C))]
+#[cfg_attr(feature = "anchor", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct VolSmile {
     /// Expiry, unix seconds (0: the slot is free).
     pub expiry: i64,

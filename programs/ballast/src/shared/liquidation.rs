@@ -139,6 +139,11 @@ fn check_stable(input: &HealthInput, max_deviation_bps: u16) -> Result<()> {
             BallastError::OracleDeviatesFromStable
         );
     }
+    // An option's underlying is material whatever the account's linear exposure to it.
+    for o in input.options.as_deref().map_or(&[][..], |b| b.used()) {
+        let a = input.assets.get(o.entry).ok_or(BallastError::InvalidHealthAccounts)?;
+        require!(!deviates(a.oracle_price, a.stable_price, max_deviation_bps), BallastError::OracleDeviatesFromStable);
+    }
     Ok(())
 }
 

@@ -88,14 +88,17 @@ pub struct TradeOutcome {
 
 /// A side's health accounts, its engine input (built once, rebuilt in place after the trade: the
 /// SBF heap never frees, S2-05) and Init health before the trade.
-struct Loaded {
-    accounts: Box<HealthAccounts>,
-    input: Box<HealthInput>,
-    pre_init: Fx,
+pub(crate) struct Loaded {
+    /// Health accounts.
+    pub accounts: Box<HealthAccounts>,
+    /// Engine input.
+    pub input: Box<HealthInput>,
+    /// Init health before the trade.
+    pub pre_init: Fx,
 }
 
 #[inline(never)]
-fn load_side(group: &Pubkey, side: &TradeSide, ai: u16, qi: u16, now: i64) -> Result<Loaded> {
+pub(crate) fn load_side(group: &Pubkey, side: &TradeSide, ai: u16, qi: u16, now: i64) -> Result<Loaded> {
     let account = side.account.load()?;
     let accounts =
         load_health_accounts(const { Priced::of(Action::Trade) }, group, &account, &[ai, qi], side.health, now)?;
@@ -129,7 +132,7 @@ fn refresh(l: &mut Loaded, ai: u16, qi: u16, bank: &BankState, index: PerpIndex,
 /// Init health after the trade; fails with HealthMustBePositive unless the rule holds (a trade that
 /// only shrank the position may proceed if it did not lower Init health).
 #[inline(never)]
-fn post_health(l: &mut Loaded, account: &AccountLoader<MarginAccount>, reduced: bool) -> Result<Fx> {
+pub(crate) fn post_health(l: &mut Loaded, account: &AccountLoader<MarginAccount>, reduced: bool) -> Result<Fx> {
     let mut account = account.load_mut()?;
     l.accounts.fill_input(&account, &mut l.input)?;
     let post = health(&l.input, HealthType::Init).map_risk()?;

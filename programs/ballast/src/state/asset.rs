@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use super::{Fx128, Price128};
+use super::{Fx128, OptionMarket, Price128};
 use crate::error::{BallastError, RiskResultExt};
 use crate::oracle::validate_oracle_config;
 use crate::risk::bank::{BankState, BorrowWindow};
@@ -170,8 +170,8 @@ pub struct Asset {
     pub interest: InterestConfig,
     /// The perpetual market on this underlying (disabled unless PERP_FLAG_ENABLED).
     pub perp: PerpMarket,
-    /// Reserved for the options on this underlying.
-    pub option_reserved: [u8; 256],
+    /// The options on this underlying (enabled on risk-group leaders only).
+    pub option: OptionMarket,
     /// Perp fees owed to the insurance fund, quote native units, I80F48 bits. Only the quote asset
     /// accrues them; they are a claim on its vault, like `bank.protocol_fees`.
     pub insurance_fees: Fx128,
@@ -182,10 +182,14 @@ pub struct Asset {
     pub insurance_cap: u64,
     /// Debt written off against this asset's depositors since listing, native units (reporting).
     pub socialized_loss: u64,
+    /// The option grid's parameters for options on this underlying (volatility shocks, extreme
+    /// moves, short-option minimum), set with the option market.
+    pub option_risk: OptionRiskConfig,
     /// Reserved for upgrades.
-    pub reserved: [u8; 224],
+    pub reserved: [u8; 208],
 }
 
+pub use crate::risk::options::grid::OptionRiskConfig;
 pub use crate::risk::perp::PerpMarketParams;
 
 /// Perp market flag: trading enabled.

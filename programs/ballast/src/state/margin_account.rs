@@ -2,7 +2,7 @@
 
 use anchor_lang::prelude::*;
 
-use super::Fx128;
+use super::{Fx128, Price128};
 use crate::constants::*;
 use crate::risk::perp::{PerpIndex, PerpPos};
 use crate::risk::Fx;
@@ -57,10 +57,10 @@ impl PerpPosition {
 #[derive(Debug, PartialEq, Eq)]
 pub struct OptionPosition {
     /// Strike, quote native per base native, I48F80 bits.
-    pub strike: Fx128,
+    pub strike: Price128,
     /// Expiry, unix seconds.
     pub expiry: i64,
-    /// Contracts (long positive).
+    /// Contracts (long positive; a contract is the market's `contract_size` base native units).
     pub size: i64,
     /// Asset index of the underlying, or FREE_SLOT.
     pub asset_index: u16,
@@ -179,11 +179,14 @@ impl MarginAccount {
     }
 
     /// Sorted, duplicate-free asset indexes in which the account has any position, plus `extra`,
-    /// plus the quote asset when any perp position is open (perp cash is a quote balance for health).
+    /// plus the quote asset when any perp or option position is open.
     /// This is the canonical health-account order: for each index, its Asset, then its oracle.
     pub fn active_assets(&self, extra: &[u16]) -> ActiveAssets {
         let mut out = ActiveAssets::default();
-        if self.perps.iter().any(|p| p.asset_index != FREE_SLOT) {
+        // Perp cash, option premiums and settled option values are quote balances for health.
+        if self.perps.iter().any(|p| p.asset_index != FREE_SLOT)
+            || self.options.iter().any(|o| o.asset_index != FREE_SLOT)
+        {
             out.insert(QUOTE_ASSET_INDEX);
         }
         let tokens = self.tokens.iter().map(|t| t.asset_index);
@@ -260,6 +263,38 @@ impl MarginAccount {
     pub fn release_perp_slot_if_empty(&mut self, slot: usize) {
         if self.perps[slot].base_lots == 0 && self.perps[slot].quote.bits() == 0 {
             self.perps[slot].asset_index = FREE_SLOT;
+        }
+    }
+
+    /// Slot of the option position in series (`asset_index`, `expiry`, `strike`, `kind`).
+    pub fn option_slot(&self, asset_index: u16, expiry: i64, strike: Price128, kind: u8) -> Option<usize> {
+        self.options
+            .iter()
+            .position(|o| o.asset_index == asset_index && o.expiry == expiry && o.strike == strike && o.kind == kind)
+    }
+
+    /// Finds or opens the option slot of a series. Fails when every slot is in use
+    /// (TooManyPositions) or the account would exceed MAX_ACCOUNT_ASSETS assets.
+    pub fn option_slot_or_open(&mut self, asset_index: u16, expiry: i64, strike: Price128, kind: u8) -> Result<usize> {
+        if let Some(i) = self.option_slot(asset_index, expiry, strike, kind) {
+            return Ok(i);
+        }
+        if self.active_assets(&[asset_index, QUOTE_ASSET_INDEX]).len > MAX_ACCOUNT_ASSETS {
+            return err!(crate::error::BallastError::TooManyAssets);
+        }
+        let i = self
+            .options
+            .iter()
+            .position(|o| o.asset_index == FREE_SLOT)
+            .ok_or(crate::error::BallastError::TooManyPositions)?;
+        self.options[i] = OptionPosition { strike, expiry, size: 0, asset_index, kind, reserved: [0; 5] };
+        Ok(i)
+    }
+
+    /// Frees an option slot with no contracts left.
+    pub fn release_option_slot_if_empty(&mut self, slot: usize) {
+        if self.options[slot].size == 0 {
+            self.options[slot].asset_index = FREE_SLOT;
         }
     }
 

@@ -6,6 +6,7 @@ pub mod asset;
 pub mod group;
 pub mod insurance_stake;
 pub mod margin_account;
+pub mod option_market;
 pub mod order_record;
 #[cfg(feature = "test-oracle")]
 pub mod stub_oracle;
@@ -14,6 +15,7 @@ pub use asset::*;
 pub use group::*;
 pub use insurance_stake::*;
 pub use margin_account::*;
+pub use option_market::*;
 pub use order_record::*;
 #[cfg(feature = "test-oracle")]
 pub use stub_oracle::*;

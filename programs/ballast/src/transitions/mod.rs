@@ -22,6 +22,7 @@
 pub mod bankruptcy;
 pub mod insurance;
 pub mod liquidation;
+pub mod option;
 pub mod perp;
 pub mod token;
 

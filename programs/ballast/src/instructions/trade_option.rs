@@ -1,0 +1,170 @@
+//! `trade_option`: an option block trade negotiated off-chain, signed by both accounts' owners (or
+//! delegates with the trade scope): the buyer buys contracts of a series from the seller for a
+//! premium inside the band around the engine's model value. See docs/options.md.
+
+use anchor_lang::prelude::*;
+
+use crate::constants::*;
+use crate::error::BallastError;
+use crate::events::{EventHeader, OptionTraded};
+use crate::health_accounts::OptionSurface;
+use crate::risk::bank::BankState;
+use crate::risk::{Fx, Price, Round};
+use crate::shared::perp_clearing::*;
+use crate::state::*;
+use crate::transitions::option::{self as opt, OptionFill, Series};
+
+/// Accounts of `trade_option`. `remaining_accounts`: the buyer's health accounts in canonical order
+/// (underlying and quote asset included), then the seller's.
+#[derive(Accounts)]
+pub struct TradeOption<'info> {
+    /// Group, underlying (its option market) and quote asset.
+    pub market: PerpMarketAccounts<'info>,
+    /// Buying account.
+    #[account(mut, constraint = buyer.load()?.group == market.group.key() @ BallastError::Unauthorized)]
+    pub buyer: AccountLoader<'info, MarginAccount>,
+    /// Buyer's owner, or its delegate with the trade scope.
+    pub buyer_authority: Signer<'info>,
+    /// Selling account.
+    #[account(mut, constraint = seller.load()?.group == market.group.key() @ BallastError::Unauthorized)]
+    pub seller: AccountLoader<'info, MarginAccount>,
+    /// Seller's owner, or its delegate with the trade scope.
+    pub seller_authority: Signer<'info>,
+}
+
+/// The trade's request.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionOrder {
+    /// Expiry of the series, unix seconds (listed in the underlying's option market).
+    pub expiry: i64,
+    /// Strike, quote native per base native, I48F80 bits.
+    pub strike_bits: i128,
+    /// 0 call, 1 put.
+    pub kind: u8,
+    /// Contracts the buyer buys.
+    pub contracts: u64,
+    /// Premium per contract, quote native units.
+    pub premium_per_contract: u64,
+}
+
+/// Clears `order` between `buyer` and `seller`: the series must be tradable, the premium inside
+/// the band around the model value, both sides pay the fee, open interest within its caps; then
+/// both accounts must pass the health rule (with the option grid). `buyer_health_accounts`: how
+/// many remaining accounts are the buyer's.
+pub fn handler<'info>(
+    ctx: Context<'info, TradeOption<'info>>,
+    order: OptionOrder,
+    buyer_health_accounts: u8,
+) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let a = &ctx.accounts;
+    check_request(a, &order, now)?;
+    let (ai, qi) = indexes(&a.market)?;
+    let (bh, sh) = split_health(ctx.remaining_accounts, buyer_health_accounts)?;
+    let group = a.market.group.key();
+    let side = |account, health| TradeSide { account, health, fee_bps: 0 };
+    let mut lb = load_side(&group, &side(&a.buyer, bh), ai, qi, now)?;
+    let mut ls = load_side(&group, &side(&a.seller, sh), ai, qi, now)?;
+    let series =
+        Series { asset_index: ai, expiry: order.expiry, strike: Price::from_bits(order.strike_bits), kind: order.kind };
+    let (fill, model, oracle) = price(&a.market, &lb, &series, &order, now)?;
+    let (traded, bank) = settle(&a.market, &a.buyer, &a.seller, &fill, oracle, now)?;
+    refresh(&mut lb, qi, &bank)?;
+    refresh(&mut ls, qi, &bank)?;
+    post_health(&mut lb, &a.buyer, traded.buyer.reduces())?;
+    post_health(&mut ls, &a.seller, traded.seller.reduces())?;
+    emit_trade(a, ai, &order, &fill, model, traded.open_interest)
+}
+
+/// Both signers' authority (owner, or delegate with the trade scope) and the request's shape.
+#[inline(never)]
+fn check_request(a: &TradeOption, order: &OptionOrder, now: i64) -> Result<()> {
+    a.buyer.load()?.authorize(&a.buyer_authority.key(), DELEGATE_TRADE, now)?;
+    a.seller.load()?.authorize(&a.seller_authority.key(), DELEGATE_TRADE, now)?;
+    require!(order.contracts > 0, BallastError::ZeroAmount);
+    require!(a.buyer.key() != a.seller.key(), BallastError::SameAccount);
+    require!(order.kind <= 1 && order.strike_bits > 0, BallastError::OptionSeriesInvalid);
+    Ok(())
+}
+
+#[inline(never)]
+fn emit_trade(a: &TradeOption, ai: u16, order: &OptionOrder, fill: &OptionFill, model: Fx, oi: u64) -> Result<()> {
+    emit!(OptionTraded {
+        header: EventHeader::now(a.market.group.key())?,
+        asset_index: ai,
+        expiry: order.expiry,
+        strike_bits: order.strike_bits,
+        kind: order.kind,
+        buyer: a.buyer.key(),
+        seller: a.seller.key(),
+        contracts: order.contracts,
+        premium: fill.premium,
+        fee: fill.fee,
+        model_value_bits: model.to_bits(),
+        open_interest: oi,
+    });
+    Ok(())
+}
+
+/// (underlying, quote) indexes: `quote` is the group's quote asset and differs from the underlying.
+pub fn indexes(m: &PerpMarketAccounts) -> Result<(u16, u16)> {
+    let g = m.group.load()?;
+    let (a, q) = (m.asset.load()?, m.quote.load()?);
+    require!(q.asset_index == g.quote_asset_index, BallastError::NotQuoteAsset);
+    require!(a.asset_index != q.asset_index && a.option.contract_size != 0, BallastError::OptionMarketDisabled);
+    Ok((a.asset_index, q.asset_index))
+}
+
+/// The fill's amounts and the model value of the contracts at the oracle (read with the buyer's
+/// health accounts): premium inside the band, fee on the underlying's notional.
+#[inline(never)]
+fn price(
+    m: &PerpMarketAccounts,
+    lb: &Loaded,
+    series: &Series,
+    order: &OptionOrder,
+    now: i64,
+) -> Result<(OptionFill, Fx, Price)> {
+    let asset = m.asset.load()?;
+    let entry = lb.accounts.get(series.asset_index).ok_or(BallastError::InvalidHealthAccounts)?;
+    let oracle = entry.risk.oracle_price;
+    let s = OptionSurface::of(&asset);
+    let model = opt::model_value(&s, series, order.contracts, true, &entry.risk, now)?;
+    let om = &asset.option;
+    let band = opt::notional_bps(oracle, order.contracts, om.contract_size, u32::from(om.price_band_bps), Round::Down)?;
+    let premium = order.premium_per_contract.checked_mul(order.contracts).ok_or(BallastError::MathOverflow)?;
+    opt::check_premium(premium, model, band)?;
+    let fee = opt::notional_bps(oracle, order.contracts, om.contract_size, u32::from(om.taker_fee_bps), Round::Up)?;
+    let fee = fee.checked_ceil().and_then(|f| f.checked_to_num::<u64>()).ok_or(BallastError::MathOverflow)?;
+    Ok((OptionFill { series: *series, contracts: order.contracts, premium, fee }, model, oracle))
+}
+
+/// Both sides of the trade ([`opt::trade_option`]); returns the quote bank after.
+#[inline(never)]
+fn settle(
+    m: &PerpMarketAccounts,
+    buyer: &AccountLoader<MarginAccount>,
+    seller: &AccountLoader<MarginAccount>,
+    fill: &OptionFill,
+    oracle: Price,
+    now: i64,
+) -> Result<(opt::OptionTraded, BankState)> {
+    let mut asset = m.asset.load_mut()?;
+    let mut quote = m.quote.load_mut()?;
+    let t = opt::trade_option(
+        &mut asset,
+        &mut quote,
+        &mut *buyer.load_mut()?,
+        &mut *seller.load_mut()?,
+        fill,
+        oracle,
+        now,
+    )?;
+    Ok((t, quote.bank.state()))
+}
+
+/// A side's loaded view after the trade: the quote bank moved.
+fn refresh(l: &mut Loaded, qi: u16, bank: &BankState) -> Result<()> {
+    l.accounts.get_mut(qi).ok_or(BallastError::InvalidHealthAccounts)?.bank = *bank;
+    Ok(())
+}

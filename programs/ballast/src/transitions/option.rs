@@ -1,0 +1,331 @@
+//! Option transitions: one account's side of an option trade, a trade between two accounts (premium,
+//! fees, open interest), a liquidator's take-over of an option position, and the model value and
+//! price checks they share. See docs/options.md.
+
+use anchor_lang::prelude::*;
+
+use super::token::{credit_quote, debit_quote};
+use super::{update_token, Slot};
+use crate::error::{BallastError, RiskResultExt};
+use crate::health_accounts::{option_entry, OptionSurface};
+use crate::risk::bank::BankState;
+use crate::risk::num::{bps_frac, scale_price, value};
+use crate::risk::options::grid::value_now;
+use crate::risk::perp::{long_delta, reduces};
+use crate::risk::{health, AssetRisk, Fx, HealthInput, HealthType, Price, Round};
+use crate::state::*;
+
+/// An option series: (underlying, expiry, strike, kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Series {
+    /// Asset index of the underlying.
+    pub asset_index: u16,
+    /// Expiry, unix seconds.
+    pub expiry: i64,
+    /// Strike, quote native per base native.
+    pub strike: Price,
+    /// 0 call, 1 put.
+    pub kind: u8,
+}
+
+/// A position's contracts before and after a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContractsMoved {
+    /// Contracts before (long positive).
+    pub old: i64,
+    /// Contracts after.
+    pub new: i64,
+}
+
+impl ContractsMoved {
+    /// Change of long open interest, contracts.
+    pub fn long_delta(&self) -> i64 {
+        long_delta(self.old, self.new)
+    }
+    /// True when the position only shrank towards zero.
+    pub fn reduces(&self) -> bool {
+        reduces(self.old, self.new)
+    }
+}
+
+/// Moves the account's position in `series` by `contracts` (bought when `buy`), opening or freeing
+/// its slot.
+pub fn move_option(account: &mut MarginAccount, series: &Series, buy: bool, contracts: u64) -> Result<ContractsMoved> {
+    let strike = Price128::from_price(series.strike);
+    let slot = account.option_slot_or_open(series.asset_index, series.expiry, strike, series.kind)?;
+    let old = account.options[slot].size;
+    let n = i64::try_from(contracts).map_err(|_| BallastError::MathOverflow)?;
+    let new = if buy { old.checked_add(n) } else { old.checked_sub(n) }.ok_or(BallastError::MathOverflow)?;
+    account.options[slot].size = new;
+    account.release_option_slot_if_empty(slot);
+    Ok(ContractsMoved { old, new })
+}
+
+/// Records a change of long open interest in the expiry slot `slot` and in total; a rise must stay
+/// within the caps when `capped` (trades; liquidations are never blocked by caps).
+pub fn record_open_interest(m: &mut OptionMarket, slot: usize, delta: i64, capped: bool) -> Result<u64> {
+    let e = &mut m.expiries[slot];
+    let per = e.open_interest.checked_add_signed(delta).ok_or(BallastError::MathOverflow)?;
+    let total = m.open_interest.checked_add_signed(delta).ok_or(BallastError::MathOverflow)?;
+    if capped && delta > 0 {
+        require!(per <= m.max_expiry_open_interest && total <= m.max_open_interest, BallastError::MaxOpenInterest);
+    }
+    e.open_interest = per;
+    m.open_interest = total;
+    Ok(total)
+}
+
+/// The engine's valuation (against the holder, at the oracle, Maint: [`value_now`]) of `contracts`
+/// of `series` held long (`long`) or short, with the surface `s` of its underlying `a` at `now`.
+/// Fails with OptionSeriesInvalid when the expiry is not listed or the series is settled.
+pub fn model_value(
+    s: &OptionSurface,
+    series: &Series,
+    contracts: u64,
+    long: bool,
+    a: &AssetRisk,
+    now: i64,
+) -> Result<Fx> {
+    let n = i64::try_from(contracts).map_err(|_| BallastError::MathOverflow)?;
+    let pos = OptionPosition {
+        strike: Price128::from_price(series.strike),
+        expiry: series.expiry,
+        size: if long { n } else { n.checked_neg().ok_or(BallastError::MathOverflow)? },
+        asset_index: series.asset_index,
+        kind: series.kind,
+        reserved: [0; 5],
+    };
+    let (entry, settled) = option_entry(&pos, s, 0, a, now).map_err(|_| BallastError::OptionSeriesInvalid)?;
+    require!(settled.is_none(), BallastError::OptionSeriesInvalid);
+    value_now(&entry, a).map_risk()
+}
+
+/// `bps` of `oracle` times `contracts × contract_size` base units, quote native units (rounded
+/// down): the price band's width and the fees.
+pub fn notional_bps(oracle: Price, contracts: u64, contract_size: u64, bps: u32, round: Round) -> Result<Fx> {
+    let units = Fx::from_num(contracts).checked_mul(Fx::from_num(contract_size)).ok_or(BallastError::MathOverflow)?;
+    let per_unit = scale_price(oracle, bps_frac(bps, round), round).ok_or(BallastError::MathOverflow)?;
+    value(units, per_unit, round).ok_or_else(|| error!(BallastError::MathOverflow))
+}
+
+/// A trade's premium must lie within `band_bps` of the underlying's price per unit around the
+/// model value of the long side (PriceOutsideBand otherwise).
+pub fn check_premium(premium: u64, model: Fx, band: Fx) -> Result<()> {
+    let p = Fx::from_num(premium);
+    let lo = model.checked_sub(band).ok_or(BallastError::MathOverflow)?;
+    let hi = model.checked_add(band).ok_or(BallastError::MathOverflow)?;
+    require!(p >= lo && p <= hi, BallastError::PriceOutsideBand);
+    Ok(())
+}
+
+/// The strike of a series that a trade opens or grows must lie within the market's band around
+/// the oracle (OptionSeriesInvalid otherwise).
+pub fn check_strike(m: &OptionMarket, strike: Price, oracle: Price) -> Result<()> {
+    let lo = scale_price(oracle, bps_frac(m.min_strike_bps, Round::Up), Round::Up).ok_or(BallastError::MathOverflow)?;
+    let hi =
+        scale_price(oracle, bps_frac(m.max_strike_bps, Round::Down), Round::Down).ok_or(BallastError::MathOverflow)?;
+    require!(strike >= lo && strike <= hi, BallastError::OptionSeriesInvalid);
+    Ok(())
+}
+
+/// The amounts of one option trade, quote native units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionFill {
+    /// The series.
+    pub series: Series,
+    /// Contracts bought by the buyer.
+    pub contracts: u64,
+    /// Premium paid by the buyer to the seller.
+    pub premium: u64,
+    /// Fee each side pays.
+    pub fee: u64,
+}
+
+/// What an option trade did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionTraded {
+    /// The buyer's contracts before and after.
+    pub buyer: ContractsMoved,
+    /// The seller's contracts before and after.
+    pub seller: ContractsMoved,
+    /// Open interest of the underlying after, contracts.
+    pub open_interest: u64,
+}
+
+/// Debits a premium from the buyer's quote balance like a withdrawal: beyond its deposit it is a
+/// borrow within the quote asset's borrow rules (borrowable, caps, minimum). Returns the native
+/// units borrowed.
+fn pay_premium(account: &mut MarginAccount, quote: &Asset, bank: &mut BankState, amount: u64) -> Result<u64> {
+    if amount == 0 {
+        return Ok(0);
+    }
+    let borrowable = quote.flags & ASSET_FLAG_BORROWABLE != 0;
+    let limits = quote.bank.limits;
+    update_token(account, quote.asset_index, Slot::OpenIfMissing, |pos| {
+        let borrowing = amount > bank.withdrawable(*pos).map_risk()?;
+        require!(!borrowing || borrowable, BallastError::BorrowingDisabled);
+        let out = bank.withdraw(pos, amount, borrowing).map_risk()?;
+        if out.borrowed > 0 {
+            bank.check_borrow(&limits, *pos).map_risk()?;
+        }
+        Ok(out.borrowed)
+    })
+}
+
+/// The premium (buyer to seller) and both fees of a trade on the quote bank `bank`, with their
+/// borrows recorded (kept out of [`trade_option`]'s frame).
+#[inline(never)]
+fn pay_premium_and_fees(
+    quote: &mut Asset,
+    bank: &mut BankState,
+    buyer: &mut MarginAccount,
+    seller: &mut MarginAccount,
+    f: &OptionFill,
+    now: i64,
+) -> Result<()> {
+    let qi = quote.asset_index;
+    let borrowed = pay_premium(buyer, quote, bank, f.premium)?;
+    credit_quote(seller, bank, qi, f.premium)?;
+    let owed = debit_quote(buyer, bank, qi, f.fee)?
+        .checked_add(debit_quote(seller, bank, qi, f.fee)?)
+        .ok_or(BallastError::MathOverflow)?;
+    quote.record_net_borrow(now, borrowed, false)?;
+    quote.record_owed_borrow(now, owed)
+}
+
+/// Both sides of an option trade: the positions move by the same contracts; the buyer pays the
+/// premium to the seller (a borrow within the quote asset's rules if needed); each side pays its
+/// fee (owed, a borrow if needed) to the protocol; a reduce-only market only shrinks positions;
+/// a side that opens or grows a position needs the market enabled and the strike inside the band;
+/// open interest stays within the per-expiry and total caps. `asset` is the underlying, `quote`
+/// the quote asset (interest accrued here). The expiry must be listed and in the future.
+pub fn trade_option(
+    asset: &mut Asset,
+    quote: &mut Asset,
+    buyer: &mut MarginAccount,
+    seller: &mut MarginAccount,
+    f: &OptionFill,
+    oracle: Price,
+    now: i64,
+) -> Result<OptionTraded> {
+    let slot = asset.option.expiry_slot(f.series.expiry).ok_or(BallastError::OptionSeriesInvalid)?;
+    require!(f.series.expiry > now && asset.option.settlement(slot).is_none(), BallastError::OptionSeriesInvalid);
+    quote.accrue(now)?;
+    let mut bank = quote.bank.state();
+    let b = move_option(buyer, &f.series, true, f.contracts)?;
+    let s = move_option(seller, &f.series, false, f.contracts)?;
+    if !(b.reduces() && s.reduces()) {
+        require!(asset.option.enabled(), BallastError::OptionMarketDisabled);
+        require!(!asset.option.reduce_only(), BallastError::ReduceOnly);
+        check_strike(&asset.option, f.series.strike, oracle)?;
+    }
+    pay_premium_and_fees(quote, &mut bank, buyer, seller, f, now)?;
+    let delta = b.long_delta().checked_add(s.long_delta()).ok_or(BallastError::MathOverflow)?;
+    let open_interest = record_open_interest(&mut asset.option, slot, delta, true)?;
+    quote.bank.set_state(&bank);
+    quote.add_perp_fees(f.fee.checked_mul(2).ok_or(BallastError::MathOverflow)?, 0)?;
+    Ok(OptionTraded { buyer: b, seller: s, open_interest })
+}
+
+/// The price of a liquidator's take-over of an option position: the engine's model value
+/// ([`model_value`]) moved by the fee (`fee_bps` of the underlying's notional, with its ramp)
+/// against the liquidated account.
+#[derive(Clone, Copy, Debug)]
+pub struct TakeOverPrice<'a> {
+    /// The underlying's option surface.
+    pub surface: &'a OptionSurface,
+    /// The series.
+    pub series: &'a Series,
+    /// True when the liquidated position is long.
+    pub long: bool,
+    /// The underlying's risk view (oracle price).
+    pub entry: &'a AssetRisk,
+    /// Fee, bps of the underlying's notional.
+    pub fee_bps: u32,
+    /// Now, unix seconds.
+    pub now: i64,
+}
+
+impl TakeOverPrice<'_> {
+    /// (cash, fee) of `k` contracts, quote native units: for a long, what the liquidator pays (the
+    /// value less the fee, at least 0, rounded down); for a short, what the liquidated account
+    /// pays (the value plus the fee, rounded up).
+    pub fn cash(&self, k: u64) -> Result<(u64, u64)> {
+        let v = model_value(self.surface, self.series, k, self.long, self.entry, self.now)?;
+        let fee = notional_bps(self.entry.oracle_price, k, self.surface.contract_size, self.fee_bps, Round::Up)?;
+        let c = if self.long {
+            v.checked_sub(fee).ok_or(BallastError::MathOverflow)?.max(Fx::ZERO).checked_floor()
+        } else {
+            v.checked_neg().and_then(|x| x.checked_add(fee)).and_then(|x| x.checked_ceil())
+        };
+        let c = c.and_then(|c| c.checked_to_num::<u64>()).ok_or(BallastError::MathOverflow)?;
+        let f = fee.checked_ceil().and_then(|f| f.checked_to_num::<u64>()).ok_or(BallastError::MathOverflow)?;
+        Ok((c, f))
+    }
+}
+
+/// LiquidationEnd health of the liquidated account's engine input `input` after a hypothetical
+/// take-over of `k` contracts of `p.series` with `cash` paid (to it for a long, by it for a short):
+/// the option-book entry shrinks and the quote exposure moves in place (the caller rebuilds the
+/// input afterwards). The program's minimality check and the keeper's sizing both use it.
+pub fn end_after_take_over(input: &mut HealthInput, p: &TakeOverPrice, k: u64, cash: u64, qi: u16) -> Result<Fx> {
+    let e = input.find(p.series.asset_index).ok_or(BallastError::InvalidHealthAccounts)?;
+    let q = input.find(qi).ok_or(BallastError::InvalidHealthAccounts)?;
+    let seconds = p.series.expiry.checked_sub(p.now).ok_or(BallastError::MathOverflow)?;
+    let units = Fx::from_num(k).checked_mul(Fx::from_num(p.surface.contract_size)).ok_or(BallastError::MathOverflow)?;
+    let book = input.options.as_deref_mut().ok_or(BallastError::NothingToLiquidate)?;
+    let n = book.len;
+    let o = book.positions[..n]
+        .iter_mut()
+        .find(|o| o.entry == e && o.kind as u8 == p.series.kind && o.strike == p.series.strike && o.seconds == seconds)
+        .ok_or(BallastError::NothingToLiquidate)?;
+    o.size =
+        if p.long { o.size.checked_sub(units) } else { o.size.checked_add(units) }.ok_or(BallastError::MathOverflow)?;
+    let c = Fx::from_num(cash);
+    let spot = input.exposures[q].spot;
+    input.exposures[q].spot =
+        if p.long { spot.checked_add(c) } else { spot.checked_sub(c) }.ok_or(BallastError::MathOverflow)?;
+    health(input, HealthType::LiquidationEnd).map_risk()
+}
+
+/// What a liquidator's take-over of an option position did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionTakeOver {
+    /// The liquidated account's contracts before and after.
+    pub liqee: ContractsMoved,
+    /// The liquidator's contracts before and after.
+    pub liqor: ContractsMoved,
+    /// Quote native units paid: by the liquidator to the liquidated account for a long, by the
+    /// liquidated account to the liquidator for a short.
+    pub cash: u64,
+}
+
+/// Moves `contracts` of the liquidated account's position in `series` (long when `liqee_long`) to
+/// the liquidator, with `cash` quote native units paid the other way (owed: a borrow if needed).
+/// Open interest follows without caps.
+pub fn take_over_option(
+    asset: &mut Asset,
+    bank: &mut BankState,
+    qi: u16,
+    liqee: &mut MarginAccount,
+    liqor: &mut MarginAccount,
+    (series, contracts, liqee_long): (&Series, u64, bool),
+    cash: u64,
+) -> Result<(OptionTakeOver, u64)> {
+    let slot = asset.option.expiry_slot(series.expiry).ok_or(BallastError::OptionSeriesInvalid)?;
+    let e = move_option(liqee, series, !liqee_long, contracts)?;
+    require!(e.reduces(), BallastError::NothingToLiquidate);
+    let r = move_option(liqor, series, liqee_long, contracts)?;
+    let owed = if liqee_long {
+        let owed = debit_quote(liqor, bank, qi, cash)?;
+        credit_quote(liqee, bank, qi, cash)?;
+        owed
+    } else {
+        let owed = debit_quote(liqee, bank, qi, cash)?;
+        credit_quote(liqor, bank, qi, cash)?;
+        owed
+    };
+    let delta = e.long_delta().checked_add(r.long_delta()).ok_or(BallastError::MathOverflow)?;
+    record_open_interest(&mut asset.option, slot, delta, false)?;
+    Ok((OptionTakeOver { liqee: e, liqor: r, cash }, owed))
+}

@@ -1,0 +1,332 @@
+//! Options on chain: market and expiry configuration, option block trades (premium, fee, bands,
+//! caps), health with the scenario grid (SDK = program), PX-06, and option liquidation (options
+//! before tokens, shorts before longs, steps sized to the LiquidationEnd target).
+
+use crate::harness::*;
+use anchor_lang::solana_program::instruction::Instruction;
+use ballast::error::BallastError;
+use ballast::risk::{Fx, Price};
+use ballast::state::{OptionMarketParams, OracleKind};
+use ballast_sdk::options as so;
+use ballast_sdk::perp::TradeParty;
+use solana_sdk::signature::Signer;
+
+const USDC: u16 = 0;
+const SOL: u16 = 1;
+/// 0.01 SOL per contract: $1 of notional at $100.
+const CONTRACT: u64 = 10_000_000;
+const DAY: i64 = 86_400;
+
+/// The strike of `usd` per SOL, quote native per base native (USDC 6 decimals, SOL 9).
+fn strike(usd: f64) -> Price {
+    Price::from_num(usd / 1_000.0)
+}
+
+fn ncdf(x: f64) -> f64 {
+    0.5 * libm_erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// erfc by the Abramowitz-Stegun 7.1.26 rational approximation (|error| < 1.5e-7): enough to put
+/// a test premium well inside the 5% band.
+fn libm_erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let y = t
+        * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
+        * (-z * z).exp();
+    if x >= 0.0 {
+        y
+    } else {
+        2.0 - y
+    }
+}
+
+/// Black-76 premium per contract in quote native units (f64 reference for test prices).
+fn premium(call: bool, f: f64, k: f64, vol: f64, days: f64) -> u64 {
+    let s = vol * (days / 365.0).sqrt();
+    let d1 = (f / k).ln() / s + s / 2.0;
+    let d2 = d1 - s;
+    let per_sol = if call { f * ncdf(d1) - k * ncdf(d2) } else { k * ncdf(-d2) - f * ncdf(-d1) };
+    (per_sol * 0.01 * 1e6).round() as u64
+}
+
+fn admin_send(env: &mut Env, ix: Instruction) -> TxResult {
+    let admin = env.admin.insecure_clone();
+    env.send(&[ix], &[&admin])
+}
+
+fn set_market(env: &mut Env, p: OptionMarketParams) -> TxResult {
+    let admin = env.admin.pubkey();
+    admin_send(env, so::set_option_market(&env.group, &admin, SOL, p))
+}
+
+/// USDC ($1) and SOL ($100); SOL options of 0.01 SOL with expiries 30 and 60 days out at a flat
+/// 60%; a writer and a buyer with 10,000 USDC each. Returns (env, writer, buyer, 30-day expiry).
+fn setup() -> (Env, User, User, i64) {
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 100.0, OracleKind::PythPull);
+    set_market(&mut env, so::default_params(CONTRACT)).unwrap();
+    let now = env.now();
+    let expiry = now + 30 * DAY;
+    let admin = env.admin.pubkey();
+    let g = env.group;
+    for (slot, e) in [(0u8, expiry), (1, now + 60 * DAY)] {
+        admin_send(&mut env, so::set_option_expiry(&g, &admin, SOL, slot, so::flat_smile(e, 6_000))).unwrap();
+    }
+    let w = env.user(0);
+    let b = env.user(1);
+    env.fund_and_deposit(&w, USDC, 10_000_000_000);
+    env.fund_and_deposit(&b, USDC, 10_000_000_000);
+    (env, w, b, expiry)
+}
+
+fn party(env: &mut Env, u: &User) -> TradeParty {
+    TradeParty { account: u.account, authority: u.kp.pubkey(), health: env.health_keys_with(&u.account, &[SOL, USDC]) }
+}
+
+fn trade_ix(env: &mut Env, buyer: &User, seller: &User, o: ballast::instructions::OptionOrder) -> Instruction {
+    let (b, s) = (party(env, buyer), party(env, seller));
+    so::trade_option(&env.group, SOL, &b, &s, o)
+}
+
+fn trade(env: &mut Env, buyer: &User, seller: &User, o: ballast::instructions::OptionOrder) -> TxResult {
+    let ix = trade_ix(env, buyer, seller, o);
+    let (kb, ks) = (buyer.kp.insecure_clone(), seller.kp.insecure_clone());
+    env.send(&[ix], &[&kb, &ks])
+}
+
+/// Contracts of `u` in its option slots (series order as opened).
+fn contracts(env: &mut Env, u: &User) -> Vec<i64> {
+    so::positions(&env.margin_account(&u.account)).iter().map(|(_, o)| o.size).collect()
+}
+
+#[test]
+fn an_option_block_trade_moves_premium_fee_positions_and_open_interest() {
+    let (mut env, w, b, expiry) = setup();
+    let p = premium(true, 100.0, 100.0, 0.6, 30.0);
+    let (w0, b0) = (balance(&mut env, &w, USDC), balance(&mut env, &b, USDC));
+    trade(&mut env, &b, &w, so::order(expiry, strike(100.0), 0, 1_000, p)).unwrap();
+    assert_eq!(contracts(&mut env, &b), vec![1_000]);
+    assert_eq!(contracts(&mut env, &w), vec![-1_000]);
+    // Fee: 3 bps of $1,000 of notional each, $0.30.
+    let fee = 300_000;
+    // Exact up to the bank's share rounding (one native unit, against the account).
+    let near = |x: Fx, want: Fx| x <= want && want - x <= Fx::ONE;
+    assert!(near(balance(&mut env, &b, USDC), b0 - Fx::from_num(1_000 * p + fee)));
+    assert!(near(balance(&mut env, &w, USDC), w0 + Fx::from_num(1_000 * p - fee)));
+    let m = env.asset_state(SOL).option;
+    assert_eq!((m.open_interest, m.expiries[0].open_interest), (1_000, 1_000));
+    // Buying back half shrinks both sides and the open interest.
+    trade(&mut env, &w, &b, so::order(expiry, strike(100.0), 0, 500, p)).unwrap();
+    assert_eq!(contracts(&mut env, &b), vec![500]);
+    assert_eq!(env.asset_state(SOL).option.open_interest, 500);
+    // Health with the option grid: the SDK's figure is the program's to the last bit.
+    env.assert_sdk_health_is_program_health(&w.account);
+    env.assert_sdk_health_is_program_health(&b.account);
+    // The writer's Init health counts the short call's grid loss: below its cash.
+    let [init, maint, end] = healths(&mut env, &w);
+    assert!(init < maint && init <= end && end <= maint, "{init} {end} {maint}");
+    assert!(maint < balance(&mut env, &w, USDC), "the short's value and charge count");
+}
+
+#[test]
+fn option_trade_refusals_change_nothing() {
+    let (mut env, w, b, expiry) = setup();
+    let p = premium(true, 100.0, 100.0, 0.6, 30.0);
+    let signers = |a: &User, c: &User| (a.kp.insecure_clone(), c.kp.insecure_clone());
+    let cases: Vec<(ballast::instructions::OptionOrder, BallastError)> = vec![
+        // An expiry that is not listed.
+        (so::order(expiry + 1, strike(100.0), 0, 10, p), BallastError::OptionSeriesInvalid),
+        // A strike beyond 500% of the price.
+        (so::order(expiry, strike(600.0), 0, 10, 1), BallastError::OptionSeriesInvalid),
+        // A kind other than call or put.
+        (so::order(expiry, strike(100.0), 2, 10, p), BallastError::OptionSeriesInvalid),
+        // A premium beyond the band (5% of the price, $0.05 per contract) around the model.
+        (so::order(expiry, strike(100.0), 0, 10, p + 60_000), BallastError::PriceOutsideBand),
+        (so::order(expiry, strike(100.0), 0, 10, p.saturating_sub(60_000)), BallastError::PriceOutsideBand),
+        (so::order(expiry, strike(100.0), 0, 0, p), BallastError::ZeroAmount),
+    ];
+    for (o, code) in cases {
+        let ix = trade_ix(&mut env, &b, &w, o);
+        let (kb, kw) = signers(&b, &w);
+        env.assert_fails_nsc(&[ix], &[&kb, &kw], code);
+    }
+    // More than the expiry's open-interest cap.
+    let mut capped = so::default_params(CONTRACT);
+    capped.max_expiry_open_interest = 100;
+    set_market(&mut env, capped).unwrap();
+    let ix = trade_ix(&mut env, &b, &w, so::order(expiry, strike(100.0), 0, 101, p));
+    let (kb, kw) = signers(&b, &w);
+    env.assert_fails_nsc(&[ix], &[&kb, &kw], BallastError::MaxOpenInterest);
+    set_market(&mut env, so::default_params(CONTRACT)).unwrap();
+    // The same account on both sides.
+    let ix = trade_ix(&mut env, &b, &b, so::order(expiry, strike(100.0), 0, 10, p));
+    let kb = b.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&kb], BallastError::SameAccount);
+    // A naked writer of far too many contracts fails the health rule.
+    let ix = trade_ix(&mut env, &b, &w, so::order(expiry, strike(100.0), 0, 100_000, p));
+    let (kb, kw) = signers(&b, &w);
+    env.assert_fails_nsc(&[ix], &[&kb, &kw], BallastError::HealthMustBePositive);
+    // A disabled market refuses new positions.
+    let mut off = so::default_params(CONTRACT);
+    off.flags = 0;
+    set_market(&mut env, off).unwrap();
+    let ix = trade_ix(&mut env, &b, &w, so::order(expiry, strike(100.0), 0, 10, p));
+    let (kb, kw) = signers(&b, &w);
+    env.assert_fails_nsc(&[ix], &[&kb, &kw], BallastError::OptionMarketDisabled);
+    set_market(&mut env, so::default_params(CONTRACT)).unwrap();
+    // After expiry the series no longer trades.
+    trade(&mut env, &b, &w, so::order(expiry, strike(100.0), 0, 10, p)).unwrap();
+    env.set_time(expiry + 1);
+    env.set_price(USDC, 1.0);
+    env.set_price(SOL, 100.0);
+    let ix = trade_ix(&mut env, &w, &b, so::order(expiry, strike(100.0), 0, 10, 0));
+    let (kw, kb) = signers(&w, &b);
+    env.assert_fails_nsc(&[ix], &[&kw, &kb], BallastError::OptionSeriesInvalid);
+}
+
+#[test]
+fn option_market_and_expiry_configuration_rules() {
+    let (mut env, _w, b, expiry) = setup();
+    let admin = env.admin.pubkey();
+    let g = env.group;
+    // The contract size is fixed once set; the quote asset has no options.
+    let mut p = so::default_params(CONTRACT * 2);
+    assert_code(set_market(&mut env, p), BallastError::InvalidConfig);
+    p = so::default_params(CONTRACT);
+    p.max_strike_bps = 700_000; // beyond 64 times the price
+    assert_code(set_market(&mut env, p), BallastError::InvalidConfig);
+    assert_code(
+        admin_send(&mut env, so::set_option_market(&g, &admin, USDC, so::default_params(1))),
+        BallastError::InvalidConfig,
+    );
+    // Smile updates: within 10% per update, before expiry.
+    let ok = so::flat_smile(expiry, 6_500);
+    admin_send(&mut env, so::set_option_expiry(&g, &admin, SOL, 0, ok)).unwrap();
+    let jump = so::flat_smile(expiry, 9_000);
+    assert_code(admin_send(&mut env, so::set_option_expiry(&g, &admin, SOL, 0, jump)), BallastError::InvalidConfig);
+    // A listed expiry cannot be listed twice, nor a past one.
+    let now = env.now();
+    let dup = so::flat_smile(expiry, 6_000);
+    assert_code(admin_send(&mut env, so::set_option_expiry(&g, &admin, SOL, 2, dup)), BallastError::InvalidConfig);
+    let past = so::flat_smile(now - 1, 6_000);
+    assert_code(admin_send(&mut env, so::set_option_expiry(&g, &admin, SOL, 2, past)), BallastError::InvalidConfig);
+    // A slot with open interest cannot be relisted.
+    let w2 = env.user(7);
+    env.fund_and_deposit(&w2, USDC, 10_000_000_000);
+    trade(&mut env, &b, &w2, so::order(expiry, strike(100.0), 1, 10, premium(false, 100.0, 100.0, 0.65, 30.0)))
+        .unwrap();
+    let other = so::flat_smile(now + 90 * DAY, 6_000);
+    assert_code(admin_send(&mut env, so::set_option_expiry(&g, &admin, SOL, 0, other)), BallastError::InvalidConfig);
+    admin_send(&mut env, so::set_option_expiry(&g, &admin, SOL, 3, other)).unwrap();
+    // Only the admin configures.
+    let k = b.kp.insecure_clone();
+    let ix = so::set_option_market(&g, &k.pubkey(), SOL, so::default_params(CONTRACT));
+    assert!(env.send(&[ix], &[&k]).is_err());
+}
+
+/// Catalogue PX-06: a writer whose short call moved against it cannot withdraw the premium it
+/// received: the short is margined on its worst grid scenario.
+#[test]
+fn px_06_a_short_option_premium_cannot_be_withdrawn_after_an_adverse_move() {
+    let (mut env, _w, b, expiry) = setup();
+    let writer = env.user(5);
+    env.fund_and_deposit(&writer, USDC, 1_000_000_000); // $1,000
+    let p = premium(true, 100.0, 110.0, 0.6, 30.0);
+    trade(&mut env, &b, &writer, so::order(expiry, strike(110.0), 0, 3_000, p)).unwrap();
+    let cash = balance(&mut env, &writer, USDC);
+    assert!(cash > Fx::from_num(1_000_000_000u64), "the premium was received");
+    // SOL rallies 15%.
+    env.set_price(SOL, 115.0);
+    let received = (cash - Fx::from_num(1_000_000_000u64)).to_num::<u64>();
+    let ix = env.withdraw_ix(&writer, USDC, received);
+    let k = writer.kp.insecure_clone();
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::HealthMustBePositive);
+    env.assert_sdk_health_is_program_health(&writer.account);
+}
+
+#[test]
+fn a_covered_call_needs_less_than_its_spot_alone() {
+    let (mut env, _w, b, expiry) = setup();
+    let covered = env.user(5);
+    let spot = env.user(6);
+    for u in [&covered, &spot] {
+        env.fund_and_deposit(u, SOL, 10_000_000_000); // 10 SOL, $1,000
+    }
+    let p = premium(true, 100.0, 110.0, 0.6, 30.0);
+    trade(&mut env, &b, &covered, so::order(expiry, strike(110.0), 0, 1_000, p)).unwrap();
+    let [ci, cm, _] = healths(&mut env, &covered);
+    let [si, sm, _] = healths(&mut env, &spot);
+    assert!(ci > si && cm > sm, "covered {ci}/{cm} vs spot {si}/{sm}");
+    env.assert_sdk_health_is_program_health(&covered.account);
+}
+
+/// Moves the clock by an hour, publishes USDC at $1 and SOL at `sol`, and refreshes both assets so
+/// that stable prices follow.
+fn advance(env: &mut Env, sol: f64) {
+    let now = env.now();
+    env.set_time(now + 3_600);
+    env.set_price(USDC, 1.0);
+    env.set_price(SOL, sol);
+    for i in [USDC, SOL] {
+        let o = env.assets[i as usize].oracle;
+        env.send(&[ballast_sdk::ix::refresh_asset(&env.group, i, &o)], &[]).unwrap();
+    }
+}
+
+/// A writer of short puts with a long call, 1,000 USDC of collateral and a loan of 2 SOL; SOL falls
+/// until it is liquidatable. Options go before tokens, shorts before longs, and each step takes no more
+/// contracts than the LiquidationEnd target needs (the SDK's sizing is the program's).
+#[test]
+fn option_liquidation_goes_first_short_first_and_stops_at_the_target() {
+    let (mut env, liqor, b, expiry) = setup();
+    let liqee = env.user(5);
+    env.fund_and_deposit(&liqee, USDC, 1_000_000_000);
+    env.fund_and_deposit(&b, SOL, 10_000_000_000);
+    let put = premium(false, 100.0, 90.0, 0.6, 30.0);
+    let call = premium(true, 100.0, 110.0, 0.6, 30.0);
+    trade(&mut env, &b, &liqee, so::order(expiry, strike(90.0), 1, 2_000, put)).unwrap();
+    trade(&mut env, &liqee, &b, so::order(expiry, strike(110.0), 0, 100, call)).unwrap();
+    env.borrow(&liqee, SOL, 2_000_000_000).unwrap();
+    let mut price = 100.0;
+    while healths(&mut env, &liqee)[1] >= Fx::ZERO {
+        price -= 4.0;
+        advance(&mut env, price);
+        assert!(price > 10.0, "never liquidatable");
+    }
+    let acc = env.margin_account(&liqee.account);
+    let short_slot = so::liquidation_slot(&acc).unwrap();
+    assert!(acc.options[short_slot].size < 0);
+    let long_slot = so::positions(&acc).iter().find(|(_, o)| o.size > 0).unwrap().0;
+    let ee = env.health_keys(&liqee.account, None);
+    let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
+    let k = liqor.kp.insecure_clone();
+    // Token liquidation waits for the options.
+    let or_tok = env.health_keys_with(&liqor.account, &[SOL, USDC]);
+    let tok = ballast_sdk::ix::liquidate_token(&parties(&env, &liqor, &liqee, &ee, &or_tok), USDC, SOL, u64::MAX);
+    env.assert_fails_nsc(&[tok], &[&k], BallastError::OptionsLiquidateFirst);
+    // Longs wait for the shorts.
+    let ix = so::liquidate_option(&parties(&env, &liqor, &liqee, &ee, &or), SOL, long_slot as u8, 100);
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::ShortOptionsFirst);
+    // The step the SDK sizes is accepted; one more contract is refused as beyond the target.
+    let raws = env.health_raw(&liqee.account);
+    let now = env.now();
+    let fee_bps = env.group_state().liquidation.schedule().fee_bps(10, 0);
+    let n = so::liquidation_contracts(&env.group, &acc, &raws, now, short_slot, fee_bps).unwrap();
+    assert!(n > 1 && n < 2_000, "a partial step: {n}");
+    let too_many = so::liquidate_option(&parties(&env, &liqor, &liqee, &ee, &or), SOL, short_slot as u8, n + 1);
+    env.assert_fails_nsc(&[too_many], &[&k], BallastError::LiquidationBeyondTarget);
+    let before = balance(&mut env, &liqor, USDC);
+    let ok = so::liquidate_option(&parties(&env, &liqor, &liqee, &ee, &or), SOL, short_slot as u8, n);
+    env.send(&[ok], &[&k]).unwrap();
+    let left = so::positions(&env.margin_account(&liqee.account));
+    assert_eq!(left.iter().map(|(_, o)| o.size).collect::<Vec<_>>(), vec![-(2_000 - n as i64), 100]);
+    assert_eq!(contracts(&mut env, &liqor), vec![-(n as i64)]);
+    assert!(balance(&mut env, &liqor, USDC) > before, "the liquidator was paid the value plus the fee");
+    assert_eq!(env.asset_state(SOL).option.open_interest, 2_000 + 100, "a take-over moves open interest nowhere");
+    let [_, _, end] = healths(&mut env, &liqee);
+    assert!(end >= Fx::ZERO, "LiquidationEnd reached: {end}");
+    env.assert_sdk_health_is_program_health(&liqee.account);
+    env.assert_sdk_health_is_program_health(&liqor.account);
+}
