@@ -121,6 +121,12 @@ events! {
     OptionTraded,
     /// A liquidator took over option contracts.
     OptionLiquidated,
+    /// The settle crank recorded a sample.
+    OptionSampleRecorded,
+    /// An expiry's settlement price was fixed.
+    OptionExpirySettled,
+    /// An option position was settled into quote cash.
+    OptionPositionSettled,
 }
 
 fn parse<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
@@ -375,6 +381,31 @@ mod tests {
                 cash: 99,
                 fee: 1,
                 end_health_bits: -7,
+            }),
+            E::OptionSampleRecorded(OptionSampleRecorded {
+                header: header(),
+                asset_index: 1,
+                expiry: 1_800_000_000,
+                publish_time: 1_800_000_060,
+                price_bits: 1 << 76,
+                count: 2,
+            }),
+            E::OptionExpirySettled(OptionExpirySettled {
+                header: header(),
+                asset_index: 1,
+                expiry: 1_800_000_000,
+                price_bits: 1 << 76,
+                samples: 9,
+            }),
+            E::OptionPositionSettled(OptionPositionSettled {
+                header: header(),
+                account: k(),
+                asset_index: 1,
+                expiry: 1_800_000_000,
+                strike_bits: 1 << 70,
+                kind: 1,
+                contracts: -5,
+                cash: -120,
             }),
         ];
         use BallastEvent as E;

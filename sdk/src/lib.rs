@@ -220,6 +220,10 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     OptionsLiquidateFirst,
     ShortOptionsFirst,
     LiquidationBeyondTarget,
+    OptionSettlementWindow,
+    OptionSettlementSpacing,
+    OptionSettlementNotReady,
+    OptionSettlementAwaitingShorts,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

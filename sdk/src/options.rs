@@ -111,6 +111,56 @@ pub fn liquidate_option(p: &crate::ix::LiquidationParties, asset_index: u16, slo
     Instruction { program_id: ballast::ID, accounts: metas, data: data.data() }
 }
 
+/// `record_option_sample` (permissionless settle crank): records the underlying's oracle price for
+/// `expiry`; the first call creates the settlement record (`cranker` pays rent).
+pub fn record_option_sample(
+    group: &Pubkey,
+    asset_index: u16,
+    oracle: &Pubkey,
+    cranker: &Pubkey,
+    expiry: i64,
+) -> Instruction {
+    build(
+        ballast::accounts::RecordOptionSample {
+            cranker: *cranker,
+            asset: pda::asset(group, asset_index).0,
+            oracle: *oracle,
+            settlement: pda::option_settlement(group, asset_index, expiry).0,
+            system_program: anchor_lang::system_program::ID,
+        },
+        ballast::instruction::RecordOptionSample { expiry },
+    )
+}
+
+/// `settle_option_expiry` (permissionless): fixes `expiry`'s settlement price once its window closed.
+pub fn settle_option_expiry(group: &Pubkey, asset_index: u16, expiry: i64) -> Instruction {
+    build(
+        ballast::accounts::SettleOptionExpiry {
+            asset: pda::asset(group, asset_index).0,
+            settlement: pda::option_settlement(group, asset_index, expiry).0,
+        },
+        ballast::instruction::SettleOptionExpiry { expiry },
+    )
+}
+
+/// `settle_option_position` (permissionless): settles `account`'s option in `slot` of `expiry`.
+pub fn settle_option_position(
+    group: &Pubkey,
+    asset_index: u16,
+    account: &Pubkey,
+    expiry: i64,
+    slot: u8,
+) -> Instruction {
+    build(
+        ballast::accounts::SettleOptionPosition {
+            market: market(group, asset_index, QUOTE_ASSET_INDEX),
+            settlement: pda::option_settlement(group, asset_index, expiry).0,
+            account: *account,
+        },
+        ballast::instruction::SettleOptionPosition { expiry, slot },
+    )
+}
+
 /// The account's used option slots: (slot, position).
 pub fn positions(account: &MarginAccount) -> Vec<(usize, OptionPosition)> {
     account.options.iter().enumerate().filter(|(_, o)| o.asset_index != FREE_SLOT).map(|(i, o)| (i, *o)).collect()

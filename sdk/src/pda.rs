@@ -69,6 +69,15 @@ pub fn order_record(account: &Pubkey, nonce: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[ORDER_SEED, account.as_ref(), &nonce.to_le_bytes()], &ballast::ID)
 }
 
+/// Settlement record PDA of an expiry of an underlying's options, and bump.
+pub fn option_settlement(group: &Pubkey, asset_index: u16, expiry: i64) -> (Pubkey, u8) {
+    let asset = asset(group, asset_index).0;
+    Pubkey::find_program_address(
+        &[ballast::constants::OPTION_SETTLEMENT_SEED, asset.as_ref(), &expiry.to_le_bytes()],
+        &ballast::ID,
+    )
+}
+
 /// Seed bytes as the runtime hashes them (concatenated, no delimiters), per account type.
 pub fn seed_preimages(a: &Pubkey, b: &Pubkey, n: u32, i: u16, s: u64) -> [Vec<u8>; 8] {
     let cat = |parts: &[&[u8]]| parts.concat();

@@ -400,8 +400,8 @@ pub fn health_components(input: &HealthInput, t: HealthType) -> RiskResult<Healt
 
 /// Computes the **linear** health of type `t` (spot, borrows, perps: `input.options` is not read)
 /// with its components, writing every risk group's scenario losses into `losses` when given. The
-/// liquidation search runs on it, so it refuses accounts holding options
-/// ([`crate::RiskError::OptionsFirst`]).
+/// token and perp liquidation search runs on it (for an account holding options too: the program
+/// then checks the full health, with the option grid, after the step).
 #[inline(never)]
 #[allow(clippy::needless_range_loop)] // `i` indexes parallel arrays (assets, exposures, losses)
 #[allow(clippy::arithmetic_side_effects)] // `1 << i` with i < 16 in a u32 mask

@@ -68,8 +68,8 @@ pub enum RiskError {
     NotInsolvent,
     /// The account still holds something a liquidation can take.
     HasLiquidatablePositions,
-    /// The account holds option positions: they are liquidated first, before its tokens and perps
-    /// (the token and perp liquidation search and bankruptcy resolution run on linear health).
+    /// The account holds unsettled option positions: they are liquidated or settled before its
+    /// bankruptcy is resolved.
     OptionsFirst,
 }
 

@@ -493,7 +493,6 @@ pub struct TokenStep {
 /// Errors: `NothingToLiquidate` when there is nothing to take, `WorseHealth` when no amount raises
 /// the account's health, `LiquidatorHealth` when the liquidator cannot carry a single unit.
 pub fn plan_token_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &TokenStepParams) -> RiskResult<TokenStep> {
-    options_first(liqee)?;
     let (a, l) = entries(liqee, p.asset, p.liab)?;
     let (ra, rl) = entries(liqor, p.asset, p.liab)?;
     let (pa, pl) = (liqee.assets[a].oracle_price, liqee.assets[l].oracle_price);
@@ -604,10 +603,10 @@ fn perp_moves(
     ])
 }
 
-/// An account holding options is liquidated option by option first ([`RiskError::OptionsFirst`]):
-/// the token and perp searches and bankruptcy resolution run on linear health. (A liquidator's own
-/// options are not refused: its capacity is searched on its linear health and its full Init health,
-/// with the grid, is checked after the step.)
+/// Bankruptcy resolution needs an account without unsettled options ([`RiskError::OptionsFirst`]):
+/// an insolvent account's options are liquidated (or settled) first. (Token and perp steps of an
+/// account holding options are sized on its linear health, [`health_with_group_losses`], and the
+/// program checks its full health, with the option grid, after the step.)
 fn options_first(liqee: &HealthInput) -> RiskResult<()> {
     if liqee.has_options() {
         return Err(RiskError::OptionsFirst);
@@ -620,7 +619,6 @@ fn options_first(liqee: &HealthInput) -> RiskResult<()> {
 /// reaching LiquidationEnd health 0 or raising it most; reduced to what the liquidator can carry.
 /// `liqor` must hold entries for the market and the quote asset.
 pub fn plan_perp_step(liqee: &mut HealthInput, liqor: &mut HealthInput, p: &PerpStepParams) -> RiskResult<PerpStep> {
-    options_first(liqee)?;
     if p.base_lots == 0 {
         return Err(RiskError::NothingToLiquidate);
     }

@@ -205,6 +205,25 @@ pub mod ballast {
         instructions::liquidate_option::handler(ctx, slot, contracts, liqee_health_accounts)
     }
 
+    /// Permissionless settle crank: records the underlying's oracle price as a settlement sample
+    /// of `expiry` (inside the window after expiry, spaced, at most 16); the first call creates
+    /// the expiry's settlement record.
+    pub fn record_option_sample(ctx: Context<RecordOptionSample>, expiry: i64) -> Result<()> {
+        instructions::record_option_sample::handler(ctx, expiry)
+    }
+
+    /// Permissionless: once the window has closed, fixes `expiry`'s settlement price (the median
+    /// of the valid spaced samples).
+    pub fn settle_option_expiry(ctx: Context<SettleOptionExpiry>, expiry: i64) -> Result<()> {
+        instructions::settle_option_expiry::handler(ctx, expiry)
+    }
+
+    /// Permissionless: settles the account's option in `slot` (of the settled `expiry`) into quote
+    /// cash; shorts pay into the expiry's pot, longs are paid from it.
+    pub fn settle_option_position(ctx: Context<SettleOptionPosition>, expiry: i64, slot: u8) -> Result<()> {
+        instructions::settle_option_position::handler(ctx, expiry, slot)
+    }
+
     /// Admin: creates the insurance fund's quote-asset vault; `cooldown_secs` is the unstake cooldown.
     pub fn create_insurance_fund(ctx: Context<CreateInsuranceFund>, cooldown_secs: u32) -> Result<()> {
         instructions::create_insurance_fund::handler(ctx, cooldown_secs)

@@ -12,6 +12,8 @@ pub const VAULT_SEED: &[u8] = b"vault";
 pub const ACCOUNT_SEED: &[u8] = b"account";
 /// Seed of an InsuranceStake PDA: `[STAKE_SEED, group, owner]` (insurance issue).
 pub const STAKE_SEED: &[u8] = b"stake";
+/// Seed of an OptionSettlement PDA: `[OPTION_SETTLEMENT_SEED, asset, expiry (i64 LE)]`.
+pub const OPTION_SETTLEMENT_SEED: &[u8] = b"option_settlement";
 /// Seed of the insurance fund's quote-asset vault: `[INSURANCE_SEED, group]`.
 pub const INSURANCE_SEED: &[u8] = b"insurance";
 /// Shortest and longest unstake cooldown, seconds.

@@ -222,8 +222,8 @@ pub enum BallastError {
     /// the band around the oracle.
     #[msg("option series not tradable")]
     OptionSeriesInvalid,
-    /// The account holds option positions: liquidate them first (`liquidate_option`); token and
-    /// perp liquidation and bankruptcy resolution wait until none are left.
+    /// The account holds unsettled option positions: liquidate (`liquidate_option`) or settle them
+    /// before its bankruptcy is resolved.
     #[msg("liquidate the account's options first")]
     OptionsLiquidateFirst,
     /// The account holds short option positions: those are liquidated before its long ones.
@@ -233,6 +233,22 @@ pub enum BallastError {
     /// takes more than needed.
     #[msg("the liquidation step is larger than needed")]
     LiquidationBeyondTarget,
+    /// The settlement sample's publish time is outside the expiry's settlement window (from expiry
+    /// to expiry plus the window), the record holds its 16 samples already, or the expiry is settled.
+    #[msg("outside the option settlement window")]
+    OptionSettlementWindow,
+    /// A settlement sample must be published at least the market's spacing after the last one
+    /// recorded (catalogue PX-05: a one-slot move yields one sample).
+    #[msg("settlement sample too soon after the last")]
+    OptionSettlementSpacing,
+    /// The expiry cannot be settled yet (its window is still open, or fewer valid samples than the
+    /// market requires), or a position's expiry has no settlement price yet.
+    #[msg("option expiry not settled")]
+    OptionSettlementNotReady,
+    /// The expiry's pot holds less than this long position receives: settle the short positions
+    /// first (they pay into the pot).
+    #[msg("settle the short positions of this expiry first")]
+    OptionSettlementAwaitingShorts,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

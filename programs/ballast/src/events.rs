@@ -587,6 +587,62 @@ pub struct OptionTraded {
     pub open_interest: u64,
 }
 
+/// The settle crank recorded an oracle sample of an expiry.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionSampleRecorded {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset index of the underlying.
+    pub asset_index: u16,
+    /// Expiry, unix seconds.
+    pub expiry: i64,
+    /// Publish time of the sample.
+    pub publish_time: i64,
+    /// Price, I48F80 bits.
+    pub price_bits: i128,
+    /// Samples recorded so far.
+    pub count: u8,
+}
+
+/// An expiry's settlement price was fixed.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionExpirySettled {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset index of the underlying.
+    pub asset_index: u16,
+    /// Expiry, unix seconds.
+    pub expiry: i64,
+    /// Settlement price, I48F80 bits.
+    pub price_bits: i128,
+    /// Samples recorded.
+    pub samples: u8,
+}
+
+/// An option position was settled into quote cash.
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionPositionSettled {
+    /// Header.
+    pub header: EventHeader,
+    /// Margin account.
+    pub account: Pubkey,
+    /// Asset index of the underlying.
+    pub asset_index: u16,
+    /// Expiry, unix seconds.
+    pub expiry: i64,
+    /// Strike, I48F80 bits.
+    pub strike_bits: i128,
+    /// 0 call, 1 put.
+    pub kind: u8,
+    /// Contracts settled (long positive).
+    pub contracts: i64,
+    /// Quote native units received (long) or paid (short, negative).
+    pub cash: i64,
+}
+
 /// A liquidator took over option contracts.
 #[event]
 #[derive(Clone, Debug, PartialEq)]

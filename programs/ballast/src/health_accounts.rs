@@ -111,9 +111,9 @@ impl OptionSurface {
     }
 }
 
-/// Most option surfaces one health check keeps: one per option slot and one for the asset an
-/// option trade adds.
-pub const MAX_OPTION_SURFACES: usize = MAX_OPTION_POSITIONS + 1;
+/// Most option surfaces one health check keeps: one per option slot and one per extra asset (every
+/// instruction passes at most two).
+pub const MAX_OPTION_SURFACES: usize = MAX_OPTION_POSITIONS + 2;
 
 /// The option surfaces of one health check (boxed on its own: only accounts that hold or trade
 /// options allocate it).

@@ -22,6 +22,8 @@ pub struct OraclePrice {
     pub publish_time: i64,
     /// True when the fallback oracle supplied it.
     pub from_fallback: bool,
+    /// Confidence interval, bps of the price (rounded up).
+    pub conf_bps: u32,
 }
 
 /// Actions, for the oracle policy table.
@@ -163,7 +165,11 @@ fn validate(cfg: &OracleConfig, raw: &RawPrice, decimals: u8, now: i64) -> Resul
     // One conversion: the confidence is only range-checked (the ratio was checked above).
     let price = oracle_price(raw.price as u64, raw.conf, raw.expo, QUOTE_DECIMALS, decimals)
         .ok_or(BallastError::OraclePriceOutOfRange)?;
-    Ok(OraclePrice { price, publish_time: raw.publish_time, from_fallback: false })
+    // conf_bps <= max_conf_bps (checked above), so it fits in u32.
+    #[allow(clippy::arithmetic_side_effects)]
+    let conf_bps = ((raw.conf as u128) * 10_000).div_ceil(raw.price as u128);
+    let conf_bps = u32::try_from(conf_bps).map_err(|_| BallastError::OracleConfidence)?;
+    Ok(OraclePrice { price, publish_time: raw.publish_time, from_fallback: false, conf_bps })
 }
 
 /// Byte layout of a Pyth pull `PriceUpdateV2` account (Anchor discriminator, then Borsh): the

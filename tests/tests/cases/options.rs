@@ -302,10 +302,11 @@ fn option_liquidation_goes_first_short_first_and_stops_at_the_target() {
     let ee = env.health_keys(&liqee.account, None);
     let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
     let k = liqor.kp.insecure_clone();
-    // Token liquidation waits for the options.
+    // A token step sized on linear health (repay the SOL loan, seize USDC) would leave the short
+    // puts' long delta naked: the full health with the grid falls, so it is refused.
     let or_tok = env.health_keys_with(&liqor.account, &[SOL, USDC]);
     let tok = ballast_sdk::ix::liquidate_token(&parties(&env, &liqor, &liqee, &ee, &or_tok), USDC, SOL, u64::MAX);
-    env.assert_fails_nsc(&[tok], &[&k], BallastError::OptionsLiquidateFirst);
+    env.assert_fails_nsc(&[tok], &[&k], BallastError::WorseHealthPostLiquidation);
     // Longs wait for the shorts.
     let ix = so::liquidate_option(&parties(&env, &liqor, &liqee, &ee, &or), SOL, long_slot as u8, 100);
     env.assert_fails_nsc(&[ix], &[&k], BallastError::ShortOptionsFirst);
@@ -329,4 +330,90 @@ fn option_liquidation_goes_first_short_first_and_stops_at_the_target() {
     assert!(end >= Fx::ZERO, "LiquidationEnd reached: {end}");
     env.assert_sdk_health_is_program_health(&liqee.account);
     env.assert_sdk_health_is_program_health(&liqor.account);
+}
+
+/// Records a settlement sample of SOL's `expiry` at the current clock (price published now).
+fn sample_ix(env: &mut Env, expiry: i64) -> Instruction {
+    let oracle = env.assets[SOL as usize].oracle;
+    so::record_option_sample(&env.group, SOL, &oracle, &env.payer.pubkey(), expiry)
+}
+
+/// Catalogue PX-05: an attacker moves the oracle in the expiry slot. Settlement uses the median of
+/// samples spaced over a window after expiry, so the one-slot print moves nothing; a burst of
+/// samples in that slot is refused; the crank settles shorts into the pot and longs out of it.
+#[test]
+fn px_05_a_one_slot_oracle_move_at_expiry_does_not_move_the_settlement() {
+    let (mut env, w, b, expiry) = setup();
+    let p = premium(true, 100.0, 100.0, 0.6, 30.0);
+    trade(&mut env, &b, &w, so::order(expiry, strike(100.0), 0, 100, p)).unwrap();
+    // Before expiry no sample is taken.
+    env.set_time(expiry - 30);
+    env.set_price(SOL, 110.0);
+    let early = sample_ix(&mut env, expiry);
+    env.assert_fails_nsc(&[early], &[], BallastError::OptionSettlementWindow);
+    // Samples every minute from expiry; the attacker prints $300 for the slot at +60.
+    for i in 0..9i64 {
+        env.set_time(expiry + 60 * i);
+        env.set_price(USDC, 1.0);
+        env.set_price(SOL, if i == 1 { 300.0 } else { 110.0 });
+        let ix = sample_ix(&mut env, expiry);
+        env.send(&[ix], &[]).unwrap();
+        if i == 1 {
+            // A second sample in the manipulated second is refused.
+            let again = sample_ix(&mut env, expiry);
+            env.assert_fails_nsc(&[again], &[], BallastError::OptionSettlementSpacing);
+        }
+    }
+    // Expired and unsettled: margined at intrinsic value; nothing settles before the window closes.
+    env.assert_sdk_health_is_program_health(&w.account);
+    let g = env.group;
+    env.assert_fails_nsc(&[so::settle_option_expiry(&g, SOL, expiry)], &[], BallastError::OptionSettlementNotReady);
+    env.set_time(expiry + 1_800);
+    env.set_price(USDC, 1.0);
+    env.set_price(SOL, 110.0);
+    env.send(&[so::settle_option_expiry(&g, SOL, expiry)], &[]).unwrap();
+    let settled = env.asset_state(SOL).option.expiries[0].settlement_price.price();
+    let off = (settled - Price::from_num(0.11)).abs();
+    assert!(off < Price::from_num(1e-12), "the median of the samples ({settled}), not the $300 print");
+    // Longs wait for the shorts' payment into the pot.
+    let long = so::settle_option_position(&g, SOL, &b.account, expiry, 0);
+    env.assert_fails_nsc(std::slice::from_ref(&long), &[], BallastError::OptionSettlementAwaitingShorts);
+    let (w0, b0) = (balance(&mut env, &w, USDC), balance(&mut env, &b, USDC));
+    env.send(&[so::settle_option_position(&g, SOL, &w.account, expiry, 0)], &[]).unwrap();
+    env.send(&[long], &[]).unwrap();
+    // $10 of intrinsic value per SOL on 100 contracts of 0.01 SOL: $10.
+    let paid = Fx::from_num(10_000_000);
+    assert!((w0 - balance(&mut env, &w, USDC) - paid).abs() <= Fx::ONE);
+    assert!((balance(&mut env, &b, USDC) - b0 - paid).abs() <= Fx::ONE);
+    assert!(contracts(&mut env, &w).is_empty() && contracts(&mut env, &b).is_empty());
+    let m = env.asset_state(SOL).option;
+    assert_eq!((m.open_interest, m.expiries[0].open_interest), (0, 0));
+    // The slot is free for a new expiry.
+    let admin = env.admin.pubkey();
+    let now = env.now();
+    admin_send(&mut env, so::set_option_expiry(&g, &admin, SOL, 0, so::flat_smile(now + 90 * DAY, 6_000))).unwrap();
+}
+
+/// Review finding: an option that no step can profitably take over (a worthless far
+/// out-of-the-money long) must not shield the account's loan from liquidation.
+#[test]
+fn a_worthless_long_option_does_not_block_token_liquidation() {
+    let (mut env, liqor, b, expiry) = setup();
+    let liqee = env.user(5);
+    env.fund_and_deposit(&liqee, SOL, 10_000_000_000);
+    trade(&mut env, &liqee, &b, so::order(expiry, strike(490.0), 0, 1, 0)).unwrap();
+    env.borrow(&liqee, USDC, 600_000_000).unwrap();
+    let mut price = 100.0;
+    while healths(&mut env, &liqee)[1] >= Fx::ZERO {
+        price -= 5.0;
+        advance(&mut env, price);
+        assert!(price > 10.0, "never liquidatable");
+    }
+    let ee = env.health_keys(&liqee.account, None);
+    let or = env.health_keys_with(&liqor.account, &[SOL, USDC]);
+    let tok = ballast_sdk::ix::liquidate_token(&parties(&env, &liqor, &liqee, &ee, &or), SOL, USDC, u64::MAX);
+    let k = liqor.kp.insecure_clone();
+    env.send(&[tok], &[&k]).unwrap();
+    assert!(healths(&mut env, &liqee)[2] >= Fx::ZERO, "LiquidationEnd reached with the option still held");
+    assert_eq!(contracts(&mut env, &liqee), vec![1]);
 }

@@ -169,21 +169,7 @@ fn an_input_carrying_its_options_gives_the_portfolio_figure_everywhere() {
         assert_eq!(c.equity, ph.equity().unwrap());
         assert_eq!(c.equity.checked_sub(c.scenario_charge + c.addon_charge).unwrap(), c.health);
     }
-    // The liquidation search and bankruptcy resolution refuse it: options are liquidated first.
-    let mut liqor = HealthInput::new_boxed();
-    let p = crate::liquidation::PerpStepParams {
-        market: 0,
-        quote: 0,
-        lot_size: 1,
-        base_lots: 1,
-        fee_bps: 0,
-        insurance_share_bps: 0,
-        max_lots: 1,
-        close_out: false,
-        max_step_value: 1,
-        must_raise: true,
-    };
-    assert_eq!(crate::liquidation::plan_perp_step(&mut input, &mut liqor, &p), Err(crate::RiskError::OptionsFirst));
+    // Bankruptcy resolution refuses it: its options are liquidated or settled first.
     assert_eq!(crate::liquidation::bankrupt_dust(&input, 0, false, |_, _| 0), Err(crate::RiskError::OptionsFirst));
 }
 

@@ -3,8 +3,9 @@
 //! fee against the liquidated account: for a long, the liquidator pays the value less the fee; for
 //! a short, the liquidated account pays the liquidator the value plus the fee. Short options go
 //! first; a step may not take more than the LiquidationEnd target needs (one contract fewer must
-//! leave it below zero) unless the account is closed out. Token and perp liquidation wait until no
-//! unsettled option is left (OptionsLiquidateFirst).
+//! leave it below zero) unless the account is closed out, nor more than the group's step value.
+//! Token and perp steps of an account holding options are sized on its linear health and must raise
+//! its full health (with the grid), which `finish` checks.
 
 use anchor_lang::prelude::*;
 
@@ -13,7 +14,7 @@ use crate::error::BallastError;
 use crate::events::{EventHeader, OptionLiquidated};
 use crate::health_accounts::OptionSurface;
 use crate::risk::bank::BankState;
-use crate::risk::Fx;
+use crate::risk::{Fx, Round};
 use crate::shared::liquidation::*;
 use crate::shared::perp_clearing::*;
 use crate::state::*;
@@ -101,13 +102,18 @@ fn plan(
 ) -> Result<Step> {
     let (series, held) = slot_series(a, s, slot, ai)?;
     let long = held > 0;
-    let n = contracts.min(held.unsigned_abs());
-    require!(n > 0, BallastError::ZeroAmount);
     let entry = priced(&s.liqee, ai, s.config.max_stable_deviation_bps)?.risk;
     let (surface, fee_base) = {
         let asset = a.market.asset.load()?;
         (OptionSurface::of(&asset), u32::from(asset.option.liquidation_fee_bps))
     };
+    // At most the position, and at most `max_step_value` of notional per step (at least one
+    // contract), like token and perp steps (I-14).
+    let per_contract = opt::notional_bps(entry.oracle_price, 1, surface.contract_size, 10_000, Round::Up)?;
+    let cap = Fx::from_num(s.max_step_value).checked_div(per_contract.max(Fx::DELTA));
+    let cap = cap.and_then(|c| c.checked_to_num::<u64>()).unwrap_or(u64::MAX).max(1);
+    let n = contracts.min(held.unsigned_abs()).min(cap);
+    require!(n > 0, BallastError::ZeroAmount);
     let fee_bps = s.config.schedule().fee_bps(fee_base, s.elapsed);
     let price = opt::TakeOverPrice { surface: &surface, series: &series, long, entry: &entry, fee_bps, now };
     if n > 1 && !s.close_out && !s.insolvent {

@@ -107,7 +107,8 @@ impl LiqStart {
         let episode = liqee.liquidation_episode_active(now);
         require!(liquidatable(maint.health, end_before, episode), BallastError::NotLiquidatable);
         let insolvent = maint.equity < Fx::ZERO;
-        let close_out = insolvent || gross_value(&input).map_risk()? < Fx::from_num(config.close_out_value);
+        let gross = gross_value(&input).map_risk()?.checked_add(option_notional(&input)?);
+        let close_out = insolvent || gross.ok_or(BallastError::MathOverflow)? < Fx::from_num(config.close_out_value);
         Ok(LiqStart {
             liqee: liqee_loaded,
             input,
@@ -139,12 +140,29 @@ fn check_stable(input: &HealthInput, max_deviation_bps: u16) -> Result<()> {
             BallastError::OracleDeviatesFromStable
         );
     }
-    // An option's underlying is material whatever the account's linear exposure to it.
+    // An option is material when its notional (size at the oracle, a bound of its delta) is.
     for o in input.options.as_deref().map_or(&[][..], |b| b.used()) {
         let a = input.assets.get(o.entry).ok_or(BallastError::InvalidHealthAccounts)?;
-        require!(!deviates(a.oracle_price, a.stable_price, max_deviation_bps), BallastError::OracleDeviatesFromStable);
+        let notional = value(o.size.abs(), a.oracle_price, Round::Down).ok_or(BallastError::MathOverflow)?;
+        require!(
+            notional < material || !deviates(a.oracle_price, a.stable_price, max_deviation_bps),
+            BallastError::OracleDeviatesFromStable
+        );
     }
     Ok(())
+}
+
+/// The notional of the account's unsettled options at the oracle, quote native units: counted
+/// with the gross value when deciding a close-out (a tiny account carrying a large option book is
+/// not closed out in one step).
+fn option_notional(input: &HealthInput) -> Result<Fx> {
+    let mut total = Fx::ZERO;
+    for o in input.options.as_deref().map_or(&[][..], |b| b.used()) {
+        let a = input.assets.get(o.entry).ok_or(BallastError::InvalidHealthAccounts)?;
+        let n = value(o.size.abs(), a.oracle_price, Round::Down).ok_or(BallastError::MathOverflow)?;
+        total = total.checked_add(n).ok_or(BallastError::MathOverflow)?;
+    }
+    Ok(total)
 }
 
 /// The loaded entry of `asset_index`, refusing a price too far from the stable price.

@@ -7,6 +7,7 @@ pub mod group;
 pub mod insurance_stake;
 pub mod margin_account;
 pub mod option_market;
+pub mod option_settlement;
 pub mod order_record;
 #[cfg(feature = "test-oracle")]
 pub mod stub_oracle;
@@ -16,6 +17,7 @@ pub use group::*;
 pub use insurance_stake::*;
 pub use margin_account::*;
 pub use option_market::*;
+pub use option_settlement::*;
 pub use order_record::*;
 #[cfg(feature = "test-oracle")]
 pub use stub_oracle::*;

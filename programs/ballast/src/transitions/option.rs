@@ -8,9 +8,11 @@ use super::token::{credit_quote, debit_quote};
 use super::{update_token, Slot};
 use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::{option_entry, OptionSurface};
+use crate::oracle::OraclePrice;
 use crate::risk::bank::BankState;
 use crate::risk::num::{bps_frac, scale_price, value};
 use crate::risk::options::grid::value_now;
+use crate::risk::options::settle::{settlement_price, settlement_value, MAX_SAMPLES};
 use crate::risk::perp::{long_delta, reduces};
 use crate::risk::{health, AssetRisk, Fx, HealthInput, HealthType, Price, Round};
 use crate::state::*;
@@ -328,4 +330,107 @@ pub fn take_over_option(
     let delta = e.long_delta().checked_add(r.long_delta()).ok_or(BallastError::MathOverflow)?;
     record_open_interest(&mut asset.option, slot, delta, false)?;
     Ok((OptionTakeOver { liqee: e, liqor: r, cash }, owed))
+}
+
+/// Records `price` (the underlying's validated oracle price) as a settlement sample of `st`'s
+/// expiry: published inside the window `[expiry, expiry + settle_window_secs]`, before the expiry is
+/// settled, at most 16 samples, each at least `settle_spacing_secs` after the last one recorded
+/// (PX-05: a price held for one slot yields one sample). Returns the samples recorded.
+pub fn record_sample(m: &OptionMarket, st: &mut OptionSettlement, price: &OraclePrice) -> Result<u8> {
+    let slot = m.expiry_slot(st.expiry).ok_or(BallastError::OptionSeriesInvalid)?;
+    let end = st.expiry.checked_add(i64::from(m.settle_window_secs)).ok_or(BallastError::MathOverflow)?;
+    let n = usize::from(st.count);
+    require!(
+        m.settlement(slot).is_none() && n < MAX_SAMPLES && (st.expiry..=end).contains(&price.publish_time),
+        BallastError::OptionSettlementWindow
+    );
+    if let Some(last) = n.checked_sub(1).map(|i| st.samples[i].ts) {
+        let next = last.checked_add(i64::from(m.settle_spacing_secs)).ok_or(BallastError::MathOverflow)?;
+        require!(price.publish_time >= next, BallastError::OptionSettlementSpacing);
+    }
+    let conf =
+        scale_price(price.price, bps_frac(price.conf_bps, Round::Up), Round::Up).ok_or(BallastError::MathOverflow)?;
+    st.samples[n] = SettlementSample {
+        ts: price.publish_time,
+        price: Price128::from_price(price.price),
+        conf: Price128::from_price(conf),
+    };
+    st.count = st.count.checked_add(1).ok_or(BallastError::MathOverflow)?;
+    Ok(st.count)
+}
+
+/// Fixes the settlement price of `st`'s expiry by the engine's rule
+/// ([`settlement_price`]: the median of the valid spaced samples once the window has closed).
+/// From then on the expiry's `open_interest` counts the contracts of both sides not yet settled.
+pub fn fix_settlement(m: &mut OptionMarket, st: &OptionSettlement, now: i64) -> Result<Price> {
+    let slot = m.expiry_slot(st.expiry).ok_or(BallastError::OptionSeriesInvalid)?;
+    require!(m.settlement(slot).is_none(), BallastError::OptionSettlementWindow);
+    let samples = st.samples();
+    let used = &samples[..usize::from(st.count).min(MAX_SAMPLES)];
+    let p = settlement_price(used, st.expiry, now, &m.settlement_rule())
+        .map_risk()?
+        .ok_or(BallastError::OptionSettlementNotReady)?;
+    let e = &mut m.expiries[slot];
+    e.settlement_price = Price128::from_price(p);
+    e.open_interest = e.open_interest.checked_mul(2).ok_or(BallastError::MathOverflow)?;
+    Ok(p)
+}
+
+/// What settling one position did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PositionSettled {
+    /// Contracts settled (long positive).
+    pub contracts: i64,
+    /// Quote native units received (positive) or paid (negative).
+    pub cash: i64,
+    /// Native units the payment borrowed (for `Asset::record_owed_borrow`).
+    pub owed: u64,
+}
+
+/// Settles the account's option in `slot` (of `st`'s expiry on `asset`) into quote cash at the
+/// expiry's settlement price ([`settlement_value`], against the holder): a short pays into the
+/// expiry's pot (a borrow if needed: owed whatever the limits), a long is paid out of it and waits
+/// while the pot holds less than it is owed. The slot is freed and open interest falls.
+pub fn settle_position(
+    asset: &mut Asset,
+    bank: &mut BankState,
+    qi: u16,
+    account: &mut MarginAccount,
+    slot: usize,
+    st: &mut OptionSettlement,
+) -> Result<PositionSettled> {
+    let o = *account.options.get(slot).ok_or(BallastError::NothingToSettle)?;
+    require!(o.asset_index == asset.asset_index && o.expiry == st.expiry && o.size != 0, BallastError::NothingToSettle);
+    let m = &mut asset.option;
+    let e = m.expiry_slot(o.expiry).ok_or(BallastError::OptionSeriesInvalid)?;
+    let settle = m.settlement(e).ok_or(BallastError::OptionSettlementNotReady)?;
+    let kind = crate::risk::options::OptionKind::from_u8(o.kind).ok_or(BallastError::OptionSeriesInvalid)?;
+    let units = Fx::from_num(o.size).checked_mul(Fx::from_num(m.contract_size)).ok_or(BallastError::MathOverflow)?;
+    let v = settlement_value(kind, o.strike.price(), settle, units).map_risk()?;
+    let n = o.size.unsigned_abs();
+    let (cash, owed) = if o.size < 0 {
+        let pay = v.checked_neg().and_then(|x| x.checked_ceil()).and_then(|x| x.checked_to_num::<u64>());
+        let pay = pay.ok_or(BallastError::MathOverflow)?;
+        let owed = debit_quote(account, bank, qi, pay)?;
+        st.pot = st.pot.checked_add(pay).ok_or(BallastError::MathOverflow)?;
+        st.settled_short = st.settled_short.checked_add(n).ok_or(BallastError::MathOverflow)?;
+        (
+            i64::try_from(pay)
+                .map_err(|_| BallastError::MathOverflow)?
+                .checked_neg()
+                .ok_or(BallastError::MathOverflow)?,
+            owed,
+        )
+    } else {
+        let receive = v.checked_floor().and_then(|x| x.checked_to_num::<u64>()).ok_or(BallastError::MathOverflow)?;
+        st.pot = st.pot.checked_sub(receive).ok_or(BallastError::OptionSettlementAwaitingShorts)?;
+        credit_quote(account, bank, qi, receive)?;
+        st.settled_long = st.settled_long.checked_add(n).ok_or(BallastError::MathOverflow)?;
+        m.open_interest = m.open_interest.checked_sub(n).ok_or(BallastError::MathOverflow)?;
+        (i64::try_from(receive).map_err(|_| BallastError::MathOverflow)?, 0)
+    };
+    m.expiries[e].open_interest = m.expiries[e].open_interest.checked_sub(n).ok_or(BallastError::MathOverflow)?;
+    account.options[slot].size = 0;
+    account.release_option_slot_if_empty(slot);
+    Ok(PositionSettled { contracts: o.size, cash, owed })
 }

@@ -62,7 +62,7 @@ fn account() -> Box<MarginAccount> {
 }
 
 fn oracle(price: u64) -> OraclePrice {
-    OraclePrice { price: Price::from_num(price), publish_time: NOW, from_fallback: false }
+    OraclePrice { price: Price::from_num(price), publish_time: NOW, from_fallback: false, conf_bps: 0 }
 }
 
 fn native(a: &MarginAccount, asset: &Asset) -> Fx {
