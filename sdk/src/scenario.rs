@@ -22,6 +22,7 @@ use crate::oracle_accounts::{pyth_pull, OracleQuote};
 use crate::perp::{self as sp, TradeParty};
 use crate::transport::{EmbeddedBank, Transport};
 use crate::{health, ix, pda, Result, SdkError};
+use ballast::risk::Price;
 
 /// Start time of every scenario, unix seconds.
 pub const T0: i64 = 1_700_000_000;
@@ -368,6 +369,85 @@ pub fn largest_liquidation() -> Result<Prepared> {
         s.deposit(&liqee, i, 100_000_000)?;
     }
     s.borrow(&liqee, 0, 8_300_000_000)?;
+    let liqor = s.trader()?;
+    s.deposit(&liqor, 0, 100_000_000_000)?;
+    s.deposit(&liqor, 1, 1_000_000)?;
+    for i in MAX_ACCOUNT_ASSETS as u16..LARGEST_ASSETS as u16 {
+        s.deposit(&liqor, i, 1_000_000)?;
+    }
+    s.reprice(T0 + 3_600, |i| match i {
+        0 => 1.0,
+        i if (i as usize) < MAX_ACCOUNT_ASSETS => 7.5,
+        _ => 10.0,
+    })?;
+    let ee = s.health_keys(&liqee.account, &[])?;
+    let or = s.health_keys(&liqor.account, &[1, 0])?;
+    let ix = ix::liquidate_token(
+        &crate::ix::LiquidationParties {
+            group: s.group,
+            liqor: liqor.account,
+            liqor_owner: liqor.kp.pubkey(),
+            liqee: liqee.account,
+            liqee_health: &ee,
+            liqor_health: &or,
+        },
+        1,
+        0,
+        u64::MAX,
+    );
+    Prepared::new(s, vec![ix], vec![liqor.kp])
+}
+
+/// Underlyings of the largest liquidation with options that also carry a perp and an option.
+pub const LARGEST_DERIVATIVES: u16 = 8;
+
+/// The largest liquidation of an account holding options: as [`largest_liquidation`], but the
+/// liquidated account also holds a perp (long 1 lot of 0.1 token) and a short put (1 contract of 1
+/// token struck at $5, 30 days, flat 60% smile) on each of assets 1..=8, bought from and sold to a
+/// lender: 13 tokens + a USDC borrow + 8 perps + 8 options = 30 positions on 14 underlyings. The
+/// token step is sized on linear health and checked on the full health with the option grid.
+pub fn largest_liquidation_with_options() -> Result<Prepared> {
+    let prices: Vec<f64> = (0..LARGEST_ASSETS).map(|i| if i == 0 { 1.0 } else { 10.0 }).collect();
+    let mut s = Scenario::new(&prices)?;
+    let admin = s.admin.insecure_clone();
+    let expiry = T0 + 30 * 86_400;
+    for i in 1..=LARGEST_DERIVATIVES {
+        let perp = sp::set_perp_market(&s.group, &admin.pubkey(), i, perp_params(100_000));
+        let opt =
+            crate::options::set_option_market(&s.group, &admin.pubkey(), i, crate::options::default_params(1_000_000));
+        let exp = crate::options::set_option_expiry(
+            &s.group,
+            &admin.pubkey(),
+            i,
+            0,
+            crate::options::flat_smile(expiry, 6_000),
+        );
+        s.send(&[perp, opt, exp], &[&admin])?;
+    }
+    let lender = s.trader()?;
+    s.deposit(&lender, 0, 1_000_000_000_000)?;
+    let liqee = s.trader()?;
+    for i in 1..MAX_ACCOUNT_ASSETS as u16 {
+        s.deposit(&liqee, i, 100_000_000)?;
+    }
+    s.reprice(T0 + 60, |i| if i == 0 { 1.0 } else { 10.0 })?;
+    for i in 1..=LARGEST_DERIVATIVES {
+        let party = |s: &mut Scenario, t: &Trader| -> Result<sp::TradeParty> {
+            Ok(sp::TradeParty {
+                account: t.account,
+                authority: t.kp.pubkey(),
+                health: s.health_keys(&t.account, &[i, 0])?,
+            })
+        };
+        let (buyer, seller) = (party(&mut s, &liqee)?, party(&mut s, &lender)?);
+        let perp = sp::block_trade(&s.group, i, 0, &buyer, &seller, 1, 1_000_000);
+        let signers = [&liqee.kp.insecure_clone(), &lender.kp.insecure_clone()];
+        s.send(&[perp], &signers)?;
+        let (buyer, seller) = (party(&mut s, &lender)?, party(&mut s, &liqee)?);
+        let order = crate::options::order(expiry, Price::from_num(5), 1, 1, 0);
+        s.send(&[crate::options::trade_option(&s.group, i, &buyer, &seller, order)], &signers)?;
+    }
+    s.borrow(&liqee, 0, 8_200_000_000)?;
     let liqor = s.trader()?;
     s.deposit(&liqor, 0, 100_000_000_000)?;
     s.deposit(&liqor, 1, 1_000_000)?;

@@ -28,8 +28,12 @@ fn report(name: &str, heap: usize, ix: &anchor_lang::solana_program::instruction
 
 #[test]
 fn s2_05_largest_instructions_fit_the_heap() {
-    let cases: [(&str, Prepare); 3] = [
+    let cases: [(&str, Prepare); 4] = [
         ("largest liquidation (14 + 14 underlyings)", scenario::largest_liquidation),
+        (
+            "largest liquidation with 8 perps and 8 options (14 + 14 underlyings)",
+            scenario::largest_liquidation_with_options,
+        ),
         ("largest signed-order fill (14 + 14 underlyings)", scenario::largest_fill),
         ("largest block trade (14 + 14 underlyings)", scenario::largest_block_trade),
     ];

@@ -115,27 +115,25 @@ impl OptionSurface {
 /// instruction passes at most two).
 pub const MAX_OPTION_SURFACES: usize = MAX_OPTION_POSITIONS + 2;
 
-/// The option surfaces of one health check (boxed on its own: only accounts that hold or trade
-/// options allocate it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Zeroable)]
+/// The option surfaces of one health check: allocated only for an account that holds or trades
+/// options, with room for exactly the underlyings it holds options on plus the extras (the SBF
+/// heap never frees; a reused buffer keeps its capacity).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OptionSurfaces {
-    /// Number of entries.
-    pub len: usize,
     /// Entries.
-    pub items: [OptionSurface; MAX_OPTION_SURFACES],
+    pub items: Vec<OptionSurface>,
 }
 
 impl OptionSurfaces {
     /// The surface of an underlying.
     pub fn get(&self, asset_index: u16) -> Option<&OptionSurface> {
-        self.items[..self.len.min(MAX_OPTION_SURFACES)].iter().find(|s| s.asset_index == asset_index)
+        self.items.iter().find(|s| s.asset_index == asset_index)
     }
 
     /// Adds a surface (TooManyPositions beyond [`MAX_OPTION_SURFACES`]).
     pub fn push(&mut self, s: OptionSurface) -> Result<()> {
-        let slot = self.items.get_mut(self.len).ok_or(BallastError::TooManyPositions)?;
-        *slot = s;
-        self.len = self.len.checked_add(1).ok_or(BallastError::MathOverflow)?;
+        require!(self.items.len() < MAX_OPTION_SURFACES, BallastError::TooManyPositions);
+        self.items.push(s);
         Ok(())
     }
 }
@@ -193,7 +191,14 @@ impl HealthAccounts {
         if !(held || extra.contains(&ai) && asset.option.contract_size != 0) {
             return Ok(());
         }
-        let surfaces = self.options.get_or_insert_with(bytemuck::zeroed_box);
+        let surfaces = self.options.get_or_insert_with(|| {
+            // Distinct underlyings held (at most 8) plus the extras: the most this load keeps.
+            let held = account.options.iter().enumerate().filter(|(i, o)| {
+                o.asset_index != FREE_SLOT && account.options[..*i].iter().all(|p| p.asset_index != o.asset_index)
+            });
+            let room = held.count().saturating_add(extra.len()).min(MAX_OPTION_SURFACES);
+            Box::new(OptionSurfaces { items: Vec::with_capacity(room) })
+        });
         if surfaces.get(ai).is_none() {
             surfaces.push(OptionSurface::of(asset))?;
         }
@@ -429,7 +434,7 @@ pub fn load_health_accounts_into<R: AccountReader + ?Sized>(
     out.len = 0;
     out.now = now;
     if let Some(s) = out.options.as_deref_mut() {
-        s.len = 0;
+        s.items.clear();
     }
     let required = account.active_assets(extra);
     let n = required.len;

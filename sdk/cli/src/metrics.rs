@@ -23,8 +23,12 @@ fn heap() -> Result<()> {
             heap + entry
         );
     };
-    let cases: [(&str, Prepare); 3] = [
+    let cases: [(&str, Prepare); 4] = [
         ("liquidate_token, 14 + 14 underlyings", scenario::largest_liquidation),
+        (
+            "liquidate_token, 14 tokens + 8 perps + 8 options on 14 underlyings + 14",
+            scenario::largest_liquidation_with_options,
+        ),
         ("fill_order, 14 + 14 underlyings", scenario::largest_fill),
         ("block_trade, 14 + 14 underlyings", scenario::largest_block_trade),
     ];

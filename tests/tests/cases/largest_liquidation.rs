@@ -128,3 +128,32 @@ fn largest_liquidation_fits_one_transaction_with_a_lookup_table() {
 fn bincode_len(tx: &VersionedTransaction) -> usize {
     1 + 64 * tx.signatures.len() + tx.message.serialize().len()
 }
+
+/// The largest liquidation of an account holding options (issue 12): 13 tokens, a USDC borrow,
+/// 8 perps and 8 short puts on 14 underlyings, liquidated by an account at 14 underlyings, in one
+/// v0 transaction with one lookup table, within 64 locks and 1,232 bytes; the token step (sized on
+/// linear health) must raise the full health with the option grid.
+#[test]
+fn largest_liquidation_with_perps_and_options_fits_one_transaction() {
+    let mut p = ballast_sdk::scenario::largest_liquidation_with_options().unwrap();
+    let liqee = p.main_ix().accounts[3].pubkey; // group, liqor, liqor_authority, liqee
+    let acc = ballast_sdk::decode::margin_account(&p.scenario.bank.get_account(&liqee).unwrap().unwrap()).unwrap();
+    let tokens = acc.tokens.iter().filter(|t| t.asset_index != u16::MAX).count();
+    let perps = acc.perps.iter().filter(|t| t.asset_index != u16::MAX).count();
+    let options = acc.options.iter().filter(|t| t.asset_index != u16::MAX).count();
+    assert_eq!((tokens, perps, options), (MAX_ACCOUNT_ASSETS, 8, 8), "30 positions");
+    assert_eq!(acc.active_assets(&[]).len, MAX_ACCOUNT_ASSETS);
+    let payer = p.scenario.payer.insecure_clone();
+    let mut all = vec![solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(1_400_000)];
+    all.extend(p.ixs.iter().cloned());
+    let msg =
+        v0::Message::try_compile(&payer.pubkey(), &all, std::slice::from_ref(&p.table), Default::default()).unwrap();
+    let locks = msg.account_keys.len()
+        + msg.address_table_lookups.iter().map(|l| l.writable_indexes.len() + l.readonly_indexes.len()).sum::<usize>();
+    let signers: Vec<&solana_sdk::signature::Keypair> = std::iter::once(&payer).chain(p.signers.iter()).collect();
+    let tx = VersionedTransaction::try_new(VersionedMessage::V0(msg), &signers).unwrap();
+    let bytes = bincode_len(&tx);
+    println!("largest liquidation with options: {locks} account locks, {bytes} bytes");
+    assert!(locks <= MAX_LOCKS && bytes <= MAX_TX_BYTES, "{locks} locks, {bytes} bytes");
+    p.run().expect("the largest liquidation with options executes");
+}

@@ -417,3 +417,57 @@ fn a_worthless_long_option_does_not_block_token_liquidation() {
     assert!(healths(&mut env, &liqee)[2] >= Fx::ZERO, "LiquidationEnd reached with the option still held");
     assert_eq!(contracts(&mut env, &liqee), vec![1]);
 }
+
+/// Catalogue PX-07 (new): volatility-surface manipulation. A smile update moves each parameter by
+/// at most the market's change limit (10%), and only before expiry; a refused update changes
+/// nothing.
+#[test]
+fn px_07_a_vol_surface_update_is_bounded_per_update() {
+    let (mut env, _w, _b, expiry) = setup();
+    let admin = env.admin.insecure_clone();
+    let g = env.group;
+    for (atm, ok) in [(6_600u32, true), (5_000, false), (6_000, true), (12_000, false)] {
+        let ix = so::set_option_expiry(&g, &admin.pubkey(), SOL, 0, so::flat_smile(expiry, atm));
+        if ok {
+            env.send(&[ix], &[&admin]).unwrap();
+        } else {
+            env.assert_fails_nsc(&[ix], &[&admin], BallastError::InvalidConfig);
+        }
+    }
+    env.set_time(expiry);
+    let late = so::set_option_expiry(&g, &admin.pubkey(), SOL, 0, so::flat_smile(expiry, 6_100));
+    env.assert_fails_nsc(&[late], &[&admin], BallastError::OptionSeriesInvalid);
+}
+
+/// Catalogue PX-08 (new): pin risk. An expiry settling exactly at the strike pays nothing either
+/// way: neither the writer of the call nor the writer of the put owes anything, and no long is paid.
+#[test]
+fn px_08_pin_risk_at_expiry_settles_at_zero_for_both_kinds() {
+    let (mut env, w, b, expiry) = setup();
+    let (c, p) = (premium(true, 100.0, 100.0, 0.6, 30.0), premium(false, 100.0, 100.0, 0.6, 30.0));
+    // Struck at exactly the price the oracle's $100 converts to (the listing's stable price).
+    let k = env.asset_state(SOL).stable_price.price();
+    trade(&mut env, &b, &w, so::order(expiry, k, 0, 100, c)).unwrap();
+    trade(&mut env, &b, &w, so::order(expiry, k, 1, 100, p)).unwrap();
+    for i in 0..5i64 {
+        env.set_time(expiry + 60 * i);
+        env.set_price(USDC, 1.0);
+        env.set_price(SOL, 100.0);
+        let ix = sample_ix(&mut env, expiry);
+        env.send(&[ix], &[]).unwrap();
+    }
+    env.set_time(expiry + 1_800);
+    env.set_price(USDC, 1.0);
+    env.set_price(SOL, 100.0);
+    let g = env.group;
+    env.send(&[so::settle_option_expiry(&g, SOL, expiry)], &[]).unwrap();
+    let (w0, b0) = (balance(&mut env, &w, USDC), balance(&mut env, &b, USDC));
+    for u in [&w, &b] {
+        for slot in [0u8, 1] {
+            env.send(&[so::settle_option_position(&g, SOL, &u.account, expiry, slot)], &[]).unwrap();
+        }
+    }
+    assert_eq!((balance(&mut env, &w, USDC), balance(&mut env, &b, USDC)), (w0, b0));
+    assert!(contracts(&mut env, &w).is_empty() && contracts(&mut env, &b).is_empty());
+    assert_eq!(env.asset_state(SOL).option.expiries[0].open_interest, 0);
+}
