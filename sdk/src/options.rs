@@ -202,7 +202,7 @@ pub fn liquidation_contracts(
     let end = |k: u64| -> crate::Result<ballast::risk::Fx> {
         let mut input = loaded.health_input(liqee).map_err(program)?;
         let (cash, _) = price.cash(k).map_err(program)?;
-        end_after_take_over(&mut input, &price, k, cash, QUOTE_ASSET_INDEX).map_err(program)
+        end_after_take_over(&mut input, &price, k, cash, QUOTE_ASSET_INDEX, None).map_err(program)
     };
     let held = o.size.unsigned_abs();
     if end(held)? < ballast::risk::Fx::ZERO {

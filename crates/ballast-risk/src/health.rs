@@ -385,10 +385,20 @@ pub type GroupLosses = [Fx; 2 * MAX_HEALTH_ASSETS];
 /// scenario charge is the linear one with each option-holding group's two-point charge replaced by
 /// its grid charge.
 pub fn health_components(input: &HealthInput, t: HealthType) -> RiskResult<HealthComponents> {
+    health_components_memo(input, t, None)
+}
+
+/// [`health_components`] reusing the option grid's results of the groups `memo` allows
+/// ([`crate::options::grid::portfolio_health_memo`]): the figure is the same, bit for bit.
+pub fn health_components_memo(
+    input: &HealthInput,
+    t: HealthType,
+    memo: Option<crate::options::grid::MemoUse>,
+) -> RiskResult<HealthComponents> {
     let Some(book) = input.options.as_deref().filter(|b| b.len > 0) else {
         return health_with_group_losses(input, t, None);
     };
-    let p = crate::options::grid::portfolio_health(input, book, t)?;
+    let p = crate::options::grid::portfolio_health_memo(input, book, t, memo)?;
     let scenario_charge = p
         .linear
         .scenario_charge

@@ -286,6 +286,70 @@ impl PortfolioHealth {
 /// grid of `cfg`. Errors: [`RiskError::InvalidParam`] for an option naming no input entry or with
 /// an invalid strike, volatility or moneyness (see [`Black76`]); overflow.
 pub fn portfolio_health(input: &HealthInput, book: &OptionBook, t: HealthType) -> RiskResult<PortfolioHealth> {
+    portfolio_health_memo(input, book, t, None)
+}
+
+/// One risk group's grid results at oracle prices (Maint and LiquidationEnd share them: the same
+/// forwards, option values, error term and short-option minimum; LiquidationEnd adds the wider
+/// scenario set).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupMemo {
+    /// Risk group id.
+    pub group: u16,
+    /// The group's options' value now.
+    pub option_equity: Fx,
+    /// The group's short-option minimum.
+    pub short_minimum: Fx,
+    /// Worst loss over Maint's scenario set.
+    pub maint_worst: Fx,
+    /// Worst loss over the wider (Init-shock) set, once a LiquidationEnd evaluation computed it.
+    pub wide_worst: Option<Fx>,
+}
+
+/// The grid results of an account's option-holding groups from an earlier Maint or LiquidationEnd
+/// evaluation, reused for the groups a liquidation step did not touch (a group's results depend
+/// only on its own assets, exposures and options, so a reused result is the one a full evaluation
+/// would compute, bit for bit).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GridMemo {
+    /// Used entries.
+    pub len: usize,
+    /// Entries.
+    pub groups: [GroupMemo; MAX_OPTION_POSITIONS],
+}
+
+impl GridMemo {
+    fn find(&self, group: u16) -> Option<usize> {
+        self.groups[..self.len.min(MAX_OPTION_POSITIONS)].iter().position(|g| g.group == group)
+    }
+
+    fn store(&mut self, m: GroupMemo) {
+        match self.find(m.group) {
+            Some(i) => self.groups[i] = m,
+            None => {
+                if let Some(slot) = self.groups.get_mut(self.len) {
+                    *slot = m;
+                    self.len = self.len.saturating_add(1);
+                }
+            }
+        }
+    }
+}
+
+/// A memo and which risk groups may be taken from it (`reuse(group)`): the groups whose assets,
+/// exposures and options are unchanged since the memo was filled.
+pub type MemoUse<'a> = (&'a mut GridMemo, &'a dyn Fn(u16) -> bool);
+
+/// [`portfolio_health`] with a memo of the groups' grid results (Maint and LiquidationEnd only;
+/// Init prices options at other forwards and ignores it): a reusable group is taken from the memo
+/// when it holds what `t` needs, every other group is computed and stored.
+pub fn portfolio_health_memo(
+    input: &HealthInput,
+    book: &OptionBook,
+    t: HealthType,
+    memo: Option<MemoUse>,
+) -> RiskResult<PortfolioHealth> {
+    let mut memo = if t == HealthType::Init { None } else { memo };
     if book.len == 0 {
         let linear = health_with_group_losses(input, t, None)?;
         return Ok(PortfolioHealth { linear, health: linear.health, ..Default::default() });
@@ -309,7 +373,12 @@ pub fn portfolio_health(input: &HealthInput, book: &OptionBook, t: HealthType) -
         done[leader] = true;
         let (d, u) = (leader.saturating_mul(2), leader.saturating_mul(2).saturating_add(1));
         let two_point = losses[d].max(losses[u]).max(Fx::ZERO);
-        add_group(&mut out, input, book, t, input.assets[leader].risk_group, two_point)?;
+        let group = input.assets[leader].risk_group;
+        let (equity, charge) = match memo.as_mut() {
+            Some((m, reuse)) => memo_group(m, *reuse, input, book, t, group)?,
+            None => fresh_group(input, book, t, group)?,
+        };
+        add_group(&mut out, two_point, equity, charge)?;
     }
     out.health = linear
         .health
@@ -320,23 +389,47 @@ pub fn portfolio_health(input: &HealthInput, book: &OptionBook, t: HealthType) -
     Ok(out)
 }
 
-/// Adds risk group `group`'s grid to `out`: its two-point charge `two_point` replaced, its options'
-/// value now and its grid charge (out of [`portfolio_health`]'s frame).
+/// Adds a risk group's grid to `out`: its two-point charge `two_point` replaced, its options'
+/// value now and its grid charge.
+fn add_group(out: &mut PortfolioHealth, two_point: Fx, option_equity: Fx, charge: Fx) -> RiskResult<()> {
+    out.replaced_charges = out.replaced_charges.checked_add(two_point).or_overflow()?;
+    out.option_equity = out.option_equity.checked_add(option_equity).or_overflow()?;
+    out.grid_charges = out.grid_charges.checked_add(charge).or_overflow()?;
+    Ok(())
+}
+
+/// (option value, grid charge) of `group` under `t`, computed.
 #[inline(never)]
-fn add_group(
-    out: &mut PortfolioHealth,
+fn fresh_group(input: &HealthInput, book: &OptionBook, t: HealthType, group: u16) -> RiskResult<(Fx, Fx)> {
+    let cfg = group_config(input, book, group)?;
+    let g = group_grid(input, book, &cfg, t, group)?;
+    Ok((g.option_equity, g.charge))
+}
+
+/// (option value, grid charge) of `group` under `t` (Maint or LiquidationEnd) from the memo when
+/// reusable and complete for `t`, else computed (and stored).
+#[inline(never)]
+fn memo_group(
+    memo: &mut GridMemo,
+    reuse: &dyn Fn(u16) -> bool,
     input: &HealthInput,
     book: &OptionBook,
     t: HealthType,
     group: u16,
-    two_point: Fx,
-) -> RiskResult<()> {
-    let cfg = group_config(input, book, group)?;
-    let g = group_grid(input, book, &cfg, t, group)?;
-    out.replaced_charges = out.replaced_charges.checked_add(two_point).or_overflow()?;
-    out.option_equity = out.option_equity.checked_add(g.option_equity).or_overflow()?;
-    out.grid_charges = out.grid_charges.checked_add(g.charge).or_overflow()?;
-    Ok(())
+) -> RiskResult<(Fx, Fx)> {
+    let wide = t != HealthType::Maint;
+    let hit = memo.find(group).map(|i| memo.groups[i]).filter(|m| reuse(group) && (!wide || m.wide_worst.is_some()));
+    let m = match hit {
+        Some(m) => m,
+        None => {
+            let cfg = group_config(input, book, group)?;
+            let m = group_parts(input, book, &cfg, t, group)?;
+            memo.store(m);
+            m
+        }
+    };
+    let worst = if wide { m.maint_worst.max(m.wide_worst.unwrap_or(Fx::ZERO)) } else { m.maint_worst };
+    Ok((m.option_equity, worst.max(m.short_minimum)))
 }
 
 /// The grid parameters of risk group `group`: those of its first option (see
@@ -658,6 +751,21 @@ fn group_grid(
     t: HealthType,
     group: u16,
 ) -> RiskResult<GroupGrid> {
+    let m = group_parts(input, book, cfg, t, group)?;
+    let worst = m.maint_worst.max(m.wide_worst.unwrap_or(Fx::ZERO));
+    Ok(GroupGrid { option_equity: m.option_equity, charge: worst.max(m.short_minimum) })
+}
+
+/// The parts of [`group_grid`]: the options' value now, the short-option minimum, the worst loss
+/// over Maint's scenarios and (Init and LiquidationEnd) over the wider ones.
+#[inline(never)]
+fn group_parts(
+    input: &HealthInput,
+    book: &OptionBook,
+    cfg: &GridConfig,
+    t: HealthType,
+    group: u16,
+) -> RiskResult<GroupMemo> {
     let mut c = GroupCtx {
         input,
         book,
@@ -668,16 +776,17 @@ fn group_grid(
     };
     let (option_equity, short_minimum) = fill_group(&mut c, cfg, t)?;
     let maint = ScenarioSet { shocks: HealthType::Maint, vols: [VOL_MAINT_DOWN, VOL_FLAT, VOL_MAINT_UP] };
-    let mut worst = grid_worst(&c, cfg, maint)?;
-    if t != HealthType::Maint {
-        // Init and LiquidationEnd revalue over their own (wider) scenarios and over Maint's as
-        // well: the requirement is then at least Maint's, so Init <= LiquidationEnd <= Maint
-        // holds with options (a loss between the wider grid's points is not missed where Maint
-        // would see it).
+    let maint_worst = grid_worst(&c, cfg, maint)?;
+    // Init and LiquidationEnd revalue over their own (wider) scenarios and over Maint's as well:
+    // the requirement is then at least Maint's, so Init <= LiquidationEnd <= Maint holds with
+    // options (a loss between the wider grid's points is not missed where Maint would see it).
+    let wide_worst = if t == HealthType::Maint {
+        None
+    } else {
         let init = ScenarioSet { shocks: HealthType::Init, vols: [VOL_INIT_DOWN, VOL_FLAT, VOL_INIT_UP] };
-        worst = worst.max(grid_worst(&c, cfg, init)?);
-    }
-    Ok(GroupGrid { option_equity, charge: worst.max(short_minimum) })
+        Some(grid_worst(&c, cfg, init)?)
+    };
+    Ok(GroupMemo { group, option_equity, short_minimum, maint_worst, wide_worst })
 }
 
 /// The group's worst weighted scenario loss over one scenario set (floored at zero).

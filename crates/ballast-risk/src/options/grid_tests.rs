@@ -174,6 +174,35 @@ fn an_input_carrying_its_options_gives_the_portfolio_figure_everywhere() {
 }
 
 #[test]
+fn the_grid_memo_reproduces_the_full_figure_and_reuses_only_untouched_groups() {
+    use crate::health::health_components_memo;
+    let legs =
+        [Leg::Spot(SIZE), Leg::Option(OptionKind::Put, 90, 30, SIZE), Leg::Option(OptionKind::Call, 110, 30, -SIZE)];
+    let (mut input, book) = efficiency::build(&legs).unwrap();
+    input.options = Some(Box::new(book));
+    let (end, maint) = (HealthType::LiquidationEnd, HealthType::Maint);
+    let mut memo = GridMemo::default();
+    let none = |_: u16| false;
+    let all = |_: u16| true;
+    // Filled by LiquidationEnd, read back by Maint: both equal the full evaluations.
+    let e = health_components_memo(&input, end, Some((&mut memo, &none))).unwrap();
+    assert_eq!(e, health_components(&input, end).unwrap());
+    assert_eq!(memo.len, 1);
+    let m = health_components_memo(&input, maint, Some((&mut memo, &all))).unwrap();
+    assert_eq!(m, health_components(&input, maint).unwrap());
+    // The group changes (the short call halves): reusing it would give the stale figure, so a
+    // touched group is recomputed and equals the full evaluation.
+    input.options.as_deref_mut().unwrap().positions[1].size = Fx::from(-SIZE / 2);
+    let stale = health_components_memo(&input, end, Some((&mut memo, &all))).unwrap();
+    let fresh = health_components_memo(&input, end, Some((&mut memo, &none))).unwrap();
+    assert_eq!(fresh, health_components(&input, end).unwrap());
+    assert_ne!(stale, fresh, "the memo was used");
+    // Init never reads the memo.
+    let i = health_components_memo(&input, HealthType::Init, Some((&mut memo, &all))).unwrap();
+    assert_eq!(i, health_components(&input, HealthType::Init).unwrap());
+}
+
+#[test]
 fn collar_worked_example_of_the_docs() {
     // docs/risk-model.md: 100 units at 150, long 90% put, short 110% call, 30 days, 60% vol.
     let legs =

@@ -71,7 +71,7 @@ pub fn handler<'info>(
     for l in [&mut s.liqee, &mut s.liqor] {
         l.get_mut(qi).ok_or(BallastError::InvalidHealthAccounts)?.bank = bank;
     }
-    let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, now)?;
+    let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, [ai, qi], now)?;
     emit!(OptionLiquidated {
         header: EventHeader::now(a.market.group.key())?,
         liqee: a.liqee.key(),
@@ -117,14 +117,24 @@ fn plan(
     let fee_bps = s.config.schedule().fee_bps(fee_base, s.elapsed);
     let price = opt::TakeOverPrice { surface: &surface, series: &series, long, entry: &entry, fee_bps, now };
     if n > 1 && !s.close_out && !s.insolvent {
-        // One contract fewer, on the loaded input (rebuilt from the account by `finish`).
-        let fewer = n.checked_sub(1).ok_or(BallastError::MathOverflow)?;
-        let (c, _) = price.cash(fewer)?;
-        let end = opt::end_after_take_over(&mut s.input, &price, fewer, c, qi)?;
-        require!(end < Fx::ZERO, BallastError::LiquidationBeyondTarget);
+        check_minimal(s, &price, n, (ai, qi))?;
     }
     let (c, fee) = price.cash(n)?;
     Ok(Step { series, contracts: n, long, cash: c, fee })
+}
+
+/// One contract fewer than `n` must leave LiquidationEnd health negative (evaluated on the loaded
+/// input, which `finish` rebuilds from the account; the untouched groups' grids from the memo).
+#[inline(never)]
+fn check_minimal(s: &mut LiqStart, price: &opt::TakeOverPrice, n: u64, (ai, qi): (u16, u16)) -> Result<()> {
+    let fewer = n.checked_sub(1).ok_or(BallastError::MathOverflow)?;
+    let (c, _) = price.cash(fewer)?;
+    let groups = touched_groups(&s.input, [ai, qi]);
+    let reuse = |g: u16| !groups.contains(&Some(g));
+    let memo = s.memo.as_deref_mut().map(|m| (m, &reuse as &dyn Fn(u16) -> bool));
+    let end = opt::end_after_take_over(&mut s.input, price, fewer, c, qi, memo)?;
+    require!(end < Fx::ZERO, BallastError::LiquidationBeyondTarget);
+    Ok(())
 }
 
 /// Moves the contracts and the cash ([`opt::take_over_option`]); returns the quote bank after.

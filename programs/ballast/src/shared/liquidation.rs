@@ -20,7 +20,8 @@ use crate::risk::liquidation::{
     TokenStepParams,
 };
 use crate::risk::num::value;
-use crate::risk::{health, health_components, Fx, HealthInput, HealthType, Round};
+use crate::risk::options::grid::GridMemo;
+use crate::risk::{health, health_components_memo, Fx, HealthInput, HealthType, Round};
 use crate::shared::perp_clearing::split_health;
 use crate::state::*;
 use crate::transitions::liquidation::{PerpLiquidation, TokenLiquidation};
@@ -50,6 +51,9 @@ pub struct LiqStart {
     pub config: LiquidationConfig,
     /// Largest value of one step, quote native units (`Group.max_liquidation_step`).
     pub max_step_value: u64,
+    /// The liquidated account's option-grid results at oracle prices (when it holds options):
+    /// filled before the step, reused after it for the risk groups the step did not touch.
+    pub memo: Option<Box<GridMemo>>,
 }
 
 /// Runs the checks before a liquidation and loads both sides. `liqor_extra`: the assets the
@@ -102,8 +106,7 @@ impl LiqStart {
         require!(maint >= Fx::ZERO, BallastError::LiquidatorBeingLiquidated);
         let input = liqee_loaded.health_input(liqee)?;
         check_stable(&input, config.max_stable_deviation_bps)?;
-        let maint = health_components(&input, HealthType::Maint).map_risk()?;
-        let end_before = health(&input, HealthType::LiquidationEnd).map_risk()?;
+        let (memo, end_before, maint) = oracle_healths(&input)?;
         let episode = liqee.liquidation_episode_active(now);
         require!(liquidatable(maint.health, end_before, episode), BallastError::NotLiquidatable);
         let insolvent = maint.equity < Fx::ZERO;
@@ -121,8 +124,33 @@ impl LiqStart {
             elapsed: liquidation_elapsed(episode, maint.health < Fx::ZERO, liqee.liquidation_start_ts, now),
             config,
             max_step_value,
+            memo,
         })
     }
+}
+
+/// LiquidationEnd health first, filling the option-grid memo when the account holds options, then
+/// Maint components from the memo (both are at oracle prices: the same option values and Maint
+/// scenarios). Returns (memo, LiquidationEnd health, Maint components).
+#[inline(never)]
+fn oracle_healths(input: &HealthInput) -> Result<(Option<Box<GridMemo>>, Fx, crate::risk::HealthComponents)> {
+    let mut memo = input.has_options().then(|| Box::new(GridMemo::default()));
+    let none = |_: u16| false;
+    let all = |_: u16| true;
+    let end = health_components_memo(
+        input,
+        HealthType::LiquidationEnd,
+        memo.as_deref_mut().map(|m| (m, &none as &dyn Fn(u16) -> bool)),
+    )
+    .map_risk()?
+    .health;
+    let maint = health_components_memo(
+        input,
+        HealthType::Maint,
+        memo.as_deref_mut().map(|m| (m, &all as &dyn Fn(u16) -> bool)),
+    )
+    .map_risk()?;
+    Ok((memo, end, maint))
 }
 
 /// S2-12: no price of an asset carrying a material share of the account (its exposure worth at
@@ -178,12 +206,15 @@ pub fn priced(l: &HealthAccounts, asset_index: u16, max_deviation_bps: u16) -> R
 /// After the step: the liquidator's Init health must be >= 0; the liquidated account's
 /// LiquidationEnd health must have risen (unless it is insolvent: negative equity at oracle prices,
 /// which no step can restore); its episode ends at LiquidationEnd >= 0, else starts or continues.
-/// Returns (liquidated LiquidationEnd after, liquidator Init after).
+/// `touched`: the two assets whose positions the step moved (their risk groups' option grids are
+/// recomputed, the others reused from the memo). Returns (liquidated LiquidationEnd after,
+/// liquidator Init after).
 #[inline(never)]
 pub fn finish(
     s: &mut LiqStart,
     liqee: &AccountLoader<MarginAccount>,
     liqor: &AccountLoader<MarginAccount>,
+    touched: [u16; 2],
     now: i64,
 ) -> Result<(Fx, Fx)> {
     let liqor_init = {
@@ -194,10 +225,18 @@ pub fn finish(
     require!(liqor_init >= Fx::ZERO, BallastError::HealthMustBePositive);
     let mut e = liqee.load_mut()?;
     s.liqee.fill_input(&e, &mut s.input)?;
-    let end_after = health(&s.input, HealthType::LiquidationEnd).map_risk()?;
+    let groups = touched_groups(&s.input, touched);
+    let reuse = |g: u16| !groups.contains(&Some(g));
+    let memo = s.memo.as_deref_mut().map(|m| (m, &reuse as &dyn Fn(u16) -> bool));
+    let end_after = health_components_memo(&s.input, HealthType::LiquidationEnd, memo).map_risk()?.health;
     require!(end_after > s.end_before || s.insolvent, BallastError::WorseHealthPostLiquidation);
     crate::transitions::liquidation::track_episode(&mut e, end_after, s.episode, now);
     Ok((end_after, liqor_init))
+}
+
+/// The risk groups of the `touched` assets in `input` (None: not in the input).
+pub fn touched_groups(input: &HealthInput, touched: [u16; 2]) -> [Option<u16>; 2] {
+    touched.map(|ai| input.find(ai).map(|i| input.assets[i].risk_group))
 }
 
 /// Computes the step with the planner ([`plan_token_step`]): fee with its ramp, the liquidated

@@ -14,7 +14,7 @@ use crate::risk::num::{bps_frac, scale_price, value};
 use crate::risk::options::grid::value_now;
 use crate::risk::options::settle::{settlement_price, settlement_value, MAX_SAMPLES};
 use crate::risk::perp::{long_delta, reduces};
-use crate::risk::{health, AssetRisk, Fx, HealthInput, HealthType, Price, Round};
+use crate::risk::{AssetRisk, Fx, HealthInput, HealthType, Price, Round};
 use crate::state::*;
 
 /// An option series: (underlying, expiry, strike, kind).
@@ -270,7 +270,14 @@ impl TakeOverPrice<'_> {
 /// take-over of `k` contracts of `p.series` with `cash` paid (to it for a long, by it for a short):
 /// the option-book entry shrinks and the quote exposure moves in place (the caller rebuilds the
 /// input afterwards). The program's minimality check and the keeper's sizing both use it.
-pub fn end_after_take_over(input: &mut HealthInput, p: &TakeOverPrice, k: u64, cash: u64, qi: u16) -> Result<Fx> {
+pub fn end_after_take_over(
+    input: &mut HealthInput,
+    p: &TakeOverPrice,
+    k: u64,
+    cash: u64,
+    qi: u16,
+    memo: Option<crate::risk::options::grid::MemoUse>,
+) -> Result<Fx> {
     let e = input.find(p.series.asset_index).ok_or(BallastError::InvalidHealthAccounts)?;
     let q = input.find(qi).ok_or(BallastError::InvalidHealthAccounts)?;
     let seconds = p.series.expiry.checked_sub(p.now).ok_or(BallastError::MathOverflow)?;
@@ -287,7 +294,7 @@ pub fn end_after_take_over(input: &mut HealthInput, p: &TakeOverPrice, k: u64, c
     let spot = input.exposures[q].spot;
     input.exposures[q].spot =
         if p.long { spot.checked_add(c) } else { spot.checked_sub(c) }.ok_or(BallastError::MathOverflow)?;
-    health(input, HealthType::LiquidationEnd).map_risk()
+    crate::risk::health_components_memo(input, HealthType::LiquidationEnd, memo).map_risk().map(|c| c.health)
 }
 
 /// What a liquidator's take-over of an option position did.
