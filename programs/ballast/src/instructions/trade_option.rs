@@ -60,13 +60,9 @@ pub fn handler<'info>(
     let a = &ctx.accounts;
     check_request(a, &order, now)?;
     let (ai, qi) = indexes(&a.market)?;
-    let (bh, sh) = split_health(ctx.remaining_accounts, buyer_health_accounts)?;
-    let group = a.market.group.key();
-    let side = |account, health| TradeSide { account, health, fee_bps: 0 };
-    let mut lb = load_side(&group, &side(&a.buyer, bh), ai, qi, now)?;
-    let mut ls = load_side(&group, &side(&a.seller, sh), ai, qi, now)?;
     let series =
         Series { asset_index: ai, expiry: order.expiry, strike: Price::from_bits(order.strike_bits), kind: order.kind };
+    let [mut lb, mut ls] = load_both(a, ctx.remaining_accounts, buyer_health_accounts, &series, &order, now)?;
     let (fill, model, oracle) = price(&a.market, &lb, &series, &order, now)?;
     let (traded, bank) = settle(&a.market, &a.buyer, &a.seller, &fill, oracle, now)?;
     refresh(&mut lb, qi, &bank)?;
@@ -161,6 +157,38 @@ fn settle(
         now,
     )?;
     Ok((t, quote.bank.state()))
+}
+
+/// Both sides' health accounts and engine inputs (a side's pre-trade Init health only when its
+/// trade only shrinks its position).
+#[inline(never)]
+fn load_both<'info>(
+    a: &TradeOption<'info>,
+    remaining: &[AccountInfo<'info>],
+    buyer_health_accounts: u8,
+    series: &Series,
+    order: &OptionOrder,
+    now: i64,
+) -> Result<[Loaded; 2]> {
+    let (bh, sh) = split_health(remaining, buyer_health_accounts)?;
+    let group = a.market.group.key();
+    let (ai, qi) = (series.asset_index, a.market.quote.load()?.asset_index);
+    let rb = option_reduces(&a.buyer, series, order.contracts, true)?;
+    let rs = option_reduces(&a.seller, series, order.contracts, false)?;
+    let lb = load_side(&group, &TradeSide { account: &a.buyer, health: bh, fee_bps: 0 }, ai, qi, now, rb)?;
+    let ls = load_side(&group, &TradeSide { account: &a.seller, health: sh, fee_bps: 0 }, ai, qi, now, rs)?;
+    Ok([lb, ls])
+}
+
+/// Whether buying (`buy`) or selling `contracts` of `series` only shrinks the account's position.
+fn option_reduces(account: &AccountLoader<MarginAccount>, series: &Series, contracts: u64, buy: bool) -> Result<bool> {
+    let a = account.load()?;
+    let strike = Price128::from_price(series.strike);
+    let old = a.option_slot(series.asset_index, series.expiry, strike, series.kind).map_or(0, |s| a.options[s].size);
+    Ok(i64::try_from(contracts)
+        .ok()
+        .and_then(|n| if buy { old.checked_add(n) } else { old.checked_sub(n) })
+        .is_some_and(|new| crate::risk::perp::reduces(old, new)))
 }
 
 /// A side's loaded view after the trade: the quote bank moved.

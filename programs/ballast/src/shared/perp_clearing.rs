@@ -93,17 +93,26 @@ pub(crate) struct Loaded {
     pub accounts: Box<HealthAccounts>,
     /// Engine input.
     pub input: Box<HealthInput>,
-    /// Init health before the trade.
-    pub pre_init: Fx,
+    /// Init health before the trade, computed only for a side whose trade only shrinks its
+    /// position (the only case the health rule reads it: an Init evaluation of an account with
+    /// options is costly).
+    pub pre_init: Option<Fx>,
 }
 
 #[inline(never)]
-pub(crate) fn load_side(group: &Pubkey, side: &TradeSide, ai: u16, qi: u16, now: i64) -> Result<Loaded> {
+pub(crate) fn load_side(
+    group: &Pubkey,
+    side: &TradeSide,
+    ai: u16,
+    qi: u16,
+    now: i64,
+    will_reduce: bool,
+) -> Result<Loaded> {
     let account = side.account.load()?;
     let accounts =
         load_health_accounts(const { Priced::of(Action::Trade) }, group, &account, &[ai, qi], side.health, now)?;
     let input = accounts.health_input(&account)?;
-    let pre_init = health(&input, HealthType::Init).map_risk()?;
+    let pre_init = if will_reduce { Some(health(&input, HealthType::Init).map_risk()?) } else { None };
     Ok(Loaded { accounts, input, pre_init })
 }
 
@@ -136,7 +145,9 @@ pub(crate) fn post_health(l: &mut Loaded, account: &AccountLoader<MarginAccount>
     let mut account = account.load_mut()?;
     l.accounts.fill_input(&account, &mut l.input)?;
     let post = health(&l.input, HealthType::Init).map_risk()?;
-    require!(passes_health_rule(post, reduced.then_some(l.pre_init)), BallastError::HealthMustBePositive);
+    // A side predicted not to reduce has no pre-trade figure and must reach Init >= 0.
+    let pre = if reduced { l.pre_init } else { None };
+    require!(passes_health_rule(post, pre), BallastError::HealthMustBePositive);
     transitions::liquidation::end_episode_if_healthy(&mut account, post);
     Ok(post)
 }
@@ -205,10 +216,21 @@ fn prepare(
     require!(buyer.account.key() != seller.account.key(), BallastError::SameAccount);
     let (ai, qi) = m.indexes()?;
     let group = m.group.key();
-    let lb = load_side(&group, buyer, ai, qi, now)?;
-    let ls = load_side(&group, seller, ai, qi, now)?;
+    let lb = load_side(&group, buyer, ai, qi, now, perp_reduces(buyer.account, ai, lots, true)?)?;
+    let ls = load_side(&group, seller, ai, qi, now, perp_reduces(seller.account, ai, lots, false)?)?;
     let oracle = lb.accounts.get(ai).ok_or(BallastError::InvalidHealthAccounts)?.oracle;
     Ok((ai, qi, [lb, ls], oracle))
+}
+
+/// Whether buying (`buy`) or selling `lots` only shrinks the account's perp position in `ai` (the
+/// rule of [`crate::transitions::perp::LotsMoved::reduces`], before the trade).
+fn perp_reduces(account: &AccountLoader<MarginAccount>, ai: u16, lots: u64, buy: bool) -> Result<bool> {
+    let a = account.load()?;
+    let old = a.perp_slot(ai).map_or(0, |s| a.perps[s].base_lots);
+    Ok(i64::try_from(lots)
+        .ok()
+        .and_then(|n| if buy { old.checked_add(n) } else { old.checked_sub(n) })
+        .is_some_and(|new| crate::risk::perp::reduces(old, new)))
 }
 
 /// Refreshes both loaded views and checks both sides' health rule; returns their Init health.
