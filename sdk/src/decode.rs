@@ -67,6 +67,11 @@ pub fn margin_account(raw: &RawAccount) -> Result<Box<MarginAccount>> {
     decode(raw).map(Box::new)
 }
 
+/// Decodes an option expiry's settlement record.
+pub fn option_settlement(raw: &RawAccount) -> Result<ballast::state::OptionSettlement> {
+    decode(raw)
+}
+
 /// Decodes a signed order's fill record.
 pub fn order_record(raw: &RawAccount) -> Result<OrderRecord> {
     decode(raw)

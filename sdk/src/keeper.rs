@@ -48,6 +48,9 @@ pub struct Report {
     pub settlements: u32,
     /// Bankruptcy resolutions sent.
     pub bankruptcies: u32,
+    /// Option settle-crank instructions sent (samples recorded, expiries settled, positions
+    /// settled).
+    pub option_settlements: u32,
     /// Debt removed by bankruptcy resolutions, per asset index, native units (what the insurance
     /// fund paid plus what depositors bore).
     pub bad_debt: std::collections::BTreeMap<u16, u64>,
@@ -270,7 +273,7 @@ impl Keeper {
         let views = self.sweep(t, cache, r)?;
         // The Assets as the sweep read them (one batched read per round, not one call per asset).
         let assets = cache.assets()?;
-        let mut acted = false;
+        let mut acted = self.settle_options(t, &views, &assets, r)?;
         for v in views.iter().filter(|v| v.key != self.liqor) {
             // Liquidate while there is something to take; an account left with debts only is
             // resolved as bankrupt.
@@ -316,6 +319,9 @@ impl Keeper {
         // The sweep's bytes chose this account; the plan uses the bytes as they are now.
         let liqee = decode::margin_account(&require_account(t, &v.key)?)?;
         let now = t.now()?;
+        if self.liquidate_options(t, v, &liqee, &liqor, assets, now, r)? {
+            return Ok(true);
+        }
         let lot = |i: u16| assets[i as usize].perp.base_lot_size;
         let mut perps: Vec<_> = liqee.perps.iter().filter(|p| p.asset_index != FREE_SLOT && p.base_lots != 0).collect();
         perps.sort_by_key(|p| {
@@ -354,6 +360,126 @@ impl Keeper {
             }
         }
         Ok(false)
+    }
+
+    /// One option take-over on `v` (short options first, the program's order), sized with the
+    /// program's own `end_after_take_over` to the LiquidationEnd target
+    /// ([`crate::options::liquidation_contracts`]); a step that would not raise the account's health
+    /// (unless it is insolvent) is not sent.
+    #[allow(clippy::too_many_arguments)]
+    fn liquidate_options(
+        &self,
+        t: &mut dyn Transport,
+        v: &View,
+        liqee: &MarginAccount,
+        liqor: &MarginAccount,
+        assets: &[Asset],
+        now: i64,
+        r: &mut Report,
+    ) -> Result<bool> {
+        let mut slots: Vec<(usize, i64)> = crate::options::positions(liqee).iter().map(|(i, o)| (*i, o.size)).collect();
+        slots.sort_by_key(|(_, size)| *size >= 0);
+        for (slot, size) in slots {
+            let m = liqee.options[slot].asset_index;
+            let Ok((s, ee, or)) = self.start(t, liqee, liqor, &[m, QUOTE_ASSET_INDEX], assets, now) else { continue };
+            let base = u32::from(assets[m as usize].option.liquidation_fee_bps);
+            let fee = s.config.schedule().fee_bps(base, s.elapsed);
+            let raws: Vec<RawAccount> = ee.iter().map(|k| require_account(t, k)).collect::<Result<_>>()?;
+            let Ok((n, end)) = crate::options::plan_option_liquidation(&self.group, liqee, &raws, now, slot, fee)
+            else {
+                continue;
+            };
+            let n = if s.close_out || s.insolvent { size.unsigned_abs() } else { n };
+            if !(s.insolvent || s.close_out || end > s.end_before) {
+                continue;
+            }
+            let ix = crate::options::liquidate_option(&self.parties(&v.key, &ee, &or), m, slot as u8, n);
+            if self.send(t, &[ix], true, r) {
+                r.liquidations += 1;
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The options settle crank (catalogue PX-05): for every listed expiry that has passed, records
+    /// a settlement sample when the oracle's price is inside the window and spaced from the last
+    /// one, fixes the settlement price once the window has closed, and settles every position of a
+    /// settled expiry, shorts first (they pay the pot the longs are paid from). Each instruction is
+    /// checked with the program's own rules before it is sent.
+    fn settle_options(&self, t: &mut dyn Transport, views: &[View], assets: &[Asset], r: &mut Report) -> Result<bool> {
+        use ballast::risk::options::settle::settlement_price;
+        let now = t.now()?;
+        let mut acted = false;
+        for a in assets.iter().filter(|a| a.option.contract_size != 0) {
+            for (slot, e) in a.option.expiries.iter().enumerate() {
+                let expiry = e.smile.expiry;
+                if expiry == 0 || expiry > now {
+                    continue;
+                }
+                let key = pda::option_settlement(&self.group, a.asset_index, expiry).0;
+                let record = t.get_account(&key)?.map(|raw| decode::option_settlement(&raw)).transpose()?;
+                if a.option.settlement(slot).is_none() {
+                    let m = &a.option;
+                    let rule = m.settlement_rule();
+                    let samples = record.as_ref().map(|s| s.samples()).unwrap_or_default();
+                    let count = record.as_ref().map_or(0, |s| usize::from(s.count));
+                    if settlement_price(&samples[..count], expiry, now, &rule).ok().flatten().is_some() {
+                        let ix = crate::options::settle_option_expiry(&self.group, a.asset_index, expiry);
+                        let ok = self.send(t, &[ix], false, r);
+                        r.option_settlements += ok as u32;
+                        acted |= ok;
+                        continue;
+                    }
+                    let end = expiry.saturating_add(i64::from(m.settle_window_secs));
+                    let Some(raw) = t.get_account(&a.oracle.address)? else { continue };
+                    let Ok(p) = ballast::oracle::read_oracle(
+                        &a.oracle,
+                        &a.oracle.address,
+                        &raw.owner,
+                        raw.data.bytes(),
+                        a.decimals,
+                        now,
+                    ) else {
+                        continue;
+                    };
+                    let last = count.checked_sub(1).map(|i| samples[i].ts);
+                    let spaced =
+                        last.is_none_or(|l| p.publish_time >= l.saturating_add(i64::from(m.settle_spacing_secs)));
+                    if count < samples.len() && (expiry..=end).contains(&p.publish_time) && spaced {
+                        let ix = crate::options::record_option_sample(
+                            &self.group,
+                            a.asset_index,
+                            &a.oracle.address,
+                            &self.payer.pubkey(),
+                            expiry,
+                        );
+                        let ok = self.send(t, &[ix], false, r);
+                        r.option_settlements += ok as u32;
+                        acted |= ok;
+                    }
+                    continue;
+                }
+                // Settled: every position, shorts first.
+                let mut held: Vec<(Pubkey, usize, i64)> = Vec::new();
+                for v in views {
+                    for (i, o) in crate::options::positions(&v.account) {
+                        if o.asset_index == a.asset_index && o.expiry == expiry {
+                            held.push((v.key, i, o.size));
+                        }
+                    }
+                }
+                held.sort_by_key(|(_, _, size)| *size >= 0);
+                for (account, i, _) in held {
+                    let ix =
+                        crate::options::settle_option_position(&self.group, a.asset_index, &account, expiry, i as u8);
+                    let ok = self.send(t, &[ix], false, r);
+                    r.option_settlements += ok as u32;
+                    acted |= ok;
+                }
+            }
+        }
+        Ok(acted)
     }
 
     /// Settles the unsettled perp PnL of an unhealthy account into its quote balance against

@@ -188,6 +188,19 @@ pub fn liquidation_contracts(
     slot: usize,
     fee_bps: u32,
 ) -> crate::Result<u64> {
+    plan_option_liquidation(group, liqee, raws, now, slot, fee_bps).map(|(n, _)| n)
+}
+
+/// [`liquidation_contracts`] with the account's LiquidationEnd health after taking that many
+/// contracts (what the program requires to rise).
+pub fn plan_option_liquidation(
+    group: &Pubkey,
+    liqee: &MarginAccount,
+    raws: &[crate::decode::RawAccount],
+    now: i64,
+    slot: usize,
+    fee_bps: u32,
+) -> crate::Result<(u64, ballast::risk::Fx)> {
     use ballast::transitions::option::{end_after_take_over, Series, TakeOverPrice};
     let program = |e: anchor_lang::error::Error| crate::SdkError::Program(e.to_string());
     let o = liqee.options.get(slot).filter(|o| o.asset_index != FREE_SLOT && o.size != 0);
@@ -205,8 +218,9 @@ pub fn liquidation_contracts(
         end_after_take_over(&mut input, &price, k, cash, QUOTE_ASSET_INDEX, None).map_err(program)
     };
     let held = o.size.unsigned_abs();
-    if end(held)? < ballast::risk::Fx::ZERO {
-        return Ok(held);
+    let all = end(held)?;
+    if all < ballast::risk::Fx::ZERO {
+        return Ok((held, all));
     }
     // end(lo) < 0 <= end(hi); the answer is the first k with end(k) >= 0.
     let (mut lo, mut hi) = (0u64, held);
@@ -218,5 +232,5 @@ pub fn liquidation_contracts(
             hi = mid;
         }
     }
-    Ok(hi)
+    Ok((hi, end(hi)?))
 }

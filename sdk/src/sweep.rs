@@ -13,7 +13,9 @@
 use std::collections::HashMap;
 
 use anchor_lang::prelude::Pubkey;
-use ballast::health_accounts::{check_asset, fill_input_from, loaded_asset, price_or_fallback, LoadedAsset};
+use ballast::health_accounts::{
+    check_asset, fill_input_from, fill_options, loaded_asset, price_or_fallback, LoadedAsset, OptionSurface,
+};
 use ballast::oracle::read_oracle;
 use ballast::risk::liquidation::liquidatable_with;
 use ballast::risk::{health, Fx, HealthInput, HealthType, Price};
@@ -33,6 +35,9 @@ pub struct PriceBook {
     /// Entry per asset index, or why the asset cannot be loaded now (an account holding it cannot
     /// be evaluated, as the program could not load its health accounts).
     entries: Vec<std::result::Result<LoadedAsset, String>>,
+    /// Option surface per asset index (assets with an option market), as the program's loader
+    /// keeps them.
+    surfaces: Vec<Option<OptionSurface>>,
 }
 
 /// What a sweep decided about one account.
@@ -65,7 +70,16 @@ impl PriceBook {
             .enumerate()
             .map(|(i, raw)| Self::load_one(group, now, i as u16, raw, &oracle).map_err(|e| e.to_string()))
             .collect();
-        PriceBook { group: *group, now, entries }
+        let surfaces = assets
+            .iter()
+            .map(|raw| {
+                load_pod::<Asset>(&raw.owner, raw.data.bytes())
+                    .ok()
+                    .filter(|a| a.option.contract_size != 0)
+                    .map(OptionSurface::of)
+            })
+            .collect();
+        PriceBook { group: *group, now, entries, surfaces }
     }
 
     fn load_one<'a>(
@@ -128,7 +142,10 @@ impl PriceBook {
         for (slot, &i) in entries.iter_mut().zip(list.as_slice()) {
             *slot = Some(self.entry(i)?);
         }
-        fill_input_from(entries.iter().flatten().copied(), account, input).map_err(|e| SdkError::Program(e.to_string()))
+        fill_input_from(entries.iter().flatten().copied(), account, input)
+            .map_err(|e| SdkError::Program(e.to_string()))?;
+        let surface = |ai: u16| self.surfaces.get(ai as usize).and_then(|s| s.as_ref());
+        fill_options(account, surface, self.now, input).map_err(|e| SdkError::Program(e.to_string()))
     }
 
     /// Maint health of `account` and the program's liquidatability predicate (LiquidationEnd
@@ -377,6 +394,23 @@ mod tests {
 
     fn book_of(m: &Market, extra: &[RawAccount]) -> PriceBook {
         PriceBook::load(&m.group, NOW, &m.assets, |k| m.oracles.iter().chain(extra).find(|o| o.key == *k))
+    }
+
+    /// An account holding options (8 on 8 underlyings): the book builds the same option book as the
+    /// loader, so every health type is the loader's, bit for bit, and differs from the figure
+    /// without the options.
+    #[test]
+    fn sweep_equals_the_loader_with_options() {
+        let m = Market::new(16, NOW);
+        let book = book_of(&m, &[]);
+        let plain = m.account(Shape { tokens: 14, perps: 8 }, 0);
+        let mut acc = m.account(Shape { tokens: 14, perps: 8 }, 0);
+        crate::synthetic::with_options(&mut acc, 8, NOW);
+        let want = loader(&m, &acc, &m.health_accounts(&acc)).expect("loader");
+        let (_, got) = book_figures(&book, &acc).expect("book");
+        assert_eq!(got, want);
+        let (_, without) = book_figures(&book, &plain).expect("book");
+        assert_ne!(got, without, "the options count");
     }
 
     /// Every shape, healthy, borrowing and liquidatable accounts, inside and outside a liquidation

@@ -471,3 +471,44 @@ fn px_08_pin_risk_at_expiry_settles_at_zero_for_both_kinds() {
     assert!(contracts(&mut env, &w).is_empty() && contracts(&mut env, &b).is_empty());
     assert_eq!(env.asset_state(SOL).option.expiries[0].open_interest, 0);
 }
+
+/// The keeper liquidates an options account (shorts first, sized to the target, nothing refused)
+/// and runs the settle crank after expiry: samples every minute, the settlement, every position.
+#[test]
+fn the_keeper_liquidates_options_and_settles_the_expiry() {
+    let (mut env, liqor, b, expiry) = setup();
+    let liqee = env.user(5);
+    env.fund_and_deposit(&liqee, USDC, 1_000_000_000);
+    env.fund_and_deposit(&b, SOL, 10_000_000_000);
+    let put = premium(false, 100.0, 90.0, 0.6, 30.0);
+    trade(&mut env, &b, &liqee, so::order(expiry, strike(90.0), 1, 2_000, put)).unwrap();
+    env.borrow(&liqee, SOL, 2_000_000_000).unwrap();
+    let mut price = 100.0;
+    while healths(&mut env, &liqee)[1] >= Fx::ZERO {
+        price -= 4.0;
+        advance(&mut env, price);
+    }
+    let k = keeper(&env, &liqor);
+    let r = k.run(&mut env.bank, 10).unwrap();
+    assert!(r.liquidations > 0 && r.refused.is_empty(), "{r:?}");
+    assert!(!r.still_liquidatable.contains(&liqee.account), "{r:?}");
+    assert!(contracts(&mut env, &liqor).iter().any(|c| *c < 0), "the liquidator took over short puts");
+    // Expiry: the crank records a sample each minute, then settles the expiry and every position.
+    for i in 0..6i64 {
+        env.set_time(expiry + 60 * i);
+        env.set_price(USDC, 1.0);
+        env.set_price(SOL, price);
+        let r = k.run(&mut env.bank, 3).unwrap();
+        assert!(r.refused.is_empty(), "{r:?}");
+    }
+    env.set_time(expiry + 1_800);
+    env.set_price(USDC, 1.0);
+    env.set_price(SOL, price);
+    let r = k.run(&mut env.bank, 5).unwrap();
+    assert!(r.option_settlements > 0 && r.refused.is_empty(), "{r:?}");
+    for u in [&liqee, &b, &liqor] {
+        assert!(contracts(&mut env, u).is_empty(), "every position settled");
+    }
+    let m = env.asset_state(SOL).option;
+    assert_eq!((m.open_interest, m.expiries[0].open_interest), (0, 0));
+}
