@@ -380,7 +380,14 @@ impl Keeper {
         let mut slots: Vec<(usize, i64)> = crate::options::positions(liqee).iter().map(|(i, o)| (*i, o.size)).collect();
         slots.sort_by_key(|(_, size)| *size >= 0);
         for (slot, size) in slots {
-            let m = liqee.options[slot].asset_index;
+            let o = liqee.options[slot];
+            let m = o.asset_index;
+            // The liquidator must hold the series already or have a free option slot.
+            let room = liqor.option_slot(m, o.expiry, o.strike, o.kind).is_some()
+                || liqor.options.iter().any(|x| x.asset_index == FREE_SLOT);
+            if !room {
+                continue;
+            }
             let Ok((s, ee, or)) = self.start(t, liqee, liqor, &[m, QUOTE_ASSET_INDEX], assets, now) else { continue };
             let base = u32::from(assets[m as usize].option.liquidation_fee_bps);
             let fee = s.config.schedule().fee_bps(base, s.elapsed);

@@ -22,8 +22,8 @@ fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instructi
 }
 
 /// Default option market parameters for a contract of `contract_size` base native units: strikes
-/// from 20% to 500% of the price, premium band 5% of the price, fee 3 bps and liquidation fee 10 bps
-/// of the underlying's notional, smile changes of at most 10% per update, settlement the median of
+/// from 20% to 500% of the price, premium band 5% of the price, fee 3 bps of the underlying's
+/// notional, liquidation fee 5% of the taken options' value plus (shorts) their short-option minimum, smile changes of at most 10% per update, settlement the median of
 /// at least 5 samples spaced 60 s apart over 30 minutes with confidence within 1%, the default
 /// grid ([`OptionRiskConfig::DEFAULT`]), enabled.
 pub fn default_params(contract_size: u64) -> OptionMarketParams {
@@ -38,7 +38,7 @@ pub fn default_params(contract_size: u64) -> OptionMarketParams {
         max_vol_change_bps: 1_000,
         price_band_bps: 500,
         taker_fee_bps: 3,
-        liquidation_fee_bps: 10,
+        liquidation_fee_bps: 500,
         settle_max_conf_bps: 100,
         settle_min_samples: 5,
         flags: OPTION_FLAG_ENABLED,

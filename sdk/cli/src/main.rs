@@ -6,6 +6,7 @@ mod keeper;
 mod metrics;
 mod migrate;
 mod sim_crash;
+mod sim_options;
 mod sim_perps;
 mod simulate;
 mod tx_sizes;

@@ -202,6 +202,27 @@ impl Crash {
             total.refused.extend(r.refused);
         }
         if !total.still_liquidatable.is_empty() {
+            for k in &total.still_liquidatable {
+                let acc = decode::margin_account(&require_account(bank, k)?)?;
+                eprintln!(
+                    "DEBUG {k}: tokens {:?} perps {:?} options {:?}",
+                    acc.tokens
+                        .iter()
+                        .filter(|t| t.asset_index != u16::MAX)
+                        .map(|t| (t.asset_index, t.indexed.fx().to_num::<f64>()))
+                        .collect::<Vec<_>>(),
+                    acc.perps
+                        .iter()
+                        .filter(|t| t.asset_index != u16::MAX)
+                        .map(|t| (t.asset_index, t.base_lots))
+                        .collect::<Vec<_>>(),
+                    acc.options
+                        .iter()
+                        .filter(|t| t.asset_index != u16::MAX)
+                        .map(|t| (t.expiry, t.strike.price().to_num::<f64>() * 1000.0, t.kind, t.size))
+                        .collect::<Vec<_>>()
+                );
+            }
             return Err(SdkError::Program(format!(
                 "{} accounts left liquidatable ({:?}); the keeper's last refusals: {:?}",
                 total.still_liquidatable.len(),

@@ -320,6 +320,8 @@ pub fn run(a: Args) -> Result<()> {
 
     // Perps on SOL and BTC: makers quote signed orders, takers fill them, pairs block-trade.
     let mut perps = crate::sim_perps::Perps::enable(&mut bank, &payer, &admin, group, &markets)?;
+    // Options on SOL: makers quote the surface, takers write covered calls, collars and straddles.
+    let mut options = crate::sim_options::Options::enable(&mut bank, &payer, &admin, group, markets[1].price, now)?;
 
     // Price path: one hour per step; traders withdraw and re-deposit, trade perps and settle PnL.
     let mut withdrawals = 0u32;
@@ -337,6 +339,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         pb.set_message(format!("step {step}: SOL {:.2} BTC {:.0}", markets[1].price, markets[2].price));
         perps.step(&mut bank, &payer, &traders, &markets, &mut rng, now)?;
+        options.step(&mut bank, &payer, &admin, &traders, &markets, &mut rng, now)?;
         for tr in traders.iter() {
             if rng.unit() > 0.25 {
                 continue;
@@ -374,6 +377,7 @@ pub fn run(a: Args) -> Result<()> {
     }
     pb.finish_with_message("done");
     // The crash: SOL and BTC fall hour by hour; the keeper liquidates; bad debt is resolved.
+    options.spike(&mut bank, &payer, &admin, now)?;
     let accounts: Vec<Pubkey> = traders.iter().map(|t| t.account).collect();
     crash.run(&mut bank, &payer, &mut markets, &accounts, &mut now, a.crash_hours)?;
 
@@ -385,6 +389,7 @@ pub fn run(a: Args) -> Result<()> {
     );
     println!("withdrawals {withdrawals}, re-deposits {deposits} during the path");
     perps.report(&mut bank, &traders, crash.liqor(), &markets)?;
+    options.report(&mut bank, &traders, &markets, now)?;
     println!();
     println!(
         "{:>6} {:>16} {:>16} {:>16} {:>16}",

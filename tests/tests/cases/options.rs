@@ -313,7 +313,7 @@ fn option_liquidation_goes_first_short_first_and_stops_at_the_target() {
     // The step the SDK sizes is accepted; one more contract is refused as beyond the target.
     let raws = env.health_raw(&liqee.account);
     let now = env.now();
-    let fee_bps = env.group_state().liquidation.schedule().fee_bps(10, 0);
+    let fee_bps = env.group_state().liquidation.schedule().fee_bps(500, 0);
     let n = so::liquidation_contracts(&env.group, &acc, &raws, now, short_slot, fee_bps).unwrap();
     assert!(n > 1 && n < 2_000, "a partial step: {n}");
     let too_many = so::liquidate_option(&parties(&env, &liqor, &liqee, &ee, &or), SOL, short_slot as u8, n + 1);

@@ -61,8 +61,8 @@ pub struct OptionMarketParams {
     pub price_band_bps: u16,
     /// Fee each side of a trade pays, bps of the underlying's notional at the oracle.
     pub taker_fee_bps: u16,
-    /// Fee a liquidated account pays the liquidator per option contract taken over, bps of the
-    /// underlying's notional at the oracle.
+    /// Fee a liquidated account pays the liquidator on option contracts taken over, bps of their
+    /// model value plus, for shorts, their short-option minimum (with the group's ramp).
     pub liquidation_fee_bps: u16,
     /// Largest confidence of a settlement sample, bps of its price.
     pub settle_max_conf_bps: u16,
@@ -102,7 +102,7 @@ pub struct OptionMarket {
     pub price_band_bps: u16,
     /// Trading fee per side, bps of the underlying's notional.
     pub taker_fee_bps: u16,
-    /// Liquidation fee, bps of the underlying's notional.
+    /// Liquidation fee, bps of the taken contracts' value plus (shorts) their short-option minimum.
     pub liquidation_fee_bps: u16,
     /// Largest confidence of a settlement sample, bps.
     pub settle_max_conf_bps: u16,

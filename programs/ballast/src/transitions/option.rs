@@ -230,7 +230,8 @@ pub fn trade_option(
 }
 
 /// The price of a liquidator's take-over of an option position: the engine's model value
-/// ([`model_value`]) moved by the fee (`fee_bps` of the underlying's notional, with its ramp)
+/// ([`model_value`]) moved by the fee (`fee_bps`, with its ramp, of the option's value plus, for a
+/// short, its short-option minimum: [`TakeOverPrice::cash`])
 /// against the liquidated account.
 #[derive(Clone, Copy, Debug)]
 pub struct TakeOverPrice<'a> {
@@ -251,10 +252,22 @@ pub struct TakeOverPrice<'a> {
 impl TakeOverPrice<'_> {
     /// (cash, fee) of `k` contracts, quote native units: for a long, what the liquidator pays (the
     /// value less the fee, at least 0, rounded down); for a short, what the liquidated account
-    /// pays (the value plus the fee, rounded up).
+    /// pays (the value plus the fee, rounded up). The fee is `fee_bps` of the option's risk, not of
+    /// the underlying's notional: of its value, plus for a short its short-option minimum (the
+    /// least the grid charges for it). A fee on notional could exceed what taking over a far
+    /// out-of-the-money short frees, so the step could never raise health and the account would
+    /// stay liquidatable with nothing to take.
     pub fn cash(&self, k: u64) -> Result<(u64, u64)> {
         let v = model_value(self.surface, self.series, k, self.long, self.entry, self.now)?;
-        let fee = notional_bps(self.entry.oracle_price, k, self.surface.contract_size, self.fee_bps, Round::Up)?;
+        let minimum = if self.long {
+            Fx::ZERO
+        } else {
+            let bps = u32::from(self.surface.risk.short_minimum_bps);
+            notional_bps(self.entry.oracle_price, k, self.surface.contract_size, bps, Round::Up)?
+        };
+        let base = v.checked_abs().and_then(|a| a.checked_add(minimum)).ok_or(BallastError::MathOverflow)?;
+        let fee = crate::risk::num::mul(base, bps_frac(self.fee_bps, Round::Up), Round::Up)
+            .ok_or(BallastError::MathOverflow)?;
         let c = if self.long {
             v.checked_sub(fee).ok_or(BallastError::MathOverflow)?.max(Fx::ZERO).checked_floor()
         } else {
