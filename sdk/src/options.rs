@@ -234,3 +234,31 @@ pub fn plan_option_liquidation(
     }
     Ok((hi, end(hi)?))
 }
+
+/// Black-76 per unit of the underlying in f64, for quoting premiums off chain (a maker's quote must
+/// fall inside the program's band around its fixed-point model value; this is within about 1e-7 of
+/// it). `years`: time to expiry; `vol`: annual volatility, fraction.
+pub fn reference_price(call: bool, forward: f64, strike: f64, vol: f64, years: f64) -> f64 {
+    let s = vol * years.max(1e-12).sqrt();
+    let d1 = (forward / strike).ln() / s + s / 2.0;
+    let d2 = d1 - s;
+    if call {
+        forward * norm_cdf(d1) - strike * norm_cdf(d2)
+    } else {
+        strike * norm_cdf(-d2) - forward * norm_cdf(-d1)
+    }
+}
+
+/// The standard normal CDF by the Abramowitz-Stegun 7.1.26 erfc (|error| < 1.5e-7).
+fn norm_cdf(x: f64) -> f64 {
+    let z = x.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let erfc = t
+        * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
+        * (-z * z).exp();
+    if x >= 0.0 {
+        1.0 - erfc / 2.0
+    } else {
+        erfc / 2.0
+    }
+}

@@ -49,33 +49,6 @@ fn smile(expiry: i64, atm_bps: u32) -> VolSmile {
     VolSmile { expiry, atm_vol_bps: atm_bps, min_vol_bps: 1_000, skew_bps: -2_000, curvature_bps: 3_000 }
 }
 
-/// Black-76 per unit of the underlying (f64, to quote premiums inside the program's band).
-fn black(call: bool, f: f64, k: f64, vol: f64, years: f64) -> f64 {
-    let n = |x: f64| 0.5 * libm_erfc(-x / std::f64::consts::SQRT_2);
-    let s = vol * years.max(1e-9).sqrt();
-    let d1 = (f / k).ln() / s + s / 2.0;
-    let d2 = d1 - s;
-    if call {
-        f * n(d1) - k * n(d2)
-    } else {
-        k * n(-d2) - f * n(-d1)
-    }
-}
-
-/// erfc (Abramowitz-Stegun 7.1.26, |error| < 1.5e-7).
-fn libm_erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.327_591_1 * z);
-    let y = t
-        * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
-        * (-z * z).exp();
-    if x >= 0.0 {
-        y
-    } else {
-        2.0 - y
-    }
-}
-
 impl Options {
     /// Configures SOL's option market (the crank's window is six hours of hourly samples: the
     /// simulation moves an hour per step) and lists the two expiries.
@@ -142,7 +115,7 @@ impl Options {
         let vol = ((s.atm_vol_bps as f64 + s.skew_bps as f64 * m + s.curvature_bps as f64 * m * m) / 1e4)
             .max(s.min_vol_bps as f64 / 1e4);
         let years = (expiry - now) as f64 / 31_557_600.0;
-        let premium = (black(call, spot, k, vol, years) * 0.01 * 1e6).round() as u64;
+        let premium = (so::reference_price(call, spot, k, vol, years) * 0.01 * 1e6).round() as u64;
         // Strikes in quote native per base native (USDC 6 decimals, SOL 9).
         let strike = Price::from_num(k / 1_000.0);
         let order = so::order(expiry, strike, if call { 0 } else { 1 }, contracts, premium);

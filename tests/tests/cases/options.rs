@@ -22,32 +22,9 @@ fn strike(usd: f64) -> Price {
     Price::from_num(usd / 1_000.0)
 }
 
-fn ncdf(x: f64) -> f64 {
-    0.5 * libm_erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// erfc by the Abramowitz-Stegun 7.1.26 rational approximation (|error| < 1.5e-7): enough to put
-/// a test premium well inside the 5% band.
-fn libm_erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.327_591_1 * z);
-    let y = t
-        * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
-        * (-z * z).exp();
-    if x >= 0.0 {
-        y
-    } else {
-        2.0 - y
-    }
-}
-
 /// Black-76 premium per contract in quote native units (f64 reference for test prices).
 fn premium(call: bool, f: f64, k: f64, vol: f64, days: f64) -> u64 {
-    let s = vol * (days / 365.0).sqrt();
-    let d1 = (f / k).ln() / s + s / 2.0;
-    let d2 = d1 - s;
-    let per_sol = if call { f * ncdf(d1) - k * ncdf(d2) } else { k * ncdf(-d2) - f * ncdf(-d1) };
-    (per_sol * 0.01 * 1e6).round() as u64
+    (so::reference_price(call, f, k, vol, days / 365.0) * 0.01 * 1e6).round() as u64
 }
 
 fn admin_send(env: &mut Env, ix: Instruction) -> TxResult {
