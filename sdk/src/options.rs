@@ -262,3 +262,36 @@ fn norm_cdf(x: f64) -> f64 {
         erfc / 2.0
     }
 }
+
+/// `check_what_if`: asserts that `account`'s Init and Maint health after `moves` (bps per asset)
+/// and `vol_move_bps` of every option's volatility are at least the minimums (I80F48 bits).
+/// `health`: the account's canonical health keys.
+pub fn check_what_if(
+    group: &Pubkey,
+    account: &Pubkey,
+    moves: Vec<ballast::transitions::option::PriceMove>,
+    vol_move_bps: i32,
+    (min_init_bits, min_maint_bits): (i128, i128),
+    health: &[Pubkey],
+) -> Instruction {
+    let mut metas = ballast::accounts::CheckWhatIf { group: *group, account: *account }.to_account_metas(None);
+    metas.extend(health.iter().map(|k| anchor_lang::prelude::AccountMeta::new_readonly(*k, false)));
+    let data = ballast::instruction::CheckWhatIf { moves, vol_move_bps, min_init_bits, min_maint_bits };
+    Instruction { program_id: ballast::ID, accounts: metas, data: data.data() }
+}
+
+/// The what-if of `check_what_if` off chain, bit-identical: the program's loader on raw accounts
+/// (canonical order) and its `what_if_health`.
+pub fn what_if(
+    group: &Pubkey,
+    account: &MarginAccount,
+    raws: &[crate::decode::RawAccount],
+    now: i64,
+    moves: &[ballast::transitions::option::PriceMove],
+    vol_move_bps: i32,
+) -> crate::Result<ballast::risk::options::grid::WhatIfHealth> {
+    let program = |e: anchor_lang::error::Error| crate::SdkError::Program(e.to_string());
+    let loaded = crate::health::load(group, account, &[], raws, now)?;
+    let input = loaded.health_input(account).map_err(program)?;
+    ballast::transitions::option::what_if_health(&input, moves, vol_move_bps).map_err(program)
+}

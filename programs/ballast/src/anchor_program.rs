@@ -90,6 +90,20 @@ pub mod ballast {
         instructions::check_health::handler(ctx, health_type, min_health_bits)
     }
 
+    /// What-if: the account's Init and Maint health after hypothetical price moves (`moves`, bps
+    /// per asset) and a relative volatility move of every option, as return data (I80F48 bits,
+    /// Init then Maint); fails with HealthBelowMinimum unless both reach the minimums.
+    /// Remaining accounts: the health accounts.
+    pub fn check_what_if<'info>(
+        ctx: Context<'info, CheckWhatIf<'info>>,
+        moves: Vec<crate::transitions::option::PriceMove>,
+        vol_move_bps: i32,
+        min_init_bits: i128,
+        min_maint_bits: i128,
+    ) -> Result<()> {
+        instructions::check_what_if::handler(ctx, moves, vol_move_bps, min_init_bits, min_maint_bits)
+    }
+
     /// Admin: enables, configures, sets reduce-only or disables the perp market of a (non-quote)
     /// asset. The base lot size is fixed once set.
     pub fn set_perp_market(ctx: Context<SetPerpMarket>, params: state::PerpMarketParams) -> Result<()> {

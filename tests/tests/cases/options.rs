@@ -489,3 +489,30 @@ fn the_keeper_liquidates_options_and_settles_the_expiry() {
     let m = env.asset_state(SOL).option;
     assert_eq!((m.open_interest, m.expiries[0].open_interest), (0, 0));
 }
+
+/// The what-if: the SDK's Init and Maint health of a writer after SOL -20% and volatility +30% is
+/// exactly what `check_what_if` computes (accepted at the figure, refused one unit of the last place
+/// above), and the stress lowers both.
+#[test]
+fn what_if_sdk_equals_program_to_the_bit() {
+    use ballast::transitions::option::PriceMove;
+    let (mut env, w, b, expiry) = setup();
+    env.fund_and_deposit(&w, SOL, 5_000_000_000);
+    let put = premium(false, 100.0, 95.0, 0.6, 30.0);
+    trade(&mut env, &b, &w, so::order(expiry, strike(95.0), 1, 2_000, put)).unwrap();
+    let acc = env.margin_account(&w.account);
+    let raws = env.health_raw(&w.account);
+    let keys = env.health_keys(&w.account, None);
+    let now = env.now();
+    let moves = vec![PriceMove { asset_index: SOL, move_bps: -2_000 }];
+    let h = so::what_if(&env.group, &acc, &raws, now, &moves, 3_000).unwrap();
+    let [init, maint, _] = healths(&mut env, &w);
+    assert!(h.init < init && h.maint < maint, "the stress costs: {h:?} vs {init} / {maint}");
+    let g = env.group;
+    let ok = so::check_what_if(&g, &w.account, moves.clone(), 3_000, (h.init.to_bits(), h.maint.to_bits()), &keys);
+    env.send(&[ok], &[]).unwrap();
+    for mins in [(h.init.to_bits() + 1, h.maint.to_bits()), (h.init.to_bits(), h.maint.to_bits() + 1)] {
+        let above = so::check_what_if(&g, &w.account, moves.clone(), 3_000, mins, &keys);
+        assert_code(env.send(&[above], &[]), BallastError::HealthBelowMinimum);
+    }
+}

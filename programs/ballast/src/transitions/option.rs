@@ -454,3 +454,37 @@ pub fn settle_position(
     account.release_option_slot_if_empty(slot);
     Ok(PositionSettled { contracts: o.size, cash, owed })
 }
+
+/// A hypothetical price move of one asset in a what-if, bps of its price (-1,000: 10% down).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriceMove {
+    /// Asset index (one of the account's health assets).
+    pub asset_index: u16,
+    /// Relative move, bps (at least -10,000).
+    pub move_bps: i32,
+}
+
+/// Init and Maint health of the account whose engine input is `input` after the hypothetical
+/// `moves` of its assets' prices (oracle and stable) and `vol_move_bps` of every option's
+/// volatility ([`crate::risk::options::grid::what_if`]): what `check_what_if` asserts and the SDK
+/// computes. Errors: InvalidHealthAccounts for an asset not in the input; InvalidConfig for a move
+/// below -100% or more than 16 moves.
+pub fn what_if_health(
+    input: &HealthInput,
+    moves: &[PriceMove],
+    vol_move_bps: i32,
+) -> Result<crate::risk::options::grid::WhatIfHealth> {
+    use crate::risk::options::grid::{what_if, OptionBook, WhatIfShock};
+    require!(moves.len() <= crate::risk::MAX_HEALTH_ASSETS, BallastError::InvalidConfig);
+    let bps = |b: i32| Fx::from_num(b).checked_div_int(10_000).ok_or(BallastError::MathOverflow);
+    let mut shock = WhatIfShock { vol_move: bps(vol_move_bps)?, ..Default::default() };
+    for m in moves {
+        let e = input.find(m.asset_index).ok_or(BallastError::InvalidHealthAccounts)?;
+        shock.price_moves[e] = bps(m.move_bps)?;
+    }
+    let empty = OptionBook::default();
+    let book = input.options.as_deref().unwrap_or(&empty);
+    let mut input_out = HealthInput::new_boxed();
+    let mut book_out = Box::new(OptionBook::default());
+    what_if(input, book, &shock, &mut input_out, &mut book_out).map_risk()
+}
