@@ -386,6 +386,9 @@ impl Keeper {
             let room = liqor.option_slot(m, o.expiry, o.strike, o.kind).is_some()
                 || liqor.options.iter().any(|x| x.asset_index == FREE_SLOT);
             if !room {
+                if size < 0 {
+                    break; // the longs wait for this short (ShortOptionsFirst)
+                }
                 continue;
             }
             let Ok((s, ee, or)) = self.start(t, liqee, liqor, &[m, QUOTE_ASSET_INDEX], assets, now) else { continue };
@@ -397,7 +400,8 @@ impl Keeper {
                 continue;
             };
             let n = if s.close_out || s.insolvent { size.unsigned_abs() } else { n };
-            if !(s.insolvent || s.close_out || end > s.end_before) {
+            // The program requires the account's health to rise unless it is insolvent.
+            if !(s.insolvent || end > s.end_before) {
                 continue;
             }
             let ix = crate::options::liquidate_option(&self.parties(&v.key, &ee, &or), m, slot as u8, n);
@@ -425,7 +429,9 @@ impl Keeper {
                     continue;
                 }
                 let key = pda::option_settlement(&self.group, a.asset_index, expiry).0;
-                let record = t.get_account(&key)?.map(|raw| decode::option_settlement(&raw)).transpose()?;
+                // Anything at the address that is not the program's record (lamports sent there by
+                // anyone) counts as no record: the program creates the record over it.
+                let record = t.get_account(&key)?.and_then(|raw| decode::option_settlement(&raw).ok());
                 if a.option.settlement(slot).is_none() {
                     let m = &a.option;
                     let rule = m.settlement_rule();
@@ -439,7 +445,7 @@ impl Keeper {
                         continue;
                     }
                     let end = expiry.saturating_add(i64::from(m.settle_window_secs));
-                    let Some(raw) = t.get_account(&a.oracle.address)? else { continue };
+                    let Ok(Some(raw)) = t.get_account(&a.oracle.address) else { continue };
                     let Ok(p) = ballast::oracle::read_oracle(
                         &a.oracle,
                         &a.oracle.address,
@@ -477,7 +483,21 @@ impl Keeper {
                     }
                 }
                 held.sort_by_key(|(_, _, size)| *size >= 0);
-                for (account, i, _) in held {
+                // What the shorts will have paid into the pot once settled, plus what it holds.
+                let settle = a.option.settlement(slot);
+                let units = |n: i64| Fx::from_num(n).saturating_mul(Fx::from_num(a.option.contract_size));
+                let mut pot = Fx::from_num(record.as_ref().map_or(0, |r| r.pot));
+                for (account, i, size) in held {
+                    let o = views.iter().find(|v| v.key == account).map(|v| v.account.options[i]);
+                    let (Some(o), Some(settle)) = (o, settle) else { continue };
+                    let Some(kind) = ballast::risk::options::OptionKind::from_u8(o.kind) else { continue };
+                    let value =
+                        ballast::risk::options::settle::settlement_value(kind, o.strike.price(), settle, units(size));
+                    let Ok(v) = value else { continue };
+                    if size > 0 && v.floor() > pot {
+                        continue; // the pot cannot pay it yet
+                    }
+                    pot = if size < 0 { pot.saturating_add(v.abs().ceil()) } else { pot.saturating_sub(v.floor()) };
                     let ix =
                         crate::options::settle_option_position(&self.group, a.asset_index, &account, expiry, i as u8);
                     let ok = self.send(t, &[ix], false, r);

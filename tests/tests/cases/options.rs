@@ -470,6 +470,11 @@ fn the_keeper_liquidates_options_and_settles_the_expiry() {
     assert!(r.liquidations > 0 && r.refused.is_empty(), "{r:?}");
     assert!(!r.still_liquidatable.contains(&liqee.account), "{r:?}");
     assert!(contracts(&mut env, &liqor).iter().any(|c| *c < 0), "the liquidator took over short puts");
+    // Review finding: lamports sent to the settlement record's address beforehand (anyone can
+    // compute it) neither halt the keeper nor stop the record's creation.
+    let record = ballast_sdk::pda::option_settlement(&env.group, SOL, expiry).0;
+    let payer = env.payer.pubkey();
+    env.send(&[solana_system_interface::instruction::transfer(&payer, &record, 1_000_000)], &[]).unwrap();
     // Expiry: the crank records a sample each minute, then settles the expiry and every position.
     for i in 0..6i64 {
         env.set_time(expiry + 60 * i);

@@ -109,7 +109,9 @@ fn plan(
     };
     // At most the position, and at most `max_step_value` of notional per step (at least one
     // contract), like token and perp steps (I-14).
-    let per_contract = opt::notional_bps(entry.oracle_price, 1, surface.contract_size, 10_000, Round::Up)?;
+    let notional = opt::notional_bps(entry.oracle_price, 1, surface.contract_size, 10_000, Round::Up)?;
+    let one = opt::model_value(&surface, &series, 1, long, &entry, now)?.abs();
+    let per_contract = notional.max(one);
     let cap = Fx::from_num(s.max_step_value).checked_div(per_contract.max(Fx::DELTA));
     let cap = cap.and_then(|c| c.checked_to_num::<u64>()).unwrap_or(u64::MAX).max(1);
     let n = contracts.min(held.unsigned_abs()).min(cap);

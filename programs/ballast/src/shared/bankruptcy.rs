@@ -50,6 +50,12 @@ pub fn dust_mask(
     now: i64,
     perp_loss_is_debt: bool,
 ) -> Result<u16> {
+    // Every option position liquidated or settled first, settled ones included: a settled short's
+    // value counts as quote cash in health but is only paid when settled.
+    require!(
+        acc.options.iter().all(|o| o.asset_index == crate::constants::FREE_SLOT),
+        BallastError::OptionsLiquidateFirst
+    );
     let fee = |j: usize, k: usize| pair_fee_bps(acc, loaded, config, now, j, k);
     bankrupt_dust(input, QUOTE_ASSET_INDEX, perp_loss_is_debt, fee).map_risk()
 }

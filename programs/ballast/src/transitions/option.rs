@@ -252,11 +252,11 @@ pub struct TakeOverPrice<'a> {
 impl TakeOverPrice<'_> {
     /// (cash, fee) of `k` contracts, quote native units: for a long, what the liquidator pays (the
     /// value less the fee, at least 0, rounded down); for a short, what the liquidated account
-    /// pays (the value plus the fee, rounded up). The fee is `fee_bps` of the option's risk, not of
-    /// the underlying's notional: of its value, plus for a short its short-option minimum (the
-    /// least the grid charges for it). A fee on notional could exceed what taking over a far
-    /// out-of-the-money short frees, so the step could never raise health and the account would
-    /// stay liquidatable with nothing to take.
+    /// pays (the value plus the fee, rounded up). The fee is `fee_bps` of the option's time value
+    /// (its value less its intrinsic value at the oracle) plus, for a short, its short-option
+    /// minimum: not of the underlying's notional, which could exceed what taking over a far
+    /// out-of-the-money short frees, nor of the whole value, which for a deep in-the-money option
+    /// could exceed the grid charge the step frees; either way no step could raise health.
     pub fn cash(&self, k: u64) -> Result<(u64, u64)> {
         let v = model_value(self.surface, self.series, k, self.long, self.entry, self.now)?;
         let minimum = if self.long {
@@ -265,7 +265,15 @@ impl TakeOverPrice<'_> {
             let bps = u32::from(self.surface.risk.short_minimum_bps);
             notional_bps(self.entry.oracle_price, k, self.surface.contract_size, bps, Round::Up)?
         };
-        let base = v.checked_abs().and_then(|a| a.checked_add(minimum)).ok_or(BallastError::MathOverflow)?;
+        let intrinsic = {
+            let (f, strike) = (self.entry.oracle_price, self.series.strike);
+            let per_unit = if self.series.kind == 0 { f.checked_sub(strike) } else { strike.checked_sub(f) };
+            let per_unit = per_unit.ok_or(BallastError::MathOverflow)?.max(Price::ZERO);
+            let units = Fx::from_num(k).checked_mul(Fx::from_num(self.surface.contract_size));
+            units.and_then(|u| value(u, per_unit, Round::Down)).ok_or(BallastError::MathOverflow)?
+        };
+        let time_value = v.checked_abs().and_then(|a| a.checked_sub(intrinsic)).ok_or(BallastError::MathOverflow)?;
+        let base = time_value.max(Fx::ZERO).checked_add(minimum).ok_or(BallastError::MathOverflow)?;
         let fee = crate::risk::num::mul(base, bps_frac(self.fee_bps, Round::Up), Round::Up)
             .ok_or(BallastError::MathOverflow)?;
         let c = if self.long {
@@ -368,8 +376,11 @@ pub fn record_sample(m: &OptionMarket, st: &mut OptionSettlement, price: &Oracle
         let next = last.checked_add(i64::from(m.settle_spacing_secs)).ok_or(BallastError::MathOverflow)?;
         require!(price.publish_time >= next, BallastError::OptionSettlementSpacing);
     }
-    let conf =
-        scale_price(price.price, bps_frac(price.conf_bps, Round::Up), Round::Up).ok_or(BallastError::MathOverflow)?;
+    // A sample beyond the settlement confidence limit is refused without using a slot or the
+    // spacing; a recorded one is valid by the engine's rule (the same formula as its limit).
+    require!(price.conf_bps <= u32::from(m.settle_max_conf_bps), BallastError::OracleConfidence);
+    let conf = scale_price(price.price, bps_frac(price.conf_bps, Round::Down), Round::Down)
+        .ok_or(BallastError::MathOverflow)?;
     st.samples[n] = SettlementSample {
         ts: price.publish_time,
         price: Price128::from_price(price.price),
