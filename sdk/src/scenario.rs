@@ -369,6 +369,13 @@ pub fn largest_liquidation() -> Result<Prepared> {
         s.deposit(&liqee, i, 100_000_000)?;
     }
     s.borrow(&liqee, 0, 8_300_000_000)?;
+    liquidated_after_the_fall(s, &liqee)
+}
+
+/// The end of the largest liquidations: a liquidator holding USDC, asset 1 and assets 14..=25 (14
+/// underlyings, two in common with `liqee`); assets 1..=13 fall 25% over an hour; the prepared
+/// instruction seizes asset 1 and repays USDC.
+fn liquidated_after_the_fall(mut s: Scenario, liqee: &Trader) -> Result<Prepared> {
     let liqor = s.trader()?;
     s.deposit(&liqor, 0, 100_000_000_000)?;
     s.deposit(&liqor, 1, 1_000_000)?;
@@ -448,33 +455,7 @@ pub fn largest_liquidation_with_options() -> Result<Prepared> {
         s.send(&[crate::options::trade_option(&s.group, i, &buyer, &seller, order)], &signers)?;
     }
     s.borrow(&liqee, 0, 8_200_000_000)?;
-    let liqor = s.trader()?;
-    s.deposit(&liqor, 0, 100_000_000_000)?;
-    s.deposit(&liqor, 1, 1_000_000)?;
-    for i in MAX_ACCOUNT_ASSETS as u16..LARGEST_ASSETS as u16 {
-        s.deposit(&liqor, i, 1_000_000)?;
-    }
-    s.reprice(T0 + 3_600, |i| match i {
-        0 => 1.0,
-        i if (i as usize) < MAX_ACCOUNT_ASSETS => 7.5,
-        _ => 10.0,
-    })?;
-    let ee = s.health_keys(&liqee.account, &[])?;
-    let or = s.health_keys(&liqor.account, &[1, 0])?;
-    let ix = ix::liquidate_token(
-        &crate::ix::LiquidationParties {
-            group: s.group,
-            liqor: liqor.account,
-            liqor_owner: liqor.kp.pubkey(),
-            liqee: liqee.account,
-            liqee_health: &ee,
-            liqor_health: &or,
-        },
-        1,
-        0,
-        u64::MAX,
-    );
-    Prepared::new(s, vec![ix], vec![liqor.kp])
+    liquidated_after_the_fall(s, &liqee)
 }
 
 /// Two accounts at 14 underlyings each (USDC and assets 1..=13, deposits only) and a perp market

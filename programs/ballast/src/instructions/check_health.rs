@@ -29,18 +29,22 @@ pub fn handler<'info>(ctx: Context<'info, CheckHealth<'info>>, health_type: u8, 
         2 => HealthType::LiquidationEnd,
         _ => return err!(BallastError::InvalidConfig),
     };
-    let now = Clock::get()?.unix_timestamp;
-    let account = ctx.accounts.account.load()?;
-    let loaded = load_health_accounts(
-        const { Priced::of(Action::CheckHealth) },
-        &ctx.accounts.group.key(),
-        &account,
-        &[],
-        ctx.remaining_accounts,
-        now,
-    )?;
-    let input = loaded.health_input(&account)?;
+    let input = checked_input(&ctx.accounts.group, &ctx.accounts.account, ctx.remaining_accounts)?;
     let h = health(&input, t).map_risk()?;
     require!(h >= Fx::from_bits(min_health_bits), BallastError::HealthBelowMinimum);
     Ok(())
+}
+
+/// The engine input of `account` from its health accounts `remaining` (every price valid now):
+/// what `check_health` and `check_what_if` evaluate.
+pub fn checked_input<'info>(
+    group: &AccountLoader<'info, Group>,
+    account: &AccountLoader<'info, MarginAccount>,
+    remaining: &[AccountInfo<'info>],
+) -> Result<Box<crate::risk::HealthInput>> {
+    let now = Clock::get()?.unix_timestamp;
+    let account = account.load()?;
+    let loaded =
+        load_health_accounts(const { Priced::of(Action::CheckHealth) }, &group.key(), &account, &[], remaining, now)?;
+    loaded.health_input(&account)
 }

@@ -7,8 +7,6 @@
 use anchor_lang::prelude::*;
 
 use crate::error::BallastError;
-use crate::health_accounts::load_health_accounts;
-use crate::oracle::{Action, Priced};
 use crate::risk::Fx;
 use crate::state::*;
 use crate::transitions::option::{what_if_health, PriceMove};
@@ -32,17 +30,11 @@ pub fn handler<'info>(
     min_init_bits: i128,
     min_maint_bits: i128,
 ) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
-    let account = ctx.accounts.account.load()?;
-    let loaded = load_health_accounts(
-        const { Priced::of(Action::CheckHealth) },
-        &ctx.accounts.group.key(),
-        &account,
-        &[],
+    let input = crate::instructions::check_health::checked_input(
+        &ctx.accounts.group,
+        &ctx.accounts.account,
         ctx.remaining_accounts,
-        now,
     )?;
-    let input = loaded.health_input(&account)?;
     let h = what_if_health(&input, &moves, vol_move_bps)?;
     let mut data = [0u8; 32];
     data[..16].copy_from_slice(&h.init.to_bits().to_le_bytes());
