@@ -248,6 +248,16 @@ pub fn reduces(old: i64, new: i64) -> bool {
     new == 0 || (old.signum() == new.signum() && new.unsigned_abs() <= old.unsigned_abs())
 }
 
+/// True when buying (`buy`) or selling `n` units from a position of `old` only shrinks it
+/// ([`reduces`]); false when the size does not fit an `i64`. Trades use it to tell, before the
+/// trade, whether the health rule will read the pre-trade figure.
+pub fn reduces_by(old: i64, n: u64, buy: bool) -> bool {
+    i64::try_from(n)
+        .ok()
+        .and_then(|n| if buy { old.checked_add(n) } else { old.checked_sub(n) })
+        .is_some_and(|new| reduces(old, new))
+}
+
 /// Settled positive PnL of a market in the current window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SettleWindow {

@@ -185,10 +185,7 @@ fn option_reduces(account: &AccountLoader<MarginAccount>, series: &Series, contr
     let a = account.load()?;
     let strike = Price128::from_price(series.strike);
     let old = a.option_slot(series.asset_index, series.expiry, strike, series.kind).map_or(0, |s| a.options[s].size);
-    Ok(i64::try_from(contracts)
-        .ok()
-        .and_then(|n| if buy { old.checked_add(n) } else { old.checked_sub(n) })
-        .is_some_and(|new| crate::risk::perp::reduces(old, new)))
+    Ok(crate::risk::perp::reduces_by(old, contracts, buy))
 }
 
 /// A side's loaded view after the trade: the quote bank moved.

@@ -227,10 +227,7 @@ fn prepare(
 fn perp_reduces(account: &AccountLoader<MarginAccount>, ai: u16, lots: u64, buy: bool) -> Result<bool> {
     let a = account.load()?;
     let old = a.perp_slot(ai).map_or(0, |s| a.perps[s].base_lots);
-    Ok(i64::try_from(lots)
-        .ok()
-        .and_then(|n| if buy { old.checked_add(n) } else { old.checked_sub(n) })
-        .is_some_and(|new| crate::risk::perp::reduces(old, new)))
+    Ok(crate::risk::perp::reduces_by(old, lots, buy))
 }
 
 /// Refreshes both loaded views and checks both sides' health rule; returns their Init health.
