@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use ballast::risk::num::oracle_price;
 use ballast::risk::{health, HealthType};
-use ballast_sdk::synthetic::timing::{full_path, million, rates, sweep_core, NOW};
+use ballast_sdk::synthetic::timing::{full_path, full_path_options, million, rates, sweep_core, NOW};
 use ballast_sdk::synthetic::{Market, SHAPES};
 
 fn main() {
@@ -52,6 +52,22 @@ fn main() {
         if on("sweep") {
             println!("sweep on one core, cached book, {}: {} /s", shape.label(), sweep_core(shape, rounds, secs));
         }
+    }
+    if on("options") {
+        // 14 tokens + 8 perps + 8 options on 14 underlyings (`synthetic::with_options`).
+        let m = Market::new(16, NOW);
+        let mut acc = m.account(ballast_sdk::synthetic::Shape { tokens: 14, perps: 8 }, 0);
+        ballast_sdk::synthetic::with_options(&mut acc, 8, NOW);
+        let raws = m.health_accounts(&acc);
+        let loaded = ballast_sdk::health::load(&m.group, &acc, &[], &raws, NOW).expect("load");
+        let input = loaded.health_input(&acc).expect("input");
+        for t in [HealthType::Init, HealthType::Maint] {
+            let r = rates(rounds, secs, 1, || {
+                black_box(health(black_box(&input), t).expect("health"));
+            });
+            println!("engine with 8 options ({t:?} health of a built input): {r} /s");
+        }
+        println!("full path from raw bytes with 8 options (Init): {} /s", full_path_options(rounds, secs));
     }
     if on("million") {
         let (s, w) = million(1_000_000, 3);

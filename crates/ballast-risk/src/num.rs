@@ -53,6 +53,32 @@ pub fn wide_mul_u128(a: u128, b: u128) -> (u128, u128) {
     (hi, lo)
 }
 
+/// [`wide_mul_u128`] with as few 64 x 64-bit products as the operands need (the same result):
+/// one when both are below 2^64 (two Q.48 fractions, a shock and a step), two when one is (a
+/// price times a Q.48 fraction such as `N(d1)`), four otherwise. Counted by kind for the compute
+/// estimate ([`super::ops`]).
+#[inline]
+// Each partial product is of two values below 2^64 (the `as u64` casts take low halves on
+// purpose), so it fits u128; the carry of the two-product sum is tracked.
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
+pub fn product_u128(a: u128, b: u128) -> (u128, u128) {
+    let (a_small, b_small) = (a >> 64 == 0, b >> 64 == 0);
+    if a_small && b_small {
+        super::ops::narrow_mul(1);
+        (0, a * b)
+    } else if a_small || b_small {
+        super::ops::half_mul(1);
+        let (small, big) = if a_small { (a, b) } else { (b, a) };
+        let low = small * (big as u64 as u128);
+        let high = small * (big >> 64);
+        let (lo, carry) = low.overflowing_add(high << 64);
+        ((high >> 64) + carry as u128, lo)
+    } else {
+        super::ops::wide_mul(1);
+        wide_mul_u128(a, b)
+    }
+}
+
 /// `(a * b) >> shift` for signed 128-bit operands with explicit rounding; `None` on overflow.
 /// `shift` must be in 1..=127.
 #[inline]
@@ -61,10 +87,9 @@ pub fn wide_mul_u128(a: u128, b: u128) -> (u128, u128) {
 // is a checked add.
 #[allow(clippy::arithmetic_side_effects)]
 pub fn mul_shift(a: i128, b: i128, shift: u32, round: Round) -> Option<i128> {
-    super::ops::wide_mul(1);
     debug_assert!(shift > 0 && shift < 128);
     let negative = (a < 0) != (b < 0);
-    let (hi, lo) = wide_mul_u128(a.unsigned_abs(), b.unsigned_abs());
+    let (hi, lo) = product_u128(a.unsigned_abs(), b.unsigned_abs());
     if hi >> shift != 0 {
         return None;
     }
@@ -304,6 +329,26 @@ pub fn oracle_price(price: u64, conf: u64, expo: i32, quote_decimals: u8, base_d
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn product_u128_equals_the_four_product_form(a in proptest::prelude::any::<u128>(), b in proptest::prelude::any::<u128>(), sa in 0u32..128, sb in 0u32..128) {
+            // Shifted operands reach all three paths (both, one or neither below 2^64).
+            let (a, b) = (a >> sa, b >> sb);
+            proptest::prop_assert_eq!(product_u128(a, b), wide_mul_u128(a, b));
+            proptest::prop_assert_eq!(product_u128(b, a), wide_mul_u128(a, b));
+        }
+    }
+
+    #[test]
+    fn product_u128_paths_at_their_edges() {
+        let edges = [0u128, 1, u64::MAX as u128, 1 << 64, (1 << 64) + 1, u128::MAX >> 1, u128::MAX];
+        for &a in &edges {
+            for &b in &edges {
+                assert_eq!(product_u128(a, b), wide_mul_u128(a, b), "{a} x {b}");
+            }
+        }
+    }
 
     #[test]
     fn mul_shift_rounds_in_both_directions() {

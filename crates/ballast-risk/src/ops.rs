@@ -1,6 +1,8 @@
 //! Operation counters for the compute estimate (S2-05/compute, `ballast metrics`). With the
 //! off-chain feature `op-count` the engine counts the operations that dominate its compute cost on
-//! SBF: 128 x 128-bit products ([`super::num::mul_shift`]), 128-bit divisions (the oracle price
+//! SBF: 128 x 128-bit products ([`super::num::mul_shift`], by how many 64-bit partial products they
+//! need: [`super::num::product_u128`]),
+//! 128-bit divisions (the oracle price
 //! conversion and bank share conversions, [`super::num::div_wide`]), per-asset health terms and
 //! health-account loads. Without the feature (the deployed build: an SBF program cannot write statics) every
 //! function here is empty.
@@ -8,8 +10,12 @@
 /// Counted operations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OpCounts {
-    /// 128 x 128-bit products with a shift (`mul_shift`).
+    /// 128 x 128-bit products with a shift (`mul_shift`) of two operands of 2^64 or more.
     pub wide_muls: u64,
+    /// `mul_shift` products of two operands below 2^64 (one 64 x 64 -> 128 product).
+    pub narrow_muls: u64,
+    /// `mul_shift` products of which one operand is below 2^64 (two 64 x 64 -> 128 products).
+    pub half_muls: u64,
     /// 128-bit divisions.
     pub divs: u64,
     /// Per-asset terms of health evaluations (one per asset per evaluation).
@@ -27,6 +33,8 @@ pub struct OpCounts {
 mod counters {
     use core::sync::atomic::AtomicU64;
     pub static WIDE_MULS: AtomicU64 = AtomicU64::new(0);
+    pub static NARROW_MULS: AtomicU64 = AtomicU64::new(0);
+    pub static HALF_MULS: AtomicU64 = AtomicU64::new(0);
     pub static DIVS: AtomicU64 = AtomicU64::new(0);
     pub static ASSET_TERMS: AtomicU64 = AtomicU64::new(0);
     pub static ACCOUNT_LOADS: AtomicU64 = AtomicU64::new(0);
@@ -56,6 +64,8 @@ macro_rules! counter {
     };
 }
 counter!(wide_mul, WIDE_MULS);
+counter!(narrow_mul, NARROW_MULS);
+counter!(half_mul, HALF_MULS);
 counter!(div, DIVS);
 counter!(asset_term, ASSET_TERMS);
 counter!(account_load, ACCOUNT_LOADS);
@@ -70,6 +80,8 @@ pub fn snapshot() -> OpCounts {
         use counters::*;
         OpCounts {
             wide_muls: WIDE_MULS.load(Relaxed),
+            narrow_muls: NARROW_MULS.load(Relaxed),
+            half_muls: HALF_MULS.load(Relaxed),
             divs: DIVS.load(Relaxed),
             asset_terms: ASSET_TERMS.load(Relaxed),
             account_loads: ACCOUNT_LOADS.load(Relaxed),
@@ -88,6 +100,13 @@ pub mod weights {
     /// `mul_shift`: four 64 x 64 -> 128 products (`__multi3`, about 15 instructions each), the
     /// carries, the shift and the rounding: about 80 instructions, weighted 150.
     pub const WIDE_MUL: u64 = 150;
+    /// `mul_shift` of two operands below 2^64: one 64 x 64 -> 128 product (`__multi3` with zero
+    /// high halves, about 20 instructions), the shift, the rounding and the range checks: about
+    /// 45 instructions, weighted 90 (the wide product's margin).
+    pub const NARROW_MUL: u64 = 90;
+    /// `mul_shift` of which one operand is below 2^64: two 64 x 64 -> 128 products, their
+    /// carry, the shift, the rounding and the range checks: about 60 instructions, weighted 115.
+    pub const HALF_MUL: u64 = 115;
     /// A 128-bit division (`__divti3`/`__udivti3`: normalisation and a shift-subtract loop): up
     /// to about 400 instructions, weighted 600.
     pub const DIV: u64 = 600;
@@ -107,11 +126,14 @@ pub mod weights {
     /// One more evaluation of a liquidation search (for the worst-case bound): two entries' terms
     /// and their groups' charges, about twelve products: 2 x 200 + 12 x 150.
     pub const STEP_EVAL: u64 = 2 * ASSET_TERM + 12 * WIDE_MUL;
-    /// One option valuation of the scenario grid besides its `mul_shift` products (counted as
-    /// [`WIDE_MUL`]): two normal-CDF tables of degree 10 (each ten 64 x 64 -> 128 products via
-    /// `__multi3` with a shift and checks, about 300 instructions), the `d1` product (about 60),
-    /// a third of the price point's `ln` (degree 8, about 270) and the branching: about 800
-    /// instructions, weighted 1,000.
+    /// One option valuation of the scenario grid besides its `mul_shift` products (counted by
+    /// kind: [`WIDE_MUL`], [`HALF_MUL`], [`NARROW_MUL`]): two normal-CDF tables of degree 5 (each five 64 x 64 -> 128 products via
+    /// `__multi3` with the rounding shift and the checked conversions, 30 to 45 instructions a
+    /// step, and the interval's index and centre: 170 to 250 instructions), the `d1` product (an
+    /// overflow-checked 128 x 128-bit product, `__muloti4`, about 100), a third of the price
+    /// point's `ln` (degree 8, about 90 to 120) and the branching and clamps (about 100): 630 to
+    /// 820 instructions, weighted 1,000. Not lowered with the tables' degree (from 10 to 5):
+    /// counted, not measured, the margin stays at least 1.2x.
     pub const OPTION_EVAL: u64 = 1_000;
 }
 
@@ -120,6 +142,8 @@ impl OpCounts {
     pub fn since(&self, before: &OpCounts) -> OpCounts {
         OpCounts {
             wide_muls: self.wide_muls.saturating_sub(before.wide_muls),
+            narrow_muls: self.narrow_muls.saturating_sub(before.narrow_muls),
+            half_muls: self.half_muls.saturating_sub(before.half_muls),
             divs: self.divs.saturating_sub(before.divs),
             asset_terms: self.asset_terms.saturating_sub(before.asset_terms),
             account_loads: self.account_loads.saturating_sub(before.account_loads),
@@ -133,6 +157,8 @@ impl OpCounts {
         use weights::*;
         [
             self.wide_muls.saturating_mul(WIDE_MUL),
+            self.narrow_muls.saturating_mul(NARROW_MUL),
+            self.half_muls.saturating_mul(HALF_MUL),
             self.divs.saturating_mul(DIV),
             self.asset_terms.saturating_mul(ASSET_TERM),
             self.account_loads.saturating_mul(ACCOUNT_LOAD),

@@ -39,12 +39,16 @@ fn heap() -> Result<()> {
         line(name, h, p.main_ix());
         let accounts = p.ixs.iter().map(|ix| ix.accounts.len() as u64).sum::<u64>();
         println!(
-            "  estimated compute, {name}: ~{} CU (limit 1,400,000; target < 700,000): {} 128-bit products, {} divisions, \
+            "  estimated compute, {name}: ~{} CU (limit 1,400,000; target < 700,000): {} 128-bit products \
+             (+ {} with one and {} with two operands below 2^64), {} divisions, {} option valuations, \
              {} per-asset health terms, {} health-account reads, {accounts} instruction accounts \
              (weights and method: docs/performance.md)",
             ops.estimated_cu(accounts),
             ops.wide_muls,
+            ops.half_muls,
+            ops.narrow_muls,
             ops.divs,
+            ops.option_evals,
             ops.asset_terms,
             ops.account_loads
         );

@@ -48,10 +48,13 @@
 //! oracle; at the 2^14 edge itself, where Init and Maint may fall on different sides, the
 //! ordering holds only to within the error term).
 //!
-//! Cost per option: 31 Black-76 valuations per scenario set (Maint: one set; Init and
-//! LiquidationEnd: two, 62), each one product for `d1`, two Q.48 normal-CDF tables and a few
-//! 128-bit products, plus one `ln` per price point; no division per valuation (`1 / s` is cached
-//! per volatility scenario), no heap, no recursion, no loop whose length depends on anything but
+//! Cost per option: 31 scenarios per scenario set (Maint: one set; Init and LiquidationEnd: two),
+//! of which 30 are revalued (the no-move scenario at flat volatility is the value now: its loss
+//! is exactly zero). Per option and price point: one `ln` and one 128-bit product (the moved
+//! forward), shared by the point's volatility scenarios; per valuation: the `d1` product, two
+//! normal-CDF tables of degree 5 and three 128-bit products (`F (N(d1) -/+ error)`, `K N(d2)`, the
+//! position's value); no division per valuation (`1 / s` is cached per volatility scenario), no
+//! heap, no recursion, no loop whose length depends on anything but
 //! the fixed grid and the number of positions.
 
 use super::{fixed, Black76, OptionKind, MAX_VOL};
@@ -562,7 +565,13 @@ fn prepare(o: &OptionEntry, a: &AssetRisk, t: HealthType, cfg: &GridConfig, ln_m
     };
     // Now: the no-move scenario at flat volatility, through the scenario path itself.
     let flat = Black76::spread(o.vol, sqrt_t)?;
-    p.now = scenario_value(o, &p, Move { factor: Fx::ONE, ln: Some(0) }, flat, ln_max_k)?;
+    let unmoved = moved(&p, Move { factor: Fx::ONE, ln: Some(0) })?;
+    // For the compute estimate: the valuation of `now`, and the table functions above (the
+    // moneyness's `ln`, `sqrt(T)`, the vol scale's `ln` and `exp`: about two valuations' work)
+    // with their two 128-bit divisions (`T` and the vol scale's ratio).
+    crate::ops::option_eval(3);
+    crate::ops::div(2);
+    p.now = scenario_value(o, &p, &unmoved, flat, ln_max_k)?;
     Ok(p)
 }
 
@@ -574,38 +583,59 @@ struct Move {
     ln: Option<i64>,
 }
 
-/// Value of option `o` (prepared as `p`) after its underlying moved by `mv`, at the volatility
-/// whose `σ sqrt(T)` and `1 / s` are `spread` ([`Black76::spread`]).
-fn scenario_value(o: &OptionEntry, p: &Prepared, mv: Move, spread: (i64, i128), ln_max_k: i64) -> RiskResult<Fx> {
-    let round = against(o.size);
+/// An option's underlying after a price move, shared by the move's three volatility scenarios:
+/// the moved forward and `ln(K / forward)` (`None`: deep in the money, `K / F` below 2^-48).
+#[derive(Clone, Copy)]
+struct Moved {
+    forward: Price,
+    ln_k: Option<i64>,
+    /// The underlying is worth nothing (a call is worth 0, a put its strike).
+    worthless: bool,
+}
+
+/// The option prepared as `p` after its underlying moved by `mv` (one product and one
+/// subtraction per option and price point).
+fn moved(p: &Prepared, mv: Move) -> RiskResult<Moved> {
     let forward = scale_price(p.forward, mv.factor, Round::Down).or_overflow()?;
-    let k = o.strike.to_bits();
-    let price = match (mv.ln, forward > Price::ZERO) {
-        (Some(ln_f), true) => {
+    match mv.ln {
+        Some(ln_f) if forward > Price::ZERO => {
             let ln_k = if p.deep { None } else { Some(p.ln_k.checked_sub(ln_f).or_overflow()?) };
-            let b = Black76 { forward, strike: o.strike, vol: Fx::ZERO, seconds: o.seconds };
-            // The volatility is in `spread` (the valuation's `vol` is not read).
-            let terms = b.terms_with(ln_k, p.sqrt_t, spread.0, spread.1)?;
-            if ln_k.is_some_and(|l| l > ln_max_k) {
-                // Beyond K = 2^14 F, where the error bound is not proven: bounds against the
-                // account. A long call is worth at least 0; a short call owes at most
-                // F (N(d1) + error) (the call is F N(d1) - K N(d2) with K N(d2) >= 0; a ratio
-                // capped at 2^15 only raises N(d1)). Puts by parity.
-                let call = if round == Round::Down {
-                    0
-                } else {
-                    let n1 = terms.n1.checked_add(p.error).or_overflow()?;
-                    mul_shift(forward.to_bits(), i128::from(n1), fixed::FRAC, Round::Up)
-                        .or_overflow()?
-                        .min(forward.to_bits())
-                };
-                option_bits(o.kind, call, forward.to_bits(), k)?
-            } else {
-                b.price_with_error(&terms, o.kind, round, p.error)?.to_bits()
-            }
+            Ok(Moved { forward, ln_k, worthless: false })
         }
-        // The underlying is worth nothing: a call is worth 0 and a put its strike, exactly.
-        _ => option_bits(o.kind, 0, 0, k)?,
+        _ => Ok(Moved { forward, ln_k: None, worthless: true }),
+    }
+}
+
+/// Value of option `o` (prepared as `p`) with its underlying moved to `m`, at the volatility
+/// whose `σ sqrt(T)` and `1 / s` are `spread` ([`Black76::spread`]).
+fn scenario_value(o: &OptionEntry, p: &Prepared, m: &Moved, spread: (i64, i128), ln_max_k: i64) -> RiskResult<Fx> {
+    let round = against(o.size);
+    let k = o.strike.to_bits();
+    let price = if m.worthless {
+        // A call is worth 0 and a put its strike, exactly.
+        option_bits(o.kind, 0, 0, k)?
+    } else {
+        let forward = m.forward;
+        let b = Black76 { forward, strike: o.strike, vol: Fx::ZERO, seconds: o.seconds };
+        // The volatility is in `spread` (the valuation's `vol` is not read).
+        let terms = b.terms_with(m.ln_k, p.sqrt_t, spread.0, spread.1)?;
+        if m.ln_k.is_some_and(|l| l > ln_max_k) {
+            // Beyond K = 2^14 F, where the error bound is not proven: bounds against the
+            // account. A long call is worth at least 0; a short call owes at most
+            // F (N(d1) + error) (the call is F N(d1) - K N(d2) with K N(d2) >= 0; a ratio
+            // capped at 2^15 only raises N(d1)). Puts by parity.
+            let call = if round == Round::Down {
+                0
+            } else {
+                let n1 = terms.n1.checked_add(p.error).or_overflow()?;
+                mul_shift(forward.to_bits(), i128::from(n1), fixed::FRAC, Round::Up)
+                    .or_overflow()?
+                    .min(forward.to_bits())
+            };
+            option_bits(o.kind, call, forward.to_bits(), k)?
+        } else {
+            b.price_with_error(&terms, o.kind, round, p.error)?.to_bits()
+        }
     };
     position_value(o.size, Price::from_bits(price))
 }
@@ -697,13 +727,16 @@ fn point_losses(
         }
         let sh = c.input.assets[o.entry].shocks(set.shocks);
         let (_, factor) = side_move(if down_side { sh.down } else { sh.up }, x, down_side)?;
-        let mv = log_move(factor)?;
+        let m = moved(p, log_move(factor)?)?;
         for (k, (loss, &spread)) in losses.iter_mut().zip(sp).enumerate() {
-            if extreme && k == 0 {
+            // The extreme moves have no vol-down scenario; the no-move point at flat volatility
+            // is the valuation of `now` itself (the same inputs through the same path: a loss of
+            // exactly zero), so it is not revalued.
+            if (extreme && k == 0) || (factor == Fx::ONE && set.vols.get(k) == Some(&VOL_FLAT)) {
                 continue;
             }
             crate::ops::option_eval(1);
-            let after = scenario_value(o, p, mv, spread, c.ln_max_k)?;
+            let after = scenario_value(o, p, &m, spread, c.ln_max_k)?;
             *loss = loss.checked_add(p.now.checked_sub(after).or_overflow()?).or_overflow()?;
         }
     }
