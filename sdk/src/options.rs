@@ -280,8 +280,8 @@ pub fn check_what_if(
     Instruction { program_id: ballast::ID, accounts: metas, data: data.data() }
 }
 
-/// The what-if of `check_what_if` off chain, bit-identical: the program's loader on raw accounts
-/// (canonical order) and its `what_if_health`.
+/// The what-if of `check_what_if` off chain, bit-identical: Init and Maint health after the
+/// stress ([`what_if_report`]'s health).
 pub fn what_if(
     group: &Pubkey,
     account: &MarginAccount,
@@ -290,8 +290,23 @@ pub fn what_if(
     moves: &[ballast::transitions::option::PriceMove],
     vol_move_bps: i32,
 ) -> crate::Result<ballast::risk::options::grid::WhatIfHealth> {
+    Ok(what_if_report(group, account, raws, now, moves, vol_move_bps)?.health)
+}
+
+/// The whole report of `check_what_if` off chain, bit-identical (its `encode()` is the
+/// instruction's return data, which `WhatIfReport::decode` reads back): health after the stress
+/// and the account's Greeks on every underlying it holds options on. The program's loader on raw
+/// accounts (canonical order) and its `transitions::option::what_if_report`.
+pub fn what_if_report(
+    group: &Pubkey,
+    account: &MarginAccount,
+    raws: &[crate::decode::RawAccount],
+    now: i64,
+    moves: &[ballast::transitions::option::PriceMove],
+    vol_move_bps: i32,
+) -> crate::Result<Box<ballast::risk::options::grid::WhatIfReport>> {
     let program = |e: anchor_lang::error::Error| crate::SdkError::Program(e.to_string());
     let loaded = crate::health::load(group, account, &[], raws, now)?;
     let input = loaded.health_input(account).map_err(program)?;
-    ballast::transitions::option::what_if_health(&input, moves, vol_move_bps).map_err(program)
+    ballast::transitions::option::what_if_report(&input, moves, vol_move_bps).map_err(program)
 }

@@ -497,7 +497,8 @@ fn the_keeper_liquidates_options_and_settles_the_expiry() {
 
 /// The what-if: the SDK's Init and Maint health of a writer after SOL -20% and volatility +30% is
 /// exactly what `check_what_if` computes (accepted at the figure, refused one unit of the last place
-/// above), and the stress lowers both.
+/// above), and the stress lowers both. The report's Greeks (the rest of the return data) list SOL
+/// only, with a short option's signs, and move with the stress; its bytes read back to it.
 #[test]
 fn what_if_sdk_equals_program_to_the_bit() {
     use ballast::transitions::option::PriceMove;
@@ -511,7 +512,21 @@ fn what_if_sdk_equals_program_to_the_bit() {
     let now = env.now();
     let moves = vec![PriceMove { asset_index: SOL, move_bps: -2_000 }];
     let h = so::what_if(&env.group, &acc, &raws, now, &moves, 3_000).unwrap();
+    let r = so::what_if_report(&env.group, &acc, &raws, now, &moves, 3_000).unwrap();
+    let calm = so::what_if_report(&env.group, &acc, &raws, now, &[], 0).unwrap();
+    assert_eq!((r.health, r.len, calm.len), (h, 1, 1));
+    // Without a stress the what-if is the account's health.
     let [init, maint, _] = healths(&mut env, &w);
+    assert_eq!((calm.health.init, calm.health.maint), (init, maint));
+    let (g, g0) = (r.greeks[0], calm.greeks[0]);
+    assert_eq!((g.0, g0.0), (SOL, SOL));
+    assert!(
+        g.1.gamma < Fx::ZERO && g.1.vega < Fx::ZERO && g.1.theta > Fx::ZERO,
+        "a writer is short optionality: {g:?}"
+    );
+    // SOL -20% puts the short 95 put in the money: its (positive) delta grows.
+    assert!(g.1.delta > g0.1.delta, "{g:?} vs {g0:?}");
+    assert_eq!(ballast::risk::options::grid::WhatIfReport::decode(&r.encode()), Some(*r));
     assert!(h.init < init && h.maint < maint, "the stress costs: {h:?} vs {init} / {maint}");
     let g = env.group;
     let ok = so::check_what_if(&g, &w.account, moves.clone(), 3_000, (h.init.to_bits(), h.maint.to_bits()), &keys);

@@ -872,7 +872,7 @@ impl Default for WhatIfShock {
 }
 
 /// Init and Maint health of a what-if, quote native units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WhatIfHealth {
     /// Init health after the shock.
     pub init: Fx,
@@ -930,6 +930,112 @@ fn init_and_maint(input: &HealthInput, book: &OptionBook) -> RiskResult<WhatIfHe
         init: portfolio_health(input, book, HealthType::Init)?.health,
         maint: portfolio_health(input, book, HealthType::Maint)?.health,
     })
+}
+
+/// What a what-if reports ([`what_if_report`]): Init and Maint health after the stress and the
+/// account's Greeks on every underlying it holds options on (the delta of any other underlying is
+/// its spot balance plus perp base, its other Greeks zero), in health-entry order. `check_what_if`
+/// sets [`Self::encode`] as return data; the SDK computes the same report, bit for bit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WhatIfReport {
+    /// Init and Maint health after the stress, quote native units.
+    pub health: WhatIfHealth,
+    /// Used entries of `greeks`.
+    pub len: usize,
+    /// (asset index of the underlying, its Greeks), `len` used.
+    pub greeks: [(u16, UnderlyingGreeks); MAX_OPTION_POSITIONS],
+}
+
+/// Bytes of one Greeks entry of [`WhatIfReport::encode`]: the asset index (u16) and delta, gamma,
+/// vega, theta (I80F48 bits, i128), little-endian.
+pub const WHAT_IF_ENTRY_BYTES: usize = 2 + 4 * 16;
+/// Largest [`WhatIfReport::encode`]: Init and Maint (i128 each), the entry count (u8) and one entry
+/// per option position (561 bytes, within Solana's 1,024 bytes of return data).
+pub const WHAT_IF_MAX_BYTES: usize = 33 + MAX_OPTION_POSITIONS * WHAT_IF_ENTRY_BYTES;
+const _: () = assert!(WHAT_IF_MAX_BYTES <= 1_024);
+
+impl WhatIfReport {
+    /// The return data of `check_what_if`: Init bits, Maint bits (i128 LE), the count (u8), then
+    /// each entry (asset index u16 LE; delta, gamma, vega, theta as I80F48 bits, i128 LE):
+    /// `33 + 66 × count` bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let n = self.len.min(MAX_OPTION_POSITIONS);
+        let mut out = Vec::with_capacity(WHAT_IF_MAX_BYTES);
+        out.extend_from_slice(&self.health.init.to_bits().to_le_bytes());
+        out.extend_from_slice(&self.health.maint.to_bits().to_le_bytes());
+        out.push(u8::try_from(n).unwrap_or(u8::MAX)); // n <= 8
+        for (asset, g) in &self.greeks[..n] {
+            out.extend_from_slice(&asset.to_le_bytes());
+            for v in [g.delta, g.gamma, g.vega, g.theta] {
+                out.extend_from_slice(&v.to_bits().to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Reads [`Self::encode`]'s bytes back; `None` unless `data` is exactly such a report.
+    /// Off-chain (the SDK and tests read return data; the program only writes it).
+    #[allow(clippy::large_stack_frames)] // off chain only: several copies of a 680-byte report
+    pub fn decode(data: &[u8]) -> Option<WhatIfReport> {
+        let n = usize::from(*data.get(32)?);
+        if n > MAX_OPTION_POSITIONS || data.len() != WHAT_IF_ENTRY_BYTES.checked_mul(n)?.checked_add(33)? {
+            return None;
+        }
+        let health = WhatIfHealth { init: le_fx(data.get(..16)?)?, maint: le_fx(data.get(16..32)?)? };
+        let mut r = WhatIfReport { health, len: n, greeks: [(0, UnderlyingGreeks::default()); MAX_OPTION_POSITIONS] };
+        for (slot, chunk) in r.greeks.iter_mut().zip(data.get(33..)?.chunks_exact(WHAT_IF_ENTRY_BYTES)) {
+            *slot = decode_entry(chunk)?;
+        }
+        Some(r)
+    }
+}
+
+/// An I80F48 from 16 little-endian bytes.
+fn le_fx(b: &[u8]) -> Option<Fx> {
+    Some(Fx::from_bits(i128::from_le_bytes(b.try_into().ok()?)))
+}
+
+/// One Greeks entry of [`WhatIfReport::encode`].
+#[inline(never)]
+fn decode_entry(chunk: &[u8]) -> Option<(u16, UnderlyingGreeks)> {
+    let asset = u16::from_le_bytes(chunk.get(..2)?.try_into().ok()?);
+    let at = |r: core::ops::Range<usize>| chunk.get(r).and_then(le_fx);
+    Some((asset, UnderlyingGreeks { delta: at(2..18)?, gamma: at(18..34)?, vega: at(34..50)?, theta: at(50..66)? }))
+}
+
+/// [`what_if`] and the Greeks after the stress into `out`: the report of `check_what_if` (see
+/// [`WhatIfReport`]; `out` is boxed by the program, 680 bytes). `input_out` and `book_out` receive
+/// the stressed input, as for [`what_if`].
+#[inline(never)]
+pub fn what_if_report(
+    input: &HealthInput,
+    book: &OptionBook,
+    shock: &WhatIfShock,
+    input_out: &mut HealthInput,
+    book_out: &mut OptionBook,
+    out: &mut WhatIfReport,
+) -> RiskResult<()> {
+    let health = what_if(input, book, shock, input_out, book_out)?;
+    *out = WhatIfReport { health, ..Default::default() };
+    report_greeks(input_out, book_out, out)
+}
+
+/// The Greeks of [`what_if_report`] (kept out of its frame): every entry an option names.
+#[inline(never)]
+fn report_greeks(input: &HealthInput, book: &OptionBook, r: &mut WhatIfReport) -> RiskResult<()> {
+    let mut all = [UnderlyingGreeks::default(); MAX_HEALTH_ASSETS];
+    account_greeks(input, book, &mut all)?;
+    let n = input.len.min(MAX_HEALTH_ASSETS);
+    for (e, (a, g)) in input.assets[..n].iter().zip(&all).enumerate() {
+        if !book.used().iter().any(|o| o.entry == e) {
+            continue;
+        }
+        // At most one entry per option position: the book holds at most MAX_OPTION_POSITIONS.
+        let slot = r.greeks.get_mut(r.len).ok_or(RiskError::InvalidParam("what-if entries"))?;
+        *slot = (a.asset_index, *g);
+        r.len = r.len.checked_add(1).or_overflow()?;
+    }
+    Ok(())
 }
 
 /// Sensitivities of an account to one underlying, summed over its positions.

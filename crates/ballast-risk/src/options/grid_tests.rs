@@ -275,6 +275,59 @@ fn errors_are_specific() {
     assert_eq!(full.push(book.positions[0]), Err(RiskError::TooManyAssets));
 }
 
+/// The what-if report: health as `what_if`, Greeks as `account_greeks` of the stressed input, on
+/// the option underlyings only (a cash entry without options is not listed), and its bytes read
+/// back to the same report; anything but exactly such bytes is refused.
+#[test]
+fn what_if_report_lists_the_option_underlyings_and_round_trips() {
+    let legs = [Leg::Spot(SIZE), Leg::Option(OptionKind::Call, 110, 30, -SIZE)];
+    let (under, book) = efficiency::build(&legs).unwrap();
+    let mut input = HealthInput::new_boxed();
+    input.push(under.assets[0], under.exposures[0]).unwrap();
+    let cash = AssetRisk {
+        asset_index: 9,
+        risk_group: 9,
+        oracle_price: Price::ONE,
+        stable_price: Price::ONE,
+        ..Default::default()
+    };
+    input.push(cash, Exposure { spot: Fx::from(5_000), ..Default::default() }).unwrap();
+    let mut shock = WhatIfShock::default();
+    shock.price_moves[0] = Fx::from_num(-0.2);
+    shock.vol_move = Fx::from_num(0.3);
+    let (mut moved, mut moved_book) = (HealthInput::new_boxed(), OptionBook::default());
+    let mut r = WhatIfReport::default();
+    what_if_report(&input, &book, &shock, &mut moved, &mut moved_book, &mut r).unwrap();
+    let (mut again, mut again_book) = (HealthInput::new_boxed(), OptionBook::default());
+    assert_eq!(r.health, what_if(&input, &book, &shock, &mut again, &mut again_book).unwrap());
+    let mut all = [UnderlyingGreeks::default(); MAX_HEALTH_ASSETS];
+    account_greeks(&moved, &moved_book, &mut all).unwrap();
+    assert_eq!((r.len, r.greeks[0]), (1, (under.assets[0].asset_index, all[0])));
+    // After the fall the short call is further out of the money: the delta is nearer the spot's.
+    let mut unmoved = [UnderlyingGreeks::default(); MAX_HEALTH_ASSETS];
+    account_greeks(&input, &book, &mut unmoved).unwrap();
+    assert!(all[0].delta > unmoved[0].delta && all[0].delta < Fx::from(SIZE));
+    let bytes = r.encode();
+    let used = bytes.len();
+    assert_eq!(used, 33 + WHAT_IF_ENTRY_BYTES);
+    assert_eq!(WhatIfReport::decode(&bytes), Some(r));
+    assert_eq!(WhatIfReport::decode(&bytes[..used - 1]), None);
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(WhatIfReport::decode(&longer), None);
+    // More entries than option positions, with the bytes to match: refused.
+    let mut bad = vec![0u8; 33 + 9 * WHAT_IF_ENTRY_BYTES];
+    bad[..used].copy_from_slice(&bytes);
+    bad[32] = 9;
+    assert_eq!(WhatIfReport::decode(&bad), None);
+    // Eight option underlyings: the largest report fits Solana's return data.
+    let mut full = r;
+    full.len = MAX_OPTION_POSITIONS;
+    let bytes = full.encode();
+    assert_eq!(bytes.len(), WHAT_IF_MAX_BYTES);
+    assert_eq!(WhatIfReport::decode(&bytes), Some(full));
+}
+
 #[test]
 fn greeks_of_a_covered_call_net_the_spot() {
     let legs = [Leg::Spot(SIZE), Leg::Option(OptionKind::Call, 110, 30, -SIZE)];

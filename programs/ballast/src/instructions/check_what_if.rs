@@ -1,15 +1,18 @@
 //! `check_what_if`: the account's Init and Maint health after hypothetical price and volatility
-//! moves (the options issue's what-if), with its options revalued on the scenario grid. Sets them as
-//! return data (I80F48 bits, Init then Maint, 16 bytes each, little-endian) and fails unless both
-//! are at least the given minimums, so that integrators can assert a stress result on chain and
-//! tests can prove the SDK's figure is the program's to the bit.
+//! moves (the options issue's what-if), with its options revalued on the scenario grid, and its
+//! Greeks after them. Sets as return data Init then Maint (I80F48 bits, 16 bytes each,
+//! little-endian), then the number of underlyings the account holds options on (u8) and for each
+//! its asset index (u16) and delta, gamma, vega and theta (I80F48 bits): `WhatIfReport::encode`,
+//! at most 561 bytes; the first 32 bytes are as before the Greeks were added. Fails unless both
+//! healths are at least the given minimums, so that integrators can assert a stress result on
+//! chain and tests can prove the SDK's figure is the program's to the bit.
 
 use anchor_lang::prelude::*;
 
 use crate::error::BallastError;
 use crate::risk::Fx;
 use crate::state::*;
-use crate::transitions::option::{what_if_health, PriceMove};
+use crate::transitions::option::{what_if_report, PriceMove};
 
 /// Accounts of `check_what_if`. `remaining_accounts`: the health accounts in canonical order.
 #[derive(Accounts)]
@@ -35,11 +38,9 @@ pub fn handler<'info>(
         &ctx.accounts.account,
         ctx.remaining_accounts,
     )?;
-    let h = what_if_health(&input, &moves, vol_move_bps)?;
-    let mut data = [0u8; 32];
-    data[..16].copy_from_slice(&h.init.to_bits().to_le_bytes());
-    data[16..].copy_from_slice(&h.maint.to_bits().to_le_bytes());
-    anchor_lang::solana_program::program::set_return_data(&data);
+    let report = what_if_report(&input, &moves, vol_move_bps)?;
+    anchor_lang::solana_program::program::set_return_data(&report.encode());
+    let h = report.health;
     require!(
         h.init >= Fx::from_bits(min_init_bits) && h.maint >= Fx::from_bits(min_maint_bits),
         BallastError::HealthBelowMinimum

@@ -477,15 +477,16 @@ pub struct PriceMove {
 
 /// Init and Maint health of the account whose engine input is `input` after the hypothetical
 /// `moves` of its assets' prices (oracle and stable) and `vol_move_bps` of every option's
-/// volatility ([`crate::risk::options::grid::what_if`]): what `check_what_if` asserts and the SDK
-/// computes. Errors: InvalidHealthAccounts for an asset not in the input; InvalidConfig for a move
-/// below -100% or more than 16 moves.
-pub fn what_if_health(
+/// volatility, and its Greeks after them on every underlying it holds options on
+/// ([`crate::risk::options::grid::what_if_report`]): what `check_what_if` asserts and returns and
+/// the SDK computes. Errors: InvalidHealthAccounts for an asset not in the input; InvalidConfig
+/// for a move below -100% or more than 16 moves.
+pub fn what_if_report(
     input: &HealthInput,
     moves: &[PriceMove],
     vol_move_bps: i32,
-) -> Result<crate::risk::options::grid::WhatIfHealth> {
-    use crate::risk::options::grid::{what_if, OptionBook, WhatIfShock};
+) -> Result<Box<crate::risk::options::grid::WhatIfReport>> {
+    use crate::risk::options::grid::{what_if_report, OptionBook, WhatIfReport, WhatIfShock};
     require!(moves.len() <= crate::risk::MAX_HEALTH_ASSETS, BallastError::InvalidConfig);
     let bps = |b: i32| Fx::from_num(b).checked_div_int(10_000).ok_or(BallastError::MathOverflow);
     let mut shock = WhatIfShock { vol_move: bps(vol_move_bps)?, ..Default::default() };
@@ -497,5 +498,7 @@ pub fn what_if_health(
     let book = input.options.as_deref().unwrap_or(&empty);
     let mut input_out = HealthInput::new_boxed();
     let mut book_out = Box::new(OptionBook::default());
-    what_if(input, book, &shock, &mut input_out, &mut book_out).map_risk()
+    let mut report = Box::new(WhatIfReport::default());
+    what_if_report(input, book, &shock, &mut input_out, &mut book_out, &mut report).map_risk()?;
+    Ok(report)
 }
