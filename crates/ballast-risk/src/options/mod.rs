@@ -301,7 +301,9 @@ impl Black76 {
             });
         }
         let pdf = norm_pdf(t.d1);
-        let gamma = fixed::div(pdf, t.s).or_overflow()?;
+        // n(d1) / s in I80F48, not Q.48 in an i64: near expiry at a low volatility s is tiny and
+        // gamma exceeds 2^15 (n(d1) < 2^48 and s >= 1 bit: the quotient is below 2^96).
+        let gamma = (i128::from(pdf) << FRAC).checked_div(i128::from(t.s)).or_overflow()?;
         let f = self.forward.to_bits();
         // vega = F n(d1) sqrt(T); theta = -F n(d1) σ / (2 sqrt(T)) = -F n(d1) s / (2 T).
         let vega = mul_shift(f, fixed::mul(pdf, t.sqrt_t).or_overflow()? as i128, FRAC, Round::Down).or_overflow()?;
@@ -311,7 +313,7 @@ impl Black76 {
         let theta = mul_shift(f, per_year as i128, FRAC, Round::Up).or_overflow()?.checked_neg().or_overflow()?;
         Ok(Greeks {
             delta: Fx::from_bits(delta as i128),
-            gamma: Fx::from_bits(gamma as i128),
+            gamma: Fx::from_bits(gamma),
             vega: Price::from_bits(vega),
             theta: Price::from_bits(theta),
         })

@@ -205,6 +205,20 @@ fn greeks_match_the_closed_forms() {
     }
 }
 
+/// Near expiry at a low volatility gamma is far above 2^15 per unit (it was computed in Q.48 in an
+/// i64 and overflowed, making the what-if fail): at the money, 1% volatility, 30 seconds and 1
+/// second to expiry, it is `n(d1) / s` in I80F48.
+#[test]
+fn gamma_near_expiry_at_a_low_volatility_does_not_overflow() {
+    for t in [30i64, 1] {
+        let o = opt(1_000.0, 1.0, 0.01, t);
+        let s = 0.01 * (t as f64 / SECONDS_PER_YEAR as f64).sqrt();
+        let g = o.greeks(OptionKind::Call).unwrap().gamma.to_num::<f64>();
+        let want = (-s * s / 8.0).exp() / (2.0 * std::f64::consts::PI).sqrt() / s;
+        assert!(want > 32_768.0 && (g - want).abs() <= 1e-6 * want, "t={t}: {g} vs {want}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
 
