@@ -263,50 +263,80 @@ fn norm_cdf(x: f64) -> f64 {
     }
 }
 
-/// `check_what_if`: asserts that `account`'s Init and Maint health after `moves` (bps per asset)
-/// and `vol_move_bps` of every option's volatility are at least the minimums (I80F48 bits).
-/// `health`: the account's canonical health keys.
+/// A what-if request: hypothetical option trades (applied first, to a copy of the account), then
+/// price moves (bps per asset, oracle and stable) and a relative move of every option's
+/// volatility (bps).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WhatIf {
+    /// Hypothetical option trades (at most 8).
+    pub trades: Vec<ballast::transitions::option::WhatIfTrade>,
+    /// Price moves per asset.
+    pub moves: Vec<ballast::transitions::option::PriceMove>,
+    /// Relative move of every option's volatility, bps.
+    pub vol_move_bps: i32,
+}
+
+impl WhatIf {
+    /// The assets the health accounts must add for the trades (their underlyings and the quote
+    /// asset `quote_asset_index`): pass them as `extra` to the health-key builders.
+    pub fn extra(&self, quote_asset_index: u16) -> Vec<u16> {
+        let (extra, n) = ballast::transitions::option::what_if_extra(&self.trades, quote_asset_index);
+        extra[..n].to_vec()
+    }
+}
+
+/// `check_what_if`: asserts that `account`'s Init and Maint health after `w` are at least the
+/// minimums (I80F48 bits). `health`: the account's canonical health keys with [`WhatIf::extra`].
 pub fn check_what_if(
     group: &Pubkey,
     account: &Pubkey,
-    moves: Vec<ballast::transitions::option::PriceMove>,
-    vol_move_bps: i32,
+    w: &WhatIf,
     (min_init_bits, min_maint_bits): (i128, i128),
     health: &[Pubkey],
 ) -> Instruction {
     let mut metas = ballast::accounts::CheckWhatIf { group: *group, account: *account }.to_account_metas(None);
     metas.extend(health.iter().map(|k| anchor_lang::prelude::AccountMeta::new_readonly(*k, false)));
-    let data = ballast::instruction::CheckWhatIf { moves, vol_move_bps, min_init_bits, min_maint_bits };
+    let data = ballast::instruction::CheckWhatIf {
+        moves: w.moves.clone(),
+        vol_move_bps: w.vol_move_bps,
+        min_init_bits,
+        min_maint_bits,
+        trades: w.trades.clone(),
+    };
     Instruction { program_id: ballast::ID, accounts: metas, data: data.data() }
 }
 
-/// The what-if of `check_what_if` off chain, bit-identical: Init and Maint health after the
-/// stress ([`what_if_report`]'s health).
+/// The what-if of `check_what_if` off chain, bit-identical: Init and Maint health after `w`
+/// ([`what_if_report`]'s health).
 pub fn what_if(
     group: &Pubkey,
+    quote_asset_index: u16,
     account: &MarginAccount,
     raws: &[crate::decode::RawAccount],
     now: i64,
-    moves: &[ballast::transitions::option::PriceMove],
-    vol_move_bps: i32,
+    w: &WhatIf,
 ) -> crate::Result<ballast::risk::options::grid::WhatIfHealth> {
-    Ok(what_if_report(group, account, raws, now, moves, vol_move_bps)?.health)
+    Ok(what_if_report(group, quote_asset_index, account, raws, now, w)?.health)
 }
 
 /// The whole report of `check_what_if` off chain, bit-identical (its `encode()` is the
-/// instruction's return data, which `WhatIfReport::decode` reads back): health after the stress
-/// and the account's Greeks on every underlying it holds options on. The program's loader on raw
-/// accounts (canonical order) and its `transitions::option::what_if_report`.
+/// instruction's return data, which `WhatIfReport::decode` reads back): health after `w` and the
+/// account's Greeks on every underlying it then holds options on. The program's functions on raw
+/// accounts (canonical order, with [`WhatIf::extra`]): `apply_what_if_trades` on a copy, the
+/// loader, `what_if_input` and `what_if_report`.
 pub fn what_if_report(
     group: &Pubkey,
+    quote_asset_index: u16,
     account: &MarginAccount,
     raws: &[crate::decode::RawAccount],
     now: i64,
-    moves: &[ballast::transitions::option::PriceMove],
-    vol_move_bps: i32,
+    w: &WhatIf,
 ) -> crate::Result<Box<ballast::risk::options::grid::WhatIfReport>> {
+    use ballast::transitions::option as o;
     let program = |e: anchor_lang::error::Error| crate::SdkError::Program(e.to_string());
-    let loaded = crate::health::load(group, account, &[], raws, now)?;
-    let input = loaded.health_input(account).map_err(program)?;
-    ballast::transitions::option::what_if_report(&input, moves, vol_move_bps).map_err(program)
+    let mut copy = Box::new(*account);
+    let cash = o::apply_what_if_trades(&mut copy, &w.trades, now).map_err(program)?;
+    let loaded = crate::health::load(group, &copy, &w.extra(quote_asset_index), raws, now)?;
+    let input = o::what_if_input(&loaded, &copy, &w.trades, cash, quote_asset_index).map_err(program)?;
+    o::what_if_report(&input, &w.moves, w.vol_move_bps).map_err(program)
 }

@@ -414,6 +414,40 @@ pub const LARGEST_DERIVATIVES: u16 = 8;
 /// lender: 13 tokens + a USDC borrow + 8 perps + 8 options = 30 positions on 14 underlyings. The
 /// token step is sized on linear health and checked on the full health with the option grid.
 pub fn largest_liquidation_with_options() -> Result<Prepared> {
+    let (mut s, liqee, _) = largest_with_options()?;
+    s.borrow(&liqee, 0, 8_200_000_000)?;
+    liquidated_after_the_fall(s, &liqee)
+}
+
+/// `check_what_if` on the account of [`largest_liquidation_with_options`] before its borrow (14
+/// tokens, 8 perps and 8 short puts on 14 underlyings): a hypothetical trade closing one of its
+/// puts, every underlying 20% down and volatility +50%, minimums at the lowest (it succeeds): the
+/// heap and compute of the largest what-if.
+pub fn largest_what_if() -> Result<Prepared> {
+    use ballast::transitions::option::{PriceMove, WhatIfTrade};
+    let (mut s, liqee, expiry) = largest_with_options()?;
+    let close = WhatIfTrade {
+        asset_index: 1,
+        expiry,
+        strike_bits: Price::from_num(5).to_bits(),
+        kind: 1,
+        buy: true,
+        contracts: 1,
+        premium: 0,
+    };
+    let w = crate::options::WhatIf {
+        trades: vec![close],
+        moves: (1..MAX_ACCOUNT_ASSETS as u16).map(|i| PriceMove { asset_index: i, move_bps: -2_000 }).collect(),
+        vol_move_bps: 5_000,
+    };
+    let health = s.health_keys(&liqee.account, &w.extra(0))?;
+    let ix = crate::options::check_what_if(&s.group, &liqee.account, &w, (i128::MIN, i128::MIN), &health);
+    Prepared::new(s, vec![ix], vec![])
+}
+
+/// The account of [`largest_liquidation_with_options`] before its borrow, with the 30-day expiry
+/// of its options.
+fn largest_with_options() -> Result<(Scenario, Trader, i64)> {
     let prices: Vec<f64> = (0..LARGEST_ASSETS).map(|i| if i == 0 { 1.0 } else { 10.0 }).collect();
     let mut s = Scenario::new(&prices)?;
     let admin = s.admin.insecure_clone();
@@ -454,8 +488,7 @@ pub fn largest_liquidation_with_options() -> Result<Prepared> {
         let order = crate::options::order(expiry, Price::from_num(5), 1, 1, 0);
         s.send(&[crate::options::trade_option(&s.group, i, &buyer, &seller, order)], &signers)?;
     }
-    s.borrow(&liqee, 0, 8_200_000_000)?;
-    liquidated_after_the_fall(s, &liqee)
+    Ok((s, liqee, expiry))
 }
 
 /// Two accounts at 14 underlyings each (USDC and assets 1..=13, deposits only) and a perp market

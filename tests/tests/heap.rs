@@ -28,7 +28,7 @@ fn report(name: &str, heap: usize, ix: &anchor_lang::solana_program::instruction
 
 #[test]
 fn s2_05_largest_instructions_fit_the_heap() {
-    let cases: [(&str, Prepare); 4] = [
+    let cases: [(&str, Prepare); 5] = [
         ("largest liquidation (14 + 14 underlyings)", scenario::largest_liquidation),
         (
             "largest liquidation with 8 perps and 8 options (14 + 14 underlyings)",
@@ -36,6 +36,7 @@ fn s2_05_largest_instructions_fit_the_heap() {
         ),
         ("largest signed-order fill (14 + 14 underlyings)", scenario::largest_fill),
         ("largest block trade (14 + 14 underlyings)", scenario::largest_block_trade),
+        ("largest what-if with a trade (8 options, 14 underlyings)", scenario::largest_what_if),
     ];
     for (name, prepare) in cases {
         let mut p = prepare().unwrap();

@@ -90,18 +90,21 @@ pub mod ballast {
         instructions::check_health::handler(ctx, health_type, min_health_bits)
     }
 
-    /// What-if: the account's Init and Maint health after hypothetical price moves (`moves`, bps
-    /// per asset) and a relative volatility move of every option, as return data (I80F48 bits,
-    /// Init then Maint); fails with HealthBelowMinimum unless both reach the minimums.
-    /// Remaining accounts: the health accounts.
+    /// What-if: the account's Init and Maint health after hypothetical option trades (`trades`,
+    /// applied to a copy of the account: positions and premiums, fees aside), price moves
+    /// (`moves`, bps per asset) and a relative volatility move of every option, and its Greeks per
+    /// option underlying, as return data (`WhatIfReport::encode`: Init and Maint I80F48 bits, then
+    /// the Greeks); fails with HealthBelowMinimum unless both healths reach the minimums.
+    /// Remaining accounts: the health accounts, with the trades' underlyings and the quote asset.
     pub fn check_what_if<'info>(
         ctx: Context<'info, CheckWhatIf<'info>>,
         moves: Vec<crate::transitions::option::PriceMove>,
         vol_move_bps: i32,
         min_init_bits: i128,
         min_maint_bits: i128,
+        trades: Vec<crate::transitions::option::WhatIfTrade>,
     ) -> Result<()> {
-        instructions::check_what_if::handler(ctx, moves, vol_move_bps, min_init_bits, min_maint_bits)
+        instructions::check_what_if::handler(ctx, moves, vol_move_bps, min_init_bits, min_maint_bits, trades)
     }
 
     /// Admin: enables, configures, sets reduce-only or disables the perp market of a (non-quote)

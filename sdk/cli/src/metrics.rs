@@ -23,7 +23,7 @@ fn heap() -> Result<()> {
             heap + entry
         );
     };
-    let cases: [(&str, Prepare); 4] = [
+    let cases: [(&str, Prepare); 5] = [
         ("liquidate_token, 14 + 14 underlyings", scenario::largest_liquidation),
         (
             "liquidate_token, 14 tokens + 8 perps + 8 options on 14 underlyings + 14",
@@ -31,6 +31,7 @@ fn heap() -> Result<()> {
         ),
         ("fill_order, 14 + 14 underlyings", scenario::largest_fill),
         ("block_trade, 14 + 14 underlyings", scenario::largest_block_trade),
+        ("check_what_if with a trade, 8 options on 14 underlyings", scenario::largest_what_if),
     ];
     for (name, prepare) in cases {
         let mut p = prepare()?;

@@ -511,9 +511,10 @@ fn what_if_sdk_equals_program_to_the_bit() {
     let keys = env.health_keys(&w.account, None);
     let now = env.now();
     let moves = vec![PriceMove { asset_index: SOL, move_bps: -2_000 }];
-    let h = so::what_if(&env.group, &acc, &raws, now, &moves, 3_000).unwrap();
-    let r = so::what_if_report(&env.group, &acc, &raws, now, &moves, 3_000).unwrap();
-    let calm = so::what_if_report(&env.group, &acc, &raws, now, &[], 0).unwrap();
+    let stress = so::WhatIf { moves: moves.clone(), vol_move_bps: 3_000, ..Default::default() };
+    let h = so::what_if(&env.group, USDC, &acc, &raws, now, &stress).unwrap();
+    let r = so::what_if_report(&env.group, USDC, &acc, &raws, now, &stress).unwrap();
+    let calm = so::what_if_report(&env.group, USDC, &acc, &raws, now, &so::WhatIf::default()).unwrap();
     assert_eq!((r.health, r.len, calm.len), (h, 1, 1));
     // Without a stress the what-if is the account's health.
     let [init, maint, _] = healths(&mut env, &w);
@@ -529,10 +530,84 @@ fn what_if_sdk_equals_program_to_the_bit() {
     assert_eq!(ballast::risk::options::grid::WhatIfReport::decode(&r.encode()), Some(*r));
     assert!(h.init < init && h.maint < maint, "the stress costs: {h:?} vs {init} / {maint}");
     let g = env.group;
-    let ok = so::check_what_if(&g, &w.account, moves.clone(), 3_000, (h.init.to_bits(), h.maint.to_bits()), &keys);
+    let ok = so::check_what_if(&g, &w.account, &stress, (h.init.to_bits(), h.maint.to_bits()), &keys);
     env.send(&[ok], &[]).unwrap();
     for mins in [(h.init.to_bits() + 1, h.maint.to_bits()), (h.init.to_bits(), h.maint.to_bits() + 1)] {
-        let above = so::check_what_if(&g, &w.account, moves.clone(), 3_000, mins, &keys);
+        let above = so::check_what_if(&g, &w.account, &stress, mins, &keys);
         assert_code(env.send(&[above], &[]), BallastError::HealthBelowMinimum);
     }
+}
+
+/// A what-if with a hypothetical trade: a buyer without options asks what buying 300 puts would do.
+/// The program accepts exactly the SDK's figure (refuses one unit above) without writing anything;
+/// after the real trade, the account's health is the what-if's (the premium and fee as the bank
+/// recorded them, within one native unit of rounding) and its Greeks are the what-if's, bit for bit.
+#[test]
+fn what_if_with_a_hypothetical_trade_is_the_trade() {
+    use ballast::transitions::option::WhatIfTrade;
+    use ballast_sdk::transport::Transport;
+    let (mut env, w, b, expiry) = setup();
+    env.fund_and_deposit(&w, SOL, 5_000_000_000);
+    let put = premium(false, 100.0, 95.0, 0.6, 30.0);
+    let order = so::order(expiry, strike(95.0), 1, 300, put);
+    let hypo = |premium: u64| so::WhatIf {
+        trades: vec![WhatIfTrade {
+            asset_index: SOL,
+            expiry,
+            strike_bits: strike(95.0).to_bits(),
+            kind: 1,
+            buy: true,
+            contracts: 300,
+            premium,
+        }],
+        ..Default::default()
+    };
+    let acc = env.margin_account(&b.account);
+    let extra = hypo(0).extra(USDC);
+    assert_eq!(extra, vec![SOL, USDC]);
+    let keys = env.health_keys_with(&b.account, &extra);
+    let raws: Vec<_> = keys.iter().map(|k| env.bank.get_account(k).unwrap().expect("health account")).collect();
+    let now = env.now();
+    let before = env.margin_account(&b.account);
+    let r = so::what_if_report(&env.group, USDC, &acc, &raws, now, &hypo(300 * put)).unwrap();
+    let g = env.group;
+    let ok =
+        so::check_what_if(&g, &b.account, &hypo(300 * put), (r.health.init.to_bits(), r.health.maint.to_bits()), &keys);
+    env.send(&[ok], &[]).unwrap();
+    let above = so::check_what_if(&g, &b.account, &hypo(300 * put), (r.health.init.to_bits() + 1, i128::MIN), &keys);
+    assert_code(env.send(&[above], &[]), BallastError::HealthBelowMinimum);
+    assert_eq!(bytemuck::bytes_of(&*env.margin_account(&b.account)), bytemuck::bytes_of(&*before), "nothing written");
+    // Refusals: zero contracts, an expiry in the past, an expiry not listed.
+    let mut bad = hypo(0);
+    bad.trades[0].contracts = 0;
+    assert_code(
+        env.send(&[so::check_what_if(&g, &b.account, &bad, (i128::MIN, i128::MIN), &keys)], &[]),
+        BallastError::ZeroAmount,
+    );
+    bad.trades[0].contracts = 300;
+    bad.trades[0].expiry = now - 1;
+    assert_code(
+        env.send(&[so::check_what_if(&g, &b.account, &bad, (i128::MIN, i128::MIN), &keys)], &[]),
+        BallastError::OptionSeriesInvalid,
+    );
+    bad.trades[0].expiry = expiry + DAY;
+    assert_code(
+        env.send(&[so::check_what_if(&g, &b.account, &bad, (i128::MIN, i128::MIN), &keys)], &[]),
+        BallastError::OptionSeriesInvalid,
+    );
+    let unlisted = so::what_if_report(&env.group, USDC, &acc, &raws, now, &bad);
+    assert!(unlisted.is_err(), "the SDK refuses it too");
+    // The real trade.
+    let cash_before = balance(&mut env, &b, USDC);
+    trade(&mut env, &b, &w, order).unwrap();
+    let paid = cash_before - balance(&mut env, &b, USDC);
+    assert!(paid > Fx::from(300 * put), "the premium and a fee: {paid}");
+    let (after, after_raws, group) = (env.margin_account(&b.account), env.health_raw(&b.account), env.group);
+    let real = so::what_if_report(&group, USDC, &after, &after_raws, now, &so::WhatIf::default()).unwrap();
+    let as_paid = so::what_if_report(&env.group, USDC, &acc, &raws, now, &hypo(paid.ceil().to_num())).unwrap();
+    let one = Fx::ONE;
+    assert!((as_paid.health.init - real.health.init).abs() <= one, "{:?} vs {:?}", as_paid.health, real.health);
+    assert!((as_paid.health.maint - real.health.maint).abs() <= one);
+    assert_eq!((as_paid.len, as_paid.greeks[0]), (real.len, real.greeks[0]));
+    assert_eq!((real.len, real.greeks[0].0), (1, SOL));
 }

@@ -1,6 +1,6 @@
 //! `check_what_if`: the account's Init and Maint health after hypothetical price and volatility
 //! moves (the options issue's what-if), with its options revalued on the scenario grid, and its
-//! Greeks after them. Sets as return data Init then Maint (I80F48 bits, 16 bytes each,
+//! Greeks after them, optionally after hypothetical option trades (applied to a copy). Sets as return data Init then Maint (I80F48 bits, 16 bytes each,
 //! little-endian), then the number of underlyings the account holds options on (u8) and for each
 //! its asset index (u16) and delta, gamma, vega and theta (I80F48 bits): `WhatIfReport::encode`,
 //! at most 561 bytes; the first 32 bytes are as before the Greeks were added. Fails unless both
@@ -10,9 +10,13 @@
 use anchor_lang::prelude::*;
 
 use crate::error::BallastError;
+use crate::health_accounts::load_health_accounts;
+use crate::oracle::{Action, Priced};
 use crate::risk::Fx;
 use crate::state::*;
-use crate::transitions::option::{what_if_report, PriceMove};
+use crate::transitions::option::{
+    apply_what_if_trades, what_if_extra, what_if_input, what_if_report, PriceMove, WhatIfTrade,
+};
 
 /// Accounts of `check_what_if`. `remaining_accounts`: the health accounts in canonical order.
 #[derive(Accounts)]
@@ -25,19 +29,17 @@ pub struct CheckWhatIf<'info> {
 }
 
 /// `moves`: price moves per asset, bps; `vol_move_bps`: relative move of every option's volatility;
-/// `min_init_bits`, `min_maint_bits`: I80F48 bits of the minimums, quote native units.
+/// `min_init_bits`, `min_maint_bits`: I80F48 bits of the minimums, quote native units; `trades`:
+/// hypothetical option trades applied first (to a copy of the account; at most 8).
 pub fn handler<'info>(
     ctx: Context<'info, CheckWhatIf<'info>>,
     moves: Vec<PriceMove>,
     vol_move_bps: i32,
     min_init_bits: i128,
     min_maint_bits: i128,
+    trades: Vec<WhatIfTrade>,
 ) -> Result<()> {
-    let input = crate::instructions::check_health::checked_input(
-        &ctx.accounts.group,
-        &ctx.accounts.account,
-        ctx.remaining_accounts,
-    )?;
+    let input = traded_input(&ctx.accounts.group, &ctx.accounts.account, &trades, ctx.remaining_accounts)?;
     let report = what_if_report(&input, &moves, vol_move_bps)?;
     anchor_lang::solana_program::program::set_return_data(&report.encode());
     let h = report.health;
@@ -46,4 +48,25 @@ pub fn handler<'info>(
         BallastError::HealthBelowMinimum
     );
     Ok(())
+}
+
+/// The engine input of the account with `trades` applied to a boxed copy of it (the account is
+/// only read). The remaining accounts are the health accounts of the account plus
+/// `what_if_extra(trades, quote)`, in canonical order.
+#[inline(never)]
+fn traded_input<'info>(
+    group: &AccountLoader<'info, Group>,
+    account: &AccountLoader<'info, MarginAccount>,
+    trades: &[WhatIfTrade],
+    remaining: &[AccountInfo<'info>],
+) -> Result<Box<crate::risk::HealthInput>> {
+    let now = Clock::get()?.unix_timestamp;
+    let quote = group.load()?.quote_asset_index;
+    let mut copy: Box<MarginAccount> = bytemuck::zeroed_box();
+    *copy = *account.load()?;
+    let cash = apply_what_if_trades(&mut copy, trades, now)?;
+    let (extra, n) = what_if_extra(trades, quote);
+    let priced = const { Priced::of(Action::CheckHealth) };
+    let loaded = load_health_accounts(priced, &group.key(), &copy, extra.get(..n).unwrap_or(&[]), remaining, now)?;
+    what_if_input(&loaded, &copy, trades, cash, quote)
 }

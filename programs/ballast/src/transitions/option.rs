@@ -7,7 +7,7 @@ use anchor_lang::prelude::*;
 use super::token::{credit_quote, debit_quote};
 use super::{update_token, Slot};
 use crate::error::{BallastError, RiskResultExt};
-use crate::health_accounts::{option_entry, OptionSurface};
+use crate::health_accounts::{option_entry, HealthAccounts, OptionSurface};
 use crate::oracle::OraclePrice;
 use crate::risk::bank::BankState;
 use crate::risk::num::{bps_frac, scale_price, value};
@@ -473,6 +473,100 @@ pub struct PriceMove {
     pub asset_index: u16,
     /// Relative move, bps (at least -10,000).
     pub move_bps: i32,
+}
+
+/// A hypothetical option trade of a what-if (`check_what_if`'s `trades`): the account buys or sells
+/// `contracts` of the series for `premium` in all, moving its position as `trade_option` would and
+/// its quote balance by the premium (fees aside). Nothing is written: the trades apply to a copy.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WhatIfTrade {
+    /// Asset index of the underlying (its option market lists `expiry`).
+    pub asset_index: u16,
+    /// Expiry of the series, unix seconds (in the future).
+    pub expiry: i64,
+    /// Strike, quote native per base native, I48F80 bits (positive).
+    pub strike_bits: i128,
+    /// 0 call, 1 put.
+    pub kind: u8,
+    /// True: the account buys (and pays the premium); false: it sells (and receives it).
+    pub buy: bool,
+    /// Contracts (positive).
+    pub contracts: u64,
+    /// Premium of the whole trade, quote native units.
+    pub premium: u64,
+}
+
+/// Most hypothetical trades in one what-if (one per option slot).
+pub const MAX_WHAT_IF_TRADES: usize = crate::constants::MAX_OPTION_POSITIONS;
+
+/// The assets a what-if's health load adds for `trades` (their underlyings and, when there is a
+/// trade, the quote asset `quote`) and how many of them are used.
+pub fn what_if_extra(trades: &[WhatIfTrade], quote: u16) -> ([u16; MAX_WHAT_IF_TRADES + 1], usize) {
+    let mut out = [0u16; MAX_WHAT_IF_TRADES + 1];
+    let mut n = 0usize;
+    for ai in trades.iter().map(|t| t.asset_index).chain(core::iter::once(quote).filter(|_| !trades.is_empty())) {
+        if out.get(..n).is_some_and(|used| used.contains(&ai)) {
+            continue;
+        }
+        if let Some(slot) = out.get_mut(n) {
+            *slot = ai;
+            n = n.saturating_add(1);
+        }
+    }
+    (out, n)
+}
+
+/// Applies hypothetical `trades` to `account` (a copy) as `trade_option` moves positions, and
+/// returns the quote balance change, quote native units (premiums received less premiums paid).
+/// Errors: InvalidConfig for more than [`MAX_WHAT_IF_TRADES`]; ZeroAmount for zero contracts;
+/// OptionSeriesInvalid for a kind other than 0 or 1, a non-positive strike or an expiry not in
+/// the future; TooManyPositions (and the others of [`move_option`]) as a trade would.
+pub fn apply_what_if_trades(account: &mut MarginAccount, trades: &[WhatIfTrade], now: i64) -> Result<i128> {
+    require!(trades.len() <= MAX_WHAT_IF_TRADES, BallastError::InvalidConfig);
+    let mut cash = 0i128;
+    for t in trades {
+        require!(t.contracts > 0, BallastError::ZeroAmount);
+        require!(t.kind <= 1 && t.strike_bits > 0 && t.expiry > now, BallastError::OptionSeriesInvalid);
+        let series = Series {
+            asset_index: t.asset_index,
+            expiry: t.expiry,
+            strike: Price::from_bits(t.strike_bits),
+            kind: t.kind,
+        };
+        move_option(account, &series, t.buy, t.contracts)?;
+        let premium = i128::from(t.premium);
+        cash = if t.buy { cash.checked_sub(premium) } else { cash.checked_add(premium) }
+            .ok_or(BallastError::MathOverflow)?;
+    }
+    Ok(cash)
+}
+
+/// The engine input of a what-if: the account with its hypothetical `trades` applied (`copy` and
+/// its quote balance change `cash`, [`apply_what_if_trades`]) from the health accounts `loaded` for
+/// it (which include [`what_if_extra`]). Each trade's underlying must have an option market
+/// (OptionMarketDisabled) listing its expiry, not yet settled (OptionSeriesInvalid). The program
+/// and the SDK build it with this function.
+pub fn what_if_input(
+    loaded: &HealthAccounts,
+    copy: &MarginAccount,
+    trades: &[WhatIfTrade],
+    cash: i128,
+    quote: u16,
+) -> Result<Box<HealthInput>> {
+    for t in trades {
+        let s = loaded.options.as_deref().and_then(|s| s.get(t.asset_index));
+        let s = s.ok_or(BallastError::OptionMarketDisabled)?;
+        let slot = s.slot(t.expiry).map_err(|_| error!(BallastError::OptionSeriesInvalid))?;
+        require!(s.settlement[slot] == Price::ZERO, BallastError::OptionSeriesInvalid);
+    }
+    let mut input = loaded.health_input(copy)?;
+    if cash != 0 {
+        let e = input.find(quote).ok_or(BallastError::InvalidHealthAccounts)?;
+        let c = Fx::checked_from_num(cash).ok_or(BallastError::MathOverflow)?;
+        let spot = &mut input.exposures[e].spot;
+        *spot = spot.checked_add(c).ok_or(BallastError::MathOverflow)?;
+    }
+    Ok(input)
 }
 
 /// Init and Maint health of the account whose engine input is `input` after the hypothetical
