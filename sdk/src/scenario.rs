@@ -420,23 +420,40 @@ pub fn largest_liquidation_with_options() -> Result<Prepared> {
 }
 
 /// `check_what_if` on the account of [`largest_liquidation_with_options`] before its borrow (14
-/// tokens, 8 perps and 8 short puts on 14 underlyings): a hypothetical trade closing one of its
-/// puts, every underlying 20% down and volatility +50%, minimums at the lowest (it succeeds): the
-/// heap and compute of the largest what-if.
+/// tokens, 8 perps and 8 short puts on 14 underlyings): a roll of 4 of its puts to 4 other
+/// underlyings (8 hypothetical trades, the most; 12 option surfaces kept), every underlying 20%
+/// down and volatility +50%, minimums at the lowest (it succeeds): the heap and compute of the
+/// largest what-if.
 pub fn largest_what_if() -> Result<Prepared> {
     use ballast::transitions::option::{PriceMove, WhatIfTrade};
     let (mut s, liqee, expiry) = largest_with_options()?;
-    let close = WhatIfTrade {
-        asset_index: 1,
+    let admin = s.admin.insecure_clone();
+    let first_new = LARGEST_DERIVATIVES + 1;
+    for i in first_new..first_new + 4 {
+        let opt =
+            crate::options::set_option_market(&s.group, &admin.pubkey(), i, crate::options::default_params(1_000_000));
+        let exp = crate::options::set_option_expiry(
+            &s.group,
+            &admin.pubkey(),
+            i,
+            0,
+            crate::options::flat_smile(expiry, 6_000),
+        );
+        s.send(&[opt, exp], &[&admin])?;
+    }
+    let trade = |asset_index: u16, buy: bool| WhatIfTrade {
+        asset_index,
         expiry,
         strike_bits: Price::from_num(5).to_bits(),
         kind: 1,
-        buy: true,
+        buy,
         contracts: 1,
         premium: 0,
     };
+    // Close the puts on 1..=4 and sell puts on four new underlyings.
+    let trades = (1..=4).map(|i| trade(i, true)).chain((first_new..first_new + 4).map(|i| trade(i, false))).collect();
     let w = crate::options::WhatIf {
-        trades: vec![close],
+        trades,
         moves: (1..MAX_ACCOUNT_ASSETS as u16).map(|i| PriceMove { asset_index: i, move_bps: -2_000 }).collect(),
         vol_move_bps: 5_000,
     };

@@ -36,7 +36,7 @@ fn s2_05_largest_instructions_fit_the_heap() {
         ),
         ("largest signed-order fill (14 + 14 underlyings)", scenario::largest_fill),
         ("largest block trade (14 + 14 underlyings)", scenario::largest_block_trade),
-        ("largest what-if with a trade (8 options, 14 underlyings)", scenario::largest_what_if),
+        ("largest what-if: a roll of 8 hypothetical trades (8 options, 14 underlyings)", scenario::largest_what_if),
     ];
     for (name, prepare) in cases {
         let mut p = prepare().unwrap();

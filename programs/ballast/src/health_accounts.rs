@@ -111,9 +111,11 @@ impl OptionSurface {
     }
 }
 
-/// Most option surfaces one health check keeps: one per option slot and one per extra asset (every
-/// instruction passes at most two).
-pub const MAX_OPTION_SURFACES: usize = MAX_OPTION_POSITIONS + 2;
+/// Most option surfaces one health check keeps: one per option slot and one per extra asset
+/// (instructions pass at most two extras; `check_what_if` the underlyings of up to 8 hypothetical
+/// trades and the quote asset, so that a what-if rolling every position to new underlyings fits).
+/// Only what a check needs is allocated ([`OptionSurfaces`]).
+pub const MAX_OPTION_SURFACES: usize = MAX_OPTION_POSITIONS + crate::transitions::option::MAX_WHAT_IF_TRADES + 1;
 
 /// The option surfaces of one health check: allocated only for an account that holds or trades
 /// options, with room for exactly the underlyings it holds options on plus the extras (the SBF

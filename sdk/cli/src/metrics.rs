@@ -31,7 +31,7 @@ fn heap() -> Result<()> {
         ),
         ("fill_order, 14 + 14 underlyings", scenario::largest_fill),
         ("block_trade, 14 + 14 underlyings", scenario::largest_block_trade),
-        ("check_what_if with a trade, 8 options on 14 underlyings", scenario::largest_what_if),
+        ("check_what_if with 8 hypothetical trades, 8 options on 14 underlyings", scenario::largest_what_if),
     ];
     for (name, prepare) in cases {
         let mut p = prepare()?;

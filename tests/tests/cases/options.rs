@@ -538,6 +538,10 @@ fn what_if_sdk_equals_program_to_the_bit() {
     }
 }
 
+fn ok_metas_read_only(ix: &Instruction) -> bool {
+    ix.accounts.iter().all(|m| !m.is_writable && !m.is_signer)
+}
+
 /// A what-if with a hypothetical trade: a buyer without options asks what buying 300 puts would do.
 /// The program accepts exactly the SDK's figure (refuses one unit above) without writing anything;
 /// after the real trade, the account's health is the what-if's (the premium and fee as the bank
@@ -576,8 +580,12 @@ fn what_if_with_a_hypothetical_trade_is_the_trade() {
     env.send(&[ok], &[]).unwrap();
     let above = so::check_what_if(&g, &b.account, &hypo(300 * put), (r.health.init.to_bits() + 1, i128::MIN), &keys);
     assert_code(env.send(&[above], &[]), BallastError::HealthBelowMinimum);
-    assert_eq!(bytemuck::bytes_of(&*env.margin_account(&b.account)), bytemuck::bytes_of(&*before), "nothing written");
-    // Refusals: zero contracts, an expiry in the past, an expiry not listed.
+    // Nothing can be written: every account of the instruction is read-only (and the account
+    // is unchanged).
+    assert!(ok_metas_read_only(&so::check_what_if(&g, &b.account, &hypo(0), (0, 0), &keys)));
+    assert_eq!(bytemuck::bytes_of(&*env.margin_account(&b.account)), bytemuck::bytes_of(&*before));
+    // Refusals, each with its error: zero contracts, a kind other than call or put, an expiry in
+    // the past or not listed, a trade on the quote asset (no option market), more than 8 trades.
     let mut bad = hypo(0);
     bad.trades[0].contracts = 0;
     assert_code(
@@ -585,6 +593,25 @@ fn what_if_with_a_hypothetical_trade_is_the_trade() {
         BallastError::ZeroAmount,
     );
     bad.trades[0].contracts = 300;
+    bad.trades[0].kind = 2;
+    assert_code(
+        env.send(&[so::check_what_if(&g, &b.account, &bad, (i128::MIN, i128::MIN), &keys)], &[]),
+        BallastError::OptionSeriesInvalid,
+    );
+    bad.trades[0].kind = 1;
+    let mut on_quote = hypo(0);
+    on_quote.trades[0].asset_index = USDC;
+    let quote_keys = env.health_keys_with(&b.account, &on_quote.extra(USDC));
+    assert_code(
+        env.send(&[so::check_what_if(&g, &b.account, &on_quote, (i128::MIN, i128::MIN), &quote_keys)], &[]),
+        BallastError::OptionMarketDisabled,
+    );
+    let mut nine = hypo(0);
+    nine.trades = vec![hypo(0).trades[0]; 9];
+    assert_code(
+        env.send(&[so::check_what_if(&g, &b.account, &nine, (i128::MIN, i128::MIN), &keys)], &[]),
+        BallastError::InvalidConfig,
+    );
     bad.trades[0].expiry = now - 1;
     assert_code(
         env.send(&[so::check_what_if(&g, &b.account, &bad, (i128::MIN, i128::MIN), &keys)], &[]),

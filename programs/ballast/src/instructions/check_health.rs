@@ -36,7 +36,7 @@ pub fn handler<'info>(ctx: Context<'info, CheckHealth<'info>>, health_type: u8, 
 }
 
 /// The engine input of `account` from its health accounts `remaining` (every price valid now):
-/// what `check_health` and `check_what_if` evaluate.
+/// what `check_health` evaluates (`check_what_if` loads a copy with its hypothetical trades).
 pub fn checked_input<'info>(
     group: &AccountLoader<'info, Group>,
     account: &AccountLoader<'info, MarginAccount>,

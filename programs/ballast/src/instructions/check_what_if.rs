@@ -63,7 +63,8 @@ fn traded_input<'info>(
     let now = Clock::get()?.unix_timestamp;
     let quote = group.load()?.quote_asset_index;
     let mut copy: Box<MarginAccount> = bytemuck::zeroed_box();
-    *copy = *account.load()?;
+    // Byte for byte: no 1.5 KB temporary on the stack.
+    bytemuck::bytes_of_mut(&mut *copy).copy_from_slice(bytemuck::bytes_of(&*account.load()?));
     let cash = apply_what_if_trades(&mut copy, trades, now)?;
     let (extra, n) = what_if_extra(trades, quote);
     let priced = const { Priced::of(Action::CheckHealth) };

@@ -543,9 +543,11 @@ pub fn apply_what_if_trades(account: &mut MarginAccount, trades: &[WhatIfTrade],
 
 /// The engine input of a what-if: the account with its hypothetical `trades` applied (`copy` and
 /// its quote balance change `cash`, [`apply_what_if_trades`]) from the health accounts `loaded` for
-/// it (which include [`what_if_extra`]). Each trade's underlying must have an option market
-/// (OptionMarketDisabled) listing its expiry, not yet settled (OptionSeriesInvalid). The program
-/// and the SDK build it with this function.
+/// it (which include [`what_if_extra`]). Each trade's underlying must have an option market (not
+/// the quote asset: OptionMarketDisabled) listing its expiry, not yet settled
+/// (OptionSeriesInvalid). The program and the SDK build it with this function. A what-if answers
+/// the margin question only: whether the trade would clear (market enabled and not reduce-only,
+/// strike band, premium band, open-interest caps, borrow rules, fees) is `trade_option`'s to check.
 pub fn what_if_input(
     loaded: &HealthAccounts,
     copy: &MarginAccount,
@@ -556,6 +558,7 @@ pub fn what_if_input(
     for t in trades {
         let s = loaded.options.as_deref().and_then(|s| s.get(t.asset_index));
         let s = s.ok_or(BallastError::OptionMarketDisabled)?;
+        require!(s.contract_size != 0 && t.asset_index != quote, BallastError::OptionMarketDisabled);
         let slot = s.slot(t.expiry).map_err(|_| error!(BallastError::OptionSeriesInvalid))?;
         require!(s.settlement[slot] == Price::ZERO, BallastError::OptionSeriesInvalid);
     }
