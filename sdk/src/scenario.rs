@@ -430,16 +430,7 @@ pub fn largest_what_if() -> Result<Prepared> {
     let admin = s.admin.insecure_clone();
     let first_new = LARGEST_DERIVATIVES + 1;
     for i in first_new..first_new + 4 {
-        let opt =
-            crate::options::set_option_market(&s.group, &admin.pubkey(), i, crate::options::default_params(1_000_000));
-        let exp = crate::options::set_option_expiry(
-            &s.group,
-            &admin.pubkey(),
-            i,
-            0,
-            crate::options::flat_smile(expiry, 6_000),
-        );
-        s.send(&[opt, exp], &[&admin])?;
+        s.send(&option_market(&s, i, expiry), &[&admin])?;
     }
     let trade = |asset_index: u16, buy: bool| WhatIfTrade {
         asset_index,
@@ -462,6 +453,16 @@ pub fn largest_what_if() -> Result<Prepared> {
     Prepared::new(s, vec![ix], vec![])
 }
 
+/// The admin's instructions listing an option market on asset `i` (contracts of 1,000,000 base
+/// native units) with `expiry` at a flat 60%.
+fn option_market(s: &Scenario, i: u16, expiry: i64) -> [Instruction; 2] {
+    let admin = s.admin.pubkey();
+    [
+        crate::options::set_option_market(&s.group, &admin, i, crate::options::default_params(1_000_000)),
+        crate::options::set_option_expiry(&s.group, &admin, i, 0, crate::options::flat_smile(expiry, 6_000)),
+    ]
+}
+
 /// The account of [`largest_liquidation_with_options`] before its borrow, with the 30-day expiry
 /// of its options.
 fn largest_with_options() -> Result<(Scenario, Trader, i64)> {
@@ -471,15 +472,7 @@ fn largest_with_options() -> Result<(Scenario, Trader, i64)> {
     let expiry = T0 + 30 * 86_400;
     for i in 1..=LARGEST_DERIVATIVES {
         let perp = sp::set_perp_market(&s.group, &admin.pubkey(), i, perp_params(100_000));
-        let opt =
-            crate::options::set_option_market(&s.group, &admin.pubkey(), i, crate::options::default_params(1_000_000));
-        let exp = crate::options::set_option_expiry(
-            &s.group,
-            &admin.pubkey(),
-            i,
-            0,
-            crate::options::flat_smile(expiry, 6_000),
-        );
+        let [opt, exp] = option_market(&s, i, expiry);
         s.send(&[perp, opt, exp], &[&admin])?;
     }
     let lender = s.trader()?;
