@@ -321,9 +321,9 @@ pub fn what_if(
 
 /// The whole report of `check_what_if` off chain, bit-identical (its `encode()` is the
 /// instruction's return data, which `WhatIfReport::decode` reads back): health after `w` and the
-/// account's Greeks on every underlying it then holds options on. The program's functions on raw
-/// accounts (canonical order, with [`WhatIf::extra`]): `apply_what_if_trades` on a copy, the
-/// loader, `what_if_input` and `what_if_report`.
+/// account's Greeks on every underlying it then holds options on. The program's
+/// `what_if_traded_input` and `what_if_report` on raw accounts (canonical order, with
+/// [`WhatIf::extra`]).
 pub fn what_if_report(
     group: &Pubkey,
     quote_asset_index: u16,
@@ -334,9 +334,8 @@ pub fn what_if_report(
 ) -> crate::Result<Box<ballast::risk::options::grid::WhatIfReport>> {
     use ballast::transitions::option as o;
     let program = |e: anchor_lang::error::Error| crate::SdkError::Program(e.to_string());
-    let mut copy = Box::new(*account);
-    let cash = o::apply_what_if_trades(&mut copy, &w.trades, now).map_err(program)?;
-    let loaded = crate::health::load(group, &copy, &w.extra(quote_asset_index), raws, now)?;
-    let input = o::what_if_input(&loaded, &copy, &w.trades, cash, quote_asset_index).map_err(program)?;
+    let accounts = crate::health::RawList(raws);
+    let input =
+        o::what_if_traded_input(group, account, &w.trades, quote_asset_index, &accounts, now).map_err(program)?;
     o::what_if_report(&input, &w.moves, w.vol_move_bps).map_err(program)
 }

@@ -10,13 +10,9 @@
 use anchor_lang::prelude::*;
 
 use crate::error::BallastError;
-use crate::health_accounts::load_health_accounts;
-use crate::oracle::{Action, Priced};
 use crate::risk::Fx;
 use crate::state::*;
-use crate::transitions::option::{
-    apply_what_if_trades, what_if_extra, what_if_input, what_if_report, PriceMove, WhatIfTrade,
-};
+use crate::transitions::option::{what_if_report, what_if_traded_input, PriceMove, WhatIfTrade};
 
 /// Accounts of `check_what_if`. `remaining_accounts`: the health accounts in canonical order.
 #[derive(Accounts)]
@@ -50,9 +46,8 @@ pub fn handler<'info>(
     Ok(())
 }
 
-/// The engine input of the account with `trades` applied to a boxed copy of it (the account is
-/// only read). The remaining accounts are the health accounts of the account plus
-/// `what_if_extra(trades, quote)`, in canonical order.
+/// The engine input of the account with `trades` applied to a copy of it
+/// ([`what_if_traded_input`]; the account is only read).
 #[inline(never)]
 fn traded_input<'info>(
     group: &AccountLoader<'info, Group>,
@@ -62,12 +57,5 @@ fn traded_input<'info>(
 ) -> Result<Box<crate::risk::HealthInput>> {
     let now = Clock::get()?.unix_timestamp;
     let quote = group.load()?.quote_asset_index;
-    let mut copy: Box<MarginAccount> = bytemuck::zeroed_box();
-    // Byte for byte: no 1.5 KB temporary on the stack.
-    bytemuck::bytes_of_mut(&mut *copy).copy_from_slice(bytemuck::bytes_of(&*account.load()?));
-    let cash = apply_what_if_trades(&mut copy, trades, now)?;
-    let (extra, n) = what_if_extra(trades, quote);
-    let priced = const { Priced::of(Action::CheckHealth) };
-    let loaded = load_health_accounts(priced, &group.key(), &copy, extra.get(..n).unwrap_or(&[]), remaining, now)?;
-    what_if_input(&loaded, &copy, trades, cash, quote)
+    what_if_traded_input(&group.key(), &*account.load()?, trades, quote, remaining, now)
 }

@@ -541,14 +541,43 @@ pub fn apply_what_if_trades(account: &mut MarginAccount, trades: &[WhatIfTrade],
     Ok(cash)
 }
 
+/// The engine input of a what-if on `account` (only read) after its hypothetical `trades`: a boxed
+/// copy moved by [`apply_what_if_trades`], loaded from `accounts` (its health accounts with
+/// [`what_if_extra`], canonical order) at `now`. `check_what_if` and the SDK call this one function.
+pub fn what_if_traded_input<R: crate::health_accounts::AccountReader + ?Sized>(
+    group: &Pubkey,
+    account: &MarginAccount,
+    trades: &[WhatIfTrade],
+    quote: u16,
+    accounts: &R,
+    now: i64,
+) -> Result<Box<HealthInput>> {
+    use crate::oracle::{Action, Priced};
+    let mut copy: Box<MarginAccount> = bytemuck::zeroed_box();
+    // Byte for byte: no 1.5 KB temporary on the stack.
+    bytemuck::bytes_of_mut(&mut *copy).copy_from_slice(bytemuck::bytes_of(account));
+    let cash = apply_what_if_trades(&mut copy, trades, now)?;
+    let (extra, n) = what_if_extra(trades, quote);
+    let priced = const { Priced::of(Action::CheckHealth) };
+    let loaded = crate::health_accounts::load_health_accounts(
+        priced,
+        group,
+        &copy,
+        extra.get(..n).unwrap_or(&[]),
+        accounts,
+        now,
+    )?;
+    what_if_input(&loaded, &copy, trades, cash, quote)
+}
+
 /// The engine input of a what-if: the account with its hypothetical `trades` applied (`copy` and
 /// its quote balance change `cash`, [`apply_what_if_trades`]) from the health accounts `loaded` for
 /// it (which include [`what_if_extra`]). Each trade's underlying must have an option market (not
 /// the quote asset: OptionMarketDisabled) listing its expiry, not yet settled
-/// (OptionSeriesInvalid). The program and the SDK build it with this function. A what-if answers
+/// (OptionSeriesInvalid). A what-if answers
 /// the margin question only: whether the trade would clear (market enabled and not reduce-only,
 /// strike band, premium band, open-interest caps, borrow rules, fees) is `trade_option`'s to check.
-pub fn what_if_input(
+fn what_if_input(
     loaded: &HealthAccounts,
     copy: &MarginAccount,
     trades: &[WhatIfTrade],
