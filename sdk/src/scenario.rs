@@ -414,7 +414,17 @@ pub const LARGEST_DERIVATIVES: u16 = 8;
 /// lender: 13 tokens + a USDC borrow + 8 perps + 8 options = 30 positions on 14 underlyings. The
 /// token step is sized on linear health and checked on the full health with the option grid.
 pub fn largest_liquidation_with_options() -> Result<Prepared> {
-    let (mut s, liqee, _) = largest_with_options()?;
+    let (mut s, liqee, _) = largest_with_options(false)?;
+    s.borrow(&liqee, 0, 8_200_000_000)?;
+    liquidated_after_the_fall(s, &liqee)
+}
+
+/// [`largest_liquidation_with_options`] with the grid's most expensive option book: the 8 options
+/// in 4 groups of both signs (a short put struck at $5 and a long call struck at $20 on each of
+/// assets 1..=4), which the grid revalues in every scenario (docs/risk-model.md, "Which scenarios
+/// a group needs"), where one-sign groups need a third or less of them.
+pub fn largest_liquidation_with_mixed_options() -> Result<Prepared> {
+    let (mut s, liqee, _) = largest_with_options(true)?;
     s.borrow(&liqee, 0, 8_200_000_000)?;
     liquidated_after_the_fall(s, &liqee)
 }
@@ -426,7 +436,7 @@ pub fn largest_liquidation_with_options() -> Result<Prepared> {
 /// largest what-if.
 pub fn largest_what_if() -> Result<Prepared> {
     use ballast::transitions::option::{PriceMove, WhatIfTrade};
-    let (mut s, liqee, expiry) = largest_with_options()?;
+    let (mut s, liqee, expiry) = largest_with_options(false)?;
     let admin = s.admin.insecure_clone();
     let first_new = LARGEST_DERIVATIVES + 1;
     for i in first_new..first_new + 4 {
@@ -464,8 +474,8 @@ fn option_market(s: &Scenario, i: u16, expiry: i64) -> [Instruction; 2] {
 }
 
 /// The account of [`largest_liquidation_with_options`] before its borrow, with the 30-day expiry
-/// of its options.
-fn largest_with_options() -> Result<(Scenario, Trader, i64)> {
+/// of its options; `mixed`: the options of [`largest_liquidation_with_mixed_options`].
+fn largest_with_options(mixed: bool) -> Result<(Scenario, Trader, i64)> {
     let prices: Vec<f64> = (0..LARGEST_ASSETS).map(|i| if i == 0 { 1.0 } else { 10.0 }).collect();
     let mut s = Scenario::new(&prices)?;
     let admin = s.admin.insecure_clone();
@@ -494,9 +504,16 @@ fn largest_with_options() -> Result<(Scenario, Trader, i64)> {
         let perp = sp::block_trade(&s.group, i, 0, &buyer, &seller, 1, 1_000_000);
         let signers = [&liqee.kp.insecure_clone(), &lender.kp.insecure_clone()];
         s.send(&[perp], &signers)?;
-        let (buyer, seller) = (party(&mut s, &lender)?, party(&mut s, &liqee)?);
-        let order = crate::options::order(expiry, Price::from_num(5), 1, 1, 0);
-        s.send(&[crate::options::trade_option(&s.group, i, &buyer, &seller, order)], &signers)?;
+        // Mixed: slot i on underlying (i + 1) / 2, a short put for odd i, a long call for even i.
+        let (underlying, short_put) = if mixed { (i.div_ceil(2), i % 2 == 1) } else { (i, true) };
+        let (buyer, seller) = if short_put {
+            (party(&mut s, &lender)?, party(&mut s, &liqee)?)
+        } else {
+            (party(&mut s, &liqee)?, party(&mut s, &lender)?)
+        };
+        let (strike, kind) = if short_put { (5, 1) } else { (20, 0) };
+        let order = crate::options::order(expiry, Price::from_num(strike), kind, 1, 0);
+        s.send(&[crate::options::trade_option(&s.group, underlying, &buyer, &seller, order)], &signers)?;
     }
     Ok((s, liqee, expiry))
 }

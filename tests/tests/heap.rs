@@ -28,11 +28,15 @@ fn report(name: &str, heap: usize, ix: &anchor_lang::solana_program::instruction
 
 #[test]
 fn s2_05_largest_instructions_fit_the_heap() {
-    let cases: [(&str, Prepare); 5] = [
+    let cases: [(&str, Prepare); 6] = [
         ("largest liquidation (14 + 14 underlyings)", scenario::largest_liquidation),
         (
             "largest liquidation with 8 perps and 8 options (14 + 14 underlyings)",
             scenario::largest_liquidation_with_options,
+        ),
+        (
+            "largest liquidation with 8 options in 4 mixed-sign groups (14 + 14 underlyings)",
+            scenario::largest_liquidation_with_mixed_options,
         ),
         ("largest signed-order fill (14 + 14 underlyings)", scenario::largest_fill),
         ("largest block trade (14 + 14 underlyings)", scenario::largest_block_trade),

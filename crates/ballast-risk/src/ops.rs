@@ -27,6 +27,9 @@ pub struct OpCounts {
     /// Option valuations of the scenario grid (one Black-76 price in one scenario,
     /// `options::grid`), besides their counted products.
     pub option_evals: u64,
+    /// Logarithms of the scenario grid's price moves (`ln(1 ± move)`, one per option and price
+    /// point, shared by the point's volatility scenarios).
+    pub option_lns: u64,
 }
 
 #[cfg(feature = "op-count")]
@@ -40,6 +43,7 @@ mod counters {
     pub static ACCOUNT_LOADS: AtomicU64 = AtomicU64::new(0);
     pub static STEP_EVALS: AtomicU64 = AtomicU64::new(0);
     pub static OPTION_EVALS: AtomicU64 = AtomicU64::new(0);
+    pub static OPTION_LNS: AtomicU64 = AtomicU64::new(0);
     /// Counting is on only while a measurement asks for it ([`super::set_counting`]), so that
     /// throughput measurements in the same binary do not pay for shared atomic writes.
     pub static COUNTING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
@@ -71,6 +75,7 @@ counter!(asset_term, ASSET_TERMS);
 counter!(account_load, ACCOUNT_LOADS);
 counter!(step_eval, STEP_EVALS);
 counter!(option_eval, OPTION_EVALS);
+counter!(option_ln, OPTION_LNS);
 
 /// The counts so far (all zero without the feature).
 pub fn snapshot() -> OpCounts {
@@ -87,6 +92,7 @@ pub fn snapshot() -> OpCounts {
             account_loads: ACCOUNT_LOADS.load(Relaxed),
             step_evals: STEP_EVALS.load(Relaxed),
             option_evals: OPTION_EVALS.load(Relaxed),
+            option_lns: OPTION_LNS.load(Relaxed),
         }
     }
     #[cfg(not(feature = "op-count"))]
@@ -130,11 +136,15 @@ pub mod weights {
     /// kind: [`WIDE_MUL`], [`HALF_MUL`], [`NARROW_MUL`]): two normal-CDF tables of degree 5 (each five 64 x 64 -> 128 products via
     /// `__multi3` with the rounding shift and the checked conversions, 30 to 45 instructions a
     /// step, and the interval's index and centre: 170 to 250 instructions), the `d1` product (an
-    /// overflow-checked 128 x 128-bit product, `__muloti4`, about 100), a third of the price
-    /// point's `ln` (degree 8, about 90 to 120) and the branching and clamps (about 100): 630 to
-    /// 820 instructions, weighted 1,000. Not lowered with the tables' degree (from 10 to 5):
-    /// counted, not measured, the margin stays at least 1.2x.
+    /// overflow-checked 128 x 128-bit product, `__muloti4`, about 100) and the branching and
+    /// clamps (about 100): 540 to 700 instructions, weighted 1,000. Until a price point's `ln`
+    /// was counted on its own ([`OPTION_LN`]) a third of it was in this weight; the weight was
+    /// not lowered: counted, not measured, the margin stays at least 1.4x.
     pub const OPTION_EVAL: u64 = 1_000;
+    /// One `ln(1 ± move)` of the scenario grid (`fixed::ln`: the exponent, the mantissa's scaling
+    /// and a degree-8 table, eight rounded 64 x 64 -> 128 products of 30 to 35 instructions):
+    /// about 300 instructions, weighted 400.
+    pub const OPTION_LN: u64 = 400;
 }
 
 impl OpCounts {
@@ -149,6 +159,7 @@ impl OpCounts {
             account_loads: self.account_loads.saturating_sub(before.account_loads),
             step_evals: self.step_evals.saturating_sub(before.step_evals),
             option_evals: self.option_evals.saturating_sub(before.option_evals),
+            option_lns: self.option_lns.saturating_sub(before.option_lns),
         }
     }
 
@@ -164,6 +175,7 @@ impl OpCounts {
             self.account_loads.saturating_mul(ACCOUNT_LOAD),
             instruction_accounts.saturating_mul(INSTRUCTION_ACCOUNT),
             self.option_evals.saturating_mul(OPTION_EVAL),
+            self.option_lns.saturating_mul(OPTION_LN),
         ]
         .iter()
         .fold(0u64, |a, b| a.saturating_add(*b))

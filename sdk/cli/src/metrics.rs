@@ -23,11 +23,15 @@ fn heap() -> Result<()> {
             heap + entry
         );
     };
-    let cases: [(&str, Prepare); 5] = [
+    let cases: [(&str, Prepare); 6] = [
         ("liquidate_token, 14 + 14 underlyings", scenario::largest_liquidation),
         (
             "liquidate_token, 14 tokens + 8 perps + 8 options on 14 underlyings + 14",
             scenario::largest_liquidation_with_options,
+        ),
+        (
+            "liquidate_token, 14 tokens + 8 perps + 8 options in 4 mixed-sign groups + 14",
+            scenario::largest_liquidation_with_mixed_options,
         ),
         ("fill_order, 14 + 14 underlyings", scenario::largest_fill),
         ("block_trade, 14 + 14 underlyings", scenario::largest_block_trade),
@@ -42,7 +46,7 @@ fn heap() -> Result<()> {
         println!(
             "  estimated compute, {name}: ~{} CU (limit 1,400,000; target < 700,000): {} 128-bit products \
              (+ {} with one and {} with two operands below 2^64), {} divisions, {} option valuations, \
-             {} per-asset health terms, {} health-account reads, {accounts} instruction accounts \
+             {} logarithms of price moves, {} per-asset health terms, {} health-account reads, {accounts} instruction accounts \
              (weights and method: docs/performance.md)",
             ops.estimated_cu(accounts),
             ops.wide_muls,
@@ -50,6 +54,7 @@ fn heap() -> Result<()> {
             ops.narrow_muls,
             ops.divs,
             ops.option_evals,
+            ops.option_lns,
             ops.asset_terms,
             ops.account_loads
         );

@@ -48,14 +48,22 @@
 //! oracle; at the 2^14 edge itself, where Init and Maint may fall on different sides, the
 //! ordering holds only to within the error term).
 //!
+//! **Which scenarios are revalued** ([`GroupKind`]). The worst loss is the one over the whole set,
+//! but a group whose options all have one sign needs fewer revaluations to find it: all long, vol
+//! down only (flat at the extreme moves; exact to the bit, since the priced value is monotone in
+//! volatility); all short, vol up at the no-move point and the two ends only (the loss is convex
+//! on each side; within twice the error term). A group holding both signs is revalued in every
+//! scenario.
+//!
 //! Cost per option: 31 scenarios per scenario set (Maint: one set; Init and LiquidationEnd: two),
-//! of which 30 are revalued (the no-move scenario at flat volatility is the value now: its loss
-//! is exactly zero). Per option and price point: one `ln` and one 128-bit product (the moved
-//! forward), shared by the point's volatility scenarios; per valuation: the `d1` product, two
-//! normal-CDF tables of degree 5 and three 128-bit products (`F (N(d1) -/+ error)`, `K N(d2)`, the
-//! position's value); no division per valuation (`1 / s` is cached per volatility scenario), no
-//! heap, no recursion, no loop whose length depends on anything but
-//! the fixed grid and the number of positions.
+//! of which at most 30 are revalued (the no-move scenario at flat volatility is the value now: its
+//! loss is exactly zero): 30 for a group of both signs, 11 for a long one, 5 for a short one. Per
+//! price point and group: one `ln` (the group's options share their underlying); per option and
+//! price point: one 128-bit product (the moved forward), shared by the point's volatility
+//! scenarios; per valuation: the `d1` product, two normal-CDF tables of degree 5 and three 128-bit
+//! products (`F (N(d1) -/+ error)`, `K N(d2)`, the position's value); no division per valuation
+//! (`1 / s` is cached per volatility scenario), no heap, no recursion, no loop whose length
+//! depends on anything but the fixed grid and the number of positions.
 
 use super::{fixed, Black76, OptionKind, MAX_VOL};
 use crate::health::{
@@ -474,6 +482,9 @@ struct Prepared {
     vols: [i64; 5],
     /// Value now, against the account.
     now: Fx,
+    /// `σ sqrt(T)` and `1 / s` at the flat volatility ([`Black76::spread`]), shared by the
+    /// scenario sets.
+    flat: (i64, i128),
     /// The valuation's error term, Q.48 of the forward ([`GRID_PRICE_ERROR`], three times it
     /// under Init).
     error: i64,
@@ -562,9 +573,11 @@ fn prepare(o: &OptionEntry, a: &AssetRisk, t: HealthType, cfg: &GridConfig, ln_m
             q48(moved_vol(o.vol, cfg.init.up, scale, true)?)?,
         ],
         now: Fx::ZERO,
+        flat: (0, 0),
     };
     // Now: the no-move scenario at flat volatility, through the scenario path itself.
     let flat = Black76::spread(o.vol, sqrt_t)?;
+    p.flat = flat;
     let unmoved = moved(&p, Move { factor: Fx::ONE, ln: Some(0) })?;
     // For the compute estimate: the valuation of `now`, and the table functions above (the
     // moneyness's `ln`, `sqrt(T)`, the vol scale's `ln` and `exp`: about two valuations' work)
@@ -665,6 +678,7 @@ fn log_move(factor: Fx) -> RiskResult<Move> {
     let ln = if factor == Fx::ONE {
         Some(0) // no move: the forward's logarithm unchanged, exactly
     } else if factor > Fx::ZERO {
+        crate::ops::option_ln(1);
         Some(fixed::ln(i64::try_from(factor.to_bits()).ok().or_overflow()?).or_overflow()?)
     } else {
         None
@@ -681,6 +695,70 @@ struct GroupCtx<'a> {
     /// Linear net values of the group's members (zero elsewhere).
     nets: [Fx; MAX_HEALTH_ASSETS],
     ln_max_k: i64,
+    /// Which scenarios the group's worst loss needs.
+    kind: GroupKind,
+}
+
+/// Which of a set's scenarios decide a group's worst loss, from the signs of its options.
+///
+/// * **Volatility.** An option's value rises with its volatility (vega is never negative) and
+///   every option of a group moves its volatility the same way in a scenario (down, flat or up,
+///   each by its own scale), while linear members do not depend on it. So when all of a group's
+///   options are long, at every price point the group's loss is largest at vol down (flat for the
+///   extreme moves, which have no vol-down scenario), and when all are short, at vol up: one
+///   valuation per option and price point instead of three. The priced values are monotone in
+///   volatility to the bit (tested), so the worst loss is the three scenarios' to the bit.
+/// * **Price, short options only.** A short option's value is concave in its forward (gamma is
+///   never negative), linear members are linear in it, and on each side of the grid every
+///   member's price moves linearly with the step `x`: the group's loss at vol up is convex in `x`
+///   on each side, so its largest value over `x` in {0, 1/4, 1/2, 3/4, 1} is at 0 or 1. The grid
+///   revalues the ends and the no-move point only (the priced values are within the error term
+///   of the true ones, so the worst loss is the nine points' to within twice the error term:
+///   property-tested).
+/// * A group holding long and short options needs every scenario (a calendar spread's worst case
+///   may be at either volatility and between the ends).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GroupKind {
+    /// Every option of the group is long (or of size zero): vol down, flat at the extremes.
+    Long,
+    /// Every option of the group is short: vol up, the no-move point and the ends.
+    Short,
+    /// Long and short options: every scenario.
+    Mixed,
+}
+
+impl GroupKind {
+    /// The kind of `group` from its options in `book`.
+    pub(crate) fn of_group(input: &HealthInput, book: &OptionBook, group: u16) -> GroupKind {
+        let mut long = false;
+        let mut short = false;
+        for o in book.used() {
+            if input.assets.get(o.entry).is_some_and(|a| a.risk_group == group) {
+                long |= o.size > Fx::ZERO;
+                short |= o.size < Fx::ZERO;
+            }
+        }
+        match (long, short) {
+            (true, true) => GroupKind::Mixed,
+            (false, true) => GroupKind::Short,
+            _ => GroupKind::Long,
+        }
+    }
+
+    /// Whether the volatility scenario `k` (0 down, 1 flat, 2 up) is revalued at a main price
+    /// point (`extreme` false) or an extreme one (which has no vol-down scenario).
+    fn needs_vol(self, k: usize, extreme: bool) -> bool {
+        match self {
+            GroupKind::Mixed => !(extreme && k == 0),
+            GroupKind::Long => k == usize::from(extreme),
+            GroupKind::Short => k == 2,
+        }
+    }
+
+    /// Whether the main price point `q` quarters of the shock away (0 to 4) is revalued.
+    fn needs_point(self, q: u8) -> bool {
+        self != GroupKind::Short || q == 0 || q == 4
+    }
 }
 
 /// One set of scenarios: the price shocks of a health type and its three volatility scenarios.
@@ -695,8 +773,8 @@ struct ScenarioSet {
 /// `σ sqrt(T)` and `1 / s` of every prepared option in the three volatility scenarios of a set.
 type SetSpreads = [[(i64, i128); 3]; MAX_OPTION_POSITIONS];
 
-/// The group's losses at one price point of `set` in its vol down, flat and up scenarios
-/// (`extreme`: the down one is not needed and is zero).
+/// The group's losses at one price point of `set` in its vol down, flat and up scenarios, those
+/// the group needs ([`GroupKind`]; `None` for the others).
 #[inline(never)]
 fn point_losses(
     c: &GroupCtx,
@@ -705,7 +783,7 @@ fn point_losses(
     down_side: bool,
     x: Fx,
     extreme: bool,
-) -> RiskResult<[Fx; 3]> {
+) -> RiskResult<[Option<Fx>; 3]> {
     let n = c.input.len.min(MAX_HEALTH_ASSETS);
     let mut linear = Fx::ZERO;
     for (a, &v) in c.input.assets[..n].iter().zip(&c.nets) {
@@ -717,22 +795,50 @@ fn point_losses(
         let l = if down_side { loss_down(v, m)? } else { loss_up(v, m)? };
         linear = linear.checked_add(l).or_overflow()?;
     }
-    let mut losses = [linear; 3];
-    if extreme {
-        losses[0] = Fx::ZERO;
+    let mut losses = [None; 3];
+    for (k, loss) in losses.iter_mut().enumerate() {
+        if c.kind.needs_vol(k, extreme) {
+            *loss = Some(linear);
+        }
     }
+    add_option_losses(c, set, spreads, down_side, x, &mut losses)?;
+    Ok(losses)
+}
+
+/// Adds the options' losses at one price point to the `losses` the group needs (`Some`).
+#[inline(never)]
+fn add_option_losses(
+    c: &GroupCtx,
+    set: ScenarioSet,
+    spreads: &SetSpreads,
+    down_side: bool,
+    x: Fx,
+    losses: &mut [Option<Fx>; 3],
+) -> RiskResult<()> {
+    // The price move of the options' underlying, its logarithm computed once for the group's
+    // options on it (options are listed on risk-group leaders: one underlying per group).
+    let mut last: Option<(usize, Move)> = None;
     for ((p, o), sp) in c.prepared.iter().zip(c.book.used()).zip(spreads) {
         if !p.used {
             continue;
         }
-        let sh = c.input.assets[o.entry].shocks(set.shocks);
-        let (_, factor) = side_move(if down_side { sh.down } else { sh.up }, x, down_side)?;
-        let m = moved(p, log_move(factor)?)?;
+        let mv = match last {
+            Some((entry, mv)) if entry == o.entry => mv,
+            _ => {
+                let sh = c.input.assets[o.entry].shocks(set.shocks);
+                let (_, factor) = side_move(if down_side { sh.down } else { sh.up }, x, down_side)?;
+                let mv = log_move(factor)?;
+                last = Some((o.entry, mv));
+                mv
+            }
+        };
+        let factor = mv.factor;
+        let m = moved(p, mv)?;
         for (k, (loss, &spread)) in losses.iter_mut().zip(sp).enumerate() {
-            // The extreme moves have no vol-down scenario; the no-move point at flat volatility
-            // is the valuation of `now` itself (the same inputs through the same path: a loss of
-            // exactly zero), so it is not revalued.
-            if (extreme && k == 0) || (factor == Fx::ONE && set.vols.get(k) == Some(&VOL_FLAT)) {
+            // The no-move point at flat volatility is the valuation of `now` itself (the same
+            // inputs through the same path: a loss of exactly zero), so it is not revalued.
+            let Some(loss) = loss.as_mut() else { continue };
+            if factor == Fx::ONE && set.vols.get(k) == Some(&VOL_FLAT) {
                 continue;
             }
             crate::ops::option_eval(1);
@@ -740,7 +846,7 @@ fn point_losses(
             *loss = loss.checked_add(p.now.checked_sub(after).or_overflow()?).or_overflow()?;
         }
     }
-    Ok(losses)
+    Ok(())
 }
 
 /// Prepares the group's options and linear net values for health type `t`; returns the options'
@@ -799,6 +905,20 @@ fn group_parts(
     t: HealthType,
     group: u16,
 ) -> RiskResult<GroupMemo> {
+    group_parts_using(input, book, cfg, t, group, GroupKind::of_group(input, book, group))
+}
+
+/// [`group_parts`] over the scenarios of `kind` (the tests compare the group's own kind with
+/// every scenario, [`GroupKind::Mixed`]).
+#[inline(never)]
+fn group_parts_using(
+    input: &HealthInput,
+    book: &OptionBook,
+    cfg: &GridConfig,
+    t: HealthType,
+    group: u16,
+    kind: GroupKind,
+) -> RiskResult<GroupMemo> {
     let mut c = GroupCtx {
         input,
         book,
@@ -806,10 +926,19 @@ fn group_parts(
         prepared: [Prepared::default(); MAX_OPTION_POSITIONS],
         nets: [Fx::ZERO; MAX_HEALTH_ASSETS],
         ln_max_k: fixed::ln(GRID_MAX_MONEYNESS.checked_shl(fixed::FRAC).or_overflow()?).or_overflow()?,
+        kind,
     };
-    let (option_equity, short_minimum) = fill_group(&mut c, cfg, t)?;
+    ctx_parts(&mut c, cfg, t)
+}
+
+/// [`group_parts_using`] once its context is built (kept out of its frame).
+#[inline(never)]
+fn ctx_parts(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType) -> RiskResult<GroupMemo> {
+    let group = c.group;
+    let (option_equity, short_minimum) = fill_group(c, cfg, t)?;
+    let c = &*c;
     let maint = ScenarioSet { shocks: HealthType::Maint, vols: [VOL_MAINT_DOWN, VOL_FLAT, VOL_MAINT_UP] };
-    let maint_worst = grid_worst(&c, cfg, maint)?;
+    let maint_worst = grid_worst(c, cfg, maint)?;
     // Init and LiquidationEnd revalue over their own (wider) scenarios and over Maint's as well:
     // the requirement is then at least Maint's, so Init <= LiquidationEnd <= Maint holds with
     // options (a loss between the wider grid's points is not missed where Maint would see it).
@@ -817,7 +946,7 @@ fn group_parts(
         None
     } else {
         let init = ScenarioSet { shocks: HealthType::Init, vols: [VOL_INIT_DOWN, VOL_FLAT, VOL_INIT_UP] };
-        Some(grid_worst(&c, cfg, init)?)
+        Some(grid_worst(c, cfg, init)?)
     };
     Ok(GroupMemo { group, option_equity, short_minimum, maint_worst, wide_worst })
 }
@@ -826,27 +955,40 @@ fn group_parts(
 #[inline(never)]
 fn grid_worst(c: &GroupCtx, cfg: &GridConfig, set: ScenarioSet) -> RiskResult<Fx> {
     // Points per side: x = 0 (down side only: the no-move point once), 1/4, 1/2, 3/4, 1 at the
-    // three volatilities; the extreme multiple at vol flat and up, weighted.
+    // three volatilities; the extreme multiple at vol flat and up, weighted. Only the scenarios
+    // the group's kind needs ([`GroupKind`]); the flat spread is the option's own.
+    let needed = |k: usize| c.kind.needs_vol(k, false) || c.kind.needs_vol(k, true);
     let mut spreads: SetSpreads = [[(0, 0); 3]; MAX_OPTION_POSITIONS];
     for (sp, p) in spreads.iter_mut().zip(&c.prepared) {
         if p.used {
-            for (s, &v) in sp.iter_mut().zip(&set.vols) {
-                *s = Black76::spread(Fx::from_bits(i128::from(p.vols[v])), p.sqrt_t)?;
+            for (k, (s, &v)) in sp.iter_mut().zip(&set.vols).enumerate() {
+                if v == VOL_FLAT {
+                    *s = p.flat;
+                } else if needed(k) {
+                    *s = Black76::spread(Fx::from_bits(i128::from(p.vols[v])), p.sqrt_t)?;
+                }
             }
         }
     }
-    let quarter = Fx::from_bits(1i128 << 46);
+    set_worst(c, cfg, set, &spreads)
+}
+
+/// [`grid_worst`] once the set's spreads are computed (kept out of its frame).
+#[inline(never)]
+fn set_worst(c: &GroupCtx, cfg: &GridConfig, set: ScenarioSet, spreads: &SetSpreads) -> RiskResult<Fx> {
     let mut worst = Fx::ZERO;
     for down_side in [true, false] {
-        let mut x = if down_side { Fx::ZERO } else { quarter };
-        while x <= Fx::ONE {
-            for loss in point_losses(c, set, &spreads, down_side, x, false)? {
+        for q in u8::from(!down_side)..=4 {
+            if !c.kind.needs_point(q) {
+                continue;
+            }
+            let x = Fx::from_bits(i128::from(q) << 46); // q quarters
+            for loss in point_losses(c, set, spreads, down_side, x, false)?.into_iter().flatten() {
                 worst = worst.max(loss);
             }
-            x = x.checked_add(quarter).or_overflow()?;
         }
-        let [_, flat, up] = point_losses(c, set, &spreads, down_side, cfg.extreme_multiple, true)?;
-        for loss in [flat, up] {
+        let [_, flat, up] = point_losses(c, set, spreads, down_side, cfg.extreme_multiple, true)?;
+        for loss in [flat, up].into_iter().flatten() {
             if loss > Fx::ZERO {
                 worst = worst.max(mul(loss, cfg.extreme_weight, Round::Up).or_overflow()?);
             }

@@ -556,6 +556,60 @@ proptest! {
         prop_assert!(f(init.requirement().unwrap()) >= init_worst - tol, "Init covers the Maint grid");
     }
 
+    /// A group whose options are all long is revalued at vol down only (flat at the extremes):
+    /// its worst loss is the one over every scenario, bit for bit (the value rises with
+    /// volatility). A group whose options are all short is revalued at vol up, at the no-move
+    /// point and at the ends only: its worst loss is within twice the error term of every
+    /// scenario's (its loss is convex on each side) and never above it. For every health type,
+    /// with linear members (a second member of the group with its own shocks), strikes from 20%
+    /// to 500%, hours to a year and stable prices apart from the oracle.
+    #[test]
+    fn a_one_direction_group_needs_fewer_scenarios(
+        short in any::<bool>(),
+        stable in 50u32..200,
+        spots in prop::collection::vec(-1_000i64..1_000, 2),
+        perp in -1_000i64..1_000,
+        opts in prop::collection::vec((any::<bool>(), 20u32..500, 0i64..8_800, 1i64..500, 5u32..300), 1..8),
+    ) {
+        let p = params(2_000, 2_500);
+        let mut input = HealthInput::new_boxed();
+        let mut a = asset(0, 0, 150.0, &p);
+        a.stable_price = Price::from_num(150.0 * stable as f64 / 100.0);
+        input.push(a, Exposure { spot: Fx::from(spots[0]), perp_base: Fx::from(perp), ..Default::default() }).unwrap();
+        // A twin in the same group with other shocks.
+        input.push(asset(1, 0, 160.0, &params(1_000, 4_000)), Exposure { spot: Fx::from(spots[1]), ..Default::default() }).unwrap();
+        let mut book = OptionBook::default();
+        let mut error = 0.0;
+        for &(call, pct, hours, size, vol) in &opts {
+            book.push(OptionEntry {
+                entry: 0,
+                kind: kind_of(call),
+                strike: Price::from_num(150.0 * pct as f64 / 100.0),
+                seconds: hours * 3_600 + 60,
+                size: Fx::from(if short { -size } else { size }),
+                vol: Fx::from_num(vol as f64 / 100.0),
+                risk: OptionRiskConfig::DEFAULT,
+            }).unwrap();
+            // 3 x 2^-30 of the forward (at most 300 at the highest stable price and +20%, plus
+            // the strike) per unit, both ends of a loss.
+            error += 2.0 * 3.0 * size as f64 * (400.0 + 750.0) / (1u64 << 30) as f64;
+        }
+        let own = GroupKind::of_group(&input, &book, 0);
+        prop_assert_eq!(own, if short { GroupKind::Short } else { GroupKind::Long });
+        for t in [HealthType::Init, HealthType::LiquidationEnd, HealthType::Maint] {
+            let fewer = group_parts_using(&input, &book, &cfg(), t, 0, own).unwrap();
+            let all = group_parts_using(&input, &book, &cfg(), t, 0, GroupKind::Mixed).unwrap();
+            if short {
+                for (a, b) in [(fewer.maint_worst, all.maint_worst), (fewer.wide_worst.unwrap_or_default(), all.wide_worst.unwrap_or_default())] {
+                    prop_assert!(a <= b && f(b) - f(a) <= error + 1e-9, "{:?}: {} against {}", t, a, b);
+                }
+                prop_assert_eq!((fewer.option_equity, fewer.short_minimum), (all.option_equity, all.short_minimum));
+            } else {
+                prop_assert_eq!(fewer, all, "{:?}", t);
+            }
+        }
+    }
+
     /// Init <= LiquidationEnd <= Maint with stable prices apart from the oracle (the Init forward
     /// guard and the short-option minimum at the higher price), strikes from 1% to 5,000% of the
     /// price (beyond 64 times it in the down scenarios), short and long, hours to a year.
