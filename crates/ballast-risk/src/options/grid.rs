@@ -461,7 +461,7 @@ struct GroupGrid {
     charge: Fx,
 }
 
-/// Volatility scenarios of [`Prepared::spreads`]: Init down, Maint down, flat, Maint up, Init up.
+/// Volatility scenarios of a [`ScenarioSet`]: Init down, Maint down, flat, Maint up, Init up.
 const VOL_INIT_DOWN: usize = 0;
 const VOL_MAINT_DOWN: usize = 1;
 const VOL_FLAT: usize = 2;
@@ -478,8 +478,9 @@ struct Prepared {
     sqrt_t: i64,
     /// The forward the option is valued at (see [`option_forward`]).
     forward: Price,
-    /// Volatility per scenario (`VOL_*`), Q.48 (at most 10).
-    vols: [i64; 5],
+    /// The volatility scaling `λ` of the option's time to expiry ([`vol_scale`]); the scenario
+    /// volatilities are computed from it for the scenarios a group needs only.
+    scale: Fx,
     /// Value now, against the account.
     now: Fx,
     /// `σ sqrt(T)` and `1 / s` at the flat volatility ([`Black76::spread`]), shared by the
@@ -557,7 +558,6 @@ fn prepare(o: &OptionEntry, a: &AssetRisk, t: HealthType, cfg: &GridConfig, ln_m
     let ln_k = b.log_moneyness_unbounded()?;
     let sqrt_t = Black76::root_years(o.seconds)?;
     let scale = Fx::from_bits(i128::from(vol_scale(o.seconds, cfg.power)?));
-    let q48 = |v: Fx| i64::try_from(v.to_bits()).ok().or_overflow();
     let mut p = Prepared {
         used: true,
         deep: ln_k.is_none(),
@@ -565,13 +565,7 @@ fn prepare(o: &OptionEntry, a: &AssetRisk, t: HealthType, cfg: &GridConfig, ln_m
         sqrt_t,
         forward,
         error: if t == HealthType::Init { GRID_PRICE_ERROR.saturating_mul(3) } else { GRID_PRICE_ERROR },
-        vols: [
-            q48(moved_vol(o.vol, cfg.init.down, scale, false)?)?,
-            q48(moved_vol(o.vol, cfg.maint.down, scale, false)?)?,
-            q48(o.vol)?,
-            q48(moved_vol(o.vol, cfg.maint.up, scale, true)?)?,
-            q48(moved_vol(o.vol, cfg.init.up, scale, true)?)?,
-        ],
+        scale,
         now: Fx::ZERO,
         flat: (0, 0),
     };
@@ -694,6 +688,9 @@ struct GroupCtx<'a> {
     prepared: [Prepared; MAX_OPTION_POSITIONS],
     /// Linear net values of the group's members (zero elsewhere).
     nets: [Fx; MAX_HEALTH_ASSETS],
+    /// Entries of the group's members with a non-zero net value, `n_members` used.
+    members: [u8; MAX_HEALTH_ASSETS],
+    n_members: usize,
     ln_max_k: i64,
     /// Which scenarios the group's worst loss needs.
     kind: GroupKind,
@@ -784,12 +781,9 @@ fn point_losses(
     x: Fx,
     extreme: bool,
 ) -> RiskResult<[Option<Fx>; 3]> {
-    let n = c.input.len.min(MAX_HEALTH_ASSETS);
     let mut linear = Fx::ZERO;
-    for (a, &v) in c.input.assets[..n].iter().zip(&c.nets) {
-        if a.risk_group != c.group || v == Fx::ZERO {
-            continue;
-        }
+    for &j in &c.members[..c.n_members.min(MAX_HEALTH_ASSETS)] {
+        let (a, v) = (&c.input.assets[usize::from(j)], c.nets[usize::from(j)]);
         let sh = a.shocks(set.shocks);
         let (m, _) = side_move(if down_side { sh.down } else { sh.up }, x, down_side)?;
         let l = if down_side { loss_down(v, m)? } else { loss_up(v, m)? };
@@ -873,9 +867,16 @@ fn fill_group(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType) -> RiskResult<(
             short_minimum = short_minimum.checked_add(m).or_overflow()?;
         }
     }
-    for (net, (a, e)) in c.nets.iter_mut().zip(input.assets[..n].iter().zip(&input.exposures[..n])) {
+    c.n_members = 0;
+    for (j, (net, (a, e))) in c.nets.iter_mut().zip(input.assets[..n].iter().zip(&input.exposures[..n])).enumerate() {
         if a.risk_group == group {
             *net = linear_net_value(a, e, t)?;
+            if *net != Fx::ZERO {
+                // j < MAX_HEALTH_ASSETS = 16: fits a u8 and the array.
+                let slot = c.members.get_mut(c.n_members).or_overflow()?;
+                *slot = u8::try_from(j).ok().or_overflow()?;
+                c.n_members = c.n_members.saturating_add(1);
+            }
         }
     }
     Ok((option_equity, short_minimum))
@@ -925,6 +926,8 @@ fn group_parts_using(
         group,
         prepared: [Prepared::default(); MAX_OPTION_POSITIONS],
         nets: [Fx::ZERO; MAX_HEALTH_ASSETS],
+        members: [0; MAX_HEALTH_ASSETS],
+        n_members: 0,
         ln_max_k: fixed::ln(GRID_MAX_MONEYNESS.checked_shl(fixed::FRAC).or_overflow()?).or_overflow()?,
         kind,
     };
@@ -959,13 +962,19 @@ fn grid_worst(c: &GroupCtx, cfg: &GridConfig, set: ScenarioSet) -> RiskResult<Fx
     // the group's kind needs ([`GroupKind`]); the flat spread is the option's own.
     let needed = |k: usize| c.kind.needs_vol(k, false) || c.kind.needs_vol(k, true);
     let mut spreads: SetSpreads = [[(0, 0); 3]; MAX_OPTION_POSITIONS];
-    for (sp, p) in spreads.iter_mut().zip(&c.prepared) {
+    for ((sp, p), o) in spreads.iter_mut().zip(&c.prepared).zip(c.book.used()) {
         if p.used {
             for (k, (s, &v)) in sp.iter_mut().zip(&set.vols).enumerate() {
                 if v == VOL_FLAT {
                     *s = p.flat;
                 } else if needed(k) {
-                    *s = Black76::spread(Fx::from_bits(i128::from(p.vols[v])), p.sqrt_t)?;
+                    let (shock, up) = match v {
+                        VOL_INIT_DOWN => (cfg.init.down, false),
+                        VOL_MAINT_DOWN => (cfg.maint.down, false),
+                        VOL_MAINT_UP => (cfg.maint.up, true),
+                        _ => (cfg.init.up, true),
+                    };
+                    *s = Black76::spread(moved_vol(o.vol, shock, p.scale, up)?, p.sqrt_t)?;
                 }
             }
         }

@@ -232,7 +232,14 @@ impl Black76 {
         // d1 = -ln k × (1 / s) + s / 2, the product rounded toward minus infinity; a product
         // beyond i128 (|ln k| near 49 and s near 2^-48) is far beyond the clamp either way.
         let far = if ln_k < 0 { i128::from(CLAMP_D) } else { i128::from(-CLAMP_D) };
-        let q = i128::from(ln_k).checked_neg().and_then(|l| l.checked_mul(inv_s)).map(|p| p >> FRAC).unwrap_or(far);
+        let q = match i64::try_from(inv_s) {
+            // Both factors below 2^63 in magnitude (the usual case, s above 2^-15): the product
+            // is below 2^126 and cannot overflow, one 64 x 64-bit product.
+            Ok(inv) => i128::from(ln_k).wrapping_neg().wrapping_mul(i128::from(inv)) >> FRAC,
+            Err(_) => {
+                i128::from(ln_k).checked_neg().and_then(|l| l.checked_mul(inv_s)).map(|p| p >> FRAC).unwrap_or(far)
+            }
+        };
         let d1 = q.checked_add(i128::from(s / 2)).or_overflow()?;
         let d2 = d1.checked_sub(i128::from(s)).or_overflow()?;
         let clamp = |d: i128| i64::try_from(d.clamp(i128::from(-CLAMP_D), i128::from(CLAMP_D))).unwrap_or(CLAMP_D);
