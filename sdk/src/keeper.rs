@@ -305,7 +305,7 @@ impl Keeper {
         };
         let ee_loaded = health::load(&self.group, liqee, &[], &raws(t, &ee)?, now)?;
         let or_loaded = health::load(&self.group, liqor, extra, &raws(t, &or)?, now)?;
-        let s = LiqStart::new(limits, liqee, ee_loaded, liqor, or_loaded, now).map_err(program)?;
+        let s = LiqStart::new(limits, liqee, ee_loaded, liqor, or_loaded, (extra, now)).map_err(program)?;
         Ok((s, ee, or))
     }
 

@@ -420,9 +420,9 @@ pub fn largest_liquidation_with_options() -> Result<Prepared> {
 }
 
 /// [`largest_liquidation_with_options`] with the grid's most expensive option book: the 8 options
-/// in 4 groups of both signs (a short put struck at $5 and a long call struck at $20 on each of
-/// assets 1..=4), which the grid revalues in every scenario (docs/risk-model.md, "Which scenarios
-/// a group needs"), where one-sign groups need a third or less of them.
+/// all on asset 1, the liquidated collateral, and of both signs (short puts struck at $5 to $8,
+/// long calls struck at $14 to $20), so the grid revalues them in every scenario
+/// (docs/risk-model.md, "Which scenarios a group needs") and the step touches their group.
 pub fn largest_liquidation_with_mixed_options() -> Result<Prepared> {
     let (mut s, liqee, _) = largest_with_options(true)?;
     s.borrow(&liqee, 0, 8_200_000_000)?;
@@ -504,14 +504,18 @@ fn largest_with_options(mixed: bool) -> Result<(Scenario, Trader, i64)> {
         let perp = sp::block_trade(&s.group, i, 0, &buyer, &seller, 1, 1_000_000);
         let signers = [&liqee.kp.insecure_clone(), &lender.kp.insecure_clone()];
         s.send(&[perp], &signers)?;
-        // Mixed: slot i on underlying (i + 1) / 2, a short put for odd i, a long call for even i.
-        let (underlying, short_put) = if mixed { (i.div_ceil(2), i % 2 == 1) } else { (i, true) };
+        // Mixed: every slot on asset 1, a short put for odd i, a long call for even i.
+        let (underlying, short_put) = if mixed { (1, i % 2 == 1) } else { (i, true) };
         let (buyer, seller) = if short_put {
             (party(&mut s, &lender)?, party(&mut s, &liqee)?)
         } else {
             (party(&mut s, &liqee)?, party(&mut s, &lender)?)
         };
-        let (strike, kind) = if short_put { (5, 1) } else { (20, 0) };
+        let (strike, kind) = match (mixed, short_put) {
+            (false, _) => (5, 1),
+            (true, true) => (4 + i.div_ceil(2), 1),
+            (true, false) => (12 + i, 0),
+        };
         let order = crate::options::order(expiry, Price::from_num(strike), kind, 1, 0);
         s.send(&[crate::options::trade_option(&s.group, underlying, &buyer, &seller, order)], &signers)?;
     }

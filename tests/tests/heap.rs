@@ -35,7 +35,7 @@ fn s2_05_largest_instructions_fit_the_heap() {
             scenario::largest_liquidation_with_options,
         ),
         (
-            "largest liquidation with 8 options in 4 mixed-sign groups (14 + 14 underlyings)",
+            "largest liquidation with 8 options of both signs on the seized asset (14 + 14 underlyings)",
             scenario::largest_liquidation_with_mixed_options,
         ),
         ("largest signed-order fill (14 + 14 underlyings)", scenario::largest_fill),

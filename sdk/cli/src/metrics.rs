@@ -30,7 +30,7 @@ fn heap() -> Result<()> {
             scenario::largest_liquidation_with_options,
         ),
         (
-            "liquidate_token, 14 tokens + 8 perps + 8 options in 4 mixed-sign groups + 14",
+            "liquidate_token, 14 tokens + 8 perps + 8 options of both signs on the seized asset + 14",
             scenario::largest_liquidation_with_mixed_options,
         ),
         ("fill_order, 14 + 14 underlyings", scenario::largest_fill),

@@ -320,13 +320,64 @@ pub struct GroupMemo {
 /// The grid results of an account's option-holding groups from an earlier Maint or LiquidationEnd
 /// evaluation, reused for the groups a liquidation step did not touch (a group's results depend
 /// only on its own assets, exposures and options, so a reused result is the one a full evaluation
-/// would compute, bit for bit).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// would compute, bit for bit), and the options' scenario losses of the groups it was asked to
+/// record ([`OptionTape`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GridMemo {
     /// Used entries.
     pub len: usize,
     /// Entries.
     pub groups: [GroupMemo; MAX_OPTION_POSITIONS],
+    /// The options' losses per scenario of the groups a liquidation step will touch.
+    pub tape: OptionTape,
+}
+
+/// Risk groups whose options' scenario losses a [`GridMemo`] records: the two a liquidation step
+/// touches.
+pub const MAX_TAPED_GROUPS: usize = 2;
+
+/// The options' loss in every scenario a group's grid revalues (in the grid's order: the Maint set,
+/// then the Init-shock set), recorded when a LiquidationEnd evaluation computes the group. A step
+/// that moves only linear exposures (a token or perp liquidation) leaves the group's options and
+/// prices as they were, so its grid after the step is the linear members' losses plus these, with
+/// no valuation: the sum is exact (fixed-point additions in another order), so the figure is the
+/// full evaluation's, bit for bit (test `the_option_tape_replays_the_full_figure_bit_for_bit`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OptionTape {
+    /// Groups to record, set before the evaluation that fills the memo.
+    pub capture: [Option<u16>; MAX_TAPED_GROUPS],
+    /// Recorded groups: (group, its kind, first index in `losses`, count).
+    recorded: [Option<(u16, GroupKind, usize, usize)>; MAX_TAPED_GROUPS],
+    /// The losses, quote native units; one allocation of the exact size per recorded group (at
+    /// most 2 × 31 values).
+    losses: Vec<Fx>,
+}
+
+impl OptionTape {
+    /// Records the groups of `groups` (None: nothing) when next computed over both sets.
+    pub fn capture(groups: [Option<u16>; MAX_TAPED_GROUPS]) -> Self {
+        OptionTape { capture: groups, ..Default::default() }
+    }
+
+    fn find(&self, group: u16) -> Option<(GroupKind, usize, usize)> {
+        self.recorded.iter().flatten().find(|r| r.0 == group).map(|r| (r.1, r.2, r.3))
+    }
+}
+
+/// Where a group's grid takes its options' scenario losses from.
+enum Tape<'a> {
+    /// Computed.
+    Off,
+    /// Computed and appended.
+    Record(&'a mut Vec<Fx>),
+    /// Read back in order from a recording of the same group (the position is the second field).
+    Replay(&'a [Fx], usize),
+}
+
+impl Tape<'_> {
+    fn replaying(&self) -> bool {
+        matches!(self, Tape::Replay(..))
+    }
 }
 
 impl GridMemo {
@@ -347,9 +398,24 @@ impl GridMemo {
     }
 }
 
-/// A memo and which risk groups may be taken from it (`reuse(group)`): the groups whose assets,
-/// exposures and options are unchanged since the memo was filled.
-pub type MemoUse<'a> = (&'a mut GridMemo, &'a dyn Fn(u16) -> bool);
+/// A memo and what may be taken from it.
+pub struct MemoUse<'a> {
+    /// The memo.
+    pub memo: &'a mut GridMemo,
+    /// The groups whose assets, exposures and options are unchanged since the memo was filled:
+    /// their results are taken whole.
+    pub reuse: &'a dyn Fn(u16) -> bool,
+    /// The groups whose options and prices are unchanged (only linear exposures moved): their
+    /// options' scenario losses are read from the memo's tape when it recorded them.
+    pub replay: &'a dyn Fn(u16) -> bool,
+}
+
+impl<'a> MemoUse<'a> {
+    /// A memo being filled: nothing is taken from it.
+    pub fn fill(memo: &'a mut GridMemo) -> Self {
+        MemoUse { memo, reuse: &|_| false, replay: &|_| false }
+    }
+}
 
 /// [`portfolio_health`] with a memo of the groups' grid results (Maint and LiquidationEnd only;
 /// Init prices options at other forwards and ignores it): a reusable group is taken from the memo
@@ -386,7 +452,7 @@ pub fn portfolio_health_memo(
         let two_point = losses[d].max(losses[u]).max(Fx::ZERO);
         let group = input.assets[leader].risk_group;
         let (equity, charge) = match memo.as_mut() {
-            Some((m, reuse)) => memo_group(m, *reuse, input, book, t, group)?,
+            Some(m) => memo_group(m, input, book, t, group)?,
             None => fresh_group(input, book, t, group)?,
         };
         add_group(&mut out, two_point, equity, charge)?;
@@ -418,29 +484,69 @@ fn fresh_group(input: &HealthInput, book: &OptionBook, t: HealthType, group: u16
 }
 
 /// (option value, grid charge) of `group` under `t` (Maint or LiquidationEnd) from the memo when
-/// reusable and complete for `t`, else computed (and stored).
+/// reusable and complete for `t`, else computed (its options' losses replayed from the tape when
+/// allowed and recorded, or recorded when asked) and stored.
 #[inline(never)]
 fn memo_group(
-    memo: &mut GridMemo,
-    reuse: &dyn Fn(u16) -> bool,
+    u: &mut MemoUse,
     input: &HealthInput,
     book: &OptionBook,
     t: HealthType,
     group: u16,
 ) -> RiskResult<(Fx, Fx)> {
     let wide = t != HealthType::Maint;
-    let hit = memo.find(group).map(|i| memo.groups[i]).filter(|m| reuse(group) && (!wide || m.wide_worst.is_some()));
+    let memo = &mut *u.memo;
+    let hit =
+        memo.find(group).map(|i| memo.groups[i]).filter(|m| (u.reuse)(group) && (!wide || m.wide_worst.is_some()));
     let m = match hit {
         Some(m) => m,
         None => {
             let cfg = group_config(input, book, group)?;
-            let m = group_parts(input, book, &cfg, t, group)?;
+            let m = taped_group(memo, (u.replay)(group), input, book, &cfg, t, group)?;
             memo.store(m);
             m
         }
     };
     let worst = if wide { m.maint_worst.max(m.wide_worst.unwrap_or(Fx::ZERO)) } else { m.maint_worst };
     Ok((m.option_equity, worst.max(m.short_minimum)))
+}
+
+/// [`group_parts`] through the memo's tape: replayed when `replayable` and recorded with the kind
+/// the group still has and the memo's own entry for it (the options' value now and short-option
+/// minimum, unchanged with the options and prices); recorded when the tape asks for the group and
+/// `t` computes both sets; else computed.
+#[inline(never)]
+fn taped_group(
+    memo: &mut GridMemo,
+    replayable: bool,
+    input: &HealthInput,
+    book: &OptionBook,
+    cfg: &GridConfig,
+    t: HealthType,
+    group: u16,
+) -> RiskResult<GroupMemo> {
+    let kind = GroupKind::of_group(input, book, group);
+    let old = memo.find(group).map(|i| memo.groups[i]);
+    if let (true, Some((k, start, len)), Some(old)) = (replayable, memo.tape.find(group), old) {
+        let buf = start.checked_add(len).and_then(|end| memo.tape.losses.get(start..end));
+        if let (true, Some(buf)) = (k == kind, buf) {
+            let fixed = Some((old.option_equity, old.short_minimum));
+            return parts_with(input, book, cfg, t, group, kind, &mut Tape::Replay(buf, 0), fixed);
+        }
+    }
+    let tape = &mut memo.tape;
+    let free = tape.recorded.iter().position(Option::is_none);
+    if let (true, Some(slot)) =
+        (t != HealthType::Maint && tape.capture.contains(&Some(group)) && tape.find(group).is_none(), free)
+    {
+        let start = tape.losses.len();
+        tape.losses.reserve_exact(2usize.saturating_mul(kind.taped_per_set()));
+        let m = parts_with(input, book, cfg, t, group, kind, &mut Tape::Record(&mut tape.losses), None)?;
+        let len = tape.losses.len().saturating_sub(start);
+        tape.recorded[slot] = Some((group, kind, start, len));
+        return Ok(m);
+    }
+    parts_with(input, book, cfg, t, group, kind, &mut Tape::Off, None)
 }
 
 /// The grid parameters of risk group `group`: those of its first option (see
@@ -756,6 +862,13 @@ impl GroupKind {
     fn needs_point(self, q: u8) -> bool {
         self != GroupKind::Short || q == 0 || q == 4
     }
+
+    /// Scenarios of one set whose options' losses an [`OptionTape`] records: 31, 11 or 5.
+    fn taped_per_set(self) -> usize {
+        let vols = |extreme: bool| (0..3).filter(|&k| self.needs_vol(k, extreme)).count();
+        let points = (0..=4u8).chain(1..=4).filter(|&q| self.needs_point(q)).count();
+        points.saturating_mul(vols(false)).saturating_add(2usize.saturating_mul(vols(true)))
+    }
 }
 
 /// One set of scenarios: the price shocks of a health type and its three volatility scenarios.
@@ -771,16 +884,47 @@ struct ScenarioSet {
 type SetSpreads = [[(i64, i128); 3]; MAX_OPTION_POSITIONS];
 
 /// The group's losses at one price point of `set` in its vol down, flat and up scenarios, those
-/// the group needs ([`GroupKind`]; `None` for the others).
+/// the group needs ([`GroupKind`]; `None` for the others): the linear members' loss plus the
+/// options' (valued, or read from the tape).
 #[inline(never)]
 fn point_losses(
     c: &GroupCtx,
     set: ScenarioSet,
     spreads: &SetSpreads,
-    down_side: bool,
-    x: Fx,
-    extreme: bool,
+    (down_side, x, extreme): (bool, Fx, bool),
+    tape: &mut Tape,
 ) -> RiskResult<[Option<Fx>; 3]> {
+    let linear = point_linear(c, set, down_side, x)?;
+    let mut losses = [None; 3];
+    for (k, loss) in losses.iter_mut().enumerate() {
+        if c.kind.needs_vol(k, extreme) {
+            *loss = Some(linear);
+        }
+    }
+    match tape {
+        Tape::Replay(buf, pos) => {
+            // The options' losses in the order they were recorded (the same scenarios).
+            for loss in losses.iter_mut().flatten() {
+                let o = *buf.get(*pos).ok_or(RiskError::InvalidParam("option tape"))?;
+                *pos = pos.saturating_add(1);
+                *loss = loss.checked_add(o).or_overflow()?;
+            }
+        }
+        Tape::Off => add_option_losses(c, set, spreads, down_side, x, &mut losses)?,
+        Tape::Record(v) => {
+            add_option_losses(c, set, spreads, down_side, x, &mut losses)?;
+            // The options' part: the loss less the linear one, exactly (fixed-point integers).
+            for loss in losses.iter().flatten() {
+                v.push(loss.checked_sub(linear).or_overflow()?);
+            }
+        }
+    }
+    Ok(losses)
+}
+
+/// The linear members' loss at one price point of `set`.
+#[inline]
+fn point_linear(c: &GroupCtx, set: ScenarioSet, down_side: bool, x: Fx) -> RiskResult<Fx> {
     let mut linear = Fx::ZERO;
     for &j in &c.members[..c.n_members.min(MAX_HEALTH_ASSETS)] {
         let (a, v) = (&c.input.assets[usize::from(j)], c.nets[usize::from(j)]);
@@ -789,14 +933,7 @@ fn point_losses(
         let l = if down_side { loss_down(v, m)? } else { loss_up(v, m)? };
         linear = linear.checked_add(l).or_overflow()?;
     }
-    let mut losses = [None; 3];
-    for (k, loss) in losses.iter_mut().enumerate() {
-        if c.kind.needs_vol(k, extreme) {
-            *loss = Some(linear);
-        }
-    }
-    add_option_losses(c, set, spreads, down_side, x, &mut losses)?;
-    Ok(losses)
+    Ok(linear)
 }
 
 /// Adds the options' losses at one price point to the `losses` the group needs (`Some`).
@@ -848,7 +985,6 @@ fn add_option_losses(
 #[inline(never)]
 fn fill_group(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType) -> RiskResult<(Fx, Fx)> {
     let (input, book, group, ln_max_k) = (c.input, c.book, c.group, c.ln_max_k);
-    let n = input.len.min(MAX_HEALTH_ASSETS);
     let mut option_equity = Fx::ZERO;
     let mut short_minimum = Fx::ZERO;
     for (slot, o) in c.prepared.iter_mut().zip(book.used()) {
@@ -867,6 +1003,14 @@ fn fill_group(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType) -> RiskResult<(
             short_minimum = short_minimum.checked_add(m).or_overflow()?;
         }
     }
+    fill_linear(c, t)?;
+    Ok((option_equity, short_minimum))
+}
+
+/// The group's members' linear net values under `t` and the list of those not zero.
+fn fill_linear(c: &mut GroupCtx, t: HealthType) -> RiskResult<()> {
+    let (input, group) = (c.input, c.group);
+    let n = input.len.min(MAX_HEALTH_ASSETS);
     c.n_members = 0;
     for (j, (net, (a, e))) in c.nets.iter_mut().zip(input.assets[..n].iter().zip(&input.exposures[..n])).enumerate() {
         if a.risk_group == group {
@@ -879,7 +1023,7 @@ fn fill_group(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType) -> RiskResult<(
             }
         }
     }
-    Ok((option_equity, short_minimum))
+    Ok(())
 }
 
 /// The grid charge and the options' value now of risk group `group`.
@@ -920,6 +1064,23 @@ fn group_parts_using(
     group: u16,
     kind: GroupKind,
 ) -> RiskResult<GroupMemo> {
+    parts_with(input, book, cfg, t, group, kind, &mut Tape::Off, None)
+}
+
+/// [`group_parts_using`] with the options' losses from `tape`; when replaying, `fixed` gives the
+/// options' value now and the short-option minimum (no option is prepared or valued).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn parts_with(
+    input: &HealthInput,
+    book: &OptionBook,
+    cfg: &GridConfig,
+    t: HealthType,
+    group: u16,
+    kind: GroupKind,
+    tape: &mut Tape,
+    fixed: Option<(Fx, Fx)>,
+) -> RiskResult<GroupMemo> {
     let mut c = GroupCtx {
         input,
         book,
@@ -931,17 +1092,29 @@ fn group_parts_using(
         ln_max_k: fixed::ln(GRID_MAX_MONEYNESS.checked_shl(fixed::FRAC).or_overflow()?).or_overflow()?,
         kind,
     };
-    ctx_parts(&mut c, cfg, t)
+    ctx_parts(&mut c, cfg, t, tape, fixed)
 }
 
-/// [`group_parts_using`] once its context is built (kept out of its frame).
+/// [`parts_with`] once its context is built (kept out of its frame).
 #[inline(never)]
-fn ctx_parts(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType) -> RiskResult<GroupMemo> {
+fn ctx_parts(
+    c: &mut GroupCtx,
+    cfg: &GridConfig,
+    t: HealthType,
+    tape: &mut Tape,
+    fixed: Option<(Fx, Fx)>,
+) -> RiskResult<GroupMemo> {
     let group = c.group;
-    let (option_equity, short_minimum) = fill_group(c, cfg, t)?;
+    let (option_equity, short_minimum) = match (tape.replaying(), fixed) {
+        (true, Some(f)) => {
+            fill_linear(c, t)?;
+            f
+        }
+        _ => fill_group(c, cfg, t)?,
+    };
     let c = &*c;
     let maint = ScenarioSet { shocks: HealthType::Maint, vols: [VOL_MAINT_DOWN, VOL_FLAT, VOL_MAINT_UP] };
-    let maint_worst = grid_worst(c, cfg, maint)?;
+    let maint_worst = grid_worst(c, cfg, maint, tape)?;
     // Init and LiquidationEnd revalue over their own (wider) scenarios and over Maint's as well:
     // the requirement is then at least Maint's, so Init <= LiquidationEnd <= Maint holds with
     // options (a loss between the wider grid's points is not missed where Maint would see it).
@@ -949,21 +1122,22 @@ fn ctx_parts(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType) -> RiskResult<Gr
         None
     } else {
         let init = ScenarioSet { shocks: HealthType::Init, vols: [VOL_INIT_DOWN, VOL_FLAT, VOL_INIT_UP] };
-        Some(grid_worst(c, cfg, init)?)
+        Some(grid_worst(c, cfg, init, tape)?)
     };
     Ok(GroupMemo { group, option_equity, short_minimum, maint_worst, wide_worst })
 }
 
 /// The group's worst weighted scenario loss over one scenario set (floored at zero).
 #[inline(never)]
-fn grid_worst(c: &GroupCtx, cfg: &GridConfig, set: ScenarioSet) -> RiskResult<Fx> {
+fn grid_worst(c: &GroupCtx, cfg: &GridConfig, set: ScenarioSet, tape: &mut Tape) -> RiskResult<Fx> {
     // Points per side: x = 0 (down side only: the no-move point once), 1/4, 1/2, 3/4, 1 at the
     // three volatilities; the extreme multiple at vol flat and up, weighted. Only the scenarios
     // the group's kind needs ([`GroupKind`]); the flat spread is the option's own.
     let needed = |k: usize| c.kind.needs_vol(k, false) || c.kind.needs_vol(k, true);
     let mut spreads: SetSpreads = [[(0, 0); 3]; MAX_OPTION_POSITIONS];
     for ((sp, p), o) in spreads.iter_mut().zip(&c.prepared).zip(c.book.used()) {
-        if p.used {
+        // A replay values no option (nothing was prepared).
+        if p.used && !tape.replaying() {
             for (k, (s, &v)) in sp.iter_mut().zip(&set.vols).enumerate() {
                 if v == VOL_FLAT {
                     *s = p.flat;
@@ -979,12 +1153,18 @@ fn grid_worst(c: &GroupCtx, cfg: &GridConfig, set: ScenarioSet) -> RiskResult<Fx
             }
         }
     }
-    set_worst(c, cfg, set, &spreads)
+    set_worst(c, cfg, set, &spreads, tape)
 }
 
 /// [`grid_worst`] once the set's spreads are computed (kept out of its frame).
 #[inline(never)]
-fn set_worst(c: &GroupCtx, cfg: &GridConfig, set: ScenarioSet, spreads: &SetSpreads) -> RiskResult<Fx> {
+fn set_worst(
+    c: &GroupCtx,
+    cfg: &GridConfig,
+    set: ScenarioSet,
+    spreads: &SetSpreads,
+    tape: &mut Tape,
+) -> RiskResult<Fx> {
     let mut worst = Fx::ZERO;
     for down_side in [true, false] {
         for q in u8::from(!down_side)..=4 {
@@ -992,11 +1172,11 @@ fn set_worst(c: &GroupCtx, cfg: &GridConfig, set: ScenarioSet, spreads: &SetSpre
                 continue;
             }
             let x = Fx::from_bits(i128::from(q) << 46); // q quarters
-            for loss in point_losses(c, set, spreads, down_side, x, false)?.into_iter().flatten() {
+            for loss in point_losses(c, set, spreads, (down_side, x, false), tape)?.into_iter().flatten() {
                 worst = worst.max(loss);
             }
         }
-        let [_, flat, up] = point_losses(c, set, spreads, down_side, cfg.extreme_multiple, true)?;
+        let [_, flat, up] = point_losses(c, set, spreads, (down_side, cfg.extreme_multiple, true), tape)?;
         for loss in [flat, up].into_iter().flatten() {
             if loss > Fx::ZERO {
                 worst = worst.max(mul(loss, cfg.extreme_weight, Round::Up).or_overflow()?);

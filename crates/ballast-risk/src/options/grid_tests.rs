@@ -185,21 +185,60 @@ fn the_grid_memo_reproduces_the_full_figure_and_reuses_only_untouched_groups() {
     let none = |_: u16| false;
     let all = |_: u16| true;
     // Filled by LiquidationEnd, read back by Maint: both equal the full evaluations.
-    let e = health_components_memo(&input, end, Some((&mut memo, &none))).unwrap();
+    let e =
+        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &none, replay: &none })).unwrap();
     assert_eq!(e, health_components(&input, end).unwrap());
     assert_eq!(memo.len, 1);
-    let m = health_components_memo(&input, maint, Some((&mut memo, &all))).unwrap();
+    let m =
+        health_components_memo(&input, maint, Some(MemoUse { memo: &mut memo, reuse: &all, replay: &none })).unwrap();
     assert_eq!(m, health_components(&input, maint).unwrap());
     // The group changes (the short call halves): reusing it would give the stale figure, so a
     // touched group is recomputed and equals the full evaluation.
     input.options.as_deref_mut().unwrap().positions[1].size = Fx::from(-SIZE / 2);
-    let stale = health_components_memo(&input, end, Some((&mut memo, &all))).unwrap();
-    let fresh = health_components_memo(&input, end, Some((&mut memo, &none))).unwrap();
+    let stale =
+        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &all, replay: &none })).unwrap();
+    let fresh =
+        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &none, replay: &none })).unwrap();
     assert_eq!(fresh, health_components(&input, end).unwrap());
     assert_ne!(stale, fresh, "the memo was used");
     // Init never reads the memo.
-    let i = health_components_memo(&input, HealthType::Init, Some((&mut memo, &all))).unwrap();
+    let i =
+        health_components_memo(&input, HealthType::Init, Some(MemoUse { memo: &mut memo, reuse: &all, replay: &all }))
+            .unwrap();
     assert_eq!(i, health_components(&input, HealthType::Init).unwrap());
+}
+
+#[test]
+fn the_option_tape_replays_the_full_figure_bit_for_bit() {
+    use crate::health::health_components_memo;
+    let legs =
+        [Leg::Spot(SIZE), Leg::Option(OptionKind::Put, 90, 30, SIZE), Leg::Option(OptionKind::Call, 110, 7, -SIZE)];
+    let (mut input, book) = efficiency::build(&legs).unwrap();
+    input.options = Some(Box::new(book));
+    let (end, maint) = (HealthType::LiquidationEnd, HealthType::Maint);
+    let group = input.assets[0].risk_group;
+    let mut memo = GridMemo { tape: OptionTape::capture([Some(group), None]), ..Default::default() };
+    health_components_memo(&input, end, Some(MemoUse::fill(&mut memo))).unwrap();
+    // A mixed group: both sets, 31 scenarios each.
+    assert_eq!(memo.tape.find(group).map(|r| (r.0, r.2)), Some((GroupKind::Mixed, 62)));
+    // A step moves the spot only: replayed, the figure is the full evaluation's, bit for bit.
+    let (no, yes) = (|_: u16| false, |_: u16| true);
+    for spot in [SIZE / 2, 0, -SIZE] {
+        input.exposures[0].spot = Fx::from(spot);
+        for t in [end, maint] {
+            let r = health_components_memo(&input, t, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &yes }));
+            assert_eq!(r.unwrap(), health_components(&input, t).unwrap(), "{spot} {t:?}");
+        }
+    }
+    // The tape is what was used: with the call halved but replayed as unchanged, the figure is the
+    // stale one; not replayed, the fresh one.
+    input.options.as_deref_mut().unwrap().positions[1].size = Fx::from(-SIZE / 2);
+    let stale =
+        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &yes })).unwrap();
+    let fresh =
+        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &no })).unwrap();
+    assert_eq!(fresh, health_components(&input, end).unwrap());
+    assert_ne!(stale, fresh, "the tape was used");
 }
 
 #[test]
@@ -607,6 +646,51 @@ proptest! {
             } else {
                 prop_assert_eq!(fewer, all, "{:?}", t);
             }
+        }
+    }
+
+    /// The option tape (a liquidation's revaluation after a step that moves linear exposures
+    /// only): over random portfolios of spot, perps and up to six options on three underlyings
+    /// (two of them one risk group), with both groups recorded, new spot and perp exposures give
+    /// LiquidationEnd and Maint figures equal to the full evaluation's, bit for bit.
+    #[test]
+    fn the_option_tape_replays_random_portfolios_bit_for_bit(
+        spots in prop::collection::vec(-1_000i64..1_000, 3),
+        perps in prop::collection::vec(-1_000i64..1_000, 3),
+        after in prop::collection::vec(-1_000i64..1_000, 3),
+        opts in prop::collection::vec((0usize..3, any::<bool>(), 40u32..250, 0i64..400, -500i64..500, 10u32..250), 1..7),
+    ) {
+        use crate::health::health_components_memo;
+        let p = params(2_000, 2_500);
+        let mut input = HealthInput::new_boxed();
+        input.push(asset(0, 0, 150.0, &p), Exposure { spot: Fx::from(spots[0]), perp_base: Fx::from(perps[0]), ..Default::default() }).unwrap();
+        input.push(asset(1, 1, 0.25, &p), Exposure { spot: Fx::from(spots[1]), perp_base: Fx::from(perps[1]), ..Default::default() }).unwrap();
+        input.push(asset(2, 0, 160.0, &p), Exposure { spot: Fx::from(spots[2]), perp_base: Fx::from(perps[2]), ..Default::default() }).unwrap();
+        let mut book = OptionBook::default();
+        for &(entry, call, pct, days, size, vol) in &opts {
+            let entry = if entry == 2 { 0 } else { entry }; // options on group leaders
+            let fwd = input.assets[entry].oracle_price;
+            book.push(OptionEntry {
+                entry,
+                kind: kind_of(call),
+                strike: fwd.checked_mul_int(i128::from(pct)).unwrap().checked_div_int(100).unwrap(),
+                seconds: days * 86_400 + 3_600,
+                size: Fx::from(size),
+                vol: Fx::from_num(vol as f64 / 100.0),
+                risk: OptionRiskConfig::DEFAULT,
+            }).unwrap();
+        }
+        input.options = Some(Box::new(book));
+        let mut memo = GridMemo { tape: OptionTape::capture([Some(0), Some(1)]), ..Default::default() };
+        let before = health_components_memo(&input, HealthType::LiquidationEnd, Some(MemoUse::fill(&mut memo))).unwrap();
+        prop_assert_eq!(before, health_components(&input, HealthType::LiquidationEnd).unwrap());
+        for (j, &a) in after.iter().enumerate() {
+            input.exposures[j].spot = Fx::from(a);
+        }
+        let (no, yes) = (|_: u16| false, |_: u16| true);
+        for t in [HealthType::LiquidationEnd, HealthType::Maint] {
+            let r = health_components_memo(&input, t, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &yes })).unwrap();
+            prop_assert_eq!(r, health_components(&input, t).unwrap(), "{:?}", t);
         }
     }
 

@@ -14,6 +14,7 @@ use crate::error::BallastError;
 use crate::events::{EventHeader, OptionLiquidated};
 use crate::health_accounts::OptionSurface;
 use crate::risk::bank::BankState;
+use crate::risk::options::grid::MemoUse;
 use crate::risk::{Fx, Round};
 use crate::shared::liquidation::*;
 use crate::shared::perp_clearing::*;
@@ -71,7 +72,7 @@ pub fn handler<'info>(
     for l in [&mut s.liqee, &mut s.liqor] {
         l.get_mut(qi).ok_or(BallastError::InvalidHealthAccounts)?.bank = bank;
     }
-    let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, [ai, qi], now)?;
+    let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, ([ai, qi], true), now)?;
     emit!(OptionLiquidated {
         header: EventHeader::now(a.market.group.key())?,
         liqee: a.liqee.key(),
@@ -133,7 +134,8 @@ fn check_minimal(s: &mut LiqStart, price: &opt::TakeOverPrice, n: u64, (ai, qi):
     let (c, _) = price.cash(fewer)?;
     let groups = touched_groups(&s.input, [ai, qi]);
     let reuse = |g: u16| !groups.contains(&Some(g));
-    let memo = s.memo.as_deref_mut().map(|m| (m, &reuse as &dyn Fn(u16) -> bool));
+    // The take-over moves the option positions: nothing is replayed.
+    let memo = s.memo.as_deref_mut().map(|m| MemoUse { memo: m, reuse: &reuse, replay: &|_| false });
     let end = opt::end_after_take_over(&mut s.input, price, fewer, c, qi, memo)?;
     require!(end < Fx::ZERO, BallastError::LiquidationBeyondTarget);
     Ok(())

@@ -62,7 +62,7 @@ pub fn handler<'info>(
     };
     let (index, bank) = apply(a, &step, now)?;
     refresh_views(&mut s, &step, index, &bank)?;
-    let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, [ai, qi], now)?;
+    let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, ([ai, qi], false), now)?;
     emit_step(a, &step, end_after)
 }
 

@@ -66,7 +66,7 @@ pub fn handler<'info>(
     };
     let (bank_a, bank_l) = apply(a, &step, now)?;
     refresh_banks(&mut s, &step, &bank_a, &bank_l)?;
-    let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, [ai, li], now)?;
+    let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, ([ai, li], false), now)?;
     emit_step(a, &step, end_after)
 }
 

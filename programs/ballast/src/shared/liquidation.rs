@@ -20,7 +20,7 @@ use crate::risk::liquidation::{
     TokenStepParams,
 };
 use crate::risk::num::value;
-use crate::risk::options::grid::GridMemo;
+use crate::risk::options::grid::{GridMemo, MemoUse, OptionTape};
 use crate::risk::{health, health_components_memo, Fx, HealthInput, HealthType, Round};
 use crate::shared::perp_clearing::split_health;
 use crate::state::*;
@@ -84,7 +84,7 @@ pub fn start<'info>(
         load_health_accounts(const { Priced::of(Action::Liquidate) }, &group_key, &l, liqor_extra, liqor_list, now)?;
     let liqee_loaded =
         load_health_accounts(const { Priced::of(Action::Liquidate) }, &group_key, &e, &[], liqee_list, now)?;
-    LiqStart::new((config, max_step_value), &e, liqee_loaded, &l, liqor_loaded, now)
+    LiqStart::new((config, max_step_value), &e, liqee_loaded, &l, liqor_loaded, (liqor_extra, now))
 }
 
 impl LiqStart {
@@ -98,7 +98,7 @@ impl LiqStart {
         liqee_loaded: Box<HealthAccounts>,
         liqor: &MarginAccount,
         liqor_loaded: Box<HealthAccounts>,
-        now: i64,
+        (touched, now): (&[u16], i64),
     ) -> Result<LiqStart> {
         require!(!liqor.liquidation_episode_active(now), BallastError::LiquidatorBeingLiquidated);
         let liqor_input = liqor_loaded.health_input(liqor)?;
@@ -106,7 +106,7 @@ impl LiqStart {
         require!(maint >= Fx::ZERO, BallastError::LiquidatorBeingLiquidated);
         let input = liqee_loaded.health_input(liqee)?;
         check_stable(&input, config.max_stable_deviation_bps)?;
-        let (memo, end_before, maint) = oracle_healths(&input)?;
+        let (memo, end_before, maint) = oracle_healths(&input, touched)?;
         let episode = liqee.liquidation_episode_active(now);
         require!(liquidatable(maint.health, end_before, episode), BallastError::NotLiquidatable);
         let insolvent = maint.equity < Fx::ZERO;
@@ -129,25 +129,28 @@ impl LiqStart {
     }
 }
 
-/// LiquidationEnd health first, filling the option-grid memo when the account holds options, then
-/// Maint components from the memo (both are at oracle prices: the same option values and Maint
-/// scenarios). Returns (memo, LiquidationEnd health, Maint components).
+/// LiquidationEnd health first, filling the option-grid memo when the account holds options (and
+/// recording the options' scenario losses of the `touched` assets' groups, which the step's
+/// revaluation replays when it moves only linear exposures), then Maint components from the memo
+/// (both are at oracle prices: the same option values and Maint scenarios). Returns (memo,
+/// LiquidationEnd health, Maint components).
 #[inline(never)]
-fn oracle_healths(input: &HealthInput) -> Result<(Option<Box<GridMemo>>, Fx, crate::risk::HealthComponents)> {
-    let mut memo = input.has_options().then(|| Box::new(GridMemo::default()));
-    let none = |_: u16| false;
+fn oracle_healths(
+    input: &HealthInput,
+    touched: &[u16],
+) -> Result<(Option<Box<GridMemo>>, Fx, crate::risk::HealthComponents)> {
+    let mut memo = input.has_options().then(|| {
+        let groups = [0, 1].map(|i| touched.get(i).and_then(|&ai| input.find(ai)).map(|e| input.assets[e].risk_group));
+        Box::new(GridMemo { tape: OptionTape::capture(groups), ..Default::default() })
+    });
+    let end = health_components_memo(input, HealthType::LiquidationEnd, memo.as_deref_mut().map(MemoUse::fill))
+        .map_risk()?
+        .health;
     let all = |_: u16| true;
-    let end = health_components_memo(
-        input,
-        HealthType::LiquidationEnd,
-        memo.as_deref_mut().map(|m| (m, &none as &dyn Fn(u16) -> bool)),
-    )
-    .map_risk()?
-    .health;
     let maint = health_components_memo(
         input,
         HealthType::Maint,
-        memo.as_deref_mut().map(|m| (m, &all as &dyn Fn(u16) -> bool)),
+        memo.as_deref_mut().map(|m| MemoUse { memo: m, reuse: &all, replay: &all }),
     )
     .map_risk()?;
     Ok((memo, end, maint))
@@ -207,14 +210,15 @@ pub fn priced(l: &HealthAccounts, asset_index: u16, max_deviation_bps: u16) -> R
 /// LiquidationEnd health must have risen (unless it is insolvent: negative equity at oracle prices,
 /// which no step can restore); its episode ends at LiquidationEnd >= 0, else starts or continues.
 /// `touched`: the two assets whose positions the step moved (their risk groups' option grids are
-/// recomputed, the others reused from the memo). Returns (liquidated LiquidationEnd after,
-/// liquidator Init after).
+/// recomputed, the others reused from the memo); `options_moved`: the step moved option positions
+/// (else the touched groups' options and prices are as before and their options' scenario losses
+/// are replayed from the memo). Returns (liquidated LiquidationEnd after, liquidator Init after).
 #[inline(never)]
 pub fn finish(
     s: &mut LiqStart,
     liqee: &AccountLoader<MarginAccount>,
     liqor: &AccountLoader<MarginAccount>,
-    touched: [u16; 2],
+    (touched, options_moved): ([u16; 2], bool),
     now: i64,
 ) -> Result<(Fx, Fx)> {
     let liqor_init = {
@@ -227,7 +231,8 @@ pub fn finish(
     s.liqee.fill_input(&e, &mut s.input)?;
     let groups = touched_groups(&s.input, touched);
     let reuse = |g: u16| !groups.contains(&Some(g));
-    let memo = s.memo.as_deref_mut().map(|m| (m, &reuse as &dyn Fn(u16) -> bool));
+    let replay = |_: u16| !options_moved;
+    let memo = s.memo.as_deref_mut().map(|m| MemoUse { memo: m, reuse: &reuse, replay: &replay });
     let end_after = health_components_memo(&s.input, HealthType::LiquidationEnd, memo).map_risk()?.health;
     require!(end_after > s.end_before || s.insolvent, BallastError::WorseHealthPostLiquidation);
     crate::transitions::liquidation::track_episode(&mut e, end_after, s.episode, now);
