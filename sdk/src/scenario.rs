@@ -375,18 +375,8 @@ pub fn largest_liquidation() -> Result<Prepared> {
 /// The end of the largest liquidations: a liquidator holding USDC, asset 1 and assets 14..=25 (14
 /// underlyings, two in common with `liqee`); assets 1..=13 fall 25% over an hour; the prepared
 /// instruction seizes asset 1 and repays USDC.
-fn liquidated_after_the_fall(mut s: Scenario, liqee: &Trader) -> Result<Prepared> {
-    let liqor = s.trader()?;
-    s.deposit(&liqor, 0, 100_000_000_000)?;
-    s.deposit(&liqor, 1, 1_000_000)?;
-    for i in MAX_ACCOUNT_ASSETS as u16..LARGEST_ASSETS as u16 {
-        s.deposit(&liqor, i, 1_000_000)?;
-    }
-    s.reprice(T0 + 3_600, |i| match i {
-        0 => 1.0,
-        i if (i as usize) < MAX_ACCOUNT_ASSETS => 7.5,
-        _ => 10.0,
-    })?;
+fn liquidated_after_the_fall(s: Scenario, liqee: &Trader) -> Result<Prepared> {
+    let (mut s, liqor) = after_the_fall(s)?;
     let ee = s.health_keys(&liqee.account, &[])?;
     let or = s.health_keys(&liqor.account, &[1, 0])?;
     let ix = ix::liquidate_token(
@@ -405,6 +395,22 @@ fn liquidated_after_the_fall(mut s: Scenario, liqee: &Trader) -> Result<Prepared
     Prepared::new(s, vec![ix], vec![liqor.kp])
 }
 
+/// A liquidator at 14 underlyings, and assets 1..=13 fallen from $10 to $7.50.
+fn after_the_fall(mut s: Scenario) -> Result<(Scenario, Trader)> {
+    let liqor = s.trader()?;
+    s.deposit(&liqor, 0, 100_000_000_000)?;
+    s.deposit(&liqor, 1, 1_000_000)?;
+    for i in MAX_ACCOUNT_ASSETS as u16..LARGEST_ASSETS as u16 {
+        s.deposit(&liqor, i, 1_000_000)?;
+    }
+    s.reprice(T0 + 3_600, |i| match i {
+        0 => 1.0,
+        i if (i as usize) < MAX_ACCOUNT_ASSETS => 7.5,
+        _ => 10.0,
+    })?;
+    Ok((s, liqor))
+}
+
 /// Underlyings of the largest liquidation with options that also carry a perp and an option.
 pub const LARGEST_DERIVATIVES: u16 = 8;
 
@@ -420,13 +426,34 @@ pub fn largest_liquidation_with_options() -> Result<Prepared> {
 }
 
 /// [`largest_liquidation_with_options`] with the grid's most expensive option book: the 8 options
-/// all on asset 1, the liquidated collateral, and of both signs (short puts struck at $5 to $8,
-/// long calls struck at $14 to $20), so the grid revalues them in every scenario
+/// all on asset 1, the liquidated collateral, and of both signs (2 contracts each: short puts
+/// struck at $5 to $8, long calls struck at $14 to $20), so the grid revalues them in every scenario
 /// (docs/risk-model.md, "Which scenarios a group needs") and the step touches their group.
 pub fn largest_liquidation_with_mixed_options() -> Result<Prepared> {
     let (mut s, liqee, _) = largest_with_options(true)?;
     s.borrow(&liqee, 0, 8_200_000_000)?;
     liquidated_after_the_fall(s, &liqee)
+}
+
+/// The option take-over of the account of [`largest_liquidation_with_mixed_options`]: 2 contracts
+/// of its first short put (slot 0) taken over after the fall, so the program also checks that one
+/// contract fewer would not have been enough (a third evaluation of the options' group).
+pub fn largest_option_liquidation_with_mixed_options() -> Result<Prepared> {
+    let (mut s, liqee, _) = largest_with_options(true)?;
+    s.borrow(&liqee, 0, 8_200_000_000)?;
+    let (mut s, liqor) = after_the_fall(s)?;
+    let ee = s.health_keys(&liqee.account, &[])?;
+    let or = s.health_keys(&liqor.account, &[1, 0])?;
+    let parties = crate::ix::LiquidationParties {
+        group: s.group,
+        liqor: liqor.account,
+        liqor_owner: liqor.kp.pubkey(),
+        liqee: liqee.account,
+        liqee_health: &ee,
+        liqor_health: &or,
+    };
+    let ix = crate::options::liquidate_option(&parties, 1, 0, 2);
+    Prepared::new(s, vec![ix], vec![liqor.kp])
 }
 
 /// `check_what_if` on the account of [`largest_liquidation_with_options`] before its borrow (14
@@ -516,7 +543,8 @@ fn largest_with_options(mixed: bool) -> Result<(Scenario, Trader, i64)> {
             (true, true) => (4 + i.div_ceil(2), 1),
             (true, false) => (12 + i, 0),
         };
-        let order = crate::options::order(expiry, Price::from_num(strike), kind, 1, 0);
+        let contracts = if mixed { 2 } else { 1 };
+        let order = crate::options::order(expiry, Price::from_num(strike), kind, contracts, 0);
         s.send(&[crate::options::trade_option(&s.group, underlying, &buyer, &seller, order)], &signers)?;
     }
     Ok((s, liqee, expiry))

@@ -28,7 +28,7 @@ fn report(name: &str, heap: usize, ix: &anchor_lang::solana_program::instruction
 
 #[test]
 fn s2_05_largest_instructions_fit_the_heap() {
-    let cases: [(&str, Prepare); 6] = [
+    let cases: [(&str, Prepare); 7] = [
         ("largest liquidation (14 + 14 underlyings)", scenario::largest_liquidation),
         (
             "largest liquidation with 8 perps and 8 options (14 + 14 underlyings)",
@@ -37,6 +37,10 @@ fn s2_05_largest_instructions_fit_the_heap() {
         (
             "largest liquidation with 8 options of both signs on the seized asset (14 + 14 underlyings)",
             scenario::largest_liquidation_with_mixed_options,
+        ),
+        (
+            "largest option take-over: 2 contracts of 8 options of both signs on one underlying",
+            scenario::largest_option_liquidation_with_mixed_options,
         ),
         ("largest signed-order fill (14 + 14 underlyings)", scenario::largest_fill),
         ("largest block trade (14 + 14 underlyings)", scenario::largest_block_trade),

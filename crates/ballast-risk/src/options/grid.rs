@@ -346,11 +346,48 @@ pub const MAX_TAPED_GROUPS: usize = 2;
 pub struct OptionTape {
     /// Groups to record, set before the evaluation that fills the memo.
     pub capture: [Option<u16>; MAX_TAPED_GROUPS],
-    /// Recorded groups: (group, its kind, first index in `losses`, count).
-    recorded: [Option<(u16, GroupKind, usize, usize)>; MAX_TAPED_GROUPS],
-    /// The losses, quote native units; one allocation of the exact size per recorded group (at
-    /// most 2 × 31 values).
-    losses: Vec<Fx>,
+    /// Recorded groups.
+    recorded: [Option<TapedGroup>; MAX_TAPED_GROUPS],
+    /// The recorded groups' losses (same order), quote native units; one allocation of the exact
+    /// size each (at most 2 × 31 values).
+    group_losses: [Vec<Fx>; MAX_TAPED_GROUPS],
+    /// One option of a recorded group, taken out of its group's recording
+    /// ([`GridMemo::record_option`]): that recording is then the group's other options'.
+    one: Option<TapedOption>,
+}
+
+/// A recorded group: its kind, its slot's losses, and its options' value now and short-option
+/// minimum when recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TapedGroup {
+    group: u16,
+    kind: GroupKind,
+    slot: usize,
+    option_equity: Fx,
+    short_minimum: Fx,
+}
+
+/// An option taken out of its group's recording: the series (the underlying's asset index, kind,
+/// strike, seconds to expiry) and its group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TapedOption {
+    asset_index: u16,
+    kind: OptionKind,
+    strike: Price,
+    seconds: i64,
+    group: u16,
+}
+
+/// What a group's revaluation may take from the memo's tape ([`MemoUse::replay`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replay {
+    /// Nothing: every option is valued.
+    No,
+    /// The options and prices are unchanged (only linear exposures moved): every option's losses.
+    Options,
+    /// Only the option recorded alone changed (its size, or it is gone): the others' losses (the
+    /// group's less the recorded option's), and that option valued at its new size.
+    AllButTheRecordedOption,
 }
 
 impl OptionTape {
@@ -359,8 +396,12 @@ impl OptionTape {
         OptionTape { capture: groups, ..Default::default() }
     }
 
-    fn find(&self, group: u16) -> Option<(GroupKind, usize, usize)> {
-        self.recorded.iter().flatten().find(|r| r.0 == group).map(|r| (r.1, r.2, r.3))
+    fn find(&self, group: u16) -> Option<TapedGroup> {
+        self.recorded.iter().flatten().find(|r| r.group == group).copied()
+    }
+
+    fn losses(&self, g: &TapedGroup) -> Option<&[Fx]> {
+        self.group_losses.get(g.slot).map(Vec::as_slice)
     }
 }
 
@@ -372,9 +413,16 @@ enum Tape<'a> {
     Record(&'a mut Vec<Fx>),
     /// Read back in order from a recording of the same group (the position is the second field).
     Replay(&'a [Fx], usize),
+    /// The recording of the group's other options, read in order, and the one option taken out of
+    /// it (the only one prepared) valued.
+    ReplayAllBut(&'a [Fx], usize),
+    /// Each scenario's options' loss (of the only option prepared) subtracted from a recording, in
+    /// order.
+    Subtract(&'a mut [Fx], usize),
 }
 
 impl Tape<'_> {
+    /// No option is valued (none is prepared).
     fn replaying(&self) -> bool {
         matches!(self, Tape::Replay(..))
     }
@@ -405,15 +453,15 @@ pub struct MemoUse<'a> {
     /// The groups whose assets, exposures and options are unchanged since the memo was filled:
     /// their results are taken whole.
     pub reuse: &'a dyn Fn(u16) -> bool,
-    /// The groups whose options and prices are unchanged (only linear exposures moved): their
-    /// options' scenario losses are read from the memo's tape when it recorded them.
-    pub replay: &'a dyn Fn(u16) -> bool,
+    /// What each group's revaluation may take from the memo's tape, when it recorded the group
+    /// (and, for [`Replay::AllButTheRecordedOption`], the option).
+    pub replay: &'a dyn Fn(u16) -> Replay,
 }
 
 impl<'a> MemoUse<'a> {
     /// A memo being filled: nothing is taken from it.
     pub fn fill(memo: &'a mut GridMemo) -> Self {
-        MemoUse { memo, reuse: &|_| false, replay: &|_| false }
+        MemoUse { memo, reuse: &|_| false, replay: &|_| Replay::No }
     }
 }
 
@@ -511,14 +559,13 @@ fn memo_group(
     Ok((m.option_equity, worst.max(m.short_minimum)))
 }
 
-/// [`group_parts`] through the memo's tape: replayed when `replayable` and recorded with the kind
-/// the group still has and the memo's own entry for it (the options' value now and short-option
-/// minimum, unchanged with the options and prices); recorded when the tape asks for the group and
-/// `t` computes both sets; else computed.
+/// [`group_parts`] through the memo's tape: replayed as `replay` allows when the tape recorded the
+/// group with the kind it still has (and, for [`Replay::AllButTheRecordedOption`], the option);
+/// recorded when the tape asks for the group and `t` computes both sets; else computed.
 #[inline(never)]
 fn taped_group(
     memo: &mut GridMemo,
-    replayable: bool,
+    replay: Replay,
     input: &HealthInput,
     book: &OptionBook,
     cfg: &GridConfig,
@@ -526,12 +573,28 @@ fn taped_group(
     group: u16,
 ) -> RiskResult<GroupMemo> {
     let kind = GroupKind::of_group(input, book, group);
-    let old = memo.find(group).map(|i| memo.groups[i]);
-    if let (true, Some((k, start, len)), Some(old)) = (replayable, memo.tape.find(group), old) {
-        let buf = start.checked_add(len).and_then(|end| memo.tape.losses.get(start..end));
-        if let (true, Some(buf)) = (k == kind, buf) {
-            let fixed = Some((old.option_equity, old.short_minimum));
-            return parts_with(input, book, cfg, t, group, kind, &mut Tape::Replay(buf, 0), fixed);
+    let tape = &memo.tape;
+    if let Some(g) = tape.find(group) {
+        let taken = tape.one.filter(|o| o.group == group);
+        match (replay, tape.losses(&g), taken) {
+            (Replay::Options, Some(buf), None) if g.kind == kind => {
+                let fixed = Some((g.option_equity, g.short_minimum));
+                return parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Replay(buf, 0), fixed);
+            }
+            // Over the recorded kind's scenarios: a group of both signs whose last short was taken
+            // over is long now, and a long group's worst loss over every scenario is its vol-down
+            // scenarios' to the bit (`GroupKind`).
+            (Replay::AllButTheRecordedOption, Some(buf), Some(o))
+                if g.kind == kind || (g.kind == GroupKind::Mixed && kind == GroupKind::Long) =>
+            {
+                // The option at its new size (absent: taken over in full; nothing is valued).
+                let only = position_of(input, book, (o.asset_index, o.kind, o.strike, o.seconds)).unwrap_or(usize::MAX);
+                let base = Some((g.option_equity, Fx::ZERO));
+                let scope = Scope { only: Some(only), linear: true };
+                let tape = &mut Tape::ReplayAllBut(buf, 0);
+                return parts_with(input, book, cfg, t, (group, g.kind, scope), tape, base);
+            }
+            _ => {}
         }
     }
     let tape = &mut memo.tape;
@@ -539,14 +602,71 @@ fn taped_group(
     if let (true, Some(slot)) =
         (t != HealthType::Maint && tape.capture.contains(&Some(group)) && tape.find(group).is_none(), free)
     {
-        let start = tape.losses.len();
-        tape.losses.reserve_exact(2usize.saturating_mul(kind.taped_per_set()));
-        let m = parts_with(input, book, cfg, t, group, kind, &mut Tape::Record(&mut tape.losses), None)?;
-        let len = tape.losses.len().saturating_sub(start);
-        tape.recorded[slot] = Some((group, kind, start, len));
+        let mut v = Vec::with_capacity(2usize.saturating_mul(kind.taped_per_set()));
+        let m = parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Record(&mut v), None)?;
+        let (option_equity, short_minimum) = (m.option_equity, m.short_minimum);
+        tape.group_losses[slot] = v;
+        tape.recorded[slot] = Some(TapedGroup { group, kind, slot, option_equity, short_minimum });
         return Ok(m);
     }
-    parts_with(input, book, cfg, t, group, kind, &mut Tape::Off, None)
+    parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Off, None)
+}
+
+/// The position in `book` of the option on the asset `asset_index` with this kind, strike and
+/// seconds to expiry.
+fn position_of(
+    input: &HealthInput,
+    book: &OptionBook,
+    (asset_index, kind, strike, seconds): (u16, OptionKind, Price, i64),
+) -> Option<usize> {
+    book.used().iter().position(|o| {
+        input.assets.get(o.entry).is_some_and(|a| a.asset_index == asset_index)
+            && o.kind == kind
+            && o.strike == strike
+            && o.seconds == seconds
+    })
+}
+
+impl GridMemo {
+    /// Takes the option of `input`'s book on the asset `asset_index` with this kind, strike and
+    /// seconds to expiry out of its group's recording, when the tape recorded the group: its losses
+    /// at oracle prices (LiquidationEnd's two sets, valued once) are subtracted in place, and its
+    /// value now from the group's, so that a take-over of that option revalues it alone
+    /// ([`Replay::AllButTheRecordedOption`]; the group's recording no longer serves
+    /// [`Replay::Options`]). Does nothing otherwise (the take-over's revaluation computes the
+    /// group in full). `input` must hold the options and prices the tape recorded the
+    /// group with (the liquidation's input before the step). Errors: as the grid's.
+    pub fn record_option(&mut self, input: &HealthInput, series: (u16, OptionKind, Price, i64)) -> RiskResult<()> {
+        let Some(book) = input.options.as_deref() else { return Ok(()) };
+        let Some(j) = position_of(input, book, series) else { return Ok(()) };
+        let group = input.assets[book.positions[j].entry].risk_group;
+        let kind = GroupKind::of_group(input, book, group);
+        let tape = &mut self.tape;
+        let Some(g) = tape.find(group).filter(|g| g.kind == kind && tape.one.is_none()) else { return Ok(()) };
+        let cfg = group_config(input, book, group)?;
+        let buf = tape.group_losses.get_mut(g.slot).or_overflow()?;
+        let scope = Scope { only: Some(j), linear: false };
+        let t = HealthType::LiquidationEnd;
+        let m = parts_with(input, book, &cfg, t, (group, kind, scope), &mut Tape::Subtract(buf, 0), None)?;
+        let others = g.option_equity.checked_sub(m.option_equity).or_overflow()?;
+        let slot = tape.recorded.get_mut(g.slot).or_overflow()?;
+        *slot = Some(TapedGroup { option_equity: others, ..g });
+        let (asset_index, kind, strike, seconds) = series;
+        tape.one = Some(TapedOption { asset_index, kind, strike, seconds, group });
+        Ok(())
+    }
+}
+
+/// Which of a group's positions a grid evaluation takes: every option or only the one at `only`
+/// in the book, and the linear members or not.
+#[derive(Clone, Copy)]
+struct Scope {
+    only: Option<usize>,
+    linear: bool,
+}
+
+impl Scope {
+    const ALL: Scope = Scope { only: None, linear: true };
 }
 
 /// The grid parameters of risk group `group`: those of its first option (see
@@ -800,6 +920,8 @@ struct GroupCtx<'a> {
     ln_max_k: i64,
     /// Which scenarios the group's worst loss needs.
     kind: GroupKind,
+    /// Which positions are taken.
+    scope: Scope,
 }
 
 /// Which of a set's scenarios decide a group's worst loss, from the signs of its options.
@@ -901,6 +1023,21 @@ fn point_losses(
             *loss = Some(linear);
         }
     }
+    options_by_tape(c, set, spreads, (down_side, x, linear), &mut losses, tape)?;
+    Ok(losses)
+}
+
+/// Adds the options' losses at one price point to `losses` (each the linear loss `linear` where
+/// needed) as `tape` says: valued, read back, or both (kept out of [`point_losses`]' frame).
+#[inline(never)]
+fn options_by_tape(
+    c: &GroupCtx,
+    set: ScenarioSet,
+    spreads: &SetSpreads,
+    (down_side, x, linear): (bool, Fx, Fx),
+    losses: &mut [Option<Fx>; 3],
+    tape: &mut Tape,
+) -> RiskResult<()> {
     match tape {
         Tape::Replay(buf, pos) => {
             // The options' losses in the order they were recorded (the same scenarios).
@@ -910,16 +1047,34 @@ fn point_losses(
                 *loss = loss.checked_add(o).or_overflow()?;
             }
         }
-        Tape::Off => add_option_losses(c, set, spreads, down_side, x, &mut losses)?,
+        Tape::ReplayAllBut(others, pos) => {
+            // The other options' losses, then the taken option's at its new size (the only one
+            // prepared).
+            for loss in losses.iter_mut().flatten() {
+                let o = *others.get(*pos).or_overflow()?;
+                *pos = pos.saturating_add(1);
+                *loss = loss.checked_add(o).or_overflow()?;
+            }
+            add_option_losses(c, set, spreads, down_side, x, losses)?;
+        }
+        Tape::Subtract(buf, pos) => {
+            add_option_losses(c, set, spreads, down_side, x, losses)?;
+            for loss in losses.iter().flatten() {
+                let r = buf.get_mut(*pos).or_overflow()?;
+                *pos = pos.saturating_add(1);
+                *r = r.checked_sub(loss.checked_sub(linear).or_overflow()?).or_overflow()?;
+            }
+        }
+        Tape::Off => add_option_losses(c, set, spreads, down_side, x, losses)?,
         Tape::Record(v) => {
-            add_option_losses(c, set, spreads, down_side, x, &mut losses)?;
+            add_option_losses(c, set, spreads, down_side, x, losses)?;
             // The options' part: the loss less the linear one, exactly (fixed-point integers).
             for loss in losses.iter().flatten() {
                 v.push(loss.checked_sub(linear).or_overflow()?);
             }
         }
     }
-    Ok(losses)
+    Ok(())
 }
 
 /// The linear members' loss at one price point of `set`.
@@ -987,13 +1142,16 @@ fn fill_group(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType) -> RiskResult<(
     let (input, book, group, ln_max_k) = (c.input, c.book, c.group, c.ln_max_k);
     let mut option_equity = Fx::ZERO;
     let mut short_minimum = Fx::ZERO;
-    for (slot, o) in c.prepared.iter_mut().zip(book.used()) {
+    let only = c.scope.only;
+    for (i, (slot, o)) in c.prepared.iter_mut().zip(book.used()).enumerate() {
         let a = &input.assets[o.entry];
         if a.risk_group != group {
             continue;
         }
-        *slot = prepare(o, a, t, cfg, ln_max_k)?;
-        option_equity = option_equity.checked_add(slot.now).or_overflow()?;
+        if only.is_none_or(|j| j == i) {
+            *slot = prepare(o, a, t, cfg, ln_max_k)?;
+            option_equity = option_equity.checked_add(slot.now).or_overflow()?;
+        }
         if o.size < Fx::ZERO {
             // At the higher of oracle and stable under Init (the oracle otherwise), so that the
             // minimum under Init is at least Maint's.
@@ -1003,7 +1161,9 @@ fn fill_group(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType) -> RiskResult<(
             short_minimum = short_minimum.checked_add(m).or_overflow()?;
         }
     }
-    fill_linear(c, t)?;
+    if c.scope.linear {
+        fill_linear(c, t)?;
+    }
     Ok((option_equity, short_minimum))
 }
 
@@ -1064,20 +1224,20 @@ fn group_parts_using(
     group: u16,
     kind: GroupKind,
 ) -> RiskResult<GroupMemo> {
-    parts_with(input, book, cfg, t, group, kind, &mut Tape::Off, None)
+    parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Off, None)
 }
 
-/// [`group_parts_using`] with the options' losses from `tape`; when replaying, `fixed` gives the
-/// options' value now and the short-option minimum (no option is prepared or valued).
-#[allow(clippy::too_many_arguments)]
+/// [`group_parts_using`] over the positions of `scope`, with the options' losses from `tape`. When
+/// replaying every option, `fixed` gives the options' value now and the short-option minimum (no
+/// option is prepared or valued); when replaying all but one, `fixed`'s first part is the others'
+/// value now, to which the valued option's is added.
 #[inline(never)]
 fn parts_with(
     input: &HealthInput,
     book: &OptionBook,
     cfg: &GridConfig,
     t: HealthType,
-    group: u16,
-    kind: GroupKind,
+    (group, kind, scope): (u16, GroupKind, Scope),
     tape: &mut Tape,
     fixed: Option<(Fx, Fx)>,
 ) -> RiskResult<GroupMemo> {
@@ -1091,6 +1251,7 @@ fn parts_with(
         n_members: 0,
         ln_max_k: fixed::ln(GRID_MAX_MONEYNESS.checked_shl(fixed::FRAC).or_overflow()?).or_overflow()?,
         kind,
+        scope,
     };
     ctx_parts(&mut c, cfg, t, tape, fixed)
 }
@@ -1105,10 +1266,14 @@ fn ctx_parts(
     fixed: Option<(Fx, Fx)>,
 ) -> RiskResult<GroupMemo> {
     let group = c.group;
-    let (option_equity, short_minimum) = match (tape.replaying(), fixed) {
-        (true, Some(f)) => {
+    let (option_equity, short_minimum) = match (&*tape, fixed) {
+        (Tape::Replay(..), Some(f)) => {
             fill_linear(c, t)?;
             f
+        }
+        (Tape::ReplayAllBut(..), Some((others, _))) => {
+            let (e, m) = fill_group(c, cfg, t)?;
+            (others.checked_add(e).or_overflow()?, m)
         }
         _ => fill_group(c, cfg, t)?,
     };

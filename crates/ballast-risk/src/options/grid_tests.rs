@@ -186,25 +186,32 @@ fn the_grid_memo_reproduces_the_full_figure_and_reuses_only_untouched_groups() {
     let all = |_: u16| true;
     // Filled by LiquidationEnd, read back by Maint: both equal the full evaluations.
     let e =
-        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &none, replay: &none })).unwrap();
+        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &none, replay: &|_| Replay::No }))
+            .unwrap();
     assert_eq!(e, health_components(&input, end).unwrap());
     assert_eq!(memo.len, 1);
     let m =
-        health_components_memo(&input, maint, Some(MemoUse { memo: &mut memo, reuse: &all, replay: &none })).unwrap();
+        health_components_memo(&input, maint, Some(MemoUse { memo: &mut memo, reuse: &all, replay: &|_| Replay::No }))
+            .unwrap();
     assert_eq!(m, health_components(&input, maint).unwrap());
     // The group changes (the short call halves): reusing it would give the stale figure, so a
     // touched group is recomputed and equals the full evaluation.
     input.options.as_deref_mut().unwrap().positions[1].size = Fx::from(-SIZE / 2);
     let stale =
-        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &all, replay: &none })).unwrap();
+        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &all, replay: &|_| Replay::No }))
+            .unwrap();
     let fresh =
-        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &none, replay: &none })).unwrap();
+        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &none, replay: &|_| Replay::No }))
+            .unwrap();
     assert_eq!(fresh, health_components(&input, end).unwrap());
     assert_ne!(stale, fresh, "the memo was used");
     // Init never reads the memo.
-    let i =
-        health_components_memo(&input, HealthType::Init, Some(MemoUse { memo: &mut memo, reuse: &all, replay: &all }))
-            .unwrap();
+    let i = health_components_memo(
+        &input,
+        HealthType::Init,
+        Some(MemoUse { memo: &mut memo, reuse: &all, replay: &|_| Replay::Options }),
+    )
+    .unwrap();
     assert_eq!(i, health_components(&input, HealthType::Init).unwrap());
 }
 
@@ -220,9 +227,12 @@ fn the_option_tape_replays_the_full_figure_bit_for_bit() {
     let mut memo = GridMemo { tape: OptionTape::capture([Some(group), None]), ..Default::default() };
     health_components_memo(&input, end, Some(MemoUse::fill(&mut memo))).unwrap();
     // A mixed group: both sets, 31 scenarios each.
-    assert_eq!(memo.tape.find(group).map(|r| (r.0, r.2)), Some((GroupKind::Mixed, 62)));
+    assert_eq!(
+        memo.tape.find(group).map(|r| (r.kind, memo.tape.losses(&r).map(<[Fx]>::len))),
+        Some((GroupKind::Mixed, Some(62)))
+    );
     // A step moves the spot only: replayed, the figure is the full evaluation's, bit for bit.
-    let (no, yes) = (|_: u16| false, |_: u16| true);
+    let (no, yes) = (|_: u16| false, |_: u16| Replay::Options);
     for spot in [SIZE / 2, 0, -SIZE] {
         input.exposures[0].spot = Fx::from(spot);
         for t in [end, maint] {
@@ -236,9 +246,42 @@ fn the_option_tape_replays_the_full_figure_bit_for_bit() {
     let stale =
         health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &yes })).unwrap();
     let fresh =
-        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &no })).unwrap();
+        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &|_| Replay::No }))
+            .unwrap();
     assert_eq!(fresh, health_components(&input, end).unwrap());
     assert_ne!(stale, fresh, "the tape was used");
+}
+
+#[test]
+fn the_option_tape_revalues_only_the_taken_option() {
+    use crate::health::health_components_memo;
+    let legs =
+        [Leg::Spot(SIZE), Leg::Option(OptionKind::Put, 90, 30, SIZE), Leg::Option(OptionKind::Call, 110, 7, -SIZE)];
+    let (mut input, book) = efficiency::build(&legs).unwrap();
+    input.options = Some(Box::new(book));
+    let end = HealthType::LiquidationEnd;
+    let group = input.assets[0].risk_group;
+    let mut memo = GridMemo { tape: OptionTape::capture([Some(group), None]), ..Default::default() };
+    health_components_memo(&input, end, Some(MemoUse::fill(&mut memo))).unwrap();
+    let o = input.options.as_deref().unwrap().positions[1];
+    memo.record_option(&input, (input.assets[o.entry].asset_index, o.kind, o.strike, o.seconds)).unwrap();
+    let (no, but) = (|_: u16| false, |_: u16| Replay::AllButTheRecordedOption);
+    let with = |input: &HealthInput, memo: &mut GridMemo| {
+        health_components_memo(input, end, Some(MemoUse { memo, reuse: &no, replay: &but })).unwrap()
+    };
+    // Part of the short call taken over, cash paid: the full figure.
+    input.options.as_deref_mut().unwrap().positions[1].size = Fx::from(-SIZE / 2);
+    input.exposures[0].spot = Fx::from(SIZE - 7);
+    assert_eq!(with(&input, &mut memo), health_components(&input, end).unwrap());
+    // The other options come from the tape: the put changed behind its back gives a stale figure.
+    input.options.as_deref_mut().unwrap().positions[0].size = Fx::from(SIZE / 2);
+    assert_ne!(with(&input, &mut memo), health_components(&input, end).unwrap(), "the tape was used");
+    input.options.as_deref_mut().unwrap().positions[0].size = Fx::from(SIZE);
+    // All of the call taken over: the slot is gone and the group is long now (replayed over the
+    // recorded scenarios of both signs, which a long group's worst loss equals to the bit).
+    input.options.as_deref_mut().unwrap().len = 1;
+    assert_eq!(GroupKind::of_group(&input, input.options.as_deref().unwrap(), group), GroupKind::Long);
+    assert_eq!(with(&input, &mut memo), health_components(&input, end).unwrap());
 }
 
 #[test]
@@ -652,13 +695,16 @@ proptest! {
     /// The option tape (a liquidation's revaluation after a step that moves linear exposures
     /// only): over random portfolios of spot, perps and up to six options on three underlyings
     /// (two of them one risk group), with both groups recorded, new spot and perp exposures give
-    /// LiquidationEnd and Maint figures equal to the full evaluation's, bit for bit.
+    /// LiquidationEnd and Maint figures equal to the full evaluation's, bit for bit; then one
+    /// option recorded alone and resized (a take-over) gives the full figure too.
     #[test]
     fn the_option_tape_replays_random_portfolios_bit_for_bit(
         spots in prop::collection::vec(-1_000i64..1_000, 3),
         perps in prop::collection::vec(-1_000i64..1_000, 3),
         after in prop::collection::vec(-1_000i64..1_000, 3),
         opts in prop::collection::vec((0usize..3, any::<bool>(), 40u32..250, 0i64..400, -500i64..500, 10u32..250), 1..7),
+        taken in 0usize..7,
+        new_size in -500i64..500,
     ) {
         use crate::health::health_components_memo;
         let p = params(2_000, 2_500);
@@ -687,11 +733,20 @@ proptest! {
         for (j, &a) in after.iter().enumerate() {
             input.exposures[j].spot = Fx::from(a);
         }
-        let (no, yes) = (|_: u16| false, |_: u16| true);
+        let (no, yes) = (|_: u16| false, |_: u16| Replay::Options);
         for t in [HealthType::LiquidationEnd, HealthType::Maint] {
             let r = health_components_memo(&input, t, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &yes })).unwrap();
             prop_assert_eq!(r, health_components(&input, t).unwrap(), "{:?}", t);
         }
+        // A take-over of one option (recorded alone first): any new size, zero included (the
+        // group's kind may change: then it is valued in full), gives the full figure.
+        let j = taken % opts.len();
+        let o = input.options.as_deref().unwrap().positions[j];
+        memo.record_option(&input, (input.assets[o.entry].asset_index, o.kind, o.strike, o.seconds)).unwrap();
+        input.options.as_deref_mut().unwrap().positions[j].size = Fx::from(new_size);
+        let but = |_: u16| Replay::AllButTheRecordedOption;
+        let r = health_components_memo(&input, HealthType::LiquidationEnd, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &but })).unwrap();
+        prop_assert_eq!(r, health_components(&input, HealthType::LiquidationEnd).unwrap());
     }
 
     /// Init <= LiquidationEnd <= Maint with stable prices apart from the oracle (the Init forward

@@ -10,11 +10,11 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::FREE_SLOT;
-use crate::error::BallastError;
+use crate::error::{BallastError, RiskResultExt};
 use crate::events::{EventHeader, OptionLiquidated};
 use crate::health_accounts::OptionSurface;
 use crate::risk::bank::BankState;
-use crate::risk::options::grid::MemoUse;
+use crate::risk::options::grid::{MemoUse, Replay};
 use crate::risk::{Fx, Round};
 use crate::shared::liquidation::*;
 use crate::shared::perp_clearing::*;
@@ -103,6 +103,7 @@ fn plan(
 ) -> Result<Step> {
     let (series, held) = slot_series(a, s, slot, ai)?;
     let long = held > 0;
+    record_option(s, &series, now)?;
     let entry = priced(&s.liqee, ai, s.config.max_stable_deviation_bps)?.risk;
     let (surface, fee_base) = {
         let asset = a.market.asset.load()?;
@@ -126,6 +127,18 @@ fn plan(
     Ok(Step { series, contracts: n, long, cash: c, fee })
 }
 
+/// Records the taken option alone in the memo (its group's other options are then replayed, not
+/// revalued, by the minimality check and by `finish`).
+#[inline(never)]
+fn record_option(s: &mut LiqStart, series: &Series, now: i64) -> Result<()> {
+    let kind = crate::risk::options::OptionKind::from_u8(series.kind).ok_or(BallastError::OptionSeriesInvalid)?;
+    let seconds = series.expiry.checked_sub(now).ok_or(BallastError::MathOverflow)?;
+    if let Some(m) = s.memo.as_deref_mut() {
+        m.record_option(&s.input, (series.asset_index, kind, series.strike, seconds)).map_risk()?;
+    }
+    Ok(())
+}
+
 /// One contract fewer than `n` must leave LiquidationEnd health negative (evaluated on the loaded
 /// input, which `finish` rebuilds from the account; the untouched groups' grids from the memo).
 #[inline(never)]
@@ -134,8 +147,9 @@ fn check_minimal(s: &mut LiqStart, price: &opt::TakeOverPrice, n: u64, (ai, qi):
     let (c, _) = price.cash(fewer)?;
     let groups = touched_groups(&s.input, [ai, qi]);
     let reuse = |g: u16| !groups.contains(&Some(g));
-    // The take-over moves the option positions: nothing is replayed.
-    let memo = s.memo.as_deref_mut().map(|m| MemoUse { memo: m, reuse: &reuse, replay: &|_| false });
+    // The take-over moves one option: the others' scenario losses are replayed.
+    let replay = |_: u16| Replay::AllButTheRecordedOption;
+    let memo = s.memo.as_deref_mut().map(|m| MemoUse { memo: m, reuse: &reuse, replay: &replay });
     let end = opt::end_after_take_over(&mut s.input, price, fewer, c, qi, memo)?;
     require!(end < Fx::ZERO, BallastError::LiquidationBeyondTarget);
     Ok(())

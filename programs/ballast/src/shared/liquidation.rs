@@ -20,7 +20,7 @@ use crate::risk::liquidation::{
     TokenStepParams,
 };
 use crate::risk::num::value;
-use crate::risk::options::grid::{GridMemo, MemoUse, OptionTape};
+use crate::risk::options::grid::{GridMemo, MemoUse, OptionTape, Replay};
 use crate::risk::{health, health_components_memo, Fx, HealthInput, HealthType, Round};
 use crate::shared::perp_clearing::split_health;
 use crate::state::*;
@@ -150,7 +150,7 @@ fn oracle_healths(
     let maint = health_components_memo(
         input,
         HealthType::Maint,
-        memo.as_deref_mut().map(|m| MemoUse { memo: m, reuse: &all, replay: &all }),
+        memo.as_deref_mut().map(|m| MemoUse { memo: m, reuse: &all, replay: &|_| Replay::No }),
     )
     .map_risk()?;
     Ok((memo, end, maint))
@@ -210,8 +210,9 @@ pub fn priced(l: &HealthAccounts, asset_index: u16, max_deviation_bps: u16) -> R
 /// LiquidationEnd health must have risen (unless it is insolvent: negative equity at oracle prices,
 /// which no step can restore); its episode ends at LiquidationEnd >= 0, else starts or continues.
 /// `touched`: the two assets whose positions the step moved (their risk groups' option grids are
-/// recomputed, the others reused from the memo); `options_moved`: the step moved option positions
-/// (else the touched groups' options and prices are as before and their options' scenario losses
+/// recomputed, the others reused from the memo); `options_moved`: the step took over an option
+/// position (only the option the memo recorded alone is revalued, `GridMemo::record_option`;
+/// else the touched groups' options and prices are as before and their options' scenario losses
 /// are replayed from the memo). Returns (liquidated LiquidationEnd after, liquidator Init after).
 #[inline(never)]
 pub fn finish(
@@ -231,7 +232,7 @@ pub fn finish(
     s.liqee.fill_input(&e, &mut s.input)?;
     let groups = touched_groups(&s.input, touched);
     let reuse = |g: u16| !groups.contains(&Some(g));
-    let replay = |_: u16| !options_moved;
+    let replay = |_: u16| if options_moved { Replay::AllButTheRecordedOption } else { Replay::Options };
     let memo = s.memo.as_deref_mut().map(|m| MemoUse { memo: m, reuse: &reuse, replay: &replay });
     let end_after = health_components_memo(&s.input, HealthType::LiquidationEnd, memo).map_risk()?.health;
     require!(end_after > s.end_before || s.insolvent, BallastError::WorseHealthPostLiquidation);
