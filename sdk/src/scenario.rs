@@ -376,22 +376,27 @@ pub fn largest_liquidation() -> Result<Prepared> {
 /// underlyings, two in common with `liqee`); assets 1..=13 fall 25% over an hour; the prepared
 /// instruction seizes asset 1 and repays USDC.
 fn liquidated_after_the_fall(s: Scenario, liqee: &Trader) -> Result<Prepared> {
+    liquidated_after_the_fall_by(s, liqee, |p| ix::liquidate_token(p, 1, 0, u64::MAX))
+}
+
+/// [`liquidated_after_the_fall`] with the liquidation instruction `liquidate` builds for the two
+/// parties (the liquidator's health accounts with assets 1 and 0).
+fn liquidated_after_the_fall_by(
+    s: Scenario,
+    liqee: &Trader,
+    liquidate: impl Fn(&crate::ix::LiquidationParties) -> Instruction,
+) -> Result<Prepared> {
     let (mut s, liqor) = after_the_fall(s)?;
     let ee = s.health_keys(&liqee.account, &[])?;
     let or = s.health_keys(&liqor.account, &[1, 0])?;
-    let ix = ix::liquidate_token(
-        &crate::ix::LiquidationParties {
-            group: s.group,
-            liqor: liqor.account,
-            liqor_owner: liqor.kp.pubkey(),
-            liqee: liqee.account,
-            liqee_health: &ee,
-            liqor_health: &or,
-        },
-        1,
-        0,
-        u64::MAX,
-    );
+    let ix = liquidate(&crate::ix::LiquidationParties {
+        group: s.group,
+        liqor: liqor.account,
+        liqor_owner: liqor.kp.pubkey(),
+        liqee: liqee.account,
+        liqee_health: &ee,
+        liqor_health: &or,
+    });
     Prepared::new(s, vec![ix], vec![liqor.kp])
 }
 
@@ -441,19 +446,7 @@ pub fn largest_liquidation_with_mixed_options() -> Result<Prepared> {
 pub fn largest_option_liquidation_with_mixed_options() -> Result<Prepared> {
     let (mut s, liqee, _) = largest_with_options(true)?;
     s.borrow(&liqee, 0, 8_200_000_000)?;
-    let (mut s, liqor) = after_the_fall(s)?;
-    let ee = s.health_keys(&liqee.account, &[])?;
-    let or = s.health_keys(&liqor.account, &[1, 0])?;
-    let parties = crate::ix::LiquidationParties {
-        group: s.group,
-        liqor: liqor.account,
-        liqor_owner: liqor.kp.pubkey(),
-        liqee: liqee.account,
-        liqee_health: &ee,
-        liqor_health: &or,
-    };
-    let ix = crate::options::liquidate_option(&parties, 1, 0, 2);
-    Prepared::new(s, vec![ix], vec![liqor.kp])
+    liquidated_after_the_fall_by(s, &liqee, |p| crate::options::liquidate_option(p, 1, 0, 2))
 }
 
 /// `check_what_if` on the account of [`largest_liquidation_with_options`] before its borrow (14
