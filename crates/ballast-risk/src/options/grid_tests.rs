@@ -586,6 +586,40 @@ fn kind_of(b: bool) -> OptionKind {
     }
 }
 
+/// An option on `input`'s entry `entry` struck at `pct`% of its oracle price, `seconds` to expiry,
+/// `vol_pct`% volatility, the default grid configuration.
+fn option_on(
+    input: &HealthInput,
+    entry: usize,
+    (call, pct): (bool, u32),
+    seconds: i64,
+    size: i64,
+    vol_pct: u32,
+) -> OptionEntry {
+    let fwd = input.assets[entry].oracle_price;
+    OptionEntry {
+        entry,
+        kind: kind_of(call),
+        strike: fwd.checked_mul_int(i128::from(pct)).unwrap().checked_div_int(100).unwrap(),
+        seconds,
+        size: Fx::from(size),
+        vol: Fx::from_num(vol_pct as f64 / 100.0),
+        risk: OptionRiskConfig::DEFAULT,
+    }
+}
+
+/// The property tests' three underlyings with spot and perp exposures: entries 0 (at 150) and 2 (a
+/// liquid-staked twin at 160, the leader's shocks) are risk group 0, entry 1 (at 0.25) group 1.
+fn three_entries(spots: &[i64], perps: &[i64]) -> Box<HealthInput> {
+    let p = params(2_000, 2_500);
+    let mut input = HealthInput::new_boxed();
+    for (j, (index, group, price)) in [(0, 0, 150.0), (1, 1, 0.25), (2, 0, 160.0)].into_iter().enumerate() {
+        let e = Exposure { spot: Fx::from(spots[j]), perp_base: Fx::from(perps[j]), ..Default::default() };
+        input.push(asset(index, group, price, &p), e).unwrap();
+    }
+    input
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -599,26 +633,13 @@ proptest! {
         perps in prop::collection::vec(-1_000i64..1_000, 3),
         opts in prop::collection::vec((0usize..3, any::<bool>(), 40u32..250, 0i64..400, -500i64..500, 10u32..250, any::<bool>()), 0..6),
     ) {
-        let p = params(2_000, 2_500);
-        let mut input = HealthInput::new_boxed();
-        input.push(asset(0, 0, 150.0, &p), Exposure { spot: Fx::from(spots[0]), perp_base: Fx::from(perps[0]), ..Default::default() }).unwrap();
-        input.push(asset(1, 1, 0.25, &p), Exposure { spot: Fx::from(spots[1]), perp_base: Fx::from(perps[1]), ..Default::default() }).unwrap();
-        // A second member of group 0 (a liquid-staked twin: the leader's shocks).
-        input.push(asset(2, 0, 160.0, &p), Exposure { spot: Fx::from(spots[2]), perp_base: Fx::from(perps[2]), ..Default::default() }).unwrap();
+        let input = three_entries(&spots, &perps);
         let mut book = OptionBook::default();
         let mut gross = 0.0;
         for &(entry, call, pct, days, size, vol, short_dated) in &opts {
-            let fwd = input.assets[entry].oracle_price;
-            book.push(OptionEntry {
-                entry,
-                kind: kind_of(call),
-                strike: fwd.checked_mul_int(i128::from(pct)).unwrap().checked_div_int(100).unwrap(),
-                seconds: if short_dated { (days % 48) * 1_800 + 600 } else { days * 86_400 + 3_600 },
-                size: Fx::from(size),
-                vol: Fx::from_num(vol as f64 / 100.0),
-                risk: OptionRiskConfig::DEFAULT,
-            }).unwrap();
-            gross += size.unsigned_abs() as f64 * fwd.to_num::<f64>() * pct as f64 / 100.0;
+            let seconds = if short_dated { (days % 48) * 1_800 + 600 } else { days * 86_400 + 3_600 };
+            book.push(option_on(&input, entry, (call, pct), seconds, size, vol)).unwrap();
+            gross += size.unsigned_abs() as f64 * input.assets[entry].oracle_price.to_num::<f64>() * pct as f64 / 100.0;
         }
         for j in 0..3 {
             gross += (spots[j].unsigned_abs() + perps[j].unsigned_abs()) as f64 * input.assets[j].oracle_price.to_num::<f64>();
@@ -707,24 +728,11 @@ proptest! {
         new_size in -500i64..500,
     ) {
         use crate::health::health_components_memo;
-        let p = params(2_000, 2_500);
-        let mut input = HealthInput::new_boxed();
-        input.push(asset(0, 0, 150.0, &p), Exposure { spot: Fx::from(spots[0]), perp_base: Fx::from(perps[0]), ..Default::default() }).unwrap();
-        input.push(asset(1, 1, 0.25, &p), Exposure { spot: Fx::from(spots[1]), perp_base: Fx::from(perps[1]), ..Default::default() }).unwrap();
-        input.push(asset(2, 0, 160.0, &p), Exposure { spot: Fx::from(spots[2]), perp_base: Fx::from(perps[2]), ..Default::default() }).unwrap();
+        let mut input = three_entries(&spots, &perps);
         let mut book = OptionBook::default();
         for &(entry, call, pct, days, size, vol) in &opts {
             let entry = if entry == 2 { 0 } else { entry }; // options on group leaders
-            let fwd = input.assets[entry].oracle_price;
-            book.push(OptionEntry {
-                entry,
-                kind: kind_of(call),
-                strike: fwd.checked_mul_int(i128::from(pct)).unwrap().checked_div_int(100).unwrap(),
-                seconds: days * 86_400 + 3_600,
-                size: Fx::from(size),
-                vol: Fx::from_num(vol as f64 / 100.0),
-                risk: OptionRiskConfig::DEFAULT,
-            }).unwrap();
+            book.push(option_on(&input, entry, (call, pct), days * 86_400 + 3_600, size, vol)).unwrap();
         }
         input.options = Some(Box::new(book));
         let mut memo = GridMemo { tape: OptionTape::capture([Some(0), Some(1)]), ..Default::default() };
@@ -767,16 +775,7 @@ proptest! {
         }
         let mut book = OptionBook::default();
         for &(entry, call, pct, hours, size, vol) in &opts {
-            let fwd = input.assets[entry].oracle_price;
-            book.push(OptionEntry {
-                entry,
-                kind: kind_of(call),
-                strike: fwd.checked_mul_int(i128::from(pct)).unwrap().checked_div_int(100).unwrap(),
-                seconds: hours * 3_600 + 60,
-                size: Fx::from(size),
-                vol: Fx::from_num(vol as f64 / 100.0),
-                risk: OptionRiskConfig::DEFAULT,
-            }).unwrap();
+            book.push(option_on(&input, entry, (call, pct), hours * 3_600 + 60, size, vol)).unwrap();
         }
         let [init, liq_end, maint] = [HealthType::Init, HealthType::LiquidationEnd, HealthType::Maint]
             .map(|t| portfolio_health(&input, &book, t).unwrap());
