@@ -456,12 +456,22 @@ pub struct MemoUse<'a> {
     /// What each group's revaluation may take from the memo's tape, when it recorded the group
     /// (and, for [`Replay::AllButTheRecordedOption`], the option).
     pub replay: &'a dyn Fn(u16) -> Replay,
+    /// This evaluation fills the memo: it stores its groups' results and records the tape's
+    /// groups. Any other evaluation (after a step, or of a hypothetical step) only reads it, so a
+    /// later reader never takes a hypothetical result.
+    pub fill: bool,
 }
 
 impl<'a> MemoUse<'a> {
     /// A memo being filled: nothing is taken from it.
     pub fn fill(memo: &'a mut GridMemo) -> Self {
-        MemoUse { memo, reuse: &|_| false, replay: &|_| Replay::No }
+        MemoUse { memo, reuse: &|_| false, replay: &|_| Replay::No, fill: true }
+    }
+
+    /// A memo read: the groups `reuse` allows are taken from it, the others computed (as `replay`
+    /// allows) and not stored.
+    pub fn read(memo: &'a mut GridMemo, reuse: &'a dyn Fn(u16) -> bool, replay: &'a dyn Fn(u16) -> Replay) -> Self {
+        MemoUse { memo, reuse, replay, fill: false }
     }
 }
 
@@ -550,8 +560,10 @@ fn memo_group(
         Some(m) => m,
         None => {
             let cfg = group_config(input, book, group)?;
-            let m = taped_group(memo, (u.replay)(group), input, book, &cfg, t, group)?;
-            memo.store(m);
+            let m = taped_group(memo, ((u.replay)(group), u.fill), input, book, &cfg, t, group)?;
+            if u.fill {
+                memo.store(m);
+            }
             m
         }
     };
@@ -561,11 +573,12 @@ fn memo_group(
 
 /// [`group_parts`] through the memo's tape: replayed as `replay` allows when the tape recorded the
 /// group with the kind it still has (and, for [`Replay::AllButTheRecordedOption`], the option);
-/// recorded when the tape asks for the group and `t` computes both sets; else computed.
+/// recorded when the memo is being filled, the tape asks for the group and `t` computes both sets;
+/// else computed.
 #[inline(never)]
 fn taped_group(
     memo: &mut GridMemo,
-    replay: Replay,
+    (replay, fill): (Replay, bool),
     input: &HealthInput,
     book: &OptionBook,
     cfg: &GridConfig,
@@ -600,7 +613,7 @@ fn taped_group(
     let tape = &mut memo.tape;
     let free = tape.recorded.iter().position(Option::is_none);
     if let (true, Some(slot)) =
-        (t != HealthType::Maint && tape.capture.contains(&Some(group)) && tape.find(group).is_none(), free)
+        (fill && t != HealthType::Maint && tape.capture.contains(&Some(group)) && tape.find(group).is_none(), free)
     {
         let mut v = Vec::with_capacity(2usize.saturating_mul(kind.taped_per_set()));
         let m = parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Record(&mut v), None)?;

@@ -185,33 +185,22 @@ fn the_grid_memo_reproduces_the_full_figure_and_reuses_only_untouched_groups() {
     let none = |_: u16| false;
     let all = |_: u16| true;
     // Filled by LiquidationEnd, read back by Maint: both equal the full evaluations.
-    let e =
-        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &none, replay: &|_| Replay::No }))
-            .unwrap();
+    let e = health_components_memo(&input, end, Some(MemoUse::fill(&mut memo))).unwrap();
     assert_eq!(e, health_components(&input, end).unwrap());
     assert_eq!(memo.len, 1);
-    let m =
-        health_components_memo(&input, maint, Some(MemoUse { memo: &mut memo, reuse: &all, replay: &|_| Replay::No }))
-            .unwrap();
+    let m = health_components_memo(&input, maint, Some(MemoUse::read(&mut memo, &all, &|_| Replay::No))).unwrap();
     assert_eq!(m, health_components(&input, maint).unwrap());
     // The group changes (the short call halves): reusing it would give the stale figure, so a
     // touched group is recomputed and equals the full evaluation.
     input.options.as_deref_mut().unwrap().positions[1].size = Fx::from(-SIZE / 2);
-    let stale =
-        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &all, replay: &|_| Replay::No }))
-            .unwrap();
-    let fresh =
-        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &none, replay: &|_| Replay::No }))
-            .unwrap();
+    let stale = health_components_memo(&input, end, Some(MemoUse::read(&mut memo, &all, &|_| Replay::No))).unwrap();
+    let fresh = health_components_memo(&input, end, Some(MemoUse::read(&mut memo, &none, &|_| Replay::No))).unwrap();
     assert_eq!(fresh, health_components(&input, end).unwrap());
     assert_ne!(stale, fresh, "the memo was used");
     // Init never reads the memo.
-    let i = health_components_memo(
-        &input,
-        HealthType::Init,
-        Some(MemoUse { memo: &mut memo, reuse: &all, replay: &|_| Replay::Options }),
-    )
-    .unwrap();
+    let i =
+        health_components_memo(&input, HealthType::Init, Some(MemoUse::read(&mut memo, &all, &|_| Replay::Options)))
+            .unwrap();
     assert_eq!(i, health_components(&input, HealthType::Init).unwrap());
 }
 
@@ -236,18 +225,15 @@ fn the_option_tape_replays_the_full_figure_bit_for_bit() {
     for spot in [SIZE / 2, 0, -SIZE] {
         input.exposures[0].spot = Fx::from(spot);
         for t in [end, maint] {
-            let r = health_components_memo(&input, t, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &yes }));
+            let r = health_components_memo(&input, t, Some(MemoUse::read(&mut memo, &no, &yes)));
             assert_eq!(r.unwrap(), health_components(&input, t).unwrap(), "{spot} {t:?}");
         }
     }
     // The tape is what was used: with the call halved but replayed as unchanged, the figure is the
     // stale one; not replayed, the fresh one.
     input.options.as_deref_mut().unwrap().positions[1].size = Fx::from(-SIZE / 2);
-    let stale =
-        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &yes })).unwrap();
-    let fresh =
-        health_components_memo(&input, end, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &|_| Replay::No }))
-            .unwrap();
+    let stale = health_components_memo(&input, end, Some(MemoUse::read(&mut memo, &no, &yes))).unwrap();
+    let fresh = health_components_memo(&input, end, Some(MemoUse::read(&mut memo, &no, &|_| Replay::No))).unwrap();
     assert_eq!(fresh, health_components(&input, end).unwrap());
     assert_ne!(stale, fresh, "the tape was used");
 }
@@ -267,7 +253,7 @@ fn the_option_tape_revalues_only_the_taken_option() {
     memo.record_option(&input, (input.assets[o.entry].asset_index, o.kind, o.strike, o.seconds)).unwrap();
     let (no, but) = (|_: u16| false, |_: u16| Replay::AllButTheRecordedOption);
     let with = |input: &HealthInput, memo: &mut GridMemo| {
-        health_components_memo(input, end, Some(MemoUse { memo, reuse: &no, replay: &but })).unwrap()
+        health_components_memo(input, end, Some(MemoUse::read(memo, &no, &but))).unwrap()
     };
     // Part of the short call taken over, cash paid: the full figure.
     input.options.as_deref_mut().unwrap().positions[1].size = Fx::from(-SIZE / 2);
@@ -743,7 +729,7 @@ proptest! {
         }
         let (no, yes) = (|_: u16| false, |_: u16| Replay::Options);
         for t in [HealthType::LiquidationEnd, HealthType::Maint] {
-            let r = health_components_memo(&input, t, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &yes })).unwrap();
+            let r = health_components_memo(&input, t, Some(MemoUse::read(&mut memo, &no, &yes))).unwrap();
             prop_assert_eq!(r, health_components(&input, t).unwrap(), "{:?}", t);
         }
         // A take-over of one option (recorded alone first): any new size, zero included (the
@@ -753,7 +739,7 @@ proptest! {
         memo.record_option(&input, (input.assets[o.entry].asset_index, o.kind, o.strike, o.seconds)).unwrap();
         input.options.as_deref_mut().unwrap().positions[j].size = Fx::from(new_size);
         let but = |_: u16| Replay::AllButTheRecordedOption;
-        let r = health_components_memo(&input, HealthType::LiquidationEnd, Some(MemoUse { memo: &mut memo, reuse: &no, replay: &but })).unwrap();
+        let r = health_components_memo(&input, HealthType::LiquidationEnd, Some(MemoUse::read(&mut memo, &no, &but))).unwrap();
         prop_assert_eq!(r, health_components(&input, HealthType::LiquidationEnd).unwrap());
     }
 

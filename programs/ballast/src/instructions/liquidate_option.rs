@@ -149,7 +149,7 @@ fn check_minimal(s: &mut LiqStart, price: &opt::TakeOverPrice, n: u64, (ai, qi):
     let reuse = |g: u16| !groups.contains(&Some(g));
     // The take-over moves one option: the others' scenario losses are replayed.
     let replay = |_: u16| Replay::AllButTheRecordedOption;
-    let memo = s.memo.as_deref_mut().map(|m| MemoUse { memo: m, reuse: &reuse, replay: &replay });
+    let memo = s.memo.as_deref_mut().map(|m| MemoUse::read(m, &reuse, &replay));
     let end = opt::end_after_take_over(&mut s.input, price, fewer, c, qi, memo)?;
     require!(end < Fx::ZERO, BallastError::LiquidationBeyondTarget);
     Ok(())

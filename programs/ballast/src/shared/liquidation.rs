@@ -150,7 +150,7 @@ fn oracle_healths(
     let maint = health_components_memo(
         input,
         HealthType::Maint,
-        memo.as_deref_mut().map(|m| MemoUse { memo: m, reuse: &all, replay: &|_| Replay::No }),
+        memo.as_deref_mut().map(|m| MemoUse::read(m, &all, &|_| Replay::No)),
     )
     .map_risk()?;
     Ok((memo, end, maint))
@@ -233,7 +233,7 @@ pub fn finish(
     let groups = touched_groups(&s.input, touched);
     let reuse = |g: u16| !groups.contains(&Some(g));
     let replay = |_: u16| if options_moved { Replay::AllButTheRecordedOption } else { Replay::Options };
-    let memo = s.memo.as_deref_mut().map(|m| MemoUse { memo: m, reuse: &reuse, replay: &replay });
+    let memo = s.memo.as_deref_mut().map(|m| MemoUse::read(m, &reuse, &replay));
     let end_after = health_components_memo(&s.input, HealthType::LiquidationEnd, memo).map_risk()?.health;
     require!(end_after > s.end_before || s.insolvent, BallastError::WorseHealthPostLiquidation);
     crate::transitions::liquidation::track_episode(&mut e, end_after, s.episode, now);
