@@ -356,15 +356,13 @@ pub struct OptionTape {
     one: Option<TapedOption>,
 }
 
-/// A recorded group: its kind, its slot's losses, and its options' value now and short-option
-/// minimum when recorded.
+/// A recorded group (its losses are `group_losses` of the same slot): its kind and its recorded
+/// options' value now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct TapedGroup {
     group: u16,
     kind: GroupKind,
-    slot: usize,
     option_equity: Fx,
-    short_minimum: Fx,
 }
 
 /// An option taken out of its group's recording: the series (the underlying's asset index, kind,
@@ -396,12 +394,9 @@ impl OptionTape {
         OptionTape { capture: groups, ..Default::default() }
     }
 
-    fn find(&self, group: u16) -> Option<TapedGroup> {
-        self.recorded.iter().flatten().find(|r| r.group == group).copied()
-    }
-
-    fn losses(&self, g: &TapedGroup) -> Option<&[Fx]> {
-        self.group_losses.get(g.slot).map(Vec::as_slice)
+    /// The slot and record of `group`.
+    fn find(&self, group: u16) -> Option<(usize, TapedGroup)> {
+        self.recorded.iter().enumerate().find_map(|(i, r)| r.filter(|r| r.group == group).map(|r| (i, r)))
     }
 }
 
@@ -411,21 +406,13 @@ enum Tape<'a> {
     Off,
     /// Computed and appended.
     Record(&'a mut Vec<Fx>),
-    /// Read back in order from a recording of the same group (the position is the second field).
+    /// Read back in order from a recording of the same group's options (the position is the second
+    /// field), to which the prepared options' losses are added: none when the options are as
+    /// recorded, the one taken out of the recording at its new size otherwise.
     Replay(&'a [Fx], usize),
-    /// The recording of the group's other options, read in order, and the one option taken out of
-    /// it (the only one prepared) valued.
-    ReplayAllBut(&'a [Fx], usize),
     /// Each scenario's options' loss (of the only option prepared) subtracted from a recording, in
     /// order.
     Subtract(&'a mut [Fx], usize),
-}
-
-impl Tape<'_> {
-    /// No option is valued (none is prepared).
-    fn replaying(&self) -> bool {
-        matches!(self, Tape::Replay(..))
-    }
 }
 
 impl GridMemo {
@@ -587,27 +574,24 @@ fn taped_group(
 ) -> RiskResult<GroupMemo> {
     let kind = GroupKind::of_group(input, book, group);
     let tape = &memo.tape;
-    if let Some(g) = tape.find(group) {
+    if let Some((slot, g)) = tape.find(group) {
         let taken = tape.one.filter(|o| o.group == group);
-        match (replay, tape.losses(&g), taken) {
-            (Replay::Options, Some(buf), None) if g.kind == kind => {
-                let fixed = Some((g.option_equity, g.short_minimum));
-                return parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Replay(buf, 0), fixed);
-            }
-            // Over the recorded kind's scenarios: a group of both signs whose last short was taken
-            // over is long now, and a long group's worst loss over every scenario is its vol-down
-            // scenarios' to the bit (`GroupKind`).
-            (Replay::AllButTheRecordedOption, Some(buf), Some(o))
+        // The option to value besides the recording: none, or the one taken out of it at its new
+        // size (none when it was taken over in full). Over the recorded kind's scenarios: a group
+        // of both signs whose last short was taken over is long now, and a long group's worst loss
+        // over every scenario is its vol-down scenarios' to the bit (`GroupKind`).
+        let only = match (replay, taken) {
+            (Replay::Options, None) if g.kind == kind => Some(usize::MAX),
+            (Replay::AllButTheRecordedOption, Some(o))
                 if g.kind == kind || (g.kind == GroupKind::Mixed && kind == GroupKind::Long) =>
             {
-                // The option at its new size (absent: taken over in full; nothing is valued).
-                let only = position_of(input, book, (o.asset_index, o.kind, o.strike, o.seconds)).unwrap_or(usize::MAX);
-                let base = Some((g.option_equity, Fx::ZERO));
-                let scope = Scope { only: Some(only), linear: true };
-                let tape = &mut Tape::ReplayAllBut(buf, 0);
-                return parts_with(input, book, cfg, t, (group, g.kind, scope), tape, base);
+                Some(position_of(input, book, (o.asset_index, o.kind, o.strike, o.seconds)).unwrap_or(usize::MAX))
             }
-            _ => {}
+            _ => None,
+        };
+        if let (Some(only), Some(buf)) = (only, tape.group_losses.get(slot)) {
+            let scope = Scope { only: Some(only), linear: true };
+            return parts_with(input, book, cfg, t, (group, g.kind, scope), &mut Tape::Replay(buf, 0), g.option_equity);
         }
     }
     let tape = &mut memo.tape;
@@ -616,13 +600,12 @@ fn taped_group(
         (fill && t != HealthType::Maint && tape.capture.contains(&Some(group)) && tape.find(group).is_none(), free)
     {
         let mut v = Vec::with_capacity(2usize.saturating_mul(kind.taped_per_set()));
-        let m = parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Record(&mut v), None)?;
-        let (option_equity, short_minimum) = (m.option_equity, m.short_minimum);
+        let m = parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Record(&mut v), Fx::ZERO)?;
         tape.group_losses[slot] = v;
-        tape.recorded[slot] = Some(TapedGroup { group, kind, slot, option_equity, short_minimum });
+        tape.recorded[slot] = Some(TapedGroup { group, kind, option_equity: m.option_equity });
         return Ok(m);
     }
-    parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Off, None)
+    parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Off, Fx::ZERO)
 }
 
 /// The position in `book` of the option on the asset `asset_index` with this kind, strike and
@@ -655,15 +638,16 @@ impl GridMemo {
         let group = input.assets[book.positions[j].entry].risk_group;
         let kind = GroupKind::of_group(input, book, group);
         let tape = &mut self.tape;
-        let Some(g) = tape.find(group).filter(|g| g.kind == kind && tape.one.is_none()) else { return Ok(()) };
+        let Some((slot, g)) = tape.find(group).filter(|(_, g)| g.kind == kind && tape.one.is_none()) else {
+            return Ok(());
+        };
         let cfg = group_config(input, book, group)?;
-        let buf = tape.group_losses.get_mut(g.slot).or_overflow()?;
+        let buf = tape.group_losses.get_mut(slot).or_overflow()?;
         let scope = Scope { only: Some(j), linear: false };
         let t = HealthType::LiquidationEnd;
-        let m = parts_with(input, book, &cfg, t, (group, kind, scope), &mut Tape::Subtract(buf, 0), None)?;
+        let m = parts_with(input, book, &cfg, t, (group, kind, scope), &mut Tape::Subtract(buf, 0), Fx::ZERO)?;
         let others = g.option_equity.checked_sub(m.option_equity).or_overflow()?;
-        let slot = tape.recorded.get_mut(g.slot).or_overflow()?;
-        *slot = Some(TapedGroup { option_equity: others, ..g });
+        *tape.recorded.get_mut(slot).or_overflow()? = Some(TapedGroup { option_equity: others, ..g });
         let (asset_index, kind, strike, seconds) = series;
         tape.one = Some(TapedOption { asset_index, kind, strike, seconds, group });
         Ok(())
@@ -1057,18 +1041,10 @@ fn options_by_tape(
 ) -> RiskResult<()> {
     match tape {
         Tape::Replay(buf, pos) => {
-            // The options' losses in the order they were recorded (the same scenarios).
+            // The recorded options' losses in the order they were recorded (the same scenarios),
+            // then the prepared options' (none, or the one taken out of the recording).
             for loss in losses.iter_mut().flatten() {
                 let o = *buf.get(*pos).ok_or(RiskError::InvalidParam("option tape"))?;
-                *pos = pos.saturating_add(1);
-                *loss = loss.checked_add(o).or_overflow()?;
-            }
-        }
-        Tape::ReplayAllBut(others, pos) => {
-            // The other options' losses, then the taken option's at its new size (the only one
-            // prepared).
-            for loss in losses.iter_mut().flatten() {
-                let o = *others.get(*pos).or_overflow()?;
                 *pos = pos.saturating_add(1);
                 *loss = loss.checked_add(o).or_overflow()?;
             }
@@ -1241,13 +1217,12 @@ fn group_parts_using(
     group: u16,
     kind: GroupKind,
 ) -> RiskResult<GroupMemo> {
-    parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Off, None)
+    parts_with(input, book, cfg, t, (group, kind, Scope::ALL), &mut Tape::Off, Fx::ZERO)
 }
 
-/// [`group_parts_using`] over the positions of `scope`, with the options' losses from `tape`. When
-/// replaying every option, `fixed` gives the options' value now and the short-option minimum (no
-/// option is prepared or valued); when replaying all but one, `fixed`'s first part is the others'
-/// value now, to which the valued option's is added.
+/// [`group_parts_using`] over the positions of `scope`, with the options' losses from `tape`;
+/// `base`: the value now of the options the tape replays (zero otherwise), to which the prepared
+/// options' is added.
 #[inline(never)]
 fn parts_with(
     input: &HealthInput,
@@ -1256,7 +1231,7 @@ fn parts_with(
     t: HealthType,
     (group, kind, scope): (u16, GroupKind, Scope),
     tape: &mut Tape,
-    fixed: Option<(Fx, Fx)>,
+    base: Fx,
 ) -> RiskResult<GroupMemo> {
     let mut c = GroupCtx {
         input,
@@ -1270,30 +1245,15 @@ fn parts_with(
         kind,
         scope,
     };
-    ctx_parts(&mut c, cfg, t, tape, fixed)
+    ctx_parts(&mut c, cfg, t, tape, base)
 }
 
 /// [`parts_with`] once its context is built (kept out of its frame).
 #[inline(never)]
-fn ctx_parts(
-    c: &mut GroupCtx,
-    cfg: &GridConfig,
-    t: HealthType,
-    tape: &mut Tape,
-    fixed: Option<(Fx, Fx)>,
-) -> RiskResult<GroupMemo> {
+fn ctx_parts(c: &mut GroupCtx, cfg: &GridConfig, t: HealthType, tape: &mut Tape, base: Fx) -> RiskResult<GroupMemo> {
     let group = c.group;
-    let (option_equity, short_minimum) = match (&*tape, fixed) {
-        (Tape::Replay(..), Some(f)) => {
-            fill_linear(c, t)?;
-            f
-        }
-        (Tape::ReplayAllBut(..), Some((others, _))) => {
-            let (e, m) = fill_group(c, cfg, t)?;
-            (others.checked_add(e).or_overflow()?, m)
-        }
-        _ => fill_group(c, cfg, t)?,
-    };
+    let (prepared_equity, short_minimum) = fill_group(c, cfg, t)?;
+    let option_equity = base.checked_add(prepared_equity).or_overflow()?;
     let c = &*c;
     let maint = ScenarioSet { shocks: HealthType::Maint, vols: [VOL_MAINT_DOWN, VOL_FLAT, VOL_MAINT_UP] };
     let maint_worst = grid_worst(c, cfg, maint, tape)?;
@@ -1318,8 +1278,8 @@ fn grid_worst(c: &GroupCtx, cfg: &GridConfig, set: ScenarioSet, tape: &mut Tape)
     let needed = |k: usize| c.kind.needs_vol(k, false) || c.kind.needs_vol(k, true);
     let mut spreads: SetSpreads = [[(0, 0); 3]; MAX_OPTION_POSITIONS];
     for ((sp, p), o) in spreads.iter_mut().zip(&c.prepared).zip(c.book.used()) {
-        // A replay values no option (nothing was prepared).
-        if p.used && !tape.replaying() {
+        // Only the prepared options are valued.
+        if p.used {
             for (k, (s, &v)) in sp.iter_mut().zip(&set.vols).enumerate() {
                 if v == VOL_FLAT {
                     *s = p.flat;
