@@ -5,6 +5,11 @@
 //! (the embedded bank's builtin shim marks that span with [`enter`] and [`exit`]); each invocation's
 //! total is kept, and [`measure`] returns the largest of those made by a closure.
 //!
+//! A syscall never allocates on the program's heap on chain, but natively the validator runs
+//! inside it on the program's thread (a CPI builds an invoke context and a VM for its callee): the
+//! embedded bank runs every syscall stub through [`paused`], so only the program's own allocations
+//! count (the instruction and account-info vectors a CPI builds are the program's and count).
+//!
 //! Natively `i128` is 16-byte aligned where SBF aligns it to 8, so native sizes are at least the
 //! SBF ones: the figure is an upper bound of what the program allocates on chain. The entrypoint's
 //! own buffers come on top: [`entrypoint_bytes`] estimates them (48 bytes per instruction account
@@ -61,6 +66,17 @@ unsafe impl GlobalAlloc for CountingAlloc {
 /// Marks the start of a program invocation on this thread.
 pub fn enter() {
     let _ = RUNNING.try_with(|c| c.set(Some(0)));
+}
+
+/// Runs `f` (a syscall) with this thread's count paused: the program invocation's total is kept
+/// aside and restored after, whatever `f` allocates.
+pub fn paused<R>(f: impl FnOnce() -> R) -> R {
+    let saved = RUNNING.try_with(|c| c.replace(None)).ok().flatten();
+    let r = f();
+    if saved.is_some() {
+        let _ = RUNNING.try_with(|c| c.set(saved));
+    }
+    r
 }
 
 /// Marks its end and records its total.

@@ -92,6 +92,8 @@ impl EmbeddedBank {
             pt.add_account(k, a);
         }
         let ctx = rt.block_on(pt.start_with_context());
+        // After the first start, which installs the runtime's stubs.
+        stubs::install();
         EmbeddedBank { rt, ctx, nonce: 0, seen: Default::default() }
     }
 
@@ -234,6 +236,110 @@ impl Transport for EmbeddedBank {
         let keys: Vec<Pubkey> = self.seen.iter().copied().collect();
         let raws = self.get_accounts(&keys)?;
         Ok((slot, raws.into_iter().flatten().filter(|r| is_margin_account_of(r, group)).collect()))
+    }
+}
+
+/// The runtime's syscall stubs, each run with the heap count paused ([`crate::heap::paused`]): on
+/// chain a syscall never allocates on the program's heap, natively the validator runs inside it.
+mod stubs {
+    use anchor_lang::prelude::{AccountInfo, Pubkey};
+    use anchor_lang::solana_program::entrypoint::ProgramResult;
+    use anchor_lang::solana_program::instruction::Instruction;
+    use solana_sysvar::program_stubs::{set_syscall_stubs, SyscallStubs};
+    use std::sync::{Once, OnceLock};
+
+    use crate::heap::paused;
+
+    /// The runtime's stubs, set once by [`install`].
+    static INNER: OnceLock<Box<dyn SyscallStubs>> = OnceLock::new();
+
+    /// Wraps the installed stubs (solana-program-test's, set by the first bank's start) once per
+    /// process. A call that arrives while the swap is in progress waits for it.
+    pub(super) fn install() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let inner = set_syscall_stubs(Box::new(Pausing));
+            let _ = INNER.set(inner);
+        });
+    }
+
+    fn inner() -> &'static dyn SyscallStubs {
+        INNER.wait().as_ref()
+    }
+
+    struct Pausing;
+
+    impl SyscallStubs for Pausing {
+        fn sol_log(&self, message: &str) {
+            paused(|| inner().sol_log(message))
+        }
+        fn sol_log_compute_units(&self) {
+            paused(|| inner().sol_log_compute_units())
+        }
+        fn sol_remaining_compute_units(&self) -> u64 {
+            paused(|| inner().sol_remaining_compute_units())
+        }
+        fn sol_invoke_signed(&self, ix: &Instruction, infos: &[AccountInfo], seeds: &[&[&[u8]]]) -> ProgramResult {
+            // On SBF, `invoke_signed_unchecked` clones the instruction into a `StableInstruction`
+            // on the program's heap before the syscall; natively it does not: count that clone.
+            drop(ix.clone());
+            paused(|| inner().sol_invoke_signed(ix, infos, seeds))
+        }
+        fn sol_get_sysvar(&self, id: *const u8, var: *mut u8, offset: u64, length: u64) -> u64 {
+            paused(|| inner().sol_get_sysvar(id, var, offset, length))
+        }
+        fn sol_get_clock_sysvar(&self, var: *mut u8) -> u64 {
+            paused(|| inner().sol_get_clock_sysvar(var))
+        }
+        fn sol_get_epoch_schedule_sysvar(&self, var: *mut u8) -> u64 {
+            paused(|| inner().sol_get_epoch_schedule_sysvar(var))
+        }
+        fn sol_get_fees_sysvar(&self, var: *mut u8) -> u64 {
+            paused(|| inner().sol_get_fees_sysvar(var))
+        }
+        fn sol_get_rent_sysvar(&self, var: *mut u8) -> u64 {
+            paused(|| inner().sol_get_rent_sysvar(var))
+        }
+        fn sol_get_epoch_rewards_sysvar(&self, var: *mut u8) -> u64 {
+            paused(|| inner().sol_get_epoch_rewards_sysvar(var))
+        }
+        fn sol_get_last_restart_slot(&self, var: *mut u8) -> u64 {
+            paused(|| inner().sol_get_last_restart_slot(var))
+        }
+        fn sol_get_epoch_stake(&self, vote: *const u8) -> u64 {
+            paused(|| inner().sol_get_epoch_stake(vote))
+        }
+        unsafe fn sol_memcpy(&self, dst: *mut u8, src: *const u8, n: usize) {
+            // SAFETY: forwarded unchanged; the caller upholds the inner stub's contract.
+            paused(|| unsafe { inner().sol_memcpy(dst, src, n) })
+        }
+        unsafe fn sol_memmove(&self, dst: *mut u8, src: *const u8, n: usize) {
+            // SAFETY: as above.
+            paused(|| unsafe { inner().sol_memmove(dst, src, n) })
+        }
+        unsafe fn sol_memcmp(&self, s1: *const u8, s2: *const u8, n: usize, result: *mut i32) {
+            // SAFETY: as above.
+            paused(|| unsafe { inner().sol_memcmp(s1, s2, n, result) })
+        }
+        unsafe fn sol_memset(&self, s: *mut u8, c: u8, n: usize) {
+            // SAFETY: as above.
+            paused(|| unsafe { inner().sol_memset(s, c, n) })
+        }
+        fn sol_get_return_data(&self) -> Option<(Pubkey, Vec<u8>)> {
+            paused(|| inner().sol_get_return_data())
+        }
+        fn sol_set_return_data(&self, data: &[u8]) {
+            paused(|| inner().sol_set_return_data(data))
+        }
+        fn sol_log_data(&self, fields: &[&[u8]]) {
+            paused(|| inner().sol_log_data(fields))
+        }
+        fn sol_get_processed_sibling_instruction(&self, index: usize) -> Option<Instruction> {
+            paused(|| inner().sol_get_processed_sibling_instruction(index))
+        }
+        fn sol_get_stack_height(&self) -> u64 {
+            paused(|| inner().sol_get_stack_height())
+        }
     }
 }
 
