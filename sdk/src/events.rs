@@ -367,6 +367,7 @@ mod tests {
                 fee: 3,
                 model_value_bits: 5 << 48,
                 open_interest: 10,
+                order_nonce: Some(3),
             }),
             E::OptionLiquidated(OptionLiquidated {
                 header: header(),

@@ -1,13 +1,14 @@
-//! Options: instruction builders for `set_option_market`, `set_option_expiry`, `trade_option` and
-//! `liquidate_option`, the default market parameters, and position views. Health with options is
+//! Options: instruction builders for `set_option_market`, `set_option_expiry`, `trade_option`,
+//! signed option orders (`fill_option_order`, with their signing) and `liquidate_option`, the default market parameters, and position views. Health with options is
 //! [`crate::health::compute`] itself: the program's loader builds the option book from the
 //! Assets' option surfaces (docs/options.md).
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::{InstructionData, ToAccountMetas};
+use anchor_lang::{system_program, InstructionData, ToAccountMetas};
 use ballast::constants::{FREE_SLOT, QUOTE_ASSET_INDEX};
 use ballast::instructions::OptionOrder;
+use ballast::order::SignedOptionOrder;
 use ballast::risk::options::grid::OptionRiskConfig;
 use ballast::risk::options::smile::VolSmile;
 use ballast::risk::Price;
@@ -15,7 +16,8 @@ use ballast::state::{MarginAccount, OptionMarketParams, OptionPosition, OPTION_F
 
 use crate::ix::two_health_lists;
 use crate::pda;
-use crate::perp::{market, TradeParty};
+use crate::perp::{ed25519_verify, market, TradeParty};
+use solana_sdk::signature::Keypair;
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
     Instruction { program_id: ballast::ID, accounts: accounts.to_account_metas(None), data: data.data() }
@@ -94,6 +96,61 @@ pub fn trade_option(
     metas.extend_from_slice(&remaining);
     let data = ballast::instruction::TradeOption { order, buyer_health_accounts: buyer.health.len() as u8 };
     Instruction { program_id: ballast::ID, accounts: metas, data: data.data() }
+}
+
+/// Signs `order` with the maker's key (the account owner or its trade delegate). The signed bytes
+/// are `order.message(group, domain)` (174 bytes, docs/options.md "Signed option orders");
+/// `domain` is the group's [`crate::perp::order_domain`].
+pub fn sign_option_order(maker: &Keypair, group: &Pubkey, domain: &[u8; 32], order: &SignedOptionOrder) -> [u8; 64] {
+    crate::perp::sign_bytes(maker, &order.message(group, domain))
+}
+
+/// `fill_option_order` alone (without the ed25519 instruction): `taker` fills `fill_contracts` of
+/// `order`. `maker_health` / `taker` health keys: canonical, with the underlying and the quote
+/// asset as extras.
+pub fn fill_option_order(
+    group: &Pubkey,
+    order: &SignedOptionOrder,
+    maker_health: &[Pubkey],
+    taker: &TradeParty,
+    fill_contracts: u64,
+) -> Instruction {
+    let mut metas = ballast::accounts::FillOptionOrder {
+        market: market(group, order.asset_index, QUOTE_ASSET_INDEX),
+        maker: order.account,
+        taker: taker.account,
+        taker_authority: taker.authority,
+        order_record: pda::order_record(&order.account, order.nonce).0,
+        instructions: solana_sdk::sysvar::instructions::ID,
+        system_program: system_program::ID,
+    }
+    .to_account_metas(None);
+    metas.extend_from_slice(&two_health_lists(maker_health, &taker.health));
+    let data = ballast::instruction::FillOptionOrder {
+        order: *order,
+        fill_contracts,
+        maker_health_accounts: maker_health.len() as u8,
+    };
+    Instruction { program_id: ballast::ID, accounts: metas, data: data.data() }
+}
+
+/// The two instructions that fill a signed option order, in order: the ed25519 verification of
+/// the maker's signature, then `fill_option_order`.
+#[allow(clippy::too_many_arguments)]
+pub fn fill_option_order_ixs(
+    group: &Pubkey,
+    domain: &[u8; 32],
+    order: &SignedOptionOrder,
+    maker_signer: &Pubkey,
+    signature: &[u8; 64],
+    maker_health: &[Pubkey],
+    taker: &TradeParty,
+    fill_contracts: u64,
+) -> [Instruction; 2] {
+    [
+        ed25519_verify(maker_signer, signature, &order.message(group, domain)),
+        fill_option_order(group, order, maker_health, taker, fill_contracts),
+    ]
 }
 
 /// `liquidate_option`: takes over up to `contracts` of the liquidated account's option in `slot`.

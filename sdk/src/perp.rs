@@ -86,7 +86,12 @@ pub fn order_domain(t: &mut dyn crate::transport::Transport, group: &Pubkey) -> 
 /// are `order.message(group, domain)` (docs/perps.md, "Order message"); `domain` is the group's
 /// [`order_domain`].
 pub fn sign_order(maker: &Keypair, group: &Pubkey, domain: &[u8; 32], order: &SignedOrder) -> [u8; 64] {
-    let sig = maker.sign_message(&order.message(group, domain));
+    sign_bytes(maker, &order.message(group, domain))
+}
+
+/// The ed25519 signature of `message` by `maker`, as the verification instruction carries it.
+pub fn sign_bytes(maker: &Keypair, message: &[u8]) -> [u8; 64] {
+    let sig = maker.sign_message(message);
     let mut out = [0u8; 64];
     out.copy_from_slice(sig.as_ref());
     out

@@ -11,7 +11,7 @@ use anchor_lang::solana_program::program_pack::Pack;
 use anchor_spl::token_2022::spl_token_2022 as t22;
 use ballast::constants::MAX_ACCOUNT_ASSETS;
 use ballast::instructions::ListAssetParams;
-use ballast::order::{SignedOrder, SIDE_SELL};
+use ballast::order::{SignedOptionOrder, SignedOrder, SIDE_SELL};
 use ballast::state::{
     OracleConfig, OracleKind, PerpMarketParams, RiskConfig, ASSET_FLAG_BORROWABLE, PERP_FLAG_ENABLED,
 };
@@ -425,7 +425,7 @@ pub const LARGEST_DERIVATIVES: u16 = 8;
 /// lender: 13 tokens + a USDC borrow + 8 perps + 8 options = 30 positions on 14 underlyings. The
 /// token step is sized on linear health and checked on the full health with the option grid.
 pub fn largest_liquidation_with_options() -> Result<Prepared> {
-    let (mut s, liqee, _) = largest_with_options(false)?;
+    let (mut s, liqee, _, _) = largest_with_options(false)?;
     s.borrow(&liqee, 0, 8_200_000_000)?;
     liquidated_after_the_fall(s, &liqee)
 }
@@ -435,7 +435,7 @@ pub fn largest_liquidation_with_options() -> Result<Prepared> {
 /// struck at $5 to $8, long calls struck at $14 to $20), so the grid revalues them in every scenario
 /// (docs/risk-model.md, "Which scenarios a group needs") and the step touches their group.
 pub fn largest_liquidation_with_mixed_options() -> Result<Prepared> {
-    let (mut s, liqee, _) = largest_with_options(true)?;
+    let (mut s, liqee, _, _) = largest_with_options(true)?;
     s.borrow(&liqee, 0, 8_200_000_000)?;
     liquidated_after_the_fall(s, &liqee)
 }
@@ -444,7 +444,7 @@ pub fn largest_liquidation_with_mixed_options() -> Result<Prepared> {
 /// of its first short put (slot 0) taken over after the fall, so the program also checks that one
 /// contract fewer would not have been enough (a third evaluation of the options' group).
 pub fn largest_option_liquidation_with_mixed_options() -> Result<Prepared> {
-    let (mut s, liqee, _) = largest_with_options(true)?;
+    let (mut s, liqee, _, _) = largest_with_options(true)?;
     s.borrow(&liqee, 0, 8_200_000_000)?;
     liquidated_after_the_fall_by(s, &liqee, |p| crate::options::liquidate_option(p, 1, 0, 2))
 }
@@ -456,7 +456,7 @@ pub fn largest_option_liquidation_with_mixed_options() -> Result<Prepared> {
 /// largest what-if.
 pub fn largest_what_if() -> Result<Prepared> {
     use ballast::transitions::option::{PriceMove, WhatIfTrade};
-    let (mut s, liqee, expiry) = largest_with_options(false)?;
+    let (mut s, liqee, _, expiry) = largest_with_options(false)?;
     let admin = s.admin.insecure_clone();
     let first_new = LARGEST_DERIVATIVES + 1;
     for i in first_new..first_new + 4 {
@@ -493,9 +493,10 @@ fn option_market(s: &Scenario, i: u16, expiry: i64) -> [Instruction; 2] {
     ]
 }
 
-/// The account of [`largest_liquidation_with_options`] before its borrow, with the 30-day expiry
-/// of its options; `mixed`: the options of [`largest_liquidation_with_mixed_options`].
-fn largest_with_options(mixed: bool) -> Result<(Scenario, Trader, i64)> {
+/// The account of [`largest_liquidation_with_options`] before its borrow, its counterparty (the
+/// lender: USDC, the other side of every perp and option) and the 30-day expiry of its options;
+/// `mixed`: the options of [`largest_liquidation_with_mixed_options`].
+fn largest_with_options(mixed: bool) -> Result<(Scenario, Trader, Trader, i64)> {
     let prices: Vec<f64> = (0..LARGEST_ASSETS).map(|i| if i == 0 { 1.0 } else { 10.0 }).collect();
     let mut s = Scenario::new(&prices)?;
     let admin = s.admin.insecure_clone();
@@ -540,7 +541,7 @@ fn largest_with_options(mixed: bool) -> Result<(Scenario, Trader, i64)> {
         let order = crate::options::order(expiry, Price::from_num(strike), kind, contracts, 0);
         s.send(&[crate::options::trade_option(&s.group, underlying, &buyer, &seller, order)], &signers)?;
     }
-    Ok((s, liqee, expiry))
+    Ok((s, liqee, lender, expiry))
 }
 
 /// Two accounts at 14 underlyings each (USDC and assets 1..=13, deposits only) and a perp market
@@ -582,6 +583,47 @@ pub fn largest_fill() -> Result<Prepared> {
     let health = s.health_keys(&taker.account, &[1, 0])?;
     let party = TradeParty { account: taker.account, authority: taker.kp.pubkey(), health };
     let ixs = sp::fill_order_ixs(&s.group, &domain, 0, &order, &maker.kp.pubkey(), &sig, &maker_health, &party, 10);
+    Prepared::new(s, ixs.to_vec(), vec![taker.kp])
+}
+
+/// The largest signed option order fill: the account of [`largest_liquidation_with_options`]
+/// before its borrow (14 tokens, 8 perps and 8 short puts on 14 underlyings) signs an order to
+/// sell one more put on asset 1; its counterparty (USDC, the 8 long puts and 8 short perps, and
+/// deposits of assets 9..=13: 14 underlyings) fills it. Both sides grow their positions, so both
+/// need a full Init evaluation with the option grid: the ed25519 check, then `fill_option_order`.
+pub fn largest_option_fill() -> Result<Prepared> {
+    let (mut s, maker, taker, expiry) = largest_with_options(false)?;
+    for i in LARGEST_DERIVATIVES + 1..MAX_ACCOUNT_ASSETS as u16 {
+        s.deposit(&taker, i, 1_000_000)?;
+    }
+    let order = SignedOptionOrder {
+        account: maker.account,
+        asset_index: 1,
+        side: SIDE_SELL,
+        kind: 1,
+        contracts: 1,
+        premium_per_contract: 0,
+        expiry: T0 + 86_400,
+        nonce: 1,
+        max_fee_bps: 5,
+        series_expiry: expiry,
+        strike_bits: Price::from_num(5).to_bits(),
+    };
+    let domain = sp::order_domain(&mut s.bank, &s.group)?;
+    let sig = crate::options::sign_option_order(&maker.kp, &s.group, &domain, &order);
+    let maker_health = s.health_keys(&maker.account, &[1, 0])?;
+    let health = s.health_keys(&taker.account, &[1, 0])?;
+    let party = TradeParty { account: taker.account, authority: taker.kp.pubkey(), health };
+    let ixs = crate::options::fill_option_order_ixs(
+        &s.group,
+        &domain,
+        &order,
+        &maker.kp.pubkey(),
+        &sig,
+        &maker_health,
+        &party,
+        1,
+    );
     Prepared::new(s, ixs.to_vec(), vec![taker.kp])
 }
 

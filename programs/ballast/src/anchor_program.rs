@@ -209,6 +209,19 @@ pub mod ballast {
         instructions::trade_option::handler(ctx, order, buyer_health_accounts)
     }
 
+    /// Taker (owner or trade delegate of its account): fills `fill_contracts` of a maker's signed
+    /// option order at the order's premium per contract; the fill clears as `trade_option` does.
+    /// The previous instruction must be the ed25519 verification of the 174-byte option order
+    /// message (docs/options.md). Remaining accounts: the maker's health accounts, then the taker's.
+    pub fn fill_option_order<'info>(
+        ctx: Context<'info, FillOptionOrder<'info>>,
+        order: crate::order::SignedOptionOrder,
+        fill_contracts: u64,
+        maker_health_accounts: u8,
+    ) -> Result<()> {
+        instructions::fill_option_order::handler(ctx, order, fill_contracts, maker_health_accounts)
+    }
+
     /// Liquidator (its account's owner signs): takes over up to `contracts` of the liquidated
     /// account's option in slot `slot` at the model value moved by the fee against it; short
     /// options first; never more than LiquidationEnd health 0 needs. Remaining accounts: the

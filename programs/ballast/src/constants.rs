@@ -74,6 +74,9 @@ pub const EVENT_VERSION: u8 = 2;
 pub const ORDER_SEED: &[u8] = b"order";
 /// First bytes of every signed order message (domain separation).
 pub const ORDER_DOMAIN: &[u8; 16] = b"BALLAST_ORDER_V1";
+/// Domain prefix of every signed option order message (distinct from perp orders: one message can
+/// never be read as the other).
+pub const OPTION_ORDER_DOMAIN: &[u8; 16] = b"BALLAST_OPTION_1";
 /// The ed25519 signature-verification precompile.
 pub const ED25519_PROGRAM: Pubkey = pubkey!("Ed25519SigVerify111111111111111111111111111");
 

@@ -585,6 +585,8 @@ pub struct OptionTraded {
     pub model_value_bits: i128,
     /// Open interest of the underlying after, contracts.
     pub open_interest: u64,
+    /// Nonce of the maker's signed option order (None: block trade).
+    pub order_nonce: Option<u64>,
 }
 
 /// The settle crank recorded an oracle sample of an expiry.

@@ -194,11 +194,15 @@ impl HealthAccounts {
             return Ok(());
         }
         let surfaces = self.options.get_or_insert_with(|| {
-            // Distinct underlyings held (at most 8) plus the extras: the most this load keeps.
+            // Distinct underlyings held (at most 8) plus the extras neither held nor the quote
+            // asset (which has no option market): the most this load keeps. Every 192-byte slot
+            // counts on the SBF heap, which never frees (S2-05).
+            let holds = |ai: u16| account.options.iter().any(|o| o.asset_index == ai);
             let held = account.options.iter().enumerate().filter(|(i, o)| {
                 o.asset_index != FREE_SLOT && account.options[..*i].iter().all(|p| p.asset_index != o.asset_index)
             });
-            let room = held.count().saturating_add(extra.len()).min(MAX_OPTION_SURFACES);
+            let more = extra.iter().filter(|&&e| e != QUOTE_ASSET_INDEX && !holds(e));
+            let room = held.count().saturating_add(more.count()).min(MAX_OPTION_SURFACES);
             Box::new(OptionSurfaces { items: Vec::with_capacity(room) })
         });
         if surfaces.get(ai).is_none() {

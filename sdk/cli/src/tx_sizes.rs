@@ -2,7 +2,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use ballast::order::{SignedOrder, SIDE_SELL};
+use ballast::order::{SignedOptionOrder, SignedOrder, SIDE_SELL};
 use ballast_sdk::decode::RawAccount;
 use ballast_sdk::perp::{self as sp, TradeParty};
 use ballast_sdk::Result;
@@ -65,7 +65,8 @@ pub fn largest_liquidation(k: usize) -> Result<(usize, usize)> {
     Ok((locks, 1 + 64 * sigs + VersionedMessage::V0(msg).serialize().len()))
 }
 
-/// Prints the bytes and account keys of a block trade and a signed-order fill, for two parties
+/// Prints the bytes and account keys of a block trade, a signed-order fill and a signed option
+/// order fill, for two parties
 /// each holding USDC and SOL (2 underlyings) and for two parties each at 14 underlyings.
 pub fn print(raws14: &[RawAccount]) -> Result<()> {
     let keys: Vec<Pubkey> = raws14.iter().map(|r| r.key).collect();
@@ -92,6 +93,25 @@ pub fn print(raws14: &[RawAccount]) -> Result<()> {
         let (bytes, n) = tx_bytes(&ixs, &a.pubkey());
         let v0 = tx_bytes_v0(&ixs, &a.pubkey(), &keys)?;
         println!("  signed-order transaction (ed25519 + fill), {label}: {bytes} bytes legacy, {v0} bytes v0 with the table; {n} account keys");
+        let option = SignedOptionOrder {
+            account: pb.account,
+            asset_index: 1,
+            side: SIDE_SELL,
+            kind: 0,
+            contracts: 10,
+            premium_per_contract: 1_000_000,
+            expiry: 1_700_000_000,
+            nonce: 2,
+            max_fee_bps: 5,
+            series_expiry: 1_702_000_000,
+            strike_bits: 100 << 80,
+        };
+        let sig = ballast_sdk::options::sign_option_order(&b, &group, &[7; 32], &option);
+        let ixs =
+            ballast_sdk::options::fill_option_order_ixs(&group, &[7; 32], &option, &b.pubkey(), &sig, health, &pa, 10);
+        let (bytes, n) = tx_bytes(&ixs, &a.pubkey());
+        let v0 = tx_bytes_v0(&ixs, &a.pubkey(), &keys)?;
+        println!("  signed option order transaction (ed25519 + fill), {label}: {bytes} bytes legacy, {v0} bytes v0 with the table; {n} account keys");
     }
     Ok(())
 }

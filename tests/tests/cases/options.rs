@@ -5,11 +5,12 @@
 use crate::harness::*;
 use anchor_lang::solana_program::instruction::Instruction;
 use ballast::error::BallastError;
+use ballast::order::{SignedOptionOrder, SIDE_BUY, SIDE_SELL};
 use ballast::risk::{Fx, Price};
 use ballast::state::{OptionMarketParams, OracleKind};
 use ballast_sdk::options as so;
 use ballast_sdk::perp::TradeParty;
-use solana_sdk::signature::Signer;
+use solana_sdk::signature::{Keypair, Signer};
 
 const USDC: u16 = 0;
 const SOL: u16 = 1;
@@ -161,6 +162,248 @@ fn option_trade_refusals_change_nothing() {
     let ix = trade_ix(&mut env, &w, &b, so::order(expiry, strike(100.0), 0, 10, 0));
     let (kw, kb) = signers(&w, &b);
     env.assert_fails_nsc(&[ix], &[&kw, &kb], BallastError::OptionSeriesInvalid);
+}
+
+// ---- signed option orders ----
+
+/// `maker`'s signed order to buy (`side` SIDE_BUY) or sell `contracts` of the 30-day call at
+/// strike 100 for `p` per contract, max fee 3 bps.
+fn option_order(maker: &User, side: u8, expiry: i64, contracts: u64, p: u64, nonce: u64) -> SignedOptionOrder {
+    SignedOptionOrder {
+        account: maker.account,
+        asset_index: SOL,
+        side,
+        kind: 0,
+        contracts,
+        premium_per_contract: p,
+        expiry: expiry - DAY,
+        nonce,
+        max_fee_bps: 3,
+        series_expiry: expiry,
+        strike_bits: strike(100.0).to_bits(),
+    }
+}
+
+/// The two instructions of a fill of `o` signed by `signer`, taken by `taker`.
+fn option_fill_ixs(env: &mut Env, o: &SignedOptionOrder, signer: &Keypair, taker: &User, n: u64) -> [Instruction; 2] {
+    let domain = env.group_state().order_domain;
+    let sig = so::sign_option_order(signer, &env.group, &domain, o);
+    let maker_health = env.health_keys_with(&o.account, &[SOL, USDC]);
+    let t = party(env, taker);
+    so::fill_option_order_ixs(&env.group, &domain, o, &signer.pubkey(), &sig, &maker_health, &t, n)
+}
+
+fn option_fill(env: &mut Env, o: &SignedOptionOrder, signer: &Keypair, taker: &User, n: u64) -> TxResult {
+    let ixs = option_fill_ixs(env, o, signer, taker, n);
+    let k = taker.kp.insecure_clone();
+    env.send(&ixs, &[&k])
+}
+
+/// The order's fill record: (size, filled), contracts.
+fn record(env: &mut Env, maker: &User, nonce: u64) -> (u64, u64) {
+    use ballast_sdk::transport::Transport;
+    let raw = env.bank.get_account(&ballast_sdk::pda::order_record(&maker.account, nonce).0).unwrap().unwrap();
+    let r = ballast_sdk::decode::order_record(&raw).unwrap();
+    (r.size_lots, r.filled_lots)
+}
+
+/// A maker signs an option order off-chain; takers fill it in parts at the maker's premium, both
+/// paying the market's fee, until its size is used up; a buying maker's order fills the same way.
+#[test]
+fn a_signed_option_order_fills_in_parts_at_the_makers_premium() {
+    let (mut env, w, b, expiry) = setup();
+    let p = premium(true, 100.0, 100.0, 0.6, 30.0);
+    let wk = w.kp.insecure_clone();
+    let (w0, b0) = (balance(&mut env, &w, USDC), balance(&mut env, &b, USDC));
+    // The writer offers 1,000 calls; the buyer takes 400, then 600.
+    let o = option_order(&w, SIDE_SELL, expiry, 1_000, p, 1);
+    option_fill(&mut env, &o, &wk, &b, 400).unwrap();
+    assert_eq!((contracts(&mut env, &w), contracts(&mut env, &b)), (vec![-400], vec![400]));
+    assert_eq!(record(&mut env, &w, 1), (1_000, 400));
+    option_fill(&mut env, &o, &wk, &b, 600).unwrap();
+    assert_eq!((contracts(&mut env, &w), contracts(&mut env, &b)), (vec![-1_000], vec![1_000]));
+    assert_eq!(record(&mut env, &w, 1), (1_000, 1_000));
+    // Premium at the maker's price and 3 bps of $1,000 of notional per side ($0.12 + $0.18), as
+    // the block trade of the same size moves them (up to one native unit of share rounding per
+    // bank operation, against the account).
+    let fee = 300_000;
+    let near = |x: Fx, want: Fx| x <= want && want - x <= Fx::from(2);
+    assert!(near(balance(&mut env, &b, USDC), b0 - Fx::from_num(1_000 * p + fee)));
+    assert!(near(balance(&mut env, &w, USDC), w0 + Fx::from_num(1_000 * p - fee)));
+    assert_eq!(env.asset_state(SOL).option.open_interest, 1_000);
+    // Its size is used up.
+    let ixs = option_fill_ixs(&mut env, &o, &wk, &b, 1);
+    let bk = b.kp.insecure_clone();
+    env.assert_fails_nsc(&ixs, &[&bk], BallastError::OrderSizeExhausted);
+    // A buying maker: the writer bids for 300 back, the buyer fills it (it shrinks both).
+    let bid = option_order(&w, SIDE_BUY, expiry, 300, p, 3);
+    option_fill(&mut env, &bid, &wk, &b, 300).unwrap();
+    assert_eq!((contracts(&mut env, &w), contracts(&mut env, &b)), (vec![-700], vec![700]));
+    assert_eq!(env.asset_state(SOL).option.open_interest, 700);
+    env.assert_sdk_health_is_program_health(&w.account);
+    env.assert_sdk_health_is_program_health(&b.account);
+    // A trade delegate of the maker may sign its orders.
+    let bot = Keypair::new();
+    let ix =
+        ballast_sdk::ix::set_delegate(&w.account, &wk.pubkey(), &bot.pubkey(), ballast::constants::DELEGATE_TRADE, 0);
+    env.send(&[ix], &[&wk]).unwrap();
+    let by_bot = option_order(&w, SIDE_SELL, expiry, 50, p, 2);
+    option_fill(&mut env, &by_bot, &bot, &b, 50).unwrap();
+    assert_eq!(contracts(&mut env, &w), vec![-750]);
+}
+
+/// Every way to fill an option order the maker did not sign, or beyond what it signed, is refused
+/// with its error and changes nothing.
+#[test]
+fn signed_option_order_attacks_rejected_without_state_change() {
+    let (mut env, w, b, expiry) = setup();
+    let p = premium(true, 100.0, 100.0, 0.6, 30.0);
+    use ballast_sdk::transport::Transport;
+    let (wk, bk) = (w.kp.insecure_clone(), b.kp.insecure_clone());
+    let o = option_order(&w, SIDE_SELL, expiry, 100, p, 7);
+    let refuse = |env: &mut Env, ixs: &[Instruction], code: BallastError| env.assert_fails_nsc(ixs, &[&bk], code);
+
+    // Expired (the order's own expiry, not the series').
+    let expired = SignedOptionOrder { expiry: env.now() - 1, nonce: 8, ..o };
+    let ixs = option_fill_ixs(&mut env, &expired, &wk, &b, 1);
+    refuse(&mut env, &ixs, BallastError::OrderExpired);
+    // Signed by a key that may not trade the maker account.
+    let ixs = option_fill_ixs(&mut env, &o, &bk, &b, 1);
+    refuse(&mut env, &ixs, BallastError::Unauthorized);
+    // Tampered: the submitted order differs from the signed one (premium, strike, kind, series).
+    let [verify, _] = option_fill_ixs(&mut env, &o, &wk, &b, 1);
+    for tampered in [
+        SignedOptionOrder { premium_per_contract: p + 1, ..o },
+        SignedOptionOrder { strike_bits: strike(101.0).to_bits(), ..o },
+        SignedOptionOrder { kind: 1, ..o },
+        SignedOptionOrder { series_expiry: expiry + 30 * DAY, ..o },
+        SignedOptionOrder { side: SIDE_BUY, ..o },
+        SignedOptionOrder { contracts: o.contracts + 1, ..o },
+        SignedOptionOrder { expiry: o.expiry + 1, ..o },
+        SignedOptionOrder { max_fee_bps: o.max_fee_bps + 1, ..o },
+    ] {
+        let [_, fill] = option_fill_ixs(&mut env, &tampered, &wk, &b, 1);
+        refuse(&mut env, &[verify.clone(), fill], BallastError::OrderSignatureMismatch);
+    }
+    // A perp order's signature with the same fields never verifies an option order.
+    let perp = ballast::order::SignedOrder {
+        account: w.account,
+        asset_index: SOL,
+        side: SIDE_SELL,
+        size_lots: 100,
+        limit_price_per_lot: p,
+        expiry: o.expiry,
+        nonce: 7,
+        max_fee_bps: 3,
+    };
+    let domain = env.group_state().order_domain;
+    let perp_sig = ballast_sdk::perp::sign_order(&wk, &env.group, &domain, &perp);
+    let perp_verify = ballast_sdk::perp::ed25519_verify(&wk.pubkey(), &perp_sig, &perp.message(&env.group, &domain));
+    let [_, fill] = option_fill_ixs(&mut env, &o, &wk, &b, 1);
+    refuse(&mut env, &[perp_verify, fill.clone()], BallastError::OrderSignatureMismatch);
+    // No ed25519 instruction right before.
+    refuse(&mut env, std::slice::from_ref(&fill), BallastError::MissingSignatureVerification);
+    refuse(&mut env, &[fill.clone(), verify.clone()], BallastError::MissingSignatureVerification);
+    // AV-16 adapted: a fake account whose data mimics an instructions sysvar.
+    let fake = anchor_lang::prelude::Pubkey::new_unique();
+    let real = env.bank.get_account(&solana_sdk::sysvar::instructions::ID).unwrap();
+    let data = real.map(|r| r.data.bytes().to_vec()).unwrap_or_else(|| vec![0u8; 64]);
+    env.bank.set_account(&fake, &solana_sdk::sysvar::ID, 1_000_000, &data);
+    let forged = swap_account(fill.clone(), &solana_sdk::sysvar::instructions::ID, &fake);
+    let bk2 = b.kp.insecure_clone();
+    env.assert_fails_nsc(&[verify.clone(), forged], &[&bk2], anchor_lang::error::ErrorCode::ConstraintAddress);
+    // The maker taking its own order.
+    let ixs = option_fill_ixs(&mut env, &o, &wk, &w, 1);
+    let wk2 = w.kp.insecure_clone();
+    env.assert_fails_nsc(&ixs, &[&wk2], BallastError::SameAccount);
+    // A fee cap below the market's 3 bps.
+    let cheap = SignedOptionOrder { max_fee_bps: 2, nonce: 9, ..o };
+    let ixs = option_fill_ixs(&mut env, &cheap, &wk, &b, 1);
+    refuse(&mut env, &ixs, BallastError::FeeAboveOrderMax);
+    // A premium outside the band around the model value at the fill ($0.05 per contract).
+    let off = SignedOptionOrder { premium_per_contract: p + 60_000, nonce: 10, ..o };
+    let ixs = option_fill_ixs(&mut env, &off, &wk, &b, 1);
+    refuse(&mut env, &ixs, BallastError::PriceOutsideBand);
+    // A series that is not listed.
+    let unlisted = SignedOptionOrder { series_expiry: expiry + 1, nonce: 11, ..o };
+    let ixs = option_fill_ixs(&mut env, &unlisted, &wk, &b, 1);
+    refuse(&mut env, &ixs, BallastError::OptionSeriesInvalid);
+    // An empty fill.
+    let ixs = option_fill_ixs(&mut env, &o, &wk, &b, 0);
+    refuse(&mut env, &ixs, BallastError::ZeroAmount);
+    // A naked writer's order far beyond its health.
+    let huge = SignedOptionOrder { contracts: 100_000, nonce: 12, ..o };
+    let ixs = option_fill_ixs(&mut env, &huge, &wk, &b, 100_000);
+    refuse(&mut env, &ixs, BallastError::HealthMustBePositive);
+
+    // The nonce of a filled order, reused for another message.
+    option_fill(&mut env, &o, &wk, &b, 40).unwrap();
+    let replay = SignedOptionOrder { contracts: 1_000, ..o };
+    let ixs = option_fill_ixs(&mut env, &replay, &wk, &b, 1);
+    refuse(&mut env, &ixs, BallastError::NonceReused);
+    // More than what is left (60 of 100).
+    let ixs = option_fill_ixs(&mut env, &o, &wk, &b, 61);
+    refuse(&mut env, &ixs, BallastError::OrderSizeExhausted);
+    // Cancelled by the maker: nothing more fills.
+    env.send(&[ballast_sdk::perp::cancel_order(&w.account, &wk.pubkey(), 7)], &[&wk]).unwrap();
+    let ixs = option_fill_ixs(&mut env, &o, &wk, &b, 1);
+    refuse(&mut env, &ixs, BallastError::OrderSizeExhausted);
+    assert_eq!(record(&mut env, &w, 7), (100, 40));
+    assert_eq!((contracts(&mut env, &w), contracts(&mut env, &b)), (vec![-40], vec![40]));
+}
+
+/// A maker's nonces are shared by its perp and option orders, one fill record each: once a nonce
+/// has filled one message, another message with it (another series, or the other kind of order)
+/// fails with NonceReused and changes nothing, whichever kind came first.
+#[test]
+fn a_nonce_fills_one_message_across_series_and_order_kinds() {
+    let (mut env, w, b, expiry) = setup();
+    let admin = env.admin.pubkey();
+    let perp_market =
+        ballast_sdk::perp::set_perp_market(&env.group, &admin, SOL, ballast_sdk::scenario::perp_params(CONTRACT));
+    admin_send(&mut env, perp_market).unwrap();
+    let p = premium(true, 100.0, 100.0, 0.6, 30.0);
+    let (wk, bk) = (w.kp.insecure_clone(), b.kp.insecure_clone());
+    let domain = env.group_state().order_domain;
+    let perp_fill = |env: &mut Env, nonce: u64| {
+        // Sells 10 lots of 0.01 SOL at $1 a lot (the oracle).
+        let o = ballast::order::SignedOrder {
+            account: w.account,
+            asset_index: SOL,
+            side: SIDE_SELL,
+            size_lots: 10,
+            limit_price_per_lot: 1_000_000,
+            expiry: env.now() + DAY,
+            nonce,
+            max_fee_bps: 5,
+        };
+        let sig = ballast_sdk::perp::sign_order(&wk, &env.group, &domain, &o);
+        let maker_health = env.health_keys_with(&w.account, &[SOL, USDC]);
+        let t = party(env, &b);
+        ballast_sdk::perp::fill_order_ixs(&env.group, &domain, USDC, &o, &wk.pubkey(), &sig, &maker_health, &t, 1)
+    };
+    // Option first: the same fields with another strike, then another series expiry.
+    let o = option_order(&w, SIDE_SELL, expiry, 100, p, 20);
+    option_fill(&mut env, &o, &wk, &b, 10).unwrap();
+    let other_strike = SignedOptionOrder { strike_bits: strike(101.0).to_bits(), ..o };
+    let ixs = option_fill_ixs(&mut env, &other_strike, &wk, &b, 1);
+    env.assert_fails_nsc(&ixs, &[&bk], BallastError::NonceReused);
+    let other_series = SignedOptionOrder { series_expiry: expiry + 30 * DAY, ..o };
+    let ixs = option_fill_ixs(&mut env, &other_series, &wk, &b, 1);
+    env.assert_fails_nsc(&ixs, &[&bk], BallastError::NonceReused);
+    // A perp order on the option order's nonce.
+    let ixs = perp_fill(&mut env, 20);
+    env.assert_fails_nsc(&ixs, &[&bk], BallastError::NonceReused);
+    // Perp first: an option order on the perp order's nonce.
+    let ixs = perp_fill(&mut env, 21);
+    env.send(&ixs, &[&bk]).unwrap();
+    let on_perp_nonce = option_order(&w, SIDE_SELL, expiry, 100, p, 21);
+    let ixs = option_fill_ixs(&mut env, &on_perp_nonce, &wk, &b, 1);
+    env.assert_fails_nsc(&ixs, &[&bk], BallastError::NonceReused);
+    // The original option order still fills what is left of it.
+    option_fill(&mut env, &o, &wk, &b, 90).unwrap();
+    assert_eq!(record(&mut env, &w, 20), (100, 100));
+    assert_eq!(record(&mut env, &w, 21), (10, 1));
 }
 
 #[test]

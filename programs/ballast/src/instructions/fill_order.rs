@@ -8,8 +8,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::PerpTraded;
-use crate::order::{verified_signer, SignedOrder, SIDE_BUY, SIDE_SELL};
-use crate::pda_init::{create_pda_account, write_discriminator};
+use crate::order::{check_fill, use_nonce, FillParties, NonceUse, SignedOrder, SIDE_BUY};
 use crate::shared::perp_clearing::*;
 use crate::state::*;
 
@@ -54,7 +53,7 @@ pub fn handler<'info>(
 ) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let (maker_fee, taker_fee) = check_order(&ctx, &order, now)?;
-    use_nonce(&ctx, &order, fill_lots)?;
+    take_from_nonce(&ctx, &order, fill_lots)?;
     execute(&ctx, &order, fill_lots, maker_health_accounts, maker_fee, taker_fee, now)
 }
 
@@ -62,16 +61,16 @@ pub fn handler<'info>(
 /// market and fee cap. Returns the maker and taker fees, bps.
 #[inline(never)]
 fn check_order(ctx: &Context<FillOrder>, order: &SignedOrder, now: i64) -> Result<(u16, u16)> {
-    require!(now <= order.expiry, BallastError::OrderExpired);
-    require!(order.side == SIDE_BUY || order.side == SIDE_SELL, BallastError::OrderSignatureMismatch);
-    let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
-    let signer = verified_signer(&ctx.accounts.instructions, &message)?;
     let group = ctx.accounts.market.group.key();
-    let maker = ctx.accounts.maker.load()?;
-    let taker = ctx.accounts.taker.load()?;
-    require!(maker.group == group && taker.group == group, BallastError::Unauthorized);
-    maker.authorize(&signer, DELEGATE_TRADE, now)?;
-    taker.authorize(&ctx.accounts.taker_authority.key(), DELEGATE_TRADE, now)?;
+    let message = order.message(&group, &ctx.accounts.market.group.load()?.order_domain);
+    let parties = FillParties {
+        group,
+        maker: &ctx.accounts.maker,
+        taker: &ctx.accounts.taker,
+        taker_authority: ctx.accounts.taker_authority.key(),
+        instructions: &ctx.accounts.instructions,
+    };
+    check_fill(&parties, &message, order.expiry, order.side, now)?;
     let a = ctx.accounts.market.asset.load()?;
     require!(a.asset_index == order.asset_index, BallastError::OrderSignatureMismatch);
     require!(a.perp.maker_fee_bps <= order.max_fee_bps, BallastError::FeeAboveOrderMax);
@@ -108,45 +107,16 @@ fn execute<'info>(
     Ok(())
 }
 
-/// Creates the nonce's fill record on first use, checks it belongs to this exact message and is
-/// not cancelled, and takes `fill_lots` from the remaining size.
+/// Draws `fill_lots` from the order's nonce ([`use_nonce`]).
 #[inline(never)]
-fn use_nonce(ctx: &Context<FillOrder>, order: &SignedOrder, fill_lots: u64) -> Result<()> {
-    require!(fill_lots > 0, BallastError::ZeroAmount);
+fn take_from_nonce(ctx: &Context<FillOrder>, order: &SignedOrder, fill_lots: u64) -> Result<()> {
     let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
-    let info = ctx.accounts.order_record.to_account_info();
-    if info.data_is_empty() {
-        let maker = ctx.accounts.maker.key();
-        let nonce = order.nonce.to_le_bytes();
-        let bump = [ctx.bumps.order_record];
-        let seeds: &[&[u8]] = &[ORDER_SEED, maker.as_ref(), &nonce, &bump];
-        create_pda_account(
-            &ctx.accounts.taker_authority.to_account_info(),
-            &info,
-            ORDER_RECORD_LEN,
-            &crate::ID,
-            seeds,
-        )?;
-        write_discriminator::<OrderRecord>(&info)?;
-        let mut data = info.try_borrow_mut_data()?;
-        let r: &mut OrderRecord = bytemuck::from_bytes_mut(&mut data[8..ORDER_RECORD_LEN]);
-        r.account = maker;
-        r.nonce = order.nonce;
-        r.bump = ctx.bumps.order_record;
-    }
-    let mut data = info.try_borrow_mut_data()?;
-    let r: &mut OrderRecord =
-        bytemuck::try_from_bytes_mut(data.get_mut(8..ORDER_RECORD_LEN).ok_or(BallastError::NonceReused)?)
-            .map_err(|_| BallastError::NonceReused)?;
-    require!(r.cancelled == 0, BallastError::OrderSizeExhausted);
-    if r.size_lots == 0 {
-        r.message.copy_from_slice(&message);
-        r.size_lots = order.size_lots;
-    } else {
-        require!(r.message == message, BallastError::NonceReused);
-    }
-    let filled = r.filled_lots.checked_add(fill_lots).ok_or(BallastError::MathOverflow)?;
-    require!(filled <= r.size_lots, BallastError::OrderSizeExhausted);
-    r.filled_lots = filled;
-    Ok(())
+    let u = NonceUse {
+        record: &ctx.accounts.order_record.to_account_info(),
+        payer: &ctx.accounts.taker_authority.to_account_info(),
+        maker: ctx.accounts.maker.key(),
+        nonce: order.nonce,
+        bump: ctx.bumps.order_record,
+    };
+    use_nonce(&u, &message, order.size_lots, fill_lots)
 }

@@ -58,46 +58,86 @@ pub fn handler<'info>(
 ) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
-    check_request(a, &order, now)?;
-    let (ai, qi) = indexes(&a.market)?;
-    let series =
-        Series { asset_index: ai, expiry: order.expiry, strike: Price::from_bits(order.strike_bits), kind: order.kind };
-    let [mut lb, mut ls] = load_both(a, ctx.remaining_accounts, buyer_health_accounts, &series, &order, now)?;
-    let (fill, model, oracle) = price(&a.market, &lb, &series, &order, now)?;
-    let (traded, bank) = settle(&a.market, &a.buyer, &a.seller, &fill, oracle, now)?;
-    refresh(&mut lb, qi, &bank)?;
-    refresh(&mut ls, qi, &bank)?;
-    post_health(&mut lb, &a.buyer, traded.buyer.reduces())?;
-    post_health(&mut ls, &a.seller, traded.seller.reduces())?;
-    emit_trade(a, ai, &order, &fill, model, traded.open_interest)
-}
-
-/// Both signers' authority (owner, or delegate with the trade scope) and the request's shape.
-#[inline(never)]
-fn check_request(a: &TradeOption, order: &OptionOrder, now: i64) -> Result<()> {
     a.buyer.load()?.authorize(&a.buyer_authority.key(), DELEGATE_TRADE, now)?;
     a.seller.load()?.authorize(&a.seller_authority.key(), DELEGATE_TRADE, now)?;
+    let (bh, sh) = split_health(ctx.remaining_accounts, buyer_health_accounts)?;
+    let sides = OptionSides {
+        buyer: TradeSide { account: &a.buyer, health: bh, fee_bps: 0 },
+        seller: TradeSide { account: &a.seller, health: sh, fee_bps: 0 },
+    };
+    clear_option(&a.market, &sides, &order, None, now)
+}
+
+/// The two sides of an option trade, each with its health accounts (its `fee_bps` is unused: both
+/// sides pay the option market's fee).
+pub struct OptionSides<'a, 'info> {
+    /// The buying account.
+    pub buyer: TradeSide<'a, 'info>,
+    /// The selling account.
+    pub seller: TradeSide<'a, 'info>,
+}
+
+/// Clears `order` between the two sides once their authority is checked (`trade_option`: both
+/// signed; `fill_option_order`: the maker's signed order and the taker's signer): the request's
+/// shape, both accounts in the market's group, the series tradable, the premium inside the band
+/// around the model value, both sides' fee, open interest within its caps, then the health rule
+/// on both sides (with the option grid); emits the trade with `order_nonce` (a signed order's).
+pub fn clear_option(
+    m: &PerpMarketAccounts,
+    sides: &OptionSides,
+    order: &OptionOrder,
+    order_nonce: Option<u64>,
+    now: i64,
+) -> Result<()> {
+    check_request(m, sides, order)?;
+    let (ai, qi) = indexes(m)?;
+    let series =
+        Series { asset_index: ai, expiry: order.expiry, strike: Price::from_bits(order.strike_bits), kind: order.kind };
+    let [mut lb, mut ls] = load_both(m, sides, &series, order, now)?;
+    let (fill, model, oracle) = price(m, &lb, &series, order, now)?;
+    let (traded, bank) = settle(m, sides.buyer.account, sides.seller.account, &fill, oracle, now)?;
+    refresh(&mut lb, qi, &bank)?;
+    refresh(&mut ls, qi, &bank)?;
+    post_health(&mut lb, sides.buyer.account, traded.buyer.reduces())?;
+    post_health(&mut ls, sides.seller.account, traded.seller.reduces())?;
+    let parties = (sides.buyer.account.key(), sides.seller.account.key());
+    emit_trade(m, parties, order, (&fill, model, traded.open_interest), order_nonce)
+}
+
+/// The request's shape, and both accounts distinct members of the market's group.
+#[inline(never)]
+fn check_request(m: &PerpMarketAccounts, sides: &OptionSides, order: &OptionOrder) -> Result<()> {
+    let group = m.group.key();
+    let (b, s) = (sides.buyer.account, sides.seller.account);
+    require!(b.load()?.group == group && s.load()?.group == group, BallastError::Unauthorized);
     require!(order.contracts > 0, BallastError::ZeroAmount);
-    require!(a.buyer.key() != a.seller.key(), BallastError::SameAccount);
+    require!(b.key() != s.key(), BallastError::SameAccount);
     require!(order.kind <= 1 && order.strike_bits > 0, BallastError::OptionSeriesInvalid);
     Ok(())
 }
 
 #[inline(never)]
-fn emit_trade(a: &TradeOption, ai: u16, order: &OptionOrder, fill: &OptionFill, model: Fx, oi: u64) -> Result<()> {
+fn emit_trade(
+    m: &PerpMarketAccounts,
+    (buyer, seller): (Pubkey, Pubkey),
+    order: &OptionOrder,
+    (fill, model, open_interest): (&OptionFill, Fx, u64),
+    order_nonce: Option<u64>,
+) -> Result<()> {
     emit!(OptionTraded {
-        header: EventHeader::now(a.market.group.key())?,
-        asset_index: ai,
+        header: EventHeader::now(m.group.key())?,
+        asset_index: fill.series.asset_index,
         expiry: order.expiry,
         strike_bits: order.strike_bits,
         kind: order.kind,
-        buyer: a.buyer.key(),
-        seller: a.seller.key(),
+        buyer,
+        seller,
         contracts: order.contracts,
         premium: fill.premium,
         fee: fill.fee,
         model_value_bits: model.to_bits(),
-        open_interest: oi,
+        open_interest,
+        order_nonce,
     });
     Ok(())
 }
@@ -162,21 +202,19 @@ fn settle(
 /// Both sides' health accounts and engine inputs (a side's pre-trade Init health only when its
 /// trade only shrinks its position).
 #[inline(never)]
-fn load_both<'info>(
-    a: &TradeOption<'info>,
-    remaining: &[AccountInfo<'info>],
-    buyer_health_accounts: u8,
+fn load_both(
+    m: &PerpMarketAccounts,
+    sides: &OptionSides,
     series: &Series,
     order: &OptionOrder,
     now: i64,
 ) -> Result<[Loaded; 2]> {
-    let (bh, sh) = split_health(remaining, buyer_health_accounts)?;
-    let group = a.market.group.key();
-    let (ai, qi) = (series.asset_index, a.market.quote.load()?.asset_index);
-    let rb = option_reduces(&a.buyer, series, order.contracts, true)?;
-    let rs = option_reduces(&a.seller, series, order.contracts, false)?;
-    let lb = load_side(&group, &TradeSide { account: &a.buyer, health: bh, fee_bps: 0 }, ai, qi, now, rb)?;
-    let ls = load_side(&group, &TradeSide { account: &a.seller, health: sh, fee_bps: 0 }, ai, qi, now, rs)?;
+    let group = m.group.key();
+    let (ai, qi) = (series.asset_index, m.quote.load()?.asset_index);
+    let rb = option_reduces(sides.buyer.account, series, order.contracts, true)?;
+    let rs = option_reduces(sides.seller.account, series, order.contracts, false)?;
+    let lb = load_side(&group, &sides.buyer, ai, qi, now, rb)?;
+    let ls = load_side(&group, &sides.seller, ai, qi, now, rs)?;
     Ok([lb, ls])
 }
 

@@ -2,7 +2,10 @@
 
 use anchor_lang::prelude::*;
 
-use crate::order::ORDER_MESSAGE_LEN;
+use crate::order::{OPTION_ORDER_MESSAGE_LEN, ORDER_MESSAGE_LEN};
+
+/// Bytes of a signed message kept beyond [`OrderRecord::message`] (an option order's series).
+pub const ORDER_MESSAGE_EXT_LEN: usize = OPTION_ORDER_MESSAGE_LEN - ORDER_MESSAGE_LEN;
 
 /// Fill record of one maker nonce. PDA: `[ORDER_SEED, maker account, nonce (u64 LE)]`. Created by
 /// the first fill (the submitter pays rent) or by `cancel_order`.
@@ -13,9 +16,9 @@ pub struct OrderRecord {
     pub account: Pubkey,
     /// Nonce.
     pub nonce: u64,
-    /// Order size, lots (0 until the first fill).
+    /// Order size: lots of a perp order, contracts of an option order (0 until the first fill).
     pub size_lots: u64,
-    /// Lots filled so far.
+    /// Lots (perp order) or contracts (option order) filled so far.
     pub filled_lots: u64,
     /// 1 once the maker cancelled the nonce: no further fill.
     pub cancelled: u8,
@@ -23,10 +26,14 @@ pub struct OrderRecord {
     pub bump: u8,
     /// Reserved.
     pub reserved0: [u8; 6],
-    /// The signed message of the first fill; every later fill must present the same bytes.
+    /// The signed message of the first fill (its first 150 bytes); every later fill must present
+    /// the same bytes.
     pub message: [u8; ORDER_MESSAGE_LEN],
+    /// The rest of an option order's message (its series: expiry and strike); zero for a perp
+    /// order, whose message is 150 bytes.
+    pub message_ext: [u8; ORDER_MESSAGE_EXT_LEN],
     /// Reserved (and pads the message to a multiple of 8).
-    pub reserved: [u8; 58],
+    pub reserved: [u8; 34],
 }
 
 const _: () = assert!(core::mem::size_of::<OrderRecord>() == 272);
