@@ -1,12 +1,13 @@
 //! The options part of `ballast simulate`: SOL options (contracts of 0.01 SOL) with a short expiry
-//! that settles during the run and a 30-day one. The makers (the first traders) quote the surface:
-//! every step, a few takers write covered calls, buy collars or sell straddles to them at the
-//! model premium; the admin moves the smile within its change limit; after the short expiry the
+//! that settles during the run and a 30-day one. The makers (the first traders) quote the surface
+//! with signed option orders at the model premium: every step, a few takers write covered calls,
+//! buy collars or sell straddles by filling them (`fill_option_order`); the admin moves the smile within its change limit; after the short expiry the
 //! settle crank records hourly samples, fixes the settlement price and settles every position; the
 //! crash starts with a volatility spike. The report shows each account's Greeks, computed by the
 //! engine on the account's own option book.
 
 use anchor_lang::prelude::Pubkey;
+use ballast::order::{SignedOptionOrder, SIDE_BUY, SIDE_SELL};
 use ballast::risk::options::grid::{account_greeks, UnderlyingGreeks};
 use ballast::risk::options::smile::VolSmile;
 use ballast::risk::{Price, MAX_HEALTH_ASSETS};
@@ -39,6 +40,9 @@ pub struct Options {
     atm_bps: u32,
     trades: u64,
     refused: u64,
+    /// The makers' next order nonce. A maker's nonces are shared by its perp and option orders
+    /// (one fill record each), and the perp makers count theirs from 1: options count from 2^40.
+    nonce: u64,
     samples: u64,
     settled_positions: u64,
     settlement: Option<f64>,
@@ -86,6 +90,7 @@ impl Options {
             atm_bps,
             trades: 0,
             refused: 0,
+            nonce: 1 << 40,
             samples: 0,
             settled_positions: 0,
             settlement: None,
@@ -98,14 +103,15 @@ impl Options {
         Ok(TradeParty { account: t.account, authority: t.kp.pubkey(), health })
     }
 
-    /// Sends one option trade at the model premium (the smile's volatility at the strike).
+    /// One option trade at the model premium (the smile's volatility at the strike): `maker` signs
+    /// an order for `contracts` (selling when `maker_sells`) and `taker` fills all of it.
     #[allow(clippy::too_many_arguments)]
     fn trade(
         &mut self,
         bank: &mut EmbeddedBank,
         payer: &Keypair,
         markets: &[Market],
-        (buyer, seller): (&Trader, &Trader),
+        (maker, taker, maker_sells): (&Trader, &Trader, bool),
         (expiry, k, call, contracts): (i64, f64, bool, u64),
         now: i64,
     ) -> Result<()> {
@@ -117,11 +123,35 @@ impl Options {
         let years = (expiry - now) as f64 / 31_557_600.0;
         let premium = (so::reference_price(call, spot, k, vol, years) * 0.01 * 1e6).round() as u64;
         // Strikes in quote native per base native (USDC 6 decimals, SOL 9).
-        let strike = Price::from_num(k / 1_000.0);
-        let order = so::order(expiry, strike, if call { 0 } else { 1 }, contracts, premium);
-        let (b, sl) = (self.party(bank, buyer, markets)?, self.party(bank, seller, markets)?);
-        let ix = so::trade_option(&self.group, SOL, &b, &sl, order);
-        match bank.send(&[ix], payer, &[&buyer.kp, &seller.kp]) {
+        let order = SignedOptionOrder {
+            account: maker.account,
+            asset_index: SOL,
+            side: if maker_sells { SIDE_SELL } else { SIDE_BUY },
+            kind: if call { 0 } else { 1 },
+            contracts,
+            premium_per_contract: premium,
+            expiry: now + 3_600,
+            nonce: self.nonce,
+            max_fee_bps: so::default_params(CONTRACT).taker_fee_bps,
+            series_expiry: expiry,
+            strike_bits: Price::from_num(k / 1_000.0).to_bits(),
+        };
+        self.nonce += 1;
+        let domain = ballast_sdk::perp::order_domain(bank, &self.group)?;
+        let sig = so::sign_option_order(&maker.kp, &self.group, &domain, &order);
+        let maker_health = self.party(bank, maker, markets)?.health;
+        let t = self.party(bank, taker, markets)?;
+        let ixs = so::fill_option_order_ixs(
+            &self.group,
+            &domain,
+            &order,
+            &maker.kp.pubkey(),
+            &sig,
+            &maker_health,
+            &t,
+            contracts,
+        );
+        match bank.send(&ixs, payer, &[&taker.kp]) {
             Ok(()) => self.trades += 1,
             Err(_) => self.refused += 1, // the health rule, a band or a cap: the trade is not done
         }
@@ -159,17 +189,18 @@ impl Options {
             let n = 50 + rng.next() % 200;
             let [low, mid, high] = self.strikes;
             match t % 3 {
-                // Covered call: the taker writes the high call against its collateral.
-                0 => self.trade(bank, payer, markets, (maker, taker), (expiry, high, true, n), now)?,
-                // Collar: buys the low put, writes the high call.
+                // Covered call: the taker writes the high call against its collateral into the
+                // maker's bid.
+                0 => self.trade(bank, payer, markets, (maker, taker, false), (expiry, high, true, n), now)?,
+                // Collar: buys the low put from the maker's offer, writes the high call.
                 1 => {
-                    self.trade(bank, payer, markets, (taker, maker), (expiry, low, false, n), now)?;
-                    self.trade(bank, payer, markets, (maker, taker), (expiry, high, true, n), now)?;
+                    self.trade(bank, payer, markets, (maker, taker, true), (expiry, low, false, n), now)?;
+                    self.trade(bank, payer, markets, (maker, taker, false), (expiry, high, true, n), now)?;
                 }
                 // Short straddle: writes the middle call and put.
                 _ => {
-                    self.trade(bank, payer, markets, (maker, taker), (expiry, mid, true, n / 2), now)?;
-                    self.trade(bank, payer, markets, (maker, taker), (expiry, mid, false, n / 2), now)?;
+                    self.trade(bank, payer, markets, (maker, taker, false), (expiry, mid, true, n / 2), now)?;
+                    self.trade(bank, payer, markets, (maker, taker, false), (expiry, mid, false, n / 2), now)?;
                 }
             }
         }
