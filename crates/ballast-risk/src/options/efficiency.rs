@@ -54,12 +54,18 @@ pub struct Portfolio {
     pub legs: &'static [Leg],
 }
 
-/// The six portfolios.
-pub const PORTFOLIOS: [Portfolio; 6] = [
+/// The six portfolios, the covered call at two strikes.
+pub const PORTFOLIOS: [Portfolio; 7] = [
     Portfolio { name: "naked long spot", hedged: false, legs: &[Leg::Spot(SIZE)] },
     Portfolio { name: "spot + short perp", hedged: true, legs: &[Leg::Spot(SIZE), Leg::Perp(-SIZE)] },
     Portfolio {
-        name: "covered call (110%, 30d)",
+        name: "covered call, ATM (100%, 30d)",
+        // The call's premium and delta (about half the spot's) offset the fall.
+        hedged: true,
+        legs: &[Leg::Spot(SIZE), Leg::Option(OptionKind::Call, 100, 30, -SIZE)],
+    },
+    Portfolio {
+        name: "covered call, OTM (110%, 30d)",
         // Its downside is the spot's: only the premium offsets it.
         hedged: false,
         legs: &[Leg::Spot(SIZE), Leg::Option(OptionKind::Call, 110, 30, -SIZE)],
@@ -172,10 +178,11 @@ pub struct Row {
     pub weighted_sum: Fx,
 }
 
-/// The table of the six portfolios under the default option configuration.
+/// The table of the portfolios under the default option configuration.
 #[allow(clippy::large_stack_frames)] // off-chain fixture (module doc)
-pub fn table() -> RiskResult<[Row; 6]> {
-    let mut rows = [Row { portfolio: PORTFOLIOS[0], ballast: Fx::ZERO, isolated: Fx::ZERO, weighted_sum: Fx::ZERO }; 6];
+pub fn table() -> RiskResult<[Row; PORTFOLIOS.len()]> {
+    let mut rows = [Row { portfolio: PORTFOLIOS[0], ballast: Fx::ZERO, isolated: Fx::ZERO, weighted_sum: Fx::ZERO };
+        PORTFOLIOS.len()];
     for (row, p) in rows.iter_mut().zip(PORTFOLIOS) {
         let (mut isolated, mut weighted_sum) = (Fx::ZERO, Fx::ZERO);
         for &leg in p.legs {

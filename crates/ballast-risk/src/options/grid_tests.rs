@@ -301,18 +301,20 @@ fn capital_efficiency_table_hedges_need_half_the_weighted_sum() {
         assert!(b <= a + 1e-9, "{}: never above isolated margin", r.portfolio.name);
     }
     let get = |name: &str| rows.iter().find(|r| r.portfolio.name.starts_with(name)).unwrap();
-    for name in ["spot + short perp", "collar", "calendar"] {
+    let hedged = ["spot + short perp", "covered call, ATM", "collar", "calendar"];
+    for name in hedged {
         let r = get(name);
         assert!(f(r.ballast) <= 0.5 * f(r.weighted_sum), "{name}: {} vs {}", r.ballast, r.weighted_sum);
     }
     for r in &rows {
         assert!(r.ballast <= r.weighted_sum, "{}: never above the weighted sum", r.portfolio.name);
-        let hedged = ["spot + short perp", "collar", "calendar"];
         assert_eq!(r.portfolio.hedged, hedged.iter().any(|n| r.portfolio.name.starts_with(n)), "{}", r.portfolio.name);
     }
-    // A covered call's downside is the spot's (only the premium offsets it, and the extreme move
-    // counts the whole portfolio as SPAN does): it needs less than the spot alone, not half.
-    assert!(get("covered call").ballast < naked_spot(&rows));
+    // An out-of-the-money covered call's downside is the spot's (only the premium offsets it, and
+    // the extreme move counts the whole portfolio as SPAN does): it needs less than the spot
+    // alone, and more than the at-the-money one, not half the weighted sum.
+    let (atm, otm) = (get("covered call, ATM"), get("covered call, OTM"));
+    assert!(otm.ballast < naked_spot(&rows) && atm.ballast < otm.ballast);
     // The naked spot is charged alike by all three.
     let naked = get("naked");
     assert_eq!(naked.ballast, naked.isolated);
