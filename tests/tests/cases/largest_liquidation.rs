@@ -157,3 +157,39 @@ fn largest_liquidation_with_perps_and_options_fits_one_transaction() {
     assert!(locks <= MAX_LOCKS && bytes <= MAX_TX_BYTES, "{locks} locks, {bytes} bytes");
     p.run().expect("the largest liquidation with options executes");
 }
+
+/// The health of the largest accounts with options (14 tokens, a USDC borrow, 8 perps and 8
+/// options on 14 underlyings, after the fall that makes them liquidatable; the options one per
+/// underlying, then all 8 of both signs on one): the SDK's Init, Maint and LiquidationEnd figures
+/// are the program's to the bit. `check_health` accepts each as the minimum and refuses one unit
+/// of the last place more.
+#[test]
+fn the_largest_option_accounts_sdk_health_is_the_programs_to_the_bit() {
+    use ballast::risk::HealthType;
+    type Prepare = fn() -> ballast_sdk::Result<ballast_sdk::scenario::Prepared>;
+    let cases: [Prepare; 2] = [
+        ballast_sdk::scenario::largest_liquidation_with_options,
+        ballast_sdk::scenario::largest_liquidation_with_mixed_options,
+    ];
+    for prepare in cases {
+        let p = prepare().unwrap();
+        let liqee = p.ixs.last().unwrap().accounts[3].pubkey; // group, liqor, liqor_authority, liqee
+        let (mut s, table) = (p.scenario, p.table);
+        let acc = ballast_sdk::decode::margin_account(&s.bank.get_account(&liqee).unwrap().unwrap()).unwrap();
+        assert_eq!(acc.options.iter().filter(|o| o.asset_index != u16::MAX).count(), 8);
+        let keys = s.health_keys(&liqee, &[]).unwrap();
+        let raws: Vec<_> = keys.iter().map(|k| s.bank.get_account(k).unwrap().unwrap()).collect();
+        let now = s.bank.now().unwrap();
+        // 30 health accounts: a v0 transaction with the group's lookup table, as a client sends it.
+        for (t, code) in [(HealthType::Init, 0u8), (HealthType::Maint, 1), (HealthType::LiquidationEnd, 2)] {
+            let h = ballast_sdk::health::compute(&s.group, &acc, &raws, now, t).unwrap().health;
+            let ok = ix::check_health(&s.group, &liqee, code, h.to_bits(), &keys);
+            s.send_v0(&[ok], &[], &table)
+                .unwrap_or_else(|e| panic!("{t:?}: the program's health is below the SDK's: {e}"));
+            let above = ix::check_health(&s.group, &liqee, code, h.to_bits() + 1, &keys);
+            let err = s.send_v0(&[above], &[], &table).unwrap_err().to_string();
+            let code = u32::from(BallastError::HealthBelowMinimum);
+            assert!(err.contains(&format!("Custom({code})")), "{t:?}: {err}");
+        }
+    }
+}
