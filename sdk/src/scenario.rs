@@ -592,7 +592,19 @@ pub fn largest_fill() -> Result<Prepared> {
 /// deposits of assets 9..=13: 14 underlyings) fills it. Both sides grow their positions, so both
 /// need a full Init evaluation with the option grid: the ed25519 check, then `fill_option_order`.
 pub fn largest_option_fill() -> Result<Prepared> {
-    let (mut s, maker, taker, expiry) = largest_with_options(false)?;
+    option_fill_between(false)
+}
+
+/// [`largest_option_fill`] between the accounts of [`largest_liquidation_with_mixed_options`]
+/// before its borrow: both hold 8 options of both signs on asset 1 (the taker the other side of
+/// each), so both Init grids revalue every scenario; the maker sells one more put at strike 5.
+pub fn largest_mixed_option_fill() -> Result<Prepared> {
+    option_fill_between(true)
+}
+
+/// The fill of [`largest_option_fill`] (`mixed`: of [`largest_mixed_option_fill`]).
+fn option_fill_between(mixed: bool) -> Result<Prepared> {
+    let (mut s, maker, taker, expiry) = largest_with_options(mixed)?;
     for i in LARGEST_DERIVATIVES + 1..MAX_ACCOUNT_ASSETS as u16 {
         s.deposit(&taker, i, 1_000_000)?;
     }
