@@ -550,6 +550,23 @@ pub fn health(input: &HealthInput, t: HealthType) -> RiskResult<Fx> {
     health_components(input, t).map(|c| c.health)
 }
 
+/// Init health as the health rule reads it: when a risk group holds options of both signs, a
+/// lower bound of Init health if that bound is already >= 0
+/// ([`crate::options::grid::portfolio_health_bound`]: a quarter of the revaluations), Init health
+/// itself otherwise. The result is never above Init health and is >= 0 exactly when Init health
+/// is, so [`passes_health_rule`] decides the same with it.
+pub fn init_health_for_rule(input: &HealthInput) -> RiskResult<Fx> {
+    if let Some(book) = input.options.as_deref().filter(|b| b.len > 0) {
+        if crate::options::grid::has_group_of_both_signs(input, book) {
+            let bound = crate::options::grid::portfolio_health_bound(input, book, HealthType::Init)?.health;
+            if bound >= Fx::ZERO {
+                return Ok(bound);
+            }
+        }
+    }
+    health(input, HealthType::Init)
+}
+
 /// The post-action rule: an action succeeds if Init health afterwards is >= 0, or if it reduced
 /// risk (`pre_if_risk_reducing` is the Init health before) and did not lower Init health.
 pub fn passes_health_rule(post_init: Fx, pre_if_risk_reducing: Option<Fx>) -> bool {

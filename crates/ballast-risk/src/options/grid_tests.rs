@@ -771,3 +771,85 @@ proptest! {
         prop_assert!(liq_end.health <= maint.health, "liquidation end {} > maint {}", liq_end.health, maint.health);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// `portfolio_health_bound` never exceeds the health, for every health type, with stable
+    /// prices apart from the oracle and groups of both signs (strikes 20% to 500%, hours to a
+    /// year); the options' value now is the same; `init_health_for_rule` is at most Init health
+    /// and >= 0 exactly when it is.
+    #[test]
+    fn the_bound_is_never_above_the_health_and_decides_the_rule_alike(
+        stable in prop::collection::vec(50u32..200, 2),
+        spots in prop::collection::vec(-1_000i64..1_000, 2),
+        perp in -1_000i64..1_000,
+        opts in prop::collection::vec((0usize..2, any::<bool>(), 20u32..500, 0i64..8_800, -500i64..500, 5u32..300), 2..8),
+        cash in -200_000i64..200_000,
+    ) {
+        let p = params(2_000, 2_500);
+        let mut input = HealthInput::new_boxed();
+        for (j, price) in [150.0, 0.25].into_iter().enumerate() {
+            let mut a = asset(j as u16, j as u16, price, &p);
+            a.stable_price = Price::from_num(price * stable[j] as f64 / 100.0);
+            let perp_base = if j == 0 { Fx::from(perp) } else { Fx::ZERO };
+            let spot = Fx::from(spots[j]).checked_add(if j == 1 { Fx::from(cash) } else { Fx::ZERO }).unwrap();
+            input.push(a, Exposure { spot, perp_base, ..Default::default() }).unwrap();
+        }
+        let mut book = OptionBook::default();
+        for &(entry, call, pct, hours, size, vol) in &opts {
+            book.push(option_on(&input, entry, (call, pct), hours * 3_600 + 60, size, vol)).unwrap();
+        }
+        for t in [HealthType::Init, HealthType::LiquidationEnd, HealthType::Maint] {
+            let exact = portfolio_health(&input, &book, t).unwrap();
+            let bound = portfolio_health_bound(&input, &book, t).unwrap();
+            prop_assert!(bound.health <= exact.health, "{t:?}: bound {} > health {}", bound.health, exact.health);
+            prop_assert_eq!(bound.option_equity, exact.option_equity);
+            if !has_group_of_both_signs(&input, &book) {
+                prop_assert_eq!(bound, exact);
+            }
+        }
+        input.options = Some(Box::new(book));
+        let init = crate::health(&input, HealthType::Init).unwrap();
+        let rule = crate::init_health_for_rule(&input).unwrap();
+        prop_assert!(rule <= init);
+        prop_assert_eq!(rule >= Fx::ZERO, init >= Fx::ZERO);
+    }
+}
+
+/// A collar (spot, long put, short call: one group of both signs): the bound is looser than the
+/// health by about the short call's own charge; with ample equity it settles the rule, and with a
+/// USDC borrow that leaves Init health between 0 and that looseness the rule reads Init health
+/// itself.
+#[test]
+fn the_bound_of_a_collar_is_looser_and_the_rule_falls_back_to_the_health() {
+    let (input, book) = efficiency::build(&[
+        Leg::Spot(SIZE),
+        Leg::Option(OptionKind::Put, 90, 30, SIZE),
+        Leg::Option(OptionKind::Call, 110, 30, -SIZE),
+    ])
+    .unwrap();
+    assert!(has_group_of_both_signs(&input, &book));
+    let exact = portfolio_health(&input, &book, HealthType::Init).unwrap();
+    let bound = portfolio_health_bound(&input, &book, HealthType::Init).unwrap();
+    let (req, loose) = (exact.requirement().unwrap(), bound.requirement().unwrap());
+    assert!(loose > req * Fx::from(2), "the bound is loose: {loose} against {req}");
+    let rule_with_borrow = |borrow: i64| {
+        let mut x = input.clone();
+        x.push(asset(1, 1, 1.0, &params(2_000, 2_500)), Exposure { spot: Fx::from(-borrow), ..Default::default() })
+            .unwrap();
+        x.options = Some(Box::new(book));
+        (crate::health(&x, HealthType::Init).unwrap(), crate::init_health_for_rule(&x).unwrap())
+    };
+    // Ample: the bound settles it.
+    let (init, rule) = rule_with_borrow(0);
+    assert!(rule >= Fx::ZERO && rule < init, "{rule} {init}");
+    // Borrow until the bound no longer passes: Init health is still positive there, and the rule
+    // reads it.
+    let (init, rule) = (0..200)
+        .map(|k| rule_with_borrow(k * 100))
+        .find(|&(init, rule)| rule == init)
+        .expect("a borrow where the bound fails");
+    assert!(init >= Fx::ZERO, "the exact health still passes at the first borrow the bound refuses: {init}");
+    assert_eq!(rule, init);
+}

@@ -21,7 +21,7 @@ use crate::risk::liquidation::{
 };
 use crate::risk::num::value;
 use crate::risk::options::grid::{GridMemo, MemoUse, OptionTape, Replay};
-use crate::risk::{health, health_components_memo, Fx, HealthInput, HealthType, Round};
+use crate::risk::{health, health_components_memo, init_health_for_rule, Fx, HealthInput, HealthType, Round};
 use crate::shared::perp_clearing::split_health;
 use crate::state::*;
 use crate::transitions::liquidation::{PerpLiquidation, TokenLiquidation};
@@ -213,7 +213,8 @@ pub fn priced(l: &HealthAccounts, asset_index: u16, max_deviation_bps: u16) -> R
 /// recomputed, the others reused from the memo); `options_moved`: the step took over an option
 /// position (only the option the memo recorded alone is revalued, `GridMemo::record_option`;
 /// else the touched groups' options and prices are as before and their options' scenario losses
-/// are replayed from the memo). Returns (liquidated LiquidationEnd after, liquidator Init after).
+/// are replayed from the memo). Returns (liquidated LiquidationEnd after, liquidator Init after as
+/// the rule reads it: [`init_health_for_rule`]).
 #[inline(never)]
 pub fn finish(
     s: &mut LiqStart,
@@ -225,7 +226,7 @@ pub fn finish(
     let liqor_init = {
         let l = liqor.load()?;
         s.liqor.fill_input(&l, &mut s.liqor_input)?;
-        health(&s.liqor_input, HealthType::Init).map_risk()?
+        init_health_for_rule(&s.liqor_input).map_risk()?
     };
     require!(liqor_init >= Fx::ZERO, BallastError::HealthMustBePositive);
     let mut e = liqee.load_mut()?;

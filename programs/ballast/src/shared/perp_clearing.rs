@@ -16,7 +16,7 @@ use crate::oracle::OraclePrice;
 use crate::oracle::{Action, Priced};
 use crate::risk::bank::BankState;
 use crate::risk::perp::PerpIndex;
-use crate::risk::{health, passes_health_rule, Fx, HealthInput, HealthType, Price};
+use crate::risk::{health, init_health_for_rule, passes_health_rule, Fx, HealthInput, HealthType, Price};
 use crate::state::*;
 use crate::transitions;
 use crate::transitions::perp::{Fill, MarketFill, Traded};
@@ -80,9 +80,9 @@ pub struct TradeOutcome {
     pub funding_index: Fx,
     /// Open interest after, lots.
     pub open_interest: u64,
-    /// Init health of the buyer after.
+    /// Init health of the buyer after, as the health rule read it (`post_health`).
     pub buyer_health: Fx,
-    /// Init health of the seller after.
+    /// Init health of the seller after, as the health rule read it (`post_health`).
     pub seller_health: Fx,
 }
 
@@ -138,13 +138,14 @@ fn refresh(l: &mut Loaded, ai: u16, qi: u16, bank: &BankState, index: PerpIndex,
     Ok(())
 }
 
-/// Init health after the trade; fails with HealthMustBePositive unless the rule holds (a trade that
-/// only shrank the position may proceed if it did not lower Init health).
+/// Init health after the trade as the rule reads it ([`init_health_for_rule`]: at most Init
+/// health, and >= 0 exactly when it is); fails with HealthMustBePositive unless the rule holds (a
+/// trade that only shrank the position may proceed if it did not lower Init health).
 #[inline(never)]
 pub(crate) fn post_health(l: &mut Loaded, account: &AccountLoader<MarginAccount>, reduced: bool) -> Result<Fx> {
     let mut account = account.load_mut()?;
     l.accounts.fill_input(&account, &mut l.input)?;
-    let post = health(&l.input, HealthType::Init).map_risk()?;
+    let post = init_health_for_rule(&l.input).map_risk()?;
     // A side predicted not to reduce has no pre-trade figure and must reach Init >= 0.
     let pre = if reduced { l.pre_init } else { None };
     require!(passes_health_rule(post, pre), BallastError::HealthMustBePositive);
