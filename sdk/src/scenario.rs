@@ -22,7 +22,7 @@ use crate::oracle_accounts::{pyth_pull, OracleQuote};
 use crate::perp::{self as sp, TradeParty};
 use crate::transport::{EmbeddedBank, Transport};
 use crate::{health, ix, pda, Result, SdkError};
-use ballast::risk::Price;
+use ballast::risk::{Fx, Price};
 
 /// Start time of every scenario, unix seconds.
 pub const T0: i64 = 1_700_000_000;
@@ -583,7 +583,7 @@ pub fn largest_fill() -> Result<Prepared> {
     let health = s.health_keys(&taker.account, &[1, 0])?;
     let party = TradeParty { account: taker.account, authority: taker.kp.pubkey(), health };
     let ixs = sp::fill_order_ixs(&s.group, &domain, 0, &order, &maker.kp.pubkey(), &sig, &maker_health, &party, 10);
-    Prepared::new(s, ixs.to_vec(), vec![taker.kp])
+    Prepared::new(s, ixs.to_vec(), vec![taker.kp.insecure_clone()])
 }
 
 /// The largest signed option order fill: the account of [`largest_liquidation_with_options`]
@@ -602,11 +602,61 @@ pub fn largest_mixed_option_fill() -> Result<Prepared> {
     option_fill_between(true)
 }
 
+/// The fill the health rule's bound does not settle: the maker of [`largest_mixed_option_fill`]
+/// (8 options of both signs on one underlying) has borrowed USDC until its Init health is 30% of
+/// the way from zero to the bound's looseness (the bound is negative, Init health positive), and
+/// sells one more put to a new account holding only USDC (then one long put). The maker's rule
+/// computes the bound, then Init health itself: the costliest fill of a book of both signs against
+/// a book of one sign.
+pub fn near_limit_mixed_option_fill() -> Result<Prepared> {
+    let (mut s, maker, _, expiry) = largest_with_options(true)?;
+    let taker = s.trader()?;
+    s.deposit(&taker, 0, 1_000_000_000)?;
+    let (init, bound) = init_and_bound(&mut s, &maker.account)?;
+    // Init weight of a USDC borrow: 1 + its 25% up shock.
+    let target = init.checked_sub(bound).and_then(|gap| gap.checked_mul_int(3)).and_then(|g| g.checked_div_int(10));
+    let borrow = target
+        .and_then(|t| init.checked_sub(t))
+        .and_then(|x| x.checked_mul_int(4))
+        .and_then(|x| x.checked_div_int(5))
+        .and_then(|x| x.checked_to_num::<u64>())
+        .ok_or_else(|| SdkError::Program("no room to borrow".into()))?;
+    s.borrow(&maker, 0, borrow)?;
+    let (init, bound) = init_and_bound(&mut s, &maker.account)?;
+    if !(bound < Fx::ZERO && init >= Fx::ZERO) {
+        return Err(SdkError::Program(format!("not between the bound and Init: {bound} {init}")));
+    }
+    fill_of_one_more_put(s, &maker, &taker, expiry)
+}
+
+/// The maker's Init health and the rule's bound of it, with the fill's extras (asset 1 and USDC).
+fn init_and_bound(s: &mut Scenario, account: &Pubkey) -> Result<(Fx, Fx)> {
+    use ballast::risk::options::grid::portfolio_health_bound;
+    use ballast::risk::{health as init_of, HealthType};
+    let acc = crate::decode::margin_account(&crate::transport::require_account(&mut s.bank, account)?)?;
+    let keys = s.health_keys(account, &[1, 0])?;
+    let raws: Vec<_> = keys.iter().map(|k| crate::transport::require_account(&mut s.bank, k)).collect::<Result<_>>()?;
+    let now = s.bank.now()?;
+    let loaded = health::load(&s.group, &acc, &[1, 0], &raws, now)?;
+    let input = loaded.health_input(&acc).map_err(|e| SdkError::Program(e.to_string()))?;
+    let err = |e: ballast::risk::RiskError| SdkError::Program(format!("{e:?}"));
+    let init = init_of(&input, HealthType::Init).map_err(err)?;
+    let book = input.options.as_deref().ok_or_else(|| SdkError::Program("no options".into()))?;
+    let bound = portfolio_health_bound(&input, book, HealthType::Init).map_err(err)?.health;
+    Ok((init, bound))
+}
+
 /// The fill of [`largest_option_fill`] (`mixed`: of [`largest_mixed_option_fill`]).
 fn option_fill_between(mixed: bool) -> Result<Prepared> {
-    let (mut s, maker, taker, expiry) = largest_with_options(mixed)?;
+    let (s, maker, taker, expiry) = largest_with_options(mixed)?;
+    fill_of_one_more_put(s, &maker, &taker, expiry)
+}
+
+/// `maker` signs an order to sell one more put on asset 1 (strike 5), `taker` (given deposits of
+/// assets 9..=13 up to 14 underlyings) fills it.
+fn fill_of_one_more_put(mut s: Scenario, maker: &Trader, taker: &Trader, expiry: i64) -> Result<Prepared> {
     for i in LARGEST_DERIVATIVES + 1..MAX_ACCOUNT_ASSETS as u16 {
-        s.deposit(&taker, i, 1_000_000)?;
+        s.deposit(taker, i, 1_000_000)?;
     }
     let order = SignedOptionOrder {
         account: maker.account,
@@ -636,7 +686,7 @@ fn option_fill_between(mixed: bool) -> Result<Prepared> {
         &party,
         1,
     );
-    Prepared::new(s, ixs.to_vec(), vec![taker.kp])
+    Prepared::new(s, ixs.to_vec(), vec![taker.kp.insecure_clone()])
 }
 
 /// The largest block trade: 10 lots of asset 1's perp at the oracle between two accounts at 14

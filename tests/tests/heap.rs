@@ -28,7 +28,7 @@ fn report(name: &str, heap: usize, ix: &anchor_lang::solana_program::instruction
 
 #[test]
 fn s2_05_largest_instructions_fit_the_heap() {
-    let cases: [(&str, Prepare); 9] = [
+    let cases: [(&str, Prepare); 10] = [
         ("largest liquidation (14 + 14 underlyings)", scenario::largest_liquidation),
         (
             "largest liquidation with 8 perps and 8 options (14 + 14 underlyings)",
@@ -45,6 +45,7 @@ fn s2_05_largest_instructions_fit_the_heap() {
         ("largest signed-order fill (14 + 14 underlyings)", scenario::largest_fill),
         ("largest signed option order fill: 8 options each side (14 + 14 underlyings)", scenario::largest_option_fill),
         ("largest signed option order fill: 8 options of both signs on one underlying each side (14 + 14 underlyings)", scenario::largest_mixed_option_fill),
+        ("largest signed option order fill that the bound does not settle: a book of both signs near its limit", scenario::near_limit_mixed_option_fill),
         ("largest block trade (14 + 14 underlyings)", scenario::largest_block_trade),
         ("largest what-if: a roll of 8 hypothetical trades (8 options, 14 underlyings)", scenario::largest_what_if),
     ];

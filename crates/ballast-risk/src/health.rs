@@ -558,9 +558,10 @@ pub fn health(input: &HealthInput, t: HealthType) -> RiskResult<Fx> {
 pub fn init_health_for_rule(input: &HealthInput) -> RiskResult<Fx> {
     if let Some(book) = input.options.as_deref().filter(|b| b.len > 0) {
         if crate::options::grid::has_group_of_both_signs(input, book) {
-            let bound = crate::options::grid::portfolio_health_bound(input, book, HealthType::Init)?.health;
-            if bound >= Fx::ZERO {
-                return Ok(bound);
+            // An error of the bound (an overflow of its own sums) only means no shortcut.
+            let bound = crate::options::grid::portfolio_health_bound(input, book, HealthType::Init);
+            if let Some(b) = bound.ok().map(|p| p.health).filter(|b| *b >= Fx::ZERO) {
+                return Ok(b);
             }
         }
     }

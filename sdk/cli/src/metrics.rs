@@ -23,7 +23,7 @@ fn heap() -> Result<()> {
             heap + entry
         );
     };
-    let cases: [(&str, Prepare); 9] = [
+    let cases: [(&str, Prepare); 10] = [
         ("liquidate_token, 14 + 14 underlyings", scenario::largest_liquidation),
         (
             "liquidate_token, 14 tokens + 8 perps + 8 options on 14 underlyings + 14",
@@ -42,6 +42,10 @@ fn heap() -> Result<()> {
         (
             "fill_option_order, the same with 8 options of both signs on one underlying, both sides",
             scenario::largest_mixed_option_fill,
+        ),
+        (
+            "fill_option_order, a book of both signs near its limit (the bound, then Init health) against one long put",
+            scenario::near_limit_mixed_option_fill,
         ),
         ("block_trade, 14 + 14 underlyings", scenario::largest_block_trade),
         ("check_what_if with 8 hypothetical trades, 8 options on 14 underlyings", scenario::largest_what_if),

@@ -480,7 +480,8 @@ pub fn portfolio_health_memo(
 /// ([`GroupKind::Short`]'s), plus [`BOUND_MARGIN`] of its options' notional. The worst loss of a
 /// sum is at most the sum of the worst losses, so the charge is at least the grid charge; the
 /// margin covers what the one-sign scenario selections may miss (twice the error term for shorts,
-/// ulps for longs). Every other group, and the options' value now, are the grid's own. Costs 22
+/// ulps for longs). Every other group (and a group whose shorts may cross the moneyness edge,
+/// [`shorts_reach_the_edge`]), and the options' value now, are the grid's own. Costs 22
 /// valuations per long option and 10 per short under Init instead of 63 each; the bound is loose
 /// (a collar's is about three times its requirement), so it only settles a health rule it already
 /// passes ([`crate::health::init_health_for_rule`]).
@@ -558,7 +559,10 @@ fn add_group(out: &mut PortfolioHealth, two_point: Fx, option_equity: Fx, charge
 #[inline(never)]
 fn fresh_group(input: &HealthInput, book: &OptionBook, t: HealthType, group: u16, bound: bool) -> RiskResult<(Fx, Fx)> {
     let cfg = group_config(input, book, group)?;
-    let g = if bound && GroupKind::of_group(input, book, group) == GroupKind::Mixed {
+    let g = if bound
+        && GroupKind::of_group(input, book, group) == GroupKind::Mixed
+        && !shorts_reach_the_edge(input, book, group)
+    {
         bound_group_grid(input, book, &cfg, t, group)?
     } else {
         group_grid(input, book, &cfg, t, group)?
@@ -1041,7 +1045,9 @@ pub(crate) enum GroupKind {
 }
 
 impl GroupKind {
-    /// The kind of `group` from its options in `book`.
+    /// The kind of `group` from its options in `book`. A group of short options one of which
+    /// may cross the grid's moneyness edge ([`shorts_reach_the_edge`]) is revalued in every
+    /// scenario: its loss is not convex in the step there.
     pub(crate) fn of_group(input: &HealthInput, book: &OptionBook, group: u16) -> GroupKind {
         let mut long = false;
         let mut short = false;
@@ -1052,8 +1058,8 @@ impl GroupKind {
             }
         }
         match (long, short) {
-            (true, true) => GroupKind::Mixed,
-            (false, true) => GroupKind::Short,
+            (false, true) if !shorts_reach_the_edge(input, book, group) => GroupKind::Short,
+            (_, true) => GroupKind::Mixed,
             _ => GroupKind::Long,
         }
     }
@@ -1079,6 +1085,36 @@ impl GroupKind {
         let points = (0..=4u8).chain(1..=4).filter(|&q| self.needs_point(q)).count();
         points.saturating_mul(vols(false)).saturating_add(2usize.saturating_mul(vols(true)))
     }
+}
+
+/// Whether a short option of `group` may have its strike cross [`GRID_MAX_MONEYNESS`] times the
+/// forward between two main price points (its strike above 2^14 times the lower of oracle and
+/// stable price moved down by the Init shock, the wider one; any strike when that shock is 100%).
+/// Across that edge a short's value jumps from the formula to its bound (`scenario_value`), so its
+/// loss is not convex in the step and [`GroupKind::Short`]'s ends-only selection could miss an
+/// interior point: such a group is revalued in every scenario, and
+/// [`portfolio_health_bound`] computes it exactly.
+pub(crate) fn shorts_reach_the_edge(input: &HealthInput, book: &OptionBook, group: u16) -> bool {
+    book.used().iter().any(|o| {
+        let Some(a) = input.assets.get(o.entry).filter(|a| a.risk_group == group) else { return false };
+        if o.size >= Fx::ZERO {
+            return false;
+        }
+        let low = if a.stable_price == Price::ZERO { a.oracle_price } else { a.oracle_price.min(a.stable_price) };
+        let down = a.shocks(HealthType::Init).down;
+        let edge = Fx::ONE
+            .checked_sub(down)
+            .filter(|f| *f > Fx::ZERO)
+            .and_then(|f| scale_price(low, f, Round::Down))
+            .and_then(|p| p.checked_mul_int(i128::from(GRID_MAX_MONEYNESS)));
+        // No edge below the strike when the move reaches zero; past the type's range, no strike
+        // can reach it.
+        match edge {
+            None if down >= Fx::ONE => true,
+            None => false,
+            Some(edge) => o.strike > edge,
+        }
+    })
 }
 
 /// One set of scenarios: the price shocks of a health type and its three volatility scenarios.

@@ -772,33 +772,56 @@ proptest! {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+/// The bound tests' input: entry 0 (at 150, stable apart) leads group 0 with a twin, entry 2 (at
+/// 160, other shocks, spot and perp), entry 1 (at 0.25) is group 1, entry 3 a riskless quote
+/// asset holding `cash`.
+fn bound_input(down: u16, up: u16, stable: &[u32], spots: &[i64], perp: i64, cash: Fx) -> Box<HealthInput> {
+    let mut input = HealthInput::new_boxed();
+    let p = params(down, up);
+    for (j, (group, price)) in [(0u16, 150.0), (1, 0.25)].into_iter().enumerate() {
+        let mut a = asset(j as u16, group, price, &p);
+        a.stable_price = Price::from_num(price * stable[j] as f64 / 100.0);
+        let perp_base = if j == 0 { Fx::from(perp) } else { Fx::ZERO };
+        input.push(a, Exposure { spot: Fx::from(spots[j]), perp_base, ..Default::default() }).unwrap();
+    }
+    let twin = asset(2, 0, 160.0, &params(down / 2, up.saturating_mul(2)));
+    input.push(twin, Exposure { spot: Fx::from(spots[2]), perp_base: Fx::from(-perp), ..Default::default() }).unwrap();
+    input.push(asset(3, 3, 1.0, &params(0, 0)), Exposure { spot: cash, ..Default::default() }).unwrap();
+    input
+}
 
-    /// `portfolio_health_bound` never exceeds the health, for every health type, with stable
-    /// prices apart from the oracle and groups of both signs (strikes 20% to 500%, hours to a
-    /// year); the options' value now is the same; `init_health_for_rule` is at most Init health
-    /// and >= 0 exactly when it is.
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// `portfolio_health_bound` never exceeds the health, for every health type: random shocks
+    /// (down 5% to 100%, up 5% to 500%), stable prices apart from the oracle, a twin member in the
+    /// options' group, strikes from 1/32 to 2^15 times the price (across the grid's moneyness
+    /// edge), volatilities up to 1,000%, expiries to three years; the options' value now is the
+    /// same. Then the quote cash is set so that Init health is within one unit of the last place
+    /// of zero: `init_health_for_rule` is at most Init health and >= 0 exactly when it is.
     #[test]
     fn the_bound_is_never_above_the_health_and_decides_the_rule_alike(
+        (down, up) in (500u16..=10_000, 500u16..=50_000),
         stable in prop::collection::vec(50u32..200, 2),
-        spots in prop::collection::vec(-1_000i64..1_000, 2),
+        spots in prop::collection::vec(-1_000i64..1_000, 3),
         perp in -1_000i64..1_000,
-        opts in prop::collection::vec((0usize..2, any::<bool>(), 20u32..500, 0i64..8_800, -500i64..500, 5u32..300), 2..8),
-        cash in -200_000i64..200_000,
+        opts in prop::collection::vec((0usize..2, any::<bool>(), 0u32..41, 0i64..26_300, -500i64..500, 5u32..1_000), 2..8),
+        eps in -1i128..=1,
     ) {
-        let p = params(2_000, 2_500);
-        let mut input = HealthInput::new_boxed();
-        for (j, price) in [150.0, 0.25].into_iter().enumerate() {
-            let mut a = asset(j as u16, j as u16, price, &p);
-            a.stable_price = Price::from_num(price * stable[j] as f64 / 100.0);
-            let perp_base = if j == 0 { Fx::from(perp) } else { Fx::ZERO };
-            let spot = Fx::from(spots[j]).checked_add(if j == 1 { Fx::from(cash) } else { Fx::ZERO }).unwrap();
-            input.push(a, Exposure { spot, perp_base, ..Default::default() }).unwrap();
-        }
+        let input = bound_input(down, up, &stable, &spots, perp, Fx::ZERO);
         let mut book = OptionBook::default();
-        for &(entry, call, pct, hours, size, vol) in &opts {
-            book.push(option_on(&input, entry, (call, pct), hours * 3_600 + 60, size, vol)).unwrap();
+        for &(entry, call, e, hours, size, vol) in &opts {
+            // Strike 2^(e/2 - 5) times the price: 1/32 to 2^15.
+            let k = input.assets[entry].oracle_price.to_num::<f64>() * 2f64.powf(e as f64 / 2.0 - 5.0);
+            book.push(OptionEntry {
+                entry,
+                kind: kind_of(call),
+                strike: Price::from_num(k),
+                seconds: hours * 3_600 + 60,
+                size: Fx::from(size),
+                vol: Fx::from_num(vol as f64 / 100.0),
+                risk: OptionRiskConfig::DEFAULT,
+            }).unwrap();
         }
         for t in [HealthType::Init, HealthType::LiquidationEnd, HealthType::Maint] {
             let exact = portfolio_health(&input, &book, t).unwrap();
@@ -809,12 +832,56 @@ proptest! {
                 prop_assert_eq!(bound, exact);
             }
         }
+        // Init health moved to within an ulp of zero through the riskless cash.
+        let init = portfolio_health(&input, &book, HealthType::Init).unwrap().health;
+        let cash = Fx::from_bits(eps).checked_sub(init).unwrap();
+        let mut input = bound_input(down, up, &stable, &spots, perp, cash);
         input.options = Some(Box::new(book));
         let init = crate::health(&input, HealthType::Init).unwrap();
+        prop_assert!(init.to_bits().abs() <= 2, "near zero: {init}");
         let rule = crate::init_health_for_rule(&input).unwrap();
         prop_assert!(rule <= init);
         prop_assert_eq!(rule >= Fx::ZERO, init >= Fx::ZERO);
     }
+}
+
+/// A short call whose strike is just under 2^14 times the price, at 300% volatility for a year,
+/// with 10% shocks: a 10% fall carries the strike across the grid's moneyness edge, where the
+/// short's value jumps from the formula to its bound, so its loss is not convex in the step. The
+/// group is revalued in every scenario (not the short-only ends), and the bound computes it
+/// exactly even with a long option beside it.
+#[test]
+fn a_short_across_the_moneyness_edge_is_revalued_in_every_scenario() {
+    let mut input = HealthInput::new_boxed();
+    input.push(asset(0, 0, 150.0, &params(1_000, 1_000)), Exposure::default()).unwrap();
+    let short = OptionEntry {
+        entry: 0,
+        kind: OptionKind::Call,
+        strike: Price::from_num(150.0 * 16_220.0),
+        seconds: 365 * 86_400,
+        size: Fx::from(-100),
+        vol: Fx::from(3),
+        risk: OptionRiskConfig::DEFAULT,
+    };
+    let mut book = OptionBook::default();
+    book.push(short).unwrap();
+    assert!(shorts_reach_the_edge(&input, &book, 0));
+    assert_eq!(GroupKind::of_group(&input, &book, 0), GroupKind::Mixed);
+    let cfg = group_config(&input, &book, 0).unwrap();
+    let all = group_parts_using(&input, &book, &cfg, HealthType::Init, 0, GroupKind::Mixed).unwrap();
+    let ends = group_parts_using(&input, &book, &cfg, HealthType::Init, 0, GroupKind::Short).unwrap();
+    // The ends-only selection would miss the interior peak.
+    assert!(ends.wide_worst < all.wide_worst, "{:?} {:?}", ends.wide_worst, all.wide_worst);
+    // With a long put beside it, the bound is the grid's own figure for the group.
+    book.push(OptionEntry { kind: OptionKind::Put, strike: Price::from_num(150.0), size: Fx::from(1), ..short })
+        .unwrap();
+    for t in [HealthType::Init, HealthType::LiquidationEnd, HealthType::Maint] {
+        assert_eq!(portfolio_health_bound(&input, &book, t).unwrap(), portfolio_health(&input, &book, t).unwrap());
+    }
+    // A strike well inside the edge keeps the short-only selection.
+    let mut inside = OptionBook::default();
+    inside.push(OptionEntry { strike: Price::from_num(150.0 * 1_000.0), ..short }).unwrap();
+    assert_eq!(GroupKind::of_group(&input, &inside, 0), GroupKind::Short);
 }
 
 /// A collar (spot, long put, short call: one group of both signs): the bound is looser than the
@@ -852,4 +919,41 @@ fn the_bound_of_a_collar_is_looser_and_the_rule_falls_back_to_the_health() {
         .expect("a borrow where the bound fails");
     assert!(init >= Fx::ZERO, "the exact health still passes at the first borrow the bound refuses: {init}");
     assert_eq!(rule, init);
+}
+
+/// An underlying fallen 2^15-fold or more below an option's strike (a put struck at 6,400% of the
+/// price, the widest strike band, after a 99.8% fall; any put after a 99.997% one): health stays a
+/// number, for every health type, so the account stays liquidatable. Until issue 12's review the
+/// capped moneyness was one past `i64` and every such book failed with MathOverflow.
+#[test]
+fn health_stays_a_number_after_a_collapse_past_2_15_times_the_strike() {
+    for ratio in [32_767.0, 32_768.0, 40_000.0, 1e6, 1e9] {
+        for (kind, size) in
+            [(OptionKind::Put, -1i64), (OptionKind::Put, 1), (OptionKind::Call, -1), (OptionKind::Call, 1)]
+        {
+            let mut input = HealthInput::new_boxed();
+            input.push(asset(0, 0, 150.0, &params(500, 500)), Exposure::default()).unwrap();
+            let mut book = OptionBook::default();
+            let strike = Price::from_num(150.0 * ratio);
+            let o = OptionEntry {
+                entry: 0,
+                kind,
+                strike,
+                seconds: 86_400,
+                size: Fx::from(size),
+                vol: Fx::from_num(0.6),
+                risk: OptionRiskConfig::DEFAULT,
+            };
+            book.push(o).unwrap();
+            let [init, liq_end, maint] = [HealthType::Init, HealthType::LiquidationEnd, HealthType::Maint].map(|t| {
+                portfolio_health(&input, &book, t).unwrap_or_else(|e| panic!("{ratio} {kind:?} {size}: {e:?}")).health
+            });
+            assert!(init <= liq_end && liq_end <= maint, "{ratio} {kind:?} {size}: {init} {liq_end} {maint}");
+            if kind == OptionKind::Put && size < 0 {
+                // The short put owes at least its intrinsic value.
+                let intrinsic = Fx::from_num(150.0 * ratio - 150.0);
+                assert!(maint <= -intrinsic, "{ratio}: {maint} against {intrinsic}");
+            }
+        }
+    }
 }

@@ -172,11 +172,13 @@ impl Black76 {
     }
 
     /// `ln(K / F)` in Q.48 for any valid forward and strike: `None` when `K / F` is below 2^-48;
-    /// a ratio above 2^15 is taken as 2^15 (beyond what the grid prices with the formula,
-    /// `grid::GRID_MAX_MONEYNESS`, so the grid bounds it).
+    /// a ratio of 2^15 or more is taken as 2^15 less one unit of the last place (beyond what the
+    /// grid prices with the formula, `grid::GRID_MAX_MONEYNESS`, so the grid bounds it; 2^15
+    /// itself is 2^63 in Q.48, one past `i64`: until issue 12's review every such ratio, an
+    /// underlying fallen 2^15-fold below a strike, made health fail with MathOverflow).
     pub fn log_moneyness_unbounded(&self) -> RiskResult<Option<i64>> {
         self.validate()?;
-        let q = self.moneyness_bits().unwrap_or(u128::MAX).min(1u128 << (15 + FRAC));
+        let q = self.moneyness_bits().unwrap_or(u128::MAX).min((1u128 << (15 + FRAC)) - 1);
         if q == 0 {
             return Ok(None);
         }

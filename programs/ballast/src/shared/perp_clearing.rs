@@ -145,9 +145,15 @@ fn refresh(l: &mut Loaded, ai: u16, qi: u16, bank: &BankState, index: PerpIndex,
 pub(crate) fn post_health(l: &mut Loaded, account: &AccountLoader<MarginAccount>, reduced: bool) -> Result<Fx> {
     let mut account = account.load_mut()?;
     l.accounts.fill_input(&account, &mut l.input)?;
-    let post = init_health_for_rule(&l.input).map_risk()?;
     // A side predicted not to reduce has no pre-trade figure and must reach Init >= 0.
     let pre = if reduced { l.pre_init } else { None };
+    // Below Init before, a reducing side almost never reaches the bound's >= 0: Init health
+    // itself, without the bound's revaluations.
+    let post = if pre.is_some_and(|p| p < Fx::ZERO) {
+        health(&l.input, HealthType::Init).map_risk()?
+    } else {
+        init_health_for_rule(&l.input).map_risk()?
+    };
     require!(passes_health_rule(post, pre), BallastError::HealthMustBePositive);
     transitions::liquidation::end_episode_if_healthy(&mut account, post);
     Ok(post)
