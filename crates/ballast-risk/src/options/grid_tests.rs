@@ -851,7 +851,7 @@ proptest! {
 /// group is revalued in every scenario (not the short-only ends), and the bound computes it
 /// exactly even with a long option beside it.
 #[test]
-fn a_short_across_the_moneyness_edge_is_revalued_in_every_scenario() {
+fn px_11_a_short_across_the_moneyness_edge_is_revalued_in_every_scenario() {
     let mut input = HealthInput::new_boxed();
     input.push(asset(0, 0, 150.0, &params(1_000, 1_000)), Exposure::default()).unwrap();
     let short = OptionEntry {
@@ -926,7 +926,7 @@ fn the_bound_of_a_collar_is_looser_and_the_rule_falls_back_to_the_health() {
 /// number, for every health type, so the account stays liquidatable. Until issue 12's review the
 /// capped moneyness was one past `i64` and every such book failed with MathOverflow.
 #[test]
-fn health_stays_a_number_after_a_collapse_past_2_15_times_the_strike() {
+fn px_10_health_stays_a_number_after_a_collapse_past_2_15_times_the_strike() {
     for ratio in [32_767.0, 32_768.0, 40_000.0, 1e6, 1e9] {
         for (kind, size) in
             [(OptionKind::Put, -1i64), (OptionKind::Put, 1), (OptionKind::Call, -1), (OptionKind::Call, 1)]
