@@ -9,6 +9,9 @@ use ballast::events::*;
 macro_rules! events {
     ($($(#[$doc:meta])* $name:ident,)*) => {
         /// Every Ballast event.
+        // Decoded events are short-lived values; `AssetEdited` carries a whole `EditAssetParams`
+        // (448 bytes), and boxing one variant would make the macro-built list irregular.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug, PartialEq)]
         pub enum BallastEvent {
             $($(#[$doc])* $name($name),)*

@@ -224,6 +224,7 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     OptionSettlementSpacing,
     OptionSettlementNotReady,
     OptionSettlementAwaitingShorts,
+    WithdrawalRateLimited,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

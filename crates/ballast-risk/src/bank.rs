@@ -299,6 +299,76 @@ impl BorrowWindow {
     }
 }
 
+/// Withdrawal rate limit of an asset (a circuit breaker, issue 13): the net outflow of a window
+/// (withdrawals and borrows out of the vault, less deposits and repays into it) at most
+/// `limit_bps` of the asset's deposits when the window started, or `floor` native units if that
+/// is more. dYdX's anchors are 1% an hour and 10% a day of TVL. `limit_bps` 0: no limit.
+#[cfg_attr(feature = "anchor", anchor_lang::zero_copy)]
+#[cfg_attr(not(feature = "anchor"), derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable), repr(C))]
+#[cfg_attr(feature = "anchor", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct OutflowLimitConfig {
+    /// Net outflow always allowed per window, native units.
+    pub floor: u64,
+    /// Window length, seconds (at least 1 when the limit is on).
+    pub window_secs: u32,
+    /// Net outflow per window at most this share of the deposits at the window's start, bps
+    /// (0: no limit; at most 10,000).
+    pub limit_bps: u16,
+    /// Reserved for upgrades (zero).
+    pub reserved: u16,
+}
+
+const _: () = assert!(core::mem::size_of::<OutflowLimitConfig>() == 16);
+
+impl OutflowLimitConfig {
+    /// Bounds: at most 100% per window, a window of at least a second when on, reserved zero.
+    pub fn validate(&self) -> RiskResult<()> {
+        let on = self.limit_bps > 0;
+        if self.limit_bps > 10_000 || (on && self.window_secs == 0) || self.reserved != 0 {
+            return Err(RiskError::InvalidParam("withdrawal limit"));
+        }
+        Ok(())
+    }
+}
+
+/// Net outflow of an asset's vault in the current window of its [`OutflowLimitConfig`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutflowWindow {
+    /// Window start, unix seconds.
+    pub start_ts: i64,
+    /// Net native units out of the vault in the window (inflows subtract).
+    pub net: i64,
+    /// Deposits when the window started, native units (the limit's base).
+    pub base: u64,
+}
+
+impl OutflowWindow {
+    /// Records `delta` native units (out of the vault positive, into it negative) at `now`,
+    /// starting a new window, based on `deposits` (the asset's deposits before this change, native
+    /// units), when the current one has ended. An outflow must keep `net` within the limit; an
+    /// inflow is never refused. Nothing is recorded while the limit is off.
+    pub fn record(&mut self, l: &OutflowLimitConfig, now: i64, deposits: u64, delta: i64) -> RiskResult<()> {
+        if l.limit_bps == 0 {
+            return Ok(());
+        }
+        if now.saturating_sub(self.start_ts) >= i64::from(l.window_secs) {
+            *self = OutflowWindow { start_ts: now, net: 0, base: deposits };
+        }
+        self.net = self.net.saturating_add(delta);
+        if delta > 0 && self.net > 0 && self.net.unsigned_abs() > self.allowed(l)? {
+            return Err(RiskError::WithdrawalRateLimited);
+        }
+        Ok(())
+    }
+
+    /// Net outflow the window allows, native units.
+    pub fn allowed(&self, l: &OutflowLimitConfig) -> RiskResult<u64> {
+        let share = u128::from(self.base).checked_mul(u128::from(l.limit_bps)).or_overflow()? / 10_000;
+        Ok(u64::try_from(share).unwrap_or(u64::MAX).max(l.floor))
+    }
+}
+
 impl BankState {
     /// Checks the bank after a borrow left `position` (the borrower's shares): cap, utilization
     /// cap against accounted deposits, and minimum borrow size.
@@ -316,6 +386,49 @@ impl BankState {
             return Err(RiskError::BorrowTooSmall);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod outflow_tests {
+    use super::*;
+
+    const L: OutflowLimitConfig = OutflowLimitConfig { floor: 50, window_secs: 100, limit_bps: 1_000, reserved: 0 };
+
+    #[test]
+    fn outflow_within_the_window_share_or_the_floor_and_inflows_make_room() {
+        let mut w = OutflowWindow::default();
+        // Opens at t = 1,000 on deposits of 10,000: 1,000 may leave.
+        w.record(&L, 1_000, 10_000, 600).unwrap();
+        w.record(&L, 1_050, 99_999, 400).unwrap();
+        assert_eq!(w, OutflowWindow { start_ts: 1_000, net: 1_000, base: 10_000 });
+        let before = w;
+        assert_eq!(w.record(&L, 1_099, 10_000, 1), Err(RiskError::WithdrawalRateLimited));
+        w = before;
+        // An inflow is never refused, whatever the count, and makes room.
+        w.record(&L, 1_099, 10_000, -300).unwrap();
+        w.record(&L, 1_099, 10_000, 300).unwrap();
+        // The next window starts from the deposits then; the floor holds for a small pool.
+        w.record(&L, 1_100, 200, 50).unwrap();
+        assert_eq!(w, OutflowWindow { start_ts: 1_100, net: 50, base: 200 });
+        assert_eq!(w.record(&L, 1_101, 200, 1), Err(RiskError::WithdrawalRateLimited));
+        // Off: nothing is recorded or refused.
+        let mut off = OutflowWindow::default();
+        off.record(&OutflowLimitConfig::default(), 5, 0, i64::MAX).unwrap();
+        assert_eq!(off, OutflowWindow::default());
+    }
+
+    #[test]
+    fn outflow_limit_bounds() {
+        assert!(L.validate().is_ok());
+        assert!(OutflowLimitConfig::default().validate().is_ok());
+        for bad in [
+            OutflowLimitConfig { limit_bps: 10_001, ..L },
+            OutflowLimitConfig { window_secs: 0, ..L },
+            OutflowLimitConfig { reserved: 1, ..L },
+        ] {
+            assert_eq!(bad.validate(), Err(RiskError::InvalidParam("withdrawal limit")));
+        }
     }
 }
 

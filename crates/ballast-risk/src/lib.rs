@@ -71,6 +71,8 @@ pub enum RiskError {
     /// The account holds unsettled option positions: they are liquidated or settled before its
     /// bankruptcy is resolved.
     OptionsFirst,
+    /// The asset's net outflow in the current window would exceed its withdrawal rate limit.
+    WithdrawalRateLimited,
 }
 
 /// Result type of the pure engine.

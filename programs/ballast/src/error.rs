@@ -249,6 +249,10 @@ pub enum BallastError {
     /// first (they pay into the pot).
     #[msg("settle the short positions of this expiry first")]
     OptionSettlementAwaitingShorts,
+    /// The asset's net outflow in the current window would exceed its withdrawal rate limit
+    /// (`Asset.outflow_limit`): wait for the next window. Deposits and repays are never limited.
+    #[msg("withdrawal rate limit of the asset reached for this window")]
+    WithdrawalRateLimited,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the
@@ -275,6 +279,7 @@ pub fn risk_err(e: RiskError) -> Error {
         RiskError::NotInsolvent => BallastError::NotInsolvent,
         RiskError::HasLiquidatablePositions => BallastError::HasLiquidatablePositions,
         RiskError::OptionsFirst => BallastError::OptionsLiquidateFirst,
+        RiskError::WithdrawalRateLimited => BallastError::WithdrawalRateLimited,
     };
     error!(code)
 }

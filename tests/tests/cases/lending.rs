@@ -439,3 +439,75 @@ fn health_keys_for_a_sequence_of_instructions_in_one_transaction() {
     env.send(&[deposit, good], &[&kp]).unwrap();
     assert_eq!(env.token_balance(&b.token(0)), 100_000_000);
 }
+
+/// The withdrawal rate limit (a circuit breaker of the governance issue): 10% of the deposits an
+/// hour, with a floor. Withdrawals and borrows count as outflow and are refused beyond the limit
+/// (WithdrawalRateLimited, nothing changed); deposits and repays are never refused and make room;
+/// a new window starts from the deposits then; the floor allows small pools to move; the
+/// configuration is validated.
+#[test]
+fn withdrawal_rate_limit_stops_outflows_and_never_deposits_or_repays() {
+    use ballast::state::OutflowLimitConfig;
+    let (mut env, lender, b) = setup();
+    const SOL: u64 = 1_000_000_000;
+    let limit = OutflowLimitConfig { floor: SOL, window_secs: 3_600, limit_bps: 1_000, reserved: 0 };
+    edit(&mut env, 1, EditAssetParams { withdraw_limit: Some(limit), ..Default::default() });
+    let (lk, bk) = (lender.kp.insecure_clone(), b.kp.insecure_clone());
+    // The window opens on the first outflow with 1,000 SOL of deposits: 100 SOL may leave.
+    env.withdraw(&lender, 1, 60 * SOL).unwrap();
+    env.borrow(&b, 1, 3 * SOL).unwrap();
+    let ix = env.withdraw_ix(&lender, 1, 37 * SOL + 1);
+    env.assert_fails_nsc(&[ix], &[&lk], BallastError::WithdrawalRateLimited);
+    let ix = env.borrow_ix(&b, 1, 37 * SOL + 1);
+    env.assert_fails_nsc(&[ix], &[&bk], BallastError::WithdrawalRateLimited);
+    env.withdraw(&lender, 1, 37 * SOL).unwrap();
+    let a = env.asset_state(1);
+    assert_eq!((a.outflow_net, a.outflow_base), (100 * SOL as i64, 1_000 * SOL));
+    let ix = env.withdraw_ix(&lender, 1, 1);
+    env.assert_fails_nsc(&[ix], &[&lk], BallastError::WithdrawalRateLimited);
+    // Deposits and repays still work, and make room for as much.
+    env.fund_and_deposit(&lender, 1, 5 * SOL);
+    env.repay(&b, 1, SOL).unwrap();
+    assert_eq!(env.asset_state(1).outflow_net, 94 * SOL as i64);
+    env.withdraw(&lender, 1, 6 * SOL).unwrap();
+    let ix = env.withdraw_ix(&lender, 1, 1);
+    env.assert_fails_nsc(&[ix], &[&lk], BallastError::WithdrawalRateLimited);
+    // An hour later a new window opens on the deposits then (902 SOL and interest; borrows and
+    // repays move no deposit): 90.2 SOL may leave.
+    let t = env.now() + 3_600;
+    env.set_time(t);
+    env.set_price(0, 1.0);
+    env.set_price(1, 150.0);
+    env.withdraw(&lender, 1, 90 * SOL).unwrap();
+    let a = env.asset_state(1);
+    assert!(a.outflow_base >= 902 * SOL && a.outflow_base < 903 * SOL, "{}", a.outflow_base);
+    let ix = env.withdraw_ix(&lender, 1, SOL / 2);
+    env.assert_fails_nsc(&[ix], &[&lk], BallastError::WithdrawalRateLimited);
+    // The floor: at 0.01% an hour, 2 SOL may still leave in a window.
+    let small = OutflowLimitConfig { floor: 2 * SOL, limit_bps: 1, ..limit };
+    edit(&mut env, 1, EditAssetParams { withdraw_limit: Some(small), ..Default::default() });
+    env.set_time(t + 3_600);
+    env.set_price(0, 1.0);
+    env.set_price(1, 150.0);
+    env.withdraw(&lender, 1, 2 * SOL).unwrap();
+    let ix = env.withdraw_ix(&lender, 1, 1);
+    env.assert_fails_nsc(&[ix], &[&lk], BallastError::WithdrawalRateLimited);
+    // Off: no limit.
+    edit(&mut env, 1, EditAssetParams { withdraw_limit: Some(OutflowLimitConfig::default()), ..Default::default() });
+    env.withdraw(&lender, 1, 100 * SOL).unwrap();
+    // Bounds: at most 100% per window, a window of at least a second, reserved zero.
+    let admin = env.admin.insecure_clone();
+    for bad in [
+        OutflowLimitConfig { limit_bps: 10_001, ..limit },
+        OutflowLimitConfig { window_secs: 0, ..limit },
+        OutflowLimitConfig { reserved: 1, ..limit },
+    ] {
+        let ix = ix::edit_asset(
+            &env.group,
+            &admin.pubkey(),
+            1,
+            EditAssetParams { withdraw_limit: Some(bad), ..Default::default() },
+        );
+        env.assert_fails_nsc(&[ix], &[&admin], BallastError::InvalidConfig);
+    }
+}

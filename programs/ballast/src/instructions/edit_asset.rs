@@ -29,6 +29,8 @@ pub struct EditAssetParams {
     pub flags: Option<u8>,
     /// Most the insurance fund pays per bankruptcy step of a debt in this asset, quote native units.
     pub insurance_cap: Option<u64>,
+    /// Withdrawal rate limit (`limit_bps` 0: off). The current window's count is kept.
+    pub withdraw_limit: Option<OutflowLimitConfig>,
 }
 
 /// Accounts of `edit_asset`. Remaining accounts: when the edit sets the risk parameters of an asset
@@ -98,6 +100,9 @@ pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
     }
     if let Some(v) = p.insurance_cap {
         asset.insurance_cap = v;
+    }
+    if let Some(v) = p.withdraw_limit {
+        asset.outflow_limit = v;
     }
     // A failure here aborts the transaction, so no partial edit is ever stored.
     asset.validate_config()?;

@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 use super::{Fx128, OptionMarket, Price128};
 use crate::error::{BallastError, RiskResultExt};
 use crate::oracle::validate_oracle_config;
-use crate::risk::bank::{BankState, BorrowWindow};
+use crate::risk::bank::{BankState, BorrowWindow, OutflowWindow};
 use crate::risk::perp::{Funding, PerpParams};
 use crate::risk::stable_price::{next_stable_price, STABLE_GROWTH_BOUNDS};
 use crate::risk::Price;
@@ -63,7 +63,7 @@ impl OracleConfig {
     }
 }
 
-pub use crate::risk::bank::BorrowLimitsConfig;
+pub use crate::risk::bank::{BorrowLimitsConfig, OutflowLimitConfig};
 pub use crate::risk::interest::InterestConfig;
 pub use crate::risk::RiskConfig;
 
@@ -185,8 +185,16 @@ pub struct Asset {
     /// The option grid's parameters for options on this underlying (volatility shocks, extreme
     /// moves, short-option minimum), set with the option market.
     pub option_risk: OptionRiskConfig,
+    /// Withdrawal rate limit (a circuit breaker; off while `limit_bps` is 0).
+    pub outflow_limit: OutflowLimitConfig,
+    /// Start of the current withdrawal-limit window, unix seconds.
+    pub outflow_start_ts: i64,
+    /// Net native units out of the vault in that window (inflows subtract).
+    pub outflow_net: i64,
+    /// Deposits when that window started, native units (the limit's base).
+    pub outflow_base: u64,
     /// Reserved for upgrades.
-    pub reserved: [u8; 208],
+    pub reserved: [u8; 168],
 }
 
 pub use crate::risk::options::grid::OptionRiskConfig;
@@ -407,6 +415,7 @@ impl Asset {
             | ASSET_FLAG_BORROWABLE
             | ASSET_FLAG_NO_ASSET_LIQUIDATION;
         require!(self.flags & !known == 0, BallastError::InvalidConfig);
+        self.outflow_limit.validate().map_risk()?;
         require!(self.name.iter().all(|b| *b == 0 || b.is_ascii_graphic() || *b == b' '), BallastError::InvalidConfig);
         self.perp.validate(self.risk.maint_down_bps, self.risk.maint_up_bps)
     }
@@ -441,6 +450,25 @@ impl Asset {
         w.record(&self.bank.limits, now, signed).map_risk()?;
         self.bank.window_start_ts = w.start_ts;
         self.bank.window_net = w.net;
+        Ok(())
+    }
+
+    /// Records `amount` native units leaving the vault (`inflow` false: a withdrawal or borrow) or
+    /// entering it (a deposit or repay) in the withdrawal-limit window at `now`; an outflow must
+    /// stay within the limit (WithdrawalRateLimited), an inflow never fails. The window's base is
+    /// the deposits as the bank stands before the change (`bank`, already accrued).
+    pub fn record_outflow(&mut self, bank: &BankState, now: i64, amount: u64, inflow: bool) -> Result<()> {
+        if self.outflow_limit.limit_bps == 0 || amount == 0 {
+            return Ok(());
+        }
+        let deposits = bank.total_deposits().map_risk()?.checked_to_num::<u64>().unwrap_or(u64::MAX);
+        let delta = i64::try_from(amount).unwrap_or(i64::MAX);
+        // delta is in [0, i64::MAX]: its negation fits.
+        #[allow(clippy::arithmetic_side_effects)]
+        let signed = if inflow { -delta } else { delta };
+        let mut w = OutflowWindow { start_ts: self.outflow_start_ts, net: self.outflow_net, base: self.outflow_base };
+        w.record(&self.outflow_limit, now, deposits, signed).map_risk()?;
+        (self.outflow_start_ts, self.outflow_net, self.outflow_base) = (w.start_ts, w.net, w.base);
         Ok(())
     }
 

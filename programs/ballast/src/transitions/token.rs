@@ -28,6 +28,7 @@ pub fn deposit(account: &mut MarginAccount, asset: &mut Asset, received: u64, no
     require!(received > 0, BallastError::ZeroAmount);
     asset.accrue(now)?;
     let mut bank = asset.bank.state();
+    asset.record_outflow(&bank, now, received, true)?;
     let (position, out) = update_token(account, asset.asset_index, Slot::OpenIfMissing, |pos| {
         let out = bank.deposit(pos, received).map_risk()?;
         Ok((*pos, out))
@@ -57,7 +58,8 @@ pub struct Withdrawn {
 
 /// Takes `amount` native units (`u64::MAX`: the whole withdrawable deposit) out of the account's
 /// position in `asset`: from the deposit, then as a borrow when `allow_borrow` is set and the asset
-/// is borrowable, within its borrow cap, utilization cap, net-borrow window and minimum size.
+/// is borrowable, within its borrow cap, utilization cap, net-borrow window and minimum size, and
+/// within the asset's withdrawal rate limit (the whole amount counts as outflow).
 /// Interest is accrued and the stable price observes `oracle` first. The caller runs the health
 /// rule on the result and sends the tokens.
 pub fn withdraw(
@@ -89,6 +91,8 @@ pub fn withdraw(
     if borrowed > 0 {
         asset.record_net_borrow(now, borrowed, false)?;
     }
+    let before = asset.bank.state();
+    asset.record_outflow(&before, now, amount, false)?;
     asset.bank.set_state(&bank);
     Ok(Withdrawn { amount, borrowed, bank })
 }
@@ -106,6 +110,7 @@ pub fn repay(account: &mut MarginAccount, asset: &mut Asset, received: u64, now:
     require!(received > 0, BallastError::InsufficientBalance);
     asset.accrue(now)?;
     let mut bank = asset.bank.state();
+    asset.record_outflow(&bank, now, received, true)?;
     let (out, remaining) =
         update_token(account, asset.asset_index, Slot::Existing(BallastError::InsufficientBalance), |pos| {
             let out = bank.deposit(pos, received).map_risk()?;
