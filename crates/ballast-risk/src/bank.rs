@@ -301,8 +301,9 @@ impl BorrowWindow {
 
 /// Withdrawal rate limit of an asset (a circuit breaker, issue 13): the net outflow of a window
 /// (withdrawals and borrows out of the vault, less deposits and repays into it) at most
-/// `limit_bps` of the asset's deposits when the window started, or `floor` native units if that
-/// is more. dYdX's anchors are 1% an hour and 10% a day of TVL. `limit_bps` 0: no limit.
+/// `limit_bps` of the asset's deposits less borrows when the window started, or `floor` native
+/// units if that is more. dYdX's anchors are 1% an hour and 10% a day of TVL. `limit_bps` 0: no
+/// limit. Fixed windows: up to twice the limit can leave around a window's end.
 #[cfg_attr(feature = "anchor", anchor_lang::zero_copy)]
 #[cfg_attr(not(feature = "anchor"), derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable), repr(C))]
 #[cfg_attr(feature = "anchor", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
@@ -310,7 +311,7 @@ impl BorrowWindow {
 pub struct OutflowLimitConfig {
     /// Net outflow always allowed per window, native units.
     pub floor: u64,
-    /// Window length, seconds (at least 1 when the limit is on).
+    /// Window length, seconds (1 to 30 days when the limit is on).
     pub window_secs: u32,
     /// Net outflow per window at most this share of the deposits at the window's start, bps
     /// (0: no limit; at most 10,000).
@@ -321,11 +322,15 @@ pub struct OutflowLimitConfig {
 
 const _: () = assert!(core::mem::size_of::<OutflowLimitConfig>() == 16);
 
+/// Longest withdrawal-limit window, seconds: 30 days.
+pub const MAX_OUTFLOW_WINDOW_SECS: u32 = 30 * 86_400;
+
 impl OutflowLimitConfig {
-    /// Bounds: at most 100% per window, a window of at least a second when on, reserved zero.
+    /// Bounds: at most 100% per window, a window of a second to 30 days when on, reserved zero.
     pub fn validate(&self) -> RiskResult<()> {
         let on = self.limit_bps > 0;
-        if self.limit_bps > 10_000 || (on && self.window_secs == 0) || self.reserved != 0 {
+        let window = 1..=MAX_OUTFLOW_WINDOW_SECS;
+        if self.limit_bps > 10_000 || (on && !window.contains(&self.window_secs)) || self.reserved != 0 {
             return Err(RiskError::InvalidParam("withdrawal limit"));
         }
         Ok(())
@@ -425,6 +430,7 @@ mod outflow_tests {
         for bad in [
             OutflowLimitConfig { limit_bps: 10_001, ..L },
             OutflowLimitConfig { window_secs: 0, ..L },
+            OutflowLimitConfig { window_secs: MAX_OUTFLOW_WINDOW_SECS + 1, ..L },
             OutflowLimitConfig { reserved: 1, ..L },
         ] {
             assert_eq!(bad.validate(), Err(RiskError::InvalidParam("withdrawal limit")));

@@ -29,7 +29,8 @@ pub struct EditAssetParams {
     pub flags: Option<u8>,
     /// Most the insurance fund pays per bankruptcy step of a debt in this asset, quote native units.
     pub insurance_cap: Option<u64>,
-    /// Withdrawal rate limit (`limit_bps` 0: off). The current window's count is kept.
+    /// Withdrawal rate limit (`limit_bps` 0: off). The current window's count is kept, unless
+    /// the limit was off (a new window then starts at the next flow).
     pub withdraw_limit: Option<OutflowLimitConfig>,
 }
 
@@ -102,6 +103,10 @@ pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
         asset.insurance_cap = v;
     }
     if let Some(v) = p.withdraw_limit {
+        // Turned on: no window carries over from before it was off (nothing was recorded then).
+        if asset.outflow_limit.limit_bps == 0 && v.limit_bps > 0 {
+            (asset.outflow_start_ts, asset.outflow_net, asset.outflow_base) = (0, 0, 0);
+        }
         asset.outflow_limit = v;
     }
     // A failure here aborts the transaction, so no partial edit is ever stored.

@@ -9,7 +9,7 @@ use crate::oracle::validate_oracle_config;
 use crate::risk::bank::{BankState, BorrowWindow, OutflowWindow};
 use crate::risk::perp::{Funding, PerpParams};
 use crate::risk::stable_price::{next_stable_price, STABLE_GROWTH_BOUNDS};
-use crate::risk::Price;
+use crate::risk::{Fx, Price};
 
 /// Highest rate of the interest curve, bps per year (1000%).
 pub const MAX_INTEREST_RATE_BPS: u32 = 100_000;
@@ -456,12 +456,21 @@ impl Asset {
     /// Records `amount` native units leaving the vault (`inflow` false: a withdrawal or borrow) or
     /// entering it (a deposit or repay) in the withdrawal-limit window at `now`; an outflow must
     /// stay within the limit (WithdrawalRateLimited), an inflow never fails. The window's base is
-    /// the deposits as the bank stands before the change (`bank`, already accrued).
+    /// the deposits less the borrows as the bank stands before the change (`bank`, already
+    /// accrued): what the vault holds for depositors, which a borrow-and-redeposit loop does not
+    /// move.
     pub fn record_outflow(&mut self, bank: &BankState, now: i64, amount: u64, inflow: bool) -> Result<()> {
         if self.outflow_limit.limit_bps == 0 || amount == 0 {
             return Ok(());
         }
-        let deposits = bank.total_deposits().map_risk()?.checked_to_num::<u64>().unwrap_or(u64::MAX);
+        // Never an error of its own (an inflow must not fail): an unrepresentable base is 0.
+        let deposits = bank
+            .total_deposits()
+            .ok()
+            .zip(bank.total_borrows().ok())
+            .and_then(|(d, b)| d.checked_sub(b))
+            .and_then(|x| x.max(Fx::ZERO).checked_to_num::<u64>())
+            .unwrap_or(0);
         let delta = i64::try_from(amount).unwrap_or(i64::MAX);
         // delta is in [0, i64::MAX]: its negation fits.
         #[allow(clippy::arithmetic_side_effects)]
