@@ -48,3 +48,12 @@ pub fn projected_debt(asset: &Asset, position: Fx, now: i64, secs: i64) -> Resul
     let r = rates(asset, now)?.borrow_apr;
     Ok(debt * (1.0 + r * secs as f64 / SECS_PER_YEAR as f64))
 }
+
+/// Net native units that may still leave `asset`'s vault at `now` under its withdrawal rate limit
+/// (`u64::MAX` while the limit is off): a withdrawal or borrow of at most this much passes it,
+/// one more unit fails with WithdrawalRateLimited (the program's own computation,
+/// `Asset::withdraw_room`). `health::...::max_withdraw` and `max_borrow` are health only: take
+/// the smaller of the two.
+pub fn withdraw_room(asset: &Asset, now: i64) -> Result<u64> {
+    asset.withdraw_room(&project(asset, now)?, now).map_err(|e| SdkError::Program(e.to_string()))
+}

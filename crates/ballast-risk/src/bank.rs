@@ -357,14 +357,36 @@ impl OutflowWindow {
         if l.limit_bps == 0 {
             return Ok(());
         }
-        if now.saturating_sub(self.start_ts) >= i64::from(l.window_secs) {
-            *self = OutflowWindow { start_ts: now, net: 0, base: deposits };
-        }
+        *self = self.current(l, now, deposits);
         self.net = self.net.saturating_add(delta);
         if delta > 0 && self.net > 0 && self.net.unsigned_abs() > self.allowed(l)? {
             return Err(RiskError::WithdrawalRateLimited);
         }
         Ok(())
+    }
+
+    /// The window at `now`: this one, or a new one based on `deposits` when this one has ended.
+    fn current(&self, l: &OutflowLimitConfig, now: i64, deposits: u64) -> OutflowWindow {
+        if now.saturating_sub(self.start_ts) >= i64::from(l.window_secs) {
+            OutflowWindow { start_ts: now, net: 0, base: deposits }
+        } else {
+            *self
+        }
+    }
+
+    /// Net outflow still allowed at `now`, native units (`u64::MAX` while the limit is off): what
+    /// [`Self::record`] accepts as one outflow, with `deposits` as there.
+    pub fn room(&self, l: &OutflowLimitConfig, now: i64, deposits: u64) -> RiskResult<u64> {
+        if l.limit_bps == 0 {
+            return Ok(u64::MAX);
+        }
+        let w = self.current(l, now, deposits);
+        let allowed = w.allowed(l)?;
+        Ok(if w.net <= 0 {
+            allowed.saturating_add(w.net.unsigned_abs())
+        } else {
+            allowed.saturating_sub(w.net.unsigned_abs())
+        })
     }
 
     /// Net outflow the window allows, native units.
@@ -417,6 +439,17 @@ mod outflow_tests {
         w.record(&L, 1_100, 200, 50).unwrap();
         assert_eq!(w, OutflowWindow { start_ts: 1_100, net: 50, base: 200 });
         assert_eq!(w.record(&L, 1_101, 200, 1), Err(RiskError::WithdrawalRateLimited));
+        // The room is exactly what one outflow may take.
+        let room = w.room(&L, 1_101, 200).unwrap();
+        assert_eq!(room, 0);
+        let mut fresh = OutflowWindow::default();
+        assert_eq!(fresh.room(&L, 5_000, 10_000).unwrap(), 1_000);
+        fresh.record(&L, 5_000, 10_000, -250).unwrap();
+        let room = fresh.room(&L, 5_001, 10_000).unwrap();
+        assert_eq!(room, 1_250);
+        let mut ok = fresh;
+        ok.record(&L, 5_001, 10_000, room as i64).unwrap();
+        assert_eq!(fresh.record(&L, 5_001, 10_000, room as i64 + 1), Err(RiskError::WithdrawalRateLimited));
         // Off: nothing is recorded or refused.
         let mut off = OutflowWindow::default();
         off.record(&OutflowLimitConfig::default(), 5, 0, i64::MAX).unwrap();

@@ -469,6 +469,8 @@ fn withdrawal_rate_limit_stops_outflows_and_never_deposits_or_repays() {
     env.fund_and_deposit(&lender, 1, 5 * SOL);
     env.repay(&b, 1, SOL).unwrap();
     assert_eq!(env.asset_state(1).outflow_net, 94 * SOL as i64);
+    let now = env.now();
+    assert_eq!(ballast_sdk::lending::withdraw_room(&env.asset_state(1), now).unwrap(), 6 * SOL);
     env.withdraw(&lender, 1, 6 * SOL).unwrap();
     let ix = env.withdraw_ix(&lender, 1, 1);
     env.assert_fails_nsc(&[ix], &[&lk], BallastError::WithdrawalRateLimited);
@@ -478,11 +480,16 @@ fn withdrawal_rate_limit_stops_outflows_and_never_deposits_or_repays() {
     env.set_time(t);
     env.set_price(0, 1.0);
     env.set_price(1, 150.0);
-    env.withdraw(&lender, 1, 89 * SOL).unwrap();
+    // The SDK's room is the program's limit to the unit: one more is refused, that much passes.
+    let now = env.now();
+    let room = ballast_sdk::lending::withdraw_room(&env.asset_state(1), now).unwrap();
+    assert!(room > 89 * SOL && room < 91 * SOL, "{room}");
+    let ix = env.withdraw_ix(&lender, 1, room + 1);
+    env.assert_fails_nsc(&[ix], &[&lk], BallastError::WithdrawalRateLimited);
+    env.withdraw(&lender, 1, room).unwrap();
     let a = env.asset_state(1);
     assert!(a.outflow_base > 899 * SOL && a.outflow_base < 901 * SOL, "{}", a.outflow_base);
-    let ix = env.withdraw_ix(&lender, 1, 3 * SOL / 2);
-    env.assert_fails_nsc(&[ix], &[&lk], BallastError::WithdrawalRateLimited);
+    assert_eq!(ballast_sdk::lending::withdraw_room(&a, now).unwrap(), 0);
     // The floor: at 0.01% an hour, 2 SOL may still leave in a window.
     let small = OutflowLimitConfig { floor: 2 * SOL, limit_bps: 1, ..limit };
     edit(&mut env, 1, EditAssetParams { withdraw_limit: Some(small), ..Default::default() });
@@ -494,6 +501,8 @@ fn withdrawal_rate_limit_stops_outflows_and_never_deposits_or_repays() {
     env.assert_fails_nsc(&[ix], &[&lk], BallastError::WithdrawalRateLimited);
     // Off: no limit.
     edit(&mut env, 1, EditAssetParams { withdraw_limit: Some(OutflowLimitConfig::default()), ..Default::default() });
+    let now = env.now();
+    assert_eq!(ballast_sdk::lending::withdraw_room(&env.asset_state(1), now).unwrap(), u64::MAX);
     env.withdraw(&lender, 1, 100 * SOL).unwrap();
     // Bounds: at most 100% per window, a window of a second to 30 days, reserved zero.
     let admin = env.admin.insecure_clone();

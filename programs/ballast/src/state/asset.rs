@@ -369,6 +369,17 @@ impl PerpMarket {
     }
 }
 
+/// The withdrawal limit's base of a new window: deposits less borrows of `bank`, native units.
+/// Never an error of its own (an inflow must not fail): an unrepresentable base is 0.
+fn outflow_base(bank: &BankState) -> u64 {
+    bank.total_deposits()
+        .ok()
+        .zip(bank.total_borrows().ok())
+        .and_then(|(d, b)| d.checked_sub(b))
+        .and_then(|x| x.max(Fx::ZERO).checked_to_num::<u64>())
+        .unwrap_or(0)
+}
+
 impl Asset {
     /// Risk-group rule (S2-02): every member of a group carries exactly the group leader's shocks,
     /// so a group is margined with one set of shocks whoever deposits what. `leader` is the asset
@@ -463,14 +474,7 @@ impl Asset {
         if self.outflow_limit.limit_bps == 0 || amount == 0 {
             return Ok(());
         }
-        // Never an error of its own (an inflow must not fail): an unrepresentable base is 0.
-        let deposits = bank
-            .total_deposits()
-            .ok()
-            .zip(bank.total_borrows().ok())
-            .and_then(|(d, b)| d.checked_sub(b))
-            .and_then(|x| x.max(Fx::ZERO).checked_to_num::<u64>())
-            .unwrap_or(0);
+        let deposits = outflow_base(bank);
         let delta = i64::try_from(amount).unwrap_or(i64::MAX);
         // delta is in [0, i64::MAX]: its negation fits.
         #[allow(clippy::arithmetic_side_effects)]
@@ -479,6 +483,14 @@ impl Asset {
         w.record(&self.outflow_limit, now, deposits, signed).map_risk()?;
         (self.outflow_start_ts, self.outflow_net, self.outflow_base) = (w.start_ts, w.net, w.base);
         Ok(())
+    }
+
+    /// Net native units that may still leave the vault at `now` under the withdrawal rate limit
+    /// (`u64::MAX` while it is off), `bank` projected to `now`: a `withdraw` of at most this much
+    /// passes the limit (the SDK's `lending::withdraw_room`).
+    pub fn withdraw_room(&self, bank: &BankState, now: i64) -> Result<u64> {
+        let w = OutflowWindow { start_ts: self.outflow_start_ts, net: self.outflow_net, base: self.outflow_base };
+        w.room(&self.outflow_limit, now, outflow_base(bank)).map_risk()
     }
 
     /// Records `borrowed` native units that accounts owe whatever the limits (perp fees and settled
