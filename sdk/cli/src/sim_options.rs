@@ -40,6 +40,8 @@ pub struct Options {
     atm_bps: u32,
     trades: u64,
     refused: u64,
+    /// The group's order domain (signed orders commit to it), read once.
+    domain: [u8; 32],
     /// The makers' next order nonce. A maker's nonces are shared by its perp and option orders
     /// (one fill record each), and the perp makers count theirs from 1: options count from 2^40.
     nonce: u64,
@@ -91,6 +93,7 @@ impl Options {
             trades: 0,
             refused: 0,
             nonce: 1 << 40,
+            domain: ballast_sdk::perp::order_domain(bank, &group)?,
             samples: 0,
             settled_positions: 0,
             settlement: None,
@@ -137,7 +140,7 @@ impl Options {
             strike_bits: Price::from_num(k / 1_000.0).to_bits(),
         };
         self.nonce += 1;
-        let domain = ballast_sdk::perp::order_domain(bank, &self.group)?;
+        let domain = self.domain;
         let sig = so::sign_option_order(&maker.kp, &self.group, &domain, &order);
         let maker_health = self.party(bank, maker, markets)?.health;
         let t = self.party(bank, taker, markets)?;

@@ -52,25 +52,24 @@ pub fn handler<'info>(
     maker_health_accounts: u8,
 ) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let (maker_fee, taker_fee) = check_order(&ctx, &order, now)?;
-    take_from_nonce(&ctx, &order, fill_lots)?;
+    let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
+    let (maker_fee, taker_fee) = check_order(&ctx, &order, &message, now)?;
+    take_from_nonce(&ctx, &order, &message, fill_lots)?;
     execute(&ctx, &order, fill_lots, maker_health_accounts, maker_fee, taker_fee, now)
 }
 
 /// Expiry, signature (through the instructions sysvar), signer's authority over both accounts,
 /// market and fee cap. Returns the maker and taker fees, bps.
 #[inline(never)]
-fn check_order(ctx: &Context<FillOrder>, order: &SignedOrder, now: i64) -> Result<(u16, u16)> {
-    let group = ctx.accounts.market.group.key();
-    let message = order.message(&group, &ctx.accounts.market.group.load()?.order_domain);
+fn check_order(ctx: &Context<FillOrder>, order: &SignedOrder, message: &[u8], now: i64) -> Result<(u16, u16)> {
     let parties = FillParties {
-        group,
+        group: ctx.accounts.market.group.key(),
         maker: &ctx.accounts.maker,
         taker: &ctx.accounts.taker,
         taker_authority: ctx.accounts.taker_authority.key(),
         instructions: &ctx.accounts.instructions,
     };
-    check_fill(&parties, &message, order.expiry, order.side, now)?;
+    check_fill(&parties, message, order.expiry, order.side, now)?;
     let a = ctx.accounts.market.asset.load()?;
     require!(a.asset_index == order.asset_index, BallastError::OrderSignatureMismatch);
     require!(a.perp.maker_fee_bps <= order.max_fee_bps, BallastError::FeeAboveOrderMax);
@@ -109,8 +108,7 @@ fn execute<'info>(
 
 /// Draws `fill_lots` from the order's nonce ([`use_nonce`]).
 #[inline(never)]
-fn take_from_nonce(ctx: &Context<FillOrder>, order: &SignedOrder, fill_lots: u64) -> Result<()> {
-    let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
+fn take_from_nonce(ctx: &Context<FillOrder>, order: &SignedOrder, message: &[u8], fill_lots: u64) -> Result<()> {
     let u = NonceUse {
         record: &ctx.accounts.order_record.to_account_info(),
         payer: &ctx.accounts.taker_authority.to_account_info(),
@@ -118,5 +116,5 @@ fn take_from_nonce(ctx: &Context<FillOrder>, order: &SignedOrder, fill_lots: u64
         nonce: order.nonce,
         bump: ctx.bumps.order_record,
     };
-    use_nonce(&u, &message, order.size_lots, fill_lots)
+    use_nonce(&u, message, order.size_lots, fill_lots)
 }
