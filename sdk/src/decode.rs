@@ -81,3 +81,15 @@ pub fn order_record(raw: &RawAccount) -> Result<OrderRecord> {
 pub fn insurance_stake(raw: &RawAccount) -> Result<InsuranceStake> {
     decode(raw)
 }
+
+/// Decodes a governance proposal.
+pub fn proposal(raw: &RawAccount) -> Result<ballast::state::Proposal> {
+    decode(raw)
+}
+
+/// The change a proposal queued, decoded from its stored bytes.
+pub fn proposal_change(p: &ballast::state::Proposal) -> Result<ballast::governance::GovChange> {
+    use anchor_lang::AnchorDeserialize;
+    ballast::governance::GovChange::try_from_slice(p.payload())
+        .map_err(|e| SdkError::Decode(format!("proposal {}", p.num), e.to_string()))
+}

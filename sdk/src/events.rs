@@ -130,6 +130,12 @@ events! {
     OptionExpirySettled,
     /// An option position was settled into quote cash.
     OptionPositionSettled,
+    /// A change was queued behind the timelock.
+    ChangeQueued,
+    /// A queued change was cancelled.
+    ChangeCancelled,
+    /// A queued change was executed.
+    ChangeExecuted,
 }
 
 fn parse<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
@@ -410,6 +416,34 @@ mod tests {
                 kind: 1,
                 contracts: -5,
                 cash: -120,
+            }),
+            E::ChangeQueued(ChangeQueued {
+                header: header(),
+                proposal: k(),
+                num: 3,
+                target: k(),
+                eta: 1_700_086_400,
+                expires_ts: 1_701_296_000,
+                hash: [7; 32],
+                change: ballast::governance::GovChange::edit(ballast::instructions::EditAssetParams {
+                    deposit_cap: Some(5),
+                    ..Default::default()
+                }),
+            }),
+            E::ChangeCancelled(ChangeCancelled { header: header(), proposal: k(), num: 3, by: k(), hash: [7; 32] }),
+            E::ChangeExecuted(ChangeExecuted {
+                header: header(),
+                proposal: k(),
+                num: 4,
+                target: Pubkey::default(),
+                hash: [8; 32],
+                change: ballast::governance::GovChange::SetRoles(ballast::governance::RolesParams {
+                    admin: k(),
+                    guardian: k(),
+                    listing_admin: Pubkey::default(),
+                    fee_recipient: k(),
+                    timelock_secs: 86_400,
+                }),
             }),
         ];
         use BallastEvent as E;

@@ -3,6 +3,7 @@
 use anchor_lang::prelude::{AccountMeta, Pubkey};
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{system_program, InstructionData, ToAccountMetas};
+use ballast::governance::GovChange;
 use ballast::instructions::{EditAssetParams, ListAssetParams};
 
 use crate::pda;
@@ -60,7 +61,7 @@ pub fn list_asset(
     build(
         ballast::accounts::ListAsset {
             group: *group,
-            admin: *admin,
+            authority: *admin,
             mint: *mint,
             asset,
             vault: pda::vault(&asset).0,
@@ -84,7 +85,7 @@ pub fn edit_asset(group: &Pubkey, admin: &Pubkey, asset_index: u16, params: Edit
         _ => vec![],
     };
     build(
-        ballast::accounts::EditAsset { group: *group, admin: *admin, asset: pda::asset(group, asset_index).0 },
+        ballast::accounts::EditAsset { group: *group, authority: *admin, asset: pda::asset(group, asset_index).0 },
         ballast::instruction::EditAsset { params },
         &leader,
     )
@@ -252,6 +253,62 @@ pub fn check_health(
     )
 }
 
+/// The remaining accounts of a governance change: for an asset change the target Asset
+/// (writable), then the risk-group leader of an edit that sets a member's risk parameters.
+fn change_accounts(group: &Pubkey, target: Option<u16>, change: &GovChange) -> Vec<AccountMeta> {
+    let Some(index) = target else { return vec![] };
+    let mut metas = vec![AccountMeta::new(pda::asset(group, index).0, false)];
+    if let GovChange::EditAsset(p) = change {
+        if let Some(r) = p.risk.filter(|r| r.risk_group != index) {
+            metas.push(AccountMeta::new_readonly(pda::asset(group, r.risk_group).0, false));
+        }
+    }
+    metas
+}
+
+/// `propose_change` (admin): queues `change` as proposal `num` (the group's `num_proposals`);
+/// `target` is the asset index of an asset change (None for a group change).
+pub fn propose_change(
+    group: &Pubkey,
+    admin: &Pubkey,
+    payer: &Pubkey,
+    num: u64,
+    target: Option<u16>,
+    change: GovChange,
+) -> Instruction {
+    let remaining = change_accounts(group, target, &change);
+    build(
+        ballast::accounts::ProposeChange {
+            group: *group,
+            admin: *admin,
+            proposal: pda::proposal(group, num).0,
+            payer: *payer,
+            system_program: system_program::ID,
+        },
+        ballast::instruction::ProposeChange { num, change },
+        &remaining,
+    )
+}
+
+/// `cancel_change` (admin or guardian) of proposal `num`.
+pub fn cancel_change(group: &Pubkey, authority: &Pubkey, num: u64) -> Instruction {
+    build(
+        ballast::accounts::CancelChange { group: *group, authority: *authority, proposal: pda::proposal(group, num).0 },
+        ballast::instruction::CancelChange {},
+        &[],
+    )
+}
+
+/// `execute_change` (anyone) of proposal `num`; `target` and `change` as queued (they name the
+/// accounts: see [`crate::decode::proposal_change`] to read them back from the proposal).
+pub fn execute_change(group: &Pubkey, num: u64, target: Option<u16>, change: &GovChange) -> Instruction {
+    build(
+        ballast::accounts::ExecuteChange { group: *group, proposal: pda::proposal(group, num).0 },
+        ballast::instruction::ExecuteChange {},
+        &change_accounts(group, target, change),
+    )
+}
+
 /// `set_liquidation_config` (admin).
 pub fn set_liquidation_config(
     group: &Pubkey,
@@ -259,7 +316,7 @@ pub fn set_liquidation_config(
     params: ballast::instructions::LiquidationConfigParams,
 ) -> Instruction {
     build(
-        ballast::accounts::SetLiquidationConfig { group: *group, admin: *admin },
+        ballast::accounts::SetLiquidationConfig { group: *group, authority: *admin },
         ballast::instruction::SetLiquidationConfig { params },
         &[],
     )

@@ -225,6 +225,12 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     OptionSettlementNotReady,
     OptionSettlementAwaitingShorts,
     WithdrawalRateLimited,
+    TimelockRequired,
+    GuardianCannotIncreaseRisk,
+    ProposalNotQueued,
+    ProposalNotReady,
+    ProposalExpired,
+    ProposalMismatch,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

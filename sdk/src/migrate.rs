@@ -1,14 +1,18 @@
 //! Bootstraps a group and its assets from a TOML config through the SDK (see migrations/).
 
 use anchor_lang::prelude::Pubkey;
-use ballast::instructions::ListAssetParams;
-use ballast::state::{BorrowLimitsConfig, InterestConfig, OracleConfig, OracleKind, RiskConfig};
+use ballast::governance::GovChange;
+use ballast::instructions::{EditAssetParams, ListAssetParams};
+use ballast::state::{
+    BorrowLimitsConfig, InterestConfig, OracleConfig, OracleKind, RiskConfig, ASSET_FLAG_BORROWABLE,
+    ASSET_FLAG_DEPOSITS_DISABLED, PROPOSAL_QUEUED,
+};
 use serde::Deserialize;
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::transport::Transport;
 
-use crate::{ix, pda, Result, SdkError};
+use crate::{decode, ix, pda, Result, SdkError};
 
 /// A migration config file.
 #[derive(Clone, Debug, Deserialize)]
@@ -196,8 +200,12 @@ pub fn parse(text: &str) -> Result<Config> {
     toml::from_str(text).map_err(|e| SdkError::Config(e.to_string()))
 }
 
-/// Creates the group and lists every asset not yet listed. Idempotent: existing accounts are kept.
-/// Returns the group key.
+/// Creates the group and lists every asset not yet listed, then executes every queued change
+/// whose timelock has passed. Idempotent: existing accounts are kept. Returns the group key.
+///
+/// In a group with a timelock a listing must be inert (docs/governance.md): each asset is listed
+/// with deposits disabled and not borrowable, and the edit that gives it its configured flags is
+/// queued. A later run, once the timelock has passed, executes it ([`execute_ready`]).
 pub fn run(t: &mut dyn Transport, admin: &Keypair, cfg: &Config) -> Result<Pubkey> {
     let group = pda::group(&admin.pubkey(), cfg.group_num).0;
     let guardian = match &cfg.guardian {
@@ -221,18 +229,60 @@ pub fn run(t: &mut dyn Transport, admin: &Keypair, cfg: &Config) -> Result<Pubke
             "token-2022" => anchor_spl::token_2022::ID,
             other => return Err(SdkError::Config(format!("unknown token program {other}"))),
         };
-        let ix = ix::list_asset(
+        let params = a.params(index)?;
+        let g = decode::group(&crate::transport::require_account(t, &group)?)?;
+        let mut listed = params.clone();
+        if g.timelock_secs > 0 && !params.inert() {
+            listed.flags = (params.flags | ASSET_FLAG_DEPOSITS_DISABLED) & !ASSET_FLAG_BORROWABLE;
+        }
+        let list = ix::list_asset(
             &group,
             &admin.pubkey(),
             &admin.pubkey(),
             &key(&a.mint)?,
             &token_program,
             index,
-            a.params(index)?,
+            listed.clone(),
         );
-        t.send(&[ix], admin, &[])?;
+        let mut ixs = vec![list];
+        if listed.flags != params.flags {
+            let change = GovChange::edit(EditAssetParams { flags: Some(params.flags), ..Default::default() });
+            ixs.push(ix::propose_change(
+                &group,
+                &admin.pubkey(),
+                &admin.pubkey(),
+                g.num_proposals,
+                Some(index),
+                change,
+            ));
+        }
+        t.send(&ixs, admin, &[])?;
     }
+    execute_ready(t, admin, &group)?;
     Ok(group)
+}
+
+/// Executes every queued change of `group` whose timelock has passed and that has not expired
+/// (anyone may; `payer` pays the fees). Returns how many it executed.
+pub fn execute_ready(t: &mut dyn Transport, payer: &Keypair, group: &Pubkey) -> Result<usize> {
+    let g = decode::group(&crate::transport::require_account(t, group)?)?;
+    let now = t.now()?;
+    let mut done = 0;
+    for num in 0..g.num_proposals {
+        let p = decode::proposal(&crate::transport::require_account(t, &pda::proposal(group, num).0)?)?;
+        if p.state != PROPOSAL_QUEUED || now < p.eta || now >= p.expires_ts {
+            continue;
+        }
+        let change = decode::proposal_change(&p)?;
+        let target = if p.target == Pubkey::default() {
+            None
+        } else {
+            Some(decode::asset(&crate::transport::require_account(t, &p.target)?)?.asset_index)
+        };
+        t.send(&[ix::execute_change(group, num, target, &change)], payer, &[])?;
+        done += 1;
+    }
+    Ok(done)
 }
 
 /// Writes fixture mints (6 decimals) and fresh Pyth pull prices of 1.0 at the config's mint and

@@ -56,7 +56,11 @@ pub fn flat_smile(expiry: i64, atm_vol_bps: u32) -> VolSmile {
 /// `set_option_market` (admin).
 pub fn set_option_market(group: &Pubkey, admin: &Pubkey, asset_index: u16, params: OptionMarketParams) -> Instruction {
     build(
-        ballast::accounts::SetOptionMarket { group: *group, admin: *admin, asset: pda::asset(group, asset_index).0 },
+        ballast::accounts::SetOptionMarket {
+            group: *group,
+            authority: *admin,
+            asset: pda::asset(group, asset_index).0,
+        },
         ballast::instruction::SetOptionMarket { params },
     )
 }

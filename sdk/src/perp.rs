@@ -32,7 +32,7 @@ pub fn market(group: &Pubkey, asset_index: u16, quote_index: u16) -> ballast::ac
 /// `set_perp_market` (admin).
 pub fn set_perp_market(group: &Pubkey, admin: &Pubkey, asset_index: u16, params: PerpMarketParams) -> Instruction {
     build(
-        ballast::accounts::SetPerpMarket { group: *group, admin: *admin, asset: pda::asset(group, asset_index).0 },
+        ballast::accounts::SetPerpMarket { group: *group, authority: *admin, asset: pda::asset(group, asset_index).0 },
         ballast::instruction::SetPerpMarket { params },
         &[],
     )

@@ -119,14 +119,16 @@ pub fn perp_params(base_lot_size: u64) -> PerpMarketParams {
 
 impl Scenario {
     /// A group with one 6-decimal asset per price (USD per token; asset 0 is the quote asset), each
-    /// its own risk group: init 20% down / 25% up, maint half, 5% liquidation fee, borrowable.
+    /// its own risk group: init 20% down / 25% up, maint half, 5% liquidation fee, borrowable. The
+    /// group has no timelock (a setup group: the admin's changes apply at once, see
+    /// docs/governance.md); the guardian is the admin.
     pub fn new(prices: &[f64]) -> Result<Self> {
         let mut bank = EmbeddedBank::new();
         let payer = bank.payer();
         let admin = Keypair::new();
         bank.set_unix_timestamp(T0)?;
         let group = pda::group(&admin.pubkey(), 0).0;
-        let create = ix::create_group(&admin.pubkey(), &payer.pubkey(), 0, &admin.pubkey(), 86_400);
+        let create = ix::create_group(&admin.pubkey(), &payer.pubkey(), 0, &admin.pubkey(), 0);
         bank.send(&[create], &payer, &[&admin])?;
         let mut s = Scenario { bank, payer, admin, group, assets: Vec::new() };
         for (i, p) in prices.iter().enumerate() {

@@ -266,6 +266,20 @@ const _: () = assert!(core::mem::size_of::<BorrowLimitsConfig>() == 32);
 /// The engine's name for [`BorrowLimitsConfig`].
 pub type BorrowLimits = BorrowLimitsConfig;
 
+impl BorrowLimitsConfig {
+    /// Governance's direction rule: true when `self` in place of `old` can only allow less
+    /// borrowing: no higher cap, net limit or utilization cap, no lower minimum borrow, no shorter
+    /// window.
+    pub fn no_riskier_than(&self, old: &Self) -> bool {
+        self.reserved == old.reserved
+            && self.borrow_cap <= old.borrow_cap
+            && self.net_borrow_limit <= old.net_borrow_limit
+            && self.util_cap_bps <= old.util_cap_bps
+            && self.min_borrow >= old.min_borrow
+            && self.net_borrow_window_secs >= old.net_borrow_window_secs
+    }
+}
+
 /// Net borrows in the current window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BorrowWindow {
@@ -334,6 +348,15 @@ impl OutflowLimitConfig {
             return Err(RiskError::InvalidParam("withdrawal limit"));
         }
         Ok(())
+    }
+
+    /// Governance's direction rule: true when `self` in place of `old` can only let less leave: on,
+    /// and (if `old` was on) no higher share, no higher floor and no shorter window.
+    pub fn no_riskier_than(&self, old: &Self) -> bool {
+        self.reserved == old.reserved
+            && self.limit_bps > 0
+            && (old.limit_bps == 0
+                || (self.limit_bps <= old.limit_bps && self.floor <= old.floor && self.window_secs >= old.window_secs))
     }
 }
 

@@ -711,6 +711,118 @@ pub(crate) mod tests {
         assert!(!passes_health_rule(-Fx::from_num(3), Some(-Fx::from_num(2))));
     }
 
+    /// Group parameters: (init down, init up, maint share of init, liquidity, basis) per group.
+    type GroupParams = Vec<(u16, u16, u16, u16, u16)>;
+
+    fn group_params(g: &GroupParams, raise: &[(u16, u16, u16, u16, u16)]) -> (Vec<RiskParams>, Vec<RiskParams>) {
+        let (mut old, mut new) = (Vec::new(), Vec::new());
+        for ((d, u, m, l, b), (rd, ru, rm, rl, rb)) in g.iter().zip(raise) {
+            let make = |d: u16, u: u16, m: u16, l: u16, b: u16| {
+                let mut p = params(d, u);
+                p.maint_down_bps = (d as u32 * m as u32 / 100) as u16;
+                p.maint_up_bps = (u as u32 * m as u32 / 100) as u16;
+                p.liquidity_bps = l.min(10_000 - d);
+                p.basis_bps = b.min(10_000 - d - p.liquidity_bps);
+                p
+            };
+            let o = make(*d, *u, *m, *l, *b);
+            // Raise every shock and charge (keeping maint <= init and the add-on bound).
+            let nd = (d + rd).min(10_000);
+            let mut n = make(nd, (u + ru).min(50_000), (m + rm).min(100), l + rl, b + rb);
+            n.maint_down_bps = n.maint_down_bps.max(o.maint_down_bps).min(n.init_down_bps);
+            n.maint_up_bps = n.maint_up_bps.max(o.maint_up_bps).min(n.init_up_bps);
+            n.liquidity_bps = n.liquidity_bps.max(o.liquidity_bps);
+            n.basis_bps = n
+                .basis_bps
+                .max(o.basis_bps)
+                .min(10_000 - n.init_down_bps - n.liquidity_bps.min(10_000 - n.init_down_bps));
+            n.liquidity_bps = n.liquidity_bps.min(10_000 - n.init_down_bps);
+            old.push(o);
+            new.push(n);
+        }
+        (old, new)
+    }
+
+    proptest! {
+        /// Governance's direction rule is sound: parameters that are `no_riskier_than` the current
+        /// ones never give any portfolio (mixed signs, shared risk groups) more health of any type,
+        /// so the guardian's changes and the admin's immediate ones can only ask more.
+        #[test]
+        fn no_riskier_parameters_never_raise_health(
+            v in prop::collection::vec((0.001f64..1e4, -1e9f64..1e9, 0u16..4), 1..MAX_HEALTH_ASSETS),
+            g in prop::collection::vec((0u16..=8000, 0u16..=20000, 0u16..=100, 0u16..500, 0u16..500), 4),
+            raise in prop::collection::vec((0u16..3000, 0u16..10000, 0u16..50, 0u16..300, 0u16..300), 4),
+        ) {
+            let (old, new) = group_params(&g, &raise);
+            let (mut h0, mut h1) = (HealthInput::default(), HealthInput::default());
+            for (i, (price, x, gr)) in v.iter().enumerate() {
+                let (o, n) = (&old[*gr as usize], &new[*gr as usize]);
+                prop_assume!(o.validate().is_ok() && n.validate().is_ok());
+                prop_assume!(n.no_riskier_than(o));
+                h0.push(asset(i as u16, *gr, *price, o), spot(*x)).unwrap();
+                h1.push(asset(i as u16, *gr, *price, n), spot(*x)).unwrap();
+            }
+            for t in [HealthType::Init, HealthType::Maint, HealthType::LiquidationEnd] {
+                prop_assert!(health(&h1, t).unwrap() <= health(&h0, t).unwrap(), "{t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_direction_rules_refuse_every_single_loosening() {
+        let mut p = params(2000, 2500);
+        p.liquidity_bps = 100;
+        p.basis_bps = 100;
+        p.concentration_bps = 100;
+        p.concentration_threshold = 1_000;
+        assert!(p.no_riskier_than(&p));
+        let looser = [
+            RiskParams { init_down_bps: 1999, ..p },
+            RiskParams { init_up_bps: 2499, ..p },
+            RiskParams { maint_down_bps: 999, ..p },
+            RiskParams { maint_up_bps: 1249, ..p },
+            RiskParams { liquidity_bps: 99, ..p },
+            RiskParams { basis_bps: 99, ..p },
+            RiskParams { concentration_bps: 99, ..p },
+            RiskParams { concentration_threshold: 1_001, ..p },
+            RiskParams { liquidation_fee_bps: p.liquidation_fee_bps + 1, ..p },
+            RiskParams { risk_group: 1, ..p },
+        ];
+        for l in looser {
+            assert!(!l.no_riskier_than(&p), "{l:?}");
+        }
+        let l = crate::bank::BorrowLimits {
+            borrow_cap: 100,
+            net_borrow_limit: 10,
+            min_borrow: 5,
+            net_borrow_window_secs: 60,
+            util_cap_bps: 9_000,
+            reserved: 0,
+        };
+        assert!(l.no_riskier_than(&l));
+        assert!(crate::bank::BorrowLimits { borrow_cap: 99, min_borrow: 6, net_borrow_window_secs: 61, ..l }
+            .no_riskier_than(&l));
+        for x in [
+            crate::bank::BorrowLimits { borrow_cap: 101, ..l },
+            crate::bank::BorrowLimits { net_borrow_limit: 11, ..l },
+            crate::bank::BorrowLimits { min_borrow: 4, ..l },
+            crate::bank::BorrowLimits { net_borrow_window_secs: 59, ..l },
+            crate::bank::BorrowLimits { util_cap_bps: 9_001, ..l },
+        ] {
+            assert!(!x.no_riskier_than(&l), "{x:?}");
+        }
+        let off = crate::bank::OutflowLimitConfig::default();
+        let on = crate::bank::OutflowLimitConfig { floor: 10, window_secs: 3_600, limit_bps: 100, reserved: 0 };
+        assert!(on.no_riskier_than(&off) && !off.no_riskier_than(&on));
+        for x in [
+            crate::bank::OutflowLimitConfig { floor: 11, ..on },
+            crate::bank::OutflowLimitConfig { window_secs: 3_599, ..on },
+            crate::bank::OutflowLimitConfig { limit_bps: 101, ..on },
+        ] {
+            assert!(!x.no_riskier_than(&on), "{x:?}");
+        }
+    }
+
     /// Random portfolio strategy: (price, amount, group) per asset and (down, up) per group: members
     /// of a risk group share the group's shocks, as governance lists them.
     type Portfolio = (Vec<(f64, f64, u16)>, Vec<(u16, u16)>);

@@ -79,6 +79,24 @@ impl RiskParams {
         }
         Ok(())
     }
+
+    /// Governance's direction rule: true when `self` in place of `old` can only ask more of every
+    /// account (no shock or charge lower, no higher concentration threshold) and moves no value
+    /// (the same risk group and liquidation fee). Such a change applies at once and the guardian
+    /// may make it; any other is queued behind the timelock (docs/governance.md).
+    pub fn no_riskier_than(&self, old: &Self) -> bool {
+        self.risk_group == old.risk_group
+            && self.liquidation_fee_bps == old.liquidation_fee_bps
+            && self.reserved == old.reserved
+            && self.concentration_threshold <= old.concentration_threshold
+            && self.init_down_bps >= old.init_down_bps
+            && self.init_up_bps >= old.init_up_bps
+            && self.maint_down_bps >= old.maint_down_bps
+            && self.maint_up_bps >= old.maint_up_bps
+            && self.basis_bps >= old.basis_bps
+            && self.liquidity_bps >= old.liquidity_bps
+            && self.concentration_bps >= old.concentration_bps
+    }
 }
 
 /// Scenario shocks of one health type as fractions (rounded up: larger shocks are against the account).

@@ -147,6 +147,11 @@ pub struct PerpMarketParams {
     pub flags: u8,
 }
 
+/// Perp market flag: trading enabled.
+pub const PERP_FLAG_ENABLED: u8 = 1;
+/// Perp market flag: reduce-only (positions may only shrink).
+pub const PERP_FLAG_REDUCE_ONLY: u8 = 2;
+
 /// The engine's name for [`PerpMarketParams`].
 pub type PerpParams = PerpMarketParams;
 
@@ -173,6 +178,29 @@ impl PerpMarketParams {
             return Err(RiskError::InvalidParam("funding window in 60..=604800 s, settle window >= 1 s"));
         }
         Ok(())
+    }
+
+    /// Governance's direction rule: true when `self` in place of `old` can only allow less risk
+    /// and moves no value: the same lot size, fees, funding clamp and window and enabled bit; no
+    /// wider band, no higher open-interest cap, settle limit or PnL cap, no shorter settle window;
+    /// reduce-only may be set, never cleared.
+    pub fn no_riskier_than(&self, old: &Self) -> bool {
+        const ENABLED: u8 = PERP_FLAG_ENABLED;
+        const REDUCE_ONLY: u8 = PERP_FLAG_REDUCE_ONLY;
+        let (f, o) = (self.flags, old.flags);
+        self.base_lot_size == old.base_lot_size
+            && (self.taker_fee_bps, self.maker_fee_bps, self.insurance_fee_share_bps)
+                == (old.taker_fee_bps, old.maker_fee_bps, old.insurance_fee_share_bps)
+            && (self.max_funding_bps_per_day, self.funding_window_secs)
+                == (old.max_funding_bps_per_day, old.funding_window_secs)
+            && self.price_band_bps <= old.price_band_bps
+            && self.max_open_interest <= old.max_open_interest
+            && self.settle_limit <= old.settle_limit
+            && self.init_pnl_cap <= old.init_pnl_cap
+            && self.settle_window_secs >= old.settle_window_secs
+            && f & ENABLED == o & ENABLED
+            && (o & REDUCE_ONLY == 0 || f & REDUCE_ONLY != 0)
+            && (f & !(ENABLED | REDUCE_ONLY)) == (o & !(ENABLED | REDUCE_ONLY))
     }
 
     /// The funding clamp as a daily fraction.

@@ -24,13 +24,17 @@ pub mod ballast {
         instructions::create_group::handler(ctx, group_num, guardian, timelock_secs)
     }
 
-    /// Admin: lists an asset at index `asset_index` (= the group's asset count) with its mint,
-    /// vault, oracle and parameters. The oracle must give a valid price now.
+    /// Admin or listing admin: lists an asset at index `asset_index` (= the group's asset count)
+    /// with its mint, vault, oracle and parameters. The oracle must give a valid price now. In a
+    /// group with a timelock only an inert listing (not borrowable; deposits disabled or no value)
+    /// applies at once: TimelockRequired otherwise (docs/governance.md).
     pub fn list_asset(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParams) -> Result<()> {
         instructions::list_asset::handler(ctx, asset_index, params)
     }
 
-    /// Admin: edits an asset's parameters; the resulting configuration is validated as a whole.
+    /// Admin or guardian: edits an asset's parameters; the resulting configuration is validated as
+    /// a whole. A change that is not no-riskier (`EditAssetParams::no_riskier_than`) fails with
+    /// TimelockRequired for the admin (queue it) and GuardianCannotIncreaseRisk for the guardian.
     pub fn edit_asset(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
         instructions::edit_asset::handler(ctx, params)
     }
@@ -74,7 +78,8 @@ pub mod ballast {
         instructions::repay::handler(ctx, amount)
     }
 
-    /// Admin: withdraws up to the protocol fees accrued in an asset, never depositors' funds.
+    /// Admin: withdraws up to the protocol fees accrued in an asset, never depositors' funds, to a
+    /// token account of the group's fee recipient.
     pub fn withdraw_fees(ctx: Context<WithdrawFees>, amount: u64) -> Result<()> {
         instructions::withdraw_fees::handler(ctx, amount)
     }
@@ -108,7 +113,8 @@ pub mod ballast {
     }
 
     /// Admin: enables, configures, sets reduce-only or disables the perp market of a (non-quote)
-    /// asset. The base lot size is fixed once set.
+    /// asset; the guardian may set it reduce-only or lower its caps. The base lot size is fixed
+    /// once set. Riskier changes go through the timelock as in `edit_asset`.
     pub fn set_perp_market(ctx: Context<SetPerpMarket>, params: state::PerpMarketParams) -> Result<()> {
         instructions::set_perp_market::handler(ctx, params)
     }
@@ -152,7 +158,8 @@ pub mod ballast {
     }
 
     /// Admin: sets the group's liquidation fee ramp, insurance share, close-out value and stable-price
-    /// guard (validated: ramp cap <= 50%, shares <= 100%, deviation in 1..=10,000 bps).
+    /// guard (validated: ramp cap <= 50%, shares <= 100%, deviation in 1..=10,000 bps). Queued in a
+    /// group with a timelock (TimelockRequired).
     pub fn set_liquidation_config(ctx: Context<SetLiquidationConfig>, params: LiquidationConfigParams) -> Result<()> {
         instructions::set_liquidation_config::handler(ctx, params)
     }
@@ -182,7 +189,9 @@ pub mod ballast {
     }
 
     /// Admin: configures, enables, sets reduce-only or disables the options on a (non-quote) asset
-    /// that leads its risk group, with their grid parameters. The contract size is fixed once set.
+    /// that leads its risk group, with their grid parameters; the guardian may set them
+    /// reduce-only, lower caps or raise shocks. The contract size is fixed once set. Riskier
+    /// changes go through the timelock as in `edit_asset`.
     pub fn set_option_market(ctx: Context<SetOptionMarket>, params: state::OptionMarketParams) -> Result<()> {
         instructions::set_option_market::handler(ctx, params)
     }
@@ -284,7 +293,8 @@ pub mod ballast {
         instructions::sweep_insurance_fees::handler(ctx)
     }
 
-    /// Admin: withdraws the value of `shares` protocol-owned shares of the fund (never stakers').
+    /// Admin: withdraws the value of `shares` protocol-owned shares of the fund (never stakers'), to
+    /// a token account of the group's fee recipient.
     pub fn withdraw_protocol_insurance(ctx: Context<WithdrawProtocolInsurance>, shares: u64) -> Result<()> {
         instructions::withdraw_protocol_insurance::handler(ctx, shares)
     }
@@ -312,6 +322,25 @@ pub mod ballast {
     /// Remaining accounts: the account's health accounts with the quote asset added.
     pub fn cover_bankrupt_debt<'info>(ctx: Context<'info, CoverBankruptDebt<'info>>, max_amount: u64) -> Result<()> {
         instructions::cover_bankrupt_debt::handler(ctx, max_amount)
+    }
+
+    /// Admin: queues `change` (the exact new values) as proposal `num` (= the group's proposal
+    /// count), executable by anyone from now + the group's timelock for 14 days. The change is
+    /// validated now and again at execution. Remaining accounts: for an asset change the Asset,
+    /// then the risk-group leader of an edit setting a member's risk parameters.
+    pub fn propose_change(ctx: Context<ProposeChange>, num: u64, change: crate::governance::GovChange) -> Result<()> {
+        instructions::propose_change::handler(ctx, num, change)
+    }
+
+    /// Admin or guardian: cancels a queued change.
+    pub fn cancel_change(ctx: Context<CancelChange>) -> Result<()> {
+        instructions::cancel_change::handler(ctx)
+    }
+
+    /// Permissionless: applies a queued change once its timelock has passed (and before it
+    /// expires). Remaining accounts as for `propose_change` (the Asset writable).
+    pub fn execute_change(ctx: Context<ExecuteChange>) -> Result<()> {
+        instructions::execute_change::handler(ctx)
     }
 
     /// Test builds only: admin creates a stub oracle.

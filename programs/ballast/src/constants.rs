@@ -70,6 +70,14 @@ pub const PYTH_RECEIVER: Pubkey = pyth_solana_receiver_sdk::ID;
 /// instead of `Liquidated`; a decoder tells the layouts apart by this byte.
 pub const EVENT_VERSION: u8 = 2;
 
+/// Seed of a governance proposal: `[PROPOSAL_SEED, group, num (u64 LE)]`.
+pub const PROPOSAL_SEED: &[u8] = b"proposal";
+/// Time after its timelock within which a queued change may be executed, seconds (14 days, as
+/// Compound's timelock): a change nobody executed in time must be queued again.
+pub const PROPOSAL_GRACE_SECS: i64 = 14 * 86_400;
+/// Largest Borsh-encoded change a proposal stores, bytes.
+pub const MAX_PROPOSAL_PAYLOAD: usize = 512;
+
 /// Seed of a signed order's fill record: `[ORDER_SEED, maker account, nonce (u64 LE)]`.
 pub const ORDER_SEED: &[u8] = b"order";
 /// First bytes of every signed order message (domain separation).

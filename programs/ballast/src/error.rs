@@ -253,6 +253,26 @@ pub enum BallastError {
     /// (`Asset.outflow_limit`): wait for the next window. Deposits and repays are never limited.
     #[msg("withdrawal rate limit of the asset reached for this window")]
     WithdrawalRateLimited,
+    /// The change can increase risk or move value: the admin must queue it with `propose_change`
+    /// and anyone executes it after the group's timelock (docs/governance.md).
+    #[msg("this change must be queued behind the timelock")]
+    TimelockRequired,
+    /// The guardian may only make changes that reduce risk (pause, reduce-only, lower caps and
+    /// weights, cancel a queued change); never re-enable, raise or move value (catalogue AG-05).
+    #[msg("the guardian may only reduce risk")]
+    GuardianCannotIncreaseRisk,
+    /// The proposal is not queued (already executed or cancelled).
+    #[msg("proposal not queued")]
+    ProposalNotQueued,
+    /// The proposal's timelock has not passed yet.
+    #[msg("proposal timelock not passed")]
+    ProposalNotReady,
+    /// The proposal was not executed within its grace period after the timelock; queue it again.
+    #[msg("proposal expired")]
+    ProposalExpired,
+    /// The accounts passed do not match the proposal (target account, number or payload).
+    #[msg("accounts do not match the proposal")]
+    ProposalMismatch,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

@@ -674,3 +674,59 @@ pub struct OptionLiquidated {
     /// The liquidated account's LiquidationEnd health after, I80F48 bits.
     pub end_health_bits: i128,
 }
+
+/// A change was queued behind the timelock (`propose_change`).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangeQueued {
+    /// Header.
+    pub header: EventHeader,
+    /// Proposal account.
+    pub proposal: Pubkey,
+    /// Proposal number in the group.
+    pub num: u64,
+    /// The Asset the change applies to (default key: the group).
+    pub target: Pubkey,
+    /// Earliest execution, unix seconds.
+    pub eta: i64,
+    /// Execution refused from this time on, unix seconds.
+    pub expires_ts: i64,
+    /// SHA-256 of the Borsh-encoded change.
+    pub hash: [u8; 32],
+    /// The change: the exact new values.
+    pub change: crate::governance::GovChange,
+}
+
+/// A queued change was cancelled (`cancel_change`, admin or guardian).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangeCancelled {
+    /// Header.
+    pub header: EventHeader,
+    /// Proposal account.
+    pub proposal: Pubkey,
+    /// Proposal number in the group.
+    pub num: u64,
+    /// Who cancelled it.
+    pub by: Pubkey,
+    /// SHA-256 of the change.
+    pub hash: [u8; 32],
+}
+
+/// A queued change was executed (`execute_change`, anyone after the timelock).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangeExecuted {
+    /// Header.
+    pub header: EventHeader,
+    /// Proposal account.
+    pub proposal: Pubkey,
+    /// Proposal number in the group.
+    pub num: u64,
+    /// The Asset the change applied to (default key: the group).
+    pub target: Pubkey,
+    /// SHA-256 of the change.
+    pub hash: [u8; 32],
+    /// The change as applied.
+    pub change: crate::governance::GovChange,
+}

@@ -48,7 +48,7 @@ fn listing_must_be_sequential_and_by_admin() {
     // A random signer is not the admin.
     let rando = Keypair::new();
     let bad = ix::list_asset(&env.group, &rando.pubkey(), &env.payer.pubkey(), &mint, &spl(), 1, params);
-    assert_code(env.send(&[bad], &[&rando]), anchor_lang::error::ErrorCode::ConstraintHasOne);
+    assert_code(env.send(&[bad], &[&rando]), BallastError::Unauthorized);
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn edit_asset_validates_the_whole_config() {
         a.index,
         EditAssetParams { deposit_cap: Some(1), ..Default::default() },
     );
-    env.assert_fails_nsc(&[bad], &[&rando], anchor_lang::error::ErrorCode::ConstraintHasOne);
+    env.assert_fails_nsc(&[bad], &[&rando], BallastError::Unauthorized);
 }
 
 #[test]

@@ -86,12 +86,8 @@ fn av_04_type_confusion_is_rejected_on_every_path() {
 fn av_05_asset_of_another_group_is_rejected() {
     let (mut env, u) = setup();
     // The attacker creates its own group with a worthless mint at a generous weight.
-    let attacker = Keypair::new();
+    let (attacker, g2) = env.foreign_group();
     let payer = env.payer.pubkey();
-    env.send(&[solana_system_interface::instruction::transfer(&payer, &attacker.pubkey(), 1_000_000_000)], &[])
-        .unwrap();
-    env.send(&[ix::create_group(&attacker.pubkey(), &payer, 0, &attacker.pubkey(), 0)], &[&attacker]).unwrap();
-    let g2 = pda::group(&attacker.pubkey(), 0).0;
     let mint = env.create_mint(6, spl(), false);
     let oracle = env.assets[0].oracle;
     let mut params = Env::default_params(0, Env::oracle_config(OracleKind::PythPull, oracle, env.assets[0].feed_id));

@@ -546,7 +546,7 @@ fn liquidation_config_is_admin_only_and_validated() {
     };
     let k = liqor.kp.insecure_clone();
     let ix = ix::set_liquidation_config(&env.group, &liqor.kp.pubkey(), p);
-    env.assert_fails_nsc(&[ix], &[&k], anchor_lang::error::ErrorCode::ConstraintHasOne);
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::Unauthorized);
     let admin = env.admin.insecure_clone();
     let bad = LiquidationConfigParams { fee_ramp_cap_bps: 5_001, ..p };
     let ix = ix::set_liquidation_config(&env.group, &admin.pubkey(), bad);

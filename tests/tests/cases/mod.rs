@@ -3,6 +3,7 @@ mod audit_s2;
 mod catalogue_av;
 mod catalogue_mr;
 mod fuzz;
+mod governance;
 mod health_parity;
 mod insurance;
 mod largest_liquidation;

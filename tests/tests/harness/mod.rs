@@ -83,7 +83,7 @@ impl Env {
         let admin = Keypair::new();
         bank.set_unix_timestamp(T0).unwrap();
         let group = pda::group(&admin.pubkey(), 0).0;
-        bank.send(&[ix::create_group(&admin.pubkey(), &payer.pubkey(), 0, &admin.pubkey(), 86_400)], &payer, &[&admin])
+        bank.send(&[ix::create_group(&admin.pubkey(), &payer.pubkey(), 0, &admin.pubkey(), 0)], &payer, &[&admin])
             .expect("create group");
         Env { bank, payer, admin, group, assets: Vec::new() }
     }
@@ -469,6 +469,17 @@ impl Env {
         let ix = ballast_sdk::insurance::stake(self.fund(), &u.kp.pubkey(), &u.token(0), amount);
         let k = u.kp.insecure_clone();
         self.send(&[ix], &[&k])
+    }
+
+    /// An attacker with lamports and its own group (it is the admin there; no timelock).
+    pub fn foreign_group(&mut self) -> (Keypair, Pubkey) {
+        let attacker = Keypair::new();
+        let payer = self.payer.pubkey();
+        self.send(&[solana_system_interface::instruction::transfer(&payer, &attacker.pubkey(), 1_000_000_000)], &[])
+            .unwrap();
+        self.send(&[ix::create_group(&attacker.pubkey(), &payer, 0, &attacker.pubkey(), 0)], &[&attacker]).unwrap();
+        let group = pda::group(&attacker.pubkey(), 0).0;
+        (attacker, group)
     }
 
     pub fn group_state(&mut self) -> ballast::state::Group {

@@ -41,6 +41,7 @@ pub fn handler(ctx: Context<CreateGroup>, group_num: u32, guardian: Pubkey, time
     g.creator = ctx.accounts.creator.key();
     g.admin = ctx.accounts.creator.key();
     g.guardian = guardian;
+    g.fee_recipient = g.admin;
     g.group_num = group_num;
     g.bump = ctx.bumps.group;
     g.timelock_secs = timelock_secs;

@@ -1,4 +1,5 @@
-//! `edit_asset`: the admin changes an asset's parameters (validated as at listing).
+//! `edit_asset`: the admin or the guardian changes an asset's parameters (validated as at
+//! listing): at once when the change is no riskier, otherwise only through the timelock.
 
 use anchor_lang::prelude::*;
 
@@ -34,15 +35,45 @@ pub struct EditAssetParams {
     pub withdraw_limit: Option<OutflowLimitConfig>,
 }
 
+impl EditAssetParams {
+    /// Governance's direction rule (docs/governance.md): true when every field set either keeps
+    /// its value or moves the safe way: risk parameters, borrow limits and the withdrawal limit
+    /// by their own rules, a lower deposit cap, deposits or withdrawals disabled or borrowing
+    /// turned off (no other flag change); the name is free; oracles, interest, the stable-price
+    /// speed and the insurance cap move value or prices and must stay as they are.
+    pub fn no_riskier_than(&self, a: &Asset) -> bool {
+        let flags_ok = self.flags.is_none_or(|f| {
+            let (set, cleared) = (f & !a.flags, a.flags & !f);
+            set & !(ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_WITHDRAWALS_DISABLED) == 0
+                && cleared & !ASSET_FLAG_BORROWABLE == 0
+        });
+        same(&self.oracle, &a.oracle)
+            && same(&self.fallback_oracle, &a.fallback_oracle)
+            && same(&self.interest, &a.interest)
+            && same(&self.stable_growth_bps_per_hour, &a.stable_growth_bps_per_hour)
+            && same(&self.insurance_cap, &a.insurance_cap)
+            && self.risk.is_none_or(|r| r.no_riskier_than(&a.risk))
+            && self.deposit_cap.is_none_or(|c| c <= a.bank.deposit_cap)
+            && self.limits.is_none_or(|l| l.no_riskier_than(&a.bank.limits))
+            && self.withdraw_limit.is_none_or(|l| l == a.outflow_limit || l.no_riskier_than(&a.outflow_limit))
+            && flags_ok
+    }
+}
+
+/// True when an edit leaves the field as it is (`None`, or the current value).
+fn same<T: PartialEq>(new: &Option<T>, old: &T) -> bool {
+    new.as_ref().is_none_or(|v| v == old)
+}
+
 /// Accounts of `edit_asset`. Remaining accounts: when the edit sets the risk parameters of an asset
 /// that belongs to another asset's risk group, that group leader's Asset (its shocks must match).
 #[derive(Accounts)]
 pub struct EditAsset<'info> {
-    /// Group; its admin must sign.
-    #[account(has_one = admin)]
+    /// Group.
     pub group: AccountLoader<'info, Group>,
-    /// Group admin.
-    pub admin: Signer<'info>,
+    /// The admin, or the guardian for a change that is no riskier
+    /// ([`EditAssetParams::no_riskier_than`]).
+    pub authority: Signer<'info>,
     /// Asset to edit; must belong to the group.
     #[account(mut, has_one = group)]
     pub asset: AccountLoader<'info, Asset>,
@@ -68,10 +99,9 @@ fn set_risk(asset: &mut Asset, v: RiskConfig, remaining: &[AccountInfo]) -> Resu
     Ok(())
 }
 
-/// Applies the changes and validates the whole resulting configuration.
-pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
-    let mut asset = ctx.accounts.asset.load_mut()?;
-    let p = params.clone();
+/// Applies the changes to `asset` and validates the whole resulting configuration: the one
+/// transition of `edit_asset` and of an executed [`crate::governance::GovChange::EditAsset`].
+pub fn apply_edit(asset: &mut Asset, p: &EditAssetParams, remaining: &[AccountInfo]) -> Result<()> {
     if let Some(v) = p.name {
         asset.name = v;
     }
@@ -82,7 +112,7 @@ pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
         asset.fallback_oracle = v;
     }
     if let Some(v) = p.risk {
-        set_risk(&mut asset, v, ctx.remaining_accounts)?;
+        set_risk(asset, v, remaining)?;
     }
     if let Some(v) = p.interest {
         asset.interest = v;
@@ -110,7 +140,18 @@ pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
         asset.outflow_limit = v;
     }
     // A failure here aborts the transaction, so no partial edit is ever stored.
-    asset.validate_config()?;
+    asset.validate_config()
+}
+
+/// Authorizes ([`crate::governance::authorize_direct`]), applies and records the edit.
+pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
+    let mut asset = ctx.accounts.asset.load_mut()?;
+    crate::governance::authorize_direct(
+        &*ctx.accounts.group.load()?,
+        ctx.accounts.authority.key,
+        params.no_riskier_than(&asset),
+    )?;
+    apply_edit(&mut asset, &params, ctx.remaining_accounts)?;
     emit!(AssetEdited {
         header: EventHeader::now(ctx.accounts.group.key())?,
         asset: ctx.accounts.asset.key(),

@@ -1,4 +1,6 @@
-//! `list_asset`: the admin lists an underlying with its mint, vault, oracle and parameters.
+//! `list_asset`: the admin (or the listing admin) lists an underlying with its mint, vault, oracle
+//! and parameters. In a group with a timelock the listing must be inert
+//! ([`ListAssetParams::inert`]); what activates it is queued.
 
 // Anchor's generated `try_accounts` for this instruction's accounts (several `init` accounts)
 // exceeds clippy's 4 KiB estimate in unoptimized builds; the exemption covers this module only,
@@ -42,6 +44,18 @@ pub struct ListAssetParams {
     pub flags: u8,
     /// Accept a mint with a freeze authority (centrally issued stablecoins). Otherwise rejected.
     pub allow_freeze_authority: bool,
+}
+
+impl ListAssetParams {
+    /// True when the listing can neither be collateral nor a liability (catalogue AG-03): not
+    /// borrowable, and deposits disabled or no value in any health (maint down shock 100%, hence
+    /// init too). Only such a listing applies at once in a group with a timelock; the queued edit
+    /// that enables deposits, lowers the shocks or allows borrowing activates it.
+    pub fn inert(&self) -> bool {
+        self.flags & ASSET_FLAG_BORROWABLE == 0
+            && (self.flags & ASSET_FLAG_DEPOSITS_DISABLED != 0
+                || self.risk.maint_down_bps >= crate::risk::params::MAX_SHOCK_BPS)
+    }
 }
 
 /// Token-2022 extensions a listed mint may carry: metadata and grouping only. Anything that can
@@ -89,11 +103,11 @@ pub fn vault_len(mint: &AccountInfo) -> Result<usize> {
 #[derive(Accounts)]
 #[instruction(asset_index: u16)]
 pub struct ListAsset<'info> {
-    /// Group; its admin must sign.
-    #[account(mut, has_one = admin)]
+    /// Group.
+    #[account(mut)]
     pub group: AccountLoader<'info, Group>,
-    /// Group admin.
-    pub admin: Signer<'info>,
+    /// The admin or the listing admin.
+    pub authority: Signer<'info>,
     /// Mint of the asset (SPL Token or Token-2022 with allowed extensions only).
     #[account(
         mint::token_program = token_program,
@@ -126,6 +140,7 @@ pub struct ListAsset<'info> {
 pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParams) -> Result<()> {
     {
         let group = ctx.accounts.group.load()?;
+        crate::governance::authorize_listing(&group, ctx.accounts.authority.key, params.inert())?;
         require!(asset_index == group.num_assets && asset_index < MAX_ASSETS, BallastError::InvalidAssetIndex);
     }
     if !params.allow_freeze_authority && ctx.accounts.mint.freeze_authority.is_some() {

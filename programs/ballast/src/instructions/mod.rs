@@ -3,6 +3,7 @@
 #![allow(ambiguous_glob_reexports)]
 
 pub mod block_trade;
+pub mod cancel_change;
 pub mod cancel_order;
 pub mod cancel_unstake;
 pub mod check_health;
@@ -16,12 +17,14 @@ pub mod create_insurance_fund;
 pub mod create_stub_oracle;
 pub mod deposit;
 pub mod edit_asset;
+pub mod execute_change;
 pub mod fill_option_order;
 pub mod fill_order;
 pub mod liquidate_option;
 pub mod liquidate_perp;
 pub mod liquidate_token;
 pub mod list_asset;
+pub mod propose_change;
 pub mod record_option_sample;
 pub mod refresh_asset;
 pub mod repay;
@@ -47,6 +50,7 @@ pub mod withdraw_protocol_insurance;
 pub mod withdraw_unstake;
 
 pub use block_trade::*;
+pub use cancel_change::*;
 pub use cancel_order::*;
 pub use check_health::*;
 pub use check_what_if::*;
@@ -59,12 +63,14 @@ pub use create_insurance_fund::*;
 pub use create_stub_oracle::*;
 pub use deposit::*;
 pub use edit_asset::*;
+pub use execute_change::*;
 pub use fill_option_order::*;
 pub use fill_order::*;
 pub use liquidate_option::*;
 pub use liquidate_perp::*;
 pub use liquidate_token::*;
 pub use list_asset::*;
+pub use propose_change::*;
 pub use record_option_sample::*;
 pub use refresh_asset::*;
 pub use repay::*;

@@ -1,4 +1,5 @@
-//! `set_liquidation_config`: the admin sets the group's liquidation fee schedule and guards.
+//! `set_liquidation_config`: the admin sets the group's liquidation fee schedule and guards. Every
+//! change decides who pays: in a group with a timelock it is queued (`propose_change`).
 
 use anchor_lang::prelude::*;
 
@@ -24,15 +25,16 @@ pub struct LiquidationConfigParams {
 /// Accounts of `set_liquidation_config`.
 #[derive(Accounts)]
 pub struct SetLiquidationConfig<'info> {
-    /// Group; its admin signs.
-    #[account(mut, has_one = admin)]
+    /// Group.
+    #[account(mut)]
     pub group: AccountLoader<'info, Group>,
-    /// Group admin.
-    pub admin: Signer<'info>,
+    /// The admin (the guardian only for a change to the same values).
+    pub authority: Signer<'info>,
 }
 
-/// Validates and writes the configuration.
-pub fn handler(ctx: Context<SetLiquidationConfig>, p: LiquidationConfigParams) -> Result<()> {
+/// Validates and writes the configuration: the one transition of `set_liquidation_config` and of
+/// an executed queued change.
+pub fn apply_liquidation_config(g: &mut Group, p: &LiquidationConfigParams) -> Result<()> {
     let c = LiquidationConfig {
         close_out_value: p.close_out_value,
         fee_ramp_bps_per_hour: p.fee_ramp_bps_per_hour,
@@ -43,9 +45,32 @@ pub fn handler(ctx: Context<SetLiquidationConfig>, p: LiquidationConfigParams) -
     };
     c.validate()?;
     require!(p.max_step_value > 0, crate::error::BallastError::InvalidConfig);
-    let mut g = ctx.accounts.group.load_mut()?;
     g.liquidation = c;
     g.max_liquidation_step = p.max_step_value;
+    Ok(())
+}
+
+impl LiquidationConfigParams {
+    /// The group's current configuration.
+    pub fn of(g: &Group) -> Self {
+        let c = &g.liquidation;
+        LiquidationConfigParams {
+            close_out_value: c.close_out_value,
+            fee_ramp_bps_per_hour: c.fee_ramp_bps_per_hour,
+            fee_ramp_cap_bps: c.fee_ramp_cap_bps,
+            insurance_share_bps: c.insurance_share_bps,
+            max_stable_deviation_bps: c.max_stable_deviation_bps,
+            max_step_value: g.max_liquidation_step,
+        }
+    }
+}
+
+/// Authorizes ([`crate::governance::authorize_direct`]: only an unchanged configuration counts as
+/// no riskier), applies and records the configuration.
+pub fn handler(ctx: Context<SetLiquidationConfig>, p: LiquidationConfigParams) -> Result<()> {
+    let mut g = ctx.accounts.group.load_mut()?;
+    crate::governance::authorize_direct(&g, ctx.accounts.authority.key, p == LiquidationConfigParams::of(&g))?;
+    apply_liquidation_config(&mut g, &p)?;
     emit!(crate::events::LiquidationConfigSet {
         header: crate::events::EventHeader::now(ctx.accounts.group.key())?,
         config: p

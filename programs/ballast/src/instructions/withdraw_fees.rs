@@ -19,8 +19,14 @@ pub struct WithdrawFees<'info> {
     pub admin: Signer<'info>,
     /// The asset with its vault, mint and token program; the asset must belong to the group.
     pub bank: AssetVault<'info>,
-    /// Destination token account.
-    #[account(mut, token::mint = bank.mint, token::token_program = bank.token_program)]
+    /// Destination token account, owned by the group's fee recipient (changed only through the
+    /// timelock).
+    #[account(
+        mut,
+        token::mint = bank.mint,
+        token::token_program = bank.token_program,
+        constraint = destination.owner == group.load()?.fee_recipient @ crate::error::BallastError::Unauthorized
+    )]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
 }
 

@@ -17,8 +17,14 @@ pub struct WithdrawProtocolInsurance<'info> {
     pub fund: InsuranceAccounts<'info>,
     /// Group admin.
     pub admin: Signer<'info>,
-    /// Destination of the quote tokens.
-    #[account(mut, token::mint = fund.mint, token::token_program = fund.token_program)]
+    /// Destination of the quote tokens, owned by the group's fee recipient (changed only through
+    /// the timelock).
+    #[account(
+        mut,
+        token::mint = fund.mint,
+        token::token_program = fund.token_program,
+        constraint = destination.owner == fund.group.load()?.fee_recipient @ BallastError::Unauthorized
+    )]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
 }
 

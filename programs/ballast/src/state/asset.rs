@@ -198,12 +198,7 @@ pub struct Asset {
 }
 
 pub use crate::risk::options::grid::OptionRiskConfig;
-pub use crate::risk::perp::PerpMarketParams;
-
-/// Perp market flag: trading enabled.
-pub const PERP_FLAG_ENABLED: u8 = 1;
-/// Perp market flag: reduce-only (trades may only shrink positions).
-pub const PERP_FLAG_REDUCE_ONLY: u8 = 2;
+pub use crate::risk::perp::{PerpMarketParams, PERP_FLAG_ENABLED, PERP_FLAG_REDUCE_ONLY};
 
 /// A perpetual future on the asset, margined in the group's quote asset.
 #[zero_copy]

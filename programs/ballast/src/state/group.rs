@@ -11,7 +11,8 @@ pub struct Group {
     pub creator: Pubkey,
     /// Admin (meant to be a multisig): lists assets, edits parameters.
     pub admin: Pubkey,
-    /// Guardian: may only reduce risk (governance issue).
+    /// Guardian: may only reduce risk (pause, reduce-only, lower caps and weights, cancel a queued
+    /// change; docs/governance.md).
     pub guardian: Pubkey,
     /// Group number chosen by the creator (part of the PDA seeds).
     pub group_num: u32,
@@ -40,8 +41,15 @@ pub struct Group {
     /// Largest value one liquidation step repays (token) or takes over (perp), quote native units
     /// (catalogue I-14, S2-21): a large account is liquidated in bounded steps.
     pub max_liquidation_step: u64,
+    /// Listing admin: may list assets as the admin can (default key: none).
+    pub listing_admin: Pubkey,
+    /// Owner of the token accounts protocol fees and protocol insurance shares are paid to
+    /// (`withdraw_fees`, `withdraw_protocol_insurance`); the admin at creation.
+    pub fee_recipient: Pubkey,
+    /// Proposals queued in this group (counter; the next proposal gets this number).
+    pub num_proposals: u64,
     /// Reserved for upgrades.
-    pub reserved: [u8; 376],
+    pub reserved: [u8; 304],
 }
 
 /// The insurance fund: a quote-asset token vault, PDA `[INSURANCE_SEED, group]` (authority: the

@@ -189,4 +189,50 @@ impl OptionMarket {
         self.settlement_rule().validate().map_risk()?;
         Ok(())
     }
+
+    /// The configuration as set, with the grid parameters `risk` (stored beside the market).
+    pub fn params(&self, risk: OptionRiskConfig) -> OptionMarketParams {
+        OptionMarketParams {
+            contract_size: self.contract_size,
+            max_open_interest: self.max_open_interest,
+            max_expiry_open_interest: self.max_expiry_open_interest,
+            min_strike_bps: self.min_strike_bps,
+            max_strike_bps: self.max_strike_bps,
+            settle_window_secs: self.settle_window_secs,
+            settle_spacing_secs: self.settle_spacing_secs,
+            max_vol_change_bps: self.max_vol_change_bps,
+            price_band_bps: self.price_band_bps,
+            taker_fee_bps: self.taker_fee_bps,
+            liquidation_fee_bps: self.liquidation_fee_bps,
+            settle_max_conf_bps: self.settle_max_conf_bps,
+            settle_min_samples: self.settle_min_samples,
+            flags: self.flags,
+            risk,
+        }
+    }
+}
+
+impl OptionMarketParams {
+    /// Governance's direction rule: true when `self` in place of `old` can only allow less risk
+    /// and moves no value: the same contract size, fees, settlement rule and enabled bit; no
+    /// higher open-interest caps, no wider strike range, band or smile step; grid shocks no lower
+    /// ([`OptionRiskConfig::no_riskier_than`]); reduce-only may be set, never cleared.
+    pub fn no_riskier_than(&self, old: &Self) -> bool {
+        let (f, o) = (self.flags, old.flags);
+        self.contract_size == old.contract_size
+            && (self.taker_fee_bps, self.liquidation_fee_bps) == (old.taker_fee_bps, old.liquidation_fee_bps)
+            && (self.settle_window_secs, self.settle_spacing_secs, self.settle_max_conf_bps, self.settle_min_samples)
+                == (old.settle_window_secs, old.settle_spacing_secs, old.settle_max_conf_bps, old.settle_min_samples)
+            && self.max_open_interest <= old.max_open_interest
+            && self.max_expiry_open_interest <= old.max_expiry_open_interest
+            && self.min_strike_bps >= old.min_strike_bps
+            && self.max_strike_bps <= old.max_strike_bps
+            && self.max_vol_change_bps <= old.max_vol_change_bps
+            && self.price_band_bps <= old.price_band_bps
+            && f & OPTION_FLAG_ENABLED == o & OPTION_FLAG_ENABLED
+            && (o & OPTION_FLAG_REDUCE_ONLY == 0 || f & OPTION_FLAG_REDUCE_ONLY != 0)
+            && f & !(OPTION_FLAG_ENABLED | OPTION_FLAG_REDUCE_ONLY)
+                == o & !(OPTION_FLAG_ENABLED | OPTION_FLAG_REDUCE_ONLY)
+            && self.risk.no_riskier_than(&old.risk)
+    }
 }

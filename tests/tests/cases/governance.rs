@@ -1,0 +1,504 @@
+//! Governance: roles, the timelock with on-chain proposals, and what the guardian may do.
+//! Catalogue AG-01, AG-03, AG-04, AG-05, AG-06 and the acceptance burst of issue 13.
+
+use crate::harness::*;
+use anchor_lang::prelude::Pubkey;
+use ballast::error::BallastError;
+use ballast::governance::{GovChange, RolesParams};
+use ballast::instructions::EditAssetParams;
+use ballast::state::*;
+use ballast_sdk::transport::Transport;
+use ballast_sdk::{ix, pda};
+use solana_sdk::signature::{Keypair, Signer};
+
+/// The timelock of these tests: one day.
+const TIMELOCK: u64 = 86_400;
+
+/// Queues `change` (admin) and returns its proposal number.
+fn propose(env: &mut Env, target: Option<u16>, change: GovChange) -> u64 {
+    let num = env.group_state().num_proposals;
+    let admin = env.admin.insecure_clone();
+    let ix = ix::propose_change(&env.group, &admin.pubkey(), &env.payer.pubkey(), num, target, change);
+    env.send(&[ix], &[&admin]).expect("propose");
+    num
+}
+
+fn execute_ix(
+    env: &Env,
+    num: u64,
+    target: Option<u16>,
+    change: &GovChange,
+) -> anchor_lang::solana_program::instruction::Instruction {
+    ix::execute_change(&env.group, num, target, change)
+}
+
+/// Hands the setup group over to governance: roles and timelock through a queued change, which a
+/// group without timelock executes at once (the bootstrap of migrations/).
+fn hand_over(env: &mut Env, guardian: &Pubkey, fee_recipient: &Pubkey, timelock_secs: u64) {
+    let roles = RolesParams {
+        admin: env.admin.pubkey(),
+        guardian: *guardian,
+        listing_admin: Pubkey::default(),
+        fee_recipient: *fee_recipient,
+        timelock_secs,
+    };
+    let change = GovChange::SetRoles(roles);
+    let num = propose(env, None, change.clone());
+    let ix = execute_ix(env, num, None, &change);
+    env.send(&[ix], &[]).expect("execute roles");
+    let g = env.group_state();
+    assert_eq!((g.guardian, g.fee_recipient, g.timelock_secs), (*guardian, *fee_recipient, timelock_secs));
+}
+
+/// USDC ($1) and SOL ($150) listed in a setup group, a lender with 1,000,000 USDC, then the group
+/// handed over to a guardian and a treasury with a one-day timelock.
+fn setup() -> (Env, User, Keypair, Keypair) {
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 150.0, OracleKind::PythPull);
+    let lender = env.user(0);
+    env.fund_and_deposit(&lender, 0, 1_000_000_000_000);
+    let (guardian, treasury) = (Keypair::new(), Keypair::new());
+    hand_over(&mut env, &guardian.pubkey(), &treasury.pubkey(), TIMELOCK);
+    let payer = env.payer.pubkey();
+    env.send(&[solana_system_interface::instruction::transfer(&payer, &guardian.pubkey(), 1_000_000_000)], &[])
+        .unwrap();
+    (env, lender, guardian, treasury)
+}
+
+fn edit_ix(
+    env: &Env,
+    signer: &Pubkey,
+    asset: u16,
+    p: EditAssetParams,
+) -> anchor_lang::solana_program::instruction::Instruction {
+    ix::edit_asset(&env.group, signer, asset, p)
+}
+
+/// Every vault's token balance.
+fn vault_balances(env: &mut Env) -> Vec<u64> {
+    let vaults: Vec<Pubkey> = env.assets.iter().map(|a| pda::vault(&pda::asset(&env.group, a.index).0).0).collect();
+    vaults.iter().map(|v| env.token_balance(v)).collect()
+}
+
+/// Refreshes every oracle at the current time (after a clock jump).
+fn fresh_prices(env: &mut Env, prices: &[f64]) {
+    for (i, p) in prices.iter().enumerate() {
+        env.set_price(i as u16, *p);
+    }
+}
+
+#[test]
+fn a_compromised_admin_burst_moves_nothing_before_the_timelock_and_the_guardian_cancels() {
+    let (mut env, lender, guardian, _treasury) = setup();
+    let admin = env.admin.insecure_clone();
+    let adm = env.user_with(admin.insecure_clone(), 7);
+    // The guardian turns on a withdrawal limit on USDC (risk-reducing: applies at once).
+    let limit = OutflowLimitConfig { floor: 0, window_secs: 3_600, limit_bps: 100, reserved: 0 };
+    let g = guardian.insecure_clone();
+    env.send(
+        &[edit_ix(&env, &g.pubkey(), 0, EditAssetParams { withdraw_limit: Some(limit), ..Default::default() })],
+        &[&g],
+    )
+    .unwrap();
+    let vaults_before = vault_balances(&mut env);
+    let lender_before = env.snapshot(&[lender.account]);
+    let (usdc_before, sol_before) = (env.asset_state(0), env.asset_state(1));
+
+    // 1. Lists a self-minted token priced at $1,000 with collateral value: refused.
+    let scam_mint = env.create_mint(6, spl(), false);
+    let r = env.list_mint(scam_mint, 6, 1_000.0, OracleKind::PythPull, spl(), |_| {});
+    assert_code(r.map(|_| ()), BallastError::TimelockRequired);
+    assert!(env.bank.get_account(&pda::asset(&env.group, 2).0).unwrap().is_none(), "nothing listed");
+    // Listed inert (deposits disabled, not borrowable) it applies at once, and holds nothing.
+    let scam = env
+        .list_mint(scam_mint, 6, 1_000.0, OracleKind::PythPull, spl(), |p| {
+            p.flags = (p.flags | ASSET_FLAG_DEPOSITS_DISABLED) & !ASSET_FLAG_BORROWABLE
+        })
+        .unwrap();
+    let adm_scam = env.token_account(&scam.mint, &admin.pubkey(), &spl());
+    env.mint_to(&scam.mint, &spl(), &adm_scam, 1_000_000_000);
+    let deposit = |env: &Env| {
+        let t = ix::TokenIxAccounts {
+            group: env.group,
+            account: adm.account,
+            asset_index: 2,
+            mint: scam.mint,
+            token_program: spl(),
+            user_token: adm_scam,
+        };
+        ix::deposit(&t, &admin.pubkey(), 1_000_000_000)
+    };
+    env.assert_fails_nsc(&[deposit(&env)], &[&admin], BallastError::DepositsDisabled);
+
+    // 2. Changes SOL's oracle to the token's feed, 3. raises SOL's weight, 4. removes the USDC
+    // withdrawal limit: each refused, nothing changes.
+    let mut sol_oracle = sol_before.oracle;
+    sol_oracle.address = scam.oracle;
+    sol_oracle.feed_id = scam.feed_id;
+    let oracle_change = EditAssetParams { oracle: Some(sol_oracle), ..Default::default() };
+    let weight_change =
+        EditAssetParams { risk: Some(RiskConfig { init_down_bps: 1_000, ..sol_before.risk }), ..Default::default() };
+    let unlimit =
+        EditAssetParams { withdraw_limit: Some(OutflowLimitConfig { limit_bps: 0, ..limit }), ..Default::default() };
+    for (asset, p) in [(1, oracle_change.clone()), (1, weight_change.clone()), (0, unlimit.clone())] {
+        env.assert_fails_nsc(&[edit_ix(&env, &admin.pubkey(), asset, p)], &[&admin], BallastError::TimelockRequired);
+    }
+    // 5. Withdraws: protocol fees only to the fee recipient, and the admin's account borrows
+    // nothing (it holds nothing of value).
+    let adm_usdc = adm.token(0);
+    let fees = ix::withdraw_fees(&env.group, &admin.pubkey(), 0, &env.assets[0].mint, &spl(), &adm_usdc, 1);
+    env.assert_fails_nsc(&[fees], &[&admin], BallastError::Unauthorized);
+    let borrow = env.borrow_ix(&adm, 0, 1_000_000);
+    env.assert_fails_nsc(&[borrow], &[&admin], BallastError::HealthMustBePositive);
+
+    // The admin queues all of it instead.
+    let activate = GovChange::edit(EditAssetParams { flags: Some(ASSET_FLAG_BORROWABLE), ..Default::default() });
+    let p_activate = propose(&mut env, Some(2), activate.clone());
+    let p_oracle = propose(&mut env, Some(1), GovChange::edit(oracle_change.clone()));
+    let p_weight = propose(&mut env, Some(1), GovChange::edit(weight_change.clone()));
+    let p_unlimit = propose(&mut env, Some(0), GovChange::edit(unlimit.clone()));
+    let roles = GovChange::SetRoles(RolesParams {
+        admin: admin.pubkey(),
+        guardian: guardian.pubkey(),
+        listing_admin: Pubkey::default(),
+        fee_recipient: admin.pubkey(),
+        timelock_secs: TIMELOCK,
+    });
+    let p_roles = propose(&mut env, None, roles.clone());
+
+    // Before the timelock nothing executes, no deposit of the token, no borrow against anything.
+    env.set_time(T0 + TIMELOCK as i64 - 1);
+    fresh_prices(&mut env, &[1.0, 150.0, 1_000.0]);
+    let ix = execute_ix(&env, p_activate, Some(2), &activate);
+    env.assert_fails_nsc(&[ix], &[], BallastError::ProposalNotReady);
+    env.assert_fails_nsc(&[deposit(&env)], &[&admin], BallastError::DepositsDisabled);
+    let borrow = env.borrow_ix(&adm, 0, 1_000_000);
+    env.assert_fails_nsc(&[borrow], &[&admin], BallastError::HealthMustBePositive);
+    assert_eq!(vault_balances(&mut env)[..2], vaults_before[..], "no user fund moved");
+    assert_eq!(env.snapshot(&[lender.account]), lender_before);
+    let (usdc_now, sol_now) = (env.asset_state(0), env.asset_state(1));
+    assert_eq!((sol_now.oracle, sol_now.risk), (sol_before.oracle, sol_before.risk));
+    assert_eq!(usdc_now.outflow_limit, limit);
+    assert_eq!(usdc_now.risk, usdc_before.risk);
+
+    // The guardian cancels the oracle change during the delay; a stranger cannot cancel.
+    let rando = Keypair::new();
+    let ix = ix::cancel_change(&env.group, &rando.pubkey(), p_weight);
+    env.assert_fails_nsc(&[ix], &[&rando], BallastError::Unauthorized);
+    env.send(&[ix::cancel_change(&env.group, &guardian.pubkey(), p_oracle)], &[&guardian]).unwrap();
+
+    // After the timelock anyone executes the rest, and the actions work as proposed.
+    env.set_time(T0 + TIMELOCK as i64 + 10);
+    fresh_prices(&mut env, &[1.0, 150.0, 1_000.0]);
+    let ix = execute_ix(&env, p_oracle, Some(1), &GovChange::edit(oracle_change));
+    env.assert_fails_nsc(&[ix], &[], BallastError::ProposalNotQueued);
+    for (num, target, change) in [
+        (p_activate, Some(2), activate.clone()),
+        (p_weight, Some(1), GovChange::edit(weight_change)),
+        (p_unlimit, Some(0), GovChange::edit(unlimit)),
+        (p_roles, None, roles),
+    ] {
+        let ix = execute_ix(&env, num, target, &change);
+        env.send(&[ix], &[]).unwrap();
+        let ix = execute_ix(&env, num, target, &change);
+        env.assert_fails_nsc(&[ix], &[], BallastError::ProposalNotQueued);
+    }
+    let sol = env.asset_state(1);
+    assert_eq!(sol.oracle, sol_before.oracle, "the cancelled oracle change never applied");
+    assert_eq!(sol.risk.init_down_bps, 1_000);
+    assert_eq!(env.asset_state(0).outflow_limit.limit_bps, 0);
+    assert_eq!(env.group_state().fee_recipient, admin.pubkey());
+    // The token now takes deposits and lends against them: $1,000,000 at 80% / 1.25.
+    env.send(&[deposit(&env)], &[&admin]).unwrap();
+    env.borrow(&adm, 0, 600_000_000_000).unwrap();
+    assert_eq!(env.token_balance(&adm_usdc), 600_000_000_000);
+}
+
+#[test]
+fn ag_01_a_random_signer_changes_nothing() {
+    let (mut env, _lender, _guardian, _treasury) = setup();
+    let rando = Keypair::new();
+    let r = rando.pubkey();
+    let group = env.group;
+    let cap = EditAssetParams { deposit_cap: Some(1), ..Default::default() };
+    let perp = ballast_sdk::scenario::perp_params(1_000_000);
+    let num = env.group_state().num_proposals;
+    let attacks = [
+        edit_ix(&env, &r, 1, cap.clone()),
+        ballast_sdk::perp::set_perp_market(&group, &r, 1, perp),
+        ix::propose_change(&group, &r, &env.payer.pubkey(), num, Some(1), GovChange::edit(cap.clone())),
+    ];
+    for a in attacks {
+        env.assert_fails_nsc(&[a], &[&rando], BallastError::Unauthorized);
+    }
+    // Nor may it cancel a queued change.
+    let queued = propose(&mut env, Some(1), GovChange::edit(cap));
+    env.assert_fails_nsc(&[ix::cancel_change(&group, &r, queued)], &[&rando], BallastError::Unauthorized);
+}
+
+#[test]
+fn ag_03_a_new_listing_has_no_value_until_its_queued_activation() {
+    let (mut env, lender, _guardian, _treasury) = setup();
+    // With collateral value, or borrowable, or both: refused, nothing created.
+    for tweak in [
+        (|p: &mut ballast::instructions::ListAssetParams| p.flags = 0) as fn(&mut _),
+        |p| p.flags = ASSET_FLAG_BORROWABLE | ASSET_FLAG_DEPOSITS_DISABLED,
+        |p| p.flags = ASSET_FLAG_BORROWABLE,
+    ] {
+        let r = env.list_with(6, 10.0, OracleKind::PythPull, spl(), tweak);
+        assert_code(r.map(|_| ()), BallastError::TimelockRequired);
+        assert!(env.bank.get_account(&pda::asset(&env.group, 2).0).unwrap().is_none());
+    }
+    // Inert by its shocks (no value in any health, not borrowable): listed at once; deposits
+    // count for nothing.
+    let a = env
+        .list_with(6, 10.0, OracleKind::PythPull, spl(), |p| {
+            p.flags = 0;
+            p.risk.init_down_bps = 10_000;
+            p.risk.maint_down_bps = 10_000;
+        })
+        .unwrap();
+    let u = env.user(3);
+    env.fund_and_deposit(&u, a.index, 1_000_000_000);
+    let borrow = env.borrow_ix(&u, 0, 1);
+    let kp = u.kp.insecure_clone();
+    env.assert_fails_nsc(&[borrow], &[&kp], BallastError::HealthMustBePositive);
+    // Its activation is queued; after the timelock the same deposit lends.
+    let risk = RiskConfig { init_down_bps: 5_000, maint_down_bps: 2_500, ..env.asset_state(a.index).risk };
+    let change = GovChange::edit(EditAssetParams { risk: Some(risk), ..Default::default() });
+    let num = propose(&mut env, Some(a.index), change.clone());
+    env.set_time(T0 + TIMELOCK as i64);
+    fresh_prices(&mut env, &[1.0, 150.0, 10.0]);
+    env.send(&[execute_ix(&env, num, Some(a.index), &change)], &[]).unwrap();
+    env.borrow(&u, 0, 1_000_000).unwrap();
+    let _ = lender;
+}
+
+#[test]
+fn ag_04_a_pending_change_leaves_user_actions_on_the_old_parameters() {
+    let (mut env, _lender, _guardian, _treasury) = setup();
+    let u = env.user(3);
+    env.fund_and_deposit(&u, 1, 10_000_000_000); // 10 SOL = $1,500
+    let sol = env.asset_state(1);
+    // Init capacity $1,500 x 0.8 / 1.25 = $960; with a 10% shock $1,080.
+    let raise = GovChange::edit(EditAssetParams {
+        risk: Some(RiskConfig { init_down_bps: 1_000, ..sol.risk }),
+        ..Default::default()
+    });
+    let num = propose(&mut env, Some(1), raise.clone());
+    let kp = u.kp.insecure_clone();
+    for t in [T0, T0 + 3_600, T0 + TIMELOCK as i64 - 1] {
+        env.set_time(t);
+        fresh_prices(&mut env, &[1.0, 150.0]);
+        let borrow = env.borrow_ix(&u, 0, 1_000_000_000);
+        env.assert_fails_nsc(&[borrow], &[&kp], BallastError::HealthMustBePositive);
+        env.assert_fails_nsc(&[execute_ix(&env, num, Some(1), &raise)], &[], BallastError::ProposalNotReady);
+        assert_eq!(env.asset_state(1).risk, sol.risk);
+    }
+    env.borrow(&u, 0, 950_000_000).unwrap();
+    env.set_time(T0 + TIMELOCK as i64);
+    fresh_prices(&mut env, &[1.0, 150.0]);
+    env.send(&[execute_ix(&env, num, Some(1), &raise)], &[]).unwrap();
+    env.borrow(&u, 0, 100_000_000).unwrap();
+}
+
+#[test]
+fn ag_05_the_guardian_may_only_reduce_risk() {
+    let (mut env, _lender, guardian, _treasury) = setup();
+    let g = guardian.insecure_clone();
+    let gk = g.pubkey();
+    let admin = env.admin.insecure_clone();
+    // Disabling withdrawals, deposits and borrowing, lowering a cap, raising shocks: at once.
+    let sol = env.asset_state(1);
+    let reduce = [
+        EditAssetParams {
+            flags: Some(ASSET_FLAG_WITHDRAWALS_DISABLED | ASSET_FLAG_DEPOSITS_DISABLED),
+            ..Default::default()
+        },
+        EditAssetParams { deposit_cap: Some(1_000), ..Default::default() },
+        EditAssetParams {
+            risk: Some(RiskConfig { init_down_bps: 3_000, maint_down_bps: 1_500, ..sol.risk }),
+            ..Default::default()
+        },
+    ];
+    for p in reduce {
+        env.send(&[edit_ix(&env, &gk, 1, p)], &[&g]).unwrap();
+    }
+    let now = env.asset_state(1);
+    assert_eq!(now.flags, ASSET_FLAG_WITHDRAWALS_DISABLED | ASSET_FLAG_DEPOSITS_DISABLED);
+    assert_eq!((now.bank.deposit_cap, now.risk.init_down_bps), (1_000, 3_000));
+    // Re-enabling, raising a cap, lowering a shock, changing an oracle, interest or the
+    // insurance cap: refused for the guardian, nothing changes.
+    let increase = [
+        EditAssetParams { flags: Some(ASSET_FLAG_DEPOSITS_DISABLED), ..Default::default() },
+        EditAssetParams {
+            flags: Some(ASSET_FLAG_WITHDRAWALS_DISABLED | ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_BORROWABLE),
+            ..Default::default()
+        },
+        EditAssetParams { deposit_cap: Some(1_001), ..Default::default() },
+        EditAssetParams { risk: Some(RiskConfig { init_down_bps: 2_999, ..now.risk }), ..Default::default() },
+        EditAssetParams { risk: Some(RiskConfig { liquidation_fee_bps: 100, ..now.risk }), ..Default::default() },
+        EditAssetParams { oracle: Some(OracleConfig { max_age_secs: 61, ..now.oracle }), ..Default::default() },
+        EditAssetParams { interest: Some(InterestConfig { fee_bps: 1, ..now.interest }), ..Default::default() },
+        EditAssetParams { insurance_cap: Some(now.insurance_cap ^ 1), ..Default::default() },
+    ];
+    for p in increase.clone() {
+        env.assert_fails_nsc(&[edit_ix(&env, &gk, 1, p)], &[&g], BallastError::GuardianCannotIncreaseRisk);
+    }
+    // The admin may not either, at once: it must queue.
+    for p in increase {
+        env.assert_fails_nsc(&[edit_ix(&env, &admin.pubkey(), 1, p)], &[&admin], BallastError::TimelockRequired);
+    }
+    // Perp market: enabling it is queued (the guardian cannot); once enabled the guardian sets it
+    // reduce-only and lowers the open-interest cap, and cannot clear reduce-only, raise the cap
+    // or change a fee.
+    let perp = ballast_sdk::scenario::perp_params(1_000_000);
+    let enable = GovChange::SetPerpMarket(perp);
+    let num = propose(&mut env, Some(1), enable.clone());
+    let ix = ballast_sdk::perp::set_perp_market(&env.group, &gk, 1, perp);
+    env.assert_fails_nsc(&[ix], &[&g], BallastError::GuardianCannotIncreaseRisk);
+    env.set_time(T0 + TIMELOCK as i64);
+    fresh_prices(&mut env, &[1.0, 150.0]);
+    env.send(&[execute_ix(&env, num, Some(1), &enable)], &[]).unwrap();
+    let reduce_only =
+        PerpMarketParams { flags: PERP_FLAG_ENABLED | PERP_FLAG_REDUCE_ONLY, max_open_interest: 10, ..perp };
+    env.send(&[ballast_sdk::perp::set_perp_market(&env.group, &gk, 1, reduce_only)], &[&g]).unwrap();
+    for p in [
+        perp,
+        PerpMarketParams { max_open_interest: 11, ..reduce_only },
+        PerpMarketParams { taker_fee_bps: 1, ..reduce_only },
+    ] {
+        let ix = ballast_sdk::perp::set_perp_market(&env.group, &gk, 1, p);
+        env.assert_fails_nsc(&[ix], &[&g], BallastError::GuardianCannotIncreaseRisk);
+    }
+    // The guardian cannot queue changes, set the liquidation configuration, or withdraw fees.
+    let num = env.group_state().num_proposals;
+    let ix = ix::propose_change(&env.group, &gk, &gk, num, Some(1), GovChange::edit(EditAssetParams::default()));
+    env.assert_fails_nsc(&[ix], &[&g], BallastError::Unauthorized);
+    let mut liq = ballast::instructions::LiquidationConfigParams::of(&env.group_state());
+    liq.fee_ramp_cap_bps = 0;
+    let ix = ix::set_liquidation_config(&env.group, &gk, liq);
+    env.assert_fails_nsc(&[ix], &[&g], BallastError::GuardianCannotIncreaseRisk);
+    let dest = env.token_account(&env.assets[1].mint.clone(), &gk, &spl());
+    let ix = ix::withdraw_fees(&env.group, &gk, 1, &env.assets[1].mint, &spl(), &dest, 1);
+    env.assert_fails_nsc(&[ix], &[&g], anchor_lang::error::ErrorCode::ConstraintHasOne);
+}
+
+#[test]
+fn ag_06_invalid_parameters_are_refused_when_queued_and_when_executed() {
+    let (mut env, _lender, _guardian, _treasury) = setup();
+    let admin = env.admin.insecure_clone();
+    let sol = env.asset_state(1);
+    let num = env.group_state().num_proposals;
+    let invalid = [
+        (
+            Some(1),
+            GovChange::edit(EditAssetParams {
+                risk: Some(RiskConfig { maint_down_bps: 2_500, ..sol.risk }),
+                ..Default::default()
+            }),
+        ),
+        (
+            Some(1),
+            GovChange::edit(EditAssetParams {
+                oracle: Some(OracleConfig { max_age_secs: 0, ..sol.oracle }),
+                ..Default::default()
+            }),
+        ),
+        (
+            Some(1),
+            GovChange::edit(EditAssetParams {
+                oracle: Some(OracleConfig { max_conf_bps: 10_000, ..sol.oracle }),
+                ..Default::default()
+            }),
+        ),
+        (
+            Some(1),
+            GovChange::SetPerpMarket(PerpMarketParams {
+                price_band_bps: 5_000,
+                ..ballast_sdk::scenario::perp_params(1)
+            }),
+        ),
+        (
+            None,
+            GovChange::SetRoles(RolesParams {
+                admin: Pubkey::default(),
+                guardian: Pubkey::default(),
+                listing_admin: Pubkey::default(),
+                fee_recipient: admin.pubkey(),
+                timelock_secs: 1,
+            }),
+        ),
+        (
+            None,
+            GovChange::SetRoles(RolesParams {
+                admin: admin.pubkey(),
+                guardian: Pubkey::default(),
+                listing_admin: Pubkey::default(),
+                fee_recipient: admin.pubkey(),
+                timelock_secs: 31 * 86_400,
+            }),
+        ),
+    ];
+    for (target, change) in invalid {
+        let ix = ix::propose_change(&env.group, &admin.pubkey(), &env.payer.pubkey(), num, target, change);
+        env.assert_fails_nsc(&[ix], &[&admin], BallastError::InvalidConfig);
+    }
+    // Valid when queued, invalid when executed: two first configurations of one perp market
+    // with different lot sizes (the lot size is fixed once set). The second fails and leaves
+    // its proposal queued, the market as the first set it.
+    let first = GovChange::SetPerpMarket(ballast_sdk::scenario::perp_params(1_000_000));
+    let second = GovChange::SetPerpMarket(ballast_sdk::scenario::perp_params(2_000_000));
+    let (a, b) = (propose(&mut env, Some(1), first.clone()), propose(&mut env, Some(1), second.clone()));
+    env.set_time(T0 + TIMELOCK as i64);
+    fresh_prices(&mut env, &[1.0, 150.0]);
+    env.send(&[execute_ix(&env, a, Some(1), &first)], &[]).unwrap();
+    env.assert_fails_nsc(&[execute_ix(&env, b, Some(1), &second)], &[], BallastError::InvalidConfig);
+    assert_eq!(env.asset_state(1).perp.base_lot_size, 1_000_000);
+}
+
+#[test]
+fn a_proposal_executes_only_on_its_target_and_within_its_grace_period() {
+    let (mut env, _lender, _guardian, _treasury) = setup();
+    let change = GovChange::edit(EditAssetParams { deposit_cap: Some(u64::MAX - 1), ..Default::default() });
+    let num = propose(&mut env, Some(1), change.clone());
+    let p = ballast_sdk::decode::proposal(&env.bank.get_account(&pda::proposal(&env.group, num).0).unwrap().unwrap())
+        .unwrap();
+    assert_eq!((p.state, p.eta, p.target), (PROPOSAL_QUEUED, T0 + TIMELOCK as i64, pda::asset(&env.group, 1).0));
+    assert_eq!(ballast_sdk::decode::proposal_change(&p).unwrap(), change);
+    env.set_time(T0 + TIMELOCK as i64);
+    // Another asset as the target, or none: refused.
+    env.assert_fails_nsc(&[execute_ix(&env, num, Some(0), &change)], &[], BallastError::ProposalMismatch);
+    env.assert_fails_nsc(&[execute_ix(&env, num, None, &change)], &[], BallastError::ProposalMismatch);
+    // Past the grace period: expired, nothing applied.
+    env.set_time(T0 + TIMELOCK as i64 + ballast::constants::PROPOSAL_GRACE_SECS);
+    env.assert_fails_nsc(&[execute_ix(&env, num, Some(1), &change)], &[], BallastError::ProposalExpired);
+    assert_eq!(env.asset_state(1).bank.deposit_cap, u64::MAX);
+}
+
+#[test]
+fn ag_02_an_attackers_group_cannot_change_the_real_assets() {
+    let (mut env, _lender, _guardian, _treasury) = setup();
+    let (attacker, g2) = env.foreign_group();
+    let payer = env.payer.pubkey();
+    let real = pda::asset(&env.group, 1).0;
+    let cap = EditAssetParams { deposit_cap: Some(u64::MAX - 1), ..Default::default() };
+    // Its own group (it is the admin there, no timelock) with the real Asset account.
+    let edit = swap_account(ix::edit_asset(&g2, &attacker.pubkey(), 1, cap.clone()), &pda::asset(&g2, 1).0, &real);
+    env.assert_fails_nsc(&[edit], &[&attacker], anchor_lang::error::ErrorCode::ConstraintHasOne);
+    let perp = ballast_sdk::scenario::perp_params(1_000_000);
+    let set = swap_account(
+        ballast_sdk::perp::set_perp_market(&g2, &attacker.pubkey(), 1, perp),
+        &pda::asset(&g2, 1).0,
+        &real,
+    );
+    env.assert_fails_nsc(&[set], &[&attacker], anchor_lang::error::ErrorCode::ConstraintHasOne);
+    // Nor through a proposal of its group naming the real Asset.
+    let propose = swap_account(
+        ix::propose_change(&g2, &attacker.pubkey(), &payer, 0, Some(1), GovChange::edit(cap)),
+        &pda::asset(&g2, 1).0,
+        &real,
+    );
+    env.assert_fails_nsc(&[propose], &[&attacker], BallastError::ProposalMismatch);
+}
