@@ -136,6 +136,12 @@ events! {
     ChangeCancelled,
     /// A queued change was executed.
     ChangeExecuted,
+    /// The instruction gate was set.
+    IxGateSet,
+    /// A panic pause started.
+    PanicPaused,
+    /// An account was frozen or unfrozen.
+    AccountFrozenSet,
 }
 
 fn parse<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
@@ -445,6 +451,9 @@ mod tests {
                     timelock_secs: 86_400,
                 }),
             }),
+            E::IxGateSet(IxGateSet { header: header(), old_gate: 0, gate: 1 << 8, by: k() }),
+            E::PanicPaused(PanicPaused { header: header(), until: 1_700_001_800, in_row: 1, today: 2, by: k() }),
+            E::AccountFrozenSet(AccountFrozenSet { header: header(), account: k(), frozen: true, by: k() }),
         ];
         use BallastEvent as E;
         // Every declared event has an example here.

@@ -253,21 +253,27 @@ pub fn check_health(
     )
 }
 
-/// The remaining accounts of a governance change: for an asset change the target Asset
-/// (writable), then the risk-group leader of an edit that sets a member's risk parameters.
-fn change_accounts(group: &Pubkey, target: Option<u16>, change: &GovChange) -> Vec<AccountMeta> {
-    let Some(index) = target else { return vec![] };
-    let mut metas = vec![AccountMeta::new(pda::asset(group, index).0, false)];
+/// The remaining accounts of a governance change: its target account (an Asset or a
+/// MarginAccount, writable; none for a group change), then the risk-group leader of an edit that
+/// sets a member's risk parameters.
+pub fn change_metas(group: &Pubkey, target: Option<Pubkey>, change: &GovChange) -> Vec<AccountMeta> {
+    let Some(key) = target else { return vec![] };
+    let mut metas = vec![AccountMeta::new(key, false)];
     if let GovChange::EditAsset(p) = change {
-        if let Some(r) = p.risk.filter(|r| r.risk_group != index) {
+        if let Some(r) = p.risk.filter(|r| pda::asset(group, r.risk_group).0 != key) {
             metas.push(AccountMeta::new_readonly(pda::asset(group, r.risk_group).0, false));
         }
     }
     metas
 }
 
+fn asset_target(group: &Pubkey, target: Option<u16>) -> Option<Pubkey> {
+    target.map(|i| pda::asset(group, i).0)
+}
+
 /// `propose_change` (admin): queues `change` as proposal `num` (the group's `num_proposals`);
-/// `target` is the asset index of an asset change (None for a group change).
+/// `target` is the asset index of an asset change (None for a group change; see
+/// [`propose_change_on`] for a margin account).
 pub fn propose_change(
     group: &Pubkey,
     admin: &Pubkey,
@@ -276,7 +282,19 @@ pub fn propose_change(
     target: Option<u16>,
     change: GovChange,
 ) -> Instruction {
-    let remaining = change_accounts(group, target, &change);
+    propose_change_on(group, admin, payer, num, asset_target(group, target), change)
+}
+
+/// `propose_change` naming its target account by key (an Asset or a MarginAccount).
+pub fn propose_change_on(
+    group: &Pubkey,
+    admin: &Pubkey,
+    payer: &Pubkey,
+    num: u64,
+    target: Option<Pubkey>,
+    change: GovChange,
+) -> Instruction {
+    let remaining = change_metas(group, target, &change);
     build(
         ballast::accounts::ProposeChange {
             group: *group,
@@ -299,13 +317,45 @@ pub fn cancel_change(group: &Pubkey, authority: &Pubkey, num: u64) -> Instructio
     )
 }
 
-/// `execute_change` (anyone) of proposal `num`; `target` and `change` as queued (they name the
-/// accounts: see [`crate::decode::proposal_change`] to read them back from the proposal).
+/// `execute_change` (anyone) of proposal `num`; `target` (an asset index) and `change` as queued
+/// (they name the accounts: [`crate::decode::proposal_change`] reads them back from the proposal).
 pub fn execute_change(group: &Pubkey, num: u64, target: Option<u16>, change: &GovChange) -> Instruction {
+    execute_change_on(group, num, asset_target(group, target), change)
+}
+
+/// `execute_change` naming its target account by key (the proposal's `target`).
+pub fn execute_change_on(group: &Pubkey, num: u64, target: Option<Pubkey>, change: &GovChange) -> Instruction {
     build(
         ballast::accounts::ExecuteChange { group: *group, proposal: pda::proposal(group, num).0 },
         ballast::instruction::ExecuteChange {},
-        &change_accounts(group, target, change),
+        &change_metas(group, target, change),
+    )
+}
+
+/// `set_ix_gate` (admin or guardian): bit n disables `gate::Ix` n.
+pub fn set_ix_gate(group: &Pubkey, authority: &Pubkey, gate: u64) -> Instruction {
+    build(
+        ballast::accounts::SetIxGate { group: *group, authority: *authority },
+        ballast::instruction::SetIxGate { gate },
+        &[],
+    )
+}
+
+/// `panic_pause` (admin or guardian).
+pub fn panic_pause(group: &Pubkey, authority: &Pubkey) -> Instruction {
+    build(
+        ballast::accounts::PanicPause { group: *group, authority: *authority },
+        ballast::instruction::PanicPause {},
+        &[],
+    )
+}
+
+/// `freeze_account` (admin or guardian; unfreezing is queued in a group with a timelock).
+pub fn freeze_account(group: &Pubkey, authority: &Pubkey, account: &Pubkey, frozen: bool) -> Instruction {
+    build(
+        ballast::accounts::FreezeAccount { group: *group, authority: *authority, account: *account },
+        ballast::instruction::FreezeAccount { frozen },
+        &[],
     )
 }
 

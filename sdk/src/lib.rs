@@ -231,6 +231,10 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     ProposalNotReady,
     ProposalExpired,
     ProposalMismatch,
+    IxDisabled,
+    ProtocolPaused,
+    AccountFrozen,
+    PanicPauseLimit,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

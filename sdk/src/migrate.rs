@@ -274,12 +274,8 @@ pub fn execute_ready(t: &mut dyn Transport, payer: &Keypair, group: &Pubkey) -> 
             continue;
         }
         let change = decode::proposal_change(&p)?;
-        let target = if p.target == Pubkey::default() {
-            None
-        } else {
-            Some(decode::asset(&crate::transport::require_account(t, &p.target)?)?.asset_index)
-        };
-        t.send(&[ix::execute_change(group, num, target, &change)], payer, &[])?;
+        let target = (p.target != Pubkey::default()).then_some(p.target);
+        t.send(&[ix::execute_change_on(group, num, target, &change)], payer, &[])?;
         done += 1;
     }
     Ok(done)

@@ -343,6 +343,24 @@ pub mod ballast {
         instructions::execute_change::handler(ctx)
     }
 
+    /// Admin or guardian: sets the instruction gate (bit n: `gate::Ix` n disabled). Adding bits
+    /// applies at once; clearing one must be queued (`GovChange::SetIxGate`).
+    pub fn set_ix_gate(ctx: Context<SetIxGate>, gate: u64) -> Result<()> {
+        instructions::set_ix_gate::handler(ctx, gate)
+    }
+
+    /// Admin or guardian: a 30-minute panic pause of every instruction the pause policy names (at
+    /// most 2 in a row, 3 per day); it ends by itself.
+    pub fn panic_pause(ctx: Context<PanicPause>) -> Result<()> {
+        instructions::panic_pause::handler(ctx)
+    }
+
+    /// Admin or guardian: freezes a margin account at once; unfreezing must be queued
+    /// (`GovChange::SetAccountFrozen`).
+    pub fn freeze_account(ctx: Context<FreezeAccount>, frozen: bool) -> Result<()> {
+        instructions::freeze_account::handler(ctx, frozen)
+    }
+
     /// Test builds only: admin creates a stub oracle.
     #[cfg(feature = "test-oracle")]
     pub fn create_stub_oracle(ctx: Context<CreateStubOracle>, stub_num: u64) -> Result<()> {

@@ -273,6 +273,19 @@ pub enum BallastError {
     /// The accounts passed do not match the proposal (target account, number or payload).
     #[msg("accounts do not match the proposal")]
     ProposalMismatch,
+    /// The instruction is disabled by the group's instruction gate (`Group.ix_gate`).
+    #[msg("instruction disabled")]
+    IxDisabled,
+    /// The group's panic pause runs: the instruction resumes when it ends (docs/governance.md).
+    #[msg("protocol paused")]
+    ProtocolPaused,
+    /// The account is frozen by the guardian: it may deposit, repay and cancel orders, and be
+    /// liquidated, but not withdraw, trade, delegate or liquidate.
+    #[msg("account frozen")]
+    AccountFrozen,
+    /// No more panic pauses now: at most 2 in a row and 3 per day.
+    #[msg("panic pause limit reached")]
+    PanicPauseLimit,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

@@ -730,3 +730,48 @@ pub struct ChangeExecuted {
     /// The change as applied.
     pub change: crate::governance::GovChange,
 }
+
+/// The instruction gate was set by `set_ix_gate` (an executed `SetIxGate` is `ChangeExecuted`).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct IxGateSet {
+    /// Header.
+    pub header: EventHeader,
+    /// The gate before.
+    pub old_gate: u64,
+    /// The gate after (bit n: `gate::Ix` n disabled).
+    pub gate: u64,
+    /// Who set it.
+    pub by: Pubkey,
+}
+
+/// A panic pause started (`panic_pause`).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct PanicPaused {
+    /// Header.
+    pub header: EventHeader,
+    /// The pause ends at this time, unix seconds.
+    pub until: i64,
+    /// Pauses in the current row (at most 2).
+    pub in_row: u8,
+    /// Pauses in the current day (at most 3).
+    pub today: u8,
+    /// Who paused.
+    pub by: Pubkey,
+}
+
+/// An account was frozen or unfrozen by `freeze_account` (an executed `SetAccountFrozen` is
+/// `ChangeExecuted`).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountFrozenSet {
+    /// Header.
+    pub header: EventHeader,
+    /// The margin account.
+    pub account: Pubkey,
+    /// Frozen after.
+    pub frozen: bool,
+    /// Who set it.
+    pub by: Pubkey,
+}

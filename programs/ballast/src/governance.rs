@@ -45,6 +45,31 @@ pub enum GovChange {
     SetLiquidationConfig(LiquidationConfigParams),
     /// The group's roles and timelock.
     SetRoles(RolesParams),
+    /// The instruction gate, as a whole (clearing a bit re-enables an instruction: queued).
+    SetIxGate(u64),
+    /// Freezes or (queued) unfreezes the target margin account.
+    SetAccountFrozen(bool),
+}
+
+/// What a change applies to: the group alone, an Asset, or a margin account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    /// The group.
+    Group,
+    /// An Asset of the group.
+    Asset,
+    /// A MarginAccount of the group.
+    Account,
+}
+
+/// The target account of a change, loaded.
+pub enum Target<'a> {
+    /// No target account.
+    Group,
+    /// An Asset.
+    Asset(&'a mut Asset),
+    /// A MarginAccount.
+    Account(&'a mut MarginAccount),
 }
 
 impl GovChange {
@@ -53,9 +78,13 @@ impl GovChange {
         GovChange::EditAsset(Box::new(p))
     }
 
-    /// True for a change of an asset (the proposal names the Asset account).
-    pub fn targets_asset(&self) -> bool {
-        matches!(self, GovChange::EditAsset(_) | GovChange::SetPerpMarket(_) | GovChange::SetOptionMarket(_))
+    /// The kind of account the change applies to (the proposal names it).
+    pub fn target_kind(&self) -> TargetKind {
+        match self {
+            GovChange::EditAsset(_) | GovChange::SetPerpMarket(_) | GovChange::SetOptionMarket(_) => TargetKind::Asset,
+            GovChange::SetAccountFrozen(_) => TargetKind::Account,
+            GovChange::SetLiquidationConfig(_) | GovChange::SetRoles(_) | GovChange::SetIxGate(_) => TargetKind::Group,
+        }
     }
 }
 
@@ -105,30 +134,51 @@ pub fn apply_roles(group: &mut Group, r: &RolesParams) -> Result<()> {
     Ok(())
 }
 
-/// Applies `change` with the same transition as its direct instruction: to `asset` (the target;
-/// `None` for a group change) and `group`. `remaining` holds the risk-group leader of an edit that
-/// sets a member's risk parameters. Validates the whole resulting configuration; the caller
-/// applies it to copies to validate at queueing, to the accounts at execution.
+/// Validates and writes the instruction gate: only gated instructions' bits (`gate::POLICY`).
+pub fn apply_ix_gate(group: &mut Group, gate: u64) -> Result<()> {
+    require!(gate & !crate::gate::GATEABLE_BITS == 0, BallastError::InvalidConfig);
+    group.ix_gate = gate;
+    Ok(())
+}
+
+/// Sets or clears an account's frozen flag.
+pub fn apply_frozen(account: &mut MarginAccount, frozen: bool) {
+    if frozen {
+        account.flags |= ACCOUNT_FLAG_FROZEN;
+    } else {
+        account.flags &= !ACCOUNT_FLAG_FROZEN;
+    }
+}
+
+/// Applies `change` with the same transition as its direct instruction: to the `target` and
+/// `group`. `remaining` holds the risk-group leader of an edit that sets a member's risk
+/// parameters. Validates the whole resulting configuration; the caller applies it to copies to
+/// validate at queueing, to the accounts at execution.
 pub fn apply_change(
     group: &mut Group,
-    asset: Option<&mut Asset>,
+    target: Target,
     change: &GovChange,
     remaining: &[AccountInfo],
     now: i64,
 ) -> Result<()> {
     let quote = group.quote_asset_index;
-    match (change, asset) {
-        (GovChange::EditAsset(p), Some(a)) => crate::instructions::edit_asset::apply_edit(a, p, remaining),
-        (GovChange::SetPerpMarket(p), Some(a)) => {
+    match (change, target) {
+        (GovChange::EditAsset(p), Target::Asset(a)) => crate::instructions::edit_asset::apply_edit(a, p, remaining),
+        (GovChange::SetPerpMarket(p), Target::Asset(a)) => {
             crate::instructions::set_perp_market::apply_perp_market(a, quote, p, now)
         }
-        (GovChange::SetOptionMarket(p), Some(a)) => {
+        (GovChange::SetOptionMarket(p), Target::Asset(a)) => {
             crate::instructions::set_option_market::apply_option_market(a, quote, p)
         }
-        (GovChange::SetLiquidationConfig(p), None) => {
+        (GovChange::SetLiquidationConfig(p), Target::Group) => {
             crate::instructions::set_liquidation_config::apply_liquidation_config(group, p)
         }
-        (GovChange::SetRoles(r), None) => apply_roles(group, r),
+        (GovChange::SetRoles(r), Target::Group) => apply_roles(group, r),
+        (GovChange::SetIxGate(g), Target::Group) => apply_ix_gate(group, *g),
+        (GovChange::SetAccountFrozen(f), Target::Account(a)) => {
+            apply_frozen(a, *f);
+            Ok(())
+        }
         _ => err!(BallastError::ProposalMismatch),
     }
 }

@@ -18,6 +18,7 @@ use anchor_lang::prelude::*;
 pub mod constants;
 pub mod error;
 pub mod events;
+pub mod gate;
 pub mod governance;
 pub mod health_accounts;
 pub mod instructions;

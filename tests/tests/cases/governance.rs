@@ -3,6 +3,7 @@
 
 use crate::harness::*;
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use ballast::error::BallastError;
 use ballast::governance::{GovChange, RolesParams};
 use ballast::instructions::EditAssetParams;
@@ -14,40 +15,16 @@ use solana_sdk::signature::{Keypair, Signer};
 /// The timelock of these tests: one day.
 const TIMELOCK: u64 = 86_400;
 
-/// Queues `change` (admin) and returns its proposal number.
 fn propose(env: &mut Env, target: Option<u16>, change: GovChange) -> u64 {
-    let num = env.group_state().num_proposals;
-    let admin = env.admin.insecure_clone();
-    let ix = ix::propose_change(&env.group, &admin.pubkey(), &env.payer.pubkey(), num, target, change);
-    env.send(&[ix], &[&admin]).expect("propose");
-    num
+    env.propose(target, change)
 }
 
-fn execute_ix(
-    env: &Env,
-    num: u64,
-    target: Option<u16>,
-    change: &GovChange,
-) -> anchor_lang::solana_program::instruction::Instruction {
+fn execute_ix(env: &Env, num: u64, target: Option<u16>, change: &GovChange) -> Instruction {
     ix::execute_change(&env.group, num, target, change)
 }
 
-/// Hands the setup group over to governance: roles and timelock through a queued change, which a
-/// group without timelock executes at once (the bootstrap of migrations/).
 fn hand_over(env: &mut Env, guardian: &Pubkey, fee_recipient: &Pubkey, timelock_secs: u64) {
-    let roles = RolesParams {
-        admin: env.admin.pubkey(),
-        guardian: *guardian,
-        listing_admin: Pubkey::default(),
-        fee_recipient: *fee_recipient,
-        timelock_secs,
-    };
-    let change = GovChange::SetRoles(roles);
-    let num = propose(env, None, change.clone());
-    let ix = execute_ix(env, num, None, &change);
-    env.send(&[ix], &[]).expect("execute roles");
-    let g = env.group_state();
-    assert_eq!((g.guardian, g.fee_recipient, g.timelock_secs), (*guardian, *fee_recipient, timelock_secs));
+    env.hand_over(guardian, fee_recipient, timelock_secs)
 }
 
 /// USDC ($1) and SOL ($150) listed in a setup group, a lender with 1,000,000 USDC, then the group
@@ -60,9 +37,6 @@ fn setup() -> (Env, User, Keypair, Keypair) {
     env.fund_and_deposit(&lender, 0, 1_000_000_000_000);
     let (guardian, treasury) = (Keypair::new(), Keypair::new());
     hand_over(&mut env, &guardian.pubkey(), &treasury.pubkey(), TIMELOCK);
-    let payer = env.payer.pubkey();
-    env.send(&[solana_system_interface::instruction::transfer(&payer, &guardian.pubkey(), 1_000_000_000)], &[])
-        .unwrap();
     (env, lender, guardian, treasury)
 }
 

@@ -21,19 +21,6 @@ fn setup(sol: u64, usdc: u64) -> (Env, User, User) {
     liquidation_setup(sol, usdc, &[])
 }
 
-/// Moves the clock by `secs`, publishes fresh prices (SOL at `sol`) and refreshes every asset, so
-/// stable prices follow the oracle.
-fn advance(env: &mut Env, secs: i64, sol: f64) {
-    let now = env.now();
-    env.set_time(now + secs);
-    env.set_price(USDC, 1.0);
-    env.set_price(SOL, sol);
-    for i in [USDC, SOL] {
-        let oracle = env.assets[i as usize].oracle;
-        env.send(&[ix::refresh_asset(&env.group, i, &oracle)], &[]).unwrap();
-    }
-}
-
 /// The standard liquidatable borrower: 10 SOL, 600 USDC borrowed; SOL falls to $70.
 fn underwater() -> (Env, User, User) {
     let (mut env, liqor, liqee) = setup(10_000_000_000, 600_000_000);

@@ -1,5 +1,6 @@
 mod accounts;
 mod audit_s2;
+mod breakers;
 mod catalogue_av;
 mod catalogue_mr;
 mod fuzz;

@@ -123,6 +123,19 @@ pub fn deposit_into(env: &mut Env, from: &User, to: &User, asset: u16, amount: u
     ix::deposit(&t, &from.kp.pubkey(), amount)
 }
 
+/// Moves the clock of a [`liquidation_setup`] by `secs` with fresh prices (USDC $1, SOL at
+/// `sol`) and both assets refreshed.
+pub fn advance(env: &mut Env, secs: i64, sol: f64) {
+    let now = env.now();
+    env.set_time(now + secs);
+    env.set_price(0, 1.0);
+    env.set_price(1, sol);
+    for i in [0u16, 1] {
+        let oracle = env.assets[i as usize].oracle;
+        env.send(&[ix::refresh_asset(&env.group, i, &oracle)], &[]).unwrap();
+    }
+}
+
 /// A change to listing parameters.
 pub type ListingTweak = fn(&mut ListAssetParams);
 

@@ -471,6 +471,36 @@ impl Env {
         self.send(&[ix], &[&k])
     }
 
+    /// Queues `change` (admin) on the asset `target` (None: the group) and returns its number.
+    pub fn propose(&mut self, target: Option<u16>, change: ballast::governance::GovChange) -> u64 {
+        let num = self.group_state().num_proposals;
+        let admin = self.admin.insecure_clone();
+        let ix = ix::propose_change(&self.group, &admin.pubkey(), &self.payer.pubkey(), num, target, change);
+        self.send(&[ix], &[&admin]).expect("propose");
+        num
+    }
+
+    /// Hands the setup group over to governance: roles and timelock through a queued change,
+    /// which a group without timelock executes at once (the bootstrap of migrations/). The
+    /// guardian gets lamports for fees.
+    pub fn hand_over(&mut self, guardian: &Pubkey, fee_recipient: &Pubkey, timelock_secs: u64) {
+        use ballast::governance::{GovChange, RolesParams};
+        let roles = RolesParams {
+            admin: self.admin.pubkey(),
+            guardian: *guardian,
+            listing_admin: Pubkey::default(),
+            fee_recipient: *fee_recipient,
+            timelock_secs,
+        };
+        let change = GovChange::SetRoles(roles);
+        let num = self.propose(None, change.clone());
+        self.send(&[ix::execute_change(&self.group, num, None, &change)], &[]).expect("execute roles");
+        let g = self.group_state();
+        assert_eq!((g.guardian, g.fee_recipient, g.timelock_secs), (*guardian, *fee_recipient, timelock_secs));
+        let payer = self.payer.pubkey();
+        self.send(&[solana_system_interface::instruction::transfer(&payer, guardian, 1_000_000_000)], &[]).unwrap();
+    }
+
     /// An attacker with lamports and its own group (it is the admin there; no timelock).
     pub fn foreign_group(&mut self) -> (Keypair, Pubkey) {
         let attacker = Keypair::new();

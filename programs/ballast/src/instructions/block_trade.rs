@@ -35,6 +35,11 @@ pub fn handler<'info>(
     price_per_lot: u64,
     buyer_health_accounts: u8,
 ) -> Result<()> {
+    crate::gate::enter(
+        &ctx.accounts.market.group,
+        crate::gate::Ix::BlockTrade,
+        &[&ctx.accounts.buyer, &ctx.accounts.seller],
+    )?;
     let now = Clock::get()?.unix_timestamp;
     ctx.accounts.buyer.load()?.authorize(&ctx.accounts.buyer_authority.key(), DELEGATE_TRADE, now)?;
     ctx.accounts.seller.load()?.authorize(&ctx.accounts.seller_authority.key(), DELEGATE_TRADE, now)?;

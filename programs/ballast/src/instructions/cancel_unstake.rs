@@ -7,6 +7,7 @@ use crate::transitions;
 
 /// Cancels the pending request.
 pub fn handler(ctx: Context<UnstakeRequest>) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::CancelUnstake, &[])?;
     let mut s = ctx.accounts.stake.load_mut()?;
     let shares = s.pending_shares;
     transitions::insurance::cancel_unstake(&mut s)?;

@@ -68,6 +68,7 @@ pub struct CoverBankruptDebt<'info> {
 /// for a quote-asset debt (`resolve_bankruptcy` pays those directly), InsuranceFundEmpty when the
 /// fund or its cap leaves nothing to pay, and with the bankruptcy predicate's errors.
 pub fn handler<'info>(ctx: Context<'info, CoverBankruptDebt<'info>>, max_amount: u64) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::CoverBankruptDebt, &[])?;
     let now = Clock::get()?.unix_timestamp;
     let li = check_accounts(ctx.accounts)?;
     let (rate, debt, avail) = load_cover(&ctx, li, now)?;

@@ -34,6 +34,7 @@ pub struct CreateAccount<'info> {
 
 /// Initializes the account with every position slot free.
 pub fn handler(ctx: Context<CreateAccount>, account_num: u32) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::CreateAccount, &[])?;
     let group_key = ctx.accounts.group.key();
     let owner_key = ctx.accounts.owner.key();
     let num = account_num.to_le_bytes();

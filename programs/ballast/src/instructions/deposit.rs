@@ -31,6 +31,7 @@ pub struct Deposit<'info> {
 /// Deposits `amount` native units. The credit is what the vault actually received (a transfer fee
 /// would be deducted, catalogue AV-20), checked against the deposit cap.
 pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::Deposit, &[])?;
     // Reads no price: `oracle_policy(Action::Deposit)` is `None`, so this handler cannot build the
     // `Priced` proof the health loader requires.
     let asset_index = ctx.accounts.validate(amount)?;

@@ -4,11 +4,12 @@ use anchor_lang::prelude::*;
 
 use crate::error::BallastError;
 use crate::events::{ChangeExecuted, EventHeader};
-use crate::governance::{apply_change, GovChange};
+use crate::governance::{apply_change, GovChange, Target, TargetKind};
 use crate::state::*;
 
-/// Accounts of `execute_change`. Remaining accounts: for a change of an asset, the target Asset
-/// (writable) first, then (an edit setting a group member's risk parameters) its risk-group leader.
+/// Accounts of `execute_change`. Remaining accounts: for a change of an asset or an account, the
+/// target Asset or MarginAccount (writable) first, then (an edit setting a group member's risk
+/// parameters) the risk-group leader.
 #[derive(Accounts)]
 pub struct ExecuteChange<'info> {
     /// Group.
@@ -19,20 +20,32 @@ pub struct ExecuteChange<'info> {
     pub proposal: AccountLoader<'info, Proposal>,
 }
 
-/// Applies `change` to the group and (an asset change) the target Asset, the first remaining
-/// account, writable.
+/// Applies `change` to the group and the target (an Asset or a MarginAccount, the first
+/// remaining account, writable).
 #[inline(never)]
-fn apply_to_accounts(ctx: &Context<ExecuteChange>, change: &GovChange, has_target: bool, now: i64) -> Result<()> {
+fn apply_to_accounts(ctx: &Context<ExecuteChange>, change: &GovChange, now: i64) -> Result<()> {
     let remaining = ctx.remaining_accounts;
     let mut group = ctx.accounts.group.load_mut()?;
-    if !has_target {
-        return apply_change(&mut group, None, change, &[], now);
+    let kind = change.target_kind();
+    if kind == TargetKind::Group {
+        return apply_change(&mut group, Target::Group, change, &[], now);
     }
     let info = remaining.first().ok_or(BallastError::ProposalMismatch)?;
     require!(info.is_writable, BallastError::ProposalMismatch);
     let mut data = info.try_borrow_mut_data()?;
-    let asset = load_pod_mut::<Asset>(info.owner, &mut data)?;
-    apply_change(&mut group, Some(asset), change, remaining.get(1..).unwrap_or(&[]), now)
+    let rest = remaining.get(1..).unwrap_or(&[]);
+    match kind {
+        TargetKind::Asset => {
+            apply_change(&mut group, Target::Asset(load_pod_mut::<Asset>(info.owner, &mut data)?), change, rest, now)
+        }
+        _ => apply_change(
+            &mut group,
+            Target::Account(load_pod_mut::<MarginAccount>(info.owner, &mut data)?),
+            change,
+            rest,
+            now,
+        ),
+    }
 }
 
 /// The queued change of the proposal and its target, once its window is open.
@@ -73,8 +86,8 @@ pub fn handler(ctx: Context<ExecuteChange>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let (change, target) = queued_change(&ctx, now)?;
     let named =
-        crate::instructions::propose_change::target_asset(&change, &ctx.accounts.group.key(), ctx.remaining_accounts)?;
+        crate::instructions::propose_change::target_of(&change, &ctx.accounts.group.key(), ctx.remaining_accounts)?;
     require!(named.unwrap_or_default() == target, BallastError::ProposalMismatch);
-    apply_to_accounts(&ctx, &change, named.is_some(), now)?;
+    apply_to_accounts(&ctx, &change, now)?;
     close_and_emit(&ctx, change, now)
 }

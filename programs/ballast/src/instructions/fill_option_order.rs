@@ -55,6 +55,11 @@ pub fn handler<'info>(
     fill_contracts: u64,
     maker_health_accounts: u8,
 ) -> Result<()> {
+    crate::gate::enter(
+        &ctx.accounts.market.group,
+        crate::gate::Ix::FillOptionOrder,
+        &[&ctx.accounts.maker, &ctx.accounts.taker],
+    )?;
     let now = Clock::get()?.unix_timestamp;
     let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
     check_order(&ctx, &order, &message, now)?;

@@ -51,6 +51,11 @@ pub fn handler<'info>(
     fill_lots: u64,
     maker_health_accounts: u8,
 ) -> Result<()> {
+    crate::gate::enter(
+        &ctx.accounts.market.group,
+        crate::gate::Ix::FillOrder,
+        &[&ctx.accounts.maker, &ctx.accounts.taker],
+    )?;
     let now = Clock::get()?.unix_timestamp;
     let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
     let (maker_fee, taker_fee) = check_order(&ctx, &order, &message, now)?;

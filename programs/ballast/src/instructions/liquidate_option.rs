@@ -54,6 +54,7 @@ pub fn handler<'info>(
     contracts: u64,
     liqee_health_accounts: u8,
 ) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.market.group, crate::gate::Ix::LiquidateOption, &[&ctx.accounts.liqor])?;
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     let (ai, qi) = crate::instructions::trade_option::indexes(&a.market)?;

@@ -39,6 +39,7 @@ pub fn handler<'info>(
     max_lots: u64,
     liqee_health_accounts: u8,
 ) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.market.group, crate::gate::Ix::LiquidatePerp, &[&ctx.accounts.liqor])?;
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     let (ai, qi) = a.market.indexes()?;

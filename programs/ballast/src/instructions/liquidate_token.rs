@@ -44,6 +44,7 @@ pub fn handler<'info>(
     max_liab: u64,
     liqee_health_accounts: u8,
 ) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::LiquidateToken, &[&ctx.accounts.liqor])?;
     let now = Clock::get()?.unix_timestamp;
     let TokenPair { ai, li, fee_base_bps: fee_base, locked } = ctx.accounts.validate()?;
     let a = &ctx.accounts;

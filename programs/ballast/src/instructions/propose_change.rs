@@ -5,12 +5,13 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::{ChangeQueued, EventHeader};
-use crate::governance::{apply_change, GovChange};
+use crate::governance::{apply_change, GovChange, Target, TargetKind};
 use crate::pda_init::{create_pda_account, write_discriminator};
 use crate::state::*;
 
-/// Accounts of `propose_change`. Remaining accounts: for a change of an asset, the Asset first,
-/// then (an edit setting a group member's risk parameters) its risk-group leader.
+/// Accounts of `propose_change`. Remaining accounts: for a change of an asset or an account, that
+/// Asset or MarginAccount first, then (an edit setting a group member's risk parameters) the
+/// risk-group leader.
 #[derive(Accounts)]
 #[instruction(num: u64)]
 pub struct ProposeChange<'info> {
@@ -30,15 +31,20 @@ pub struct ProposeChange<'info> {
     pub system_program: Program<'info, System>,
 }
 
-/// The target Asset of an asset change (the first remaining account, of this group), copied.
-pub(crate) fn target_asset(change: &GovChange, group: &Pubkey, remaining: &[AccountInfo]) -> Result<Option<Pubkey>> {
-    if !change.targets_asset() {
+/// The target account of a change (the first remaining account: an Asset or a MarginAccount of
+/// this group, as the change's kind says), or None for a change of the group.
+pub(crate) fn target_of(change: &GovChange, group: &Pubkey, remaining: &[AccountInfo]) -> Result<Option<Pubkey>> {
+    let kind = change.target_kind();
+    if kind == TargetKind::Group {
         return Ok(None);
     }
     let info = remaining.first().ok_or(BallastError::ProposalMismatch)?;
     let data = info.try_borrow_data()?;
-    let a = load_pod::<Asset>(info.owner, &data)?;
-    require!(a.group == *group, BallastError::ProposalMismatch);
+    let owner_group = match kind {
+        TargetKind::Asset => load_pod::<Asset>(info.owner, &data)?.group,
+        _ => load_pod::<MarginAccount>(info.owner, &data)?.group,
+    };
+    require!(owner_group == *group, BallastError::ProposalMismatch);
     Ok(Some(info.key()))
 }
 
@@ -50,14 +56,22 @@ fn validate_on_copies(group: &Group, change: &GovChange, remaining: &[AccountInf
     let timelock = i64::try_from(group.timelock_secs).map_err(|_| BallastError::MathOverflow)?;
     let mut g: Box<Group> = bytemuck::zeroed_box();
     *g = *group;
-    if change.targets_asset() {
-        let info = remaining.first().ok_or(BallastError::ProposalMismatch)?;
-        let mut asset: Box<Asset> = bytemuck::zeroed_box();
-        bytemuck::bytes_of_mut(&mut *asset)
-            .copy_from_slice(bytemuck::bytes_of(load_pod::<Asset>(info.owner, &info.try_borrow_data()?)?));
-        apply_change(&mut g, Some(&mut asset), change, remaining.get(1..).unwrap_or(&[]), now)?;
-    } else {
-        apply_change(&mut g, None, change, &[], now)?;
+    let rest = remaining.get(1..).unwrap_or(&[]);
+    match (change.target_kind(), remaining.first()) {
+        (TargetKind::Group, _) => apply_change(&mut g, Target::Group, change, &[], now)?,
+        (TargetKind::Asset, Some(info)) => {
+            let mut asset: Box<Asset> = bytemuck::zeroed_box();
+            bytemuck::bytes_of_mut(&mut *asset)
+                .copy_from_slice(bytemuck::bytes_of(load_pod::<Asset>(info.owner, &info.try_borrow_data()?)?));
+            apply_change(&mut g, Target::Asset(&mut asset), change, rest, now)?;
+        }
+        (TargetKind::Account, Some(info)) => {
+            let mut account: Box<MarginAccount> = bytemuck::zeroed_box();
+            bytemuck::bytes_of_mut(&mut *account)
+                .copy_from_slice(bytemuck::bytes_of(load_pod::<MarginAccount>(info.owner, &info.try_borrow_data()?)?));
+            apply_change(&mut g, Target::Account(&mut account), change, rest, now)?;
+        }
+        _ => return err!(BallastError::ProposalMismatch),
     }
     Ok(timelock)
 }
@@ -105,7 +119,7 @@ fn create_proposal(ctx: &Context<ProposeChange>, q: &Queued) -> Result<()> {
 pub fn handler(ctx: Context<ProposeChange>, num: u64, change: GovChange) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let group_key = ctx.accounts.group.key();
-    let target = target_asset(&change, &group_key, ctx.remaining_accounts)?;
+    let target = target_of(&change, &group_key, ctx.remaining_accounts)?;
     let timelock = {
         let group = ctx.accounts.group.load()?;
         require!(num == group.num_proposals, BallastError::ProposalMismatch);

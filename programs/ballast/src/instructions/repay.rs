@@ -30,6 +30,7 @@ pub struct Repay<'info> {
 
 /// Repays `min(amount, debt)` native units; `u64::MAX` repays the whole debt, leaving no dust.
 pub fn handler(ctx: Context<Repay>, amount: u64) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::Repay, &[])?;
     // Reads no price: `oracle_policy(Action::RepayInFull)` is `None`, so this handler cannot build the
     // `Priced` proof the health loader requires.
     ctx.accounts.validate(amount)?;

@@ -21,6 +21,7 @@ pub struct UnstakeRequest<'info> {
 
 /// Requests `shares` (one request at a time).
 pub fn handler(ctx: Context<UnstakeRequest>, shares: u64) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::RequestUnstake, &[])?;
     let now = Clock::get()?.unix_timestamp;
     let mut s = ctx.accounts.stake.load_mut()?;
     let value = transitions::insurance::request_unstake(&ctx.accounts.group.load()?.insurance, &mut s, shares, now)?;

@@ -41,6 +41,7 @@ pub struct ResolveBankruptcy<'info> {
 
 /// Resolves up to `max_amount` native units of the account's debt in the bank's asset.
 pub fn handler<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>, max_amount: u64) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::ResolveBankruptcy, &[])?;
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     a.bank.check_group(&a.group.key())?;

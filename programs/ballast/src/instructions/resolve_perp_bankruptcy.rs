@@ -69,6 +69,7 @@ pub struct ResolvePerpBankruptcy<'info> {
 /// when its equity is not negative, NothingToSettle when nothing could be moved (the winner has
 /// no PnL and nothing can be socialized).
 pub fn handler<'info>(ctx: Context<'info, ResolvePerpBankruptcy<'info>>) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::ResolvePerpBankruptcy, &[])?;
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     a.quote.check_group(&a.group.key())?;

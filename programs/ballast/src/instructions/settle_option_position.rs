@@ -28,6 +28,7 @@ pub struct SettleOptionPosition<'info> {
 
 /// Settles the account's option in `slot` (of `expiry`) ([`settle_position`]).
 pub fn handler(ctx: Context<SettleOptionPosition>, expiry: i64, slot: u8) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.market.group, crate::gate::Ix::SettleOptionPosition, &[])?;
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     let (_, qi) = crate::instructions::trade_option::indexes(&a.market)?;

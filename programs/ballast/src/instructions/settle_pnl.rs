@@ -49,6 +49,7 @@ pub struct SettlePnl<'info> {
 /// LossNotCovered when the loser's collateral covers none of its loss, SettleLimitReached when the
 /// window is used up.
 pub fn handler<'info>(ctx: Context<'info, SettlePnl<'info>>, max_amount: u64) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.market.group, crate::gate::Ix::SettlePnl, &[])?;
     let now = Clock::get()?.unix_timestamp;
     let m = &ctx.accounts.market;
     let ai = ctx.accounts.validate()?;

@@ -33,6 +33,7 @@ pub struct Stake<'info> {
 /// Stakes `amount` quote native units. Fails with InsuranceFundEmpty while shares exist and the
 /// fund holds nothing (IB-07), ZeroAmount when the amount buys no share.
 pub fn handler(ctx: Context<Stake>, amount: u64) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.fund.group, crate::gate::Ix::Stake, &[])?;
     require!(amount > 0, BallastError::ZeroAmount);
     ctx.accounts.fund.check()?;
     open_stake(&ctx)?;

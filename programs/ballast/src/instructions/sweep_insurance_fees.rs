@@ -21,6 +21,7 @@ pub struct SweepInsuranceFees<'info> {
 
 /// Sweeps the whole native units of the claim.
 pub fn handler(ctx: Context<SweepInsuranceFees>) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.fund.group, crate::gate::Ix::SweepInsuranceFees, &[])?;
     ctx.accounts.fund.check()?;
     let f = &ctx.accounts.fund;
     let amount = {

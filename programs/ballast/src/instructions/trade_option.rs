@@ -56,6 +56,11 @@ pub fn handler<'info>(
     order: OptionOrder,
     buyer_health_accounts: u8,
 ) -> Result<()> {
+    crate::gate::enter(
+        &ctx.accounts.market.group,
+        crate::gate::Ix::TradeOption,
+        &[&ctx.accounts.buyer, &ctx.accounts.seller],
+    )?;
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     a.buyer.load()?.authorize(&a.buyer_authority.key(), DELEGATE_TRADE, now)?;

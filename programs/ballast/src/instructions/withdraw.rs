@@ -37,6 +37,7 @@ pub struct Withdraw<'info> {
 /// cap, net-borrow window and minimum size), and fails with InsufficientBalance otherwise. Fails
 /// with HealthMustBePositive if Init health would end below zero.
 pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64, allow_borrow: bool) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::Withdraw, &[&ctx.accounts.account])?;
     let asset_index = ctx.accounts.validate(amount)?;
     let now = Clock::get()?.unix_timestamp;
     let group_key = ctx.accounts.group.key();

@@ -32,6 +32,7 @@ pub struct WithdrawFees<'info> {
 
 /// Withdraws `amount` native units of accrued fees (`u64::MAX`: all whole units accrued).
 pub fn handler(ctx: Context<WithdrawFees>, amount: u64) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::WithdrawFees, &[])?;
     ctx.accounts.bank.check_group(&ctx.accounts.group.key())?;
     let now = Clock::get()?.unix_timestamp;
     let (FeesTaken { amount, left }, asset_index) = {

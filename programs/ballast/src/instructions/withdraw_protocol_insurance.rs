@@ -30,6 +30,7 @@ pub struct WithdrawProtocolInsurance<'info> {
 
 /// Burns `shares` of the protocol's shares and pays their value.
 pub fn handler(ctx: Context<WithdrawProtocolInsurance>, shares: u64) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.fund.group, crate::gate::Ix::WithdrawProtocolInsurance, &[])?;
     ctx.accounts.fund.check()?;
     let Unstaked { pay, .. } =
         transitions::insurance::withdraw_protocol_shares(&mut ctx.accounts.fund.group.load_mut()?.insurance, shares)?;

@@ -31,6 +31,7 @@ pub struct WithdrawUnstake<'info> {
 /// Pays the pending request. Fails with UnstakeCooldown before the cooldown ends and with
 /// UnstakeRequestExpired once `UNSTAKE_WINDOW_SECS` have passed after it.
 pub fn handler(ctx: Context<WithdrawUnstake>) -> Result<()> {
+    crate::gate::enter(&ctx.accounts.fund.group, crate::gate::Ix::WithdrawUnstake, &[])?;
     ctx.accounts.fund.check()?;
     let now = Clock::get()?.unix_timestamp;
     let Unstaked { shares, pay } = transitions::insurance::withdraw_unstake(

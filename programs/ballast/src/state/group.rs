@@ -24,7 +24,8 @@ pub struct Group {
     pub bump: u8,
     /// Reserved for alignment.
     pub reserved0: [u8; 7],
-    /// Bitmap of disabled instructions (bit n: instruction tag n disabled).
+    /// Bitmap of disabled instructions (bit n: `gate::Ix` n disabled; only gated instructions,
+    /// `gate::POLICY`). The guardian and the admin set bits at once; clearing one is queued.
     pub ix_gate: u64,
     /// Delay before risk-increasing changes take effect, seconds.
     pub timelock_secs: u64,
@@ -48,8 +49,18 @@ pub struct Group {
     pub fee_recipient: Pubkey,
     /// Proposals queued in this group (counter; the next proposal gets this number).
     pub num_proposals: u64,
+    /// The panic pause runs until this time, unix seconds (0: never paused; `gate.rs`).
+    pub panic_until: i64,
+    /// Start of the current day of the panic-pause count, unix seconds.
+    pub panic_day_start: i64,
+    /// Panic pauses in the current row.
+    pub panic_in_row: u8,
+    /// Panic pauses in the current day.
+    pub panic_today: u8,
+    /// Reserved for alignment.
+    pub reserved1: [u8; 6],
     /// Reserved for upgrades.
-    pub reserved: [u8; 304],
+    pub reserved: [u8; 280],
 }
 
 /// The insurance fund: a quote-asset token vault, PDA `[INSURANCE_SEED, group]` (authority: the

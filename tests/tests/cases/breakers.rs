@@ -1,0 +1,200 @@
+//! Circuit breakers: the instruction gate, the panic pause and frozen accounts, each with what it
+//! stops and what still works; the pause-policy table against the IDL. Catalogue AG-05, AG-07.
+
+use crate::harness::*;
+use ballast::error::BallastError;
+use ballast::gate::{Ix, GATEABLE_BITS, PANIC_PAUSE_SECS, POLICY};
+use ballast::governance::GovChange;
+use ballast::state::ACCOUNT_FLAG_FROZEN;
+use ballast_sdk::ix;
+use solana_sdk::signature::{Keypair, Signer};
+
+const USDC: u16 = 0;
+const SOL: u16 = 1;
+const TIMELOCK: u64 = 86_400;
+
+fn bit(ix: Ix) -> u64 {
+    1u64 << (ix as u8)
+}
+
+/// The liquidation setup (a lender, a liquidator with 50,000 USDC, a borrower with 10 SOL and
+/// 600 USDC borrowed at SOL $100) handed over to a guardian with a one-day timelock.
+fn setup() -> (Env, User, User, Keypair) {
+    let (mut env, liqor, liqee) = liquidation_setup(10_000_000_000, 600_000_000, &[]);
+    let guardian = Keypair::new();
+    let admin = env.admin.pubkey();
+    env.hand_over(&guardian.pubkey(), &admin, TIMELOCK);
+    (env, liqor, liqee, guardian)
+}
+
+/// Mints `amount` of `asset` to the user's token account.
+fn fund(env: &mut Env, u: &User, asset: u16, amount: u64) {
+    let a = env.assets[asset as usize].clone();
+    env.mint_to(&a.mint, &a.token_program, &u.token(asset), amount);
+}
+
+#[test]
+fn the_pause_policy_table_names_every_instruction_of_the_idl_once() {
+    let idl: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../idl/ballast.json")).unwrap(),
+    )
+    .unwrap();
+    let names: Vec<String> =
+        idl["instructions"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_string()).collect();
+    for n in &names {
+        assert_eq!(POLICY.iter().filter(|p| p.name == n).count(), 1, "{n} in the policy table once");
+    }
+    for p in POLICY.iter() {
+        let test_only = matches!(p.ix, Ix::CreateStubOracle | Ix::SetStubOracle);
+        assert!(test_only || names.iter().any(|n| n == p.name), "{} is an instruction", p.name);
+        // Nothing that moves value out is left ungated, and governance cannot be gated.
+        if p.panic {
+            assert!(p.gated, "{}: what the panic pause stops, the gate can stop", p.name);
+        }
+    }
+    for ix in [Ix::ProposeChange, Ix::CancelChange, Ix::ExecuteChange, Ix::SetIxGate, Ix::PanicPause, Ix::FreezeAccount]
+    {
+        assert_eq!(GATEABLE_BITS & bit(ix), 0);
+    }
+}
+
+#[test]
+fn ag_05_the_gate_stops_an_instruction_at_once_and_only_governance_reenables_it() {
+    let (mut env, liqor, liqee, guardian) = setup();
+    let g = guardian.insecure_clone();
+    let admin = env.admin.insecure_clone();
+    // The guardian disables withdrawals: refused, deposits and repays still work.
+    env.send(&[ix::set_ix_gate(&env.group, &g.pubkey(), bit(Ix::Withdraw))], &[&g]).unwrap();
+    let k = liqee.kp.insecure_clone();
+    let w = env.withdraw_ix(&liqee, SOL, 1);
+    env.assert_fails_nsc(&[w], &[&k], BallastError::IxDisabled);
+    let b = env.borrow_ix(&liqee, USDC, 1);
+    env.assert_fails_nsc(&[b], &[&k], BallastError::IxDisabled);
+    fund(&mut env, &liqor, USDC, 1_000_000);
+    env.deposit(&liqor, USDC, 1_000_000).unwrap();
+    env.repay(&liqee, USDC, 1_000_000).unwrap();
+    // Re-enabling: never the guardian, the admin only through the timelock.
+    env.assert_fails_nsc(
+        &[ix::set_ix_gate(&env.group, &g.pubkey(), 0)],
+        &[&g],
+        BallastError::GuardianCannotIncreaseRisk,
+    );
+    env.assert_fails_nsc(&[ix::set_ix_gate(&env.group, &admin.pubkey(), 0)], &[&admin], BallastError::TimelockRequired);
+    // A governance instruction's bit cannot be set (the gate could lock governance out).
+    let lock = bit(Ix::Withdraw) | bit(Ix::ExecuteChange);
+    env.assert_fails_nsc(&[ix::set_ix_gate(&env.group, &g.pubkey(), lock)], &[&g], BallastError::InvalidConfig);
+    let rando = Keypair::new();
+    let all = bit(Ix::Withdraw) | bit(Ix::Deposit);
+    env.assert_fails_nsc(&[ix::set_ix_gate(&env.group, &rando.pubkey(), all)], &[&rando], BallastError::Unauthorized);
+    // Queued re-enable: after the timelock anyone executes it and withdrawals work again.
+    let change = GovChange::SetIxGate(0);
+    let num = env.propose(None, change.clone());
+    advance(&mut env, TIMELOCK as i64, 100.0);
+    env.send(&[ix::execute_change(&env.group, num, None, &change)], &[]).unwrap();
+    env.withdraw(&liqee, SOL, 1).unwrap();
+}
+
+#[test]
+fn ag_07_the_panic_pause_follows_the_documented_policy() {
+    let (mut env, liqor, liqee, guardian) = setup();
+    advance(&mut env, 60, 70.0); // the borrower is now liquidatable
+    let g = guardian.insecure_clone();
+    let rando = Keypair::new();
+    env.assert_fails_nsc(&[ix::panic_pause(&env.group, &rando.pubkey())], &[&rando], BallastError::Unauthorized);
+    env.send(&[ix::panic_pause(&env.group, &g.pubkey())], &[&g]).unwrap();
+    let paused_at = env.now();
+    assert_eq!(env.group_state().panic_until, paused_at + PANIC_PAUSE_SECS);
+    // Stopped: withdraw all, borrow, liquidation, settlement of bankruptcy paths, fee withdrawal.
+    let (kq, kl) = (liqee.kp.insecure_clone(), liqor.kp.insecure_clone());
+    let w = env.withdraw_ix(&liqor, USDC, u64::MAX);
+    env.assert_fails_nsc(&[w], &[&kl], BallastError::ProtocolPaused);
+    let b = env.borrow_ix(&liqor, SOL, 1);
+    env.assert_fails_nsc(&[b], &[&kl], BallastError::ProtocolPaused);
+    let l = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
+    env.assert_fails_nsc(&[l], &[&kl], BallastError::ProtocolPaused);
+    let admin = env.admin.insecure_clone();
+    let dest = env.token_account(&env.assets[1].mint.clone(), &admin.pubkey(), &spl());
+    let f = ix::withdraw_fees(&env.group, &admin.pubkey(), SOL, &env.assets[1].mint, &spl(), &dest, 1);
+    env.assert_fails_nsc(&[f], &[&admin], BallastError::ProtocolPaused);
+    // Still works: deposits, repay all, governance (the guardian freezes).
+    fund(&mut env, &liqor, USDC, 1_000_000);
+    env.deposit(&liqor, USDC, 1_000_000).unwrap();
+    fund(&mut env, &liqee, USDC, 1_000_000_000);
+    env.repay(&liqee, USDC, u64::MAX).unwrap();
+    assert!(env.margin_account(&liqee.account).token_indexed(USDC) >= ballast::risk::Fx::ZERO, "repaid in full");
+    env.send(&[ix::freeze_account(&env.group, &g.pubkey(), &liqor.account, true)], &[&g]).unwrap();
+    // A second pause in a row extends it; a third in a row is refused.
+    advance(&mut env, 600, 70.0);
+    env.send(&[ix::panic_pause(&env.group, &g.pubkey())], &[&g]).unwrap();
+    let second_end = env.group_state().panic_until;
+    advance(&mut env, 600, 70.0);
+    env.assert_fails_nsc(&[ix::panic_pause(&env.group, &g.pubkey())], &[&g], BallastError::PanicPauseLimit);
+    // It ends by itself: nobody unpauses (the liquidee, not frozen, withdraws).
+    let now = env.now();
+    advance(&mut env, second_end - now, 70.0);
+    env.withdraw(&liqee, SOL, 1_000_000).unwrap();
+    let _ = kq;
+    // Within half an hour of the end the row continues (refused); after it a new row starts,
+    // and that is the day's third pause; a fourth is refused until the day is over.
+    env.assert_fails_nsc(&[ix::panic_pause(&env.group, &g.pubkey())], &[&g], BallastError::PanicPauseLimit);
+    advance(&mut env, PANIC_PAUSE_SECS, 70.0);
+    env.send(&[ix::panic_pause(&env.group, &g.pubkey())], &[&g]).unwrap();
+    advance(&mut env, 2 * PANIC_PAUSE_SECS, 70.0);
+    env.assert_fails_nsc(&[ix::panic_pause(&env.group, &g.pubkey())], &[&g], BallastError::PanicPauseLimit);
+    let now = env.now();
+    advance(&mut env, paused_at + 86_400 - now, 70.0);
+    env.send(&[ix::panic_pause(&env.group, &g.pubkey())], &[&g]).unwrap();
+}
+
+#[test]
+fn a_frozen_account_deposits_repays_and_is_liquidated_but_takes_no_risk() {
+    let (mut env, liqor, liqee, guardian) = setup();
+    let g = guardian.insecure_clone();
+    let admin = env.admin.insecure_clone();
+    env.send(&[ix::freeze_account(&env.group, &g.pubkey(), &liqee.account, true)], &[&g]).unwrap();
+    env.send(&[ix::freeze_account(&env.group, &g.pubkey(), &liqor.account, true)], &[&g]).unwrap();
+    assert_ne!(env.margin_account(&liqee.account).flags & ACCOUNT_FLAG_FROZEN, 0);
+    // Stopped: withdrawals, borrows, and liquidating others.
+    let k = liqee.kp.insecure_clone();
+    let w = env.withdraw_ix(&liqee, SOL, 1);
+    env.assert_fails_nsc(&[w], &[&k], BallastError::AccountFrozen);
+    let b = env.borrow_ix(&liqee, USDC, 1);
+    env.assert_fails_nsc(&[b], &[&k], BallastError::AccountFrozen);
+    advance(&mut env, 60, 70.0);
+    let kl = liqor.kp.insecure_clone();
+    let l = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
+    env.assert_fails_nsc(&[l], &[&kl], BallastError::AccountFrozen);
+    // Still works: deposits and repays; unfreezing is queued (never the guardian).
+    fund(&mut env, &liqee, SOL, 1_000);
+    env.deposit(&liqee, SOL, 1_000).unwrap();
+    env.repay(&liqee, USDC, 1_000_000).unwrap();
+    let unfreeze = ix::freeze_account(&env.group, &g.pubkey(), &liqor.account, false);
+    env.assert_fails_nsc(&[unfreeze], &[&g], BallastError::GuardianCannotIncreaseRisk);
+    let unfreeze = ix::freeze_account(&env.group, &admin.pubkey(), &liqor.account, false);
+    env.assert_fails_nsc(&[unfreeze], &[&admin], BallastError::TimelockRequired);
+    let change = GovChange::SetAccountFrozen(false);
+    let num = env.group_state().num_proposals;
+    let p = ix::propose_change_on(
+        &env.group,
+        &admin.pubkey(),
+        &env.payer.pubkey(),
+        num,
+        Some(liqor.account),
+        change.clone(),
+    );
+    env.send(&[p], &[&admin]).unwrap();
+    advance(&mut env, TIMELOCK as i64, 70.0);
+    env.send(&[ix::execute_change_on(&env.group, num, Some(liqor.account), &change)], &[]).unwrap();
+    // The unfrozen liquidator liquidates the frozen borrower.
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+}
+
+#[test]
+fn the_docs_pause_policy_table_is_the_codes() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/governance.md")).unwrap();
+    let yn = |b: bool| if b { "yes" } else { "no" };
+    for (i, p) in POLICY.iter().enumerate() {
+        let row = format!("| {i} | `{}` | {} | {} | {} |", p.name, yn(p.gated), yn(p.panic), yn(p.frozen));
+        assert!(doc.contains(&row), "docs/governance.md lacks the row {row}");
+    }
+}
