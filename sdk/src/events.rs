@@ -435,6 +435,7 @@ mod tests {
                     deposit_cap: Some(5),
                     ..Default::default()
                 }),
+                base_hash: [9; 32],
             }),
             E::ChangeCancelled(ChangeCancelled { header: header(), proposal: k(), num: 3, by: k(), hash: [7; 32] }),
             E::ChangeExecuted(ChangeExecuted {

@@ -57,3 +57,11 @@ pub fn projected_debt(asset: &Asset, position: Fx, now: i64, secs: i64) -> Resul
 pub fn withdraw_room(asset: &Asset, now: i64) -> Result<u64> {
     asset.withdraw_room(&project(asset, now)?, now).map_err(|e| SdkError::Program(e.to_string()))
 }
+
+/// True while `asset`'s price-deviation breaker stops withdrawals, borrows and trades in it at
+/// the oracle price `oracle` (quote native per base native) at `now`: the program's own check,
+/// `health_accounts::check_deviation_breaker` (docs/governance.md). Deposits and repays are never
+/// stopped by it.
+pub fn deviation_breaker_tripped(asset: &Asset, oracle: ballast::risk::Price, now: i64) -> bool {
+    ballast::health_accounts::check_deviation_breaker(asset, oracle, now).is_err()
+}

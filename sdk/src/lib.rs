@@ -235,6 +235,9 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     ProtocolPaused,
     AccountFrozen,
     PanicPauseLimit,
+    ProposalStale,
+    SmileUpdateTooSoon,
+    PriceDeviationBreaker,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

@@ -232,7 +232,7 @@ pub fn run(t: &mut dyn Transport, admin: &Keypair, cfg: &Config) -> Result<Pubke
         let params = a.params(index)?;
         let g = decode::group(&crate::transport::require_account(t, &group)?)?;
         let mut listed = params.clone();
-        if g.timelock_secs > 0 && !params.inert() {
+        if g.timelock_secs > 0 && !params.inert(index) {
             listed.flags = (params.flags | ASSET_FLAG_DEPOSITS_DISABLED) & !ASSET_FLAG_BORROWABLE;
         }
         let list = ix::list_asset(

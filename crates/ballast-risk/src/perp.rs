@@ -542,6 +542,55 @@ mod tests {
     }
 
     #[test]
+    fn the_perp_direction_rule_refuses_every_single_loosening() {
+        let p = PerpParams {
+            base_lot_size: 100,
+            price_band_bps: 300,
+            taker_fee_bps: 10,
+            maker_fee_bps: 5,
+            insurance_fee_share_bps: 5_000,
+            max_open_interest: 1_000,
+            max_funding_bps_per_day: 100,
+            funding_window_secs: 3_600,
+            settle_limit: 1_000,
+            settle_window_secs: 3_600,
+            init_pnl_cap: 1_000,
+            flags: PERP_FLAG_ENABLED,
+        };
+        assert!(p.no_riskier_than(&p));
+        let stricter = PerpParams {
+            price_band_bps: 299,
+            max_open_interest: 999,
+            settle_limit: 999,
+            init_pnl_cap: 999,
+            settle_window_secs: 3_601,
+            flags: PERP_FLAG_ENABLED | PERP_FLAG_REDUCE_ONLY,
+            ..p
+        };
+        assert!(stricter.no_riskier_than(&p));
+        let ro = PerpParams { flags: PERP_FLAG_ENABLED | PERP_FLAG_REDUCE_ONLY, ..p };
+        for x in [
+            PerpParams { base_lot_size: 101, ..p },
+            PerpParams { price_band_bps: 301, ..p },
+            PerpParams { taker_fee_bps: 9, ..p },
+            PerpParams { maker_fee_bps: 4, ..p },
+            PerpParams { insurance_fee_share_bps: 4_999, ..p },
+            PerpParams { max_open_interest: 1_001, ..p },
+            PerpParams { max_funding_bps_per_day: 99, ..p },
+            PerpParams { funding_window_secs: 3_599, ..p },
+            PerpParams { settle_limit: 1_001, ..p },
+            PerpParams { settle_window_secs: 3_599, ..p },
+            PerpParams { init_pnl_cap: 1_001, ..p },
+            PerpParams { flags: 0, ..p },
+            PerpParams { flags: PERP_FLAG_ENABLED | 4, ..p },
+        ] {
+            assert!(!x.no_riskier_than(&p), "{x:?}");
+        }
+        assert!(!p.no_riskier_than(&ro), "clearing reduce-only");
+        assert!(!ro.no_riskier_than(&PerpParams { flags: 0, ..p }), "enabling");
+    }
+
+    #[test]
     fn params_bounds() {
         let ok = PerpParams {
             base_lot_size: 1_000,

@@ -280,12 +280,24 @@ pub enum BallastError {
     #[msg("protocol paused")]
     ProtocolPaused,
     /// The account is frozen by the guardian: it may deposit, repay and cancel orders, and be
-    /// liquidated, but not withdraw, trade, delegate or liquidate.
+    /// liquidated, but not withdraw, trade or liquidate.
     #[msg("account frozen")]
     AccountFrozen,
     /// No more panic pauses now: at most 2 in a row and 3 per day.
     #[msg("panic pause limit reached")]
     PanicPauseLimit,
+    /// What the queued change replaces has changed since it was queued (another change, or the
+    /// guardian's): it would undo that; queue it again.
+    #[msg("proposal stale: its target changed since it was queued")]
+    ProposalStale,
+    /// In a group with a timelock a listed expiry's smile is updated at most once an hour.
+    #[msg("smile updated too recently")]
+    SmileUpdateTooSoon,
+    /// The asset's oracle price is further from its stable price than its deviation breaker
+    /// allows: withdrawals, borrows and trades in it wait until the two are close again; deposits,
+    /// repays and liquidations continue (catalogue OR-10).
+    #[msg("price deviation breaker: oracle too far from the stable price")]
+    PriceDeviationBreaker,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

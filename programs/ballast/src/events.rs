@@ -695,6 +695,9 @@ pub struct ChangeQueued {
     pub hash: [u8; 32],
     /// The change: the exact new values.
     pub change: crate::governance::GovChange,
+    /// SHA-256 of what the change replaces (`governance::base_hash`), required unchanged at
+    /// execution.
+    pub base_hash: [u8; 32],
 }
 
 /// A queued change was cancelled (`cancel_change`, admin or guardian).

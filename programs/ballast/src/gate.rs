@@ -1,8 +1,8 @@
 //! The instruction gate, the panic pause and frozen accounts: the one pause policy of every
 //! instruction (docs/governance.md, "Pause policy", is this table).
 //!
-//! Every instruction's handler calls [`check`] first (and [`check_frozen`] for the accounts that
-//! act): nothing else decides whether an instruction may run.
+//! Every handler whose row has a "yes" calls [`enter`] first ([`check`] on the group,
+//! [`check_frozen`] on the accounts that act): nothing else decides whether an instruction may run.
 
 use anchor_lang::prelude::*;
 
@@ -116,8 +116,10 @@ pub struct IxPolicy {
     pub ix: Ix,
     /// Its name in the IDL.
     pub name: &'static str,
-    /// Its gate bit can disable it. Governance, the guardian's own tools and views cannot be
-    /// disabled (so that no gate setting can lock governance out of undoing it), nor can the
+    /// Its gate bit can disable it (the admin's smile updates too: `set_option_expiry`).
+    /// Deposits and repays cannot be disabled (an account must always be able to add collateral
+    /// or pay down debt: a guardian that could stop them could force liquidations). Governance,
+    /// the guardian's own tools and views cannot be disabled (so that no gate setting can lock governance out of undoing it), nor can the
     /// instructions that take no group account and move no value (`refresh_asset`,
     /// `close_account` of an empty account, `set_delegate`, `cancel_order`, the settle cranks
     /// `record_option_sample` and `settle_option_expiry`).
@@ -126,8 +128,8 @@ pub struct IxPolicy {
     /// accounts, or adds risk. Deposits, repays, order cancels, cranks that move no value, views
     /// and governance continue.
     pub panic: bool,
-    /// A frozen account may not act in it (as the account that withdraws, trades, delegates or
-    /// liquidates); it may still deposit, repay, cancel orders, and be liquidated or settled.
+    /// A frozen account may not act in it (as the account that withdraws, trades or liquidates);
+    /// it may still deposit, repay, cancel orders, set a delegate, and be liquidated or settled.
     pub frozen: bool,
 }
 
@@ -147,9 +149,9 @@ pub const POLICY: [IxPolicy; IX_COUNT] = [
     p(Ix::CreateAccount, "create_account", true, false, false),
     p(Ix::CloseAccount, "close_account", false, false, false),
     p(Ix::SetDelegate, "set_delegate", false, false, false),
-    p(Ix::Deposit, "deposit", true, false, false),
+    p(Ix::Deposit, "deposit", false, false, false),
     p(Ix::Withdraw, "withdraw", true, true, true),
-    p(Ix::Repay, "repay", true, false, false),
+    p(Ix::Repay, "repay", false, false, false),
     p(Ix::WithdrawFees, "withdraw_fees", true, true, false),
     p(Ix::CheckHealth, "check_health", false, false, false),
     p(Ix::CheckWhatIf, "check_what_if", false, false, false),
@@ -162,7 +164,7 @@ pub const POLICY: [IxPolicy; IX_COUNT] = [
     p(Ix::LiquidateToken, "liquidate_token", true, true, true),
     p(Ix::LiquidatePerp, "liquidate_perp", true, true, true),
     p(Ix::SetOptionMarket, "set_option_market", false, false, false),
-    p(Ix::SetOptionExpiry, "set_option_expiry", false, false, false),
+    p(Ix::SetOptionExpiry, "set_option_expiry", true, false, false),
     p(Ix::TradeOption, "trade_option", true, true, true),
     p(Ix::FillOptionOrder, "fill_option_order", true, true, true),
     p(Ix::LiquidateOption, "liquidate_option", true, true, true),

@@ -113,6 +113,13 @@ pub fn authorize_listing(group: &Group, signer: &Pubkey, inert: bool) -> Result<
     Ok(())
 }
 
+/// True when a token account owned by `owner` may receive protocol fees or protocol insurance:
+/// the group's fee recipient, which is never the default key (a group upgraded in place has none
+/// until a queued `SetRoles` sets it).
+pub fn pays_fee_recipient(owner: &Pubkey, group: &Group) -> bool {
+    group.fee_recipient != Pubkey::default() && *owner == group.fee_recipient
+}
+
 /// Either role that may cancel a queued change: the admin or the guardian.
 pub fn authorize_cancel(group: &Group, signer: &Pubkey) -> Result<()> {
     let guardian = group.guardian != Pubkey::default() && *signer == group.guardian;
@@ -120,10 +127,19 @@ pub fn authorize_cancel(group: &Group, signer: &Pubkey) -> Result<()> {
     Ok(())
 }
 
-/// Validates and writes the roles.
+/// Shortest timelock of a group that has one: a governed group cannot be turned back into a
+/// setup group (1 hour).
+pub const MIN_GOVERNED_TIMELOCK_SECS: u64 = 3_600;
+
+/// Validates and writes the roles. A group with a timelock keeps one of at least an hour and a
+/// guardian.
 pub fn apply_roles(group: &mut Group, r: &RolesParams) -> Result<()> {
     require!(
         r.admin != Pubkey::default() && r.fee_recipient != Pubkey::default() && r.timelock_secs <= MAX_TIMELOCK_SECS,
+        BallastError::InvalidConfig
+    );
+    require!(
+        group.timelock_secs == 0 || (r.timelock_secs >= MIN_GOVERNED_TIMELOCK_SECS && r.guardian != Pubkey::default()),
         BallastError::InvalidConfig
     );
     group.admin = r.admin;
@@ -131,23 +147,84 @@ pub fn apply_roles(group: &mut Group, r: &RolesParams) -> Result<()> {
     group.listing_admin = r.listing_admin;
     group.fee_recipient = r.fee_recipient;
     group.timelock_secs = r.timelock_secs;
+    group.config_version = group.config_version.wrapping_add(1);
     Ok(())
+}
+
+/// SHA-256 of what `change` replaces on `group` and `target`, as they stand: the fields of an
+/// asset an edit can set, a market's parameters, the liquidation configuration, the roles, the
+/// gate, an account's frozen flag, with the target's configuration count (the asset's, else the
+/// group's), so that a value changed and changed back still counts as changed. Stored at
+/// queueing and required unchanged at execution.
+pub fn base_hash(group: &Group, target: &Target, change: &GovChange) -> Result<[u8; 32]> {
+    use bytemuck::bytes_of;
+    let version = match target {
+        Target::Asset(a) => u64::from(a.config_version),
+        _ => group.config_version,
+    }
+    .to_le_bytes();
+    let h = |parts: &[&[u8]]| {
+        let mut all: [&[u8]; 16] = [&[]; 16];
+        all[0] = &version;
+        for (slot, p) in all[1..].iter_mut().zip(parts) {
+            *slot = p;
+        }
+        solana_sha256_hasher::hashv(&all[..=parts.len().min(15)]).to_bytes()
+    };
+    let ser = |v: &dyn Fn() -> core::result::Result<Vec<u8>, std::io::Error>| {
+        v().map_err(|_| error!(BallastError::InvalidConfig))
+    };
+    Ok(match (change, target) {
+        (GovChange::EditAsset(_), Target::Asset(a)) => h(&[
+            &a.name,
+            bytes_of(&a.oracle),
+            bytes_of(&a.fallback_oracle),
+            bytes_of(&a.risk),
+            bytes_of(&a.interest),
+            &a.stable_growth_bps_per_hour.to_le_bytes(),
+            &a.bank.deposit_cap.to_le_bytes(),
+            bytes_of(&a.bank.limits),
+            &[a.flags],
+            &a.insurance_cap.to_le_bytes(),
+            bytes_of(&a.outflow_limit),
+            &a.deviation_breaker_bps.to_le_bytes(),
+        ]),
+        (GovChange::SetPerpMarket(_), Target::Asset(a)) => h(&[&ser(&|| borsh::to_vec(&a.perp.params()))?]),
+        (GovChange::SetOptionMarket(_), Target::Asset(a)) => {
+            h(&[&ser(&|| borsh::to_vec(&a.option.params(a.option_risk)))?])
+        }
+        (GovChange::SetLiquidationConfig(_), Target::Group) => {
+            h(&[&ser(&|| borsh::to_vec(&LiquidationConfigParams::of(group)))?])
+        }
+        (GovChange::SetRoles(_), Target::Group) => h(&[
+            group.admin.as_ref(),
+            group.guardian.as_ref(),
+            group.listing_admin.as_ref(),
+            group.fee_recipient.as_ref(),
+            &group.timelock_secs.to_le_bytes(),
+        ]),
+        (GovChange::SetIxGate(_), Target::Group) => h(&[&group.ix_gate.to_le_bytes()]),
+        (GovChange::SetAccountFrozen(_), Target::Account(a)) => h(&[&[a.flags & ACCOUNT_FLAG_FROZEN]]),
+        _ => return err!(BallastError::ProposalMismatch),
+    })
 }
 
 /// Validates and writes the instruction gate: only gated instructions' bits (`gate::POLICY`).
 pub fn apply_ix_gate(group: &mut Group, gate: u64) -> Result<()> {
     require!(gate & !crate::gate::GATEABLE_BITS == 0, BallastError::InvalidConfig);
     group.ix_gate = gate;
+    group.config_version = group.config_version.wrapping_add(1);
     Ok(())
 }
 
-/// Sets or clears an account's frozen flag.
-pub fn apply_frozen(account: &mut MarginAccount, frozen: bool) {
+/// Sets or clears an account's frozen flag (a change of the group's configuration count).
+pub fn apply_frozen(group: &mut Group, account: &mut MarginAccount, frozen: bool) {
     if frozen {
         account.flags |= ACCOUNT_FLAG_FROZEN;
     } else {
         account.flags &= !ACCOUNT_FLAG_FROZEN;
     }
+    group.config_version = group.config_version.wrapping_add(1);
 }
 
 /// Applies `change` with the same transition as its direct instruction: to the `target` and
@@ -176,7 +253,7 @@ pub fn apply_change(
         (GovChange::SetRoles(r), Target::Group) => apply_roles(group, r),
         (GovChange::SetIxGate(g), Target::Group) => apply_ix_gate(group, *g),
         (GovChange::SetAccountFrozen(f), Target::Account(a)) => {
-            apply_frozen(a, *f);
+            apply_frozen(group, a, *f);
             Ok(())
         }
         _ => err!(BallastError::ProposalMismatch),

@@ -368,6 +368,36 @@ pub fn loaded_asset(group: &Pubkey, asset: &Asset, want: u16, price: OraclePrice
     })
 }
 
+/// The price-deviation breaker (catalogue OR-10): PriceDeviationBreaker while `oracle` is further
+/// from the asset's stable price than `Asset.deviation_breaker_bps` (0: off), and until
+/// `Asset.breaker_until` once a refresh found it tripped.
+pub fn check_deviation_breaker(asset: &Asset, oracle: crate::risk::Price, now: i64) -> Result<()> {
+    check_breaker_parts((asset.deviation_breaker_bps, asset.breaker_until), oracle, asset.stable_price.price(), now)
+}
+
+/// [`check_deviation_breaker`] on its parts: a breaker of `bps` (0: off) held until `until`, the
+/// oracle and stable prices.
+fn check_breaker_parts(
+    (bps, until): (u16, i64),
+    oracle: crate::risk::Price,
+    stable: crate::risk::Price,
+    now: i64,
+) -> Result<()> {
+    require!(
+        bps == 0 || (now >= until && !crate::risk::liquidation::deviates(oracle, stable, bps)),
+        BallastError::PriceDeviationBreaker
+    );
+    Ok(())
+}
+
+/// True when the action's own assets (`extra`) pass the deviation breaker: withdrawals and borrows
+/// (Action::Withdraw) and trades (Action::Trade) add risk in them. The per-action rule lives here,
+/// in the loader, beside the oracle policy.
+fn breaker_applies(priced: crate::oracle::Priced, extra: &[u16], want: u16) -> bool {
+    use crate::oracle::Action;
+    matches!(priced.action(), Action::Withdraw | Action::Trade) && extra.contains(&want)
+}
+
 /// Loads the `i`-th pair of the list (asset index `want`), using the next trailing account as its
 /// fallback oracle when the primary price is unusable.
 #[inline(never)]
@@ -430,7 +460,7 @@ pub fn load_health_accounts<R: AccountReader + ?Sized>(
 #[allow(clippy::arithmetic_side_effects)] // account counts: n <= 16, lists < 48 accounts
 pub fn load_health_accounts_into<R: AccountReader + ?Sized>(
     out: &mut HealthAccounts,
-    _priced: crate::oracle::Priced,
+    priced: crate::oracle::Priced,
     group: &Pubkey,
     account: &MarginAccount,
     extra: &[u16],
@@ -459,7 +489,17 @@ pub fn load_health_accounts_into<R: AccountReader + ?Sized>(
     for (i, &want) in required.as_slice().iter().enumerate() {
         let loaded = {
             let mut keep = |asset: &Asset| out.keep_surface(account, extra, asset);
-            load_one(group, accounts, i, want, &mut next_fallback, now, &mut keep)
+            let mut breaker = (0, 0);
+            let mut keep = |asset: &Asset| {
+                breaker = (asset.deviation_breaker_bps, asset.breaker_until);
+                keep(asset)
+            };
+            load_one(group, accounts, i, want, &mut next_fallback, now, &mut keep).and_then(|item| {
+                if breaker_applies(priced, extra, want) {
+                    check_breaker_parts(breaker, item.risk.oracle_price, item.risk.stable_price, now)?;
+                }
+                Ok(item)
+            })
         };
         match loaded {
             Ok(item) => out.items[i] = item,

@@ -14,12 +14,40 @@ use solana_sdk::signature::{Keypair, Signer};
 
 use crate::simulate::{set_price, Market};
 
-/// Crash state: the keeper, the stakers, and the figures before the crash.
+/// Crash state: the keeper, the stakers, the breaker probe, and the figures before the crash.
 pub struct Crash {
     group: Pubkey,
     keeper: Keeper,
     stakers: Vec<Keypair>,
     liqor_equity_before: f64,
+    probe: Probe,
+}
+
+/// A depositor of SOL and BTC that tries to withdraw one native unit of each when a price prints
+/// and again once the breaker's hold after the refresh is over: what the price-deviation breaker
+/// stops and lets go.
+struct Probe {
+    owner: Keypair,
+    account: Pubkey,
+    tokens: [Pubkey; 2],
+}
+
+/// The crash's deviation breaker on SOL and BTC, bps of the stable price.
+const CRASH_BREAKER_BPS: u16 = 1_000;
+
+/// What the breaker did during the crash, per market (SOL, BTC).
+#[derive(Default)]
+struct BreakerReport {
+    /// Withdrawals refused with PriceDeviationBreaker at a print.
+    stopped: [u32; 2],
+    /// Withdrawals that went through at a print (the move was within the breaker).
+    passed: [u32; 2],
+    /// Withdrawals that went through once the hold was over (the breaker lifted).
+    lifted: [u32; 2],
+    /// Withdrawals still refused once the hold was over (the stable price still lagging).
+    held: [u32; 2],
+    /// Minutes after the crash's last step until a withdrawal went through again.
+    after: [i64; 2],
 }
 
 fn usd(x: ballast::risk::Fx) -> f64 {
@@ -130,12 +158,27 @@ impl Crash {
         bank.send(&[ix::deposit(&tia, &owner.pubkey(), 2_000_000_000_000)], payer, &[&owner])?;
         let liqor_equity_before = equity(bank, &group, &liqor, markets, now)?;
         let keeper = Keeper { group, liqor, owner, payer: payer.insecure_clone() };
+        let probe = Probe::setup(bank, payer, admin, group, markets, keys)?;
         println!("insurance fund: 3 stakers x 2,000 USDC; keeper liquidator with 2,000,000 USDC");
-        Ok(Crash { group, keeper, stakers, liqor_equity_before })
+        Ok(Crash { group, keeper, stakers, liqor_equity_before, probe })
     }
 
-    /// The crash: `hours` hourly steps, SOL x0.8 and BTC x0.85 each; after every step the assets
-    /// are refreshed, insurance fees swept, and the keeper runs. Then the summary.
+    /// The guardian turns the deviation breaker on for SOL and BTC (stricter: it applies at once,
+    /// behind the timelock as well).
+    pub fn breakers_on(&self, bank: &mut EmbeddedBank, payer: &Keypair, guardian: &Keypair) -> Result<()> {
+        for i in [1u16, 2] {
+            let on = ballast::instructions::EditAssetParams {
+                deviation_breaker_bps: Some(CRASH_BREAKER_BPS),
+                ..Default::default()
+            };
+            bank.send(&[ix::edit_asset(&self.group, &guardian.pubkey(), i, on)], payer, &[guardian])?;
+        }
+        Ok(())
+    }
+
+    /// The crash: `hours` hourly steps, SOL x0.8 and BTC x0.85 each; at each print the probe tries
+    /// the deviation breaker ([`Self::breakers_on`] first); after every step the assets are
+    /// refreshed, insurance fees swept, and the keeper runs. Then the summary.
     pub fn run(
         &self,
         bank: &mut EmbeddedBank,
@@ -159,18 +202,43 @@ impl Crash {
         let mut bad: BTreeMap<u16, u64> = BTreeMap::new();
         let mut perp_bad: BTreeMap<u16, (u64, u64)> = BTreeMap::new();
         let mut covered: BTreeMap<u16, (u64, u64)> = BTreeMap::new();
+        let mut breaker = BreakerReport::default();
         println!();
+        let hold = ballast::state::BREAKER_HOLD_SECS;
         for h in 0..hours {
-            *now += 3_600;
+            *now += 3_600 - hold;
             bank.set_unix_timestamp(*now)?;
             markets[1].price *= 0.8;
             markets[2].price *= 0.85;
-            for (i, m) in markets.iter().enumerate() {
+            for m in markets.iter() {
                 set_price(bank, m, *now);
+            }
+            // The print, before the stable prices follow: the breaker stops SOL and BTC withdrawals.
+            for k in 0..2 {
+                match self.probe.withdraw(bank, payer, &self.group, markets, k)? {
+                    true => breaker.passed[k] += 1,
+                    false => breaker.stopped[k] += 1,
+                }
+            }
+            for (i, m) in markets.iter().enumerate() {
                 bank.send(&[ix::refresh_asset(&self.group, i as u16, &m.oracle)], payer, &[])?;
             }
             let _ = bank.send(&[ins::sweep_insurance_fees(fund)], payer, &[]);
             let r = self.keeper.run_with(bank, 30, &mut cache)?;
+            // The refresh latched the breaker (a refresh cannot lift it in the same transaction);
+            // it lifts once its hold is over and the stable price has followed.
+            *now += hold;
+            bank.set_unix_timestamp(*now)?;
+            for (i, m) in markets.iter().enumerate() {
+                set_price(bank, m, *now);
+                bank.send(&[ix::refresh_asset(&self.group, i as u16, &m.oracle)], payer, &[])?;
+            }
+            for k in 0..2 {
+                match self.probe.withdraw(bank, payer, &self.group, markets, k)? {
+                    true => breaker.lifted[k] += 1,
+                    false => breaker.held[k] += 1,
+                }
+            }
             println!(
                 "crash hour {}: SOL {:.2} BTC {:.0}: keeper {} liquidations, {} settlements, {} bankruptcies",
                 h + 1,
@@ -200,6 +268,29 @@ impl Crash {
             }
             total.still_liquidatable = r.still_liquidatable;
             total.refused.extend(r.refused);
+        }
+        // After the crash, prices hold: the stable prices catch up and the breaker lifts.
+        let start = *now;
+        let mut open = [false; 2];
+        for _ in 0..32 {
+            if open.iter().all(|o| *o) {
+                break;
+            }
+            *now += hold;
+            bank.set_unix_timestamp(*now)?;
+            for (i, m) in markets.iter().enumerate() {
+                set_price(bank, m, *now);
+                bank.send(&[ix::refresh_asset(&self.group, i as u16, &m.oracle)], payer, &[])?;
+            }
+            for (k, done) in open.iter_mut().enumerate() {
+                if !*done && self.probe.withdraw(bank, payer, &self.group, markets, k)? {
+                    *done = true;
+                    breaker.after[k] = (*now - start) / 60;
+                }
+            }
+        }
+        if !open.iter().all(|o| *o) {
+            return Err(SdkError::Program("the deviation breaker did not lift within 8 hours after the crash".into()));
         }
         if !total.still_liquidatable.is_empty() {
             for k in &total.still_liquidatable {
@@ -310,6 +401,22 @@ impl Crash {
             traders.iter().map(|t| equity(bank, &self.group, t, markets, *now)).collect::<Result<_>>()?;
         let traders_loss: f64 = before.iter().zip(&after).map(|(b, a)| b - a).sum();
         let liqor_gain = equity(bank, &self.group, &self.keeper.liqor, markets, *now)? - self.liqor_equity_before;
+        println!(
+            "deviation breaker ({}% of the stable price, set by the guardian; a refresh that trips it holds it {} minutes): the probe's SOL/BTC withdrawals were stopped at {}/{} of {} hourly prints ({}/{} went through) and {}/{} times 15 minutes later while the stable price lagged ({}/{} went through); after the crash it lifted after {}/{} minutes. Deposits, repays and the keeper's liquidations were never stopped by it",
+            CRASH_BREAKER_BPS / 100,
+            ballast::state::BREAKER_HOLD_SECS / 60,
+            breaker.stopped[0],
+            breaker.stopped[1],
+            hours,
+            breaker.passed[0],
+            breaker.passed[1],
+            breaker.held[0],
+            breaker.held[1],
+            breaker.lifted[0],
+            breaker.lifted[1],
+            breaker.after[0],
+            breaker.after[1]
+        );
         println!("losses by party (USD):");
         println!("  traders (equity fall in the crash): {:.2}", traders_loss);
         println!(
@@ -329,6 +436,72 @@ impl Crash {
             perp_social_usd
         );
         Ok(())
+    }
+}
+
+impl Probe {
+    /// A depositor of 10 SOL and 1 BTC.
+    fn setup(
+        bank: &mut EmbeddedBank,
+        payer: &Keypair,
+        admin: &Keypair,
+        group: Pubkey,
+        markets: &[Market],
+        keys: &mut crate::simulate::Rng,
+    ) -> Result<Probe> {
+        let owner = keys.keypair();
+        bank.send(
+            &[solana_system_interface::instruction::transfer(&payer.pubkey(), &owner.pubkey(), 100_000_000)],
+            payer,
+            &[],
+        )?;
+        bank.send(&[ix::create_account(&group, &owner.pubkey(), &payer.pubkey(), 9)], payer, &[&owner])?;
+        let account = pda::margin_account(&group, &owner.pubkey(), 9).0;
+        let mut tokens = [Pubkey::default(); 2];
+        for (k, amount) in [(0usize, 10u64), (1, 1)] {
+            let m = &markets[k + 1];
+            let native = amount * 10u64.pow(m.decimals as u32);
+            tokens[k] = funded_token(keys, bank, payer, admin, &m.mint, &owner.pubkey(), native)?;
+            let t = ix::TokenIxAccounts {
+                group,
+                account,
+                asset_index: (k + 1) as u16,
+                mint: m.mint,
+                token_program: anchor_spl::token::ID,
+                user_token: tokens[k],
+            };
+            bank.send(&[ix::deposit(&t, &owner.pubkey(), native)], payer, &[&owner])?;
+        }
+        Ok(Probe { owner, account, tokens })
+    }
+
+    /// Withdraws one native unit of market `k + 1` (SOL, BTC): true if it went through, false if
+    /// the deviation breaker refused it (any other error is the simulation's).
+    fn withdraw(
+        &self,
+        bank: &mut EmbeddedBank,
+        payer: &Keypair,
+        group: &Pubkey,
+        markets: &[Market],
+        k: usize,
+    ) -> Result<bool> {
+        let index = (k + 1) as u16;
+        let m = &markets[k + 1];
+        let acc = decode::margin_account(&require_account(bank, &self.account)?)?;
+        let keys = health::health_account_keys(group, &acc, &[index], |i| markets[i as usize].oracle);
+        let t = ix::TokenIxAccounts {
+            group: *group,
+            account: self.account,
+            asset_index: index,
+            mint: m.mint,
+            token_program: anchor_spl::token::ID,
+            user_token: self.tokens[k],
+        };
+        match bank.send(&[ix::withdraw(&t, &self.owner.pubkey(), 1, false, &keys)], payer, &[&self.owner]) {
+            Ok(()) => Ok(true),
+            Err(e) if e.code() == Some(u32::from(ballast::error::BallastError::PriceDeviationBreaker)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -72,6 +72,41 @@ impl Rng {
 }
 
 /// Publishes `m.price` on the market's oracle at `now`.
+/// Hands the setup group over to governance: a guardian and a one-day timelock, through a queued
+/// `SetRoles` that the group (still without timelock) executes at once.
+fn hand_over(
+    bank: &mut EmbeddedBank,
+    payer: &Keypair,
+    admin: &Keypair,
+    group: Pubkey,
+    guardian: &Keypair,
+) -> Result<()> {
+    use ballast::governance::{GovChange, RolesParams};
+    let roles = GovChange::SetRoles(RolesParams {
+        admin: admin.pubkey(),
+        guardian: guardian.pubkey(),
+        listing_admin: Pubkey::default(),
+        fee_recipient: admin.pubkey(),
+        timelock_secs: 86_400,
+    });
+    let num = ballast_sdk::decode::group(&ballast_sdk::transport::require_account(bank, &group)?)?.num_proposals;
+    bank.send(
+        &[
+            ix::propose_change(&group, &admin.pubkey(), &payer.pubkey(), num, None, roles.clone()),
+            ix::execute_change(&group, num, None, &roles),
+        ],
+        payer,
+        &[admin],
+    )?;
+    bank.send(
+        &[solana_system_interface::instruction::transfer(&payer.pubkey(), &guardian.pubkey(), 100_000_000)],
+        payer,
+        &[],
+    )?;
+    println!("governance: handed over to a guardian and a one-day timelock before the crash");
+    Ok(())
+}
+
 pub fn set_price(bank: &mut EmbeddedBank, m: &Market, now: i64) {
     let q = OracleQuote::from_decimal(m.price, 10, now);
     let (owner, data) = match m.kind {
@@ -93,7 +128,9 @@ pub fn run(a: Args) -> Result<()> {
     let mut rng = Rng(a.seed.max(1));
     println!("ballast simulate: {} traders, {} steps, seed {}", a.traders, a.steps, a.seed);
 
-    bank.send(&[ix::create_group(&admin.pubkey(), &payer.pubkey(), 0, &admin.pubkey(), 86_400)], &payer, &[&admin])?;
+    // A setup group (no timelock) while the markets are listed and configured; handed over to a
+    // guardian and a one-day timelock before the crash (docs/governance.md).
+    bank.send(&[ix::create_group(&admin.pubkey(), &payer.pubkey(), 0, &admin.pubkey(), 0)], &payer, &[&admin])?;
     let group = pda::group(&admin.pubkey(), 0).0;
     let mut markets = vec![
         Market {
@@ -378,7 +415,10 @@ pub fn run(a: Args) -> Result<()> {
     pb.finish_with_message("done");
     // The crash: SOL and BTC fall hour by hour; the keeper liquidates; bad debt is resolved.
     options.spike(&mut bank, &payer, &admin, now)?;
+    let guardian = keys.keypair();
+    hand_over(&mut bank, &payer, &admin, group, &guardian)?;
     let accounts: Vec<Pubkey> = traders.iter().map(|t| t.account).collect();
+    crash.breakers_on(&mut bank, &payer, &guardian)?;
     crash.run(&mut bank, &payer, &mut markets, &accounts, &mut now, a.crash_hours)?;
 
     // Report.

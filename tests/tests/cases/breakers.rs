@@ -198,3 +198,61 @@ fn the_docs_pause_policy_table_is_the_codes() {
         assert!(doc.contains(&row), "docs/governance.md lacks the row {row}");
     }
 }
+
+/// Catalogue OR-10: SOL's oracle moves 30% from its stable price (the price a sudden print or a
+/// manipulation would show before the stable price follows). With a 10% breaker, withdrawals and
+/// borrows of SOL are refused with nothing changed; a withdrawal of another asset, deposits,
+/// repays and a liquidation (its own guard widened to 50%) go through. A refresh in the same
+/// transaction cannot lift it (the refresh latches it for `BREAKER_HOLD_SECS`); once the hold is
+/// over and the stable price has followed, SOL withdrawals work again.
+#[test]
+fn or_10_the_deviation_breaker_pauses_risk_in_the_asset_not_deposits_repays_or_liquidations() {
+    let (mut env, liqor, liqee) = liquidation_setup(10_000_000_000, 600_000_000, &[]);
+    let admin = env.admin.insecure_clone();
+    let on = ballast::instructions::EditAssetParams { deviation_breaker_bps: Some(1_000), ..Default::default() };
+    env.send(&[ix::edit_asset(&env.group, &admin.pubkey(), SOL, on)], &[&admin]).unwrap();
+    let mut liq = ballast::instructions::LiquidationConfigParams::of(&env.group_state());
+    liq.max_stable_deviation_bps = 5_000;
+    env.send(&[ix::set_liquidation_config(&env.group, &admin.pubkey(), liq)], &[&admin]).unwrap();
+    let lender = env.user(5);
+    fund(&mut env, &lender, SOL, 10_000_000_000);
+    env.deposit(&lender, SOL, 10_000_000_000).unwrap();
+    // SOL prints $70; the stable price is still $100. The SDK says so with the program's check.
+    env.set_price(SOL, 70.0);
+    let print = ballast::risk::Price::from_num(0.07); // $70 in USDC native per lamport
+    let now = env.now();
+    assert!(ballast_sdk::lending::deviation_breaker_tripped(&env.asset_state(SOL), print, now));
+    let kl = lender.kp.insecure_clone();
+    let w = env.withdraw_ix(&lender, SOL, 1_000_000_000);
+    env.assert_fails_nsc(&[w], &[&kl], BallastError::PriceDeviationBreaker);
+    let kq = liqor.kp.insecure_clone();
+    let b = env.borrow_ix(&liqor, SOL, 1_000_000);
+    env.assert_fails_nsc(&[b], &[&kq], BallastError::PriceDeviationBreaker);
+    // Not in SOL: the liquidator withdraws USDC; deposits and repays of SOL and USDC go through.
+    env.withdraw(&liqor, USDC, 1_000_000).unwrap();
+    fund(&mut env, &lender, SOL, 1_000);
+    env.deposit(&lender, SOL, 1_000).unwrap();
+    fund(&mut env, &liqee, USDC, 1_000_000);
+    env.repay(&liqee, USDC, 1_000_000).unwrap();
+    // The liquidation at the valid $70 price proceeds.
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+    // A refresh in the same transaction as the withdrawal does not lift it: the refresh moves the
+    // stable price an hour's worth but latches the breaker first (H1 of the breaker review).
+    let now = env.now();
+    env.set_time(now + 3_600);
+    env.set_price(USDC, 1.0);
+    env.set_price(SOL, 70.0);
+    let refresh = ix::refresh_asset(&env.group, SOL, &env.assets[1].oracle);
+    let w = env.withdraw_ix(&lender, SOL, 1_000_000_000);
+    env.assert_fails_nsc(&[refresh.clone(), w], &[&kl], BallastError::PriceDeviationBreaker);
+    env.send(&[refresh], &[]).unwrap();
+    let held = env.asset_state(SOL);
+    assert_eq!(held.breaker_until, now + 3_600 + ballast::state::BREAKER_HOLD_SECS);
+    let w = env.withdraw_ix(&lender, SOL, 1_000_000_000);
+    env.assert_fails_nsc(&[w], &[&kl], BallastError::PriceDeviationBreaker);
+    // After the hold, with the stable price followed: the breaker lifts.
+    advance(&mut env, ballast::state::BREAKER_HOLD_SECS, 70.0);
+    let now = env.now();
+    assert!(!ballast_sdk::lending::deviation_breaker_tripped(&env.asset_state(SOL), print, now));
+    env.withdraw(&lender, SOL, 1_000_000_000).unwrap();
+}

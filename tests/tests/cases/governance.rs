@@ -190,7 +190,7 @@ fn a_compromised_admin_burst_moves_nothing_before_the_timelock_and_the_guardian_
 }
 
 #[test]
-fn ag_01_a_random_signer_changes_nothing() {
+fn ag_01_a_random_signer_changes_nothing_and_roles_stay_governed() {
     let (mut env, _lender, _guardian, _treasury) = setup();
     let rando = Keypair::new();
     let r = rando.pubkey();
@@ -209,44 +209,67 @@ fn ag_01_a_random_signer_changes_nothing() {
     // Nor may it cancel a queued change.
     let queued = propose(&mut env, Some(1), GovChange::edit(cap));
     env.assert_fails_nsc(&[ix::cancel_change(&group, &r, queued)], &[&rando], BallastError::Unauthorized);
+    // Nor may the admin turn a governed group back into a setup group, or drop the guardian.
+    let admin = env.admin.insecure_clone();
+    let g = env.group_state();
+    let roles = RolesParams {
+        admin: admin.pubkey(),
+        guardian: g.guardian,
+        listing_admin: Pubkey::default(),
+        fee_recipient: g.fee_recipient,
+        timelock_secs: TIMELOCK,
+    };
+    let num = g.num_proposals;
+    for bad in [
+        RolesParams { timelock_secs: 0, ..roles },
+        RolesParams { timelock_secs: ballast::governance::MIN_GOVERNED_TIMELOCK_SECS - 1, ..roles },
+        RolesParams { guardian: Pubkey::default(), ..roles },
+    ] {
+        let ix = ix::propose_change(&group, &admin.pubkey(), &env.payer.pubkey(), num, None, GovChange::SetRoles(bad));
+        env.assert_fails_nsc(&[ix], &[&admin], BallastError::InvalidConfig);
+    }
 }
 
 #[test]
-fn ag_03_a_new_listing_has_no_value_until_its_queued_activation() {
-    let (mut env, lender, _guardian, _treasury) = setup();
-    // With collateral value, or borrowable, or both: refused, nothing created.
+fn ag_03_a_new_listing_holds_nothing_until_its_queued_activation() {
+    let (mut env, _lender, _guardian, _treasury) = setup();
+    // Borrowable, or taking deposits (even at no value: dust would count in bankruptcy), or
+    // joining another asset's risk group (it would fix that leader's shocks): refused.
     for tweak in [
-        (|p: &mut ballast::instructions::ListAssetParams| p.flags = 0) as fn(&mut _),
-        |p| p.flags = ASSET_FLAG_BORROWABLE | ASSET_FLAG_DEPOSITS_DISABLED,
-        |p| p.flags = ASSET_FLAG_BORROWABLE,
+        (|p: &mut ballast::instructions::ListAssetParams| {
+            p.flags = ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_BORROWABLE
+        }) as fn(&mut _),
+        |p| p.flags = 0,
+        |p| {
+            p.flags = 0;
+            p.risk.init_down_bps = 10_000;
+            p.risk.maint_down_bps = 10_000;
+        },
+        |p| {
+            p.flags = ASSET_FLAG_DEPOSITS_DISABLED;
+            p.risk.risk_group = 1;
+        },
     ] {
         let r = env.list_with(6, 10.0, OracleKind::PythPull, spl(), tweak);
         assert_code(r.map(|_| ()), BallastError::TimelockRequired);
         assert!(env.bank.get_account(&pda::asset(&env.group, 2).0).unwrap().is_none());
     }
-    // Inert by its shocks (no value in any health, not borrowable): listed at once; deposits
-    // count for nothing.
-    let a = env
-        .list_with(6, 10.0, OracleKind::PythPull, spl(), |p| {
-            p.flags = 0;
-            p.risk.init_down_bps = 10_000;
-            p.risk.maint_down_bps = 10_000;
-        })
-        .unwrap();
+    // Inert: listed at once, and nobody can hold it.
+    let a = env.list_with(6, 10.0, OracleKind::PythPull, spl(), |p| p.flags = ASSET_FLAG_DEPOSITS_DISABLED).unwrap();
     let u = env.user(3);
-    env.fund_and_deposit(&u, a.index, 1_000_000_000);
-    let borrow = env.borrow_ix(&u, 0, 1);
+    let t = a.mint;
+    env.mint_to(&t, &spl(), &u.token(a.index), 1_000_000_000);
     let kp = u.kp.insecure_clone();
-    env.assert_fails_nsc(&[borrow], &[&kp], BallastError::HealthMustBePositive);
+    let dep = ix::deposit(&env.token_ix(&u, a.index), &u.kp.pubkey(), 1_000_000_000);
+    env.assert_fails_nsc(&[dep], &[&kp], BallastError::DepositsDisabled);
     // Its activation is queued; after the timelock the same deposit lends.
-    let risk = RiskConfig { init_down_bps: 5_000, maint_down_bps: 2_500, ..env.asset_state(a.index).risk };
-    let change = GovChange::edit(EditAssetParams { risk: Some(risk), ..Default::default() });
+    let change = GovChange::edit(EditAssetParams { flags: Some(0), ..Default::default() });
     let num = propose(&mut env, Some(a.index), change.clone());
     env.set_time(T0 + TIMELOCK as i64);
     fresh_prices(&mut env, &[1.0, 150.0, 10.0]);
     env.send(&[execute_ix(&env, num, Some(a.index), &change)], &[]).unwrap();
+    env.deposit(&u, a.index, 1_000_000_000).unwrap();
     env.borrow(&u, 0, 1_000_000).unwrap();
-    let _ = lender;
 }
 
 #[test]
@@ -419,17 +442,26 @@ fn ag_06_invalid_parameters_are_refused_when_queued_and_when_executed() {
         let ix = ix::propose_change(&env.group, &admin.pubkey(), &env.payer.pubkey(), num, target, change);
         env.assert_fails_nsc(&[ix], &[&admin], BallastError::InvalidConfig);
     }
-    // Valid when queued, invalid when executed: two first configurations of one perp market
-    // with different lot sizes (the lot size is fixed once set). The second fails and leaves
-    // its proposal queued, the market as the first set it.
-    let first = GovChange::SetPerpMarket(ballast_sdk::scenario::perp_params(1_000_000));
-    let second = GovChange::SetPerpMarket(ballast_sdk::scenario::perp_params(2_000_000));
-    let (a, b) = (propose(&mut env, Some(1), first.clone()), propose(&mut env, Some(1), second.clone()));
+    // Valid when queued, invalid when executed: a perp market with a 5% band, valid while SOL's
+    // maint shocks are 10% and 12.5%, after a queued edit lowering them to 4% executes first (the
+    // band may not exceed the maint shocks). Execution applies the same transition, which would
+    // refuse it; the edit changed SOL, so the proposal is refused as stale before that, and
+    // stays queued; the market stays off.
+    let lower = GovChange::edit(EditAssetParams {
+        risk: Some(RiskConfig { maint_down_bps: 400, maint_up_bps: 400, ..sol.risk }),
+        ..Default::default()
+    });
+    let perp = GovChange::SetPerpMarket(ballast_sdk::scenario::perp_params(1_000_000));
+    let (a, b) = (propose(&mut env, Some(1), lower.clone()), propose(&mut env, Some(1), perp.clone()));
     env.set_time(T0 + TIMELOCK as i64);
     fresh_prices(&mut env, &[1.0, 150.0]);
-    env.send(&[execute_ix(&env, a, Some(1), &first)], &[]).unwrap();
-    env.assert_fails_nsc(&[execute_ix(&env, b, Some(1), &second)], &[], BallastError::InvalidConfig);
-    assert_eq!(env.asset_state(1).perp.base_lot_size, 1_000_000);
+    env.send(&[execute_ix(&env, a, Some(1), &lower)], &[]).unwrap();
+    env.assert_fails_nsc(&[execute_ix(&env, b, Some(1), &perp)], &[], BallastError::ProposalStale);
+    // Queued again on the new state, it is refused at once.
+    let num = env.group_state().num_proposals;
+    let ix = ix::propose_change(&env.group, &admin.pubkey(), &env.payer.pubkey(), num, Some(1), perp);
+    env.assert_fails_nsc(&[ix], &[&admin], BallastError::InvalidConfig);
+    assert_eq!(env.asset_state(1).perp.base_lot_size, 0);
 }
 
 #[test]
@@ -475,4 +507,57 @@ fn ag_02_an_attackers_group_cannot_change_the_real_assets() {
         &real,
     );
     env.assert_fails_nsc(&[propose], &[&attacker], BallastError::ProposalMismatch);
+}
+
+#[test]
+fn a_queued_change_never_undoes_a_later_one() {
+    let (mut env, _lender, guardian, _treasury) = setup();
+    let g = guardian.insecure_clone();
+    // Queued: SOL's flags as they are (a harmless-looking restatement) and SOL's perp market.
+    let sol = env.asset_state(1);
+    let restate = GovChange::edit(EditAssetParams { flags: Some(sol.flags), ..Default::default() });
+    let p_restate = propose(&mut env, Some(1), restate.clone());
+    let perp = GovChange::SetPerpMarket(ballast_sdk::scenario::perp_params(1_000_000));
+    let p_perp = propose(&mut env, Some(1), perp.clone());
+    let usdc_cap = GovChange::edit(EditAssetParams { deposit_cap: Some(u64::MAX - 1), ..Default::default() });
+    let p_usdc = propose(&mut env, Some(0), usdc_cap.clone());
+    // Then the guardian disables SOL withdrawals.
+    let off = EditAssetParams { flags: Some(sol.flags | ASSET_FLAG_WITHDRAWALS_DISABLED), ..Default::default() };
+    env.send(&[edit_ix(&env, &g.pubkey(), 1, off)], &[&g]).unwrap();
+    // The restatement would re-enable them: stale, nothing changes, it stays queued. Any queued
+    // change of SOL is stale (the asset's configuration count moved); USDC's is not.
+    env.set_time(T0 + TIMELOCK as i64);
+    fresh_prices(&mut env, &[1.0, 150.0]);
+    env.assert_fails_nsc(&[execute_ix(&env, p_restate, Some(1), &restate)], &[], BallastError::ProposalStale);
+    env.assert_fails_nsc(&[execute_ix(&env, p_perp, Some(1), &perp)], &[], BallastError::ProposalStale);
+    assert_ne!(env.asset_state(1).flags & ASSET_FLAG_WITHDRAWALS_DISABLED, 0);
+    env.send(&[execute_ix(&env, p_usdc, Some(0), &usdc_cap)], &[]).unwrap();
+    // A value changed and changed back still counts as changed: two re-enables of the gate are
+    // queued while withdrawals are gated; the first executes, the guardian gates again, and the
+    // second, whose gate value matches again, is stale.
+    let w = 1u64 << (ballast::gate::Ix::Withdraw as u8);
+    env.send(&[ix::set_ix_gate(&env.group, &g.pubkey(), w)], &[&g]).unwrap();
+    let open = GovChange::SetIxGate(0);
+    let (a, b) = (propose(&mut env, None, open.clone()), propose(&mut env, None, open.clone()));
+    env.set_time(T0 + 2 * TIMELOCK as i64);
+    fresh_prices(&mut env, &[1.0, 150.0]);
+    env.send(&[execute_ix(&env, a, None, &open)], &[]).unwrap();
+    env.send(&[ix::set_ix_gate(&env.group, &g.pubkey(), w)], &[&g]).unwrap();
+    env.assert_fails_nsc(&[execute_ix(&env, b, None, &open)], &[], BallastError::ProposalStale);
+    assert_eq!(env.group_state().ix_gate, w);
+}
+
+#[test]
+fn protocol_value_goes_only_to_the_fee_recipient() {
+    let (mut env, _lender, _guardian, treasury) = setup();
+    env.create_fund();
+    let admin = env.admin.insecure_clone();
+    let q = env.assets[0].clone();
+    let mine = env.token_account(&q.mint, &admin.pubkey(), &q.token_program);
+    let f = env.fund();
+    let to_admin = ballast_sdk::insurance::withdraw_protocol_insurance(f, &admin.pubkey(), &mine, 0);
+    env.assert_fails_nsc(&[to_admin], &[&admin], BallastError::Unauthorized);
+    let fees = ix::withdraw_fees(&env.group, &admin.pubkey(), 0, &q.mint, &q.token_program, &mine, 1);
+    env.assert_fails_nsc(&[fees], &[&admin], BallastError::Unauthorized);
+    assert_eq!(env.group_state().fee_recipient, treasury.pubkey());
 }

@@ -881,3 +881,74 @@ fn what_if_with_a_hypothetical_trade_is_the_trade() {
     assert_eq!((as_paid.len, as_paid.greeks[0]), (real.len, real.greeks[0]));
     assert_eq!((real.len, real.greeks[0].0), (1, SOL));
 }
+
+/// Catalogue PX-07 in a governed group: the admin updates a smile at most once an hour (with the
+/// per-update limit, a bound on how far it can move option values before anyone reacts), and the
+/// guardian can stop smile updates with the gate. Listings are not limited.
+#[test]
+fn px_07_governed_smile_updates_are_hourly_and_the_guardian_can_stop_them() {
+    let (mut env, _w, _b, expiry) = setup();
+    let guardian = Keypair::new();
+    let admin = env.admin.insecure_clone();
+    env.hand_over(&guardian.pubkey(), &admin.pubkey(), DAY as u64);
+    let g = env.group;
+    let upd = |atm: u32| so::set_option_expiry(&g, &admin.pubkey(), SOL, 0, so::flat_smile(expiry, atm));
+    env.send(&[upd(6_300)], &[&admin]).unwrap();
+    env.assert_fails_nsc(&[upd(6_600)], &[&admin], BallastError::SmileUpdateTooSoon);
+    let now = env.now();
+    let listing = so::set_option_expiry(&g, &admin.pubkey(), SOL, 2, so::flat_smile(now + 90 * DAY, 6_000));
+    env.send(&[listing], &[&admin]).unwrap();
+    env.set_time(now + ballast::instructions::MIN_SMILE_UPDATE_SECS - 1);
+    env.assert_fails_nsc(&[upd(6_600)], &[&admin], BallastError::SmileUpdateTooSoon);
+    env.set_time(now + ballast::instructions::MIN_SMILE_UPDATE_SECS);
+    env.send(&[upd(6_600)], &[&admin]).unwrap();
+    let gate = 1u64 << (ballast::gate::Ix::SetOptionExpiry as u8);
+    env.send(&[ballast_sdk::ix::set_ix_gate(&g, &guardian.pubkey(), gate)], &[&guardian]).unwrap();
+    env.set_time(now + 2 * ballast::instructions::MIN_SMILE_UPDATE_SECS);
+    env.assert_fails_nsc(&[upd(6_900)], &[&admin], BallastError::IxDisabled);
+}
+
+/// The option grid's parameters, and the shocks of an asset with options, change only through the
+/// timelock: larger grid shocks move the points the grid values a group at and can miss a loss
+/// the old points found, and the short-option minimum is part of the liquidation fee's base. The
+/// guardian may still set the market reduce-only and lower its caps.
+#[test]
+fn grid_parameters_and_an_optioned_assets_shocks_change_only_through_the_timelock() {
+    let (mut env, _w, _b, _expiry) = setup();
+    let guardian = Keypair::new();
+    let admin = env.admin.insecure_clone();
+    env.hand_over(&guardian.pubkey(), &admin.pubkey(), DAY as u64);
+    let g = env.group;
+    let gk = guardian.pubkey();
+    let cur = so::default_params(CONTRACT);
+    let mut vol = cur;
+    vol.risk.init_vol_up_bps += 100;
+    let mut short_min = cur;
+    short_min.risk.short_minimum_bps += 10;
+    for p in [vol, short_min] {
+        env.assert_fails_nsc(
+            &[so::set_option_market(&g, &gk, SOL, p)],
+            &[&guardian],
+            BallastError::GuardianCannotIncreaseRisk,
+        );
+        env.assert_fails_nsc(
+            &[so::set_option_market(&g, &admin.pubkey(), SOL, p)],
+            &[&admin],
+            BallastError::TimelockRequired,
+        );
+    }
+    let sol = env.asset_state(SOL);
+    let shocks = ballast::instructions::EditAssetParams {
+        risk: Some(ballast::state::RiskConfig { init_down_bps: sol.risk.init_down_bps + 100, ..sol.risk }),
+        ..Default::default()
+    };
+    let ix = ballast_sdk::ix::edit_asset(&g, &gk, SOL, shocks);
+    env.assert_fails_nsc(&[ix], &[&guardian], BallastError::GuardianCannotIncreaseRisk);
+    let reduce = OptionMarketParams {
+        flags: cur.flags | ballast::state::OPTION_FLAG_REDUCE_ONLY,
+        max_open_interest: cur.max_open_interest / 2,
+        ..cur
+    };
+    env.send(&[so::set_option_market(&g, &gk, SOL, reduce)], &[&guardian]).unwrap();
+    assert!(env.asset_state(SOL).option.reduce_only());
+}

@@ -148,20 +148,6 @@ impl OptionRiskConfig {
         }
         Ok(())
     }
-
-    /// Governance's direction rule: true when `self` in place of `old` can only charge more: no
-    /// volatility shock, extreme multiple or weight, or short minimum lower, and the same time
-    /// scaling (its power raises the shocks of short expiries and lowers those of long ones).
-    pub fn no_riskier_than(&self, old: &Self) -> bool {
-        self.vol_power_bps == old.vol_power_bps
-            && self.init_vol_up_bps >= old.init_vol_up_bps
-            && self.init_vol_down_bps >= old.init_vol_down_bps
-            && self.maint_vol_up_bps >= old.maint_vol_up_bps
-            && self.maint_vol_down_bps >= old.maint_vol_down_bps
-            && self.extreme_multiple >= old.extreme_multiple
-            && self.extreme_weight_bps >= old.extreme_weight_bps
-            && self.short_minimum_bps >= old.short_minimum_bps
-    }
 }
 
 /// Relative volatility shocks at 30 days, fractions.

@@ -33,13 +33,17 @@ pub struct EditAssetParams {
     /// Withdrawal rate limit (`limit_bps` 0: off). The current window's count is kept, unless
     /// the limit was off (a new window then starts at the next flow).
     pub withdraw_limit: Option<OutflowLimitConfig>,
+    /// Price-deviation breaker, bps of the stable price (0: off; at most 10,000).
+    pub deviation_breaker_bps: Option<u16>,
 }
 
 impl EditAssetParams {
     /// Governance's direction rule (docs/governance.md): true when every field set either keeps
-    /// its value or moves the safe way: risk parameters, borrow limits and the withdrawal limit
-    /// by their own rules, a lower deposit cap, deposits or withdrawals disabled or borrowing
-    /// turned off (no other flag change); the name is free; oracles, interest, the stable-price
+    /// its value or moves the safe way: risk parameters (only of an asset without options: the
+    /// option grid's points move with the shocks), borrow limits and the withdrawal limit by their
+    /// own rules, a lower deposit cap, deposits or withdrawals disabled or borrowing
+    /// turned off (no other flag change), the deviation breaker turned on or tightened; the name is
+    /// free; oracles, interest, the stable-price
     /// speed and the insurance cap move value or prices and must stay as they are.
     pub fn no_riskier_than(&self, a: &Asset) -> bool {
         let flags_ok = self.flags.is_none_or(|f| {
@@ -52,10 +56,14 @@ impl EditAssetParams {
             && same(&self.interest, &a.interest)
             && same(&self.stable_growth_bps_per_hour, &a.stable_growth_bps_per_hour)
             && same(&self.insurance_cap, &a.insurance_cap)
-            && self.risk.is_none_or(|r| r.no_riskier_than(&a.risk))
+            && self.risk.is_none_or(|r| r == a.risk || (a.option.contract_size == 0 && r.no_riskier_than(&a.risk)))
             && self.deposit_cap.is_none_or(|c| c <= a.bank.deposit_cap)
             && self.limits.is_none_or(|l| l.no_riskier_than(&a.bank.limits))
             && self.withdraw_limit.is_none_or(|l| l == a.outflow_limit || l.no_riskier_than(&a.outflow_limit))
+            && self.deviation_breaker_bps.is_none_or(|b| {
+                let cur = a.deviation_breaker_bps;
+                b == cur || (b > 0 && (cur == 0 || b < cur))
+            })
             && flags_ok
     }
 }
@@ -139,6 +147,10 @@ pub fn apply_edit(asset: &mut Asset, p: &EditAssetParams, remaining: &[AccountIn
         }
         asset.outflow_limit = v;
     }
+    if let Some(v) = p.deviation_breaker_bps {
+        asset.deviation_breaker_bps = v;
+    }
+    asset.config_version = asset.config_version.wrapping_add(1);
     // A failure here aborts the transaction, so no partial edit is ever stored.
     asset.validate_config()
 }

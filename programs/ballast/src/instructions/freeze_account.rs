@@ -9,7 +9,8 @@ use crate::state::*;
 /// Accounts of `freeze_account`.
 #[derive(Accounts)]
 pub struct FreezeAccount<'info> {
-    /// Group.
+    /// Group (counts the change).
+    #[account(mut)]
     pub group: AccountLoader<'info, Group>,
     /// The admin or the guardian.
     pub authority: Signer<'info>,
@@ -20,11 +21,12 @@ pub struct FreezeAccount<'info> {
 
 /// Freezes (`frozen`: at once, either role) or unfreezes (TimelockRequired for the admin of a
 /// group with a timelock, GuardianCannotIncreaseRisk for the guardian) the account. A frozen
-/// account may deposit, repay and cancel orders, and be liquidated; it may not withdraw, trade,
-/// delegate or liquidate (`gate::POLICY`).
+/// account may deposit, repay and cancel orders, and be liquidated; it may not withdraw, trade or
+/// liquidate (`gate::POLICY`).
 pub fn handler(ctx: Context<FreezeAccount>, frozen: bool) -> Result<()> {
-    crate::governance::authorize_direct(&*ctx.accounts.group.load()?, ctx.accounts.authority.key, frozen)?;
-    crate::governance::apply_frozen(&mut *ctx.accounts.account.load_mut()?, frozen);
+    let mut group = ctx.accounts.group.load_mut()?;
+    crate::governance::authorize_direct(&group, ctx.accounts.authority.key, frozen)?;
+    crate::governance::apply_frozen(&mut group, &mut *ctx.accounts.account.load_mut()?, frozen);
     emit!(AccountFrozenSet {
         header: EventHeader::now(ctx.accounts.group.key())?,
         account: ctx.accounts.account.key(),

@@ -47,14 +47,15 @@ pub struct ListAssetParams {
 }
 
 impl ListAssetParams {
-    /// True when the listing can neither be collateral nor a liability (catalogue AG-03): not
-    /// borrowable, and deposits disabled or no value in any health (maint down shock 100%, hence
-    /// init too). Only such a listing applies at once in a group with a timelock; the queued edit
-    /// that enables deposits, lowers the shocks or allows borrowing activates it.
-    pub fn inert(&self) -> bool {
+    /// True when the listing at `asset_index` can hold nothing (catalogue AG-03): deposits
+    /// disabled and not borrowable, so no account can hold it (not even worthless dust that would
+    /// count in bankruptcy), and its own risk group (joining another would fix that leader's
+    /// shocks). Only such a listing applies at once in a group with a timelock; the queued edit
+    /// that enables deposits or borrowing activates it.
+    pub fn inert(&self, asset_index: u16) -> bool {
         self.flags & ASSET_FLAG_BORROWABLE == 0
-            && (self.flags & ASSET_FLAG_DEPOSITS_DISABLED != 0
-                || self.risk.maint_down_bps >= crate::risk::params::MAX_SHOCK_BPS)
+            && self.flags & ASSET_FLAG_DEPOSITS_DISABLED != 0
+            && self.risk.risk_group == asset_index
     }
 }
 
@@ -140,7 +141,7 @@ pub struct ListAsset<'info> {
 pub fn handler(ctx: Context<ListAsset>, asset_index: u16, params: ListAssetParams) -> Result<()> {
     {
         let group = ctx.accounts.group.load()?;
-        crate::governance::authorize_listing(&group, ctx.accounts.authority.key, params.inert())?;
+        crate::governance::authorize_listing(&group, ctx.accounts.authority.key, params.inert(asset_index))?;
         require!(asset_index == group.num_assets && asset_index < MAX_ASSETS, BallastError::InvalidAssetIndex);
     }
     if !params.allow_freeze_authority && ctx.accounts.mint.freeze_authority.is_some() {

@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::{ChangeQueued, EventHeader};
-use crate::governance::{apply_change, GovChange, Target, TargetKind};
+use crate::governance::{apply_change, base_hash, GovChange, Target, TargetKind};
 use crate::pda_init::{create_pda_account, write_discriminator};
 use crate::state::*;
 
@@ -50,30 +50,45 @@ pub(crate) fn target_of(change: &GovChange, group: &Pubkey, remaining: &[Account
 
 /// Validates `change` on copies of the group and the target (the bounds hold now; they are
 /// checked again at execution). Returns the group's timelock as it stands (a role change may
-/// change the copy's).
+/// change the copy's) and the hash of what the change replaces ([`base_hash`]).
 #[inline(never)]
-fn validate_on_copies(group: &Group, change: &GovChange, remaining: &[AccountInfo], now: i64) -> Result<i64> {
+fn validate_on_copies(
+    group: &Group,
+    change: &GovChange,
+    remaining: &[AccountInfo],
+    now: i64,
+) -> Result<(i64, [u8; 32])> {
     let timelock = i64::try_from(group.timelock_secs).map_err(|_| BallastError::MathOverflow)?;
     let mut g: Box<Group> = bytemuck::zeroed_box();
     *g = *group;
     let rest = remaining.get(1..).unwrap_or(&[]);
-    match (change.target_kind(), remaining.first()) {
-        (TargetKind::Group, _) => apply_change(&mut g, Target::Group, change, &[], now)?,
+    let base = match (change.target_kind(), remaining.first()) {
+        (TargetKind::Group, _) => {
+            let base = base_hash(&g, &Target::Group, change)?;
+            apply_change(&mut g, Target::Group, change, &[], now)?;
+            base
+        }
         (TargetKind::Asset, Some(info)) => {
             let mut asset: Box<Asset> = bytemuck::zeroed_box();
             bytemuck::bytes_of_mut(&mut *asset)
                 .copy_from_slice(bytemuck::bytes_of(load_pod::<Asset>(info.owner, &info.try_borrow_data()?)?));
-            apply_change(&mut g, Target::Asset(&mut asset), change, rest, now)?;
+            let t = Target::Asset(&mut asset);
+            let base = base_hash(&g, &t, change)?;
+            apply_change(&mut g, t, change, rest, now)?;
+            base
         }
         (TargetKind::Account, Some(info)) => {
             let mut account: Box<MarginAccount> = bytemuck::zeroed_box();
             bytemuck::bytes_of_mut(&mut *account)
                 .copy_from_slice(bytemuck::bytes_of(load_pod::<MarginAccount>(info.owner, &info.try_borrow_data()?)?));
-            apply_change(&mut g, Target::Account(&mut account), change, rest, now)?;
+            let t = Target::Account(&mut account);
+            let base = base_hash(&g, &t, change)?;
+            apply_change(&mut g, t, change, rest, now)?;
+            base
         }
         _ => return err!(BallastError::ProposalMismatch),
-    }
-    Ok(timelock)
+    };
+    Ok((timelock, base))
 }
 
 /// What `propose_change` stores.
@@ -82,6 +97,7 @@ struct Queued<'a> {
     target: Pubkey,
     proposer: Pubkey,
     hash: [u8; 32],
+    base_hash: [u8; 32],
     now: i64,
     eta: i64,
     expires_ts: i64,
@@ -104,6 +120,7 @@ fn create_proposal(ctx: &Context<ProposeChange>, q: &Queued) -> Result<()> {
     p.target = q.target;
     p.proposer = q.proposer;
     p.hash = q.hash;
+    p.base_hash = q.base_hash;
     p.num = q.num;
     p.queued_ts = q.now;
     p.eta = q.eta;
@@ -125,6 +142,7 @@ pub fn handler(ctx: Context<ProposeChange>, num: u64, change: GovChange) -> Resu
         require!(num == group.num_proposals, BallastError::ProposalMismatch);
         validate_on_copies(&group, &change, ctx.remaining_accounts, now)?
     };
+    let (timelock, base_hash) = timelock;
     let payload = borsh::to_vec(&change).map_err(|_| BallastError::InvalidConfig)?;
     require!(payload.len() <= MAX_PROPOSAL_PAYLOAD, BallastError::InvalidConfig);
     let hash = solana_sha256_hasher::hashv(&[&payload]).to_bytes();
@@ -132,31 +150,25 @@ pub fn handler(ctx: Context<ProposeChange>, num: u64, change: GovChange) -> Resu
     let expires_ts = eta.checked_add(PROPOSAL_GRACE_SECS).ok_or(BallastError::MathOverflow)?;
     let target = target.unwrap_or_default();
     let proposer = ctx.accounts.admin.key();
-    create_proposal(&ctx, &Queued { num, target, proposer, hash, now, eta, expires_ts, payload: &payload })?;
+    let q = Queued { num, target, proposer, hash, base_hash, now, eta, expires_ts, payload: &payload };
+    create_proposal(&ctx, &q)?;
     ctx.accounts.group.load_mut()?.num_proposals = num.checked_add(1).ok_or(BallastError::MathOverflow)?;
-    emit_queued(&ctx, num, target, eta, expires_ts, hash, change)
+    emit_queued(&ctx, &q, change)
 }
 
 /// Records the queued change.
 #[inline(never)]
-fn emit_queued(
-    ctx: &Context<ProposeChange>,
-    num: u64,
-    target: Pubkey,
-    eta: i64,
-    expires_ts: i64,
-    hash: [u8; 32],
-    change: GovChange,
-) -> Result<()> {
+fn emit_queued(ctx: &Context<ProposeChange>, q: &Queued, change: GovChange) -> Result<()> {
     emit!(ChangeQueued {
         header: EventHeader::now(ctx.accounts.group.key())?,
         proposal: ctx.accounts.proposal.key(),
-        num,
-        target,
-        eta,
-        expires_ts,
-        hash,
+        num: q.num,
+        target: q.target,
+        eta: q.eta,
+        expires_ts: q.expires_ts,
+        hash: q.hash,
         change,
+        base_hash: q.base_hash,
     });
     Ok(())
 }

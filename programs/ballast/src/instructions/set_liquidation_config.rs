@@ -47,6 +47,7 @@ pub fn apply_liquidation_config(g: &mut Group, p: &LiquidationConfigParams) -> R
     require!(p.max_step_value > 0, crate::error::BallastError::InvalidConfig);
     g.liquidation = c;
     g.max_liquidation_step = p.max_step_value;
+    g.config_version = g.config_version.wrapping_add(1);
     Ok(())
 }
 

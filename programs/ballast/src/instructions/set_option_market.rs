@@ -29,6 +29,7 @@ pub fn apply_option_market(asset: &mut Asset, quote_index: u16, params: &OptionM
     require!(asset.risk.risk_group == asset.asset_index, BallastError::InvalidConfig);
     asset.option.set_params(params)?;
     asset.option_risk = params.risk;
+    asset.config_version = asset.config_version.wrapping_add(1);
     Ok(())
 }
 

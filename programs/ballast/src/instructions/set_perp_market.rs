@@ -29,6 +29,7 @@ pub fn apply_perp_market(asset: &mut Asset, quote_index: u16, params: &PerpMarke
     let first = asset.perp.base_lot_size == 0;
     require!(first || asset.perp.base_lot_size == params.base_lot_size, BallastError::InvalidConfig);
     asset.perp.set_params(params);
+    asset.config_version = asset.config_version.wrapping_add(1);
     if first {
         crate::transitions::perp::start_market_clocks(&mut asset.perp, now);
     }

@@ -25,7 +25,7 @@ pub struct WithdrawFees<'info> {
         mut,
         token::mint = bank.mint,
         token::token_program = bank.token_program,
-        constraint = destination.owner == group.load()?.fee_recipient @ crate::error::BallastError::Unauthorized
+        constraint = crate::governance::pays_fee_recipient(&destination.owner, &*group.load()?) @ crate::error::BallastError::Unauthorized
     )]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
 }

@@ -23,7 +23,7 @@ pub struct WithdrawProtocolInsurance<'info> {
         mut,
         token::mint = fund.mint,
         token::token_program = fund.token_program,
-        constraint = destination.owner == fund.group.load()?.fee_recipient @ BallastError::Unauthorized
+        constraint = crate::governance::pays_fee_recipient(&destination.owner, &*fund.group.load()?) @ BallastError::Unauthorized
     )]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
 }

@@ -193,8 +193,26 @@ pub struct Asset {
     pub outflow_net: i64,
     /// Deposits when that window started, native units (the limit's base).
     pub outflow_base: u64,
+    /// Last update of a listed expiry's smile, unix seconds: in a group with a timelock the admin
+    /// updates the smiles of this underlying at most once per `MIN_SMILE_UPDATE_SECS`.
+    pub smile_updated_ts: i64,
+    /// Price-deviation breaker, bps (0: off): while the oracle price is further than this from the
+    /// stable price, withdrawals and borrows of this asset and trades in its markets are refused
+    /// (PriceDeviationBreaker); deposits, repays and liquidations continue (catalogue OR-10).
+    pub deviation_breaker_bps: u16,
+    /// Reserved for alignment.
+    pub reserved2: [u8; 6],
+    /// The deviation breaker, once tripped at a refresh, holds until this time, unix seconds: a
+    /// refresh that pulls the stable price toward a bad print cannot lift it in the same
+    /// transaction (`BREAKER_HOLD_SECS`).
+    pub breaker_until: i64,
+    /// Counts every change of this asset's configuration (governance: a queued change must find
+    /// the count it was queued at, so it never undoes a later change).
+    pub config_version: u32,
+    /// Reserved for alignment.
+    pub reserved3: [u8; 4],
     /// Reserved for upgrades.
-    pub reserved: [u8; 168],
+    pub reserved: [u8; 136],
 }
 
 pub use crate::risk::options::grid::OptionRiskConfig;
@@ -375,6 +393,9 @@ fn outflow_base(bank: &BankState) -> u64 {
         .unwrap_or(0)
 }
 
+/// How long a deviation breaker tripped at a refresh holds, seconds (15 minutes).
+pub const BREAKER_HOLD_SECS: i64 = 900;
+
 impl Asset {
     /// Risk-group rule (S2-02): every member of a group carries exactly the group leader's shocks,
     /// so a group is margined with one set of shocks whoever deposits what. `leader` is the asset
@@ -422,6 +443,7 @@ impl Asset {
             | ASSET_FLAG_NO_ASSET_LIQUIDATION;
         require!(self.flags & !known == 0, BallastError::InvalidConfig);
         self.outflow_limit.validate().map_risk()?;
+        require!(self.deviation_breaker_bps <= 10_000 && self.reserved2 == [0; 6], BallastError::InvalidConfig);
         require!(self.name.iter().all(|b| *b == 0 || b.is_ascii_graphic() || *b == b' '), BallastError::InvalidConfig);
         self.perp.validate(self.risk.maint_down_bps, self.risk.maint_up_bps)
     }
@@ -506,6 +528,11 @@ impl Asset {
     /// Records an oracle observation: moves the stable price within its growth bound and keeps the
     /// newest publish time.
     pub fn observe_price(&mut self, oracle: Price, publish_time: i64, now: i64) -> Result<()> {
+        // The deviation breaker latches on the stable price before it moves (catalogue OR-10).
+        let bps = self.deviation_breaker_bps;
+        if bps > 0 && crate::risk::liquidation::deviates(oracle, self.stable_price.price(), bps) {
+            self.breaker_until = now.checked_add(BREAKER_HOLD_SECS).ok_or(BallastError::MathOverflow)?;
+        }
         let next = next_stable_price(
             self.stable_price.price(),
             self.stable_updated_ts,

@@ -59,8 +59,11 @@ pub struct Group {
     pub panic_today: u8,
     /// Reserved for alignment.
     pub reserved1: [u8; 6],
+    /// Counts every change of the group's roles, gate, liquidation configuration and account
+    /// freezes (governance: a queued change must find the count it was queued at).
+    pub config_version: u64,
     /// Reserved for upgrades.
-    pub reserved: [u8; 280],
+    pub reserved: [u8; 272],
 }
 
 /// The insurance fund: a quote-asset token vault, PDA `[INSURANCE_SEED, group]` (authority: the

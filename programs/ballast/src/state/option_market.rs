@@ -214,9 +214,11 @@ impl OptionMarket {
 
 impl OptionMarketParams {
     /// Governance's direction rule: true when `self` in place of `old` can only allow less risk
-    /// and moves no value: the same contract size, fees, settlement rule and enabled bit; no
-    /// higher open-interest caps, no wider strike range, band or smile step; grid shocks no lower
-    /// ([`OptionRiskConfig::no_riskier_than`]); reduce-only may be set, never cleared.
+    /// and moves no value: the same contract size, fees, settlement rule, enabled bit and grid
+    /// parameters; no higher open-interest caps, no wider strike range, band or smile step;
+    /// reduce-only may be set, never cleared. The grid parameters must stay: the grid values a
+    /// group at points placed by its shocks, so larger shocks can miss a loss the old points
+    /// found (raising health), and the short-option minimum is part of the liquidation fee's base.
     pub fn no_riskier_than(&self, old: &Self) -> bool {
         let (f, o) = (self.flags, old.flags);
         self.contract_size == old.contract_size
@@ -233,6 +235,6 @@ impl OptionMarketParams {
             && (o & OPTION_FLAG_REDUCE_ONLY == 0 || f & OPTION_FLAG_REDUCE_ONLY != 0)
             && f & !(OPTION_FLAG_ENABLED | OPTION_FLAG_REDUCE_ONLY)
                 == o & !(OPTION_FLAG_ENABLED | OPTION_FLAG_REDUCE_ONLY)
-            && self.risk.no_riskier_than(&old.risk)
+            && self.risk == old.risk
     }
 }

@@ -44,8 +44,12 @@ pub struct Proposal {
     pub reserved0: [u8; 4],
     /// The change, Borsh-encoded `GovChange`: the exact new values.
     pub payload: [u8; MAX_PROPOSAL_PAYLOAD],
+    /// SHA-256 of what the change replaces, as it stood when queued (`governance::base_hash`):
+    /// execution requires it unchanged (ProposalStale), so a queued change never undoes a later
+    /// one, such as the guardian's.
+    pub base_hash: [u8; 32],
     /// Reserved for upgrades.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 32],
 }
 
 const _: () = assert!(core::mem::size_of::<Proposal>() == 752);

@@ -715,3 +715,116 @@ proptest! {
         }
     }
 }
+
+/// Governance's direction rules of an asset edit and an option market (docs/governance.md): what
+/// the guardian may do at once, and every single loosening it may not.
+#[test]
+fn asset_and_option_direction_rules_refuse_every_single_loosening() {
+    use crate::instructions::EditAssetParams;
+    let mut a = asset(BASE, Fx::ONE, Fx::ONE);
+    a.risk = RiskConfig {
+        concentration_threshold: u64::MAX,
+        init_down_bps: 2_000,
+        init_up_bps: 2_500,
+        maint_down_bps: 1_000,
+        maint_up_bps: 1_250,
+        risk_group: BASE,
+        liquidation_fee_bps: 500,
+        ..Default::default()
+    };
+    a.bank.deposit_cap = 1_000;
+    let e = |f: fn(&mut EditAssetParams)| {
+        let mut p = EditAssetParams::default();
+        f(&mut p);
+        p
+    };
+    let ok = [
+        e(|p| p.name = Some([7; 16])),
+        e(|p| p.deposit_cap = Some(999)),
+        e(|p| p.flags = Some(ASSET_FLAG_BORROWABLE | ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_WITHDRAWALS_DISABLED)),
+        e(|p| p.flags = Some(0)),
+    ];
+    for p in ok {
+        assert!(p.no_riskier_than(&a), "{p:?}");
+    }
+    let risk = a.risk;
+    let looser = [
+        e(|p| p.deposit_cap = Some(1_001)),
+        e(|p| p.flags = Some(ASSET_FLAG_BORROWABLE | ASSET_FLAG_NO_ASSET_LIQUIDATION)),
+        e(|p| p.oracle = Some(OracleConfig { max_age_secs: 1, ..OracleConfig::default() })),
+        e(|p| p.fallback_oracle = Some(OracleConfig { max_age_secs: 1, ..OracleConfig::default() })),
+        e(|p| p.interest = Some(crate::risk::interest::InterestConfig { fee_bps: 1, ..Default::default() })),
+        e(|p| p.stable_growth_bps_per_hour = Some(1)),
+        e(|p| p.insurance_cap = Some(1)),
+    ];
+    for p in looser {
+        assert!(!p.no_riskier_than(&a), "{p:?}");
+    }
+    // The deviation breaker: on or tighter at once; off or looser queued.
+    let breaker = |b: u16| EditAssetParams { deviation_breaker_bps: Some(b), ..Default::default() };
+    assert!(breaker(500).no_riskier_than(&a));
+    a.deviation_breaker_bps = 500;
+    assert!(breaker(400).no_riskier_than(&a) && breaker(500).no_riskier_than(&a));
+    assert!(!breaker(0).no_riskier_than(&a) && !breaker(600).no_riskier_than(&a));
+    // Higher shocks: at once without options, queued with them.
+    let higher = EditAssetParams { risk: Some(RiskConfig { init_down_bps: 3_000, ..risk }), ..Default::default() };
+    assert!(higher.no_riskier_than(&a));
+    a.option.contract_size = 1;
+    assert!(!higher.no_riskier_than(&a));
+    assert!(EditAssetParams { risk: Some(risk), ..Default::default() }.no_riskier_than(&a));
+
+    let m = OptionMarketParams {
+        contract_size: 10,
+        max_open_interest: 100,
+        max_expiry_open_interest: 50,
+        min_strike_bps: 5_000,
+        max_strike_bps: 20_000,
+        settle_window_secs: 600,
+        settle_spacing_secs: 30,
+        max_vol_change_bps: 500,
+        price_band_bps: 300,
+        taker_fee_bps: 10,
+        liquidation_fee_bps: 100,
+        settle_max_conf_bps: 100,
+        settle_min_samples: 5,
+        flags: OPTION_FLAG_ENABLED,
+        risk: crate::risk::options::grid::OptionRiskConfig::DEFAULT,
+    };
+    assert!(m.no_riskier_than(&m));
+    let stricter = OptionMarketParams {
+        max_open_interest: 99,
+        max_expiry_open_interest: 49,
+        min_strike_bps: 5_001,
+        max_strike_bps: 19_999,
+        max_vol_change_bps: 499,
+        price_band_bps: 299,
+        flags: OPTION_FLAG_ENABLED | OPTION_FLAG_REDUCE_ONLY,
+        ..m
+    };
+    assert!(stricter.no_riskier_than(&m));
+    let mut higher_vol = m;
+    higher_vol.risk.init_vol_up_bps += 1;
+    let mut higher_min = m;
+    higher_min.risk.short_minimum_bps += 1;
+    for x in [
+        OptionMarketParams { contract_size: 11, ..m },
+        OptionMarketParams { max_open_interest: 101, ..m },
+        OptionMarketParams { max_expiry_open_interest: 51, ..m },
+        OptionMarketParams { min_strike_bps: 4_999, ..m },
+        OptionMarketParams { max_strike_bps: 20_001, ..m },
+        OptionMarketParams { settle_window_secs: 601, ..m },
+        OptionMarketParams { settle_spacing_secs: 31, ..m },
+        OptionMarketParams { max_vol_change_bps: 501, ..m },
+        OptionMarketParams { price_band_bps: 301, ..m },
+        OptionMarketParams { taker_fee_bps: 9, ..m },
+        OptionMarketParams { liquidation_fee_bps: 99, ..m },
+        OptionMarketParams { settle_max_conf_bps: 99, ..m },
+        OptionMarketParams { settle_min_samples: 4, ..m },
+        OptionMarketParams { flags: 0, ..m },
+        higher_vol,
+        higher_min,
+    ] {
+        assert!(!x.no_riskier_than(&m), "{x:?}");
+    }
+    assert!(!m.no_riskier_than(&stricter), "clearing reduce-only and raising caps");
+}
