@@ -126,7 +126,8 @@ pub enum BallastError {
     /// The trade would raise open interest above the market's cap.
     #[msg("max open interest exceeded")]
     MaxOpenInterest,
-    /// The market is reduce-only and the trade would open, add to or flip a position.
+    /// The market is reduce-only and the trade would open, add to or flip a position; or the
+    /// asset is reduce-only and a deposit would exceed the account's borrow.
     #[msg("market is reduce-only")]
     ReduceOnly,
     /// Both sides of a trade, or of a settlement, are the same account.

@@ -256,3 +256,39 @@ fn or_10_the_deviation_breaker_pauses_risk_in_the_asset_not_deposits_repays_or_l
     assert!(!ballast_sdk::lending::deviation_breaker_tripped(&env.asset_state(SOL), print, now));
     env.withdraw(&lender, SOL, 1_000_000_000).unwrap();
 }
+
+/// Reduce-only per asset: the guardian sets it at once; deposits only repay a borrow, nothing is
+/// borrowed; withdrawals of deposits, repays and liquidations go on; clearing it is queued.
+#[test]
+fn a_reduce_only_asset_only_shrinks_positions() {
+    let (mut env, liqor, liqee, guardian) = setup();
+    let g = guardian.insecure_clone();
+    let admin = env.admin.insecure_clone();
+    // A SOL borrower before the flag: the liquidator borrows 1 SOL against its USDC.
+    env.borrow(&liqor, SOL, 1_000_000_000).unwrap();
+    let flags = env.asset_state(SOL).flags;
+    let ro = ballast::instructions::EditAssetParams {
+        flags: Some(flags | ballast::state::ASSET_FLAG_REDUCE_ONLY),
+        ..Default::default()
+    };
+    env.send(&[ix::edit_asset(&env.group, &g.pubkey(), SOL, ro)], &[&g]).unwrap();
+    // Stopped: a deposit beyond the borrow, a new borrow.
+    let (kq, kl) = (liqee.kp.insecure_clone(), liqor.kp.insecure_clone());
+    fund(&mut env, &liqee, SOL, 1_000);
+    let d = ix::deposit(&env.token_ix(&liqee, SOL), &liqee.kp.pubkey(), 1_000);
+    env.assert_fails_nsc(&[d], &[&kq], BallastError::ReduceOnly);
+    let d = ix::deposit(&env.token_ix(&liqor, SOL), &liqor.kp.pubkey(), 1_000_000_001);
+    fund(&mut env, &liqor, SOL, 1_000_000_001);
+    env.assert_fails_nsc(&[d], &[&kl], BallastError::ReduceOnly);
+    let b = env.borrow_ix(&liqor, SOL, 1);
+    env.assert_fails_nsc(&[b], &[&kl], BallastError::BorrowingDisabled);
+    // Go on: a deposit that only repays, a withdrawal of a deposit.
+    env.deposit(&liqor, SOL, 500_000_000).unwrap();
+    env.withdraw(&liqee, SOL, 1_000_000).unwrap();
+    // Clearing it: never the guardian; the admin through the timelock.
+    let clear = ballast::instructions::EditAssetParams { flags: Some(flags), ..Default::default() };
+    let ix_g = ix::edit_asset(&env.group, &g.pubkey(), SOL, clear.clone());
+    env.assert_fails_nsc(&[ix_g], &[&g], BallastError::GuardianCannotIncreaseRisk);
+    let ix_a = ix::edit_asset(&env.group, &admin.pubkey(), SOL, clear);
+    env.assert_fails_nsc(&[ix_a], &[&admin], BallastError::TimelockRequired);
+}

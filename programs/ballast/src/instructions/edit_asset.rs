@@ -41,14 +41,14 @@ impl EditAssetParams {
     /// Governance's direction rule (docs/governance.md): true when every field set either keeps
     /// its value or moves the safe way: risk parameters (only of an asset without options: the
     /// option grid's points move with the shocks), borrow limits and the withdrawal limit by their
-    /// own rules, a lower deposit cap, deposits or withdrawals disabled or borrowing
-    /// turned off (no other flag change), the deviation breaker turned on or tightened; the name is
+    /// own rules, a lower deposit cap, deposits or withdrawals disabled, reduce-only set, or
+    /// borrowing turned off (no other flag change), the deviation breaker turned on or tightened; the name is
     /// free; oracles, interest, the stable-price
     /// speed and the insurance cap move value or prices and must stay as they are.
     pub fn no_riskier_than(&self, a: &Asset) -> bool {
         let flags_ok = self.flags.is_none_or(|f| {
             let (set, cleared) = (f & !a.flags, a.flags & !f);
-            set & !(ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_WITHDRAWALS_DISABLED) == 0
+            set & !(ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_WITHDRAWALS_DISABLED | ASSET_FLAG_REDUCE_ONLY) == 0
                 && cleared & !ASSET_FLAG_BORROWABLE == 0
         });
         same(&self.oracle, &a.oracle)

@@ -120,6 +120,10 @@ pub const ASSET_FLAG_WITHDRAWALS_DISABLED: u8 = 2;
 pub const ASSET_FLAG_BORROWABLE: u8 = 4;
 /// Asset flag: liquidators may not seize this asset (catalogue LQ-15).
 pub const ASSET_FLAG_NO_ASSET_LIQUIDATION: u8 = 8;
+/// Asset flag: reduce-only. Positions in the asset may only shrink: a deposit only repays a
+/// borrow (never becomes a deposit), nothing is borrowed; withdrawals of deposits, repays and
+/// liquidations go on. Set at once by the guardian; cleared only through the timelock.
+pub const ASSET_FLAG_REDUCE_ONLY: u8 = 16;
 
 /// One underlying. PDA: `[ASSET_SEED, group, asset_index (u16 LE)]`.
 #[account(zero_copy)]
@@ -440,7 +444,8 @@ impl Asset {
         let known = ASSET_FLAG_DEPOSITS_DISABLED
             | ASSET_FLAG_WITHDRAWALS_DISABLED
             | ASSET_FLAG_BORROWABLE
-            | ASSET_FLAG_NO_ASSET_LIQUIDATION;
+            | ASSET_FLAG_NO_ASSET_LIQUIDATION
+            | ASSET_FLAG_REDUCE_ONLY;
         require!(self.flags & !known == 0, BallastError::InvalidConfig);
         self.outflow_limit.validate().map_risk()?;
         require!(self.deviation_breaker_bps <= 10_000 && self.reserved2 == [0; 6], BallastError::InvalidConfig);

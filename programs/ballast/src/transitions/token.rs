@@ -22,8 +22,9 @@ pub struct Deposited {
 
 /// Credits `received` native units (what the vault actually received) to the account's position
 /// in `asset`: interest accrued first, a borrow repaid first, the deposit cap checked for what
-/// becomes a deposit (a pure repayment is never blocked by the cap). Clears the account's
-/// bankrupt flag when no debt is left.
+/// becomes a deposit (a pure repayment is never blocked by the cap); in a reduce-only asset
+/// nothing may become a deposit (ReduceOnly). Clears the account's bankrupt flag when no debt is
+/// left.
 pub fn deposit(account: &mut MarginAccount, asset: &mut Asset, received: u64, now: i64) -> Result<Deposited> {
     require!(received > 0, BallastError::ZeroAmount);
     asset.accrue(now)?;
@@ -36,6 +37,7 @@ pub fn deposit(account: &mut MarginAccount, asset: &mut Asset, received: u64, no
     if out.repaid > 0 {
         asset.record_net_borrow(now, out.repaid, true)?;
     }
+    require!(out.deposited == 0 || asset.flags & ASSET_FLAG_REDUCE_ONLY == 0, BallastError::ReduceOnly);
     if out.deposited > 0 {
         let total = bank.total_deposits().map_risk()?;
         require!(total <= Fx::from_num(asset.bank.deposit_cap), BallastError::DepositCapExceeded);
@@ -75,7 +77,7 @@ pub fn withdraw(
     asset.accrue(now)?;
     asset.observe_price(oracle.price, oracle.publish_time, now)?;
     let mut bank = asset.bank.state();
-    let borrowable = asset.flags & ASSET_FLAG_BORROWABLE != 0;
+    let borrowable = asset.flags & ASSET_FLAG_BORROWABLE != 0 && asset.flags & ASSET_FLAG_REDUCE_ONLY == 0;
     let limits = asset.bank.limits;
     let (amount, borrowed) = update_token(account, asset.asset_index, slot, |pos| {
         let amount = if amount == u64::MAX { bank.withdrawable(*pos).map_risk()? } else { amount };
