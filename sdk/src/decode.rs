@@ -93,3 +93,8 @@ pub fn proposal_change(p: &ballast::state::Proposal) -> Result<ballast::governan
     ballast::governance::GovChange::try_from_slice(p.payload())
         .map_err(|e| SdkError::Decode(format!("proposal {}", p.num), e.to_string()))
 }
+
+/// Decodes a price aggregate.
+pub fn price_aggregate(raw: &RawAccount) -> Result<ballast::state::PriceAggregate> {
+    decode(raw)
+}

@@ -142,6 +142,8 @@ events! {
     PanicPaused,
     /// An account was frozen or unfrozen.
     AccountFrozenSet,
+    /// A price aggregate was cranked.
+    PriceAggregated,
 }
 
 fn parse<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
@@ -455,6 +457,15 @@ mod tests {
             E::IxGateSet(IxGateSet { header: header(), old_gate: 0, gate: 1 << 8, by: k() }),
             E::PanicPaused(PanicPaused { header: header(), until: 1_700_001_800, in_row: 1, today: 2, by: k() }),
             E::AccountFrozenSet(AccountFrozenSet { header: header(), account: k(), frozen: true, by: k() }),
+            E::PriceAggregated(PriceAggregated {
+                header: header(),
+                aggregate: k(),
+                valid: true,
+                price_bits: 1 << 80,
+                conf_bps: 12,
+                publish_time: 1_700_000_000,
+                agreeing: 0b101,
+            }),
         ];
         use BallastEvent as E;
         // Every declared event has an example here.

@@ -359,6 +359,36 @@ pub fn freeze_account(group: &Pubkey, authority: &Pubkey, account: &Pubkey, froz
     )
 }
 
+/// `create_price_aggregate` (admin): aggregate `num` of `params`' sources.
+pub fn create_price_aggregate(
+    group: &Pubkey,
+    admin: &Pubkey,
+    payer: &Pubkey,
+    num: u64,
+    params: ballast::instructions::PriceAggregateParams,
+) -> Instruction {
+    build(
+        ballast::accounts::CreatePriceAggregate {
+            group: *group,
+            admin: *admin,
+            aggregate: pda::price_aggregate(group, num).0,
+            payer: *payer,
+            system_program: system_program::ID,
+        },
+        ballast::instruction::CreatePriceAggregate { num, params },
+        &[],
+    )
+}
+
+/// `update_price_aggregate` (anyone): `sources` are the aggregate's set source accounts, in order.
+pub fn update_price_aggregate(aggregate: &Pubkey, sources: &[Pubkey]) -> Instruction {
+    build(
+        ballast::accounts::UpdatePriceAggregate { aggregate: *aggregate },
+        ballast::instruction::UpdatePriceAggregate {},
+        &health_metas(sources),
+    )
+}
+
 /// `set_liquidation_config` (admin).
 pub fn set_liquidation_config(
     group: &Pubkey,

@@ -238,6 +238,7 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     ProposalStale,
     SmileUpdateTooSoon,
     PriceDeviationBreaker,
+    OracleQuorum,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

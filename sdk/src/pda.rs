@@ -64,6 +64,11 @@ pub fn insurance_vault(group: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[INSURANCE_SEED, group.as_ref()], &ballast::ID)
 }
 
+/// Price aggregate PDA of a group's aggregate `num`, and bump.
+pub fn price_aggregate(group: &Pubkey, num: u64) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[AGGREGATE_SEED, group.as_ref(), &num.to_le_bytes()], &ballast::ID)
+}
+
 /// Governance proposal PDA of a group's proposal `num`, and bump.
 pub fn proposal(group: &Pubkey, num: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[PROPOSAL_SEED, group.as_ref(), &num.to_le_bytes()], &ballast::ID)

@@ -17,6 +17,7 @@
 #![cfg_attr(test, allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation))]
 #![warn(missing_docs)]
 
+pub mod aggregate;
 pub mod bank;
 pub mod health;
 pub mod interest;

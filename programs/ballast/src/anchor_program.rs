@@ -361,6 +361,23 @@ pub mod ballast {
         instructions::freeze_account::handler(ctx, frozen)
     }
 
+    /// Admin: creates price aggregate `num` (PDA `[aggregate, group, num]`): up to three sources,
+    /// a quorum and a divergence bound, fixed for good. An asset uses it as an oracle of kind
+    /// Aggregate (an oracle change: queued behind the timelock).
+    pub fn create_price_aggregate(
+        ctx: Context<CreatePriceAggregate>,
+        num: u64,
+        params: PriceAggregateParams,
+    ) -> Result<()> {
+        instructions::create_price_aggregate::handler(ctx, num, params)
+    }
+
+    /// Permissionless crank: aggregates the sources (remaining accounts, in order) into the
+    /// median of the valid ones when a quorum agrees, else marks the aggregate invalid.
+    pub fn update_price_aggregate(ctx: Context<UpdatePriceAggregate>) -> Result<()> {
+        instructions::update_price_aggregate::handler(ctx)
+    }
+
     /// Test builds only: admin creates a stub oracle.
     #[cfg(feature = "test-oracle")]
     pub fn create_stub_oracle(ctx: Context<CreateStubOracle>, stub_num: u64) -> Result<()> {

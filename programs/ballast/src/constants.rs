@@ -70,6 +70,9 @@ pub const PYTH_RECEIVER: Pubkey = pyth_solana_receiver_sdk::ID;
 /// instead of `Liquidated`; a decoder tells the layouts apart by this byte.
 pub const EVENT_VERSION: u8 = 2;
 
+/// Seed of a price aggregate: `[AGGREGATE_SEED, group, num (u64 LE)]`.
+pub const AGGREGATE_SEED: &[u8] = b"aggregate";
+
 /// Seed of a governance proposal: `[PROPOSAL_SEED, group, num (u64 LE)]`.
 pub const PROPOSAL_SEED: &[u8] = b"proposal";
 /// Time after its timelock within which a queued change may be executed, seconds (14 days, as

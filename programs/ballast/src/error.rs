@@ -299,6 +299,10 @@ pub enum BallastError {
     /// repays and liquidations continue (catalogue OR-10).
     #[msg("price deviation breaker: oracle too far from the stable price")]
     PriceDeviationBreaker,
+    /// Fewer valid price sources than the aggregate's quorum agree with their median: the
+    /// aggregated price is invalid until a crank finds a quorum again.
+    #[msg("price sources: no quorum")]
+    OracleQuorum,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

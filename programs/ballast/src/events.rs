@@ -778,3 +778,24 @@ pub struct AccountFrozenSet {
     /// Who set it.
     pub by: Pubkey,
 }
+
+/// A price aggregate was cranked (`update_price_aggregate`).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceAggregated {
+    /// Header.
+    pub header: EventHeader,
+    /// The aggregate.
+    pub aggregate: Pubkey,
+    /// True when a quorum agreed (the price below is the new one); false: invalid until a later
+    /// crank finds a quorum (the price below is the last valid one).
+    pub valid: bool,
+    /// Price, I48F80 bits (quote native per base native).
+    pub price_bits: i128,
+    /// Confidence, bps.
+    pub conf_bps: u32,
+    /// Publish time, unix seconds.
+    pub publish_time: i64,
+    /// Bitmap of the agreeing sources.
+    pub agreeing: u8,
+}

@@ -107,6 +107,10 @@ pub enum Ix {
     CreateStubOracle,
     /// `set_stub_oracle` (test builds).
     SetStubOracle,
+    /// `create_price_aggregate`.
+    CreatePriceAggregate,
+    /// `update_price_aggregate`.
+    UpdatePriceAggregate,
 }
 
 /// How the breakers treat one instruction.
@@ -138,7 +142,7 @@ const fn p(ix: Ix, name: &'static str, gated: bool, panic: bool, frozen: bool) -
 }
 
 /// Number of instructions.
-pub const IX_COUNT: usize = 47;
+pub const IX_COUNT: usize = 49;
 
 /// The pause policy of every instruction, in [`Ix`] order.
 pub const POLICY: [IxPolicy; IX_COUNT] = [
@@ -189,6 +193,8 @@ pub const POLICY: [IxPolicy; IX_COUNT] = [
     p(Ix::FreezeAccount, "freeze_account", false, false, false),
     p(Ix::CreateStubOracle, "create_stub_oracle", false, false, false),
     p(Ix::SetStubOracle, "set_stub_oracle", false, false, false),
+    p(Ix::CreatePriceAggregate, "create_price_aggregate", false, false, false),
+    p(Ix::UpdatePriceAggregate, "update_price_aggregate", false, false, false),
 ];
 
 const _: () = {

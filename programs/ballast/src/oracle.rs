@@ -108,6 +108,7 @@ pub fn is_price_invalid(e: &Error) -> bool {
         BallastError::OracleConfidence,
         BallastError::OracleNonPositive,
         BallastError::OraclePriceOutOfRange,
+        BallastError::OracleQuorum,
     ];
     match e {
         Error::AnchorError(a) => codes.iter().any(|c| a.error_code_number == u32::from(*c)),
@@ -141,8 +142,23 @@ pub fn read_oracle(
         OracleKind::PythPull => read_pyth_pull(cfg, owner, data)?,
         OracleKind::PythLegacy => read_pyth_legacy(owner, data)?,
         OracleKind::Stub => read_stub(owner, data)?,
+        OracleKind::Aggregate => return read_aggregate(cfg, owner, data, decimals, now),
     };
     validate(cfg, &raw, decimals, now)
+}
+
+/// Reads a Ballast `PriceAggregate` as an oracle: valid (a quorum at its last crank, else
+/// OracleQuorum), of the asset's decimals, and within `cfg`'s age and confidence limits.
+fn read_aggregate(cfg: &OracleConfig, owner: &Pubkey, data: &[u8], decimals: u8, now: i64) -> Result<OraclePrice> {
+    let a: &crate::state::PriceAggregate = crate::state::load_pod(owner, data)?;
+    require!(a.decimals == decimals, BallastError::OracleInvalidData);
+    require!(a.valid == 1, BallastError::OracleQuorum);
+    let price = a.price.price();
+    require!(price > Price::ZERO, BallastError::OracleNonPositive);
+    require!(a.publish_time <= now.saturating_add(ORACLE_MAX_FUTURE_SECS), BallastError::OracleInvalidData);
+    require!(now.saturating_sub(a.publish_time) <= i64::from(cfg.max_age_secs), BallastError::OracleStale);
+    require!(a.conf_bps <= u32::from(cfg.max_conf_bps), BallastError::OracleConfidence);
+    Ok(OraclePrice { price, publish_time: a.publish_time, from_fallback: false, conf_bps: a.conf_bps })
 }
 
 fn validate(cfg: &OracleConfig, raw: &RawPrice, decimals: u8, now: i64) -> Result<OraclePrice> {

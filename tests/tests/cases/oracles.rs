@@ -204,3 +204,153 @@ fn fallback_oracle_is_used_only_when_the_primary_is_invalid() {
     env.send(&[ix], &[&kp]).unwrap();
     assert_eq!(env.token_balance(&u.token(0)), 1_000);
 }
+
+/// SOL priced by an aggregate of three Pyth pull feeds (quorum 2, 2% divergence); USDC and ETH by
+/// one feed each. Returns the env, the aggregate, its three feed accounts and feed ids.
+fn aggregate_setup() -> (Env, Pubkey, [(Pubkey, [u8; 32]); 3]) {
+    use ballast::instructions::{EditAssetParams, PriceAggregateParams};
+    use ballast::state::OracleConfig;
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 150.0, OracleKind::PythPull);
+    env.list(8, 100.0, OracleKind::PythPull);
+    let feeds = [
+        (env.assets[1].oracle, env.assets[1].feed_id),
+        (Pubkey::new_unique(), [71; 32]),
+        (Pubkey::new_unique(), [72; 32]),
+    ];
+    let source = |(address, feed_id): (Pubkey, [u8; 32])| OracleConfig {
+        address,
+        feed_id,
+        max_age_secs: 60,
+        max_conf_bps: 500,
+        kind: OracleKind::PythPull as u8,
+        reserved: 0,
+    };
+    let params = PriceAggregateParams { sources: feeds.map(source), quorum: 2, max_divergence_bps: 200, decimals: 9 };
+    let admin = env.admin.insecure_clone();
+    let group = env.group;
+    env.send(
+        &[ballast_sdk::ix::create_price_aggregate(&group, &admin.pubkey(), &env.payer.pubkey(), 0, params)],
+        &[&admin],
+    )
+    .unwrap();
+    let agg = ballast_sdk::pda::price_aggregate(&group, 0).0;
+    set_sources(&mut env, &feeds, [Some(150.0); 3]);
+    crank(&mut env, agg, &feeds).unwrap();
+    // SOL's oracle becomes the aggregate (a setup group: at once; behind a timelock, queued).
+    let oracle = OracleConfig {
+        address: agg,
+        feed_id: [0; 32],
+        max_age_secs: 60,
+        max_conf_bps: 500,
+        kind: OracleKind::Aggregate as u8,
+        reserved: 0,
+    };
+    let edit = ballast_sdk::ix::edit_asset(
+        &group,
+        &admin.pubkey(),
+        1,
+        EditAssetParams { oracle: Some(oracle), ..Default::default() },
+    );
+    env.send(&[edit], &[&admin]).unwrap();
+    env.assets[1].oracle = agg;
+    (env, agg, feeds)
+}
+
+/// Writes the three feeds: Some(price) fresh, None stale (published 10 minutes ago).
+fn set_sources(env: &mut Env, feeds: &[(Pubkey, [u8; 32]); 3], prices: [Option<f64>; 3]) {
+    let now = env.now();
+    for ((key, feed), p) in feeds.iter().zip(prices) {
+        let q = match p {
+            Some(p) => OracleQuote::from_decimal(p, 10, now),
+            None => OracleQuote::from_decimal(150.0, 10, now - 600),
+        };
+        env.set_pull(key, *feed, q, VerificationLevel::Full);
+    }
+}
+
+fn crank(env: &mut Env, agg: Pubkey, feeds: &[(Pubkey, [u8; 32]); 3]) -> TxResult {
+    let keys: Vec<Pubkey> = feeds.iter().map(|f| f.0).collect();
+    env.send(&[ballast_sdk::ix::update_price_aggregate(&agg, &keys)], &[])
+}
+
+fn aggregate_state(env: &mut Env, agg: Pubkey) -> ballast::state::PriceAggregate {
+    use ballast_sdk::transport::Transport;
+    ballast_sdk::decode::price_aggregate(&env.bank.get_account(&agg).unwrap().unwrap()).unwrap()
+}
+
+/// Catalogue OR-11 and issue 13's acceptance: one of three sources 10x off leaves the median and
+/// every action on the good price; two of three bad make SOL's price invalid: withdrawals and
+/// borrows against SOL are refused with nothing changed, while deposits, repays and a liquidation
+/// at valid prices (ETH) go through; a quorum back makes it valid again.
+#[test]
+fn or_11_a_median_of_three_sources_survives_one_bad_source_and_stops_on_two() {
+    let (mut env, agg, feeds) = aggregate_setup();
+    let (liqor, sol_user, eth_user) = (env.user(1), env.user(2), env.user(3));
+    env.fund_and_deposit(&liqor, 0, 100_000_000_000);
+    env.fund_and_deposit(&sol_user, 1, 10_000_000_000); // 10 SOL
+    env.fund_and_deposit(&eth_user, 2, 1_000_000_000); // 10 ETH at $100
+    env.borrow(&eth_user, 0, 600_000_000).unwrap();
+    // One source 10x off: the aggregate is the middle good price; the outlier does not agree.
+    set_sources(&mut env, &feeds, [Some(150.0), Some(1_500.0), Some(150.5)]);
+    crank(&mut env, agg, &feeds).unwrap();
+    let a = aggregate_state(&mut env, agg);
+    assert_eq!((a.valid, a.agreeing), (1, 0b101));
+    assert!((a.price.price().to_num::<f64>() * 1e3 - 150.5).abs() < 1e-6, "{}", a.price.price());
+    // Borrowing uses it: 10 SOL x $150 x 0.8 / 1.25 = $960 (not the $9,600 the outlier would give).
+    let k = sol_user.kp.insecure_clone();
+    let too_much = env.borrow_ix(&sol_user, 0, 961_000_000);
+    env.assert_fails_nsc(&[too_much], &[&k], BallastError::HealthMustBePositive);
+    env.borrow(&sol_user, 0, 900_000_000).unwrap();
+    // Two of three bad (one stale, one 10x off): no quorum; the aggregate is invalid.
+    set_sources(&mut env, &feeds, [Some(150.0), None, Some(1_500.0)]);
+    crank(&mut env, agg, &feeds).unwrap();
+    assert_eq!(aggregate_state(&mut env, agg).valid, 0);
+    let w = env.withdraw_ix(&sol_user, 1, 1);
+    env.assert_fails_nsc(&[w], &[&k], BallastError::OracleQuorum);
+    let b = env.borrow_ix(&sol_user, 0, 1);
+    env.assert_fails_nsc(&[b], &[&k], BallastError::OracleQuorum);
+    // Still working: deposits and repays (no price), a liquidation at valid prices.
+    let t = env.assets[1].clone();
+    env.mint_to(&t.mint, &t.token_program, &sol_user.token(1), 1_000);
+    env.deposit(&sol_user, 1, 1_000).unwrap();
+    env.repay(&sol_user, 0, 100_000_000).unwrap();
+    env.set_price(2, 70.0); // ETH falls 30%; refreshed an hour later the stable price follows
+    let now = env.now();
+    env.set_time(now + 3_600);
+    env.set_price(0, 1.0);
+    env.set_price(2, 70.0);
+    for i in [0u16, 2] {
+        let oracle = env.assets[i as usize].oracle;
+        env.send(&[ballast_sdk::ix::refresh_asset(&env.group, i, &oracle)], &[]).unwrap();
+    }
+    liquidate(&mut env, &liqor, &eth_user, 2, 0, u64::MAX).unwrap();
+    // A quorum back: valid again, SOL withdrawals work.
+    set_sources(&mut env, &feeds, [Some(150.0), Some(150.2), None]);
+    crank(&mut env, agg, &feeds).unwrap();
+    assert_eq!(aggregate_state(&mut env, agg).valid, 1);
+    env.withdraw(&sol_user, 1, 1).unwrap();
+}
+
+/// Catalogue OR-08: a source update older than the last aggregate is never used, even when it is
+/// within its own age limit; without it there is no quorum.
+#[test]
+fn or_08_a_source_older_than_the_last_aggregate_is_not_used() {
+    let (mut env, agg, feeds) = aggregate_setup();
+    let last = aggregate_state(&mut env, agg).publish_time;
+    let now = env.now();
+    env.set_time(now + 20);
+    // Source 0 republished at an older time (still within its 60 s), source 1 fresh, 2 stale.
+    env.set_pull(&feeds[0].0, feeds[0].1, OracleQuote::from_decimal(150.0, 10, last - 5), VerificationLevel::Full);
+    env.set_pull(&feeds[1].0, feeds[1].1, OracleQuote::from_decimal(150.0, 10, now + 20), VerificationLevel::Full);
+    env.set_pull(&feeds[2].0, feeds[2].1, OracleQuote::from_decimal(150.0, 10, now - 600), VerificationLevel::Full);
+    crank(&mut env, agg, &feeds).unwrap();
+    let a = aggregate_state(&mut env, agg);
+    assert_eq!(a.valid, 0, "one usable source is below the quorum");
+    assert_eq!(a.publish_time, last, "the last aggregate's time never goes back");
+    // A wrong account in a source's place is an error, not an invalid source.
+    let keys = [feeds[0].0, Pubkey::new_unique(), feeds[2].0];
+    let ix = ballast_sdk::ix::update_price_aggregate(&agg, &keys);
+    env.assert_fails_nsc(&[ix], &[], BallastError::UnexpectedOracle);
+}

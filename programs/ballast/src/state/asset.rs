@@ -24,6 +24,9 @@ pub enum OracleKind {
     PythLegacy = 1,
     /// Program-owned stub oracle. Readable only in builds with the `test-oracle` feature.
     Stub = 2,
+    /// A Ballast `PriceAggregate`: the median of up to three sources with a quorum
+    /// (docs/oracles.md).
+    Aggregate = 3,
 }
 
 impl OracleKind {
@@ -33,6 +36,7 @@ impl OracleKind {
             0 => Some(OracleKind::PythPull),
             1 => Some(OracleKind::PythLegacy),
             2 => Some(OracleKind::Stub),
+            3 => Some(OracleKind::Aggregate),
             _ => None,
         }
     }

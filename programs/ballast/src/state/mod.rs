@@ -9,6 +9,7 @@ pub mod margin_account;
 pub mod option_market;
 pub mod option_settlement;
 pub mod order_record;
+pub mod price_aggregate;
 pub mod proposal;
 #[cfg(feature = "test-oracle")]
 pub mod stub_oracle;
@@ -20,6 +21,7 @@ pub use margin_account::*;
 pub use option_market::*;
 pub use option_settlement::*;
 pub use order_record::*;
+pub use price_aggregate::*;
 pub use proposal::*;
 #[cfg(feature = "test-oracle")]
 pub use stub_oracle::*;
