@@ -561,3 +561,103 @@ fn protocol_value_goes_only_to_the_fee_recipient() {
     env.assert_fails_nsc(&[fees], &[&admin], BallastError::Unauthorized);
     assert_eq!(env.group_state().fee_recipient, treasury.pubkey());
 }
+
+/// Catalogue AG-09: every admin and guardian instruction, tried against a group whose users hold
+/// deposits and borrows (risk-increasing ones queued and executed after the timelock), leaves
+/// every user's positions and token accounts as they were; the vaults change only by the
+/// protocol fees paid to the fee recipient. There is no admin path to a user's funds.
+#[test]
+fn ag_09_no_admin_or_guardian_instruction_moves_a_users_funds() {
+    let (mut env, lender, guardian, treasury) = setup();
+    // A SOL depositor and the lender borrowing 90% of it (interest, hence protocol fees, in SOL),
+    // the depositor borrowing USDC.
+    let borrower = env.user(4);
+    env.fund_and_deposit(&borrower, 1, 10_000_000_000);
+    env.borrow(&lender, 1, 9_000_000_000).unwrap();
+    env.borrow(&borrower, 0, 100_000_000).unwrap();
+    for h in 1..=3 {
+        env.set_time(T0 + h * 3_600);
+        fresh_prices(&mut env, &[1.0, 150.0]);
+        for i in 0..2u16 {
+            let oracle = env.assets[i as usize].oracle;
+            env.send(&[ix::refresh_asset(&env.group, i, &oracle)], &[]).unwrap();
+        }
+    }
+    let users = [&lender, &borrower];
+    let positions = |env: &mut Env| -> Vec<_> {
+        users
+            .iter()
+            .map(|u| {
+                let a = env.margin_account(&u.account);
+                (a.tokens.map(|t| (t.asset_index, t.indexed)), a.perps.map(|p| (p.asset_index, p.base_lots)))
+            })
+            .collect()
+    };
+    let tokens = |env: &mut Env| -> Vec<u64> {
+        users.iter().flat_map(|u| u.tokens.clone()).map(|(_, k)| env.token_balance(&k)).collect()
+    };
+    let (p0, t0, v0) = (positions(&mut env), tokens(&mut env), vault_balances(&mut env));
+    let admin = env.admin.insecure_clone();
+    let (a, g) = (admin.pubkey(), guardian.pubkey());
+    let group = env.group;
+    let q = env.assets[1].clone();
+    // Every direct admin and guardian instruction, with each signer (failures are fine: any attempt).
+    env.create_fund();
+    let to_treasury = env.token_account(&q.mint, &treasury.pubkey(), &q.token_program);
+    let to_admin = env.token_account(&q.mint, &a, &q.token_program);
+    let u = env.assets[0].clone();
+    let usdc_treasury = env.token_account(&u.mint, &treasury.pubkey(), &u.token_program);
+    let usdc_admin = env.token_account(&u.mint, &a, &u.token_program);
+    let cap =
+        EditAssetParams { deposit_cap: Some(1), flags: Some(ASSET_FLAG_WITHDRAWALS_DISABLED), ..Default::default() };
+    let mut attempts = Vec::new();
+    for (signer, kp) in [(a, &admin), (g, &guardian)] {
+        for dest in [to_treasury, to_admin] {
+            attempts.push((ix::withdraw_fees(&group, &signer, 1, &q.mint, &q.token_program, &dest, u64::MAX), kp));
+        }
+        for dest in [usdc_treasury, usdc_admin] {
+            attempts
+                .push((ballast_sdk::insurance::withdraw_protocol_insurance(env.fund(), &signer, &dest, u64::MAX), kp));
+        }
+        for asset in 0..2u16 {
+            attempts.push((edit_ix(&env, &signer, asset, cap.clone()), kp));
+        }
+        attempts.push((
+            ballast_sdk::perp::set_perp_market(&group, &signer, 1, ballast_sdk::scenario::perp_params(1_000_000)),
+            kp,
+        ));
+        attempts.push((ix::set_ix_gate(&group, &signer, ballast::gate::GATEABLE_BITS), kp));
+        attempts.push((ix::panic_pause(&group, &signer), kp));
+        for u in users {
+            attempts.push((ix::freeze_account(&group, &signer, &u.account, true), kp));
+        }
+    }
+    let mut fees_paid = 0;
+    for (ix, kp) in attempts {
+        let before = env.token_balance(&to_treasury);
+        let _ = env.send(&[ix], &[kp]);
+        fees_paid += env.token_balance(&to_treasury) - before;
+    }
+    // Queued changes, executed after the timelock: roles (fee recipient to the admin), the gate
+    // reopened, accounts unfrozen.
+    let roles = GovChange::SetRoles(RolesParams {
+        admin: a,
+        guardian: g,
+        listing_admin: Pubkey::default(),
+        fee_recipient: a,
+        timelock_secs: TIMELOCK,
+    });
+    let queued = [propose(&mut env, None, roles.clone()), propose(&mut env, None, GovChange::SetIxGate(0))];
+    env.set_time(T0 + 3 * 3_600 + TIMELOCK as i64);
+    fresh_prices(&mut env, &[1.0, 150.0]);
+    let _ = env.send(&[execute_ix(&env, queued[0], None, &roles)], &[]);
+    let _ = env.send(&[execute_ix(&env, queued[1], None, &GovChange::SetIxGate(0))], &[]);
+    let _ = env.send(&[ix::withdraw_fees(&group, &a, 1, &q.mint, &q.token_program, &to_admin, u64::MAX)], &[&admin]);
+    let admin_paid = env.token_balance(&to_admin);
+    assert!(fees_paid > 0, "the protocol's fees were paid (to the fee recipient only)");
+    assert_eq!(positions(&mut env), p0, "no user position changed");
+    assert_eq!(tokens(&mut env), t0, "no user token account changed");
+    let v1 = vault_balances(&mut env);
+    assert_eq!(v0[1] - v1[1], fees_paid + admin_paid, "the SOL vault paid protocol fees only");
+    assert_eq!(v0[0], v1[0], "the USDC vault paid nothing");
+}

@@ -544,3 +544,33 @@ fn liquidation_config_is_admin_only_and_validated() {
     assert_eq!(env.asset_state(SOL).bank.protocol_fees.fx(), Fx::ZERO);
     assert_eq!(env.group_state().liquidation.insurance_share_bps, 0);
 }
+
+/// Catalogue OR-14 and DS-07: the clock jumps three days with no update while SOL falls to $70.
+/// A liquidation on the stale prices is refused; with fresh prices but a three-day-old stable
+/// price, too; one refresh (the next user operation) completes, interest over the gap stays within
+/// one capped interval, and the liquidation then goes through.
+#[test]
+fn or_14_after_a_clock_jump_stale_prices_are_refreshed_before_any_liquidation() {
+    use ballast::risk::interest::{MAX_ACCRUAL_SECS, SECS_PER_YEAR};
+    let (mut env, liqor, liqee) = setup(10_000_000_000, 600_000_000);
+    let k = liqor.kp.insecure_clone();
+    let i0 = env.asset_state(USDC).bank.borrow_index.fx();
+    let now = env.now();
+    env.set_time(now + 3 * 86_400);
+    let ix = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::OracleStale);
+    env.set_price(USDC, 1.0);
+    env.set_price(SOL, 70.0);
+    let ix = liq_ix(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX);
+    env.assert_fails_nsc(&[ix], &[&k], BallastError::OracleDeviatesFromStable);
+    for i in [USDC, SOL] {
+        let oracle = env.assets[i as usize].oracle;
+        env.send(&[ix::refresh_asset(&env.group, i, &oracle)], &[]).unwrap();
+    }
+    let i1 = env.asset_state(USDC).bank.borrow_index.fx();
+    let g = (i1 / i0).to_num::<f64>() - 1.0;
+    assert!(g > 0.0 && g <= 1.5 * MAX_ACCRUAL_SECS as f64 / SECS_PER_YEAR as f64 + 1e-12, "{g}");
+    liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).unwrap();
+    let [_, _, end] = healths(&mut env, &liqee);
+    assert!(end >= Fx::ZERO, "liquidated to its target: {end}");
+}
