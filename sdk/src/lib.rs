@@ -239,6 +239,7 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     SmileUpdateTooSoon,
     PriceDeviationBreaker,
     OracleQuorum,
+    OracleAggregatePending,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

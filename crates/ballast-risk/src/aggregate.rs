@@ -22,16 +22,18 @@ pub struct Aggregated {
     /// The largest distance of an agreeing source from the median, or the largest agreeing
     /// source's own confidence if more, bps (rounded up).
     pub conf_bps: u32,
-    /// The oldest publish time of the agreeing sources.
+    /// The time by which a quorum of the agreeing sources had published: the `quorum`-th newest
+    /// agreeing publish time (a slow source that still agrees does not age the aggregate).
     pub publish_time: i64,
     /// Bitmap of the agreeing sources (bit i: source i).
     pub agreeing: u8,
 }
 
-/// Distance of `p` from `m`, bps of `m`, rounded up; None if it does not fit.
+/// Distance of `p` from `m`, bps of `m`, rounded up; None if it does not fit (divided first, so
+/// that no price in range overflows).
 fn distance_bps(p: Price, m: Price) -> Option<u32> {
     let diff = if p >= m { p.checked_sub(m)? } else { m.checked_sub(p)? };
-    let d = diff.checked_mul_int(10_000)?.checked_div(m)?;
+    let d = diff.checked_div(m)?.checked_mul_int(10_000)?;
     d.checked_ceil()?.checked_to_num::<u32>()
 }
 
@@ -61,19 +63,27 @@ pub fn aggregate(
     if m <= Price::ZERO {
         return None;
     }
-    let (mut count, mut conf_bps, mut publish_time, mut agreeing) = (0u8, 0u32, i64::MAX, 0u8);
+    let (mut count, mut conf_bps, mut agreeing) = (0u8, 0u32, 0u8);
+    let mut times: [i64; 3] = [i64::MIN; 3];
     for (i, s) in sources.iter().enumerate() {
         let Some(s) = s.as_ref().filter(|s| fresh(s)) else { continue };
         let Some(d) = distance_bps(s.price, m) else { continue };
         if d > u32::from(max_divergence_bps) {
             continue;
         }
+        *times.get_mut(usize::from(count))? = s.publish_time;
         count = count.checked_add(1)?;
         conf_bps = conf_bps.max(d).max(s.conf_bps);
-        publish_time = publish_time.min(s.publish_time);
         agreeing |= 1u8.checked_shl(u32::try_from(i).ok()?)?;
     }
-    (count >= quorum && count > 0).then_some(Aggregated { price: m, conf_bps, publish_time, agreeing })
+    if count == 0 || count < quorum {
+        return None;
+    }
+    // The quorum-th newest agreeing publish time.
+    let used = times.get_mut(..usize::from(count))?;
+    used.sort_unstable_by(|a, b| b.cmp(a));
+    let publish_time = *used.get(usize::from(quorum.max(1)).checked_sub(1)?)?;
+    Some(Aggregated { price: m, conf_bps, publish_time, agreeing })
 }
 
 #[cfg(test)]
@@ -93,7 +103,7 @@ mod tests {
             assert_eq!(a.price, Price::from_num(median));
             assert_eq!(a.agreeing, 0b101, "the outlier is not counted");
             assert_eq!(a.conf_bps, 100, "the largest agreeing distance, about 1%, rounded up");
-            assert_eq!(a.publish_time, 9);
+            assert_eq!(a.publish_time, 9, "the second newest of the agreeing (quorum 2)");
         }
     }
 
@@ -105,6 +115,19 @@ mod tests {
         assert_eq!(aggregate(&[src(100.0, 10), src(10.0, 10), src(1_000.0, 10)], 2, 200, 0), None);
         // Fewer valid sources than the quorum.
         assert_eq!(aggregate(&[src(100.0, 10), None, None], 2, 200, 0), None);
+    }
+
+    #[test]
+    fn a_slow_source_that_agrees_does_not_age_the_aggregate() {
+        let a = aggregate(&[src(100.0, 100), src(100.1, 40), src(99.9, 99)], 2, 200, 0).unwrap();
+        assert_eq!(a.agreeing, 0b111);
+        assert_eq!(a.publish_time, 99, "the quorum-th newest, not the slow source's 40");
+    }
+
+    #[test]
+    fn large_prices_do_not_overflow_the_distance() {
+        let a = aggregate(&[src(1e13, 5), src(1.001e13, 5), None], 2, 200, 0).unwrap();
+        assert_eq!(a.agreeing, 0b11);
     }
 
     #[test]

@@ -303,6 +303,9 @@ pub enum BallastError {
     /// aggregated price is invalid until a crank finds a quorum again.
     #[msg("price sources: no quorum")]
     OracleQuorum,
+    /// The price aggregate was created less than the group's timelock ago: no asset reads it yet.
+    #[msg("price aggregate not usable yet")]
+    OracleAggregatePending,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

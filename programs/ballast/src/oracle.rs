@@ -108,7 +108,6 @@ pub fn is_price_invalid(e: &Error) -> bool {
         BallastError::OracleConfidence,
         BallastError::OracleNonPositive,
         BallastError::OraclePriceOutOfRange,
-        BallastError::OracleQuorum,
     ];
     match e {
         Error::AnchorError(a) => codes.iter().any(|c| a.error_code_number == u32::from(*c)),
@@ -147,10 +146,12 @@ pub fn read_oracle(
     validate(cfg, &raw, decimals, now)
 }
 
-/// Reads a Ballast `PriceAggregate` as an oracle: valid (a quorum at its last crank, else
-/// OracleQuorum), of the asset's decimals, and within `cfg`'s age and confidence limits.
+/// Reads a Ballast `PriceAggregate` as an oracle: usable (a timelock after its creation), valid (a
+/// quorum at its last crank, else OracleQuorum: not a price error, so no fallback replaces the
+/// quorum), of the asset's decimals, and within `cfg`'s age and confidence limits.
 fn read_aggregate(cfg: &OracleConfig, owner: &Pubkey, data: &[u8], decimals: u8, now: i64) -> Result<OraclePrice> {
     let a: &crate::state::PriceAggregate = crate::state::load_pod(owner, data)?;
+    require!(now >= a.usable_from, BallastError::OracleAggregatePending);
     require!(a.decimals == decimals, BallastError::OracleInvalidData);
     require!(a.valid == 1, BallastError::OracleQuorum);
     let price = a.price.price();

@@ -331,6 +331,88 @@ fn or_11_a_median_of_three_sources_survives_one_bad_source_and_stops_on_two() {
     crank(&mut env, agg, &feeds).unwrap();
     assert_eq!(aggregate_state(&mut env, agg).valid, 1);
     env.withdraw(&sol_user, 1, 1).unwrap();
+    // No single fallback feed can stand in for the quorum: an aggregate primary takes none.
+    let admin = env.admin.insecure_clone();
+    let fb = ballast::state::OracleConfig {
+        address: feeds[0].0,
+        feed_id: feeds[0].1,
+        max_age_secs: 60,
+        max_conf_bps: 500,
+        kind: OracleKind::PythPull as u8,
+        reserved: 0,
+    };
+    let p = ballast::instructions::EditAssetParams { fallback_oracle: Some(fb), ..Default::default() };
+    let edit = ballast_sdk::ix::edit_asset(&env.group, &admin.pubkey(), 1, p);
+    env.assert_fails_nsc(&[edit], &[&admin], BallastError::InvalidConfig);
+}
+
+/// An oracle change naming an aggregate that does not exist yet cannot skip the timelock: the
+/// aggregate created just before the change executes is not read by any asset until a timelock
+/// after its creation (its sources are public all that time), so nothing borrows on it.
+#[test]
+fn an_aggregate_created_behind_a_pending_oracle_change_is_not_read_for_a_timelock() {
+    use ballast::governance::GovChange;
+    use ballast::instructions::{EditAssetParams, PriceAggregateParams};
+    use ballast::state::OracleConfig;
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 150.0, OracleKind::PythPull);
+    let lender = env.user(0);
+    env.fund_and_deposit(&lender, 0, 1_000_000_000_000);
+    let u = env.user(1);
+    env.fund_and_deposit(&u, 1, 10_000_000_000);
+    let (guardian, admin) = (solana_sdk::signature::Keypair::new(), env.admin.insecure_clone());
+    env.hand_over(&guardian.pubkey(), &admin.pubkey(), 86_400);
+    let group = env.group;
+    let agg = ballast_sdk::pda::price_aggregate(&group, 0).0;
+    let oracle = OracleConfig {
+        address: agg,
+        feed_id: [0; 32],
+        max_age_secs: 60,
+        max_conf_bps: 500,
+        kind: OracleKind::Aggregate as u8,
+        reserved: 0,
+    };
+    let change = GovChange::edit(EditAssetParams { oracle: Some(oracle), ..Default::default() });
+    let num = env.propose(Some(1), change.clone());
+    // Just before the change executes, the aggregate appears: one feed the admin prices at 10x.
+    let t0 = env.now();
+    env.set_time(t0 + 86_400 - 10);
+    let feed = (Pubkey::new_unique(), [90u8; 32]);
+    let src = OracleConfig {
+        address: feed.0,
+        feed_id: feed.1,
+        max_age_secs: 60,
+        max_conf_bps: 500,
+        kind: OracleKind::PythPull as u8,
+        reserved: 0,
+    };
+    let params = PriceAggregateParams {
+        sources: [src, OracleConfig::default(), OracleConfig::default()],
+        quorum: 1,
+        max_divergence_bps: 200,
+        decimals: 9,
+    };
+    env.send(
+        &[ballast_sdk::ix::create_price_aggregate(&group, &admin.pubkey(), &env.payer.pubkey(), 0, params)],
+        &[&admin],
+    )
+    .unwrap();
+    let now = env.now();
+    env.set_pull(&feed.0, feed.1, OracleQuote::from_decimal(1_500.0, 10, now), VerificationLevel::Full);
+    env.send(&[ballast_sdk::ix::update_price_aggregate(&agg, &[feed.0])], &[]).unwrap();
+    env.set_time(t0 + 86_400);
+    env.set_price(0, 1.0);
+    let now = env.now();
+    env.set_pull(&feed.0, feed.1, OracleQuote::from_decimal(1_500.0, 10, now), VerificationLevel::Full);
+    env.send(&[ballast_sdk::ix::update_price_aggregate(&agg, &[feed.0])], &[]).unwrap();
+    env.send(&[ballast_sdk::ix::execute_change(&group, num, Some(1), &change)], &[]).unwrap();
+    env.assets[1].oracle = agg;
+    // The inflated price backs nothing: every read of the aggregate waits a timelock.
+    let k = u.kp.insecure_clone();
+    let b = env.borrow_ix(&u, 0, 5_000_000_000);
+    env.assert_fails_nsc(&[b], &[&k], BallastError::OracleAggregatePending);
+    assert_eq!(aggregate_state(&mut env, agg).usable_from, t0 + 2 * 86_400 - 10);
 }
 
 /// Catalogue OR-08: a source update older than the last aggregate is never used, even when it is

@@ -15,9 +15,9 @@ pub struct PriceAggregateParams {
     /// Up to three sources (unused: default), each a Pyth pull or legacy oracle (or a stub in test
     /// builds) with its own feed, age and confidence limits; distinct addresses.
     pub sources: [OracleConfig; MAX_PRICE_SOURCES],
-    /// Fewest agreeing valid sources for a price (1 to the number of sources).
+    /// Fewest agreeing valid sources for a price: a majority of the sources (2 of 2 or 3, 1 of 1).
     pub quorum: u8,
-    /// A source agrees when within this distance of the median, bps (1 to 10,000).
+    /// A source agrees when within this distance of the median, bps (1 to 2,000).
     pub max_divergence_bps: u16,
     /// Decimals of the assets it prices.
     pub decimals: u8,
@@ -34,19 +34,29 @@ impl PriceAggregateParams {
             }
             validate_oracle_config(s)?;
             require!(s.kind != OracleKind::Aggregate as u8, BallastError::InvalidConfig);
+            // Distinct accounts, and distinct Pyth feeds: one feed in two accounts is one source.
             require!(
-                self.sources.iter().skip(i.saturating_add(1)).all(|o| o.address != s.address),
+                self.sources.iter().skip(i.saturating_add(1)).all(|o| {
+                    o.address != s.address
+                        && !(o.kind == OracleKind::PythPull as u8 && s.kind == o.kind && o.feed_id == s.feed_id)
+                }),
                 BallastError::InvalidConfig
             );
             n = n.saturating_add(1);
         }
+        let majority = n.checked_div(2).unwrap_or(0).saturating_add(1);
         require!(
-            (1..=n).contains(&self.quorum) && (1..=10_000).contains(&self.max_divergence_bps) && self.decimals <= 18,
+            (majority..=n).contains(&self.quorum)
+                && (1..=MAX_AGGREGATE_DIVERGENCE_BPS).contains(&self.max_divergence_bps)
+                && self.decimals <= 18,
             BallastError::InvalidConfig
         );
         Ok(())
     }
 }
+
+/// Widest divergence bound of an aggregate, bps (20%).
+pub const MAX_AGGREGATE_DIVERGENCE_BPS: u16 = 2_000;
 
 /// Accounts of `create_price_aggregate`.
 #[derive(Accounts)]
@@ -68,9 +78,12 @@ pub struct CreatePriceAggregate<'info> {
     pub system_program: Program<'info, System>,
 }
 
-/// Creates the aggregate with no price yet (invalid until its first crank finds a quorum).
+/// Creates the aggregate with no price yet (invalid until its first crank finds a quorum), usable
+/// by assets from now plus the group's timelock.
 pub fn handler(ctx: Context<CreatePriceAggregate>, num: u64, params: PriceAggregateParams) -> Result<()> {
     params.validate()?;
+    let timelock = i64::try_from(ctx.accounts.group.load()?.timelock_secs).map_err(|_| BallastError::MathOverflow)?;
+    let usable_from = Clock::get()?.unix_timestamp.checked_add(timelock).ok_or(BallastError::MathOverflow)?;
     let group_key = ctx.accounts.group.key();
     let info = ctx.accounts.aggregate.to_account_info();
     let n = num.to_le_bytes();
@@ -87,5 +100,6 @@ pub fn handler(ctx: Context<CreatePriceAggregate>, num: u64, params: PriceAggreg
     a.max_divergence_bps = params.max_divergence_bps;
     a.decimals = params.decimals;
     a.bump = ctx.bumps.aggregate;
+    a.usable_from = usable_from;
     Ok(())
 }

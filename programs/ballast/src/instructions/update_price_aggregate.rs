@@ -4,7 +4,7 @@ use anchor_lang::prelude::*;
 
 use crate::error::BallastError;
 use crate::events::{EventHeader, PriceAggregated};
-use crate::oracle::{is_price_invalid, read_oracle_info, Action, Priced};
+use crate::oracle::{read_oracle_info, Action, Priced};
 use crate::risk::aggregate::{aggregate, SourcePrice};
 use crate::state::*;
 
@@ -17,7 +17,8 @@ pub struct UpdatePriceAggregate<'info> {
     pub aggregate: AccountLoader<'info, PriceAggregate>,
 }
 
-/// Reads every source (an unusable price counts as invalid; a wrong account fails), aggregates
+/// Reads every source (a wrong account fails; any other failure of a source makes it invalid),
+/// aggregates
 /// them (`risk::aggregate`: the median of the valid sources no older than the last aggregate,
 /// a quorum agreeing within the divergence bound) and stores the result, or marks the aggregate
 /// invalid when there is no quorum.
@@ -31,10 +32,11 @@ pub fn handler(ctx: Context<UpdatePriceAggregate>) -> Result<()> {
             continue;
         }
         let info = next.next().ok_or(BallastError::UnexpectedOracle)?;
-        match read_oracle_info(const { Priced::of(Action::RefreshAsset) }, cfg, info, a.decimals, now) {
-            Ok(p) => *slot = Some(SourcePrice { price: p.price, conf_bps: p.conf_bps, publish_time: p.publish_time }),
-            Err(e) if is_price_invalid(&e) => {}
-            Err(e) => return Err(e),
+        // The right account is required; anything else wrong with it (closed, reassigned, an
+        // unusable or malformed price) makes the source invalid, never the crank impossible.
+        require!(*info.key == cfg.address, BallastError::UnexpectedOracle);
+        if let Ok(p) = read_oracle_info(const { Priced::of(Action::RefreshAsset) }, cfg, info, a.decimals, now) {
+            *slot = Some(SourcePrice { price: p.price, conf_bps: p.conf_bps, publish_time: p.publish_time });
         }
     }
     a.updated_ts = now;

@@ -426,16 +426,28 @@ impl Asset {
         Ok(())
     }
 
-    /// Checks every configurable field against its bounds (catalogue AG-06). Called by listing
-    /// and by every edit on the resulting configuration.
-    pub fn validate_config(&self) -> Result<()> {
+    /// The oracle pair's bounds: the primary, and a fallback that is unset (all zero) or valid and
+    /// distinct; an aggregate primary takes no fallback (no single feed replaces its quorum).
+    #[inline(never)]
+    fn validate_oracles(&self) -> Result<()> {
         validate_oracle_config(&self.oracle)?;
+        require!(
+            self.oracle.kind != OracleKind::Aggregate as u8 || !self.fallback_oracle.is_set(),
+            BallastError::InvalidConfig
+        );
         if self.fallback_oracle.is_set() {
             validate_oracle_config(&self.fallback_oracle)?;
             require!(self.fallback_oracle.address != self.oracle.address, BallastError::InvalidConfig);
         } else {
             require!(self.fallback_oracle == OracleConfig::default(), BallastError::InvalidConfig);
         }
+        Ok(())
+    }
+
+    /// Checks every configurable field against its bounds (catalogue AG-06). Called by listing
+    /// and by every edit on the resulting configuration.
+    pub fn validate_config(&self) -> Result<()> {
+        self.validate_oracles()?;
         self.risk.validate().map_risk()?;
         let (lo, hi) = STABLE_GROWTH_BOUNDS;
         require!((lo..=hi).contains(&self.stable_growth_bps_per_hour), BallastError::InvalidConfig);

@@ -45,8 +45,12 @@ pub struct PriceAggregate {
     pub bump: u8,
     /// Reserved for alignment.
     pub reserved0: [u8; 5],
+    /// No asset reads this aggregate before this time, unix seconds: its creation plus the group's
+    /// timelock, so that its sources are public for a whole timelock before any price depends on
+    /// them (an oracle change naming an aggregate not yet created cannot skip the delay).
+    pub usable_from: i64,
     /// Reserved for upgrades.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 56],
 }
 
 const _: () = assert!(core::mem::size_of::<PriceAggregate>() == 368);
