@@ -144,6 +144,8 @@ events! {
     AccountFrozenSet,
     /// A price aggregate was cranked.
     PriceAggregated,
+    /// A force-closed asset's deposit was returned to its owner.
+    ForceWithdrawn,
 }
 
 fn parse<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
@@ -466,6 +468,7 @@ mod tests {
                 publish_time: 1_700_000_000,
                 agreeing: 0b101,
             }),
+            E::ForceWithdrawn(ForceWithdrawn { header: header(), account: k(), asset_index: 2, amount: 77 }),
         ];
         use BallastEvent as E;
         // Every declared event has an example here.

@@ -389,6 +389,21 @@ pub fn update_price_aggregate(aggregate: &Pubkey, sources: &[Pubkey]) -> Instruc
     )
 }
 
+/// `force_withdraw` (anyone): the account's whole deposit of a force-closed asset to
+/// `destination`, a token account of the account's owner.
+pub fn force_withdraw(a: &TokenIxAccounts, destination: &Pubkey) -> Instruction {
+    build(
+        ballast::accounts::ForceWithdraw {
+            group: a.group,
+            account: a.account,
+            bank: asset_vault(&a.group, a.asset_index, &a.mint, &a.token_program),
+            destination: *destination,
+        },
+        ballast::instruction::ForceWithdraw {},
+        &[],
+    )
+}
+
 /// `set_liquidation_config` (admin).
 pub fn set_liquidation_config(
     group: &Pubkey,

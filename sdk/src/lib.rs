@@ -240,6 +240,7 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     PriceDeviationBreaker,
     OracleQuorum,
     OracleAggregatePending,
+    NotForceClosed,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

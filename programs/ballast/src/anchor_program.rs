@@ -378,6 +378,13 @@ pub mod ballast {
         instructions::update_price_aggregate::handler(ctx)
     }
 
+    /// Permissionless: sends an account's whole deposit of a force-closed asset (delisting) to a
+    /// token account of the account's owner. No price, no health effect (a force-closed asset has
+    /// no collateral value); not for a frozen account.
+    pub fn force_withdraw(ctx: Context<ForceWithdraw>) -> Result<()> {
+        instructions::force_withdraw::handler(ctx)
+    }
+
     /// Test builds only: admin creates a stub oracle.
     #[cfg(feature = "test-oracle")]
     pub fn create_stub_oracle(ctx: Context<CreateStubOracle>, stub_num: u64) -> Result<()> {

@@ -306,6 +306,9 @@ pub enum BallastError {
     /// The price aggregate was created less than the group's timelock ago: no asset reads it yet.
     #[msg("price aggregate not usable yet")]
     OracleAggregatePending,
+    /// The asset is not in force-close mode (delisting): `force_withdraw` does not apply.
+    #[msg("asset not force-closed")]
+    NotForceClosed,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

@@ -799,3 +799,17 @@ pub struct PriceAggregated {
     /// Bitmap of the agreeing sources.
     pub agreeing: u8,
 }
+
+/// A force-closed asset's deposit was returned to its account's owner (`force_withdraw`).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForceWithdrawn {
+    /// Header.
+    pub header: EventHeader,
+    /// The margin account.
+    pub account: Pubkey,
+    /// Asset index.
+    pub asset_index: u16,
+    /// Native units sent to the owner.
+    pub amount: u64,
+}

@@ -111,6 +111,8 @@ pub enum Ix {
     CreatePriceAggregate,
     /// `update_price_aggregate`.
     UpdatePriceAggregate,
+    /// `force_withdraw`.
+    ForceWithdraw,
 }
 
 /// How the breakers treat one instruction.
@@ -142,7 +144,7 @@ const fn p(ix: Ix, name: &'static str, gated: bool, panic: bool, frozen: bool) -
 }
 
 /// Number of instructions.
-pub const IX_COUNT: usize = 49;
+pub const IX_COUNT: usize = 50;
 
 /// The pause policy of every instruction, in [`Ix`] order.
 pub const POLICY: [IxPolicy; IX_COUNT] = [
@@ -195,6 +197,7 @@ pub const POLICY: [IxPolicy; IX_COUNT] = [
     p(Ix::SetStubOracle, "set_stub_oracle", false, false, false),
     p(Ix::CreatePriceAggregate, "create_price_aggregate", false, false, false),
     p(Ix::UpdatePriceAggregate, "update_price_aggregate", false, false, false),
+    p(Ix::ForceWithdraw, "force_withdraw", true, true, true),
 ];
 
 const _: () = {

@@ -5,6 +5,7 @@ use crate::harness::*;
 use ballast::error::BallastError;
 use ballast::gate::{Ix, GATEABLE_BITS, PANIC_PAUSE_SECS, POLICY};
 use ballast::governance::GovChange;
+use ballast::risk::Fx;
 use ballast::state::ACCOUNT_FLAG_FROZEN;
 use ballast_sdk::ix;
 use solana_sdk::signature::{Keypair, Signer};
@@ -291,4 +292,99 @@ fn a_reduce_only_asset_only_shrinks_positions() {
     env.assert_fails_nsc(&[ix_g], &[&g], BallastError::GuardianCannotIncreaseRisk);
     let ix_a = ix::edit_asset(&env.group, &admin.pubkey(), SOL, clear);
     env.assert_fails_nsc(&[ix_a], &[&admin], BallastError::TimelockRequired);
+}
+
+/// Makes SOL force-closed in a setup group: no collateral value, reduce-only, not borrowable.
+fn force_close_sol(env: &mut Env) {
+    use ballast::state::{ASSET_FLAG_FORCE_CLOSE, ASSET_FLAG_REDUCE_ONLY};
+    let admin = env.admin.insecure_clone();
+    let sol = env.asset_state(SOL);
+    let p = ballast::instructions::EditAssetParams {
+        risk: Some(ballast::state::RiskConfig { init_down_bps: 10_000, maint_down_bps: 10_000, ..sol.risk }),
+        flags: Some(ASSET_FLAG_REDUCE_ONLY | ASSET_FLAG_FORCE_CLOSE),
+        ..Default::default()
+    };
+    env.send(&[ix::edit_asset(&env.group, &admin.pubkey(), SOL, p)], &[&admin]).unwrap();
+}
+
+/// Catalogue LQ-14: with the seized asset and the repaid liability reduce-only, and with the
+/// seized asset force-closed, liquidations go on and never leave the liquidated account with a
+/// new borrow: seizing the liability's token (which would deepen its borrow) is refused with
+/// nothing changed, and repeated steps stop at a zero deposit.
+#[test]
+fn lq_14_liquidation_never_creates_a_borrow_in_reduce_only_or_force_closed_assets() {
+    use ballast::state::ASSET_FLAG_REDUCE_ONLY;
+    for force_close in [false, true] {
+        let (mut env, liqor, liqee) = liquidation_setup(10_000_000_000, 600_000_000, &[]);
+        let admin = env.admin.insecure_clone();
+        for i in [USDC, SOL] {
+            let f = env.asset_state(i).flags | ASSET_FLAG_REDUCE_ONLY;
+            let p = ballast::instructions::EditAssetParams { flags: Some(f), ..Default::default() };
+            env.send(&[ix::edit_asset(&env.group, &admin.pubkey(), i, p)], &[&admin]).unwrap();
+        }
+        if force_close {
+            force_close_sol(&mut env);
+            advance(&mut env, 60, 100.0);
+        } else {
+            advance(&mut env, 3_600, 70.0);
+        }
+        let k = liqor.kp.insecure_clone();
+        // Seizing USDC, the liquidated account's debt token, for SOL it does not owe: refused.
+        let bad = liq_ix(&mut env, &liqor, &liqee, USDC, SOL, u64::MAX);
+        env.assert_fails_nsc(&[bad], &[&k], BallastError::NothingToLiquidate);
+        // The real steps, as many as it takes: SOL never goes below zero.
+        for _ in 0..4 {
+            if liquidate(&mut env, &liqor, &liqee, SOL, USDC, u64::MAX).is_err() {
+                break;
+            }
+            assert!(balance(&mut env, &liqee, SOL) >= Fx::ZERO, "no SOL borrow (force-close {force_close})");
+        }
+        assert!(balance(&mut env, &liqee, SOL) >= Fx::ZERO);
+        assert!(balance(&mut env, &liqee, USDC) > -Fx::from_num(600_000_000), "some debt repaid");
+    }
+}
+
+/// Force-close (delisting): anyone returns a deposit of a force-closed asset to its owner, in full,
+/// with no seizure and no health effect; not for another asset, to another destination or for a
+/// frozen account; force-close needs reduce-only, no borrowing and no collateral value.
+#[test]
+fn force_close_returns_deposits_to_their_owners_in_full() {
+    use ballast::state::{ASSET_FLAG_FORCE_CLOSE, ASSET_FLAG_REDUCE_ONLY};
+    let (mut env, liqor, _liqee) = liquidation_setup(10_000_000_000, 600_000_000, &[]);
+    let admin = env.admin.insecure_clone();
+    let holder = env.user(6);
+    fund(&mut env, &holder, SOL, 3_000_000_000);
+    env.deposit(&holder, SOL, 3_000_000_000).unwrap();
+    // Not force-closed yet: refused.
+    let fw = ix::force_withdraw(&env.token_ix(&holder, SOL), &holder.token(SOL));
+    env.assert_fails_nsc(std::slice::from_ref(&fw), &[], BallastError::NotForceClosed);
+    // Force-close without reduce-only, or with collateral value: refused.
+    let sol = env.asset_state(SOL);
+    for p in [
+        ballast::instructions::EditAssetParams { flags: Some(ASSET_FLAG_FORCE_CLOSE), ..Default::default() },
+        ballast::instructions::EditAssetParams {
+            flags: Some(ASSET_FLAG_FORCE_CLOSE | ASSET_FLAG_REDUCE_ONLY),
+            risk: Some(sol.risk),
+            ..Default::default()
+        },
+    ] {
+        let e = ix::edit_asset(&env.group, &admin.pubkey(), SOL, p);
+        env.assert_fails_nsc(&[e], &[&admin], BallastError::InvalidConfig);
+    }
+    force_close_sol(&mut env);
+    let health_before = healths(&mut env, &holder);
+    // To another owner's token account: refused.
+    let other = ix::force_withdraw(&env.token_ix(&holder, SOL), &liqor.token(SOL));
+    env.assert_fails_nsc(&[other], &[], BallastError::Unauthorized);
+    // A frozen account's deposit stays (the owner cannot be paid out while frozen).
+    env.send(&[ix::freeze_account(&env.group, &admin.pubkey(), &holder.account, true)], &[&admin]).unwrap();
+    env.assert_fails_nsc(std::slice::from_ref(&fw), &[], BallastError::AccountFrozen);
+    env.send(&[ix::freeze_account(&env.group, &admin.pubkey(), &holder.account, false)], &[&admin]).unwrap();
+    // Anyone (here the fee payer alone): the whole deposit to the owner, health unchanged.
+    let before = env.token_balance(&holder.token(SOL));
+    env.send(std::slice::from_ref(&fw), &[]).unwrap();
+    assert_eq!(env.token_balance(&holder.token(SOL)) - before, 3_000_000_000);
+    assert_eq!(balance(&mut env, &holder, SOL), Fx::ZERO);
+    assert_eq!(healths(&mut env, &holder), health_before);
+    env.assert_fails_nsc(&[fw], &[], BallastError::ZeroAmount);
 }

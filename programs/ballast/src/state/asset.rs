@@ -128,6 +128,11 @@ pub const ASSET_FLAG_NO_ASSET_LIQUIDATION: u8 = 8;
 /// borrow (never becomes a deposit), nothing is borrowed; withdrawals of deposits, repays and
 /// liquidations go on. Set at once by the guardian; cleared only through the timelock.
 pub const ASSET_FLAG_REDUCE_ONLY: u8 = 16;
+/// Asset flag: force-close (delisting; catalogue LQ-14). Requires reduce-only, not borrowable and
+/// no collateral value (a 100% maint down shock): anyone may send an account's deposit of the
+/// asset back to its owner (`force_withdraw`, no health effect, no seizure), and borrows of it are
+/// liquidated as any other. Set and cleared only through the timelock.
+pub const ASSET_FLAG_FORCE_CLOSE: u8 = 32;
 
 /// One underlying. PDA: `[ASSET_SEED, group, asset_index (u16 LE)]`.
 #[account(zero_copy)]
@@ -426,6 +431,20 @@ impl Asset {
         Ok(())
     }
 
+    /// Force-close needs reduce-only, no borrowing and no collateral value (InvalidConfig).
+    #[inline(never)]
+    fn validate_force_close(&self) -> Result<()> {
+        let f = self.flags;
+        require!(
+            f & ASSET_FLAG_FORCE_CLOSE == 0
+                || (f & ASSET_FLAG_REDUCE_ONLY != 0
+                    && f & ASSET_FLAG_BORROWABLE == 0
+                    && self.risk.maint_down_bps >= crate::risk::params::MAX_SHOCK_BPS),
+            BallastError::InvalidConfig
+        );
+        Ok(())
+    }
+
     /// The oracle pair's bounds: the primary, and a fallback that is unset (all zero) or valid and
     /// distinct; an aggregate primary takes no fallback (no single feed replaces its quorum).
     #[inline(never)]
@@ -448,6 +467,7 @@ impl Asset {
     /// and by every edit on the resulting configuration.
     pub fn validate_config(&self) -> Result<()> {
         self.validate_oracles()?;
+        self.validate_force_close()?;
         self.risk.validate().map_risk()?;
         let (lo, hi) = STABLE_GROWTH_BOUNDS;
         require!((lo..=hi).contains(&self.stable_growth_bps_per_hour), BallastError::InvalidConfig);
@@ -461,7 +481,8 @@ impl Asset {
             | ASSET_FLAG_WITHDRAWALS_DISABLED
             | ASSET_FLAG_BORROWABLE
             | ASSET_FLAG_NO_ASSET_LIQUIDATION
-            | ASSET_FLAG_REDUCE_ONLY;
+            | ASSET_FLAG_REDUCE_ONLY
+            | ASSET_FLAG_FORCE_CLOSE;
         require!(self.flags & !known == 0, BallastError::InvalidConfig);
         self.outflow_limit.validate().map_risk()?;
         require!(self.deviation_breaker_bps <= 10_000 && self.reserved2 == [0; 6], BallastError::InvalidConfig);

@@ -99,6 +99,24 @@ pub fn withdraw(
     Ok(Withdrawn { amount, borrowed, bank })
 }
 
+/// Takes the account's whole deposit in a force-closed `asset` (delisting), after accruing
+/// interest: native units the handler sends to the owner. Not counted by the withdrawal limit (a
+/// delisting is not held back by it); no price, no health effect (a force-closed asset has no
+/// collateral value). Fails with NotForceClosed or ZeroAmount (no deposit).
+pub fn force_withdraw(account: &mut MarginAccount, asset: &mut Asset, now: i64) -> Result<u64> {
+    require!(asset.flags & ASSET_FLAG_FORCE_CLOSE != 0, BallastError::NotForceClosed);
+    asset.accrue(now)?;
+    let mut bank = asset.bank.state();
+    let amount = update_token(account, asset.asset_index, Slot::Existing(BallastError::ZeroAmount), |pos| {
+        let amount = bank.withdrawable(*pos).map_risk()?;
+        require!(amount > 0, BallastError::ZeroAmount);
+        bank.withdraw(pos, amount, false).map_risk()?;
+        Ok(amount)
+    })?;
+    asset.bank.set_state(&bank);
+    Ok(amount)
+}
+
 /// The account's debt in `asset` after accruing interest, native units (rounded up).
 pub fn debt(account: &MarginAccount, asset: &mut Asset, now: i64) -> Result<u64> {
     asset.accrue(now)?;
