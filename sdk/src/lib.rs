@@ -241,6 +241,7 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     OracleQuorum,
     OracleAggregatePending,
     NotForceClosed,
+    ForceWithdrawWithLiabilities,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

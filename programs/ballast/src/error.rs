@@ -309,6 +309,10 @@ pub enum BallastError {
     /// The asset is not in force-close mode (delisting): `force_withdraw` does not apply.
     #[msg("asset not force-closed")]
     NotForceClosed,
+    /// The account owes something or carries a perp or option position: its force-closed deposit
+    /// stays for its liquidation (or until it repays and closes them).
+    #[msg("force withdraw: the account has liabilities")]
+    ForceWithdrawWithLiabilities,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

@@ -268,10 +268,17 @@ fn a_reduce_only_asset_only_shrinks_positions() {
     // A SOL borrower before the flag: the liquidator borrows 1 SOL against its USDC.
     env.borrow(&liqor, SOL, 1_000_000_000).unwrap();
     let flags = env.asset_state(SOL).flags;
+    // Reduce-only lends nothing: borrowing is turned off with it (both at once for the guardian).
     let ro = ballast::instructions::EditAssetParams {
+        flags: Some((flags | ballast::state::ASSET_FLAG_REDUCE_ONLY) & !ballast::state::ASSET_FLAG_BORROWABLE),
+        ..Default::default()
+    };
+    let keep_borrowable = ballast::instructions::EditAssetParams {
         flags: Some(flags | ballast::state::ASSET_FLAG_REDUCE_ONLY),
         ..Default::default()
     };
+    let ix_k = ix::edit_asset(&env.group, &g.pubkey(), SOL, keep_borrowable);
+    env.assert_fails_nsc(&[ix_k], &[&g], BallastError::InvalidConfig);
     env.send(&[ix::edit_asset(&env.group, &g.pubkey(), SOL, ro)], &[&g]).unwrap();
     // Stopped: a deposit beyond the borrow, a new borrow.
     let (kq, kl) = (liqee.kp.insecure_clone(), liqor.kp.insecure_clone());
@@ -318,7 +325,7 @@ fn lq_14_liquidation_never_creates_a_borrow_in_reduce_only_or_force_closed_asset
         let (mut env, liqor, liqee) = liquidation_setup(10_000_000_000, 600_000_000, &[]);
         let admin = env.admin.insecure_clone();
         for i in [USDC, SOL] {
-            let f = env.asset_state(i).flags | ASSET_FLAG_REDUCE_ONLY;
+            let f = (env.asset_state(i).flags | ASSET_FLAG_REDUCE_ONLY) & !ballast::state::ASSET_FLAG_BORROWABLE;
             let p = ballast::instructions::EditAssetParams { flags: Some(f), ..Default::default() };
             env.send(&[ix::edit_asset(&env.group, &admin.pubkey(), i, p)], &[&admin]).unwrap();
         }
@@ -345,8 +352,9 @@ fn lq_14_liquidation_never_creates_a_borrow_in_reduce_only_or_force_closed_asset
 }
 
 /// Force-close (delisting): anyone returns a deposit of a force-closed asset to its owner, in full,
-/// with no seizure and no health effect; not for another asset, to another destination or for a
-/// frozen account; force-close needs reduce-only, no borrowing and no collateral value.
+/// with no seizure and no health effect, when the account owes nothing; not for an account with
+/// liabilities (its equity backs them), another asset, another destination or a frozen account;
+/// force-close needs reduce-only, no borrowing and no collateral value.
 #[test]
 fn force_close_returns_deposits_to_their_owners_in_full() {
     use ballast::state::{ASSET_FLAG_FORCE_CLOSE, ASSET_FLAG_REDUCE_ONLY};
@@ -373,6 +381,10 @@ fn force_close_returns_deposits_to_their_owners_in_full() {
     }
     force_close_sol(&mut env);
     let health_before = healths(&mut env, &holder);
+    // An account that owes anything keeps its deposit for its liquidation (its equity backs the
+    // debt): the borrower with 10 SOL and 600 USDC borrowed.
+    let owes = ix::force_withdraw(&env.token_ix(&_liqee, SOL), &_liqee.token(SOL));
+    env.assert_fails_nsc(&[owes], &[], BallastError::ForceWithdrawWithLiabilities);
     // To another owner's token account: refused.
     let other = ix::force_withdraw(&env.token_ix(&holder, SOL), &liqor.token(SOL));
     env.assert_fails_nsc(&[other], &[], BallastError::Unauthorized);

@@ -29,8 +29,9 @@ pub struct ForceWithdraw<'info> {
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
 }
 
-/// Sends the whole deposit to the owner's token account. Permissionless; not for a frozen
-/// account (`gate::POLICY`).
+/// Sends the whole deposit to the owner's token account (`transitions::token::force_withdraw`:
+/// only for an account with no liabilities). Permissionless; not for a frozen account
+/// (`gate::POLICY`).
 pub fn handler(ctx: Context<ForceWithdraw>) -> Result<()> {
     crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::ForceWithdraw, &[&ctx.accounts.account])?;
     ctx.accounts.bank.check_group(&ctx.accounts.group.key())?;
@@ -40,7 +41,9 @@ pub fn handler(ctx: Context<ForceWithdraw>) -> Result<()> {
         let amount = transitions::token::force_withdraw(&mut *ctx.accounts.account.load_mut()?, &mut asset, now)?;
         (amount, asset.asset_index)
     };
-    ctx.accounts.bank.pay(ctx.accounts.destination.to_account_info(), amount)?;
+    if amount > 0 {
+        ctx.accounts.bank.pay(ctx.accounts.destination.to_account_info(), amount)?;
+    }
     emit!(ForceWithdrawn {
         header: EventHeader::now(ctx.accounts.group.key())?,
         account: ctx.accounts.account.key(),

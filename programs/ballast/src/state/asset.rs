@@ -125,13 +125,14 @@ pub const ASSET_FLAG_BORROWABLE: u8 = 4;
 /// Asset flag: liquidators may not seize this asset (catalogue LQ-15).
 pub const ASSET_FLAG_NO_ASSET_LIQUIDATION: u8 = 8;
 /// Asset flag: reduce-only. Positions in the asset may only shrink: a deposit only repays a
-/// borrow (never becomes a deposit), nothing is borrowed; withdrawals of deposits, repays and
-/// liquidations go on. Set at once by the guardian; cleared only through the timelock.
+/// borrow (never becomes a deposit), nothing is borrowed (BORROWABLE must be clear with it);
+/// withdrawals of deposits, repays and liquidations go on. Set at once by the guardian; cleared
+/// only through the timelock.
 pub const ASSET_FLAG_REDUCE_ONLY: u8 = 16;
-/// Asset flag: force-close (delisting; catalogue LQ-14). Requires reduce-only, not borrowable and
-/// no collateral value (a 100% maint down shock): anyone may send an account's deposit of the
-/// asset back to its owner (`force_withdraw`, no health effect, no seizure), and borrows of it are
-/// liquidated as any other. Set and cleared only through the timelock.
+/// Asset flag: force-close (delisting; catalogue LQ-14). Requires reduce-only (hence not
+/// borrowable) and no collateral value (a 100% maint down shock): anyone may send the deposit of
+/// an account that owes nothing back to its owner (`force_withdraw`, no seizure), and positions of
+/// accounts that owe are liquidated as any other. Set and cleared only through the timelock.
 pub const ASSET_FLAG_FORCE_CLOSE: u8 = 32;
 
 /// One underlying. PDA: `[ASSET_SEED, group, asset_index (u16 LE)]`.
@@ -406,6 +407,9 @@ fn outflow_base(bank: &BankState) -> u64 {
         .unwrap_or(0)
 }
 
+/// Largest liquidation fee of a force-closed asset, bps (10%).
+pub const MAX_FORCE_CLOSE_FEE_BPS: u16 = 1_000;
+
 /// How long a deviation breaker tripped at a refresh holds, seconds (15 minutes).
 pub const BREAKER_HOLD_SECS: i64 = 900;
 
@@ -431,15 +435,19 @@ impl Asset {
         Ok(())
     }
 
-    /// Force-close needs reduce-only, no borrowing and no collateral value (InvalidConfig).
+    /// Reduce-only needs no borrowing; force-close needs reduce-only, no collateral value and a
+    /// liquidation fee of at most `MAX_FORCE_CLOSE_FEE_BPS` (the usual fee bound does not apply
+    /// at a 100% shock) (InvalidConfig).
     #[inline(never)]
     fn validate_force_close(&self) -> Result<()> {
         let f = self.flags;
+        // Reduce-only lends nothing (every borrowing path reads BORROWABLE alone).
+        require!(f & ASSET_FLAG_REDUCE_ONLY == 0 || f & ASSET_FLAG_BORROWABLE == 0, BallastError::InvalidConfig);
         require!(
             f & ASSET_FLAG_FORCE_CLOSE == 0
                 || (f & ASSET_FLAG_REDUCE_ONLY != 0
-                    && f & ASSET_FLAG_BORROWABLE == 0
-                    && self.risk.maint_down_bps >= crate::risk::params::MAX_SHOCK_BPS),
+                    && self.risk.maint_down_bps >= crate::risk::params::MAX_SHOCK_BPS
+                    && self.risk.liquidation_fee_bps <= MAX_FORCE_CLOSE_FEE_BPS),
             BallastError::InvalidConfig
         );
         Ok(())

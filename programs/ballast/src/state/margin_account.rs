@@ -298,6 +298,15 @@ impl MarginAccount {
         }
     }
 
+    /// True when the account owes nothing and carries no derivative: no borrow (negative token
+    /// position), no perp slot and no option slot. Only such an account's deposit can leave
+    /// without a health check and without touching any creditor (`force_withdraw`).
+    pub fn has_no_liabilities(&self) -> bool {
+        self.tokens.iter().all(|t| t.asset_index == FREE_SLOT || t.indexed.fx() >= crate::risk::Fx::ZERO)
+            && self.perps.iter().all(|p| p.asset_index == FREE_SLOT)
+            && self.options.iter().all(|o| o.asset_index == FREE_SLOT)
+    }
+
     /// True when the account holds no position at all.
     pub fn is_empty(&self) -> bool {
         self.tokens.iter().all(|t| t.asset_index == FREE_SLOT)

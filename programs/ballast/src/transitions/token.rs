@@ -100,19 +100,26 @@ pub fn withdraw(
 }
 
 /// Takes the account's whole deposit in a force-closed `asset` (delisting), after accruing
-/// interest: native units the handler sends to the owner. Not counted by the withdrawal limit (a
-/// delisting is not held back by it); no price, no health effect (a force-closed asset has no
-/// collateral value). Fails with NotForceClosed or ZeroAmount (no deposit).
+/// interest: the whole native units the handler sends to the owner (the fraction of a unit goes
+/// to protocol fees, as dust does, so the slot is always freed). Only for an account with no
+/// liabilities (`MarginAccount::has_no_liabilities`): its equity stays whole and no creditor is
+/// touched; an account that owes anything keeps the deposit for its liquidation. Not counted by
+/// the withdrawal limit; no price. Fails with NotForceClosed, WithdrawalsDisabled,
+/// ForceWithdrawWithLiabilities, or ZeroAmount (no deposit).
 pub fn force_withdraw(account: &mut MarginAccount, asset: &mut Asset, now: i64) -> Result<u64> {
     require!(asset.flags & ASSET_FLAG_FORCE_CLOSE != 0, BallastError::NotForceClosed);
+    require!(asset.flags & ASSET_FLAG_WITHDRAWALS_DISABLED == 0, BallastError::WithdrawalsDisabled);
+    require!(account.has_no_liabilities(), BallastError::ForceWithdrawWithLiabilities);
     asset.accrue(now)?;
     let mut bank = asset.bank.state();
-    let amount = update_token(account, asset.asset_index, Slot::Existing(BallastError::ZeroAmount), |pos| {
-        let amount = bank.withdrawable(*pos).map_risk()?;
-        require!(amount > 0, BallastError::ZeroAmount);
-        bank.withdraw(pos, amount, false).map_risk()?;
-        Ok(amount)
+    let native = update_token(account, asset.asset_index, Slot::Existing(BallastError::ZeroAmount), |pos| {
+        require!(*pos > Fx::ZERO, BallastError::ZeroAmount);
+        bank.remove_deposit(pos).map_risk()
     })?;
+    let amount = crate::risk::num::to_u64_floor(native).ok_or(BallastError::MathOverflow)?;
+    let fraction = native.checked_sub(Fx::from_num(amount)).ok_or(BallastError::MathOverflow)?;
+    let fees = asset.bank.protocol_fees.fx().checked_add(fraction).ok_or(BallastError::MathOverflow)?;
+    asset.bank.protocol_fees = Fx128::from_fx(fees);
     asset.bank.set_state(&bank);
     Ok(amount)
 }
