@@ -252,9 +252,11 @@ impl Keeper {
     }
 
     /// [`Self::run`] with a cache kept across runs, so that the first sweep of a run already knows
-    /// which prices moved since the previous one.
+    /// which prices moved since the previous one. Aggregated prices are cranked first
+    /// ([`crank_aggregates`]), so that the keeper never works on a stale aggregate.
     pub fn run_with(&self, t: &mut dyn Transport, max_rounds: usize, cache: &mut AccountCache) -> Result<Report> {
         let mut r = Report::default();
+        crank_aggregates(t, &self.payer, &self.group)?;
         for _ in 0..max_rounds {
             if !self.round(t, cache, &mut r)? {
                 break;
@@ -775,4 +777,25 @@ impl Keeper {
         let ix = crate::insurance::cover_bankrupt_debt(&self.group, &v.key, &c, have, &keys);
         Ok(self.send(t, &[ix], true, r))
     }
+}
+
+/// Cranks every price aggregate the group's assets read (oracle kind `Aggregate`) with its
+/// sources; returns how many were cranked. A crank without quorum still succeeds (it marks the
+/// aggregate invalid); a failed transaction is an error.
+pub fn crank_aggregates(t: &mut dyn Transport, payer: &Keypair, group: &Pubkey) -> Result<usize> {
+    use ballast::state::OracleKind;
+    let g = decode::group(&require_account(t, group)?)?;
+    let keys: Vec<Pubkey> = (0..g.num_assets).map(|i| pda::asset(group, i).0).collect();
+    let mut done = 0;
+    for raw in t.get_accounts(&keys)?.into_iter().flatten() {
+        let a = decode::asset(&raw)?;
+        if a.oracle.kind != OracleKind::Aggregate as u8 {
+            continue;
+        }
+        let agg = decode::price_aggregate(&require_account(t, &a.oracle.address)?)?;
+        let sources: Vec<Pubkey> = agg.sources.iter().filter(|s| s.is_set()).map(|s| s.address).collect();
+        t.send(&[ix::update_price_aggregate(&a.oracle.address, &sources)], payer, &[])?;
+        done += 1;
+    }
+    Ok(done)
 }
