@@ -521,3 +521,35 @@ fn withdrawal_rate_limit_stops_outflows_and_never_deposits_or_repays() {
         env.assert_fails_nsc(&[ix], &[&admin], BallastError::InvalidConfig);
     }
 }
+
+/// Catalogue OR-09: SOL's oracle jumps 10x in one second. Init health values the collateral at
+/// min(oracle, stable), and the stable price moves at most `stable_growth_bps_per_hour` (here 20%)
+/// per hour: no new borrow capacity appears at once, and an hour later at most the growth bound's.
+#[test]
+fn or_09_a_10x_oracle_jump_adds_borrow_capacity_only_at_the_stable_growth_bound() {
+    let (mut env, _lender, b) = setup();
+    let admin = env.admin.insecure_clone();
+    let growth = EditAssetParams { stable_growth_bps_per_hour: Some(2_000), ..Default::default() };
+    env.send(&[ix::edit_asset(&env.group, &admin.pubkey(), 1, growth)], &[&admin]).unwrap();
+    let u = env.user(5);
+    env.fund_and_deposit(&u, 1, 1_000_000_000); // 1 SOL: $150 x 0.8 / 1.25 = $96 of USDC
+    let k = u.kp.insecure_clone();
+    env.set_price(1, 1_500.0);
+    let over = env.borrow_ix(&u, 0, 97_000_000);
+    env.assert_fails_nsc(&[over], &[&k], BallastError::HealthMustBePositive);
+    env.borrow(&u, 0, 95_000_000).unwrap();
+    // An hour later, refreshed: the stable price has grown 20% ($180): $115.2 in all.
+    env.set_time(T0 + 3_600);
+    env.set_price(0, 1.0);
+    env.set_price(1, 1_500.0);
+    for i in [0u16, 1] {
+        let oracle = env.assets[i as usize].oracle;
+        env.send(&[ix::refresh_asset(&env.group, i, &oracle)], &[]).unwrap();
+    }
+    let stable = env.asset_state(1).stable_price.price().to_num::<f64>() * 1e3;
+    assert!((stable - 180.0).abs() < 1e-6, "{stable}");
+    let over = env.borrow_ix(&u, 0, 21_000_000);
+    env.assert_fails_nsc(&[over], &[&k], BallastError::HealthMustBePositive);
+    env.borrow(&u, 0, 19_000_000).unwrap();
+    let _ = b;
+}
