@@ -224,15 +224,7 @@ mod tests {
             }),
             E::AccountCreated(AccountCreated { header: header(), account: k(), owner: k(), account_num: 7 }),
             E::AccountClosed(AccountClosed { header: header(), account: k(), owner: k() }),
-            E::DelegateSet(DelegateSet {
-                header: header(),
-                account: k(),
-                delegate: k(),
-                scope: 3,
-                expiry: 99,
-                markets: 0b110,
-                daily_notional_cap: 5_000,
-            }),
+            E::DelegateSet(DelegateSet { header: header(), account: k(), delegate: k(), scope: 3, expiry: 99 }),
             E::Deposited(Deposited {
                 header: header(),
                 account: k(),

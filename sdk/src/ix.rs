@@ -124,33 +124,11 @@ pub fn close_account(account: &Pubkey, owner: &Pubkey, rent_receiver: &Pubkey) -
     )
 }
 
-/// `set_delegate` for every market with no daily cap (see [`set_delegate_scoped`]).
+/// `set_delegate`.
 pub fn set_delegate(account: &Pubkey, owner: &Pubkey, delegate: &Pubkey, scope: u8, expiry: i64) -> Instruction {
-    set_delegate_scoped(
-        account,
-        owner,
-        delegate,
-        scope,
-        expiry,
-        ballast::constants::DELEGATE_ALL_MARKETS,
-        ballast::constants::DELEGATE_NO_CAP,
-    )
-}
-
-/// `set_delegate` with its markets (bit i: asset index i; `DELEGATE_ALL_MARKETS`) and daily
-/// notional cap (quote native units; `DELEGATE_NO_CAP`). `scope` 0 removes the delegate.
-pub fn set_delegate_scoped(
-    account: &Pubkey,
-    owner: &Pubkey,
-    delegate: &Pubkey,
-    scope: u8,
-    expiry: i64,
-    markets: u64,
-    daily_notional_cap: u64,
-) -> Instruction {
     build(
         ballast::accounts::SetDelegate { account: *account, owner: *owner },
-        ballast::instruction::SetDelegate { delegate: *delegate, scope, expiry, markets, daily_notional_cap },
+        ballast::instruction::SetDelegate { delegate: *delegate, scope, expiry },
         &[],
     )
 }

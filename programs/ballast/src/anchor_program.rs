@@ -55,19 +55,9 @@ pub mod ballast {
         instructions::close_account::handler(ctx)
     }
 
-    /// Owner: sets, changes (`scope` 0: removes) or clears (default key: all) a delegate with
-    /// DELEGATE_* scope bits (trade, withdraw to the owner, borrow to the owner, liquidate), an
-    /// expiry (unix seconds, 0: none), a markets bitmap (bit i: asset index i; all ones: all) and a
-    /// daily notional cap (quote native units; `u64::MAX`: none). At most 4 delegates.
-    pub fn set_delegate(
-        ctx: Context<SetDelegate>,
-        delegate: Pubkey,
-        scope: u8,
-        expiry: i64,
-        markets: u64,
-        daily_notional_cap: u64,
-    ) -> Result<()> {
-        instructions::set_delegate::handler(ctx, delegate, scope, expiry, markets, daily_notional_cap)
+    /// Owner: sets or clears a delegate with DELEGATE_* scope bits and an expiry (unix seconds, 0: none).
+    pub fn set_delegate(ctx: Context<SetDelegate>, delegate: Pubkey, scope: u8, expiry: i64) -> Result<()> {
+        instructions::set_delegate::handler(ctx, delegate, scope, expiry)
     }
 
     /// Deposits `amount` native units into a margin account. No oracle, no health check.

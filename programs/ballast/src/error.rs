@@ -313,18 +313,6 @@ pub enum BallastError {
     /// stays for its liquidation (or until it repays and closes them).
     #[msg("force withdraw: the account has liabilities")]
     ForceWithdrawWithLiabilities,
-    /// The delegate may not act in this market (its `markets` bitmap).
-    #[msg("delegate not allowed in this market")]
-    DelegateMarketNotAllowed,
-    /// The action would take the delegate past its daily notional cap.
-    #[msg("delegate daily notional cap reached")]
-    DelegateCapExceeded,
-    /// A delegate may not trade its account against an account it owns (value to itself).
-    #[msg("delegate may not trade against its own account")]
-    DelegateSelfDealing,
-    /// The account already has the most delegates (MAX_DELEGATES).
-    #[msg("too many delegates")]
-    TooManyDelegates,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

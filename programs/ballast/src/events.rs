@@ -131,14 +131,10 @@ pub struct DelegateSet {
     pub account: Pubkey,
     /// Delegate (default key: none).
     pub delegate: Pubkey,
-    /// DELEGATE_* scope bits (0: this delegate removed).
+    /// DELEGATE_* scope bits.
     pub scope: u8,
     /// Expiry, unix seconds (0: none).
     pub expiry: i64,
-    /// Markets bitmap (bit i: asset index i; all ones: every market).
-    pub markets: u64,
-    /// Daily notional cap, quote native units (`u64::MAX`: none).
-    pub daily_notional_cap: u64,
 }
 
 /// Tokens were deposited.

@@ -191,61 +191,20 @@ pub struct FillParties<'a, 'info> {
     pub instructions: &'a AccountInfo<'info>,
 }
 
-/// What a fill trades: the market's asset index and the notional a delegate's daily cap counts,
-/// quote native units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FillSize {
-    /// Asset index of the market.
-    pub market: u16,
-    /// Notional, quote native units.
-    pub notional: u64,
-}
-
 /// The rules every signed-order fill shares: `now` within the order's `expiry`, a valid `side`,
 /// the ed25519 verification of exactly `message` right before, both accounts in the group, the
-/// signer's authority over the maker account and the taker authority's over the taker account
-/// ([`authorize_trade_pair`]).
+/// signer's authority (owner or unexpired trade delegate) over the maker account and the taker
+/// authority's over the taker account.
 #[inline(never)]
-pub fn check_fill(p: &FillParties, message: &[u8], expiry: i64, side: u8, size: FillSize, now: i64) -> Result<()> {
+pub fn check_fill(p: &FillParties, message: &[u8], expiry: i64, side: u8, now: i64) -> Result<()> {
     require!(now <= expiry, BallastError::OrderExpired);
     require!(side == SIDE_BUY || side == SIDE_SELL, BallastError::OrderSignatureMismatch);
     let signer = verified_signer(p.instructions, message)?;
-    {
-        let (maker, taker) = (p.maker.load()?, p.taker.load()?);
-        require!(maker.group == p.group && taker.group == p.group, BallastError::Unauthorized);
-    }
-    authorize_trade_pair((p.maker, &signer), (p.taker, &p.taker_authority), size, now)
-}
-
-/// The trade rule on both accounts of a trade (block trade, option trade, signed-order fill):
-/// each signer is its account's owner, or a delegate with the trade scope in the market, within
-/// its daily cap for the notional, that never trades against an account it owns
-/// (`MarginAccount::authorize_trade`).
-#[inline(never)]
-pub fn authorize_trade_pair(
-    (a, a_signer): (&AccountLoader<crate::state::MarginAccount>, &Pubkey),
-    (b, b_signer): (&AccountLoader<crate::state::MarginAccount>, &Pubkey),
-    size: FillSize,
-    now: i64,
-) -> Result<()> {
-    let (a_owner, b_owner) = (a.load()?.owner, b.load()?.owner);
-    a.load_mut()?.authorize_trade(a_signer, size.market, size.notional, &b_owner, now)?;
-    b.load_mut()?.authorize_trade(b_signer, size.market, size.notional, &a_owner, now)
-}
-
-/// The notional of `contracts` options of `contract_size` base native units struck at `strike`
-/// (quote native per base native), quote native units rounded up: what a delegate's cap counts
-/// for an option trade.
-pub fn option_notional(contracts: u64, contract_size: u64, strike: crate::risk::Price) -> Result<u64> {
-    let base = contracts.checked_mul(contract_size).ok_or(BallastError::MathOverflow)?;
-    let v = crate::risk::num::value(crate::risk::Fx::from_num(base), strike, crate::risk::Round::Up)
-        .ok_or(BallastError::MathOverflow)?;
-    Ok(v.checked_ceil().and_then(|c| c.checked_to_num::<u64>()).ok_or(BallastError::MathOverflow)?)
-}
-
-/// The notional of `lots` at `price_per_lot`, quote native units.
-pub fn perp_notional(lots: u64, price_per_lot: u64) -> Result<u64> {
-    Ok(lots.checked_mul(price_per_lot).ok_or(BallastError::MathOverflow)?)
+    let maker = p.maker.load()?;
+    let taker = p.taker.load()?;
+    require!(maker.group == p.group && taker.group == p.group, BallastError::Unauthorized);
+    maker.authorize(&signer, DELEGATE_TRADE, now)?;
+    taker.authorize(&p.taker_authority, DELEGATE_TRADE, now)
 }
 
 /// A maker nonce's fill record as a fill uses it.

@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::*;
 
+use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::PerpTraded;
 use crate::shared::perp_clearing::*;
@@ -40,16 +41,8 @@ pub fn handler<'info>(
         &[&ctx.accounts.buyer, &ctx.accounts.seller],
     )?;
     let now = Clock::get()?.unix_timestamp;
-    let size = crate::order::FillSize {
-        market: ctx.accounts.market.asset.load()?.asset_index,
-        notional: crate::order::perp_notional(lots, price_per_lot)?,
-    };
-    crate::order::authorize_trade_pair(
-        (&ctx.accounts.buyer, ctx.accounts.buyer_authority.key),
-        (&ctx.accounts.seller, ctx.accounts.seller_authority.key),
-        size,
-        now,
-    )?;
+    ctx.accounts.buyer.load()?.authorize(&ctx.accounts.buyer_authority.key(), DELEGATE_TRADE, now)?;
+    ctx.accounts.seller.load()?.authorize(&ctx.accounts.seller_authority.key(), DELEGATE_TRADE, now)?;
     let (bh, sh) = split_health(ctx.remaining_accounts, buyer_health_accounts)?;
     let fee_bps = ctx.accounts.market.asset.load()?.perp.taker_fee_bps;
     let out = clear(

@@ -30,7 +30,7 @@ pub fn handler(ctx: Context<CancelOrder>, nonce: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let group = {
         let a = ctx.accounts.account.load()?;
-        a.authorize(&ctx.accounts.authority.key(), DELEGATE_TRADE, FREE_SLOT, now)?;
+        a.authorize(&ctx.accounts.authority.key(), DELEGATE_TRADE, now)?;
         a.group
     };
     let info = ctx.accounts.order_record.to_account_info();

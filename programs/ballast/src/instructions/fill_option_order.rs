@@ -10,9 +10,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::instructions::trade_option::{clear_option, OptionOrder, OptionSides};
-use crate::order::{
-    check_fill, option_notional, use_nonce, FillParties, FillSize, NonceUse, SignedOptionOrder, SIDE_BUY,
-};
+use crate::order::{check_fill, use_nonce, FillParties, NonceUse, SignedOptionOrder, SIDE_BUY};
 use crate::shared::perp_clearing::*;
 use crate::state::*;
 
@@ -64,7 +62,7 @@ pub fn handler<'info>(
     )?;
     let now = Clock::get()?.unix_timestamp;
     let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
-    check_order(&ctx, &order, &message, fill_contracts, now)?;
+    check_order(&ctx, &order, &message, now)?;
     take_from_nonce(&ctx, &order, &message, fill_contracts)?;
     let a = &ctx.accounts;
     let (mh, th) = split_health(ctx.remaining_accounts, maker_health_accounts)?;
@@ -88,13 +86,7 @@ pub fn handler<'info>(
 /// Expiry, signature (through the instructions sysvar), the signer's authority over the maker
 /// account and the taker authority's over the taker account, underlying and fee cap.
 #[inline(never)]
-fn check_order(
-    ctx: &Context<FillOptionOrder>,
-    order: &SignedOptionOrder,
-    message: &[u8],
-    fill_contracts: u64,
-    now: i64,
-) -> Result<()> {
+fn check_order(ctx: &Context<FillOptionOrder>, order: &SignedOptionOrder, message: &[u8], now: i64) -> Result<()> {
     let parties = FillParties {
         group: ctx.accounts.market.group.key(),
         maker: &ctx.accounts.maker,
@@ -102,11 +94,7 @@ fn check_order(
         taker_authority: ctx.accounts.taker_authority.key(),
         instructions: &ctx.accounts.instructions,
     };
-    let contract_size = ctx.accounts.market.asset.load()?.option.contract_size;
-    let strike = crate::risk::Price::from_bits(order.strike_bits);
-    let size =
-        FillSize { market: order.asset_index, notional: option_notional(fill_contracts, contract_size, strike)? };
-    check_fill(&parties, message, order.expiry, order.side, size, now)?;
+    check_fill(&parties, message, order.expiry, order.side, now)?;
     let a = ctx.accounts.market.asset.load()?;
     require!(a.asset_index == order.asset_index, BallastError::OrderSignatureMismatch);
     require!(a.option.taker_fee_bps <= order.max_fee_bps, BallastError::FeeAboveOrderMax);

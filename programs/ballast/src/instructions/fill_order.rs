@@ -8,7 +8,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::PerpTraded;
-use crate::order::{check_fill, use_nonce, FillParties, FillSize, NonceUse, SignedOrder, SIDE_BUY};
+use crate::order::{check_fill, use_nonce, FillParties, NonceUse, SignedOrder, SIDE_BUY};
 use crate::shared::perp_clearing::*;
 use crate::state::*;
 
@@ -58,7 +58,7 @@ pub fn handler<'info>(
     )?;
     let now = Clock::get()?.unix_timestamp;
     let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
-    let (maker_fee, taker_fee) = check_order(&ctx, &order, &message, fill_lots, now)?;
+    let (maker_fee, taker_fee) = check_order(&ctx, &order, &message, now)?;
     take_from_nonce(&ctx, &order, &message, fill_lots)?;
     execute(&ctx, &order, fill_lots, maker_health_accounts, maker_fee, taker_fee, now)
 }
@@ -66,13 +66,7 @@ pub fn handler<'info>(
 /// Expiry, signature (through the instructions sysvar), signer's authority over both accounts,
 /// market and fee cap. Returns the maker and taker fees, bps.
 #[inline(never)]
-fn check_order(
-    ctx: &Context<FillOrder>,
-    order: &SignedOrder,
-    message: &[u8],
-    fill_lots: u64,
-    now: i64,
-) -> Result<(u16, u16)> {
+fn check_order(ctx: &Context<FillOrder>, order: &SignedOrder, message: &[u8], now: i64) -> Result<(u16, u16)> {
     let parties = FillParties {
         group: ctx.accounts.market.group.key(),
         maker: &ctx.accounts.maker,
@@ -80,11 +74,7 @@ fn check_order(
         taker_authority: ctx.accounts.taker_authority.key(),
         instructions: &ctx.accounts.instructions,
     };
-    let size = FillSize {
-        market: order.asset_index,
-        notional: crate::order::perp_notional(fill_lots, order.limit_price_per_lot)?,
-    };
-    check_fill(&parties, message, order.expiry, order.side, size, now)?;
+    check_fill(&parties, message, order.expiry, order.side, now)?;
     let a = ctx.accounts.market.asset.load()?;
     require!(a.asset_index == order.asset_index, BallastError::OrderSignatureMismatch);
     require!(a.perp.maker_fee_bps <= order.max_fee_bps, BallastError::FeeAboveOrderMax);

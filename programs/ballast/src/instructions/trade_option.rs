@@ -4,6 +4,7 @@
 
 use anchor_lang::prelude::*;
 
+use crate::constants::*;
 use crate::error::BallastError;
 use crate::events::{EventHeader, OptionTraded};
 use crate::health_accounts::OptionSurface;
@@ -62,19 +63,8 @@ pub fn handler<'info>(
     )?;
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
-    let underlying = a.market.asset.load()?;
-    let strike = crate::risk::Price::from_bits(order.strike_bits);
-    let size = crate::order::FillSize {
-        market: underlying.asset_index,
-        notional: crate::order::option_notional(order.contracts, underlying.option.contract_size, strike)?,
-    };
-    drop(underlying);
-    crate::order::authorize_trade_pair(
-        (&a.buyer, a.buyer_authority.key),
-        (&a.seller, a.seller_authority.key),
-        size,
-        now,
-    )?;
+    a.buyer.load()?.authorize(&a.buyer_authority.key(), DELEGATE_TRADE, now)?;
+    a.seller.load()?.authorize(&a.seller_authority.key(), DELEGATE_TRADE, now)?;
     let (bh, sh) = split_health(ctx.remaining_accounts, buyer_health_accounts)?;
     let sides = OptionSides {
         buyer: TradeSide { account: &a.buyer, health: bh, fee_bps: 0 },

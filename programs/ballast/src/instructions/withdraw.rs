@@ -41,10 +41,9 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64, allow_b
     let asset_index = ctx.accounts.validate(amount)?;
     let now = Clock::get()?.unix_timestamp;
     let group_key = ctx.accounts.group.key();
-    let mut loaded = authorize_and_load(&ctx, asset_index, allow_borrow, now)?;
+    let mut loaded = authorize_and_load(&ctx, asset_index, now)?;
     let (sent, health_after) =
         apply(&ctx.accounts.account, &ctx.accounts.bank.asset, &mut loaded, asset_index, amount, allow_borrow, now)?;
-    charge(&ctx, &loaded, asset_index, sent, now)?;
     ctx.accounts.bank.pay(ctx.accounts.destination.to_account_info(), sent)?;
     emit!(Withdrew {
         header: EventHeader::now(group_key)?,
@@ -70,20 +69,16 @@ impl Withdraw<'_> {
     }
 }
 
-/// Authorizes the signer (the owner, or a delegate with the withdraw scope, or the borrow scope
-/// when `allow_borrow`, in this asset; to the owner's token accounts only), then reads every
-/// health account (the asset itself included) before anything changes. Only shared borrows are
-/// held while the list is read.
+/// Authorizes the signer, then reads every health account (the asset itself included) before
+/// anything changes. Only shared borrows are held while the list is read.
 #[inline(never)]
 fn authorize_and_load<'info>(
     ctx: &Context<'info, Withdraw<'info>>,
     asset_index: u16,
-    allow_borrow: bool,
     now: i64,
 ) -> Result<Box<HealthAccounts>> {
     let account = ctx.accounts.account.load()?;
-    let scope = if allow_borrow { DELEGATE_BORROW } else { DELEGATE_WITHDRAW };
-    account.authorize(&ctx.accounts.authority.key(), scope, asset_index, now)?;
+    account.authorize(&ctx.accounts.authority.key(), DELEGATE_WITHDRAW, now)?;
     if ctx.accounts.authority.key() != account.owner {
         require_keys_eq!(ctx.accounts.destination.owner, account.owner, BallastError::Unauthorized);
     }
@@ -118,22 +113,6 @@ fn apply(
     let init = init_health(loaded, &account)?;
     transitions::liquidation::end_episode_if_healthy(&mut account, init);
     Ok((out.amount, init))
-}
-
-/// Counts the value sent (at the oracle, quote native units rounded up) against a delegate
-/// signer's daily cap (the owner has none).
-#[inline(never)]
-fn charge(ctx: &Context<Withdraw>, loaded: &HealthAccounts, asset_index: u16, sent: u64, now: i64) -> Result<()> {
-    let signer = ctx.accounts.authority.key();
-    let mut account = ctx.accounts.account.load_mut()?;
-    if signer == account.owner {
-        return Ok(());
-    }
-    let price = loaded.get(asset_index).ok_or(BallastError::InvalidHealthAccounts)?.oracle.price;
-    let v =
-        crate::risk::num::value(Fx::from_num(sent), price, crate::risk::Round::Up).ok_or(BallastError::MathOverflow)?;
-    let notional = v.checked_ceil().and_then(|c| c.checked_to_num::<u64>()).ok_or(BallastError::MathOverflow)?;
-    account.charge_delegate(&signer, notional, now)
 }
 
 /// Init health of the account after the change; fails with HealthMustBePositive below zero.

@@ -57,7 +57,7 @@ pub struct LiqStart {
 }
 
 /// Runs the checks before a liquidation and loads both sides. `liqor_extra`: the assets the
-/// liquidator will get a position in (a delegate signer needs the liquidate scope in each).
+/// liquidator will get a position in.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 pub fn start<'info>(
@@ -79,14 +79,7 @@ pub fn start<'info>(
     let (liqee_list, liqor_list) = split_health(remaining, liqee_health_accounts)?;
     let (l, e) = (liqor.load()?, liqee.load()?);
     require!(l.group == group_key && e.group == group_key, BallastError::Unauthorized);
-    // The owner, or a delegate with the liquidate scope in every asset the step touches (the
-    // quote asset, which settles everything, aside); a delegate never liquidates an account it
-    // owns (value to itself).
-    l.authorize(liqor_authority.key, crate::constants::DELEGATE_LIQUIDATE, crate::constants::FREE_SLOT, now)?;
-    for &m in liqor_extra.iter().filter(|m| **m != crate::constants::QUOTE_ASSET_INDEX) {
-        l.authorize(liqor_authority.key, crate::constants::DELEGATE_LIQUIDATE, m, now)?;
-    }
-    require!(*liqor_authority.key == l.owner || *liqor_authority.key != e.owner, BallastError::DelegateSelfDealing);
+    require!(liqor_authority.key() == l.owner, BallastError::Unauthorized);
     let liqor_loaded =
         load_health_accounts(const { Priced::of(Action::Liquidate) }, &group_key, &l, liqor_extra, liqor_list, now)?;
     let liqee_loaded =

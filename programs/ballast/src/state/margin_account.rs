@@ -83,16 +83,20 @@ pub struct MarginAccount {
     pub group: Pubkey,
     /// Owner: signs withdrawals and trades.
     pub owner: Pubkey,
-    /// Reserved (the single delegate before issue 13; delegates are in `delegates`).
-    pub reserved_delegate: [u8; 40],
+    /// Delegate (`Pubkey::default()`: none).
+    pub delegate: Pubkey,
+    /// Delegate permission ends at this unix time (0: no expiry).
+    pub delegate_expiry: i64,
     /// Account number chosen by the owner (part of the PDA seeds).
     pub account_num: u32,
     /// Canonical bump.
     pub bump: u8,
     /// ACCOUNT_FLAG_* bits.
     pub flags: u8,
+    /// DELEGATE_* scope bits.
+    pub delegate_scope: u8,
     /// Reserved.
-    pub reserved0: [u8; 2],
+    pub reserved0: u8,
     /// Token positions.
     pub tokens: [TokenPosition; MAX_TOKEN_POSITIONS],
     /// Perpetual positions.
@@ -108,45 +112,14 @@ pub struct MarginAccount {
     /// asset's `insurance_cap` bounds this sum, whoever calls and however the calls are split
     /// (S2-10). Reset once the account owes nothing.
     pub bankruptcy_insurance_paid: u64,
-    /// Delegates (a free entry has the default key), set by the owner with `set_delegate`.
-    pub delegates: [Delegate; MAX_DELEGATES],
     /// Reserved for upgrades.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 104],
 }
-
-/// One delegate of a margin account: who, which instruction classes (DELEGATE_* bits), which
-/// markets, how much notional per day, until when. A delegate never moves value to itself:
-/// withdrawals and borrows go to the owner's token accounts only, and it cannot trade against an
-/// account it owns.
-#[zero_copy]
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Delegate {
-    /// The delegate's key (default: a free entry).
-    pub key: Pubkey,
-    /// Its permission ends at this unix time (0: no expiry).
-    pub expiry: i64,
-    /// Markets it may act in: bit i allows asset index i (i < 64); `DELEGATE_ALL_MARKETS` allows
-    /// every asset, including indexes of 64 and more.
-    pub markets: u64,
-    /// Most notional it may trade, withdraw or borrow per UTC day, quote native units
-    /// (`DELEGATE_NO_CAP`: no cap; 0: none).
-    pub daily_notional_cap: u64,
-    /// Notional used on `day`, quote native units.
-    pub used: u64,
-    /// The UTC day (`unix time / 86,400`) `used` counts.
-    pub day: i64,
-    /// DELEGATE_* scope bits.
-    pub scope: u8,
-    /// Reserved.
-    pub reserved: [u8; 7],
-}
-
-const _: () = assert!(core::mem::size_of::<Delegate>() == 80);
 
 const _: () = assert!(core::mem::size_of::<TokenPosition>() == 24);
 const _: () = assert!(core::mem::size_of::<PerpPosition>() == 64);
 const _: () = assert!(core::mem::size_of::<OptionPosition>() == 40);
-const _: () = assert!(core::mem::size_of::<MarginAccount>() == 1736);
+const _: () = assert!(core::mem::size_of::<MarginAccount>() == 1456);
 const _: () = assert!(core::mem::align_of::<MarginAccount>() == 8);
 /// MarginAccount size on chain including the 8-byte discriminator (design target <= 2,560).
 pub const MARGIN_ACCOUNT_LEN: usize = 8 + core::mem::size_of::<MarginAccount>();
