@@ -88,6 +88,25 @@ fn funded_token(
     Ok(tok.pubkey())
 }
 
+/// A new owner with lamports for fees and its margin account number `num`.
+fn owner_with_account(
+    keys: &mut crate::simulate::Rng,
+    bank: &mut EmbeddedBank,
+    payer: &Keypair,
+    group: Pubkey,
+    num: u32,
+) -> Result<(Keypair, Pubkey)> {
+    let owner = keys.keypair();
+    bank.send(
+        &[solana_system_interface::instruction::transfer(&payer.pubkey(), &owner.pubkey(), 100_000_000)],
+        payer,
+        &[],
+    )?;
+    bank.send(&[ix::create_account(&group, &owner.pubkey(), &payer.pubkey(), num)], payer, &[&owner])?;
+    let account = pda::margin_account(&group, &owner.pubkey(), num).0;
+    Ok((owner, account))
+}
+
 fn equity(bank: &mut EmbeddedBank, group: &Pubkey, account: &Pubkey, markets: &[Market], now: i64) -> Result<f64> {
     let acc = decode::margin_account(&require_account(bank, account)?)?;
     let keys = health::health_account_keys(group, &acc, &[], |k| markets[k as usize].oracle);
@@ -138,14 +157,7 @@ impl Crash {
             bank.send(&[ins::stake(fund, &kp.pubkey(), &tok, 2_000_000_000)], payer, &[&kp])?;
             stakers.push(kp);
         }
-        let owner = keys.keypair();
-        bank.send(
-            &[solana_system_interface::instruction::transfer(&payer.pubkey(), &owner.pubkey(), 100_000_000)],
-            payer,
-            &[],
-        )?;
-        bank.send(&[ix::create_account(&group, &owner.pubkey(), &payer.pubkey(), 0)], payer, &[&owner])?;
-        let liqor = pda::margin_account(&group, &owner.pubkey(), 0).0;
+        let (owner, liqor) = owner_with_account(keys, bank, payer, group, 0)?;
         let tok = funded_token(keys, bank, payer, admin, &usdc, &owner.pubkey(), 2_000_000_000_000)?;
         let tia = ix::TokenIxAccounts {
             group,
@@ -449,14 +461,7 @@ impl Probe {
         markets: &[Market],
         keys: &mut crate::simulate::Rng,
     ) -> Result<Probe> {
-        let owner = keys.keypair();
-        bank.send(
-            &[solana_system_interface::instruction::transfer(&payer.pubkey(), &owner.pubkey(), 100_000_000)],
-            payer,
-            &[],
-        )?;
-        bank.send(&[ix::create_account(&group, &owner.pubkey(), &payer.pubkey(), 9)], payer, &[&owner])?;
-        let account = pda::margin_account(&group, &owner.pubkey(), 9).0;
+        let (owner, account) = owner_with_account(keys, bank, payer, group, 9)?;
         let mut tokens = [Pubkey::default(); 2];
         for (k, amount) in [(0usize, 10u64), (1, 1)] {
             let m = &markets[k + 1];

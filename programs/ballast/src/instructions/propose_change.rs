@@ -48,6 +48,17 @@ pub(crate) fn target_of(change: &GovChange, group: &Pubkey, remaining: &[Account
     Ok(Some(info.key()))
 }
 
+/// A heap copy of the zero-copy account in `info` (owner and discriminator checked), to apply a
+/// change to without touching the account.
+fn boxed_copy<T: bytemuck::Pod + anchor_lang::Discriminator + anchor_lang::Owner>(
+    info: &AccountInfo,
+) -> Result<Box<T>> {
+    let mut copy: Box<T> = bytemuck::zeroed_box();
+    bytemuck::bytes_of_mut(&mut *copy)
+        .copy_from_slice(bytemuck::bytes_of(load_pod::<T>(info.owner, &info.try_borrow_data()?)?));
+    Ok(copy)
+}
+
 /// Validates `change` on copies of the group and the target (the bounds hold now; they are
 /// checked again at execution). Returns the group's timelock as it stands (a role change may
 /// change the copy's) and the hash of what the change replaces ([`base_hash`]).
@@ -69,18 +80,14 @@ fn validate_on_copies(
             base
         }
         (TargetKind::Asset, Some(info)) => {
-            let mut asset: Box<Asset> = bytemuck::zeroed_box();
-            bytemuck::bytes_of_mut(&mut *asset)
-                .copy_from_slice(bytemuck::bytes_of(load_pod::<Asset>(info.owner, &info.try_borrow_data()?)?));
+            let mut asset = boxed_copy::<Asset>(info)?;
             let t = Target::Asset(&mut asset);
             let base = base_hash(&g, &t, change)?;
             apply_change(&mut g, t, change, rest, now)?;
             base
         }
         (TargetKind::Account, Some(info)) => {
-            let mut account: Box<MarginAccount> = bytemuck::zeroed_box();
-            bytemuck::bytes_of_mut(&mut *account)
-                .copy_from_slice(bytemuck::bytes_of(load_pod::<MarginAccount>(info.owner, &info.try_borrow_data()?)?));
+            let mut account = boxed_copy::<MarginAccount>(info)?;
             let t = Target::Account(&mut account);
             let base = base_hash(&g, &t, change)?;
             apply_change(&mut g, t, change, rest, now)?;
