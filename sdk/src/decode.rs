@@ -94,6 +94,11 @@ pub fn proposal_change(p: &ballast::state::Proposal) -> Result<ballast::governan
         .map_err(|e| SdkError::Decode(format!("proposal {}", p.num), e.to_string()))
 }
 
+/// Decodes a margin account's delegate book.
+pub fn delegate_book(raw: &RawAccount) -> Result<ballast::state::DelegateBook> {
+    decode(raw)
+}
+
 /// Decodes a price aggregate.
 pub fn price_aggregate(raw: &RawAccount) -> Result<ballast::state::PriceAggregate> {
     decode(raw)

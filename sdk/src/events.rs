@@ -146,6 +146,10 @@ events! {
     PriceAggregated,
     /// A force-closed asset's deposit was returned to its owner.
     ForceWithdrawn,
+    /// A scoped delegate was granted or changed.
+    DelegateGranted,
+    /// A scoped delegate was removed.
+    DelegateRevoked,
 }
 
 fn parse<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
@@ -469,6 +473,18 @@ mod tests {
                 agreeing: 0b101,
             }),
             E::ForceWithdrawn(ForceWithdrawn { header: header(), account: k(), asset_index: 2, amount: 77 }),
+            E::DelegateGranted(DelegateGranted {
+                header: header(),
+                account: k(),
+                delegate: k(),
+                scope: 9,
+                expiry: 5,
+                all_markets: false,
+                markets: [1, 4, 0, 0, 0, 0, 0, 0],
+                market_count: 2,
+                daily_cap: 1_000,
+            }),
+            E::DelegateRevoked(DelegateRevoked { header: header(), account: k(), delegate: k() }),
         ];
         use BallastEvent as E;
         // Every declared event has an example here.

@@ -133,6 +133,108 @@ pub fn set_delegate(account: &Pubkey, owner: &Pubkey, delegate: &Pubkey, scope: 
     )
 }
 
+/// `grant_delegate`: the owner grants (or changes) a scoped delegate in the account's book (the
+/// owner pays the book's rent the first time). A different instruction from [`set_delegate`], which
+/// sets the single v0.1.0 delegate.
+pub fn grant_delegate(account: &Pubkey, owner: &Pubkey, grant: ballast::instructions::DelegateGrant) -> Instruction {
+    build(
+        ballast::accounts::GrantDelegate {
+            account: *account,
+            owner: *owner,
+            book: pda::delegate_book(account).0,
+            system_program: system_program::ID,
+        },
+        ballast::instruction::GrantDelegate { grant },
+        &[],
+    )
+}
+
+/// `revoke_delegate`: the owner removes a scoped delegate (the book closes, rent to the owner,
+/// when it was the last).
+pub fn revoke_delegate(account: &Pubkey, owner: &Pubkey, delegate: &Pubkey) -> Instruction {
+    build(
+        ballast::accounts::RevokeDelegate { account: *account, owner: *owner, book: pda::delegate_book(account).0 },
+        ballast::instruction::RevokeDelegate { delegate: *delegate },
+        &[],
+    )
+}
+
+/// The fixed accounts (before `remaining_accounts`) of each instruction a delegate may sign, by
+/// discriminator: counted from the program's own account structs, so they cannot drift.
+fn delegated_fixed_accounts(data: &[u8]) -> Option<usize> {
+    use anchor_lang::Discriminator;
+    use ballast::{accounts as a, instruction as i};
+    let d = Pubkey::default();
+    let m = || crate::perp::market(&d, 0, 0);
+    let n = |x: &dyn ToAccountMetas| x.to_account_metas(None).len();
+    let table: [(&[u8], usize); 9] = [
+        (
+            i::Withdraw::DISCRIMINATOR,
+            n(&a::Withdraw { group: d, account: d, authority: d, bank: asset_vault(&d, 0, &d, &d), destination: d }),
+        ),
+        (
+            i::BlockTrade::DISCRIMINATOR,
+            n(&a::BlockTrade { market: m(), buyer: d, buyer_authority: d, seller: d, seller_authority: d }),
+        ),
+        (
+            i::FillOrder::DISCRIMINATOR,
+            n(&a::FillOrder {
+                market: m(),
+                maker: d,
+                taker: d,
+                taker_authority: d,
+                order_record: d,
+                instructions: d,
+                system_program: d,
+            }),
+        ),
+        (
+            i::CancelOrder::DISCRIMINATOR,
+            n(&a::CancelOrder { account: d, authority: d, order_record: d, system_program: d }),
+        ),
+        (
+            i::TradeOption::DISCRIMINATOR,
+            n(&a::TradeOption { market: m(), buyer: d, buyer_authority: d, seller: d, seller_authority: d }),
+        ),
+        (
+            i::FillOptionOrder::DISCRIMINATOR,
+            n(&a::FillOptionOrder {
+                market: m(),
+                maker: d,
+                taker: d,
+                taker_authority: d,
+                order_record: d,
+                instructions: d,
+                system_program: d,
+            }),
+        ),
+        (
+            i::LiquidateToken::DISCRIMINATOR,
+            n(&a::LiquidateToken { group: d, liqor: d, liqor_authority: d, liqee: d, asset: d, liab: d }),
+        ),
+        (i::LiquidatePerp::DISCRIMINATOR, n(&a::LiquidatePerp { market: m(), liqor: d, liqor_authority: d, liqee: d })),
+        (
+            i::LiquidateOption::DISCRIMINATOR,
+            n(&a::LiquidateOption { market: m(), liqor: d, liqor_authority: d, liqee: d }),
+        ),
+    ];
+    table.iter().find(|(disc, _)| data.starts_with(disc)).map(|(_, k)| *k)
+}
+
+/// Makes `ix` (built for a book delegate's signature) carry the delegate books the program
+/// expects: writable, right after the fixed accounts, before the health accounts, one per acting
+/// account signed by a book delegate, in the instruction's order of those accounts (buyer then
+/// seller, maker then taker; `ballast::delegation`). `books` holds the margin accounts (not the
+/// books: their addresses are derived here). An owner or the v0.1.0 delegate passes none. Fails
+/// for an instruction no delegate signs.
+pub fn with_delegate_books(mut ix: Instruction, accounts: &[Pubkey]) -> Result<Instruction, crate::SdkError> {
+    let at = delegated_fixed_accounts(&ix.data)
+        .ok_or_else(|| crate::SdkError::Program("no delegate signs this instruction".into()))?;
+    let metas = accounts.iter().map(|a| AccountMeta::new(pda::delegate_book(a).0, false));
+    ix.accounts.splice(at..at, metas);
+    Ok(ix)
+}
+
 /// The `AssetVault` accounts of an asset: the asset PDA, its vault PDA, its mint and token program.
 pub fn asset_vault(
     group: &Pubkey,

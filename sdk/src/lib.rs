@@ -242,6 +242,12 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     OracleAggregatePending,
     NotForceClosed,
     ForceWithdrawWithLiabilities,
+    DelegateMarketNotAllowed,
+    DelegateCapExceeded,
+    DelegateSelfDealing,
+    TooManyDelegates,
+    DelegateNotFound,
+    DelegateBookReadOnly,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

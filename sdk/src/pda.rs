@@ -74,6 +74,11 @@ pub fn proposal(group: &Pubkey, num: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[PROPOSAL_SEED, group.as_ref(), &num.to_le_bytes()], &ballast::ID)
 }
 
+/// Delegate book PDA of a margin account (`[DELEGATES_SEED, account]`), and bump.
+pub fn delegate_book(account: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[ballast::constants::DELEGATES_SEED, account.as_ref()], &ballast::ID)
+}
+
 /// Fill record PDA of a signed order's nonce and bump.
 pub fn order_record(account: &Pubkey, nonce: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[ORDER_SEED, account.as_ref(), &nonce.to_le_bytes()], &ballast::ID)

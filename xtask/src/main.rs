@@ -160,6 +160,81 @@ pub fn append_only_violations(baseline: &serde_json::Value, current: &serde_json
     out
 }
 
+/// Checks that every zero-copy account of `baseline` (a released IDL) keeps its discriminator and
+/// size in `current`, and every released field not named `*reserved*` keeps its name, type and byte
+/// offset: new fields come out of reserved bytes, accounts never grow or move a field (an account
+/// of the released size must keep working, docs/contributing.md). Returns the violations.
+pub fn account_layout_violations(baseline: &serde_json::Value, current: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    let list = |v: &Value, k: &str| v[k].as_array().cloned().unwrap_or_default();
+    for old in list(baseline, "accounts") {
+        let name = old["name"].clone();
+        let Some(new) = list(current, "accounts").into_iter().find(|a| a["name"] == name) else {
+            out.push(format!("account {name} removed"));
+            continue;
+        };
+        if new["discriminator"] != old["discriminator"] {
+            out.push(format!("account {name} changed its discriminator"));
+        }
+        let (Some(of), Some(nf)) = (layout(baseline, &name), layout(current, &name)) else {
+            out.push(format!("account {name}: no bytemuck layout"));
+            continue;
+        };
+        if of.1 != nf.1 {
+            out.push(format!("account {name}: size {} -> {}", of.1, nf.1));
+        }
+        for (field, ty, offset) in of.0.iter().filter(|(f, _, _)| !f.contains("reserved")) {
+            let reviewed = REVIEWED_TYPE_CHANGES.contains(&(name.as_str().unwrap_or(""), field.as_str()));
+            if !nf.0.iter().any(|(f, t, o)| f == field && (t == ty || reviewed) && o == offset) {
+                out.push(format!("account {name}: field {field} moved, changed or removed"));
+            }
+        }
+    }
+    out
+}
+
+/// Released fields whose IDL type changed with the same bytes and meaning, reviewed: `Asset.
+/// stable_price` held price bits in an `Fx128` wrapper in v0.1.0 and holds them in `Price128` now
+/// (the wrapper was renamed so a price cannot be read as an amount).
+const REVIEWED_TYPE_CHANGES: [(&str, &str); 1] = [("Asset", "stable_price")];
+
+/// A field of a bytemuck layout: name, IDL type, byte offset.
+type Field = (String, serde_json::Value, usize);
+
+/// The fields (name, type, byte offset) and size of a bytemuck struct of `idl` (padding-free, as
+/// every zero-copy account is: the program asserts it).
+fn layout(idl: &serde_json::Value, name: &serde_json::Value) -> Option<(Vec<Field>, usize)> {
+    let t = idl["types"].as_array()?.iter().find(|t| t["name"] == *name)?;
+    let mut at = 0usize;
+    let mut fields = Vec::new();
+    for f in t["type"]["fields"].as_array()? {
+        fields.push((f["name"].as_str()?.to_string(), f["type"].clone(), at));
+        at = at.checked_add(type_size(idl, &f["type"])?)?;
+    }
+    Some((fields, at))
+}
+
+/// Byte size of an IDL type in a bytemuck layout.
+fn type_size(idl: &serde_json::Value, t: &serde_json::Value) -> Option<usize> {
+    if let Some(s) = t.as_str() {
+        return match s {
+            "bool" | "u8" | "i8" => Some(1),
+            "u16" | "i16" => Some(2),
+            "u32" | "i32" | "f32" => Some(4),
+            "u64" | "i64" | "f64" => Some(8),
+            "u128" | "i128" => Some(16),
+            "pubkey" => Some(32),
+            _ => None,
+        };
+    }
+    if let Some(a) = t["array"].as_array() {
+        return type_size(idl, &a[0])?.checked_mul(usize::try_from(a[1].as_u64()?).ok()?);
+    }
+    let name = &t["defined"]["name"];
+    layout(idl, name).map(|(_, n)| n)
+}
+
 /// Names of the defined types `v` (an IDL type or type definition) refers to, appended to `out`
 /// once each.
 fn referenced_types(v: &serde_json::Value, out: &mut Vec<String>) {
@@ -201,6 +276,48 @@ mod append_only {
             checked += 1;
         }
         assert!(checked > 0, "no released IDL to compare with");
+    }
+
+    /// Every released IDL: each zero-copy account keeps its size and its released fields' offsets
+    /// (no silent growth: a v0.1.0 account must keep working).
+    #[test]
+    fn account_layouts_keep_their_size_and_released_fields() {
+        let current = read(&idl_path());
+        for entry in std::fs::read_dir(root().join("idl").join("released")).expect("idl/released exists") {
+            let path = entry.unwrap().path();
+            let v = account_layout_violations(&read(&path), &current);
+            assert!(v.is_empty(), "{} -> idl/ballast.json: {v:#?}", path.display());
+        }
+        // The released MarginAccount is 1,456 bytes (the program asserts it too).
+        let released = read(&root().join("idl").join("released").join("ballast-v0.1.0.json"));
+        assert_eq!(layout(&released, &"MarginAccount".into()).map(|l| l.1), Some(1_456));
+    }
+
+    /// The layout check catches a grown account, a moved field and a field taken from reserved
+    /// bytes done right (allowed).
+    #[test]
+    fn the_layout_check_catches_growth_and_moves() {
+        let base: serde_json::Value = serde_json::json!({
+            "accounts": [{"name": "A", "discriminator": [1]}],
+            "types": [{"name": "A", "type": {"fields": [
+                {"name": "x", "type": "u64"}, {"name": "k", "type": "pubkey"},
+                {"name": "reserved", "type": {"array": ["u8", 8]}}]}}]
+        });
+        assert!(account_layout_violations(&base, &base).is_empty());
+        let mut used = base.clone();
+        used["types"][0]["type"]["fields"] = serde_json::json!([
+            {"name": "x", "type": "u64"}, {"name": "k", "type": "pubkey"},
+            {"name": "y", "type": "u32"}, {"name": "reserved", "type": {"array": ["u8", 4]}}]);
+        assert!(account_layout_violations(&base, &used).is_empty());
+        let mut grown = base.clone();
+        grown["types"][0]["type"]["fields"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"name": "z", "type": "u8"}));
+        assert_eq!(account_layout_violations(&base, &grown).len(), 1);
+        let mut moved = base.clone();
+        moved["types"][0]["type"]["fields"].as_array_mut().unwrap().swap(0, 1);
+        assert_eq!(account_layout_violations(&base, &moved).len(), 2);
     }
 
     /// The check itself catches a renamed error, an inserted code, a removed event field and a

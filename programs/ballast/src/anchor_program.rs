@@ -145,7 +145,7 @@ pub mod ballast {
     }
 
     /// Maker: burns a signed-order nonce; no further fill of it can happen.
-    pub fn cancel_order(ctx: Context<CancelOrder>, nonce: u64) -> Result<()> {
+    pub fn cancel_order<'info>(ctx: Context<'info, CancelOrder<'info>>, nonce: u64) -> Result<()> {
         instructions::cancel_order::handler(ctx, nonce)
     }
 
@@ -383,6 +383,18 @@ pub mod ballast {
     /// no collateral value); not for a frozen account.
     pub fn force_withdraw(ctx: Context<ForceWithdraw>) -> Result<()> {
         instructions::force_withdraw::handler(ctx)
+    }
+
+    /// Owner: grants (or changes) a scoped delegate in the account's delegate book (created on
+    /// first use, the owner paying rent): instruction classes, markets, a daily notional cap in
+    /// quote native units, an expiry. At most MAX_BOOK_DELEGATES.
+    pub fn grant_delegate(ctx: Context<GrantDelegate>, grant: DelegateGrant) -> Result<()> {
+        instructions::grant_delegate::handler(ctx, grant)
+    }
+
+    /// Owner: removes a scoped delegate at once; the book closes (rent to the owner) when empty.
+    pub fn revoke_delegate(ctx: Context<RevokeDelegate>, delegate: Pubkey) -> Result<()> {
+        instructions::revoke_delegate::handler(ctx, delegate)
     }
 
     /// Test builds only: admin creates a stub oracle.

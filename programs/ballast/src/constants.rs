@@ -55,8 +55,20 @@ pub const ORACLE_MAX_FUTURE_SECS: i64 = 60;
 
 /// Delegate scope bit: may trade (perps, options) for the account.
 pub const DELEGATE_TRADE: u8 = 1;
-/// Delegate scope bit: may withdraw, only to token accounts owned by the account owner.
+/// Delegate scope bit: may withdraw deposits, only to token accounts owned by the account owner.
 pub const DELEGATE_WITHDRAW: u8 = 2;
+/// Delegate scope bit (book delegates; granted only with `DELEGATE_WITHDRAW`): may borrow, that is
+/// withdraw with `allow_borrow`, only to token accounts owned by the account owner.
+pub const DELEGATE_BORROW: u8 = 4;
+/// Delegate scope bit (book delegates): may liquidate other accounts with this account as the
+/// liquidator.
+pub const DELEGATE_LIQUIDATE: u8 = 8;
+/// Every delegate scope bit.
+pub const DELEGATE_ALL_SCOPES: u8 = DELEGATE_TRADE | DELEGATE_WITHDRAW | DELEGATE_BORROW | DELEGATE_LIQUIDATE;
+/// A delegate's daily notional cap meaning no cap.
+pub const DELEGATE_NO_CAP: u64 = u64::MAX;
+/// Seed of a margin account's delegate book: `[DELEGATES_SEED, account]`.
+pub const DELEGATES_SEED: &[u8] = b"delegates";
 
 /// Pyth legacy (push) oracle program on Solana mainnet.
 pub const PYTH_LEGACY_MAINNET: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");

@@ -313,6 +313,25 @@ pub enum BallastError {
     /// stays for its liquidation (or until it repays and closes them).
     #[msg("force withdraw: the account has liabilities")]
     ForceWithdrawWithLiabilities,
+    /// The delegate may not act in this market (its book entry's markets).
+    #[msg("delegate not allowed in this market")]
+    DelegateMarketNotAllowed,
+    /// The action would take the delegate past its daily notional cap.
+    #[msg("delegate daily notional cap reached")]
+    DelegateCapExceeded,
+    /// A delegate may not trade or liquidate against an account whose owner is the delegate
+    /// itself (value to itself).
+    #[msg("delegate may not deal with its own account")]
+    DelegateSelfDealing,
+    /// The delegate book is full (MAX_BOOK_DELEGATES).
+    #[msg("too many delegates")]
+    TooManyDelegates,
+    /// The delegate book has no entry for this key.
+    #[msg("delegate not found")]
+    DelegateNotFound,
+    /// A delegate book passed for a delegate's charge must be writable.
+    #[msg("delegate book must be writable")]
+    DelegateBookReadOnly,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

@@ -813,3 +813,39 @@ pub struct ForceWithdrawn {
     /// Native units sent to the owner.
     pub amount: u64,
 }
+
+/// A scoped delegate was granted or changed (`grant_delegate`).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DelegateGranted {
+    /// Header.
+    pub header: EventHeader,
+    /// The margin account.
+    pub account: Pubkey,
+    /// The delegate.
+    pub delegate: Pubkey,
+    /// DELEGATE_* scope bits.
+    pub scope: u8,
+    /// Expiry, unix seconds (0: none).
+    pub expiry: i64,
+    /// Every market.
+    pub all_markets: bool,
+    /// Its markets (asset indexes), the first `market_count`.
+    pub markets: [u16; 8],
+    /// Markets listed.
+    pub market_count: u8,
+    /// Daily notional cap, quote native units (u64::MAX: none).
+    pub daily_cap: u64,
+}
+
+/// A scoped delegate was removed (`revoke_delegate`).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct DelegateRevoked {
+    /// Header.
+    pub header: EventHeader,
+    /// The margin account.
+    pub account: Pubkey,
+    /// The delegate removed.
+    pub delegate: Pubkey,
+}

@@ -113,6 +113,10 @@ pub enum Ix {
     UpdatePriceAggregate,
     /// `force_withdraw`.
     ForceWithdraw,
+    /// `grant_delegate`.
+    GrantDelegate,
+    /// `revoke_delegate`.
+    RevokeDelegate,
 }
 
 /// How the breakers treat one instruction.
@@ -127,7 +131,7 @@ pub struct IxPolicy {
     /// or pay down debt: a guardian that could stop them could force liquidations). Governance,
     /// the guardian's own tools and views cannot be disabled (so that no gate setting can lock governance out of undoing it), nor can the
     /// instructions that take no group account and move no value (`refresh_asset`,
-    /// `close_account` of an empty account, `set_delegate`, `cancel_order`, the settle cranks
+    /// `close_account` of an empty account, `set_delegate`, `grant_delegate`, `revoke_delegate`, `cancel_order`, the settle cranks
     /// `record_option_sample` and `settle_option_expiry`).
     pub gated: bool,
     /// The panic pause stops it: everything that moves value out of the protocol, between
@@ -144,7 +148,7 @@ const fn p(ix: Ix, name: &'static str, gated: bool, panic: bool, frozen: bool) -
 }
 
 /// Number of instructions.
-pub const IX_COUNT: usize = 50;
+pub const IX_COUNT: usize = 52;
 
 /// The pause policy of every instruction, in [`Ix`] order.
 pub const POLICY: [IxPolicy; IX_COUNT] = [
@@ -198,6 +202,8 @@ pub const POLICY: [IxPolicy; IX_COUNT] = [
     p(Ix::CreatePriceAggregate, "create_price_aggregate", false, false, false),
     p(Ix::UpdatePriceAggregate, "update_price_aggregate", false, false, false),
     p(Ix::ForceWithdraw, "force_withdraw", true, true, true),
+    p(Ix::GrantDelegate, "grant_delegate", false, false, false),
+    p(Ix::RevokeDelegate, "revoke_delegate", false, false, false),
 ];
 
 const _: () = {

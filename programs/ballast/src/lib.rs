@@ -16,6 +16,7 @@
 use anchor_lang::prelude::*;
 
 pub mod constants;
+pub mod delegation;
 pub mod error;
 pub mod events;
 pub mod gate;

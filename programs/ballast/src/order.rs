@@ -35,6 +35,7 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::*;
+use crate::delegation::{authorize_trade_pair, Authority};
 use crate::error::BallastError;
 use crate::pda_init::{create_pda_account, write_discriminator};
 use crate::state::{OrderRecord, ORDER_MESSAGE_EXT_LEN, ORDER_RECORD_LEN};
@@ -193,18 +194,24 @@ pub struct FillParties<'a, 'info> {
 
 /// The rules every signed-order fill shares: `now` within the order's `expiry`, a valid `side`,
 /// the ed25519 verification of exactly `message` right before, both accounts in the group, the
-/// signer's authority (owner or unexpired trade delegate) over the maker account and the taker
-/// authority's over the taker account.
+/// signer's authority over the maker account and the taker authority's over the taker account in
+/// `market` ([`crate::delegation::authorize_trade_pair`]; books from `books`, maker's first).
 #[inline(never)]
-pub fn check_fill(p: &FillParties, message: &[u8], expiry: i64, side: u8, now: i64) -> Result<()> {
+pub fn check_fill<'info>(
+    p: &FillParties<'_, 'info>,
+    (message, expiry, side): (&[u8], i64, u8),
+    market: u16,
+    books: &mut &'info [AccountInfo<'info>],
+    now: i64,
+) -> Result<[Authority<'info>; 2]> {
     require!(now <= expiry, BallastError::OrderExpired);
     require!(side == SIDE_BUY || side == SIDE_SELL, BallastError::OrderSignatureMismatch);
     let signer = verified_signer(p.instructions, message)?;
-    let maker = p.maker.load()?;
-    let taker = p.taker.load()?;
-    require!(maker.group == p.group && taker.group == p.group, BallastError::Unauthorized);
-    maker.authorize(&signer, DELEGATE_TRADE, now)?;
-    taker.authorize(&p.taker_authority, DELEGATE_TRADE, now)
+    {
+        let (maker, taker) = (p.maker.load()?, p.taker.load()?);
+        require!(maker.group == p.group && taker.group == p.group, BallastError::Unauthorized);
+    }
+    authorize_trade_pair((p.maker, &signer), (p.taker, &p.taker_authority), market, books, now)
 }
 
 /// A maker nonce's fill record as a fill uses it.

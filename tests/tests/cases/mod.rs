@@ -3,6 +3,7 @@ mod audit_s2;
 mod breakers;
 mod catalogue_av;
 mod catalogue_mr;
+mod delegates;
 mod fuzz;
 mod governance;
 mod health_parity;

@@ -3,14 +3,15 @@
 
 use anchor_lang::prelude::*;
 
-use crate::constants::*;
+use crate::delegation::{authorize_trade_pair, charge_all, perp_notional};
 use crate::error::BallastError;
 use crate::events::PerpTraded;
 use crate::shared::perp_clearing::*;
 use crate::state::*;
 
-/// Accounts of `block_trade`. `remaining_accounts`: the buyer's health accounts in canonical order
-/// (perp asset and quote asset included), then the seller's.
+/// Accounts of `block_trade`. `remaining_accounts`: the delegate books of the sides signed by book
+/// delegates (buyer's, then seller's; `crate::delegation`), the buyer's health accounts in
+/// canonical order (perp asset and quote asset included), then the seller's.
 #[derive(Accounts)]
 pub struct BlockTrade<'info> {
     /// Group, perp asset and quote asset.
@@ -28,7 +29,9 @@ pub struct BlockTrade<'info> {
 }
 
 /// Buys `lots` base lots for `buyer` from `seller` at `price_per_lot` (quote native units per lot).
-/// Both pay the taker fee. `buyer_health_accounts`: how many remaining accounts are the buyer's.
+/// Both pay the taker fee. `buyer_health_accounts`: how many health accounts are the buyer's. A
+/// delegate signer needs the trade scope in this market and counts the trade's notional
+/// (`delegation::perp_notional`) against its daily cap.
 pub fn handler<'info>(
     ctx: Context<'info, BlockTrade<'info>>,
     lots: u64,
@@ -41,10 +44,19 @@ pub fn handler<'info>(
         &[&ctx.accounts.buyer, &ctx.accounts.seller],
     )?;
     let now = Clock::get()?.unix_timestamp;
-    ctx.accounts.buyer.load()?.authorize(&ctx.accounts.buyer_authority.key(), DELEGATE_TRADE, now)?;
-    ctx.accounts.seller.load()?.authorize(&ctx.accounts.seller_authority.key(), DELEGATE_TRADE, now)?;
-    let (bh, sh) = split_health(ctx.remaining_accounts, buyer_health_accounts)?;
-    let fee_bps = ctx.accounts.market.asset.load()?.perp.taker_fee_bps;
+    let (fee_bps, market, lot_size) = {
+        let a = ctx.accounts.market.asset.load()?;
+        (a.perp.taker_fee_bps, a.asset_index, a.perp.base_lot_size)
+    };
+    let mut rest = ctx.remaining_accounts;
+    let signers = authorize_trade_pair(
+        (&ctx.accounts.buyer, ctx.accounts.buyer_authority.key),
+        (&ctx.accounts.seller, ctx.accounts.seller_authority.key),
+        market,
+        &mut rest,
+        now,
+    )?;
+    let (bh, sh) = split_health(rest, buyer_health_accounts)?;
     let out = clear(
         &ctx.accounts.market,
         TradeSide { account: &ctx.accounts.buyer, health: bh, fee_bps },
@@ -53,6 +65,7 @@ pub fn handler<'info>(
         price_per_lot,
         now,
     )?;
+    charge_all(&signers, || perp_notional(lots, price_per_lot, lot_size, out.oracle), now)?;
     emit!(PerpTraded::new(
         &ctx.accounts.market,
         ctx.accounts.buyer.key(),

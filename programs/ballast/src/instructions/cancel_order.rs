@@ -25,14 +25,15 @@ pub struct CancelOrder<'info> {
     pub system_program: Program<'info, System>,
 }
 
-/// Marks the nonce cancelled (creating its record if no fill happened yet).
-pub fn handler(ctx: Context<CancelOrder>, nonce: u64) -> Result<()> {
+/// Marks the nonce cancelled (creating its record if no fill happened yet). A book delegate with
+/// the trade scope passes the account's delegate book as the only remaining account; a cancel
+/// counts nothing against its cap.
+pub fn handler<'info>(ctx: Context<'info, CancelOrder<'info>>, nonce: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let group = {
-        let a = ctx.accounts.account.load()?;
-        a.authorize(&ctx.accounts.authority.key(), DELEGATE_TRADE, now)?;
-        a.group
-    };
+    let mut books = ctx.remaining_accounts;
+    let act = Act::new(DELEGATE_TRADE, FREE_SLOT);
+    crate::delegation::authorize(&ctx.accounts.account, ctx.accounts.authority.key, act, &mut books, now)?;
+    let group = ctx.accounts.account.load()?.group;
     let info = ctx.accounts.order_record.to_account_info();
     let account = ctx.accounts.account.key();
     if info.data_is_empty() {

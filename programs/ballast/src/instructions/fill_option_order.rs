@@ -8,13 +8,15 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::*;
+use crate::delegation::{charge_all, Authority};
 use crate::error::BallastError;
-use crate::instructions::trade_option::{clear_option, OptionOrder, OptionSides};
+use crate::instructions::trade_option::{clear_option, order_notional, OptionOrder, OptionSides};
 use crate::order::{check_fill, use_nonce, FillParties, NonceUse, SignedOptionOrder, SIDE_BUY};
 use crate::shared::perp_clearing::*;
 use crate::state::*;
 
-/// Accounts of `fill_option_order`. `remaining_accounts`: the maker's health accounts in canonical
+/// Accounts of `fill_option_order`. `remaining_accounts`: the delegate books of the sides signed by
+/// book delegates (maker's, then taker's; `crate::delegation`), the maker's health accounts in canonical
 /// order (underlying and quote asset included), then the taker's.
 #[derive(Accounts)]
 #[instruction(order: SignedOptionOrder)]
@@ -62,10 +64,11 @@ pub fn handler<'info>(
     )?;
     let now = Clock::get()?.unix_timestamp;
     let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
-    check_order(&ctx, &order, &message, now)?;
+    let mut rest = ctx.remaining_accounts;
+    let signers = check_order(&ctx, &order, &message, &mut rest, now)?;
     take_from_nonce(&ctx, &order, &message, fill_contracts)?;
     let a = &ctx.accounts;
-    let (mh, th) = split_health(ctx.remaining_accounts, maker_health_accounts)?;
+    let (mh, th) = split_health(rest, maker_health_accounts)?;
     let maker = TradeSide { account: &a.maker, health: mh, fee_bps: 0 };
     let taker = TradeSide { account: &a.taker, health: th, fee_bps: 0 };
     let sides = if order.side == SIDE_BUY {
@@ -80,13 +83,22 @@ pub fn handler<'info>(
         contracts: fill_contracts,
         premium_per_contract: order.premium_per_contract,
     };
-    clear_option(&a.market, &sides, &request, Some(order.nonce), now)
+    let oracle = clear_option(&a.market, &sides, &request, Some(order.nonce), now)?;
+    let contract_size = a.market.asset.load()?.option.contract_size;
+    charge_all(&signers, || order_notional(&request, contract_size, oracle), now)
 }
 
 /// Expiry, signature (through the instructions sysvar), the signer's authority over the maker
-/// account and the taker authority's over the taker account, underlying and fee cap.
+/// account and the taker authority's over the taker account (books taken from `books`),
+/// underlying and fee cap. Returns who signed.
 #[inline(never)]
-fn check_order(ctx: &Context<FillOptionOrder>, order: &SignedOptionOrder, message: &[u8], now: i64) -> Result<()> {
+fn check_order<'info>(
+    ctx: &Context<'info, FillOptionOrder<'info>>,
+    order: &SignedOptionOrder,
+    message: &[u8],
+    books: &mut &'info [AccountInfo<'info>],
+    now: i64,
+) -> Result<[Authority<'info>; 2]> {
     let parties = FillParties {
         group: ctx.accounts.market.group.key(),
         maker: &ctx.accounts.maker,
@@ -94,11 +106,11 @@ fn check_order(ctx: &Context<FillOptionOrder>, order: &SignedOptionOrder, messag
         taker_authority: ctx.accounts.taker_authority.key(),
         instructions: &ctx.accounts.instructions,
     };
-    check_fill(&parties, message, order.expiry, order.side, now)?;
+    let signers = check_fill(&parties, (message, order.expiry, order.side), order.asset_index, books, now)?;
     let a = ctx.accounts.market.asset.load()?;
     require!(a.asset_index == order.asset_index, BallastError::OrderSignatureMismatch);
     require!(a.option.taker_fee_bps <= order.max_fee_bps, BallastError::FeeAboveOrderMax);
-    Ok(())
+    Ok(signers)
 }
 
 /// Draws `fill_contracts` from the order's nonce ([`use_nonce`]).

@@ -6,13 +6,16 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::*;
+use crate::delegation::{charge_all, perp_notional, Authority};
 use crate::error::BallastError;
 use crate::events::PerpTraded;
 use crate::order::{check_fill, use_nonce, FillParties, NonceUse, SignedOrder, SIDE_BUY};
+use crate::risk::Price;
 use crate::shared::perp_clearing::*;
 use crate::state::*;
 
-/// Accounts of `fill_order`. `remaining_accounts`: the maker's health accounts in canonical order
+/// Accounts of `fill_order`. `remaining_accounts`: the delegate books of the sides signed by book
+/// delegates (maker's, then taker's; `crate::delegation`), the maker's health accounts in canonical order
 /// (perp asset and quote asset included), then the taker's.
 #[derive(Accounts)]
 #[instruction(order: SignedOrder)]
@@ -58,15 +61,28 @@ pub fn handler<'info>(
     )?;
     let now = Clock::get()?.unix_timestamp;
     let message = order.message(&ctx.accounts.market.group.key(), &ctx.accounts.market.group.load()?.order_domain);
-    let (maker_fee, taker_fee) = check_order(&ctx, &order, &message, now)?;
+    let mut rest = ctx.remaining_accounts;
+    let (fees, signers) = check_order(&ctx, &order, &message, &mut rest, now)?;
     take_from_nonce(&ctx, &order, &message, fill_lots)?;
-    execute(&ctx, &order, fill_lots, maker_health_accounts, maker_fee, taker_fee, now)
+    let oracle = execute(&ctx, &order, fill_lots, (rest, maker_health_accounts), fees, now)?;
+    let notional = || {
+        let lot_size = ctx.accounts.market.asset.load()?.perp.base_lot_size;
+        perp_notional(fill_lots, order.limit_price_per_lot, lot_size, oracle)
+    };
+    charge_all(&signers, notional, now)
 }
 
-/// Expiry, signature (through the instructions sysvar), signer's authority over both accounts,
-/// market and fee cap. Returns the maker and taker fees, bps.
+/// Expiry, signature (through the instructions sysvar), signer's authority over both accounts
+/// (books taken from `books`), market and fee cap. Returns the maker and taker fees, bps, and who
+/// signed.
 #[inline(never)]
-fn check_order(ctx: &Context<FillOrder>, order: &SignedOrder, message: &[u8], now: i64) -> Result<(u16, u16)> {
+fn check_order<'info>(
+    ctx: &Context<'info, FillOrder<'info>>,
+    order: &SignedOrder,
+    message: &[u8],
+    books: &mut &'info [AccountInfo<'info>],
+    now: i64,
+) -> Result<((u16, u16), [Authority<'info>; 2])> {
     let parties = FillParties {
         group: ctx.accounts.market.group.key(),
         maker: &ctx.accounts.maker,
@@ -74,25 +90,24 @@ fn check_order(ctx: &Context<FillOrder>, order: &SignedOrder, message: &[u8], no
         taker_authority: ctx.accounts.taker_authority.key(),
         instructions: &ctx.accounts.instructions,
     };
-    check_fill(&parties, message, order.expiry, order.side, now)?;
+    let signers = check_fill(&parties, (message, order.expiry, order.side), order.asset_index, books, now)?;
     let a = ctx.accounts.market.asset.load()?;
     require!(a.asset_index == order.asset_index, BallastError::OrderSignatureMismatch);
     require!(a.perp.maker_fee_bps <= order.max_fee_bps, BallastError::FeeAboveOrderMax);
-    Ok((a.perp.maker_fee_bps, a.perp.taker_fee_bps))
+    Ok(((a.perp.maker_fee_bps, a.perp.taker_fee_bps), signers))
 }
 
-/// Clears the fill at the order's limit price and emits the trade.
+/// Clears the fill at the order's limit price and emits the trade. Returns the oracle price.
 #[inline(never)]
 fn execute<'info>(
     ctx: &Context<'info, FillOrder<'info>>,
     order: &SignedOrder,
     fill_lots: u64,
-    maker_health_accounts: u8,
-    maker_fee: u16,
-    taker_fee: u16,
+    (health, maker_health_accounts): (&'info [AccountInfo<'info>], u8),
+    (maker_fee, taker_fee): (u16, u16),
     now: i64,
-) -> Result<()> {
-    let (mh, th) = split_health(ctx.remaining_accounts, maker_health_accounts)?;
+) -> Result<Price> {
+    let (mh, th) = split_health(health, maker_health_accounts)?;
     let maker = TradeSide { account: &ctx.accounts.maker, health: mh, fee_bps: maker_fee };
     let taker = TradeSide { account: &ctx.accounts.taker, health: th, fee_bps: taker_fee };
     let (buyer, seller) = if order.side == SIDE_BUY { (maker, taker) } else { (taker, maker) };
@@ -108,7 +123,7 @@ fn execute<'info>(
         Some(order.nonce),
     )?;
     emit!(ev);
-    Ok(())
+    Ok(out.oracle)
 }
 
 /// Draws `fill_lots` from the order's nonce ([`use_nonce`]).

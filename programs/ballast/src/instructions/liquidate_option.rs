@@ -10,6 +10,7 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::FREE_SLOT;
+use crate::delegation::{option_notional, Authority};
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{EventHeader, OptionLiquidated};
 use crate::health_accounts::OptionSurface;
@@ -58,7 +59,7 @@ pub fn handler<'info>(
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     let (ai, qi) = crate::instructions::trade_option::indexes(&a.market)?;
-    let mut s = start(
+    let (mut s, signer) = start(
         &a.market.group,
         &a.liqor,
         &a.liqor_authority,
@@ -74,11 +75,17 @@ pub fn handler<'info>(
         l.get_mut(qi).ok_or(BallastError::InvalidHealthAccounts)?.bank = bank;
     }
     let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, ([ai, qi], true), now)?;
+    charge(&signer, a, &s, &step, now)?;
+    emit_step(a, &step, end_after)
+}
+
+#[inline(never)]
+fn emit_step(a: &LiquidateOption, step: &Step, end_after: Fx) -> Result<()> {
     emit!(OptionLiquidated {
         header: EventHeader::now(a.market.group.key())?,
         liqee: a.liqee.key(),
         liqor: a.liqor.key(),
-        asset_index: ai,
+        asset_index: step.series.asset_index,
         expiry: step.series.expiry,
         strike_bits: step.series.strike.to_bits(),
         kind: step.series.kind,
@@ -89,6 +96,18 @@ pub fn handler<'info>(
         end_health_bits: end_after.to_bits(),
     });
     Ok(())
+}
+
+/// Counts the step against a delegate liquidator's cap: the contracts' underlying at the larger
+/// of strike and oracle, plus the cash paid ([`option_notional`]).
+#[inline(never)]
+fn charge(signer: &Authority, a: &LiquidateOption, s: &LiqStart, step: &Step, now: i64) -> Result<()> {
+    let notional = || {
+        let oracle = s.liqee.get(step.series.asset_index).ok_or(BallastError::InvalidHealthAccounts)?.oracle.price;
+        let size = a.market.asset.load()?.option.contract_size;
+        option_notional(step.contracts, size, step.series.strike, oracle, step.cash)
+    };
+    signer.charge(notional, now)
 }
 
 /// The step: the slot's series (shorts before longs), its size, and the cash of `n` contracts;

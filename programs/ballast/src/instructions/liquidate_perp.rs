@@ -5,6 +5,7 @@
 
 use anchor_lang::prelude::*;
 
+use crate::delegation::perp_notional;
 use crate::events::{EventHeader, PerpLiquidated};
 use crate::risk::bank::BankState;
 use crate::risk::perp::PerpIndex;
@@ -43,7 +44,7 @@ pub fn handler<'info>(
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
     let (ai, qi) = a.market.indexes()?;
-    let mut s = start(
+    let (mut s, signer) = start(
         &a.market.group,
         &a.liqor,
         &a.liqor_authority,
@@ -64,6 +65,7 @@ pub fn handler<'info>(
     let (index, bank) = apply(a, &step, now)?;
     refresh_views(&mut s, &step, index, &bank)?;
     let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, ([ai, qi], false), now)?;
+    signer.charge(|| perp_notional(step.lots, step.price, step.lot_size, step.oracle), now)?;
     emit_step(a, &step, end_after)
 }
 

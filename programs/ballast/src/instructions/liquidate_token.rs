@@ -4,6 +4,7 @@
 
 use anchor_lang::prelude::*;
 
+use crate::delegation::value_up;
 use crate::error::BallastError;
 use crate::events::{EventHeader, TokenLiquidated};
 use crate::risk::bank::BankState;
@@ -48,7 +49,7 @@ pub fn handler<'info>(
     let now = Clock::get()?.unix_timestamp;
     let TokenPair { ai, li, fee_base_bps: fee_base, locked } = ctx.accounts.validate()?;
     let a = &ctx.accounts;
-    let mut s = start(
+    let (mut s, signer) = start(
         &a.group,
         &a.liqor,
         &a.liqor_authority,
@@ -68,7 +69,15 @@ pub fn handler<'info>(
     let (bank_a, bank_l) = apply(a, &step, now)?;
     refresh_banks(&mut s, &step, &bank_a, &bank_l)?;
     let (end_after, _) = finish(&mut s, &a.liqee, &a.liqor, ([ai, li], false), now)?;
+    signer.charge(|| step_notional(&s, &step), now)?;
     emit_step(a, &step, end_after)
+}
+
+/// What a step counts against a delegate liquidator's cap: the larger of the asset seized and the
+/// liability taken over, at the oracle, quote native units.
+fn step_notional(s: &LiqStart, st: &TokenLiquidation) -> Result<u64> {
+    let price = |i: u16| s.liqee.get(i).map(|l| l.oracle.price).ok_or(BallastError::InvalidHealthAccounts);
+    Ok(value_up(st.y, price(st.ai)?)?.max(value_up(st.x, price(st.li)?)?))
 }
 
 /// The pair a token liquidation acts on.

@@ -17,8 +17,10 @@ pub struct SetDelegate<'info> {
     pub owner: Signer<'info>,
 }
 
-/// Sets the delegate. `scope` is a set of DELEGATE_* bits; `expiry` 0 means no expiry.
-/// `Pubkey::default()` clears the delegate.
+/// Sets the account's v0.1.0 delegate: `scope` DELEGATE_TRADE and DELEGATE_WITHDRAW bits, every
+/// market, no cap (`crate::delegation`); `expiry` 0 means no expiry. `Pubkey::default()` clears
+/// it. Scoped delegates (markets, a daily cap, borrow and liquidate scopes) are granted with
+/// `grant_delegate`.
 pub fn handler(ctx: Context<SetDelegate>, delegate: Pubkey, scope: u8, expiry: i64) -> Result<()> {
     require!(scope & !(DELEGATE_TRADE | DELEGATE_WITHDRAW) == 0, BallastError::InvalidConfig);
     require!(expiry >= 0, BallastError::InvalidConfig);
@@ -35,21 +37,4 @@ pub fn handler(ctx: Context<SetDelegate>, delegate: Pubkey, scope: u8, expiry: i
         expiry: a.delegate_expiry,
     });
     Ok(())
-}
-
-impl MarginAccount {
-    /// Checks that `signer` may act on this account with the `scope` bit: the owner always may; the
-    /// delegate only within its scope and before its expiry.
-    pub fn authorize(&self, signer: &Pubkey, scope: u8, now: i64) -> Result<()> {
-        if *signer == self.owner {
-            return Ok(());
-        }
-        if *signer != self.delegate || self.delegate == Pubkey::default() || self.delegate_scope & scope == 0 {
-            return err!(BallastError::Unauthorized);
-        }
-        if self.delegate_expiry != 0 && now > self.delegate_expiry {
-            return err!(BallastError::DelegateExpired);
-        }
-        Ok(())
-    }
 }

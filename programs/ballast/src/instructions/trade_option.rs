@@ -4,7 +4,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::constants::*;
+use crate::delegation::{authorize_trade_pair, charge_all, option_notional};
 use crate::error::BallastError;
 use crate::events::{EventHeader, OptionTraded};
 use crate::health_accounts::OptionSurface;
@@ -14,7 +14,8 @@ use crate::shared::perp_clearing::*;
 use crate::state::*;
 use crate::transitions::option::{self as opt, OptionFill, Series};
 
-/// Accounts of `trade_option`. `remaining_accounts`: the buyer's health accounts in canonical order
+/// Accounts of `trade_option`. `remaining_accounts`: the delegate books of the sides signed by book
+/// delegates (buyer's, then seller's; `crate::delegation`), the buyer's health accounts in canonical order
 /// (underlying and quote asset included), then the seller's.
 #[derive(Accounts)]
 pub struct TradeOption<'info> {
@@ -63,14 +64,32 @@ pub fn handler<'info>(
     )?;
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
-    a.buyer.load()?.authorize(&a.buyer_authority.key(), DELEGATE_TRADE, now)?;
-    a.seller.load()?.authorize(&a.seller_authority.key(), DELEGATE_TRADE, now)?;
-    let (bh, sh) = split_health(ctx.remaining_accounts, buyer_health_accounts)?;
+    let (market, contract_size) = {
+        let u = a.market.asset.load()?;
+        (u.asset_index, u.option.contract_size)
+    };
+    let mut rest = ctx.remaining_accounts;
+    let signers = authorize_trade_pair(
+        (&a.buyer, a.buyer_authority.key),
+        (&a.seller, a.seller_authority.key),
+        market,
+        &mut rest,
+        now,
+    )?;
+    let (bh, sh) = split_health(rest, buyer_health_accounts)?;
     let sides = OptionSides {
         buyer: TradeSide { account: &a.buyer, health: bh, fee_bps: 0 },
         seller: TradeSide { account: &a.seller, health: sh, fee_bps: 0 },
     };
-    clear_option(&a.market, &sides, &order, None, now)
+    let oracle = clear_option(&a.market, &sides, &order, None, now)?;
+    charge_all(&signers, || order_notional(&order, contract_size, oracle), now)
+}
+
+/// What an option order counts against a delegate's cap ([`crate::delegation::option_notional`]
+/// with its premium).
+pub fn order_notional(order: &OptionOrder, contract_size: u64, oracle: Price) -> Result<u64> {
+    let premium = order.contracts.checked_mul(order.premium_per_contract).ok_or(BallastError::MathOverflow)?;
+    option_notional(order.contracts, contract_size, Price::from_bits(order.strike_bits), oracle, premium)
 }
 
 /// The two sides of an option trade, each with its health accounts (its `fee_bps` is unused: both
@@ -87,13 +106,14 @@ pub struct OptionSides<'a, 'info> {
 /// shape, both accounts in the market's group, the series tradable, the premium inside the band
 /// around the model value, both sides' fee, open interest within its caps, then the health rule
 /// on both sides (with the option grid); emits the trade with `order_nonce` (a signed order's).
+/// Returns the underlying's oracle price.
 pub fn clear_option(
     m: &PerpMarketAccounts,
     sides: &OptionSides,
     order: &OptionOrder,
     order_nonce: Option<u64>,
     now: i64,
-) -> Result<()> {
+) -> Result<Price> {
     check_request(m, sides, order)?;
     let (ai, qi) = indexes(m)?;
     let series =
@@ -106,7 +126,8 @@ pub fn clear_option(
     post_health(&mut lb, sides.buyer.account, traded.buyer.reduces())?;
     post_health(&mut ls, sides.seller.account, traded.seller.reduces())?;
     let parties = (sides.buyer.account.key(), sides.seller.account.key());
-    emit_trade(m, parties, order, (&fill, model, traded.open_interest), order_nonce)
+    emit_trade(m, parties, order, (&fill, model, traded.open_interest), order_nonce)?;
+    Ok(oracle)
 }
 
 /// The request's shape, and both accounts distinct members of the market's group.

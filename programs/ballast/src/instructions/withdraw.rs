@@ -5,6 +5,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
 use crate::constants::*;
+use crate::delegation::{authorize, value_up, Authority};
 use crate::error::{BallastError, RiskResultExt};
 use crate::events::{EventHeader, Withdrew};
 use crate::health_accounts::{load_health_accounts, HealthAccounts};
@@ -14,8 +15,9 @@ use crate::shared::asset_vault::*;
 use crate::state::*;
 use crate::transitions;
 
-/// Accounts of `withdraw`. `remaining_accounts`: the health accounts in canonical order
-/// (see `health_accounts`).
+/// Accounts of `withdraw`. `remaining_accounts`: the account's delegate book when a book delegate
+/// signs (`crate::delegation`), then the health accounts in canonical order (see
+/// `health_accounts`).
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
     /// Group.
@@ -35,15 +37,18 @@ pub struct Withdraw<'info> {
 /// Withdraws `amount` native units (`u64::MAX`: the whole deposit). Beyond the deposit it borrows
 /// when `allow_borrow` is set and the asset is borrowable (within the borrow cap, utilization
 /// cap, net-borrow window and minimum size), and fails with InsufficientBalance otherwise. Fails
-/// with HealthMustBePositive if Init health would end below zero.
+/// with HealthMustBePositive if Init health would end below zero. A book delegate counts the value
+/// sent at the oracle against its daily cap.
 pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64, allow_borrow: bool) -> Result<()> {
     crate::gate::enter(&ctx.accounts.group, crate::gate::Ix::Withdraw, &[&ctx.accounts.account])?;
     let asset_index = ctx.accounts.validate(amount)?;
     let now = Clock::get()?.unix_timestamp;
     let group_key = ctx.accounts.group.key();
-    let mut loaded = authorize_and_load(&ctx, asset_index, now)?;
+    let (signer, mut loaded) = authorize_and_load(&ctx, asset_index, allow_borrow, now)?;
     let (sent, health_after) =
         apply(&ctx.accounts.account, &ctx.accounts.bank.asset, &mut loaded, asset_index, amount, allow_borrow, now)?;
+    let price = loaded.get(asset_index).ok_or(BallastError::InvalidHealthAccounts)?.oracle.price;
+    signer.charge(|| value_up(sent, price), now)?;
     ctx.accounts.bank.pay(ctx.accounts.destination.to_account_info(), sent)?;
     emit!(Withdrew {
         header: EventHeader::now(group_key)?,
@@ -69,27 +74,34 @@ impl Withdraw<'_> {
     }
 }
 
-/// Authorizes the signer, then reads every health account (the asset itself included) before
-/// anything changes. Only shared borrows are held while the list is read.
+/// Authorizes the signer (the owner; or a delegate with the withdraw scope in this asset, and the
+/// borrow scope too when `allow_borrow`, to the owner's token accounts only), then reads every
+/// health account (the asset itself included) before anything changes. Only shared borrows are
+/// held while the list is read. Returns who signed and the health accounts.
 #[inline(never)]
 fn authorize_and_load<'info>(
     ctx: &Context<'info, Withdraw<'info>>,
     asset_index: u16,
+    allow_borrow: bool,
     now: i64,
-) -> Result<Box<HealthAccounts>> {
+) -> Result<(Authority<'info>, Box<HealthAccounts>)> {
+    let scope = if allow_borrow { DELEGATE_WITHDRAW | DELEGATE_BORROW } else { DELEGATE_WITHDRAW };
+    let mut rest = ctx.remaining_accounts;
+    let signer =
+        authorize(&ctx.accounts.account, ctx.accounts.authority.key, Act::new(scope, asset_index), &mut rest, now)?;
     let account = ctx.accounts.account.load()?;
-    account.authorize(&ctx.accounts.authority.key(), DELEGATE_WITHDRAW, now)?;
-    if ctx.accounts.authority.key() != account.owner {
+    if signer.is_delegate() {
         require_keys_eq!(ctx.accounts.destination.owner, account.owner, BallastError::Unauthorized);
     }
-    load_health_accounts(
+    let loaded = load_health_accounts(
         const { Priced::of(Action::Withdraw) },
         &ctx.accounts.group.key(),
         &account,
         &[asset_index],
-        ctx.remaining_accounts,
+        rest,
         now,
-    )
+    )?;
+    Ok((signer, loaded))
 }
 
 /// Runs the withdrawal transition, then checks Init health. Returns the amount to send and Init

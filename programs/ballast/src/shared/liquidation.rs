@@ -12,6 +12,8 @@
 
 use anchor_lang::prelude::*;
 
+use crate::constants::{DELEGATE_LIQUIDATE, FREE_SLOT, QUOTE_ASSET_INDEX};
+use crate::delegation::{authorize, Authority};
 use crate::error::{BallastError, RiskResultExt};
 use crate::health_accounts::{load_health_accounts, HealthAccounts, LoadedAsset};
 use crate::oracle::{Action, Priced};
@@ -57,7 +59,11 @@ pub struct LiqStart {
 }
 
 /// Runs the checks before a liquidation and loads both sides. `liqor_extra`: the assets the
-/// liquidator will get a position in.
+/// liquidator will get a position in. The liquidator's signer is its owner, or a delegate with the
+/// liquidate scope in every one of those assets but the quote asset (which settles everything),
+/// whose book leads `remaining` (`crate::delegation`), and which never liquidates an account its
+/// own key owns. Returns the checked start and who signed (a delegate's cap counts each step:
+/// the caller charges it).
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 pub fn start<'info>(
@@ -65,26 +71,46 @@ pub fn start<'info>(
     liqor: &AccountLoader<'info, MarginAccount>,
     liqor_authority: &Signer<'info>,
     liqee: &AccountLoader<'info, MarginAccount>,
-    remaining: &[AccountInfo<'info>],
+    remaining: &'info [AccountInfo<'info>],
     liqee_health_accounts: u8,
     liqor_extra: &[u16],
     now: i64,
-) -> Result<LiqStart> {
+) -> Result<(LiqStart, Authority<'info>)> {
     require!(liqor.key() != liqee.key(), BallastError::SameAccount);
     let group_key = group.key();
     let (config, max_step_value) = {
         let g = group.load()?;
         (g.liquidation, g.max_liquidation_step)
     };
-    let (liqee_list, liqor_list) = split_health(remaining, liqee_health_accounts)?;
+    let mut rest = remaining;
+    let signer = authorize_liquidator((liqor, liqor_authority.key), liqee, liqor_extra, &mut rest, now)?;
+    let (liqee_list, liqor_list) = split_health(rest, liqee_health_accounts)?;
     let (l, e) = (liqor.load()?, liqee.load()?);
     require!(l.group == group_key && e.group == group_key, BallastError::Unauthorized);
-    require!(liqor_authority.key() == l.owner, BallastError::Unauthorized);
     let liqor_loaded =
         load_health_accounts(const { Priced::of(Action::Liquidate) }, &group_key, &l, liqor_extra, liqor_list, now)?;
     let liqee_loaded =
         load_health_accounts(const { Priced::of(Action::Liquidate) }, &group_key, &e, &[], liqee_list, now)?;
-    LiqStart::new((config, max_step_value), &e, liqee_loaded, &l, liqor_loaded, (liqor_extra, now))
+    Ok((LiqStart::new((config, max_step_value), &e, liqee_loaded, &l, liqor_loaded, (liqor_extra, now))?, signer))
+}
+
+/// The liquidator's signer: its owner, or a delegate with the liquidate scope in the step's assets
+/// other than the quote asset (at most two), never liquidating an account its own key owns.
+#[inline(never)]
+fn authorize_liquidator<'info>(
+    (liqor, signer): (&AccountLoader<'info, MarginAccount>, &Pubkey),
+    liqee: &AccountLoader<'info, MarginAccount>,
+    extra: &[u16],
+    books: &mut &'info [AccountInfo<'info>],
+    now: i64,
+) -> Result<Authority<'info>> {
+    let mut act = Act::new(DELEGATE_LIQUIDATE, FREE_SLOT);
+    for (slot, m) in act.markets.iter_mut().zip(extra.iter().filter(|m| **m != QUOTE_ASSET_INDEX)) {
+        *slot = *m;
+    }
+    let authority = authorize(liqor, signer, act, books, now)?;
+    authority.check_counterparty(signer, &liqee.load()?.owner)?;
+    Ok(authority)
 }
 
 impl LiqStart {

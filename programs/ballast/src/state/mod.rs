@@ -3,6 +3,7 @@
 //! agree), keeps reserved bytes for upgrades, and has its size and alignment asserted at compile time.
 
 pub mod asset;
+pub mod delegate_book;
 pub mod group;
 pub mod insurance_stake;
 pub mod margin_account;
@@ -15,6 +16,7 @@ pub mod proposal;
 pub mod stub_oracle;
 
 pub use asset::*;
+pub use delegate_book::*;
 pub use group::*;
 pub use insurance_stake::*;
 pub use margin_account::*;
