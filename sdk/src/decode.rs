@@ -99,6 +99,11 @@ pub fn delegate_book(raw: &RawAccount) -> Result<ballast::state::DelegateBook> {
     decode(raw)
 }
 
+/// Decodes a price source's claim.
+pub fn feed_claim(raw: &RawAccount) -> Result<ballast::state::FeedClaim> {
+    decode(raw)
+}
+
 /// Decodes a price aggregate.
 pub fn price_aggregate(raw: &RawAccount) -> Result<ballast::state::PriceAggregate> {
     decode(raw)

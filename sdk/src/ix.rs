@@ -43,9 +43,62 @@ pub fn create_group(
     )
 }
 
+/// The identities of the price sources a listing or an oracle change sets (`None`: unchanged), for
+/// their claims (catalogue OR-12, `ballast::feed_claims`). An aggregate primary's own sources are
+/// not here: pass its account and its sources' claims with [`aggregate_claim_metas`].
+pub fn source_identities(
+    oracle: Option<&ballast::state::OracleConfig>,
+    fallback: Option<&ballast::state::OracleConfig>,
+) -> Vec<[u8; 32]> {
+    let aggregate = ballast::state::OracleKind::Aggregate as u8;
+    let primary = oracle.filter(|o| o.kind != aggregate).and_then(ballast::feed_claims::identity);
+    primary.into_iter().chain(fallback.and_then(ballast::feed_claims::identity)).collect()
+}
+
+/// The claims of `identities`, writable (a listing or an executed oracle change records its asset
+/// in those still free).
+pub fn feed_claim_metas(group: &Pubkey, identities: &[[u8; 32]]) -> Vec<AccountMeta> {
+    identities.iter().map(|id| AccountMeta::new(pda::feed_claim(group, id).0, false)).collect()
+}
+
+/// What a listing or an oracle change onto aggregate `aggregate` adds to its accounts: the
+/// aggregate's account and the claims of its `sources`.
+pub fn aggregate_claim_metas(
+    group: &Pubkey,
+    aggregate: &Pubkey,
+    sources: &[ballast::state::OracleConfig],
+) -> Vec<AccountMeta> {
+    let ids: Vec<[u8; 32]> = sources.iter().filter_map(ballast::feed_claims::identity).collect();
+    let mut metas = vec![AccountMeta::new_readonly(*aggregate, false)];
+    metas.extend(feed_claim_metas(group, &ids));
+    metas
+}
+
+/// `claim_feed` (anyone) for each of `identities`: creates the claims not yet created (the program
+/// leaves an existing one as it is), so a listing or an oracle change can follow in the same
+/// transaction.
+pub fn claim_feeds(group: &Pubkey, payer: &Pubkey, identities: &[[u8; 32]]) -> Vec<Instruction> {
+    identities
+        .iter()
+        .map(|id| {
+            build(
+                ballast::accounts::ClaimFeed {
+                    group: *group,
+                    claim: pda::feed_claim(group, id).0,
+                    payer: *payer,
+                    system_program: system_program::ID,
+                },
+                ballast::instruction::ClaimFeed { identity: *id },
+                &[],
+            )
+        })
+        .collect()
+}
+
 /// `list_asset`. `token_program` is the mint's owner (SPL Token or Token-2022). An asset listed
 /// into another asset's risk group passes that leader's Asset, writable (it counts its members and
-/// its shocks must match).
+/// its shocks must match). The claims of its sources follow ([`source_identities`]; create them
+/// first with [`claim_feeds`]; an aggregate's with [`aggregate_claim_metas`]).
 pub fn list_asset(
     group: &Pubkey,
     admin: &Pubkey,
@@ -57,7 +110,8 @@ pub fn list_asset(
 ) -> Instruction {
     let asset = pda::asset(group, asset_index).0;
     let g = params.risk.risk_group;
-    let leader = if g != asset_index { vec![AccountMeta::new(pda::asset(group, g).0, false)] } else { vec![] };
+    let mut remaining = if g != asset_index { vec![AccountMeta::new(pda::asset(group, g).0, false)] } else { vec![] };
+    remaining.extend(feed_claim_metas(group, &source_identities(Some(&params.oracle), Some(&params.fallback_oracle))));
     build(
         ballast::accounts::ListAsset {
             group: *group,
@@ -71,24 +125,48 @@ pub fn list_asset(
             system_program: system_program::ID,
         },
         ballast::instruction::ListAsset { asset_index, params },
-        &leader,
+        &remaining,
     )
 }
 
+/// [`claim_feeds`] for the listing's sources, then [`list_asset`] (the listing's whole
+/// transaction; an aggregate primary's sources aside).
+pub fn list_asset_ixs(
+    group: &Pubkey,
+    admin: &Pubkey,
+    payer: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    asset_index: u16,
+    params: ListAssetParams,
+) -> Vec<Instruction> {
+    let ids = source_identities(Some(&params.oracle), Some(&params.fallback_oracle));
+    let mut ixs = claim_feeds(group, payer, &ids);
+    ixs.push(list_asset(group, admin, payer, mint, token_program, asset_index, params));
+    ixs
+}
+
 /// `edit_asset`. An edit of the risk parameters of an asset in another asset's risk group passes
-/// that leader's Asset (its shocks must match).
+/// that leader's Asset (its shocks must match); an oracle change passes the claims of the sources
+/// it sets ([`edit_metas`]).
 pub fn edit_asset(group: &Pubkey, admin: &Pubkey, asset_index: u16, params: EditAssetParams) -> Instruction {
-    let leader = match &params.risk {
-        Some(r) if r.risk_group != asset_index => {
-            vec![AccountMeta::new_readonly(pda::asset(group, r.risk_group).0, false)]
-        }
-        _ => vec![],
-    };
+    let remaining = edit_metas(group, &pda::asset(group, asset_index).0, &params);
     build(
         ballast::accounts::EditAsset { group: *group, authority: *admin, asset: pda::asset(group, asset_index).0 },
         ballast::instruction::EditAsset { params },
-        &leader,
+        &remaining,
     )
+}
+
+/// The accounts an asset edit needs after its target: the risk group's leader when the edit sets
+/// the risk parameters of a member, and the claims of the price sources it sets.
+pub fn edit_metas(group: &Pubkey, asset: &Pubkey, p: &EditAssetParams) -> Vec<AccountMeta> {
+    let mut metas = vec![];
+    if let Some(r) = p.risk.filter(|r| pda::asset(group, r.risk_group).0 != *asset) {
+        metas.push(AccountMeta::new_readonly(pda::asset(group, r.risk_group).0, false));
+    }
+    metas.extend(feed_claim_metas(group, &source_identities(p.oracle.as_ref(), p.fallback_oracle.as_ref())));
+    metas
 }
 
 /// `refresh_asset`.
@@ -362,9 +440,7 @@ pub fn change_metas(group: &Pubkey, target: Option<Pubkey>, change: &GovChange) 
     let Some(key) = target else { return vec![] };
     let mut metas = vec![AccountMeta::new(key, false)];
     if let GovChange::EditAsset(p) = change {
-        if let Some(r) = p.risk.filter(|r| pda::asset(group, r.risk_group).0 != key) {
-            metas.push(AccountMeta::new_readonly(pda::asset(group, r.risk_group).0, false));
-        }
+        metas.extend(edit_metas(group, &key, p));
     }
     metas
 }

@@ -248,6 +248,10 @@ pub const BALLAST_ERRORS: &[BallastError] = ballast_errors![
     TooManyDelegates,
     DelegateNotFound,
     DelegateBookReadOnly,
+    FeedClaimMissing,
+    CrossAssetOracle,
+    DelegateBookOpen,
+    DelegateKindConflict,
 ];
 
 // Every entry's code is its index: the table is in the enum's order, without gaps.

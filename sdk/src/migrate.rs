@@ -235,7 +235,7 @@ pub fn run(t: &mut dyn Transport, admin: &Keypair, cfg: &Config) -> Result<Pubke
         if g.timelock_secs > 0 && !params.inert(index) {
             listed.flags = (params.flags | ASSET_FLAG_DEPOSITS_DISABLED) & !ASSET_FLAG_BORROWABLE;
         }
-        let list = ix::list_asset(
+        let mut ixs = ix::list_asset_ixs(
             &group,
             &admin.pubkey(),
             &admin.pubkey(),
@@ -244,7 +244,6 @@ pub fn run(t: &mut dyn Transport, admin: &Keypair, cfg: &Config) -> Result<Pubke
             index,
             listed.clone(),
         );
-        let mut ixs = vec![list];
         if listed.flags != params.flags {
             let change = GovChange::edit(EditAssetParams { flags: Some(params.flags), ..Default::default() });
             ixs.push(ix::propose_change(

@@ -74,6 +74,12 @@ pub fn proposal(group: &Pubkey, num: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[PROPOSAL_SEED, group.as_ref(), &num.to_le_bytes()], &ballast::ID)
 }
 
+/// Claim PDA of a price source's identity (a Pyth pull feed id, or another source's address) in a
+/// group, and bump (`ballast::feed_claims`).
+pub fn feed_claim(group: &Pubkey, identity: &[u8; 32]) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[ballast::constants::FEED_CLAIM_SEED, group.as_ref(), identity], &ballast::ID)
+}
+
 /// Delegate book PDA of a margin account (`[DELEGATES_SEED, account]`), and bump.
 pub fn delegate_book(account: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[ballast::constants::DELEGATES_SEED, account.as_ref()], &ballast::ID)

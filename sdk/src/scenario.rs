@@ -162,7 +162,7 @@ impl Scenario {
         };
         let params = list_params(index, oracle);
         let admin = self.admin.insecure_clone();
-        let ix = ix::list_asset(
+        let ixs = ix::list_asset_ixs(
             &self.group,
             &admin.pubkey(),
             &self.payer.pubkey(),
@@ -171,7 +171,7 @@ impl Scenario {
             index,
             params,
         );
-        self.send(&[ix], &[&admin])
+        self.send(&ixs, &[&admin])
     }
 
     /// An address lookup table holding every Asset and oracle key of the group (created, extended,

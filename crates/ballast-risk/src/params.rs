@@ -49,6 +49,13 @@ pub const MAX_SHOCK_BPS: u16 = 10_000;
 pub const MAX_UP_SHOCK_BPS: u16 = 50_000;
 
 impl RiskParams {
+    /// Whether a depeg of `shock_bps` that the asset's price cannot see (a wrapped or pegged
+    /// asset priced by its underlying's feed) is covered: both maint shocks and the basis charge
+    /// (what a hedge against the underlying in the same risk group pays) are at least it.
+    pub fn covers_depeg(&self, shock_bps: u16) -> bool {
+        self.maint_down_bps >= shock_bps && self.maint_up_bps >= shock_bps && self.basis_bps >= shock_bps
+    }
+
     /// Checks every bound. The rules, and why:
     /// * maint <= init for both shocks, so Init health <= Maint health;
     /// * down shocks <= 100%, up shocks <= 500%;

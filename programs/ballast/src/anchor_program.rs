@@ -397,6 +397,13 @@ pub mod ballast {
         instructions::revoke_delegate::handler(ctx, delegate)
     }
 
+    /// Anyone: creates the free claim of a price source (a Pyth pull feed id, or another
+    /// source's account address) that a listing or an oracle change records its asset in; does
+    /// nothing when it exists (catalogue OR-12).
+    pub fn claim_feed(ctx: Context<ClaimFeed>, identity: [u8; 32]) -> Result<()> {
+        instructions::claim_feed::handler(ctx, identity)
+    }
+
     /// Test builds only: admin creates a stub oracle.
     #[cfg(feature = "test-oracle")]
     pub fn create_stub_oracle(ctx: Context<CreateStubOracle>, stub_num: u64) -> Result<()> {

@@ -67,6 +67,12 @@ pub const DELEGATE_LIQUIDATE: u8 = 8;
 pub const DELEGATE_ALL_SCOPES: u8 = DELEGATE_TRADE | DELEGATE_WITHDRAW | DELEGATE_BORROW | DELEGATE_LIQUIDATE;
 /// A delegate's daily notional cap meaning no cap.
 pub const DELEGATE_NO_CAP: u64 = u64::MAX;
+/// Seed of a price source's claim: `[FEED_CLAIM_SEED, group, identity]` (catalogue OR-12).
+pub const FEED_CLAIM_SEED: &[u8] = b"feed";
+/// Smallest depeg shock of an asset priced by a source another asset claimed first (a wrapped or
+/// pegged asset on its underlying's feed), bps: its maint down and up shocks and its basis charge
+/// are at least this, and it has a deposit cap (catalogue OR-12).
+pub const MIN_DEPEG_SHOCK_BPS: u16 = 2_000;
 /// Seed of a margin account's delegate book: `[DELEGATES_SEED, account]`.
 pub const DELEGATES_SEED: &[u8] = b"delegates";
 

@@ -332,6 +332,22 @@ pub enum BallastError {
     /// A delegate book passed for a delegate's charge must be writable.
     #[msg("delegate book must be writable")]
     DelegateBookReadOnly,
+    /// A listing or oracle change needs the claim account of each of its price sources (and an
+    /// aggregate's account); a claim still free must be writable.
+    #[msg("price source claim missing")]
+    FeedClaimMissing,
+    /// The asset is priced by a source another asset used first (a wrapped or pegged asset on its
+    /// underlying's feed) and lacks the depeg shock: maint down and up shocks and basis charge of
+    /// at least MIN_DEPEG_SHOCK_BPS, and a deposit cap (catalogue OR-12).
+    #[msg("cross-asset price source without a depeg shock")]
+    CrossAssetOracle,
+    /// The account has a delegate book: revoke its delegates (which closes it) first.
+    #[msg("the account has delegates: revoke them first")]
+    DelegateBookOpen,
+    /// The key is the account's v0.1.0 delegate (`set_delegate`), or the account has a delegate
+    /// book: one key is never both kinds of delegate, so a book's limits always apply.
+    #[msg("delegate already set the other way")]
+    DelegateKindConflict,
 }
 
 /// Maps the pure engine's errors onto the program's enum (one `error!` for every variant keeps the

@@ -117,6 +117,8 @@ pub enum Ix {
     GrantDelegate,
     /// `revoke_delegate`.
     RevokeDelegate,
+    /// `claim_feed`.
+    ClaimFeed,
 }
 
 /// How the breakers treat one instruction.
@@ -148,7 +150,7 @@ const fn p(ix: Ix, name: &'static str, gated: bool, panic: bool, frozen: bool) -
 }
 
 /// Number of instructions.
-pub const IX_COUNT: usize = 52;
+pub const IX_COUNT: usize = 53;
 
 /// The pause policy of every instruction, in [`Ix`] order.
 pub const POLICY: [IxPolicy; IX_COUNT] = [
@@ -204,6 +206,7 @@ pub const POLICY: [IxPolicy; IX_COUNT] = [
     p(Ix::ForceWithdraw, "force_withdraw", true, true, true),
     p(Ix::GrantDelegate, "grant_delegate", false, false, false),
     p(Ix::RevokeDelegate, "revoke_delegate", false, false, false),
+    p(Ix::ClaimFeed, "claim_feed", false, false, false),
 ];
 
 const _: () = {

@@ -19,6 +19,7 @@ pub mod constants;
 pub mod delegation;
 pub mod error;
 pub mod events;
+pub mod feed_claims;
 pub mod gate;
 pub mod governance;
 pub mod health_accounts;

@@ -225,7 +225,7 @@ pub fn run(a: Args) -> Result<()> {
             allow_freeze_authority: false,
         };
         bank.send(
-            &[ix::list_asset(
+            &ix::list_asset_ixs(
                 &group,
                 &admin.pubkey(),
                 &payer.pubkey(),
@@ -233,7 +233,7 @@ pub fn run(a: Args) -> Result<()> {
                 &anchor_spl::token::ID,
                 i as u16,
                 params,
-            )],
+            ),
             &payer,
             &[&admin],
         )?;

@@ -102,7 +102,7 @@ fn stub_oracle_kind_is_accepted_only_in_test_builds() {
     env.send(&[ix::set_stub_oracle(&env.group, &admin.pubkey(), &stub, 2_000_000, 1_000, -6, T0)], &[&admin]).unwrap();
     let mint = env.create_mint(6, spl(), false);
     let params = Env::default_params(0, Env::oracle_config(OracleKind::Stub, stub, [0; 32]));
-    env.send(&[ix::list_asset(&env.group, &admin.pubkey(), &payer, &mint, &spl(), 0, params)], &[&admin]).unwrap();
+    env.send(&ix::list_asset_ixs(&env.group, &admin.pubkey(), &payer, &mint, &spl(), 0, params), &[&admin]).unwrap();
     assert!((env.asset_state(0).stable_price.price().to_num::<f64>() - 2.0).abs() < 1e-12);
 }
 

@@ -961,7 +961,9 @@ fn s2_16_the_keeper_liquidates_through_a_fallback_oracle_and_rpc_asks_for_the_fu
     let admin = env.admin.insecure_clone();
     let cfg = Env::oracle_config(OracleKind::PythLegacy, fallback, [0; 32]);
     let edit = EditAssetParams { fallback_oracle: Some(cfg), ..Default::default() };
-    env.send(&[ix::edit_asset(&env.group, &admin.pubkey(), SOL, edit)], &[&admin]).unwrap();
+    let mut ixs = ix::claim_feeds(&env.group, &env.payer.pubkey(), &[fallback.to_bytes()]);
+    ixs.push(ix::edit_asset(&env.group, &admin.pubkey(), SOL, edit));
+    env.send(&ixs, &[&admin]).unwrap();
     advance(&mut env, 3_600, &[(USDC, 1.0), (SOL, 30.0)]);
     // The primary goes stale; the fallback publishes the same price.
     let t = env.now() + 61;

@@ -93,7 +93,7 @@ fn av_05_asset_of_another_group_is_rejected() {
     let mut params = Env::default_params(0, Env::oracle_config(OracleKind::PythPull, oracle, env.assets[0].feed_id));
     params.risk.init_down_bps = 1_000;
     params.risk.maint_down_bps = 500;
-    env.send(&[ix::list_asset(&g2, &attacker.pubkey(), &payer, &mint, &spl(), 0, params)], &[&attacker]).unwrap();
+    env.send(&ix::list_asset_ixs(&g2, &attacker.pubkey(), &payer, &mint, &spl(), 0, params), &[&attacker]).unwrap();
     // Deposit naming G1 and G1's account but G2's asset chain.
     let atk_token = env.token_account(&mint, &u.kp.pubkey(), &spl());
     let t = ix::TokenIxAccounts {

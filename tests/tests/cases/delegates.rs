@@ -14,7 +14,7 @@ use ballast::error::BallastError;
 use ballast::instructions::DelegateGrant;
 use ballast::order::{SignedOrder, SIDE_BUY};
 use ballast::risk::Price;
-use ballast::state::{OracleKind, MAX_BOOK_DELEGATES};
+use ballast::state::{OracleKind, ACCOUNT_FLAG_DELEGATE_BOOK, MAX_BOOK_DELEGATES};
 use ballast_sdk::perp::{self as sp, TradeParty};
 use ballast_sdk::transport::Transport;
 use ballast_sdk::{ix, options as so, pda};
@@ -488,4 +488,44 @@ fn the_v0_1_delegate_trades_and_withdraws_without_a_book_but_never_borrows() {
     let seller = TradeParty { account: b, authority: bk.pubkey(), health: w.env.health_keys_with(&b, &[SOL, USDC]) };
     w.env.send(&[sp::block_trade(&w.env.group, SOL, USDC, &buyer, &seller, 1, 1_000_000)], &[&dk, &bk]).unwrap();
     assert!(w.book().is_none());
+}
+
+/// A book never outlives its account: closing is refused while the account has one (a re-created
+/// account at the same address would otherwise inherit its delegates); revoking the last
+/// delegate closes the book and frees the account to close.
+#[test]
+fn the_book_never_outlives_its_account() {
+    let mut w = world();
+    let u = w.env.user(5);
+    let (k, dk) = (u.kp.insecure_clone(), w.d.kp.pubkey());
+    let g = grant(&dk, DELEGATE_TRADE, 0, None, DELEGATE_NO_CAP);
+    w.env.send(&[ix::grant_delegate(&u.account, &k.pubkey(), g)], &[&k]).unwrap();
+    assert_ne!(w.env.margin_account(&u.account).flags & ACCOUNT_FLAG_DELEGATE_BOOK, 0);
+    let close = ix::close_account(&u.account, &k.pubkey(), &k.pubkey());
+    w.env.assert_fails_nsc(std::slice::from_ref(&close), &[&k], BallastError::DelegateBookOpen);
+    w.env.send(&[ix::revoke_delegate(&u.account, &k.pubkey(), &dk)], &[&k]).unwrap();
+    assert_eq!(w.env.margin_account(&u.account).flags & ACCOUNT_FLAG_DELEGATE_BOOK, 0);
+    w.env.send(&[close], &[&k]).unwrap();
+    assert!(w.env.bank.get_account(&u.account).unwrap().is_none());
+}
+
+/// One key is never both a v0.1.0 delegate and a book delegate (the v0.1.0 rule, uncapped in every
+/// market, would bypass the book's limits and survive its revoke).
+#[test]
+fn one_key_is_never_both_kinds_of_delegate() {
+    let mut w = world();
+    let (k, a) = (w.a.kp.pubkey(), w.a.account);
+    let ak = w.a.kp.insecure_clone();
+    let (d, e) = (w.d.kp.pubkey(), Keypair::new().pubkey());
+    w.owner_send(ix::set_delegate(&a, &k, &d, DELEGATE_TRADE, 0)).unwrap();
+    let g = ix::grant_delegate(&a, &k, grant(&d, DELEGATE_TRADE, 0, Some(&[SOL]), 1_000));
+    w.env.assert_fails_nsc(&[g], &[&ak], BallastError::DelegateKindConflict);
+    // Cleared, it may be granted; with a book, no new v0.1.0 delegate may be set (clearing may).
+    w.owner_send(ix::set_delegate(&a, &k, &Pubkey::default(), 0, 0)).unwrap();
+    w.grant(DELEGATE_TRADE, 0, Some(&[SOL]), 10_000_000);
+    let legacy = ix::set_delegate(&a, &k, &e, DELEGATE_TRADE, 0);
+    w.env.assert_fails_nsc(&[legacy], &[&ak], BallastError::DelegateKindConflict);
+    w.owner_send(ix::set_delegate(&a, &k, &Pubkey::default(), 0, 0)).unwrap();
+    w.run(Class::Trade).unwrap();
+    assert_eq!(w.used(), 1_000_000);
 }

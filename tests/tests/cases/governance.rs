@@ -105,11 +105,18 @@ fn a_compromised_admin_burst_moves_nothing_before_the_timelock_and_the_guardian_
     };
     env.assert_fails_nsc(&[deposit(&env)], &[&admin], BallastError::DepositsDisabled);
 
-    // 2. Changes SOL's oracle to the token's feed, 3. raises SOL's weight, 4. removes the USDC
-    // withdrawal limit: each refused, nothing changes.
+    // 2. Changes SOL's oracle to a feed of its own (the token's feed is refused outright: a
+    // cross-asset source without a depeg shock, OR-12), 3. raises SOL's weight, 4. removes the
+    // USDC withdrawal limit: each refused, nothing changes.
     let mut sol_oracle = sol_before.oracle;
-    sol_oracle.address = scam.oracle;
-    sol_oracle.feed_id = scam.feed_id;
+    (sol_oracle.address, sol_oracle.feed_id) = (Pubkey::new_unique(), [77; 32]);
+    env.send(&ix::claim_feeds(&env.group, &env.payer.pubkey(), &[[77; 32]]), &[]).unwrap();
+    let mut scam_feed = sol_oracle;
+    (scam_feed.address, scam_feed.feed_id) = (scam.oracle, scam.feed_id);
+    let num = env.group_state().num_proposals;
+    let change = GovChange::edit(EditAssetParams { oracle: Some(scam_feed), ..Default::default() });
+    let ix = ix::propose_change(&env.group, &admin.pubkey(), &env.payer.pubkey(), num, Some(1), change);
+    env.assert_fails_nsc(&[ix], &[&admin], BallastError::CrossAssetOracle);
     let oracle_change = EditAssetParams { oracle: Some(sol_oracle), ..Default::default() };
     let weight_change =
         EditAssetParams { risk: Some(RiskConfig { init_down_bps: 1_000, ..sol_before.risk }), ..Default::default() };

@@ -6,6 +6,7 @@ use anchor_lang::prelude::Pubkey;
 use ballast::error::BallastError;
 use ballast::state::OracleKind;
 use ballast_sdk::oracle_accounts::{pyth_pull, OracleQuote, PYTH_STATUS_HALTED, PYTH_STATUS_TRADING};
+use ballast_sdk::transport::Transport;
 use pyth_solana_receiver_sdk::price_update::VerificationLevel;
 use solana_sdk::signature::Signer;
 
@@ -182,7 +183,9 @@ fn fallback_oracle_is_used_only_when_the_primary_is_invalid() {
         1,
         ballast::instructions::EditAssetParams { fallback_oracle: Some(cfg), ..Default::default() },
     );
-    env.send(&[edit], &[&admin]).unwrap();
+    let mut ixs = ballast_sdk::ix::claim_feeds(&env.group, &env.payer.pubkey(), &[fallback.to_bytes()]);
+    ixs.push(edit);
+    env.send(&ixs, &[&admin]).unwrap();
     let kp = u.kp.insecure_clone();
     // Primary valid: a trailing fallback is not used, so it is an extra account and rejected.
     let ix = crate::harness::push_account(env.withdraw_ix(&u, 0, 1_000), &fallback);
@@ -247,13 +250,17 @@ fn aggregate_setup() -> (Env, Pubkey, [(Pubkey, [u8; 32]); 3]) {
         kind: OracleKind::Aggregate as u8,
         reserved: 0,
     };
-    let edit = ballast_sdk::ix::edit_asset(
+    let mut edit = ballast_sdk::ix::edit_asset(
         &group,
         &admin.pubkey(),
         1,
         EditAssetParams { oracle: Some(oracle), ..Default::default() },
     );
-    env.send(&[edit], &[&admin]).unwrap();
+    edit.accounts.extend(ballast_sdk::ix::aggregate_claim_metas(&group, &agg, &params.sources));
+    let ids: Vec<[u8; 32]> = feeds.iter().map(|f| f.1).collect();
+    let mut ixs = ballast_sdk::ix::claim_feeds(&group, &env.payer.pubkey(), &ids);
+    ixs.push(edit);
+    env.send(&ixs, &[&admin]).unwrap();
     env.assets[1].oracle = agg;
     (env, agg, feeds)
 }
@@ -349,21 +356,17 @@ fn or_11_a_median_of_three_sources_survives_one_bad_source_and_stops_on_two() {
     env.assert_fails_nsc(&[edit], &[&admin], BallastError::InvalidConfig);
 }
 
-/// An oracle change naming an aggregate that does not exist yet cannot skip the timelock: the
-/// aggregate created just before the change executes is not read by any asset until a timelock
-/// after its creation (its sources are public all that time), so nothing borrows on it.
+/// An oracle change naming an aggregate cannot skip the timelock: it is queued only once the
+/// aggregate exists (its sources are read to check their claims, OR-12), so its sources are public
+/// for the whole delay; and no asset reads an aggregate until a timelock after its creation.
 #[test]
-fn an_aggregate_created_behind_a_pending_oracle_change_is_not_read_for_a_timelock() {
+fn an_oracle_change_to_an_aggregate_is_queued_only_once_the_aggregate_exists() {
     use ballast::governance::GovChange;
     use ballast::instructions::{EditAssetParams, PriceAggregateParams};
     use ballast::state::OracleConfig;
     let mut env = Env::new();
     env.list(6, 1.0, OracleKind::PythPull);
     env.list(9, 150.0, OracleKind::PythPull);
-    let lender = env.user(0);
-    env.fund_and_deposit(&lender, 0, 1_000_000_000_000);
-    let u = env.user(1);
-    env.fund_and_deposit(&u, 1, 10_000_000_000);
     let (guardian, admin) = (solana_sdk::signature::Keypair::new(), env.admin.insecure_clone());
     env.hand_over(&guardian.pubkey(), &admin.pubkey(), 86_400);
     let group = env.group;
@@ -376,11 +379,6 @@ fn an_aggregate_created_behind_a_pending_oracle_change_is_not_read_for_a_timeloc
         kind: OracleKind::Aggregate as u8,
         reserved: 0,
     };
-    let change = GovChange::edit(EditAssetParams { oracle: Some(oracle), ..Default::default() });
-    let num = env.propose(Some(1), change.clone());
-    // Just before the change executes, the aggregate appears: one feed the admin prices at 10x.
-    let t0 = env.now();
-    env.set_time(t0 + 86_400 - 10);
     let feed = (Pubkey::new_unique(), [90u8; 32]);
     let src = OracleConfig {
         address: feed.0,
@@ -390,32 +388,42 @@ fn an_aggregate_created_behind_a_pending_oracle_change_is_not_read_for_a_timeloc
         kind: OracleKind::PythPull as u8,
         reserved: 0,
     };
-    let params = PriceAggregateParams {
-        sources: [src, OracleConfig::default(), OracleConfig::default()],
-        quorum: 1,
-        max_divergence_bps: 200,
-        decimals: 9,
+    let sources = [src, OracleConfig::default(), OracleConfig::default()];
+    env.send(&ballast_sdk::ix::claim_feeds(&group, &env.payer.pubkey(), &[feed.1]), &[]).unwrap();
+    let change = GovChange::edit(EditAssetParams { oracle: Some(oracle), ..Default::default() });
+    let propose = |env: &mut Env| {
+        let num = env.group_state().num_proposals;
+        let mut ix =
+            ballast_sdk::ix::propose_change(&group, &admin.pubkey(), &env.payer.pubkey(), num, Some(1), change.clone());
+        ix.accounts.extend(ballast_sdk::ix::aggregate_claim_metas(&group, &agg, &sources));
+        (num, ix)
     };
+    // Not created yet: refused, nothing changes.
+    let (_, ix) = propose(&mut env);
+    env.assert_fails_nsc(&[ix], &[&admin], BallastError::FeedClaimMissing);
+    // Created, the change is queued; it executes a timelock later, when the aggregate (created a
+    // timelock before) may be read.
+    let params = PriceAggregateParams { sources, quorum: 1, max_divergence_bps: 200, decimals: 9 };
     env.send(
         &[ballast_sdk::ix::create_price_aggregate(&group, &admin.pubkey(), &env.payer.pubkey(), 0, params)],
         &[&admin],
     )
     .unwrap();
-    let now = env.now();
-    env.set_pull(&feed.0, feed.1, OracleQuote::from_decimal(1_500.0, 10, now), VerificationLevel::Full);
-    env.send(&[ballast_sdk::ix::update_price_aggregate(&agg, &[feed.0])], &[]).unwrap();
+    let t0 = env.now();
+    assert_eq!(aggregate_state(&mut env, agg).usable_from, t0 + 86_400);
+    let (num, ix) = propose(&mut env);
+    env.send(&[ix], &[&admin]).unwrap();
     env.set_time(t0 + 86_400);
     env.set_price(0, 1.0);
     let now = env.now();
-    env.set_pull(&feed.0, feed.1, OracleQuote::from_decimal(1_500.0, 10, now), VerificationLevel::Full);
+    env.set_pull(&feed.0, feed.1, OracleQuote::from_decimal(150.0, 10, now), VerificationLevel::Full);
     env.send(&[ballast_sdk::ix::update_price_aggregate(&agg, &[feed.0])], &[]).unwrap();
-    env.send(&[ballast_sdk::ix::execute_change(&group, num, Some(1), &change)], &[]).unwrap();
-    env.assets[1].oracle = agg;
-    // The inflated price backs nothing: every read of the aggregate waits a timelock.
-    let k = u.kp.insecure_clone();
-    let b = env.borrow_ix(&u, 0, 5_000_000_000);
-    env.assert_fails_nsc(&[b], &[&k], BallastError::OracleAggregatePending);
-    assert_eq!(aggregate_state(&mut env, agg).usable_from, t0 + 2 * 86_400 - 10);
+    let mut ix = ballast_sdk::ix::execute_change(&group, num, Some(1), &change);
+    ix.accounts.extend(ballast_sdk::ix::aggregate_claim_metas(&group, &agg, &sources));
+    env.send(&[ix], &[]).unwrap();
+    assert_eq!(env.asset_state(1).oracle.address, agg);
+    let claim = env.bank.get_account(&ballast_sdk::pda::feed_claim(&group, &feed.1).0).unwrap().unwrap();
+    assert_eq!(ballast_sdk::decode::feed_claim(&claim).unwrap().asset_index, 1);
 }
 
 /// Catalogue OR-08: a source update older than the last aggregate is never used, even when it is
@@ -438,4 +446,87 @@ fn or_08_a_source_older_than_the_last_aggregate_is_not_used() {
     let keys = [feeds[0].0, Pubkey::new_unique(), feeds[2].0];
     let ix = ballast_sdk::ix::update_price_aggregate(&agg, &keys);
     env.assert_fails_nsc(&[ix], &[], BallastError::UnexpectedOracle);
+}
+
+/// Catalogue OR-12: a wrapped or pegged asset priced by its underlying's feed (an mSOL on SOL's)
+/// is listed only with the depeg shock (maint shocks and basis of at least 20%) and a deposit
+/// cap, and stays so; so a depeg its oracle cannot see lends at most the cap's value at the
+/// shocked price. The first asset on a feed is not pegged; another asset's oracle moved onto it is.
+#[test]
+fn or_12_a_wrapped_asset_on_its_underlyings_feed_needs_a_depeg_shock_and_a_cap() {
+    use ballast::instructions::{EditAssetParams, ListAssetParams};
+    use ballast::state::{ASSET_FLAG_BORROWABLE, ASSET_FLAG_PEGGED};
+    use ballast_sdk::ix;
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 150.0, OracleKind::PythPull);
+    let lender = env.user(0);
+    env.fund_and_deposit(&lender, 0, 1_000_000_000_000);
+    let sol = env.asset_state(1).oracle;
+    let admin = env.admin.insecure_clone();
+    let mint = env.create_mint(9, spl(), false);
+    let listing = |env: &Env, tweak: &dyn Fn(&mut ListAssetParams)| {
+        let mut p = Env::default_params(2, sol);
+        tweak(&mut p);
+        ix::list_asset_ixs(&env.group, &admin.pubkey(), &env.payer.pubkey(), &mint, &spl(), 2, p)
+    };
+    // On SOL's feed with its underlying's shocks: refused, nothing listed.
+    env.assert_fails_nsc(&listing(&env, &|_| {}), &[&admin], BallastError::CrossAssetOracle);
+    let depeg = |p: &mut ListAssetParams| {
+        (p.risk.init_down_bps, p.risk.maint_down_bps, p.risk.init_up_bps, p.risk.maint_up_bps) =
+            (3_000, 2_000, 3_000, 2_000);
+        p.risk.basis_bps = 2_000;
+    };
+    // The shock without a cap: refused too.
+    env.assert_fails_nsc(&listing(&env, &depeg), &[&admin], BallastError::CrossAssetOracle);
+    // With both: listed, pegged. SOL, the feed's first asset, is not.
+    let capped = |p: &mut ListAssetParams| {
+        depeg(p);
+        p.deposit_cap = 100_000_000_000; // 100 mSOL, $15,000
+    };
+    env.send(&listing(&env, &capped), &[&admin]).unwrap();
+    env.assets.push(TestAsset {
+        index: 2,
+        mint,
+        token_program: spl(),
+        decimals: 9,
+        oracle: sol.address,
+        feed_id: sol.feed_id,
+        kind: OracleKind::PythPull,
+    });
+    assert_ne!(env.asset_state(2).flags & ASSET_FLAG_PEGGED, 0);
+    assert_eq!(env.asset_state(1).flags & ASSET_FLAG_PEGGED, 0);
+    // mSOL depegs 50% on its market; its oracle still says $150. An attacker deposits the cap
+    // (one more unit is refused) and borrows: at most $15,000 x (1 - 30%) of USDC, whatever it
+    // paid for the mSOL.
+    let a = env.user(1);
+    env.fund_and_deposit(&a, 2, 100_000_000_000);
+    let k = a.kp.insecure_clone();
+    env.mint_to(&mint, &spl(), &a.token(2), 1);
+    let one_more = ix::deposit(&env.token_ix(&a, 2), &k.pubkey(), 1);
+    env.assert_fails_nsc(&[one_more], &[&k], BallastError::DepositCapExceeded);
+    let too_much = env.borrow_ix(&a, 0, 10_500_000_001);
+    env.assert_fails_nsc(&[too_much], &[&k], BallastError::HealthMustBePositive);
+    env.borrow(&a, 0, 5_000_000_000).unwrap();
+    // It stays pegged: a lower shock is refused, an edit of the flags keeps the flag.
+    let ad = admin.pubkey();
+    let mut lower = env.asset_state(2).risk;
+    lower.maint_down_bps = 1_000;
+    let edit = ix::edit_asset(&env.group, &ad, 2, EditAssetParams { risk: Some(lower), ..Default::default() });
+    env.assert_fails_nsc(&[edit], &[&admin], BallastError::CrossAssetOracle);
+    let uncap =
+        ix::edit_asset(&env.group, &ad, 2, EditAssetParams { deposit_cap: Some(u64::MAX), ..Default::default() });
+    env.assert_fails_nsc(&[uncap], &[&admin], BallastError::CrossAssetOracle);
+    let flags = EditAssetParams { flags: Some(ASSET_FLAG_BORROWABLE), ..Default::default() };
+    env.send(&[ix::edit_asset(&env.group, &ad, 2, flags)], &[&admin]).unwrap();
+    assert_ne!(env.asset_state(2).flags & ASSET_FLAG_PEGGED, 0);
+    // ETH on its own feed is not pegged; moved onto SOL's feed without the shock it is refused.
+    env.list(9, 3_000.0, OracleKind::PythPull);
+    assert_eq!(env.asset_state(3).flags & ASSET_FLAG_PEGGED, 0);
+    let edit = ix::edit_asset(&env.group, &ad, 3, EditAssetParams { oracle: Some(sol), ..Default::default() });
+    env.assert_fails_nsc(&[edit], &[&admin], BallastError::CrossAssetOracle);
+    // Without the claim of the new source the change is refused before anything else.
+    let fresh = ballast::state::OracleConfig { feed_id: [99; 32], ..sol };
+    let edit = ix::edit_asset(&env.group, &ad, 3, EditAssetParams { oracle: Some(fresh), ..Default::default() });
+    env.assert_fails_nsc(&[edit], &[&admin], BallastError::FeedClaimMissing);
 }

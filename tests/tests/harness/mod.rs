@@ -247,9 +247,16 @@ impl Env {
         );
         tweak(&mut params);
         let admin = self.admin.insecure_clone();
-        let ix =
-            ix::list_asset(&self.group, &admin.pubkey(), &self.payer.pubkey(), &mint, &token_program, index, params);
-        match self.send(&[ix], &[&admin]) {
+        let ixs = ix::list_asset_ixs(
+            &self.group,
+            &admin.pubkey(),
+            &self.payer.pubkey(),
+            &mint,
+            &token_program,
+            index,
+            params,
+        );
+        match self.send(&ixs, &[&admin]) {
             Ok(()) => Ok(a),
             Err(e) => {
                 self.assets.pop();

@@ -21,10 +21,13 @@ pub struct CloseAccount<'info> {
     pub rent_receiver: UncheckedAccount<'info>,
 }
 
-/// Fails with AccountNotEmpty while any position remains (catalogue AV-13).
+/// Fails with AccountNotEmpty while any position remains (catalogue AV-13), DelegateBookOpen while
+/// the account has a delegate book (revoke its delegates first: a re-created account at the same
+/// address must not inherit them).
 pub fn handler(ctx: Context<CloseAccount>) -> Result<()> {
     let a = ctx.accounts.account.load()?;
     require!(a.is_empty(), BallastError::AccountNotEmpty);
+    require!(a.flags & ACCOUNT_FLAG_DELEGATE_BOOK == 0, BallastError::DelegateBookOpen);
     emit!(AccountClosed { header: EventHeader::now(a.group)?, account: ctx.accounts.account.key(), owner: a.owner });
     Ok(())
 }

@@ -38,6 +38,17 @@ pub struct EditAssetParams {
 }
 
 impl EditAssetParams {
+    /// Whether it changes a price source (the primary or the fallback oracle): such an edit passes
+    /// the sources' claims (`crate::feed_claims`).
+    pub fn changes_sources(&self) -> bool {
+        self.oracle.is_some() || self.fallback_oracle.is_some()
+    }
+
+    /// The sources it changes.
+    pub fn sources(&self) -> crate::feed_claims::Sources {
+        crate::feed_claims::Sources { primary: self.oracle.is_some(), fallback: self.fallback_oracle.is_some() }
+    }
+
     /// Governance's direction rule (docs/governance.md): true when every field set either keeps
     /// its value or moves the safe way: risk parameters (only of an asset without options: the
     /// option grid's points move with the shocks), borrow limits and the withdrawal limit by their
@@ -119,6 +130,9 @@ pub fn apply_edit(asset: &mut Asset, p: &EditAssetParams, remaining: &[AccountIn
     if let Some(v) = p.fallback_oracle {
         asset.fallback_oracle = v;
     }
+    if p.changes_sources() {
+        crate::feed_claims::mark(asset, p.sources(), remaining, None)?;
+    }
     if let Some(v) = p.risk {
         set_risk(asset, v, remaining)?;
     }
@@ -135,7 +149,8 @@ pub fn apply_edit(asset: &mut Asset, p: &EditAssetParams, remaining: &[AccountIn
         asset.bank.limits = v;
     }
     if let Some(v) = p.flags {
-        asset.flags = v;
+        // ASSET_FLAG_PEGGED is the program's: an edit keeps it as it is.
+        asset.flags = (v & !ASSET_FLAG_PEGGED) | (asset.flags & ASSET_FLAG_PEGGED);
     }
     if let Some(v) = p.insurance_cap {
         asset.insurance_cap = v;
@@ -164,6 +179,9 @@ pub fn handler(ctx: Context<EditAsset>, params: EditAssetParams) -> Result<()> {
         params.no_riskier_than(&asset),
     )?;
     apply_edit(&mut asset, &params, ctx.remaining_accounts)?;
+    if params.changes_sources() {
+        crate::feed_claims::record(&asset, params.sources(), ctx.remaining_accounts, None)?;
+    }
     emit!(AssetEdited {
         header: EventHeader::now(ctx.accounts.group.key())?,
         asset: ctx.accounts.asset.key(),

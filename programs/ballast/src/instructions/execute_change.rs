@@ -39,7 +39,16 @@ fn apply_to_accounts(ctx: &Context<ExecuteChange>, change: &GovChange, base: [u8
     let mut data = info.try_borrow_mut_data()?;
     let rest = remaining.get(1..).unwrap_or(&[]);
     match kind {
-        TargetKind::Asset => apply(&mut group, Target::Asset(load_pod_mut::<Asset>(info.owner, &mut data)?), rest),
+        TargetKind::Asset => {
+            let asset = load_pod_mut::<Asset>(info.owner, &mut data)?;
+            apply(&mut group, Target::Asset(&mut *asset), rest)?;
+            match change {
+                GovChange::EditAsset(p) if p.changes_sources() => {
+                    crate::feed_claims::record(asset, p.sources(), rest, None)
+                }
+                _ => Ok(()),
+            }
+        }
         _ => apply(&mut group, Target::Account(load_pod_mut::<MarginAccount>(info.owner, &mut data)?), rest),
     }
 }

@@ -48,8 +48,8 @@ impl DelegateGrant {
 /// Accounts of `grant_delegate`.
 #[derive(Accounts)]
 pub struct GrantDelegate<'info> {
-    /// The margin account.
-    #[account(has_one = owner)]
+    /// The margin account (marked as having a book).
+    #[account(mut, has_one = owner)]
     pub account: AccountLoader<'info, MarginAccount>,
     /// Its owner; pays the book's rent when the book is new.
     #[account(mut)]
@@ -64,13 +64,15 @@ pub struct GrantDelegate<'info> {
 
 /// Writes the grant into the book: replaces the delegate's entry (its day's usage kept) or takes a
 /// free one. Fails with InvalidConfig for a malformed grant or the owner's own key,
-/// TooManyDelegates when the book is full.
+/// DelegateKindConflict for the account's v0.1.0 delegate, TooManyDelegates when the book is full.
 pub fn handler(ctx: Context<GrantDelegate>, grant: DelegateGrant) -> Result<()> {
-    let (group, owner) = {
-        let a = ctx.accounts.account.load()?;
-        (a.group, a.owner)
+    let group = {
+        let mut a = ctx.accounts.account.load_mut()?;
+        require!(grant.delegate != a.owner, BallastError::InvalidConfig);
+        require!(grant.delegate != a.delegate, BallastError::DelegateKindConflict);
+        a.flags |= ACCOUNT_FLAG_DELEGATE_BOOK;
+        a.group
     };
-    require!(grant.delegate != owner, BallastError::InvalidConfig);
     let entry = grant.entry();
     entry.validate()?;
     write(&ctx, group, entry)?;
@@ -98,6 +100,7 @@ fn write(ctx: &Context<GrantDelegate>, group: Pubkey, entry: DelegateEntry) -> R
     if b.account == Pubkey::default() {
         (b.account, b.group, b.bump) = (account, group, ctx.bumps.book);
     }
+    require_keys_eq!(b.account, account, BallastError::Unauthorized);
     b.grant(entry)
 }
 

@@ -100,6 +100,9 @@ pub fn vault_len(mint: &AccountInfo) -> Result<usize> {
         .map_err(|_| error!(BallastError::InvalidConfig))
 }
 
+/// A listing checks and records every one of its sources (catalogue OR-12).
+const ALL_SOURCES: crate::feed_claims::Sources = crate::feed_claims::Sources { primary: true, fallback: true };
+
 /// Accounts of `list_asset`.
 #[derive(Accounts)]
 #[instruction(asset_index: u16)]
@@ -244,10 +247,13 @@ fn init_asset(
     asset.bank.set_state(&BankState::default());
     asset.bank.deposit_cap = params.deposit_cap;
     asset.bank.limits = params.limits;
-    asset.flags = params.flags;
+    asset.flags = params.flags & !ASSET_FLAG_PEGGED;
     asset.insurance_cap = u64::MAX;
     asset.bank.last_accrual_ts = now;
+    let oracle_info = ctx.accounts.oracle.to_account_info();
+    crate::feed_claims::mark(asset, ALL_SOURCES, ctx.remaining_accounts, Some(&oracle_info))?;
     asset.validate_config()?;
+    crate::feed_claims::record(asset, ALL_SOURCES, ctx.remaining_accounts, Some(&oracle_info))?;
 
     let price = read_oracle_info(
         const { Priced::of(Action::ListAsset) },

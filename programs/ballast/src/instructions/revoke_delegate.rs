@@ -10,8 +10,8 @@ use crate::state::*;
 /// Accounts of `revoke_delegate`.
 #[derive(Accounts)]
 pub struct RevokeDelegate<'info> {
-    /// The margin account.
-    #[account(has_one = owner)]
+    /// The margin account (its book mark cleared when the book closes).
+    #[account(mut, has_one = owner)]
     pub account: AccountLoader<'info, MarginAccount>,
     /// Its owner; receives the book's rent when the book closes.
     #[account(mut)]
@@ -27,6 +27,7 @@ pub fn handler(ctx: Context<RevokeDelegate>, delegate: Pubkey) -> Result<()> {
     let empty = ctx.accounts.book.load_mut()?.revoke(&delegate)?;
     if empty {
         ctx.accounts.book.close(ctx.accounts.owner.to_account_info())?;
+        ctx.accounts.account.load_mut()?.flags &= !ACCOUNT_FLAG_DELEGATE_BOOK;
     }
     emit!(DelegateRevoked { header: EventHeader::now(group)?, account: ctx.accounts.account.key(), delegate });
     Ok(())

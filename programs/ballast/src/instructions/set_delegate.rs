@@ -20,12 +20,19 @@ pub struct SetDelegate<'info> {
 /// Sets the account's v0.1.0 delegate: `scope` DELEGATE_TRADE and DELEGATE_WITHDRAW bits, every
 /// market, no cap (`crate::delegation`); `expiry` 0 means no expiry. `Pubkey::default()` clears
 /// it. Scoped delegates (markets, a daily cap, borrow and liquidate scopes) are granted with
-/// `grant_delegate`.
+/// `grant_delegate`. Fails with DelegateKindConflict while the account has a delegate book (clearing
+/// is always allowed).
 pub fn handler(ctx: Context<SetDelegate>, delegate: Pubkey, scope: u8, expiry: i64) -> Result<()> {
     require!(scope & !(DELEGATE_TRADE | DELEGATE_WITHDRAW) == 0, BallastError::InvalidConfig);
     require!(expiry >= 0, BallastError::InvalidConfig);
     let mut a = ctx.accounts.account.load_mut()?;
     require!(delegate != a.owner, BallastError::InvalidConfig);
+    // One key is never both kinds of delegate (the v0.1.0 one would bypass the book's limits):
+    // with a delegate book, the v0.1.0 delegate can only be cleared.
+    require!(
+        delegate == Pubkey::default() || a.flags & ACCOUNT_FLAG_DELEGATE_BOOK == 0,
+        BallastError::DelegateKindConflict
+    );
     a.delegate = delegate;
     a.delegate_scope = if delegate == Pubkey::default() { 0 } else { scope };
     a.delegate_expiry = if delegate == Pubkey::default() { 0 } else { expiry };

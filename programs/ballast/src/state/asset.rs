@@ -4,6 +4,7 @@
 use anchor_lang::prelude::*;
 
 use super::{Fx128, OptionMarket, Price128};
+use crate::constants::MIN_DEPEG_SHOCK_BPS;
 use crate::error::{BallastError, RiskResultExt};
 use crate::oracle::validate_oracle_config;
 use crate::risk::bank::{BankState, BorrowWindow, OutflowWindow};
@@ -134,6 +135,12 @@ pub const ASSET_FLAG_REDUCE_ONLY: u8 = 16;
 /// an account that owes nothing back to its owner (`force_withdraw`, no seizure), and positions of
 /// accounts that owe are liquidated as any other. Set and cleared only through the timelock.
 pub const ASSET_FLAG_FORCE_CLOSE: u8 = 32;
+/// Asset flag, set by the program only: the asset is priced by a source another asset of the group
+/// used first (a wrapped or pegged asset on its underlying's feed; catalogue OR-12). It must carry
+/// the depeg shock (`MIN_DEPEG_SHOCK_BPS`: maint down and up shocks, basis charge) and a deposit
+/// cap, so that a depeg its oracle cannot see loses at most the cap's value beyond the shock.
+/// Recomputed at each change of its oracles; an edit of `flags` keeps it as it is.
+pub const ASSET_FLAG_PEGGED: u8 = 64;
 
 /// One underlying. PDA: `[ASSET_SEED, group, asset_index (u16 LE)]`.
 #[account(zero_copy)]
@@ -490,8 +497,14 @@ impl Asset {
             | ASSET_FLAG_BORROWABLE
             | ASSET_FLAG_NO_ASSET_LIQUIDATION
             | ASSET_FLAG_REDUCE_ONLY
-            | ASSET_FLAG_FORCE_CLOSE;
+            | ASSET_FLAG_FORCE_CLOSE
+            | ASSET_FLAG_PEGGED;
         require!(self.flags & !known == 0, BallastError::InvalidConfig);
+        require!(
+            self.flags & ASSET_FLAG_PEGGED == 0
+                || (self.risk.covers_depeg(MIN_DEPEG_SHOCK_BPS) && self.bank.deposit_cap != u64::MAX),
+            BallastError::CrossAssetOracle
+        );
         self.outflow_limit.validate().map_risk()?;
         require!(self.deviation_breaker_bps <= 10_000 && self.reserved2 == [0; 6], BallastError::InvalidConfig);
         require!(self.name.iter().all(|b| *b == 0 || b.is_ascii_graphic() || *b == b' '), BallastError::InvalidConfig);

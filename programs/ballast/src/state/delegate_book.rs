@@ -133,8 +133,12 @@ impl DelegateEntry {
         if day > self.used_day {
             (self.used_day, self.used) = (day, 0);
         }
+        if self.daily_cap == DELEGATE_NO_CAP {
+            self.used = self.used.saturating_add(notional);
+            return Ok(());
+        }
         let used = self.used.checked_add(notional).ok_or(BallastError::DelegateCapExceeded)?;
-        require!(self.daily_cap == DELEGATE_NO_CAP || used <= self.daily_cap, BallastError::DelegateCapExceeded);
+        require!(used <= self.daily_cap, BallastError::DelegateCapExceeded);
         self.used = used;
         Ok(())
     }

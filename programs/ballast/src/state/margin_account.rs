@@ -74,6 +74,10 @@ pub struct OptionPosition {
 pub const ACCOUNT_FLAG_BEING_LIQUIDATED: u8 = 1;
 /// Account flag: frozen by governance.
 pub const ACCOUNT_FLAG_FROZEN: u8 = 2;
+/// Account flag: the account has a delegate book (`grant_delegate` sets it, the revoke that
+/// closes the book clears it). `close_account` is refused while it is set, so a book never
+/// outlives its account (a re-created account at the same address would inherit it).
+pub const ACCOUNT_FLAG_DELEGATE_BOOK: u8 = 4;
 
 /// A cross-margin account. PDA: `[ACCOUNT_SEED, group, owner, account_num (u32 LE)]`.
 #[account(zero_copy)]

@@ -4,6 +4,7 @@
 
 pub mod asset;
 pub mod delegate_book;
+pub mod feed_claim;
 pub mod group;
 pub mod insurance_stake;
 pub mod margin_account;
@@ -17,6 +18,7 @@ pub mod stub_oracle;
 
 pub use asset::*;
 pub use delegate_book::*;
+pub use feed_claim::*;
 pub use group::*;
 pub use insurance_stake::*;
 pub use margin_account::*;
