@@ -150,6 +150,8 @@ events! {
     DelegateGranted,
     /// A scoped delegate was removed.
     DelegateRevoked,
+    /// An asset's price sources were recorded in their claims.
+    AssetSourcesRecorded,
 }
 
 fn parse<T: AnchorDeserialize + Discriminator>(data: &[u8]) -> Option<T> {
@@ -485,6 +487,7 @@ mod tests {
                 daily_cap: 1_000,
             }),
             E::DelegateRevoked(DelegateRevoked { header: header(), account: k(), delegate: k() }),
+            E::AssetSourcesRecorded(AssetSourcesRecorded { header: header(), asset_index: 3, pegged: true }),
         ];
         use BallastEvent as E;
         // Every declared event has an example here.

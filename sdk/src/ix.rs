@@ -129,6 +129,37 @@ pub fn list_asset(
     )
 }
 
+/// `record_asset_sources` (anyone) of asset `asset_index`, with `metas` (the claims of its sources,
+/// and an aggregate's account: [`asset_source_metas`]).
+pub fn record_asset_sources(group: &Pubkey, asset_index: u16, metas: &[AccountMeta]) -> Instruction {
+    build(
+        ballast::accounts::RecordAssetSources { asset: pda::asset(group, asset_index).0 },
+        ballast::instruction::RecordAssetSources {},
+        metas,
+    )
+}
+
+/// The identities of an asset's sources and the accounts naming them (claims, and an aggregate's
+/// account), read from the chain: what [`record_asset_sources`] and [`claim_feeds`] take.
+pub fn asset_source_metas(
+    t: &mut dyn crate::transport::Transport,
+    group: &Pubkey,
+    asset: &ballast::state::Asset,
+) -> crate::Result<(Vec<[u8; 32]>, Vec<AccountMeta>)> {
+    let (mut ids, mut metas) = (vec![], vec![]);
+    for cfg in [&asset.oracle, &asset.fallback_oracle].into_iter().filter(|c| c.is_set()) {
+        if cfg.kind == ballast::state::OracleKind::Aggregate as u8 {
+            let agg = crate::decode::price_aggregate(&crate::transport::require_account(t, &cfg.address)?)?;
+            ids.extend(agg.sources.iter().filter_map(ballast::feed_claims::identity));
+            metas.extend(aggregate_claim_metas(group, &cfg.address, &agg.sources));
+        } else if let Some(id) = ballast::feed_claims::identity(cfg) {
+            ids.push(id);
+            metas.extend(feed_claim_metas(group, &[id]));
+        }
+    }
+    Ok((ids, metas))
+}
+
 /// [`claim_feeds`] for the listing's sources, then [`list_asset`] (the listing's whole
 /// transaction; an aggregate primary's sources aside).
 pub fn list_asset_ixs(

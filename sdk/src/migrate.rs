@@ -96,6 +96,27 @@ fn one_hour() -> u32 {
     3_600
 }
 
+/// Records a listed asset's price sources in their claims when one is not yet recorded (the
+/// backfill of assets listed before claims existed; catalogue OR-12): assets go in index order,
+/// so an underlying listed before its wrapped asset owns its feed.
+fn record_sources(t: &mut dyn Transport, payer: &Keypair, group: &Pubkey, asset: &ballast::state::Asset) -> Result<()> {
+    let (ids, metas) = ix::asset_source_metas(t, group, asset)?;
+    let keys: Vec<Pubkey> = ids.iter().map(|id| pda::feed_claim(group, id).0).collect();
+    let pegged = asset.flags & ballast::state::ASSET_FLAG_PEGGED != 0;
+    // Done when every claim names this asset, or another one and this asset is marked pegged.
+    let recorded = t.get_accounts(&keys)?.iter().all(|c| {
+        c.as_ref()
+            .and_then(|raw| decode::feed_claim(raw).ok())
+            .is_some_and(|c| c.asset_index == asset.asset_index || (c.asset_index != u16::MAX && pegged))
+    });
+    if recorded {
+        return Ok(());
+    }
+    let mut ixs = ix::claim_feeds(group, &payer.pubkey(), &ids);
+    ixs.push(ix::record_asset_sources(group, asset.asset_index, &metas));
+    t.send(&ixs, payer, &[])
+}
+
 fn key(s: &str) -> Result<Pubkey> {
     s.parse().map_err(|_| SdkError::Config(format!("bad key {s}")))
 }
@@ -221,7 +242,8 @@ pub fn run(t: &mut dyn Transport, admin: &Keypair, cfg: &Config) -> Result<Pubke
     }
     for (i, a) in cfg.assets.iter().enumerate() {
         let index = i as u16;
-        if t.get_account(&pda::asset(&group, index).0)?.is_some() {
+        if let Some(raw) = t.get_account(&pda::asset(&group, index).0)? {
+            record_sources(t, admin, &group, &decode::asset(&raw)?)?;
             continue;
         }
         let token_program = match a.token_program.as_str() {

@@ -404,6 +404,12 @@ pub mod ballast {
         instructions::claim_feed::handler(ctx, identity)
     }
 
+    /// Anyone: records an asset's current price sources in their claims, marking it pegged when
+    /// one is another asset's (the backfill of assets listed before claims; catalogue OR-12).
+    pub fn record_asset_sources(ctx: Context<RecordAssetSources>) -> Result<()> {
+        instructions::record_asset_sources::handler(ctx)
+    }
+
     /// Test builds only: admin creates a stub oracle.
     #[cfg(feature = "test-oracle")]
     pub fn create_stub_oracle(ctx: Context<CreateStubOracle>, stub_num: u64) -> Result<()> {

@@ -849,3 +849,15 @@ pub struct DelegateRevoked {
     /// The delegate removed.
     pub delegate: Pubkey,
 }
+
+/// An asset's price sources were recorded in their claims (`record_asset_sources`).
+#[event]
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssetSourcesRecorded {
+    /// Header.
+    pub header: EventHeader,
+    /// Asset index.
+    pub asset_index: u16,
+    /// The asset is pegged (a source was another asset's).
+    pub pegged: bool,
+}

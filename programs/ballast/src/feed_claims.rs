@@ -15,8 +15,8 @@ use crate::constants::{FEED_CLAIM_SEED, FREE_SLOT};
 use crate::error::BallastError;
 use crate::state::{load_pod, Asset, FeedClaim, OracleConfig, OracleKind, PriceAggregate, MAX_PRICE_SOURCES};
 
-/// Most sources an asset has: an aggregate's three, or a primary, plus a fallback.
-pub const MAX_ASSET_SOURCES: usize = MAX_PRICE_SOURCES + 1;
+/// Most sources an asset has: a primary and a fallback, each an aggregate of three at most.
+pub const MAX_ASSET_SOURCES: usize = 2 * MAX_PRICE_SOURCES;
 
 /// The identity of a configured source (None: unset).
 pub fn identity(cfg: &OracleConfig) -> Option<[u8; 32]> {
@@ -40,9 +40,9 @@ pub struct Sources {
     pub fallback: bool,
 }
 
-/// The identities of `asset`'s sources in `which`: an aggregate primary's own sources (its account
-/// found in `accounts` or as `oracle`, FeedClaimMissing otherwise) or the primary, then the
-/// fallback. Unused entries: None.
+/// The identities of `asset`'s sources in `which`: the primary's, then the fallback's, each
+/// expanded into its own sources when it is an aggregate ([`config_identities`]). Unused entries:
+/// None.
 pub fn asset_identities(
     asset: &Asset,
     which: Sources,
@@ -50,29 +50,48 @@ pub fn asset_identities(
     oracle: Option<&AccountInfo>,
 ) -> Result<[Option<[u8; 32]>; MAX_ASSET_SOURCES]> {
     let mut out = [None; MAX_ASSET_SOURCES];
-    if which.primary && asset.oracle.kind == OracleKind::Aggregate as u8 {
-        let is_it = |a: &&AccountInfo| *a.key == asset.oracle.address;
-        let sources = match accounts.iter().find(is_it) {
-            Some(info) => aggregate_sources(info)?,
-            None => aggregate_sources(oracle.filter(is_it).ok_or(BallastError::FeedClaimMissing)?)?,
-        };
-        for (o, s) in out.iter_mut().zip(sources.iter()) {
-            *o = identity(s);
-        }
-    } else if which.primary {
-        out[0] = identity(&asset.oracle);
+    let (first, second) = out.split_at_mut(MAX_PRICE_SOURCES);
+    if which.primary {
+        first.copy_from_slice(&config_identities(&asset.group, &asset.oracle, accounts, oracle)?);
     }
     if which.fallback {
-        out[MAX_PRICE_SOURCES] = identity(&asset.fallback_oracle);
+        second.copy_from_slice(&config_identities(&asset.group, &asset.fallback_oracle, accounts, oracle)?);
     }
     Ok(out)
 }
 
-/// The sources of the aggregate in `info`.
-fn aggregate_sources(info: &AccountInfo) -> Result<[OracleConfig; MAX_PRICE_SOURCES]> {
+/// The identities one oracle configuration stands for: its own, or an aggregate's sources (the
+/// aggregate's account found in `accounts` or as `oracle`, and of `group`: FeedClaimMissing
+/// otherwise, so no asset is ever priced by another group's aggregate).
+fn config_identities(
+    group: &Pubkey,
+    cfg: &OracleConfig,
+    accounts: &[AccountInfo],
+    oracle: Option<&AccountInfo>,
+) -> Result<[Option<[u8; 32]>; MAX_PRICE_SOURCES]> {
+    let mut out = [None; MAX_PRICE_SOURCES];
+    if cfg.kind != OracleKind::Aggregate as u8 {
+        out[0] = identity(cfg);
+        return Ok(out);
+    }
+    let is_it = |a: &&AccountInfo| *a.key == cfg.address;
+    let sources = match accounts.iter().find(is_it) {
+        Some(info) => aggregate_sources(group, info)?,
+        None => aggregate_sources(group, oracle.filter(is_it).ok_or(BallastError::FeedClaimMissing)?)?,
+    };
+    for (o, s) in out.iter_mut().zip(sources.iter()) {
+        *o = identity(s);
+    }
+    Ok(out)
+}
+
+/// The sources of the aggregate in `info`, an aggregate of `group`.
+fn aggregate_sources(group: &Pubkey, info: &AccountInfo) -> Result<[OracleConfig; MAX_PRICE_SOURCES]> {
     require!(*info.owner == crate::ID, BallastError::FeedClaimMissing);
     let data = info.try_borrow_data()?;
-    Ok(load_pod::<PriceAggregate>(info.owner, &data)?.sources)
+    let a = load_pod::<PriceAggregate>(info.owner, &data)?;
+    require_keys_eq!(a.group, *group, BallastError::FeedClaimMissing);
+    Ok(a.sources)
 }
 
 /// The claim of `identity` among `accounts` (FeedClaimMissing when absent or not a claim of

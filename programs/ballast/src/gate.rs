@@ -119,6 +119,8 @@ pub enum Ix {
     RevokeDelegate,
     /// `claim_feed`.
     ClaimFeed,
+    /// `record_asset_sources`.
+    RecordAssetSources,
 }
 
 /// How the breakers treat one instruction.
@@ -150,7 +152,7 @@ const fn p(ix: Ix, name: &'static str, gated: bool, panic: bool, frozen: bool) -
 }
 
 /// Number of instructions.
-pub const IX_COUNT: usize = 53;
+pub const IX_COUNT: usize = 54;
 
 /// The pause policy of every instruction, in [`Ix`] order.
 pub const POLICY: [IxPolicy; IX_COUNT] = [
@@ -207,6 +209,7 @@ pub const POLICY: [IxPolicy; IX_COUNT] = [
     p(Ix::GrantDelegate, "grant_delegate", false, false, false),
     p(Ix::RevokeDelegate, "revoke_delegate", false, false, false),
     p(Ix::ClaimFeed, "claim_feed", false, false, false),
+    p(Ix::RecordAssetSources, "record_asset_sources", false, false, false),
 ];
 
 const _: () = {

@@ -530,3 +530,133 @@ fn or_12_a_wrapped_asset_on_its_underlyings_feed_needs_a_depeg_shock_and_a_cap()
     let edit = ix::edit_asset(&env.group, &ad, 3, EditAssetParams { oracle: Some(fresh), ..Default::default() });
     env.assert_fails_nsc(&[edit], &[&admin], BallastError::FeedClaimMissing);
 }
+
+/// OR-12, the review's paths: an aggregate fallback counts its sources (an asset on its own feed
+/// with a fallback aggregating SOL's feed is pegged), another group's aggregate is never accepted,
+/// a pegged asset gets no perp market of its own (its own hedge would net the shock away), and the
+/// guardian's risk-reducing flag edits on a pegged asset still apply at once.
+#[test]
+fn or_12_aggregate_fallbacks_foreign_aggregates_derivatives_and_the_guardian() {
+    use ballast::instructions::{EditAssetParams, ListAssetParams, PriceAggregateParams};
+    use ballast::state::{OracleConfig, ASSET_FLAG_BORROWABLE, ASSET_FLAG_DEPOSITS_DISABLED, ASSET_FLAG_PEGGED};
+    use ballast_sdk::ix;
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 150.0, OracleKind::PythPull);
+    let sol = env.asset_state(1).oracle;
+    let admin = env.admin.insecure_clone();
+    let (g, ad, payer) = (env.group, admin.pubkey(), env.payer.pubkey());
+    let one_of_one = PriceAggregateParams {
+        sources: [sol, OracleConfig::default(), OracleConfig::default()],
+        quorum: 1,
+        max_divergence_bps: 200,
+        decimals: 9,
+    };
+    env.send(&[ix::create_price_aggregate(&g, &ad, &payer, 0, one_of_one)], &[&admin]).unwrap();
+    let agg = ballast_sdk::pda::price_aggregate(&g, 0).0;
+    let agg_cfg = OracleConfig { address: agg, feed_id: [0; 32], kind: OracleKind::Aggregate as u8, ..sol };
+    // An asset on a feed of its own with SOL's aggregate as fallback: pegged, refused without the
+    // shock; the aggregate's account and its sources' claims are part of the listing.
+    let mint = env.create_mint(9, spl(), false);
+    let own = OracleConfig { address: Pubkey::new_unique(), feed_id: [55; 32], ..sol };
+    let listing =
+        |env: &Env, fallback: OracleConfig, agg_group: &Pubkey, agg: &Pubkey, tweak: &dyn Fn(&mut ListAssetParams)| {
+            let mut p = Env::default_params(2, own);
+            p.fallback_oracle = fallback;
+            tweak(&mut p);
+            let mut ixs = ix::list_asset_ixs(&env.group, &ad, &env.payer.pubkey(), &mint, &spl(), 2, p);
+            ixs.last_mut().unwrap().accounts.extend(ix::aggregate_claim_metas(agg_group, agg, &[sol]));
+            ixs
+        };
+    let now = env.now();
+    env.set_pull(&own.address, own.feed_id, OracleQuote::from_decimal(150.0, 10, now), VerificationLevel::Full);
+    let ixs = listing(&env, agg_cfg, &g, &agg, &|_| {});
+    env.assert_fails_nsc(&ixs, &[&admin], BallastError::CrossAssetOracle);
+    // Another group's aggregate (its admin sets it up at once): never accepted.
+    let (attacker, g2) = env.foreign_group();
+    let theirs =
+        PriceAggregateParams { sources: [own, OracleConfig::default(), OracleConfig::default()], ..one_of_one };
+    env.send(&[ix::create_price_aggregate(&g2, &attacker.pubkey(), &payer, 0, theirs)], &[&attacker]).unwrap();
+    let agg2 = ballast_sdk::pda::price_aggregate(&g2, 0).0;
+    let foreign = OracleConfig { address: agg2, ..agg_cfg };
+    let ixs = listing(&env, foreign, &g, &agg2, &|_| {});
+    env.assert_fails_nsc(&ixs, &[&admin], BallastError::FeedClaimMissing);
+    // With the shock and a cap: listed, pegged.
+    let capped = |p: &mut ListAssetParams| {
+        (p.risk.init_down_bps, p.risk.maint_down_bps, p.risk.init_up_bps, p.risk.maint_up_bps) =
+            (3_000, 2_000, 3_000, 2_000);
+        p.risk.basis_bps = 2_000;
+        p.deposit_cap = 100_000_000_000;
+    };
+    env.send(&listing(&env, agg_cfg, &g, &agg, &capped), &[&admin]).unwrap();
+    assert_ne!(env.asset_state(2).flags & ASSET_FLAG_PEGGED, 0);
+    // No perp market of its own.
+    let perp = ballast_sdk::perp::set_perp_market(&g, &ad, 2, ballast_sdk::scenario::perp_params(10_000_000));
+    env.assert_fails_nsc(&[perp], &[&admin], BallastError::CrossAssetOracle);
+    // Behind a timelock the guardian disables its deposits at once, the flag kept though its edit
+    // leaves the bit out.
+    let guardian = solana_sdk::signature::Keypair::new();
+    env.hand_over(&guardian.pubkey(), &ad, 86_400);
+    let stop =
+        EditAssetParams { flags: Some(ASSET_FLAG_BORROWABLE | ASSET_FLAG_DEPOSITS_DISABLED), ..Default::default() };
+    env.send(&[ix::edit_asset(&g, &guardian.pubkey(), 2, stop)], &[&guardian]).unwrap();
+    let flags = env.asset_state(2).flags;
+    assert_eq!(
+        flags & (ASSET_FLAG_PEGGED | ASSET_FLAG_DEPOSITS_DISABLED),
+        ASSET_FLAG_PEGGED | ASSET_FLAG_DEPOSITS_DISABLED
+    );
+}
+
+/// OR-12 for assets listed before claims existed: `record_asset_sources` (anyone) records them in
+/// index order, so the underlying owns its feed and a wrapped asset already on it is marked
+/// pegged, or refused (nothing changed) until it carries the shock.
+#[test]
+fn or_12_assets_listed_before_claims_are_recorded_and_marked() {
+    use ballast::instructions::EditAssetParams;
+    use ballast::state::ASSET_FLAG_PEGGED;
+    use ballast_sdk::ix;
+    let mut env = Env::new();
+    env.list(6, 1.0, OracleKind::PythPull);
+    env.list(9, 150.0, OracleKind::PythPull);
+    env.list(9, 150.0, OracleKind::PythPull);
+    let g = env.group;
+    let sol = env.asset_state(1).oracle;
+    // Before the upgrade: asset 2 on SOL's feed, and no claims at all.
+    let key = ballast_sdk::pda::asset(&g, 2).0;
+    let raw = env.bank.get_account(&key).unwrap().unwrap();
+    let mut data = raw.data.bytes().to_vec();
+    let mut a = ballast_sdk::decode::asset(&raw).unwrap();
+    a.oracle = sol;
+    data[8..8 + std::mem::size_of::<ballast::state::Asset>()].copy_from_slice(bytemuck::bytes_of(&a));
+    env.bank.set_account(&key, &raw.owner, raw.lamports, &data);
+    env.assets[2].oracle = sol.address;
+    for i in 0..3u16 {
+        let id = env.assets[i as usize].feed_id;
+        env.bank.set_account(&ballast_sdk::pda::feed_claim(&g, &id).0, &Pubkey::default(), 0, &[]);
+    }
+    let record = |env: &mut Env, i: u16| {
+        let asset = env.asset_state(i);
+        let (ids, metas) = ix::asset_source_metas(&mut env.bank, &g, &asset).unwrap();
+        let mut ixs = ix::claim_feeds(&g, &env.payer.pubkey(), &ids);
+        ixs.push(ix::record_asset_sources(&g, i, &metas));
+        ixs
+    };
+    for i in [0, 1] {
+        let ixs = record(&mut env, i);
+        env.send(&ixs, &[]).unwrap();
+    }
+    assert_eq!(env.asset_state(1).flags & ASSET_FLAG_PEGGED, 0);
+    let ixs = record(&mut env, 2);
+    env.assert_fails_nsc(&ixs, &[], BallastError::CrossAssetOracle);
+    let mut risk = env.asset_state(2).risk;
+    (risk.init_down_bps, risk.maint_down_bps, risk.init_up_bps, risk.maint_up_bps, risk.basis_bps) =
+        (3_000, 2_000, 3_000, 2_000, 2_000);
+    let admin = env.admin.insecure_clone();
+    let edit = EditAssetParams { risk: Some(risk), deposit_cap: Some(1_000_000_000_000), ..Default::default() };
+    env.send(&[ix::edit_asset(&g, &admin.pubkey(), 2, edit)], &[&admin]).unwrap();
+    let ixs = record(&mut env, 2);
+    env.send(&ixs, &[]).unwrap();
+    assert_ne!(env.asset_state(2).flags & ASSET_FLAG_PEGGED, 0);
+    let claim = env.bank.get_account(&ballast_sdk::pda::feed_claim(&g, &sol.feed_id).0).unwrap().unwrap();
+    assert_eq!(ballast_sdk::decode::feed_claim(&claim).unwrap().asset_index, 1);
+}

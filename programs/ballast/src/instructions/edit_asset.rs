@@ -58,6 +58,8 @@ impl EditAssetParams {
     /// speed and the insurance cap move value or prices and must stay as they are.
     pub fn no_riskier_than(&self, a: &Asset) -> bool {
         let flags_ok = self.flags.is_none_or(|f| {
+            // The pegged bit is the program's: an edit keeps it whatever it sends.
+            let f = (f & !ASSET_FLAG_PEGGED) | (a.flags & ASSET_FLAG_PEGGED);
             let (set, cleared) = (f & !a.flags, a.flags & !f);
             set & !(ASSET_FLAG_DEPOSITS_DISABLED | ASSET_FLAG_WITHDRAWALS_DISABLED | ASSET_FLAG_REDUCE_ONLY) == 0
                 && cleared & !ASSET_FLAG_BORROWABLE == 0

@@ -138,8 +138,9 @@ pub const ASSET_FLAG_FORCE_CLOSE: u8 = 32;
 /// Asset flag, set by the program only: the asset is priced by a source another asset of the group
 /// used first (a wrapped or pegged asset on its underlying's feed; catalogue OR-12). It must carry
 /// the depeg shock (`MIN_DEPEG_SHOCK_BPS`: maint down and up shocks, basis charge) and a deposit
-/// cap, so that a depeg its oracle cannot see loses at most the cap's value beyond the shock.
-/// Recomputed at each change of its oracles; an edit of `flags` keeps it as it is.
+/// cap and no perp or option market, so that a depeg its oracle cannot see loses at most the cap's
+/// value beyond the shock. Set at a listing, an oracle change or `record_asset_sources` when a
+/// source is another asset's; never cleared; an edit of `flags` keeps it as it is.
 pub const ASSET_FLAG_PEGGED: u8 = 64;
 
 /// One underlying. PDA: `[ASSET_SEED, group, asset_index (u16 LE)]`.
@@ -500,9 +501,14 @@ impl Asset {
             | ASSET_FLAG_FORCE_CLOSE
             | ASSET_FLAG_PEGGED;
         require!(self.flags & !known == 0, BallastError::InvalidConfig);
+        // A pegged asset: the depeg shock, a cap, and no perp or option market of its own (a hedge
+        // with its own derivative nets its spot and would bypass the shock).
         require!(
             self.flags & ASSET_FLAG_PEGGED == 0
-                || (self.risk.covers_depeg(MIN_DEPEG_SHOCK_BPS) && self.bank.deposit_cap != u64::MAX),
+                || (self.risk.covers_depeg(MIN_DEPEG_SHOCK_BPS)
+                    && self.bank.deposit_cap != u64::MAX
+                    && self.perp.base_lot_size == 0
+                    && self.option.contract_size == 0),
             BallastError::CrossAssetOracle
         );
         self.outflow_limit.validate().map_risk()?;
