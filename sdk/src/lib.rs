@@ -37,6 +37,7 @@ pub mod ix;
 pub mod keeper;
 pub mod lending;
 pub mod migrate;
+pub mod openbook;
 pub mod options;
 pub mod oracle_accounts;
 pub mod pda;

@@ -12,6 +12,7 @@ mod largest_liquidation;
 mod lending;
 mod liquidation;
 mod migrate;
+mod openbook;
 mod options;
 mod oracles;
 mod perps;

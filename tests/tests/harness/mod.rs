@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod liq;
+mod openbook;
 pub use liq::*;
 
 use anchor_lang::prelude::{AccountMeta, Pubkey};
@@ -78,7 +79,17 @@ pub fn assert_code(r: TxResult, code: impl Into<u32>) {
 impl Env {
     /// A bank with a group (admin = a fresh key) and the clock at T0.
     pub fn new() -> Env {
-        let mut bank = EmbeddedBank::new();
+        Self::with_bank(EmbeddedBank::new())
+    }
+
+    /// A bank that also runs the real OpenBook v2 program (`../shared/fixtures/openbook_v2.so`, SBF).
+    pub fn with_openbook() -> Env {
+        let path = ballast_sdk::openbook::fixture_path();
+        let elf = std::fs::read(&path).unwrap_or_else(|e| panic!("OpenBook fixture {}: {e}", path.display()));
+        Self::with_bank(EmbeddedBank::with_accounts(vec![ballast_sdk::openbook::program_account(elf)]))
+    }
+
+    fn with_bank(mut bank: EmbeddedBank) -> Env {
         let payer = bank.payer();
         let admin = Keypair::new();
         bank.set_unix_timestamp(T0).unwrap();
